@@ -1,0 +1,82 @@
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { AuthService } from './auth/auth-service.js';
+import { TokenService } from './auth/tokens.js';
+import { ChatService } from './chat/chat-service.js';
+import type { Config } from './config.js';
+import { registerAuthRoutes } from './http/auth-routes.js';
+import { bearerGuard } from './http/bearer-guard.js';
+import { registerChatRoutes } from './http/chat-routes.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { registerHealthRoutes, type ReadinessCheck } from './http/health-routes.js';
+import { registerUserRoutes } from './http/user-routes.js';
+import { joinCluster } from './realtime/cluster.js';
+import { createGateway, MAX_PAYLOAD_BYTES, type ParleyServer } from './realtime/gateway.js';
+import { openDatabase } from './store/open-store.js';
+import { Store } from './store/store.js';
+
+export interface App {
+  /** Starts listening; resolves with the bound port (useful with PORT=0). */
+  listen(): Promise<number>;
+  /** Stops accepting, closes sockets, then the cluster link and the database. Idempotent. */
+  close(): Promise<void>;
+  readonly io: ParleyServer;
+  readonly store: Store;
+  readonly tokens: TokenService;
+  readonly log: FastifyBaseLogger;
+}
+
+/** The only place where the concrete pieces are built and wired together. */
+export async function buildApp(config: Config): Promise<App> {
+  const fastify = Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    bodyLimit: MAX_PAYLOAD_BYTES,
+  });
+  const log = fastify.log;
+
+  const db = await openDatabase(config.database);
+  const store = new Store(db);
+  const tokens = await TokenService.create(config, (message) => log.warn(message));
+  const auth = new AuthService(store, tokens);
+  const chats = new ChatService(store, config.maxMessageLength);
+
+  const io = createGateway(fastify.server, { auth, chats, log });
+  const checks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
+  const cluster = config.redisUrl ? await joinCluster(io, config.redisUrl, config.redisPrefix) : undefined;
+  if (cluster) checks.push({ name: 'redis', check: () => cluster.ping() });
+
+  let draining = false;
+  installErrorHandling(fastify);
+  const guard = bearerGuard(auth);
+  registerAuthRoutes(fastify, auth);
+  registerUserRoutes(fastify, store, guard);
+  registerChatRoutes(fastify, chats, guard);
+  registerHealthRoutes(fastify, checks, () => draining);
+
+  fastify.addHook('preClose', async () => {
+    draining = true;
+    // Closing io disconnects every socket (clients then reconnect elsewhere) and the adapter,
+    // which would otherwise keep the process alive.
+    await io.close();
+  });
+  fastify.addHook('onClose', async () => {
+    await cluster?.close();
+    await db.close();
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    async listen() {
+      await fastify.listen({ port: config.port, host: config.host });
+      const address = fastify.server.address();
+      return typeof address === 'object' && address ? address.port : config.port;
+    },
+    close() {
+      closing ??= fastify.close();
+      return closing;
+    },
+    io,
+    store,
+    tokens,
+    log,
+  };
+}

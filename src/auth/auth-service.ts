@@ -1,0 +1,57 @@
+import type { LoginBody, RegisterBody } from '../protocol/schemas.js';
+import type { PublicUser } from '../protocol/types.js';
+import { AppError, TEXTS } from '../errors.js';
+import { UniqueViolation, type Store } from '../store/store.js';
+import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import { bearerToken, type TokenService } from './tokens.js';
+
+export interface Session {
+  user: PublicUser;
+  accessToken: string;
+}
+
+export interface Authenticated {
+  user: PublicUser;
+  /** When the token stops being valid, in ms since the epoch. */
+  expiresAt: number;
+}
+
+/** Accounts and who is calling: registration, login, and token → user. */
+export class AuthService {
+  constructor(
+    private readonly store: Store,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async register(body: RegisterBody): Promise<Session> {
+    const passwordHash = await hashPassword(body.password);
+    try {
+      const user = await this.store.createUser({ email: body.email, username: body.username, passwordHash });
+      return { user, accessToken: await this.tokens.issue(user.id) };
+    } catch (error) {
+      if (error instanceof UniqueViolation) {
+        throw new AppError('CONFLICT', error.field === 'email' ? TEXTS.emailTaken : TEXTS.usernameTaken, error.field);
+      }
+      throw error;
+    }
+  }
+
+  /** Unknown user and wrong password fail alike, in the same time. */
+  async login(body: LoginBody): Promise<Session> {
+    const record = await this.store.findUserForLogin('email' in body ? { email: body.email } : { username: body.username });
+    const valid = await verifyPassword(body.password, record?.passwordHash ?? (await decoyHash()));
+    if (!record || !record.passwordHash || !valid) throw new AppError('UNAUTHORIZED', TEXTS.badCredentials);
+    const user = { id: record.id, email: record.email, username: record.username };
+    return { user, accessToken: await this.tokens.issue(user.id) };
+  }
+
+  /** A raw token or `Bearer …` header → its (still existing) user. Throws UNAUTHORIZED. */
+  async authenticate(credential: unknown): Promise<Authenticated> {
+    const token = bearerToken(credential);
+    if (!token) throw new AppError('UNAUTHORIZED');
+    const { userId, expiresAt } = await this.tokens.verify(token);
+    const user = await this.store.findUserById(userId);
+    if (!user) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
+    return { user, expiresAt };
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The one error table of the product: every failure a client can see has a code, a Russian text
+ * (the seed speaks Russian) and an HTTP status. Services throw AppError; each transport turns it
+ * into the wire envelope with `toErrorEnvelope` — the only place an unknown error becomes INTERNAL.
+ */
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+export const ERRORS: Record<ErrorCode, { status: number; text: string }> = {
+  VALIDATION_ERROR: { status: 400, text: 'Некорректные данные' },
+  UNAUTHORIZED: { status: 401, text: 'Требуется авторизация' },
+  FORBIDDEN: { status: 403, text: 'Доступ запрещён' },
+  NOT_FOUND: { status: 404, text: 'Не найдено' },
+  CONFLICT: { status: 409, text: 'Конфликт данных' },
+  RATE_LIMITED: { status: 429, text: 'Слишком много запросов, попробуйте позже' },
+  UNAVAILABLE: { status: 503, text: 'Сервис временно недоступен, попробуйте позже' },
+  INTERNAL: { status: 500, text: 'Внутренняя ошибка сервера' },
+};
+
+/** Texts used in more than one place; the chat one is the seed's own wording. */
+export const TEXTS = {
+  noChatAccess: 'У вас нет доступа к этому чату',
+  badCredentials: 'Неверный email или пароль',
+  invalidToken: 'Недействительный токен',
+  expiredToken: 'Срок действия токена истёк',
+  unknownUser: 'Пользователь не найден',
+  unknownEvent: 'Неизвестное событие',
+  unknownRoute: 'Маршрут не найден',
+  unknownMessage: 'Сообщение не найдено в этом чате',
+  emailTaken: 'Пользователь с таким email уже существует',
+  usernameTaken: 'Пользователь с таким именем уже существует',
+} as const;
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string = ERRORS[code].text,
+    /** The payload field at fault, for VALIDATION_ERROR. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}
+
+export const forbiddenChat = () => new AppError('FORBIDDEN', TEXTS.noChatAccess);
+
+export interface ErrorEnvelope {
+  success: false;
+  error: string;
+  code: ErrorCode;
+  field?: string;
+}
+
+/** Wire form of any thrown value. Unknown errors never leak their message. */
+export function toErrorEnvelope(error: unknown): ErrorEnvelope {
+  const appError = toAppError(error);
+  return appError.field === undefined
+    ? { success: false, error: appError.message, code: appError.code }
+    : { success: false, error: appError.message, code: appError.code, field: appError.field };
+}
+
+/** Store/driver errors that mean "the database is not there right now" become UNAVAILABLE. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (isUnavailable(error)) return new AppError('UNAVAILABLE');
+  return new AppError('INTERNAL');
+}
+
+function isUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return false;
+  // Node socket errors, and PostgreSQL classes 08 (connection), 57P (shutdown), 53 (resources).
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code) ||
+    code.startsWith('08') ||
+    code.startsWith('57P') ||
+    code.startsWith('53')
+  );
+}

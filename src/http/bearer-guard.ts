@@ -1,0 +1,19 @@
+import type { FastifyRequest } from 'fastify';
+import type { AuthService } from '../auth/auth-service.js';
+import type { PublicUser } from '../protocol/types.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller, set by the bearer guard on protected routes. */
+    user: PublicUser;
+  }
+}
+
+/** preHandler of protected routes: `Authorization: Bearer <jwt>` → `request.user`, or 401. */
+export function bearerGuard(auth: AuthService) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const { user } = await auth.authenticate(request.headers.authorization);
+    request.user = user;
+    request.log = request.log.child({ userId: user.id });
+  };
+}

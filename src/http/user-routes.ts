@@ -1,0 +1,17 @@
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import { userSearchSchema } from '../protocol/schemas.js';
+import type { Store } from '../store/store.js';
+import { parseInput } from '../validation.js';
+
+const SEARCH_LIMIT = 20;
+
+export function registerUserRoutes(app: FastifyInstance, store: Store, guard: preHandlerAsyncHookHandler): void {
+  app.get('/users/me', { preHandler: guard }, async (request) => ({ success: true, user: request.user }));
+
+  /** Other users whose username or email starts with `search`, for starting a chat. */
+  app.get('/users', { preHandler: guard }, async (request) => {
+    const { search } = parseInput(userSearchSchema, request.query);
+    const users = await store.searchUsers(search.trim(), request.user.id, SEARCH_LIMIT);
+    return { success: true, users };
+  });
+}

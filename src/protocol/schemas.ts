@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * Payload schemas of every Socket.IO event and HTTP body, shared by the server (which validates
+ * with them) and by clients (which infer their types from them). Unknown extra fields are stripped.
+ */
+
+/** A string PostgreSQL can store and give back unchanged: no NUL, no lone surrogate. */
+export function storableText(limits: { min?: number; max: number }) {
+  return z
+    .string()
+    .min(limits.min ?? 0)
+    .max(limits.max)
+    .refine((s) => s.isWellFormed() && !s.includes('\u0000'), {
+      message: 'Строка содержит недопустимые символы',
+    });
+}
+
+/** Ids are opaque strings to clients; a malformed one simply names nothing. */
+export const idSchema = z.string().min(1).max(100);
+
+export const HISTORY_PAGE_DEFAULT = 50;
+export const HISTORY_PAGE_MAX = 100;
+
+export const chatRefSchema = z.object({ chatId: idSchema });
+
+export const sendMessageSchema = z.object({
+  chatId: idSchema,
+  // Length in characters is checked after trimming by the chat service (MAX_MESSAGE_LENGTH);
+  // this bound only refuses absurd payloads before any work is done.
+  text: storableText({ max: 100_000 }),
+  clientMessageId: storableText({ min: 1, max: 64 }).optional(),
+});
+
+export const historyQueryShape = {
+  before: idSchema.optional(),
+  after: idSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
+};
+
+export const getChatMessagesSchema = z.object({ chatId: idSchema, ...historyQueryShape });
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email())
+  .transform((email) => email.toLowerCase());
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .regex(/^[\p{L}\p{N}_.-]{3,32}$/u, 'Имя пользователя: от 3 до 32 букв, цифр, «_», «.» или «-»');
+
+// Capped so that a huge password cannot make the KDF a denial of service.
+export const passwordSchema = storableText({ min: 8, max: 128 });
+
+export const registerSchema = z.object({
+  email: emailSchema,
+  username: usernameSchema,
+  password: passwordSchema,
+});
+
+export const loginSchema = z.union([
+  z.object({ email: z.string().trim().max(254).transform((e) => e.toLowerCase()), password: z.string().max(1024) }),
+  z.object({ username: z.string().trim().max(64), password: z.string().max(1024) }),
+]);
+
+export const userSearchSchema = z.object({ search: storableText({ min: 1, max: 100 }) });
+
+export const MAX_CHAT_MEMBERS = 200;
+
+export const createChatSchema = z.object({
+  userIds: z.array(idSchema).min(1).max(MAX_CHAT_MEMBERS - 1),
+  name: storableText({ min: 1, max: 100 })
+    .transform((n) => n.trim())
+    .refine((n) => n.length > 0, { message: 'Название не может быть пустым' })
+    .optional(),
+});
+
+export const chatIdParamsSchema = z.object({ id: idSchema });
+export const historyQuerySchema = z.object(historyQueryShape);
+
+export type SendMessagePayload = z.infer<typeof sendMessageSchema>;
+export type ChatRefPayload = z.infer<typeof chatRefSchema>;
+export type GetChatMessagesPayload = z.infer<typeof getChatMessagesSchema>;
+export type RegisterBody = z.infer<typeof registerSchema>;
+export type LoginBody = z.infer<typeof loginSchema>;
+export type CreateChatBody = z.infer<typeof createChatSchema>;
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;

@@ -1,0 +1,80 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { z } from 'zod';
+import type { ChatService } from '../chat/chat-service.js';
+import { AppError, TEXTS, toErrorEnvelope } from '../errors.js';
+import { chatRefSchema, getChatMessagesSchema, HISTORY_PAGE_DEFAULT, sendMessageSchema } from '../protocol/schemas.js';
+import { parseInput } from '../validation.js';
+import { chatRoom, type ParleyServer, type ParleySocket } from './gateway.js';
+
+interface Deps {
+  io: ParleyServer;
+  chats: ChatService;
+  log: FastifyBaseLogger;
+}
+
+type Acknowledge = (answer: unknown) => void;
+
+/**
+ * The seed's events. Each handler validates its payload with its schema, checks membership in
+ * the chat service, and answers through the acknowledgement with the `success` envelope. An event
+ * sent without a callback is still carried out; nothing a client sends can throw out of here.
+ */
+export function registerChatEvents(socket: ParleySocket, { io, chats, log }: Deps): void {
+  const user = socket.data.user;
+  const known = new Set<string>();
+
+  function handle<S extends z.ZodType | null>(
+    event: string,
+    schema: S,
+    handler: (payload: S extends z.ZodType ? z.output<S> : undefined) => Promise<object>,
+  ): void {
+    known.add(event);
+    socket.on(event as 'get_my_chats', async (...args: unknown[]) => {
+      const ack = typeof args.at(-1) === 'function' ? (args.pop() as Acknowledge) : undefined;
+      try {
+        const payload = schema === null ? undefined : parseInput(schema, args[0]);
+        const result = await handler(payload as S extends z.ZodType ? z.output<S> : undefined);
+        ack?.({ success: true, ...result });
+      } catch (error) {
+        const envelope = toErrorEnvelope(error);
+        if (envelope.code === 'INTERNAL') log.error({ err: error, event }, 'event failed');
+        else log.debug({ event, code: envelope.code }, 'event refused');
+        ack?.(envelope);
+      }
+    });
+  }
+
+  handle('send_message', sendMessageSchema, async (payload) => {
+    const { message, created } = await chats.sendMessage(user, payload);
+    // A retried send answers the original message but must not be delivered twice.
+    if (created) io.to(chatRoom(message.chatId)).emit('new_message', message);
+    return { message };
+  });
+
+  handle('join_chat', chatRefSchema, async ({ chatId }) => {
+    await chats.assertMember(user.id, chatId);
+    // Join before reading the page: a message committed in between then arrives twice (the
+    // client keys by id) rather than not at all.
+    await socket.join(chatRoom(chatId));
+    const { messages } = await chats.history(user.id, { chatId, limit: HISTORY_PAGE_DEFAULT });
+    return { messages };
+  });
+
+  handle('leave_chat', chatRefSchema, async ({ chatId }) => {
+    await chats.assertMember(user.id, chatId);
+    await socket.leave(chatRoom(chatId));
+    return {};
+  });
+
+  handle('get_chat_messages', getChatMessagesSchema, (query) => chats.history(user.id, query));
+
+  handle('get_my_chats', null, async () => ({ chats: await chats.listChats(user.id) }));
+
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    if (typeof event === 'string' && known.has(event)) return;
+    const ack = args.at(-1);
+    if (typeof ack === 'function') {
+      ack(toErrorEnvelope(new AppError('VALIDATION_ERROR', `${TEXTS.unknownEvent}: ${String(event).slice(0, 64)}`, 'event')));
+    }
+  });
+}

@@ -1,0 +1,78 @@
+import type { Server as HttpServer } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import { Server, type Socket } from 'socket.io';
+import type { AuthService } from '../auth/auth-service.js';
+import type { ChatService } from '../chat/chat-service.js';
+import { AppError, toErrorEnvelope } from '../errors.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../protocol/events.js';
+import type { PublicUser } from '../protocol/types.js';
+import { registerChatEvents } from './chat-events.js';
+
+export interface SocketData {
+  user: PublicUser;
+  /** When the socket's token expires, in ms since the epoch. */
+  expiresAt: number;
+}
+
+export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** Transport limit from the contract: larger packets are refused before any parsing. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** How long a dropped client may come back and find its rooms and missed packets. */
+const RECOVERY_WINDOW_MS = 2 * 60_000;
+
+/** The room that receives a chat's `new_message`. */
+export const chatRoom = (chatId: string) => `chat:${chatId}`;
+
+export function createGateway(
+  httpServer: HttpServer,
+  deps: { auth: AuthService; chats: ChatService; log: FastifyBaseLogger },
+): ParleyServer {
+  const io: ParleyServer = new Server(httpServer, {
+    maxHttpBufferSize: MAX_PAYLOAD_BYTES,
+    perMessageDeflate: false,
+    connectionStateRecovery: {
+      maxDisconnectionDuration: RECOVERY_WINDOW_MS,
+      // Recovery must not bypass the token check (the default skips middlewares).
+      skipMiddlewares: false,
+    },
+  });
+
+  io.use(async (socket, next) => {
+    const credential = socket.handshake.auth?.token ?? socket.handshake.headers.authorization;
+    try {
+      const { user, expiresAt } = await deps.auth.authenticate(credential);
+      socket.data.user = user;
+      socket.data.expiresAt = expiresAt;
+      next();
+    } catch (error) {
+      const envelope = toErrorEnvelope(error);
+      const refusal = new Error(envelope.error) as Error & { data: { code: string } };
+      refusal.data = { code: error instanceof AppError ? envelope.code : 'UNAVAILABLE' };
+      next(refusal);
+    }
+  });
+
+  io.on('connection', (socket) => {
+    const log = deps.log.child({ socketId: socket.id, userId: socket.data.user.id });
+    log.debug({ recovered: socket.recovered }, 'socket connected');
+    disconnectAtExpiry(socket);
+    registerChatEvents(socket, { io, chats: deps.chats, log });
+    socket.on('disconnect', (reason) => log.debug({ reason }, 'socket disconnected'));
+  });
+
+  return io;
+}
+
+/** A socket lives no longer than its token: at `exp` the server closes it. */
+function disconnectAtExpiry(socket: ParleySocket): void {
+  // setTimeout holds at most 2^31-1 ms (~24.8 days); longer tokens are checked again then.
+  const arm = (): NodeJS.Timeout =>
+    setTimeout(() => {
+      if (Date.now() >= socket.data.expiresAt) socket.disconnect(true);
+      else timer = arm();
+    }, Math.min(Math.max(socket.data.expiresAt - Date.now(), 0), 2 ** 31 - 1));
+  let timer = arm();
+  socket.on('disconnect', () => clearTimeout(timer));
+}

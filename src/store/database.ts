@@ -1,0 +1,19 @@
+/**
+ * The one seam between the SQL and the two ways of reaching PostgreSQL (embedded PGlite or a
+ * pooled server). Queries are plain parameterised PostgreSQL 15 SQL written once in the store.
+ */
+export interface SqlExecutor {
+  /** Runs one statement with `$1…$n` parameters and returns its rows. */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs several `;`-separated statements without parameters (migrations). */
+  script(text: string): Promise<void>;
+}
+
+export interface Database extends SqlExecutor {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction on one connection; commits if it resolves, rolls back if it throws. */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

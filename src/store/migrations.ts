@@ -1,0 +1,67 @@
+/**
+ * The schema's history, oldest first. A migration is never edited once released: change the
+ * schema by appending one. Written for PostgreSQL 15 (the servers) — PGlite runs 18.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, chats, members, messages',
+    sql: `
+      CREATE TABLE users (
+        id            uuid PRIMARY KEY,
+        email         text NOT NULL,
+        username      text NOT NULL,
+        -- NULL for users that come from an external identity provider.
+        password_hash text,
+        created_at    timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX users_email_key ON users (lower(email));
+      CREATE UNIQUE INDEX users_username_key ON users (lower(username));
+      -- Prefix search ("LIKE 'ab%'") on either name.
+      CREATE INDEX users_email_prefix ON users (lower(email) text_pattern_ops);
+      CREATE INDEX users_username_prefix ON users (lower(username) text_pattern_ops);
+
+      CREATE TABLE chats (
+        id              uuid PRIMARY KEY,
+        name            text,
+        -- "smaller-id:larger-id" for a direct chat, so that a pair has at most one.
+        direct_key      text UNIQUE,
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        -- Kept in the sending transaction: the chat list needs no scan of messages, and the row
+        -- lock it takes orders the chat's messages (see Store.insertMessage).
+        last_message_id uuid,
+        last_message_at timestamptz
+      );
+
+      CREATE TABLE chat_members (
+        chat_id      uuid NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+        user_id      uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        joined_at    timestamptz NOT NULL DEFAULT now(),
+        -- Read position: messages created after it count as unread.
+        last_read_at timestamptz,
+        PRIMARY KEY (chat_id, user_id)
+      );
+      CREATE INDEX chat_members_by_user ON chat_members (user_id, chat_id);
+
+      CREATE TABLE messages (
+        id                uuid PRIMARY KEY,
+        chat_id           uuid NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+        sender_id         uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        text              text NOT NULL,
+        client_message_id text,
+        created_at        timestamptz NOT NULL
+      );
+      -- Keyset pagination of a chat's history; created_at is unique within a chat.
+      CREATE UNIQUE INDEX messages_chat_order ON messages (chat_id, created_at, id);
+      -- One stored message per retried send.
+      CREATE UNIQUE INDEX messages_client_id ON messages (chat_id, sender_id, client_message_id)
+        WHERE client_message_id IS NOT NULL;
+    `,
+  },
+];

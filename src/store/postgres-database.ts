@@ -1,0 +1,47 @@
+import pg from 'pg';
+import type { Database, SqlExecutor } from './database.js';
+
+/** A PostgreSQL server through a `pg` connection pool. */
+export async function openPostgresDatabase(url: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
+    async query<Row>(text: string, params: readonly unknown[] = []) {
+      const result = await target.query(text, params as unknown[]);
+      return result.rows as Row[];
+    },
+    async script(text: string) {
+      // Without parameters pg uses the simple protocol, which accepts several statements.
+      await target.query(text);
+    },
+  });
+  const database: Database = {
+    kind: 'postgres',
+    ...executor(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await work(executor(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        // A connection that cannot even roll back is destroyed rather than reused.
+        client.release(broken);
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    close: () => pool.end(),
+  };
+  await database.ping();
+  return database;
+}

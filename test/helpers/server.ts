@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/protocol/events.js';
+import type { PublicUser } from '../../src/protocol/types.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!!';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestServer {
+  url: string;
+  port: number;
+  app: App;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real server on a free port. Defaults: in-memory PGlite, silent logs, a fixed secret.
+ * `env` overrides any variable (e.g. DATABASE_URL for PostgreSQL, DATA_DIR for a restart test).
+ */
+export async function startServer(env: Record<string, string | undefined> = {}): Promise<TestServer> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: 'memory://',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  });
+  const app = await buildApp(config);
+  const port = await app.listen();
+  return { url: `http://127.0.0.1:${port}`, port, app, close: () => app.close() };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+/** One HTTP call; `body` objects are sent as JSON, strings as they are. */
+export async function api<T = any>(
+  server: { url: string },
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${server.url}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // non-JSON bodies stay text
+  }
+  return { status: response.status, body: parsed as T };
+}
+
+export interface TestUser {
+  user: PublicUser;
+  token: string;
+  password: string;
+}
+
+/** Registers a user with unique random credentials. */
+export async function registerUser(server: { url: string }, prefix = 'user'): Promise<TestUser> {
+  const tag = randomUUID().slice(0, 8);
+  const password = `pw-${randomUUID()}`;
+  const { status, body } = await api(server, 'POST', '/auth/register', {
+    body: { email: `${prefix}-${tag}@example.com`, username: `${prefix}_${tag}`, password },
+  });
+  if (status !== 201) throw new Error(`register failed: ${status} ${JSON.stringify(body)}`);
+  return { user: body.user, token: body.accessToken, password };
+}
+
+/** Creates a chat through HTTP as `owner` with `others`; returns the chat id. */
+export async function createChat(server: { url: string }, owner: TestUser, others: TestUser[], name?: string): Promise<string> {
+  const { status, body } = await api(server, 'POST', '/chats', {
+    token: owner.token,
+    body: { userIds: others.map((o) => o.user.id), ...(name ? { name } : {}) },
+  });
+  if (status !== 201 && status !== 200) throw new Error(`create chat failed: ${status} ${JSON.stringify(body)}`);
+  return body.chat.id;
+}
+
+const openSockets = new Set<ClientSocket>();
+
+/** Connects a Socket.IO client (websocket only) and waits for `connect`; rejects on connect_error. */
+export function connect(
+  server: { url: string },
+  token: string | undefined,
+  options: { via?: 'auth' | 'header'; reconnection?: boolean } = {},
+): Promise<ClientSocket> {
+  const socket: ClientSocket = connectClient(server.url, {
+    transports: ['websocket'],
+    reconnection: options.reconnection ?? false,
+    forceNew: true,
+    ...(options.via === 'header'
+      ? { extraHeaders: token ? { Authorization: `Bearer ${token}` } : {} }
+      : { auth: token === undefined ? {} : { token } }),
+  });
+  openSockets.add(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** Closes every socket opened by `connect` (call in afterAll/afterEach). */
+export function closeSockets(): void {
+  for (const socket of openSockets) socket.close();
+  openSockets.clear();
+}
+
+/** Emits with an acknowledgement and resolves with the answer. */
+export function ask<T = any>(socket: ClientSocket, event: string, ...args: unknown[]): Promise<T> {
+  return (socket as unknown as Socket).timeout(5_000).emitWithAck(event, ...args) as Promise<T>;
+}
+
+/** Resolves with the next `event` the socket receives, or rejects after `ms`. */
+export function nextEvent<T = any>(socket: ClientSocket, event: string, ms = 3_000): Promise<T> {
+  const raw = socket as unknown as Socket;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      raw.off(event, listener);
+      reject(new Error(`no ${event} within ${ms} ms`));
+    }, ms);
+    const listener = (payload: T) => {
+      clearTimeout(timer);
+      resolve(payload);
+    };
+    raw.once(event, listener);
+  });
+}
+
+/** Collects every `event` the socket receives from now on. */
+export function collect<T = any>(socket: ClientSocket, event: string): T[] {
+  const received: T[] = [];
+  (socket as unknown as Socket).on(event, (payload: T) => received.push(payload));
+  return received;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

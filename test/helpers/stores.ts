@@ -1,0 +1,33 @@
+import { openPgliteDatabase } from '../../src/store/pglite-database.js';
+import { openPostgresDatabase } from '../../src/store/postgres-database.js';
+import type { Database } from '../../src/store/database.js';
+
+/**
+ * The stores every store test runs against: embedded PGlite always, and the PostgreSQL server
+ * named by DATABASE_URL whenever it is set. In CI it must be set: a missing server fails the run
+ * instead of silently testing less.
+ */
+export interface StoreTarget {
+  name: 'pglite' | 'postgres';
+  open(): Promise<Database>;
+}
+
+const postgresUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined;
+
+if (!postgresUrl) {
+  if (process.env.CI) throw new Error('CI must set DATABASE_URL to a PostgreSQL server: store tests would skip it');
+  console.warn(
+    '\n*** DATABASE_URL is not set: store tests run on PGlite only and SKIP real PostgreSQL. ***\n' +
+      '*** Run .ci/run (or set DATABASE_URL=postgres://…) to test against PostgreSQL too. ***\n',
+  );
+}
+
+export const storeTargets: StoreTarget[] = [
+  { name: 'pglite', open: () => openPgliteDatabase(undefined) },
+  ...(postgresUrl ? [{ name: 'postgres' as const, open: () => openPostgresDatabase(postgresUrl) }] : []),
+];
+
+/** Environment for startServer() that puts the server on `target`'s store. */
+export function serverEnvFor(target: StoreTarget['name']): Record<string, string> {
+  return target === 'postgres' && postgresUrl ? { DATABASE_URL: postgresUrl } : { DATABASE_URL: 'memory://' };
+}

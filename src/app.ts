@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { registerHealthRoutes, type ReadinessCheck } from './http/health-routes.js';
 import { registerUserRoutes } from './http/user-routes.js';
 import { joinCluster } from './realtime/cluster.js';
@@ -25,11 +25,15 @@ export interface App {
   readonly log: FastifyBaseLogger;
 }
 
+/** How long a closing node waits for running events before it closes their sockets anyway. */
+const DRAIN_GRACE_MS = 5_000;
+
 /** The only place where the concrete pieces are built and wired together. */
 export async function buildApp(config: Config): Promise<App> {
   const fastify = Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: MAX_PAYLOAD_BYTES,
+    frameworkErrors,
   });
   const log = fastify.log;
 
@@ -39,24 +43,21 @@ export async function buildApp(config: Config): Promise<App> {
   const auth = new AuthService(store, tokens);
   const chats = new ChatService(store, config.maxMessageLength);
 
-  const io = createGateway(fastify.server, { auth, chats, log });
+  const gateway = createGateway(fastify.server, { auth, chats, log });
+  const io = gateway.io;
   const checks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
   const cluster = config.redisUrl ? await joinCluster(io, config.redisUrl, config.redisPrefix) : undefined;
   if (cluster) checks.push({ name: 'redis', check: () => cluster.ping() });
 
-  let draining = false;
   installErrorHandling(fastify);
   const guard = bearerGuard(auth);
   registerAuthRoutes(fastify, auth);
   registerUserRoutes(fastify, store, guard);
   registerChatRoutes(fastify, chats, guard);
-  registerHealthRoutes(fastify, checks, () => draining);
+  registerHealthRoutes(fastify, checks, () => gateway.draining);
 
   fastify.addHook('preClose', async () => {
-    draining = true;
-    // Closing io disconnects every socket (clients then reconnect elsewhere) and the adapter,
-    // which would otherwise keep the process alive.
-    await io.close();
+    await gateway.drain(DRAIN_GRACE_MS);
   });
   fastify.addHook('onClose', async () => {
     await cluster?.close();

@@ -110,21 +110,21 @@ const envSchema = z.object({
 /** Reads and validates the environment; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const variable = String(issue.path[0] ?? 'environment');
-      const value = env[variable];
-      const shown = value === undefined || /SECRET|KEY|URL/.test(variable) ? '' : ` (got "${value}")`;
-      return `${variable} ${issue.message}${shown}`;
-    });
-    throw new ConfigError(problems);
-  }
-  const e = parsed.data;
-  const problems: string[] = [];
-  if (e.DATABASE_URL?.startsWith('postgres') && !e.JWT_SECRET) {
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? 'environment');
+        const value = env[variable];
+        const shown = value === undefined || /SECRET|KEY|URL/.test(variable) ? '' : ` (got "${value}")`;
+        return `${variable} ${issue.message}${shown}`;
+      });
+  // Checked on the raw values, even when other variables are bad, so that one start-up reports
+  // every problem instead of revealing them one fix at a time.
+  if (/^\s*postgres(ql)?:/i.test(env.DATABASE_URL ?? '') && !env.JWT_SECRET?.trim()) {
     problems.push('JWT_SECRET is required when DATABASE_URL points to PostgreSQL (every node must share it)');
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
 
   const database: Config['database'] = !e.DATABASE_URL
     ? { kind: 'pglite', dataDir: e.DATA_DIR }

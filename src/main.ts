@@ -41,6 +41,9 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Last line of defence: a stray rejection (a dependency's background task, say) is logged, and
+  // must not take down every other client's connection.
+  process.on('unhandledRejection', (reason) => app.log.error({ err: reason }, 'unhandled rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

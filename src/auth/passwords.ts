@@ -26,8 +26,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, log2N, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), Number(log2N), Number(r), Number(p));
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  // A record whose cost parameters scrypt refuses (NaN, out of range) matches nothing: a corrupt
+  // row must give "wrong password", not an INTERNAL error from login.
+  const actual = await derive(password, Buffer.from(salt, 'base64'), Number(log2N), Number(r), Number(p)).catch(
+    () => undefined,
+  );
+  return actual !== undefined && actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 let decoy: Promise<string> | undefined;

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, TEXTS, toAppError, toErrorEnvelope } from '../errors.js';
 
 /**
@@ -6,16 +6,27 @@ import { AppError, ERRORS, TEXTS, toAppError, toErrorEnvelope } from '../errors.
  * Client mistakes are logged at info, server faults at error.
  */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = fromFastify(error) ?? toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: appError.code, message: appError.message }, 'request refused');
-    const status = appError.code === 'VALIDATION_ERROR' && error.statusCode ? error.statusCode : appError.status;
-    return reply.status(status).send(toErrorEnvelope(appError));
-  });
+  app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(toErrorEnvelope(new AppError('NOT_FOUND', `${TEXTS.unknownRoute}: ${request.method} ${request.url.split('?')[0]}`))),
   );
+}
+
+/**
+ * Fastify option `frameworkErrors`: the router refuses a malformed URL (bad percent-encoding) or an
+ * over-long path parameter before any route or error handler runs, and without this answers with
+ * its own `{error, message, statusCode}` body instead of the envelope.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void sendError(error, request, reply);
+}
+
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = fromFastify(error) ?? toAppError(error);
+  if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: appError.code, message: appError.message }, 'request refused');
+  const status = appError.code === 'VALIDATION_ERROR' && error.statusCode ? error.statusCode : appError.status;
+  return reply.status(status).send(toErrorEnvelope(appError));
 }
 
 /** Fastify's own 4xx errors (bad JSON, body too large, wrong content type) are validation errors. */
@@ -29,6 +40,8 @@ function fromFastify(error: FastifyError): AppError | undefined {
     FST_ERR_CTP_EMPTY_JSON_BODY: 'Пустое тело запроса',
     FST_ERR_CTP_BODY_TOO_LARGE: 'Тело запроса слишком большое',
     FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Неподдерживаемый тип содержимого: ожидается application/json',
+    FST_ERR_BAD_URL: 'Некорректный URL',
+    FST_ERR_MAX_PARAM_LENGTH: 'Слишком длинный параметр в пути запроса',
   };
   return new AppError('VALIDATION_ERROR', texts[error.code] ?? ERRORS.VALIDATION_ERROR.text);
 }

@@ -35,10 +35,18 @@ export const sendMessageSchema = z.object({
 export const historyQueryShape = {
   before: idSchema.optional(),
   after: idSchema.optional(),
+  // An HTTP query string only carries strings, so the HTTP route coerces.
   limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
 };
 
-export const getChatMessagesSchema = z.object({ chatId: idSchema, ...historyQueryShape });
+// A Socket.IO payload is JSON: `limit` must be a number there. Coercing would accept "5", true,
+// [5] or null (→ 0) instead of answering VALIDATION_ERROR for a wrong type (contract §3).
+export const getChatMessagesSchema = z.object({
+  chatId: idSchema,
+  before: historyQueryShape.before,
+  after: historyQueryShape.after,
+  limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
+});
 
 export const emailSchema = z
   .string()
@@ -66,7 +74,8 @@ export const loginSchema = z.union([
   z.object({ username: z.string().trim().max(64), password: z.string().max(1024) }),
 ]);
 
-export const userSearchSchema = z.object({ search: storableText({ min: 1, max: 100 }) });
+// Trimmed before the length check: a blank search would become the pattern '%' and list everyone.
+export const userSearchSchema = z.object({ search: z.string().trim().pipe(storableText({ min: 1, max: 100 })) });
 
 export const MAX_CHAT_MEMBERS = 200;
 

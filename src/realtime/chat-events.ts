@@ -4,12 +4,14 @@ import type { ChatService } from '../chat/chat-service.js';
 import { AppError, TEXTS, toErrorEnvelope } from '../errors.js';
 import { chatRefSchema, getChatMessagesSchema, HISTORY_PAGE_DEFAULT, sendMessageSchema } from '../protocol/schemas.js';
 import { parseInput } from '../validation.js';
+import type { InFlight } from './in-flight.js';
 import { chatRoom, type ParleyServer, type ParleySocket } from './gateway.js';
 
 interface Deps {
   io: ParleyServer;
   chats: ChatService;
   log: FastifyBaseLogger;
+  inFlight: InFlight;
 }
 
 type Acknowledge = (answer: unknown) => void;
@@ -19,7 +21,7 @@ type Acknowledge = (answer: unknown) => void;
  * the chat service, and answers through the acknowledgement with the `success` envelope. An event
  * sent without a callback is still carried out; nothing a client sends can throw out of here.
  */
-export function registerChatEvents(socket: ParleySocket, { io, chats, log }: Deps): void {
+export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFlight }: Deps): void {
   const user = socket.data.user;
   const known = new Set<string>();
 
@@ -29,19 +31,21 @@ export function registerChatEvents(socket: ParleySocket, { io, chats, log }: Dep
     handler: (payload: S extends z.ZodType ? z.output<S> : undefined) => Promise<object>,
   ): void {
     known.add(event);
-    socket.on(event as 'get_my_chats', async (...args: unknown[]) => {
-      const ack = typeof args.at(-1) === 'function' ? (args.pop() as Acknowledge) : undefined;
-      try {
-        const payload = schema === null ? undefined : parseInput(schema, args[0]);
-        const result = await handler(payload as S extends z.ZodType ? z.output<S> : undefined);
-        ack?.({ success: true, ...result });
-      } catch (error) {
-        const envelope = toErrorEnvelope(error);
-        if (envelope.code === 'INTERNAL') log.error({ err: error, event }, 'event failed');
-        else log.debug({ event, code: envelope.code }, 'event refused');
-        ack?.(envelope);
-      }
-    });
+    socket.on(event as 'get_my_chats', (...args: unknown[]) =>
+      inFlight.track(async () => {
+        const ack = typeof args.at(-1) === 'function' ? (args.pop() as Acknowledge) : undefined;
+        try {
+          const payload = schema === null ? undefined : parseInput(schema, args[0]);
+          const result = await handler(payload as S extends z.ZodType ? z.output<S> : undefined);
+          ack?.({ success: true, ...result });
+        } catch (error) {
+          const envelope = toErrorEnvelope(error);
+          if (envelope.code === 'INTERNAL') log.error({ err: error, event }, 'event failed');
+          else log.debug({ event, code: envelope.code }, 'event refused');
+          ack?.(envelope);
+        }
+      }),
+    );
   }
 
   handle('send_message', sendMessageSchema, async (payload) => {

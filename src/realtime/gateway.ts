@@ -3,10 +3,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Server, type Socket } from 'socket.io';
 import type { AuthService } from '../auth/auth-service.js';
 import type { ChatService } from '../chat/chat-service.js';
-import { AppError, toErrorEnvelope } from '../errors.js';
+import { AppError, ERRORS, toErrorEnvelope } from '../errors.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../protocol/events.js';
 import type { PublicUser } from '../protocol/types.js';
 import { registerChatEvents } from './chat-events.js';
+import { InFlight } from './in-flight.js';
 
 export interface SocketData {
   user: PublicUser;
@@ -25,10 +26,24 @@ const RECOVERY_WINDOW_MS = 2 * 60_000;
 /** The room that receives a chat's `new_message`. */
 export const chatRoom = (chatId: string) => `chat:${chatId}`;
 
+export interface Gateway {
+  io: ParleyServer;
+  /** True from the moment drain() is called. */
+  readonly draining: boolean;
+  /**
+   * Shuts the gateway down gracefully: refuses new connections, lets running events finish
+   * (so every acknowledged message is committed) for at most `graceMs`, then closes every socket
+   * so that clients reconnect to another node.
+   */
+  drain(graceMs: number): Promise<void>;
+}
+
 export function createGateway(
   httpServer: HttpServer,
   deps: { auth: AuthService; chats: ChatService; log: FastifyBaseLogger },
-): ParleyServer {
+): Gateway {
+  const inFlight = new InFlight();
+  let draining = false;
   const io: ParleyServer = new Server(httpServer, {
     maxHttpBufferSize: MAX_PAYLOAD_BYTES,
     perMessageDeflate: false,
@@ -40,6 +55,11 @@ export function createGateway(
   });
 
   io.use(async (socket, next) => {
+    if (draining) {
+      const refusal = new Error(ERRORS.UNAVAILABLE.text) as Error & { data: { code: string } };
+      refusal.data = { code: 'UNAVAILABLE' };
+      return next(refusal);
+    }
     const credential = socket.handshake.auth?.token ?? socket.handshake.headers.authorization;
     try {
       const { user, expiresAt } = await deps.auth.authenticate(credential);
@@ -58,11 +78,22 @@ export function createGateway(
     const log = deps.log.child({ socketId: socket.id, userId: socket.data.user.id });
     log.debug({ recovered: socket.recovered }, 'socket connected');
     disconnectAtExpiry(socket);
-    registerChatEvents(socket, { io, chats: deps.chats, log });
+    registerChatEvents(socket, { io, chats: deps.chats, log, inFlight });
     socket.on('disconnect', (reason) => log.debug({ reason }, 'socket disconnected'));
   });
 
-  return io;
+  return {
+    io,
+    get draining() {
+      return draining;
+    },
+    async drain(graceMs) {
+      draining = true;
+      await inFlight.settled(graceMs);
+      // Also closes the adapter, whose Redis reads would otherwise keep the process alive.
+      await io.close();
+    },
+  };
 }
 
 /** A socket lives no longer than its token: at `exp` the server closes it. */

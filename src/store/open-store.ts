@@ -5,12 +5,13 @@ import { migrate } from './migrate.js';
 import { openPgliteDatabase } from './pglite-database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 
-/** Opens the configured database and brings its schema up to date. */
-export async function openDatabase(database: Config['database']): Promise<Database> {
+/** Opens the configured database and (unless told not to) brings its schema up to date. */
+export async function openDatabase(database: Config['database'], options = { migrate: true }): Promise<Database> {
   const db =
     database.kind === 'postgres'
       ? await openPostgresDatabase(database.url)
       : await openPgliteDatabase(database.kind === 'pglite' ? path.join(database.dataDir, 'pgdata') : undefined);
+  if (!options.migrate) return db;
   try {
     await migrate(db);
   } catch (error) {

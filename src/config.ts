@@ -104,7 +104,11 @@ const envSchema = z.object({
     }),
   LOG_LEVEL: optionalText
     .transform((v) => v ?? 'info')
-    .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+    .pipe(
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+      }),
+    ),
 });
 
 /** Reads and validates the environment; throws ConfigError listing every problem at once. */
@@ -128,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const database: Config['database'] = !e.DATABASE_URL
     ? { kind: 'pglite', dataDir: e.DATA_DIR }
-    : e.DATABASE_URL.startsWith('memory:')
+    : new URL(e.DATABASE_URL).protocol === 'memory:'
       ? { kind: 'memory' }
       : { kind: 'postgres', url: e.DATABASE_URL };
 

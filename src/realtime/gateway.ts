@@ -60,7 +60,8 @@ export function createGateway(
       refusal.data = { code: 'UNAVAILABLE' };
       return next(refusal);
     }
-    const credential = socket.handshake.auth?.token ?? socket.handshake.headers.authorization;
+    // The seed allows either place; an empty `auth.token` does not hide a header.
+    const credential = socket.handshake.auth?.token || socket.handshake.headers.authorization;
     try {
       const { user, expiresAt } = await deps.auth.authenticate(credential);
       socket.data.user = user;

@@ -1,0 +1,274 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, type Config } from '../src/config.js';
+
+const SECRET = 'a-secret-of-at-least-thirty-two-characters';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The ConfigError `env` raises; fails the test when it raises nothing or something else. */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+/** Expects exactly one problem, naming `variable` at its start. */
+function expectOneProblem(env: NodeJS.ProcessEnv, variable: string): string {
+  const { problems, message } = configError(env);
+  expect(problems).toHaveLength(1);
+  expect(problems[0]!.startsWith(`${variable} `)).toBe(true);
+  expect(message).toBe(problems[0]);
+  return problems[0]!;
+}
+
+describe('loadConfig', () => {
+  it('has the contract defaults with an empty environment', () => {
+    expect(loadConfig({})).toEqual<Config>({
+      port: 4201,
+      host: '0.0.0.0',
+      database: { kind: 'pglite', dataDir: './data' },
+      dataDir: './data',
+      redisUrl: undefined,
+      redisPrefix: 'parley',
+      jwt: { secret: undefined, issuer: undefined, audience: undefined, ttlSeconds: 3600 },
+      maxMessageLength: 4000,
+      logLevel: 'info',
+    });
+  });
+
+  it('treats empty and blank values as unset', () => {
+    const config = loadConfig({ PORT: '', HOST: '  ', DATABASE_URL: '', JWT_SECRET: ' ', JWT_TTL: '', LOG_LEVEL: '' });
+    expect(config.port).toBe(4201);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: './data' });
+    expect(config.jwt.secret).toBeUndefined();
+    expect(config.jwt.ttlSeconds).toBe(3600);
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('reads every variable it is given', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/var/lib/parley',
+      REDIS_URL: 'redis://cache:6379',
+      JWT_SECRET: SECRET,
+      JWT_ISSUER: 'https://id.example',
+      JWT_AUDIENCE: 'parley',
+      JWT_TTL: '15m',
+      MAX_MESSAGE_LENGTH: '500',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      database: { kind: 'pglite', dataDir: '/var/lib/parley' },
+      dataDir: '/var/lib/parley',
+      redisUrl: 'redis://cache:6379',
+      jwt: { secret: SECRET, issuer: 'https://id.example', audience: 'parley', ttlSeconds: 900 },
+      maxMessageLength: 500,
+      logLevel: 'warn',
+    });
+  });
+
+  it('accepts PORT 0 (any free port) and 65535', () => {
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
+  });
+
+  it('DATABASE_URL memory:// is the in-memory store, and needs no secret', () => {
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).database).toEqual({ kind: 'memory' });
+    expect(loadConfig({ DATABASE_URL: 'memory://' }).jwt.secret).toBeUndefined();
+  });
+
+  it.each(['postgres://parley:pw@db:5432/parley', 'postgresql://db/parley?sslmode=require'])(
+    'DATABASE_URL %s is PostgreSQL',
+    (url) => {
+      expect(loadConfig({ DATABASE_URL: url, JWT_SECRET: SECRET }).database).toEqual({ kind: 'postgres', url });
+    },
+  );
+
+  it.each([
+    ['3600', 3600],
+    ['90s', 90],
+    ['15m', 900],
+    ['1h', 3600],
+    ['7d', 604_800],
+  ])('JWT_TTL %s is %i seconds', (value, seconds) => {
+    expect(loadConfig({ JWT_TTL: value }).jwt.ttlSeconds).toBe(seconds);
+  });
+
+  it.each(['soon', '1w', '-5m', '0', '1.5h', 'h'])('JWT_TTL %s is refused', (value) => {
+    expect(expectOneProblem({ JWT_TTL: value }, 'JWT_TTL')).toContain(`"${value}"`);
+  });
+
+  describe('every bad value raises a ConfigError naming its variable', () => {
+    it.each(['abc', '-1', '70000', '80.5'])('PORT %s', (value) => {
+      expect(expectOneProblem({ PORT: value }, 'PORT')).toContain(`(got "${value}")`);
+    });
+
+    it.each(['mysql://x', 'not a url', 'http://db/parley'])('DATABASE_URL %s', (value) => {
+      const problem = expectOneProblem({ DATABASE_URL: value, JWT_SECRET: SECRET }, 'DATABASE_URL');
+      // URLs may carry a password: never echoed.
+      expect(problem).not.toContain(value);
+    });
+
+    it.each(['http://x', 'not a url'])('REDIS_URL %s', (value) => {
+      expect(expectOneProblem({ REDIS_URL: value }, 'REDIS_URL')).not.toContain(value);
+    });
+
+    it('JWT_SECRET shorter than 32 characters, without echoing it', () => {
+      const problem = expectOneProblem({ JWT_SECRET: 'short-secret' }, 'JWT_SECRET');
+      expect(problem).not.toContain('short-secret');
+    });
+
+    it('LOG_LEVEL loud', () => {
+      expectOneProblem({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
+    });
+
+    it.each(['0', '-3', 'many', '2.5', '60001'])('MAX_MESSAGE_LENGTH %s', (value) => {
+      expect(expectOneProblem({ MAX_MESSAGE_LENGTH: value }, 'MAX_MESSAGE_LENGTH')).toContain(`"${value}"`);
+    });
+
+    it('REDIS_PREFIX with spaces', () => {
+      expectOneProblem({ REDIS_PREFIX: 'my prefix' }, 'REDIS_PREFIX');
+    });
+
+    it.each(['postgres://db/parley', 'postgresql://db/parley'])('DATABASE_URL %s without JWT_SECRET', (url) => {
+      expectOneProblem({ DATABASE_URL: url }, 'JWT_SECRET');
+      expectOneProblem({ DATABASE_URL: url, JWT_SECRET: '   ' }, 'JWT_SECRET');
+    });
+
+    it('JWT_PUBLIC_KEY and JWKS_URL (external identity providers are not supported yet)', () => {
+      expect(expectOneProblem({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----' }, 'JWT_PUBLIC_KEY')).not.toContain('BEGIN');
+      expect(expectOneProblem({ JWKS_URL: 'https://id.example/jwks' }, 'JWKS_URL')).not.toContain('id.example');
+    });
+  });
+
+  it('reports several bad values at once, one problem each', () => {
+    const { problems, message } = configError({
+      PORT: 'abc',
+      DATABASE_URL: 'postgres://db/parley',
+      REDIS_URL: 'http://x',
+      LOG_LEVEL: 'loud',
+      MAX_MESSAGE_LENGTH: '0',
+      JWT_TTL: 'never',
+      JWKS_URL: 'https://id.example/jwks',
+    });
+    const named = problems.map((problem) => problem.split(' ')[0]);
+    expect(named.sort()).toEqual(['JWKS_URL', 'JWT_SECRET', 'JWT_TTL', 'LOG_LEVEL', 'MAX_MESSAGE_LENGTH', 'PORT', 'REDIS_URL']);
+    expect(message.split('\n')).toEqual(problems);
+  });
+});
+
+// ---- the real entry point --------------------------------------------------------------------
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** `node --import tsx src/main.ts` with exactly `env` (plus PATH), as an operator would start it. */
+function startEntryPoint(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+describe('start-up with bad configuration', () => {
+  afterEach(() => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+
+  it('PORT=abc: exit code 2 and one line naming PORT, no stack trace', async () => {
+    const run = startEntryPoint({ PORT: 'abc', DATABASE_URL: 'memory://' });
+    expect(await run.exited).toEqual({ code: 2, signal: null });
+    const lines = run.stderr().trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/\bPORT\b/);
+    expect(lines[0]).toContain('abc');
+    expect(run.stderr()).not.toMatch(/^\s+at /m);
+    expect(run.stdout()).not.toContain('listening');
+  });
+
+  it('three bad variables: exactly three lines, one naming each', async () => {
+    const run = startEntryPoint({ PORT: '70000', LOG_LEVEL: 'loud', DATABASE_URL: 'postgres://db/parley' });
+    expect((await run.exited).code).toBe(2);
+    const lines = run.stderr().trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const variable of ['PORT', 'LOG_LEVEL', 'JWT_SECRET']) {
+      expect(lines.filter((line) => new RegExp(`\\b${variable}\\b`).test(line))).toHaveLength(1);
+    }
+    expect(run.stderr()).not.toMatch(/^\s+at /m);
+    expect(run.stderr()).not.toMatch(/Error:/);
+  });
+});
+
+describe('start-up with good configuration', () => {
+  afterEach(() => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+
+  it('logs "Parley listening on", answers /health and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const run = startEntryPoint({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: 'memory://', JWT_SECRET: SECRET });
+    await waitFor(() => run.stdout().includes('Parley listening on') || run.child.exitCode !== null, 45_000, 'start-up');
+    expect(run.child.exitCode).toBeNull();
+    expect(run.stdout()).toContain(`Parley listening on http://127.0.0.1:${port}`);
+
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(200);
+
+    const stoppedAt = Date.now();
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    expect(run.stderr()).toBe('');
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  }, 60_000);
+});

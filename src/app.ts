@@ -34,6 +34,10 @@ export async function buildApp(config: Config): Promise<App> {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: MAX_PAYLOAD_BYTES,
     frameworkErrors,
+    // While the node drains, Fastify would answer every request itself with a fixed 503 body that
+    // is not the contract's envelope. Routes keep answering instead (each response still carries
+    // `Connection: close`), and /ready reports 503 `draining` in the envelope.
+    return503OnClosing: false,
   });
   const log = fastify.log;
 

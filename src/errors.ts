@@ -78,15 +78,26 @@ export function toAppError(error: unknown): AppError {
   return new AppError('INTERNAL');
 }
 
+/**
+ * node-postgres reports a lost or unobtainable connection with a plain Error that has no code
+ * (a server that went away mid-session, the pool's connect timeout, a client already broken);
+ * these are its messages for that, as of pg 8 / pg-pool 3.
+ */
+const PG_CONNECTION_LOST =
+  /^(Connection terminated|Query read timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end)/;
+
 function isUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
+  if (code === undefined && error instanceof Error && PG_CONNECTION_LOST.test(error.message)) return true;
   if (typeof code !== 'string') return false;
-  // Node socket errors, and PostgreSQL classes 08 (connection), 57P (shutdown), 53 (resources).
+  // Node socket errors, and PostgreSQL classes 08 (connection), 57P (shutdown), 57014 (statement
+  // timeout), 53 (resources).
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code) ||
     code.startsWith('08') ||
     code.startsWith('57P') ||
+    code === '57014' ||
     code.startsWith('53')
   );
 }

@@ -3,17 +3,22 @@ import { HISTORY_PAGE_DEFAULT } from '../protocol/schemas.js';
 import type { ChatSummary, Message, PublicUser } from '../protocol/types.js';
 import { AppError, TEXTS, forbiddenChat } from '../errors.js';
 import { failValidation } from '../validation.js';
-import type { HistoryPage, Store } from '../store/store.js';
+import type { HistoryPage, InsertMessageResult, NewMessage, Store } from '../store/store.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * The chat rules of the seed and contract §3, independent of any transport: only members see or
  * write a chat, and an unknown chat looks exactly like someone else's.
  */
 export class ChatService {
+  private readonly sends: GroupCommit<NewMessage, InsertMessageResult>;
+
   constructor(
     private readonly store: Store,
     private readonly maxMessageLength: number,
-  ) {}
+  ) {
+    this.sends = new GroupCommit((batch) => store.insertMessages(batch));
+  }
 
   /** Throws the seed's "no access" error unless `userId` is a member of `chatId`. */
   async assertMember(userId: string, chatId: string): Promise<void> {
@@ -21,8 +26,9 @@ export class ChatService {
   }
 
   /**
-   * Stores a message and returns it once committed. `created` is false when this is a retry of an
-   * earlier send with the same clientMessageId: nothing new was stored, so nothing is broadcast.
+   * Stores a message and returns it once committed (group-committed with concurrent sends).
+   * `created` is false when this is a retry of an earlier send with the same clientMessageId:
+   * nothing new was stored, so nothing is broadcast. Concurrent calls resolve in commit order.
    */
   async sendMessage(sender: PublicUser, payload: SendMessagePayload): Promise<{ message: Message; created: boolean }> {
     const text = payload.text.trim();
@@ -31,7 +37,7 @@ export class ChatService {
     if (length > this.maxMessageLength) {
       failValidation(`Текст сообщения слишком длинный: ${length} символов при максимуме ${this.maxMessageLength}`, 'text');
     }
-    const result = await this.store.insertMessage({
+    const result = await this.sends.submit({
       chatId: payload.chatId,
       senderId: sender.id,
       text,

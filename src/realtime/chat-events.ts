@@ -5,7 +5,6 @@ import { AppError, TEXTS, toErrorEnvelope } from '../errors.js';
 import { chatRefSchema, getChatMessagesSchema, HISTORY_PAGE_DEFAULT, sendMessageSchema } from '../protocol/schemas.js';
 import { parseInput } from '../validation.js';
 import type { InFlight } from './in-flight.js';
-import type { KeyedQueue } from './keyed-queue.js';
 import { chatRoom, type ParleyServer, type ParleySocket } from './gateway.js';
 
 interface Deps {
@@ -13,8 +12,6 @@ interface Deps {
   chats: ChatService;
   log: FastifyBaseLogger;
   inFlight: InFlight;
-  /** Shared by every socket of the node: sends to one chat are serialised node-wide. */
-  sendQueue: KeyedQueue;
 }
 
 type Acknowledge = (answer: unknown) => void;
@@ -24,7 +21,7 @@ type Acknowledge = (answer: unknown) => void;
  * the chat service, and answers through the acknowledgement with the `success` envelope. An event
  * sent without a callback is still carried out; nothing a client sends can throw out of here.
  */
-export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFlight, sendQueue }: Deps): void {
+export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFlight }: Deps): void {
   const user = socket.data.user;
   const known = new Set<string>();
 
@@ -51,16 +48,14 @@ export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFli
     );
   }
 
-  handle('send_message', sendMessageSchema, (payload) =>
-    // Concurrent sends to one chat would commit in one order and finish in another; one at a time
-    // per chat, new_message leaves this node in commit order, the order of history.
-    sendQueue.run(payload.chatId, async () => {
-      const { message, created } = await chats.sendMessage(user, payload);
-      // A retried send answers the original message but must not be delivered twice.
-      if (created) io.to(chatRoom(message.chatId)).emit('new_message', message);
-      return { message };
-    }),
-  );
+  handle('send_message', sendMessageSchema, async (payload) => {
+    // Sends resolve in commit order (group commit, one batch at a time), and nothing is awaited
+    // between here and the emit, so new_message leaves this node in the order of history.
+    const { message, created } = await chats.sendMessage(user, payload);
+    // A retried send answers the original message but must not be delivered twice.
+    if (created) io.to(chatRoom(message.chatId)).emit('new_message', message);
+    return { message };
+  });
 
   handle('join_chat', chatRefSchema, async ({ chatId }) => {
     await chats.assertMember(user.id, chatId);

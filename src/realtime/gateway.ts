@@ -8,7 +8,6 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../protocol/eve
 import type { PublicUser } from '../protocol/types.js';
 import { registerChatEvents } from './chat-events.js';
 import { InFlight } from './in-flight.js';
-import { KeyedQueue } from './keyed-queue.js';
 
 export interface SocketData {
   user: PublicUser;
@@ -44,7 +43,6 @@ export function createGateway(
   deps: { auth: AuthService; chats: ChatService; log: FastifyBaseLogger },
 ): Gateway {
   const inFlight = new InFlight();
-  const sendQueue = new KeyedQueue();
   let draining = false;
   const io: ParleyServer = new Server(httpServer, {
     maxHttpBufferSize: MAX_PAYLOAD_BYTES,
@@ -81,7 +79,7 @@ export function createGateway(
     const log = deps.log.child({ socketId: socket.id, userId: socket.data.user.id });
     log.debug({ recovered: socket.recovered }, 'socket connected');
     disconnectAtExpiry(socket);
-    registerChatEvents(socket, { io, chats: deps.chats, log, inFlight, sendQueue });
+    registerChatEvents(socket, { io, chats: deps.chats, log, inFlight });
     socket.on('disconnect', (reason) => log.debug({ reason }, 'socket disconnected'));
   });
 

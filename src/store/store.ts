@@ -77,9 +77,6 @@ function toMessage(row: MessageRow): Message {
   };
 }
 
-/** Thrown inside a transaction to roll it back on purpose. */
-class Rollback extends Error {}
-
 export class Store {
   constructor(private readonly db: Database) {}
 
@@ -243,46 +240,118 @@ export class Store {
   // ---- messages ----------------------------------------------------------------------------
 
   /**
-   * Stores a message if the sender is a member of the chat. Ordering invariant: the UPDATE takes
-   * the chat row's lock until commit and stamps `created_at` strictly after the chat's previous
-   * message, so within a chat (created_at, id) increases in commit order, even within one ms.
+   * Stores one message if the sender is a member of the chat, in one statement. It runs in an
+   * explicit transaction although one statement would do: if the connection dies while the
+   * statement waits for the chat's lock, an open transaction is rolled back by the server, where
+   * an autocommit statement would still commit — a message stored after its sender was told
+   * UNAVAILABLE. Ordering invariant: the UPDATE takes the chat row's lock until commit and stamps `created_at`
+   * strictly after the chat's previous message, so within a chat (created_at, id) increases in
+   * commit order, even within one millisecond.
    */
   async insertMessage(message: NewMessage): Promise<InsertMessageResult> {
     if (!isStoreId(message.chatId)) return { outcome: 'not_member' };
-    const id = randomUUID();
     try {
-      return await this.db.transaction(async (tx) => {
-        const stamped = await tx.query<{ created_at: Date }>(
-          `UPDATE chats
-              SET last_message_at = GREATEST(date_trunc('milliseconds', clock_timestamp()),
-                                             last_message_at + interval '1 millisecond'),
-                  last_message_id = $3
-            WHERE id = $1
-              AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2)
-        RETURNING last_message_at AS created_at`,
-          [message.chatId, message.senderId, id],
+      const rows = await this.db.transaction((tx) =>
+        tx.query<MessageRow>(
+          `WITH stamp AS (
+             UPDATE chats
+                SET last_message_at = GREATEST(date_trunc('milliseconds', clock_timestamp()),
+                                               last_message_at + interval '1 millisecond'),
+                    last_message_id = $3
+              WHERE id = $1 AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2)
+          RETURNING last_message_at
+           ), ins AS (
+             INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
+             SELECT $3, $1, $2, $4, $5, last_message_at FROM stamp
+             RETURNING id, text, sender_id, chat_id, created_at
+           )
+           SELECT ins.*, u.email, u.username FROM ins JOIN users u ON u.id = ins.sender_id`,
+          [message.chatId, message.senderId, randomUUID(), message.text, message.clientMessageId ?? null],
+        ),
+      );
+      return rows[0] ? { outcome: 'created', message: toMessage(rows[0]) } : { outcome: 'not_member' };
+    } catch (error) {
+      // The whole statement failed, so the chat's last message was not moved either.
+      if (!isDuplicateClientId(error)) throw error;
+      return { outcome: 'duplicate', message: await this.findByClientId(message) };
+    }
+  }
+
+  /**
+   * Group commit: stores many messages (any chats, any senders) in one transaction and one
+   * multi-row statement. Results come back in input order, and within a chat the messages are
+   * stamped in input order, so the batch commits exactly as if they had been sent one by one.
+   * A batch holding a retried clientMessageId fails as a whole on the unique index and is then
+   * replayed one message at a time, which sorts out originals and duplicates.
+   */
+  async insertMessages(messages: readonly NewMessage[]): Promise<InsertMessageResult[]> {
+    if (messages.length === 1) return [await this.insertMessage(messages[0]!)];
+    const valid = messages.filter((m) => isStoreId(m.chatId));
+    const ids = valid.map(() => randomUUID());
+    let rows: MessageRow[];
+    try {
+      rows = await this.db.transaction(async (tx) => {
+        // Lock the chats in one global order first: two batches sharing chats cannot deadlock.
+        await tx.query('SELECT 1 FROM chats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
+          [...new Set(valid.map((m) => m.chatId))],
+        ]);
+        return tx.query<MessageRow>(
+          `WITH input AS (
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])
+                      WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, ord)
+           ), allowed AS (
+             SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
+                    count(*) OVER (PARTITION BY t.chat_id) AS n
+               FROM input t
+              WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
+           ), stamp AS (
+             -- One row per chat: its last message of the batch, stamped n-1 ms after the first.
+             UPDATE chats c
+                SET last_message_at = GREATEST(date_trunc('milliseconds', clock_timestamp()),
+                                               c.last_message_at + interval '1 millisecond')
+                                      + interval '1 millisecond' * (a.n - 1),
+                    last_message_id = a.id
+               FROM allowed a
+              WHERE c.id = a.chat_id AND a.rn = a.n
+          RETURNING c.id AS chat_id, c.last_message_at
+           ), ins AS (
+             INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
+             SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
+                    s.last_message_at - interval '1 millisecond' * (a.n - a.rn)
+               FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
+             RETURNING id, text, sender_id, chat_id, created_at
+           )
+           SELECT ins.*, u.email, u.username FROM ins JOIN users u ON u.id = ins.sender_id`,
+          [
+            ids,
+            valid.map((m) => m.chatId),
+            valid.map((m) => m.senderId),
+            valid.map((m) => m.text),
+            valid.map((m) => m.clientMessageId ?? null),
+          ],
         );
-        if (stamped.length === 0) return { outcome: 'not_member' } as const;
-        const inserted = await tx.query<{ id: string }>(
-          `INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (chat_id, sender_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING
-           RETURNING id`,
-          [id, message.chatId, message.senderId, message.text, message.clientMessageId ?? null, stamped[0]!.created_at],
-        );
-        if (inserted.length === 0) throw new Rollback();
-        const rows = await tx.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = $1`, [id]);
-        return { outcome: 'created', message: toMessage(rows[0]!) } as const;
       });
     } catch (error) {
-      if (!(error instanceof Rollback)) throw error;
-      const rows = await this.db.query<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-          WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
-        [message.chatId, message.senderId, message.clientMessageId],
-      );
-      return { outcome: 'duplicate', message: toMessage(rows[0]!) };
+      if (!isDuplicateClientId(error)) throw error;
+      const results: InsertMessageResult[] = [];
+      for (const message of messages) results.push(await this.insertMessage(message));
+      return results;
     }
+    const stored = new Map(rows.map((row) => [row.id, toMessage(row)]));
+    const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
+    return messages.map((message) => {
+      const created = byInput.get(message);
+      return created ? { outcome: 'created', message: created } : { outcome: 'not_member' };
+    });
+  }
+
+  private async findByClientId(message: NewMessage): Promise<Message> {
+    const rows = await this.db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+        WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
+      [message.chatId, message.senderId, message.clientMessageId],
+    );
+    return toMessage(rows[0]!);
   }
 
   /**
@@ -322,6 +391,11 @@ export class Store {
     const page = rows.slice(0, range.limit).map(toMessage);
     return { messages: ascending ? page : page.reverse(), hasMore };
   }
+}
+
+function isDuplicateClientId(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  return e?.code === '23505' && `${e.constraint ?? ''} ${e.message ?? ''}`.includes('messages_client_id');
 }
 
 function asUniqueViolation(error: unknown): unknown {

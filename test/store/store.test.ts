@@ -186,6 +186,57 @@ describe.each(storeTargets)('Store on $name', (target) => {
       );
     });
 
+    it('group-commits a batch across chats: input order kept, non-members refused, each chat in batch order', async () => {
+      const [a, b, c, outsider] = await Promise.all([newUser(), newUser(), newUser(), newUser()]);
+      const first = await newChat([a.id, b.id]);
+      const second = await newChat([b.id, c.id]);
+      const earlier = await store.insertMessage({ chatId: first, senderId: a.id, text: 'earlier' });
+      const batch = [
+        { chatId: first, senderId: a.id, text: 'f1' },
+        { chatId: second, senderId: c.id, text: 's1' },
+        { chatId: first, senderId: outsider.id, text: 'refused' },
+        { chatId: 'junk', senderId: a.id, text: 'refused too' },
+        { chatId: first, senderId: b.id, text: 'f2' },
+        { chatId: second, senderId: b.id, text: 's2' },
+        { chatId: first, senderId: a.id, text: 'f3' },
+      ];
+      const results = await store.insertMessages(batch);
+      expect(results.map((r) => r.outcome)).toEqual(['created', 'created', 'not_member', 'not_member', 'created', 'created', 'created']);
+      results.forEach((r, i) => {
+        if (r.outcome === 'created') expect(r.message).toMatchObject({ text: batch[i]!.text, chatId: batch[i]!.chatId, sender: batch[i]!.senderId });
+      });
+      const texts = async (chatId: string) => {
+        const page = await store.listMessages(chatId, { limit: 100 });
+        if (!('messages' in page)) throw new Error('bad cursor');
+        const stamps = page.messages.map((m) => m.createdAt);
+        expect([...stamps].sort()).toEqual(stamps);
+        expect(new Set(stamps).size).toBe(stamps.length);
+        return page.messages.map((m) => m.text);
+      };
+      expect(await texts(first)).toEqual(['earlier', 'f1', 'f2', 'f3']);
+      expect(await texts(second)).toEqual(['s1', 's2']);
+      expect(earlier.outcome).toBe('created');
+      const [chat] = await store.listChats(b.id, first);
+      expect(chat!.messages[0]!.text).toBe('f3');
+    });
+
+    it('replays a batch holding retried clientMessageIds one by one: one row each, originals returned', async () => {
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      const chatId = await newChat([a.id, b.id]);
+      const original = await store.insertMessage({ chatId, senderId: a.id, text: 'original', clientMessageId: 'k1' });
+      const results = await store.insertMessages([
+        { chatId, senderId: a.id, text: 'retry of original', clientMessageId: 'k1' },
+        { chatId, senderId: b.id, text: 'fresh' },
+        { chatId, senderId: a.id, text: 'twice', clientMessageId: 'k2' },
+        { chatId, senderId: a.id, text: 'twice again', clientMessageId: 'k2' },
+      ]);
+      expect(results.map((r) => r.outcome)).toEqual(['duplicate', 'created', 'created', 'duplicate']);
+      expect(results[0]!.outcome !== 'not_member' && results[0]!.message).toEqual(original.outcome === 'created' && original.message);
+      expect(results[3]!.outcome !== 'not_member' && results[3]!.message.text).toBe('twice');
+      const page = await store.listMessages(chatId, { limit: 100 });
+      expect('messages' in page && page.messages.map((m) => m.text)).toEqual(['original', 'fresh', 'twice']);
+    });
+
     it('pages with before / after cursors without skipping or repeating', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);

@@ -30,6 +30,10 @@ const { values: args } = parseArgs({
     'history-messages': { type: 'string' },
     'chat-list-chats': { type: 'string' },
     out: { type: 'string' },
+    /** Folder for a CPU profile of each Parley server (open in Chrome DevTools). */
+    profile: { type: 'string' },
+    /** Comma-separated subset of: ceiling, pglite, postgres. */
+    targets: { type: 'string' },
   },
 });
 
@@ -110,7 +114,7 @@ async function measureParley(store: 'pglite' | 'postgres'): Promise<TargetResult
     const env: Record<string, string> = { JWT_SECRET: secret };
     if (store === 'pglite') Object.assign(env, { DATA_DIR: dataDir!, DATABASE_URL: '' });
     else env.DATABASE_URL = process.env.DATABASE_URL!;
-    const target = await startParley(env, fromSource);
+    const target = await startParley(env, fromSource, args.profile);
     target.name = `parley/${store}`;
     try {
       const setup = {
@@ -163,9 +167,13 @@ function table(results: TargetResult[]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
-const results: TargetResult[] = [await measureCeiling(), await measureParley('pglite')];
-if (process.env.DATABASE_URL?.startsWith('postgres')) results.push(await measureParley('postgres'));
-else log('DATABASE_URL is not set: PostgreSQL not measured');
+const hasPostgres = Boolean(process.env.DATABASE_URL?.startsWith('postgres'));
+const wanted = new Set((args.targets ?? 'ceiling,pglite,postgres').split(','));
+// Every figure is reported against the ceiling measured in the same run, so it always runs.
+const results: TargetResult[] = [await measureCeiling()];
+if (wanted.has('pglite')) results.push(await measureParley('pglite'));
+if (wanted.has('postgres') && hasPostgres) results.push(await measureParley('postgres'));
+if (wanted.has('postgres') && !hasPostgres) log('DATABASE_URL is not set: PostgreSQL not measured');
 
 const report = {
   date: new Date().toISOString(),

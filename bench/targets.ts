@@ -73,11 +73,21 @@ async function start(name: string, args: string[], env: Record<string, string>):
 
 /**
  * Parley as an operator runs it. `fromSource` runs src/ through tsx (the smoke test, no build);
- * otherwise the compiled dist/ (what `npm start` runs).
+ * otherwise the compiled dist/ (what `npm start` runs). With `profileDir`, V8 writes a CPU
+ * profile (.cpuprofile) of the server there when it exits.
  */
-export function startParley(env: Record<string, string>, fromSource: boolean): Promise<Target> {
-  const args = fromSource ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'];
-  return start('parley', args, { LOG_LEVEL: 'warn', ...env });
+export function startParley(env: Record<string, string>, fromSource: boolean, profileDir?: string): Promise<Target> {
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const args = [...profile, ...(fromSource ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'])];
+  // The load tool measures capacity, so the abuse limits (README "Security") are lifted.
+  const unlimited = {
+    RATE_LIMIT_MESSAGES_PER_SECOND: '1000000',
+    RATE_LIMIT_MESSAGE_BURST: '1000000',
+    RATE_LIMIT_EVENTS_PER_SECOND: '1000000',
+    RATE_LIMIT_EVENT_BURST: '1000000',
+    MAX_CONNECTIONS_PER_USER: '1000000',
+  };
+  return start('parley', args, { LOG_LEVEL: 'warn', ...unlimited, ...env });
 }
 
 export function startCeiling(): Promise<Target> {

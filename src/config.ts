@@ -30,7 +30,37 @@ export interface Config {
   };
   /** Longest message text, in characters (code points) after trimming. @default 4000 */
   maxMessageLength: number;
+  /** Abuse limits (README "Security"). */
+  limits: Limits;
+  /**
+   * Browser origins allowed to call the HTTP API and open Socket.IO connections (`CORS_ORIGINS`).
+   * Undefined: every origin, as before the allow-list existed.
+   */
+  corsOrigins: string[] | undefined;
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client address (Fastify `trustProxy`):
+   * false (the socket's address), true (any), a hop count, or a list of addresses/CIDRs.
+   * @default false
+   */
+  trustProxy: boolean | number | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export interface Limits {
+  /** Sustained send_message rate per user, shared by every node through Redis when configured. @default 10 */
+  messagesPerSecond: number;
+  /** send_message burst per user; at least messagesPerSecond. @default 20 */
+  messageBurst: number;
+  /** Sustained rate of events (any name) per socket. @default 50 */
+  eventsPerSecond: number;
+  /** Event burst per socket; at least eventsPerSecond. @default 100 */
+  eventBurst: number;
+  /** Open Socket.IO connections per user, per node. @default 50 */
+  connectionsPerUser: number;
+  /** POST /auth/login and /auth/register requests per client address per minute. @default 20 */
+  authPerIpPerMinute: number;
+  /** Failed logins per account in 15 minutes before its logins are refused. @default 10 */
+  loginFailuresPerAccount: number;
 }
 
 /** Start-up stops with this: one line per bad variable, naming it. */
@@ -57,6 +87,16 @@ const optionalText = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** "https://chat.example.com" or "http://localhost:3000": what a browser sends as `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
 function urlWithProtocols(protocols: string[]) {
   return optionalText.refine(
     (value) => {
@@ -70,6 +110,17 @@ function urlWithProtocols(protocols: string[]) {
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 }
+
+/** A whole number in [min, max]; unset or blank → `fallback`. */
+function wholeNumber(fallback: number, min: number, max: number) {
+  return optionalText
+    .transform((v) => (v === undefined ? fallback : Number(v)))
+    .refine((n) => Number.isInteger(n) && n >= min && n <= max, {
+      message: `must be a whole number from ${min} to ${max}`,
+    });
+}
+
+const MAX_RATE = 1_000_000;
 
 const envSchema = z.object({
   PORT: z
@@ -102,6 +153,28 @@ const envSchema = z.object({
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 60_000, {
       message: 'must be a whole number from 1 to 60000',
     }),
+  RATE_LIMIT_MESSAGES_PER_SECOND: wholeNumber(10, 1, MAX_RATE),
+  RATE_LIMIT_MESSAGE_BURST: wholeNumber(20, 1, MAX_RATE),
+  RATE_LIMIT_EVENTS_PER_SECOND: wholeNumber(50, 1, MAX_RATE),
+  RATE_LIMIT_EVENT_BURST: wholeNumber(100, 1, MAX_RATE),
+  MAX_CONNECTIONS_PER_USER: wholeNumber(50, 1, MAX_RATE),
+  RATE_LIMIT_AUTH_PER_IP: wholeNumber(20, 1, MAX_RATE),
+  RATE_LIMIT_LOGIN_FAILURES: wholeNumber(10, 1, MAX_RATE),
+  CORS_ORIGINS: optionalText
+    .transform((v) => (v === undefined ? undefined : v.split(',').map((o) => o.trim()).filter(Boolean)))
+    .refine((origins) => origins === undefined || origins.every(isOrigin), {
+      message: 'must be a comma-separated list of origins such as https://chat.example.com (scheme, host, optional port)',
+    })
+    .transform((origins) => origins?.map((o) => new URL(o).origin)),
+  TRUST_PROXY: optionalText.transform((v): boolean | number | string[] | undefined => {
+    if (v === undefined || v === 'false') return false;
+    if (v === 'true') return true;
+    if (/^\d+$/.test(v)) return Number(v);
+    const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+    return list.every((a) => /^[\da-fA-F.:/]+$/.test(a)) && list.length > 0 ? list : undefined;
+  }).refine((v) => v !== undefined, {
+    message: 'must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
+  }),
   LOG_LEVEL: optionalText
     .transform((v) => v ?? 'info')
     .pipe(
@@ -127,6 +200,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (/^\s*postgres(ql)?:/i.test(env.DATABASE_URL ?? '') && !env.JWT_SECRET?.trim()) {
     problems.push('JWT_SECRET is required when DATABASE_URL points to PostgreSQL (every node must share it)');
   }
+  for (const [burst, rate] of [
+    ['RATE_LIMIT_MESSAGE_BURST', 'RATE_LIMIT_MESSAGES_PER_SECOND'],
+    ['RATE_LIMIT_EVENT_BURST', 'RATE_LIMIT_EVENTS_PER_SECOND'],
+  ] as const) {
+    if (parsed.success && parsed.data[burst] < parsed.data[rate]) {
+      problems.push(`${burst} must be at least ${rate} (${parsed.data[rate]}) (got "${env[burst]}")`);
+    }
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
 
@@ -150,6 +231,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ttlSeconds: e.JWT_TTL!,
     },
     maxMessageLength: e.MAX_MESSAGE_LENGTH,
+    limits: {
+      messagesPerSecond: e.RATE_LIMIT_MESSAGES_PER_SECOND,
+      messageBurst: e.RATE_LIMIT_MESSAGE_BURST,
+      eventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
+      eventBurst: e.RATE_LIMIT_EVENT_BURST,
+      connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
+      authPerIpPerMinute: e.RATE_LIMIT_AUTH_PER_IP,
+      loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES,
+    },
+    corsOrigins: e.CORS_ORIGINS,
+    trustProxy: e.TRUST_PROXY!,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -39,6 +39,17 @@ describe('loadConfig', () => {
       redisPrefix: 'parley',
       jwt: { secret: undefined, issuer: undefined, audience: undefined, ttlSeconds: 3600 },
       maxMessageLength: 4000,
+      limits: {
+        messagesPerSecond: 10,
+        messageBurst: 20,
+        eventsPerSecond: 50,
+        eventBurst: 100,
+        connectionsPerUser: 50,
+        authPerIpPerMinute: 20,
+        loginFailuresPerAccount: 10,
+      },
+      corsOrigins: undefined,
+      trustProxy: false,
       logLevel: 'info',
     });
   });
@@ -76,6 +87,33 @@ describe('loadConfig', () => {
       maxMessageLength: 500,
       logLevel: 'warn',
     });
+  });
+
+  it('reads the limits, the origin allow-list and the proxy setting', () => {
+    const config = loadConfig({
+      RATE_LIMIT_MESSAGES_PER_SECOND: '5',
+      RATE_LIMIT_MESSAGE_BURST: '5',
+      RATE_LIMIT_EVENTS_PER_SECOND: '7',
+      RATE_LIMIT_EVENT_BURST: '70',
+      MAX_CONNECTIONS_PER_USER: '3',
+      RATE_LIMIT_AUTH_PER_IP: '100',
+      RATE_LIMIT_LOGIN_FAILURES: '4',
+      CORS_ORIGINS: ' https://chat.example.com/ , http://localhost:3000 ',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+    });
+    expect(config.limits).toEqual({
+      messagesPerSecond: 5,
+      messageBurst: 5,
+      eventsPerSecond: 7,
+      eventBurst: 70,
+      connectionsPerUser: 3,
+      authPerIpPerMinute: 100,
+      loginFailuresPerAccount: 4,
+    });
+    expect(config.corsOrigins).toEqual(['https://chat.example.com', 'http://localhost:3000']);
+    expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 
   it('accepts PORT 0 (any free port) and 65535', () => {
@@ -135,6 +173,34 @@ describe('loadConfig', () => {
 
     it.each(['0', '-3', 'many', '2.5', '60001'])('MAX_MESSAGE_LENGTH %s', (value) => {
       expect(expectOneProblem({ MAX_MESSAGE_LENGTH: value }, 'MAX_MESSAGE_LENGTH')).toContain(`"${value}"`);
+    });
+
+    it.each([
+      'RATE_LIMIT_MESSAGES_PER_SECOND',
+      'RATE_LIMIT_MESSAGE_BURST',
+      'RATE_LIMIT_EVENTS_PER_SECOND',
+      'RATE_LIMIT_EVENT_BURST',
+      'MAX_CONNECTIONS_PER_USER',
+      'RATE_LIMIT_AUTH_PER_IP',
+      'RATE_LIMIT_LOGIN_FAILURES',
+    ])('%s that is not a whole number from 1 to 1000000', (variable) => {
+      // A burst is checked against its rate only when both are valid numbers.
+      for (const value of ['0', '-1', 'lots', '1.5', '1000001']) {
+        expect(expectOneProblem({ [variable]: value }, variable)).toContain(`"${value}"`);
+      }
+    });
+
+    it('a burst below its sustained rate', () => {
+      expectOneProblem({ RATE_LIMIT_MESSAGES_PER_SECOND: '30' }, 'RATE_LIMIT_MESSAGE_BURST');
+      expectOneProblem({ RATE_LIMIT_EVENTS_PER_SECOND: '20', RATE_LIMIT_EVENT_BURST: '19' }, 'RATE_LIMIT_EVENT_BURST');
+    });
+
+    it.each(['chat.example.com', 'https://chat.example.com/app', 'ftp://chat.example.com', '*'])('CORS_ORIGINS %s', (value) => {
+      expectOneProblem({ CORS_ORIGINS: `https://ok.example.com,${value}` }, 'CORS_ORIGINS');
+    });
+
+    it.each(['yes', 'proxy.internal', '-1'])('TRUST_PROXY %s', (value) => {
+      expectOneProblem({ TRUST_PROXY: value }, 'TRUST_PROXY');
     });
 
     it('REDIS_PREFIX with spaces', () => {

@@ -1,16 +1,34 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
+import { AppError } from '../errors.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import { loginSchema, registerSchema } from '../protocol/schemas.js';
 import { parseInput } from '../validation.js';
 
-export function registerAuthRoutes(app: FastifyInstance, auth: AuthService): void {
+/**
+ * Registration and login. Both count against the caller's address (credential stuffing, and
+ * scrypt's cost); a login also against its account, which is refused for a while after too many
+ * failures from anywhere — checked before the password, so a locked account answers nothing.
+ */
+export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, limits: RateLimits): void {
   app.post('/auth/register', async (request, reply) => {
+    await limits.authAttempt(request.ip);
     const session = await auth.register(parseInput(registerSchema, request.body));
     return reply.status(201).send({ success: true, ...session });
   });
 
   app.post('/auth/login', async (request) => {
-    const session = await auth.login(parseInput(loginSchema, request.body));
-    return { success: true, ...session };
+    await limits.authAttempt(request.ip);
+    const body = parseInput(loginSchema, request.body);
+    const account = 'email' in body ? `email:${body.email}` : `username:${body.username.toLowerCase()}`;
+    await limits.loginAllowed(account);
+    try {
+      const session = await auth.login(body);
+      await limits.loginSucceeded(account);
+      return { success: true, ...session };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'UNAUTHORIZED') await limits.loginFailed(account);
+      throw error;
+    }
   });
 }

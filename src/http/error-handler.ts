@@ -1,5 +1,7 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, TEXTS, toAppError, toErrorEnvelope } from '../errors.js';
+import { RateLimitedError, toWireError } from '../limits/rate-limited-error.js';
 
 /**
  * Every HTTP failure leaves in the contract's envelope `{ success: false, error, code }`.
@@ -21,12 +23,36 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   void sendError(error, request, reply);
 }
 
+/**
+ * Fastify option `clientErrorHandler`: Node's HTTP parser refuses some requests before Fastify
+ * sees them (headers or request line over 16 KiB, malformed HTTP, a client too slow to send its
+ * headers); the default answer is not the envelope. Byte-for-byte what Fastify's default writes,
+ * with the envelope as body.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, text] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'Превышено время ожидания запроса']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'Заголовки или адрес запроса слишком большие']
+        : [400, 'Bad Request', 'Некорректный HTTP-запрос'];
+  const body = JSON.stringify(toErrorEnvelope(new AppError('VALIDATION_ERROR', text)));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
 function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = fromFastify(error) ?? toAppError(error);
   if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: appError.code, message: appError.message }, 'request refused');
   const status = appError.code === 'VALIDATION_ERROR' && error.statusCode ? error.statusCode : appError.status;
-  return reply.status(status).send(toErrorEnvelope(appError));
+  if (appError instanceof RateLimitedError) reply.header('retry-after', Math.ceil(appError.retryAfterMs / 1000));
+  return reply.status(status).send(toWireError(appError));
 }
 
 /** Fastify's own 4xx errors (bad JSON, body too large, wrong content type) are validation errors. */

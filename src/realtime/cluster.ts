@@ -7,16 +7,23 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+export type RedisClient = ReturnType<typeof createClient>;
+
+/** The node's one Redis connection, shared by the cluster adapter and the shared rate limits. */
+export async function connectRedis(redisUrl: string): Promise<RedisClient> {
+  const client = createClient({ url: redisUrl, socket: { connectTimeout: 5_000 } });
+  // Reconnection is the client's job; an error event must not crash the process.
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
 /**
  * Joins this node to the others through Redis streams: rooms and broadcasts span every node, and
  * connection-state recovery keeps working (the pub/sub adapter cannot recover sessions).
  * Every key carries the deployment's prefix so that deployments sharing a Redis stay apart.
  */
-export async function joinCluster(io: ParleyServer, redisUrl: string, prefix: string): Promise<Cluster> {
-  const client = createClient({ url: redisUrl, socket: { connectTimeout: 5_000 } });
-  // Reconnection is the client's job; an error event must not crash the process.
-  client.on('error', () => {});
-  await client.connect();
+export function joinCluster(io: ParleyServer, client: RedisClient, prefix: string): Cluster {
   io.adapter(
     createAdapter(client, {
       streamName: `${prefix}:socket.io`,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { io as connectClient } from 'socket.io-client';
 import type { Message } from '../../src/protocol/types.js';
-import { ask, TEST_JWT_SECRET, type ClientSocket } from './server.js';
+import { ask, GENEROUS_LIMITS, TEST_JWT_SECRET, type ClientSocket } from './server.js';
 
 /**
  * Parley nodes as real child processes (`node --import tsx src/main.ts`), for the multi-node and
@@ -136,6 +136,8 @@ function spawnNode({ name, redisPrefix, env = {} }: NodeOptions, port: number): 
       REDIS_PREFIX: redisPrefix,
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'warn',
+      // Bursts here test delivery, not the rate limits (test/limits does).
+      ...GENEROUS_LIMITS,
       ...env,
     },
   });

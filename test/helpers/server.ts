@@ -17,8 +17,24 @@ export interface TestServer {
 }
 
 /**
- * Starts the real server on a free port. Defaults: in-memory PGlite, silent logs, a fixed secret.
- * `env` overrides any variable (e.g. DATABASE_URL for PostgreSQL, DATA_DIR for a restart test).
+ * Rate limits far above anything a suite sends, so that suites which send bursts on purpose (300
+ * concurrent sends, 55-message histories, dozens of registrations from one address) test what
+ * they are about. The limit suites (test/limits) pass the limits they test; the production
+ * defaults are tested by test/config.test.ts.
+ */
+export const GENEROUS_LIMITS: Readonly<Record<string, string>> = {
+  RATE_LIMIT_MESSAGES_PER_SECOND: '100000',
+  RATE_LIMIT_MESSAGE_BURST: '100000',
+  RATE_LIMIT_EVENTS_PER_SECOND: '100000',
+  RATE_LIMIT_EVENT_BURST: '100000',
+  RATE_LIMIT_AUTH_PER_IP: '100000',
+  RATE_LIMIT_LOGIN_FAILURES: '100000',
+};
+
+/**
+ * Starts the real server on a free port. Defaults: in-memory PGlite, silent logs, a fixed secret,
+ * GENEROUS_LIMITS. `env` overrides any variable (e.g. DATABASE_URL for PostgreSQL, DATA_DIR for a
+ * restart test, a RATE_LIMIT_* under test).
  */
 export async function startServer(env: Record<string, string | undefined> = {}): Promise<TestServer> {
   const config = loadConfig({
@@ -27,6 +43,7 @@ export async function startServer(env: Record<string, string | undefined> = {}):
     DATABASE_URL: 'memory://',
     LOG_LEVEL: 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
+    ...GENEROUS_LIMITS,
     ...env,
   });
   const app = await buildApp(config);

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import {
+  BurstyRateLimiter,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type IRateLimiterOptions,
+} from 'rate-limiter-flexible';
+import type { createClient } from 'redis';
+import type { Limits } from '../config.js';
+import type { LimitName, Metrics } from '../observability/metrics.js';
+import { RateLimitedError } from './rate-limited-error.js';
+
+export type RedisClient = ReturnType<typeof createClient>;
+
+/**
+ * How long the burst reserve of a token bucket takes to refill. A bucket of rate r and burst b is
+ * built from two fixed-window limiters (rate-limiter-flexible's BurstyRateLimiter): r per second,
+ * plus a reserve of b − r shared by this window. So a quiet client may send b at once, and nobody
+ * sustains more than r + (b − r) / 10 per second.
+ */
+const BURST_WINDOW_SECONDS = 10;
+/** Window of the per-address limit on login and registration. */
+const AUTH_WINDOW_SECONDS = 60;
+/** Window in which failed logins of one account are counted; a success clears it. */
+const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
+
+export const RATE_LIMIT_TEXTS = {
+  messages: 'Слишком много сообщений, попробуйте позже',
+  events: 'Слишком много запросов, попробуйте позже',
+  auth: 'Слишком много попыток входа или регистрации, попробуйте позже',
+  login: 'Слишком много неудачных попыток входа в эту учётную запись, попробуйте позже',
+} as const;
+
+interface Limiter {
+  consume(key: string, points?: number): Promise<RateLimiterRes>;
+}
+
+/**
+ * Every rate limit of the node, built with rate-limiter-flexible. Limits that protect shared
+ * resources (messages per user, login and registration) live in Redis when it is configured, so
+ * that every node counts together; if Redis does not answer they fall back to counting per node
+ * rather than refusing everyone. Per-socket limits are always local: a socket lives on one node.
+ */
+export class RateLimits {
+  private readonly messages: Limiter;
+  private readonly events: Limiter;
+  private readonly authPerIp: Limiter;
+  private readonly loginFailures: RateLimiterMemory | RateLimiterRedis;
+
+  constructor(
+    private readonly limits: Limits,
+    private readonly metrics: Metrics,
+    redis?: { client: RedisClient; prefix: string },
+  ) {
+    const make = (name: string, options: IRateLimiterOptions, shared: boolean) => {
+      const keyPrefix = `${redis?.prefix ?? 'parley'}:rl:${name}`;
+      if (!shared || !redis) return new RateLimiterMemory({ ...options, keyPrefix });
+      return new RateLimiterRedis({
+        ...options,
+        keyPrefix,
+        storeClient: redis.client,
+        // node-redis v4/v5 API (`eval(script, {keys, arguments})`); it is not auto-detected for v5.
+        useRedisPackage: true,
+        // A disconnected node-redis client queues commands; fail over at once instead.
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory({ ...options, keyPrefix }),
+      });
+    };
+    const bucket = (name: string, perSecond: number, burst: number, shared: boolean): Limiter => {
+      const steady = make(name, { points: perSecond, duration: 1 }, shared);
+      if (burst <= perSecond) return steady;
+      return new BurstyRateLimiter(steady, make(`${name}:burst`, { points: burst - perSecond, duration: BURST_WINDOW_SECONDS }, shared));
+    };
+    this.messages = bucket('messages', limits.messagesPerSecond, limits.messageBurst, true);
+    this.events = bucket('events', limits.eventsPerSecond, limits.eventBurst, false);
+    this.authPerIp = make('auth-ip', { points: limits.authPerIpPerMinute, duration: AUTH_WINDOW_SECONDS }, true);
+    this.loginFailures = make('login-failures', { points: limits.loginFailuresPerAccount, duration: LOGIN_FAILURE_WINDOW_SECONDS }, true) as
+      | RateLimiterMemory
+      | RateLimiterRedis;
+  }
+
+  /** One event (any name) from `socketId`; throws RateLimitedError past the per-socket rate. */
+  event(socketId: string): Promise<void> {
+    return this.take(this.events, socketId, 'event', RATE_LIMIT_TEXTS.events);
+  }
+
+  /** One send_message by `userId`, counted across every socket and node of the user. */
+  message(userId: string): Promise<void> {
+    return this.take(this.messages, userId, 'message', RATE_LIMIT_TEXTS.messages);
+  }
+
+  /** One login or registration attempt from a client address. */
+  authAttempt(ip: string): Promise<void> {
+    return this.take(this.authPerIp, ip, 'auth_ip', RATE_LIMIT_TEXTS.auth);
+  }
+
+  /** Refuses a login to `account` while it has had too many recent failures. */
+  async loginAllowed(account: string): Promise<void> {
+    const state = await this.loginFailures.get(accountKey(account)).catch(() => null);
+    if (state && state.consumedPoints >= this.limits.loginFailuresPerAccount) {
+      this.metrics.limitRefused('login_account');
+      throw new RateLimitedError(state.msBeforeNext, RATE_LIMIT_TEXTS.login);
+    }
+  }
+
+  async loginFailed(account: string): Promise<void> {
+    await this.loginFailures.penalty(accountKey(account), 1).catch(() => undefined);
+  }
+
+  async loginSucceeded(account: string): Promise<void> {
+    await this.loginFailures.delete(accountKey(account)).catch(() => undefined);
+  }
+
+  private async take(limiter: Limiter, key: string, limit: LimitName, text: string): Promise<void> {
+    try {
+      await limiter.consume(key);
+    } catch (refusal) {
+      // Anything but a refusal (a store error the insurance limiter could not absorb) lets the
+      // request through: a broken limiter must not take the service down with it.
+      if (!(refusal instanceof RateLimiterRes)) return;
+      this.metrics.limitRefused(limit);
+      throw new RateLimitedError(Math.max(refusal.msBeforeNext, 1), text);
+    }
+  }
+}
+
+/** Account names are hashed: Redis never holds an email, and keys have a fixed length. */
+function accountKey(account: string): string {
+  return createHash('sha256').update(account).digest('base64url');
+}

@@ -1,0 +1,40 @@
+import { RATE_LIMIT_TEXTS } from '../limits/rate-limits.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ParleyServer } from './gateway.js';
+
+export const TOO_MANY_CONNECTIONS_TEXT = 'Слишком много одновременных подключений этого пользователя';
+
+/**
+ * Handshake middleware (after authentication): at most `max` open sockets per user on this node;
+ * one more is refused with connect_error `{ code: 'RATE_LIMITED' }`. A slot is taken when the
+ * handshake passes and given back exactly once, when the socket disconnects or, if it never got
+ * to connect, when its transport closes.
+ */
+export function limitConnectionsPerUser(io: ParleyServer, max: number, metrics: Metrics): void {
+  const open = new Map<string, number>();
+  io.use((socket, next) => {
+    const userId = socket.data.user.id;
+    const count = open.get(userId) ?? 0;
+    if (count >= max) {
+      metrics.limitRefused('connection');
+      const refusal = new Error(TOO_MANY_CONNECTIONS_TEXT) as Error & { data: { code: string } };
+      refusal.data = { code: 'RATE_LIMITED' };
+      return next(refusal);
+    }
+    // A transport that closed while the handshake was being checked never becomes a socket.
+    if (socket.conn.readyState !== 'open') return next(new Error(RATE_LIMIT_TEXTS.events));
+    open.set(userId, count + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      socket.conn.off('close', release);
+      const left = (open.get(userId) ?? 1) - 1;
+      if (left > 0) open.set(userId, left);
+      else open.delete(userId);
+    };
+    socket.once('disconnect', release);
+    socket.conn.once('close', release);
+    next();
+  });
+}

@@ -34,6 +34,10 @@ export const TEXTS = {
   unknownEvent: 'Неизвестное событие',
   unknownRoute: 'Маршрут не найден',
   unknownMessage: 'Сообщение не найдено в этом чате',
+  notMessageAuthor: 'Изменять и удалять можно только свои сообщения',
+  messageDeleted: 'Сообщение удалено',
+  directChatMembers: 'В личном чате нельзя менять участников',
+  tooManyMembers: 'Слишком много участников в чате',
   emailTaken: 'Пользователь с таким email уже существует',
   usernameTaken: 'Пользователь с таким именем уже существует',
 } as const;

@@ -1,9 +1,18 @@
-import type { CreateChatBody, GetChatMessagesPayload, SendMessagePayload } from '../protocol/schemas.js';
+import { MAX_CHAT_MEMBERS } from '../protocol/schemas.js';
+import type {
+  AddMembersBody,
+  CreateChatBody,
+  EditMessagePayload,
+  GetChatMessagesPayload,
+  MarkReadPayload,
+  MessageRefPayload,
+  SendMessagePayload,
+} from '../protocol/schemas.js';
 import { HISTORY_PAGE_DEFAULT } from '../protocol/schemas.js';
 import type { ChatSummary, Message, PublicUser } from '../protocol/types.js';
 import { AppError, TEXTS, forbiddenChat } from '../errors.js';
 import { failValidation } from '../validation.js';
-import type { HistoryPage, InsertMessageResult, NewMessage, Store } from '../store/store.js';
+import type { HistoryPage, InsertMessageResult, MessageRef, NewMessage, Store } from '../store/store.js';
 import { GroupCommit } from './group-commit.js';
 
 /**
@@ -81,6 +90,95 @@ export class ChatService {
     const [chat] = await this.store.listChats(caller.id, chatId);
     return { chat: chat!, created };
   }
+
+  /**
+   * Adds users to a group chat the caller belongs to. Returns the chat as the caller sees it, and
+   * for each user actually added the chat as that user sees it (for their `chat_created`), and
+   * who was a member before (for `chat_members_changed`).
+   */
+  async addMembers(
+    caller: PublicUser,
+    chatId: string,
+    body: AddMembersBody,
+  ): Promise<{ chat: ChatSummary; added: { userId: string; chat: ChatSummary }[]; previousIds: string[] }> {
+    await this.assertMember(caller.id, chatId);
+    if ((await this.store.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
+    const previousIds = (await this.store.chatMembers(chatId)).map((member) => member.id);
+    const candidates = [...new Set(body.userIds)].filter((id) => !previousIds.includes(id));
+    const existing = new Set(await this.store.existingUserIds(candidates));
+    const missing = candidates.find((id) => !existing.has(id));
+    if (missing !== undefined) throw new AppError('NOT_FOUND', `${TEXTS.unknownUser}: ${missing}`, 'userIds');
+    if (previousIds.length + candidates.length > MAX_CHAT_MEMBERS) failValidation(TEXTS.tooManyMembers, 'userIds');
+    const addedIds = await this.store.addMembers(chatId, candidates);
+    const added = await Promise.all(
+      addedIds.map(async (userId) => ({ userId, chat: (await this.store.listChats(userId, chatId))[0]! })),
+    );
+    const [chat] = await this.store.listChats(caller.id, chatId);
+    return { chat: chat!, added, previousIds };
+  }
+
+  /**
+   * The caller leaves a group chat: from now on every event for it is refused to them. Returns
+   * the members that remain. A direct chat cannot be left (its pair would have no chat).
+   */
+  async leaveChat(userId: string, chatId: string): Promise<{ remaining: PublicUser[] }> {
+    await this.assertMember(userId, chatId);
+    if ((await this.store.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
+    if (!(await this.store.removeMember(chatId, userId))) throw forbiddenChat();
+    return { remaining: await this.store.chatMembers(chatId) };
+  }
+
+  /** The users who share a chat with `userId`: the audience of their presence. */
+  chatPartnerIds(userId: string): Promise<string[]> {
+    return this.store.chatPartnerIds(userId);
+  }
+
+  /**
+   * Moves the caller's read position to `messageId` (never back) and returns the unread count
+   * after it. `moved` is false when the position was already there or later: nothing to announce.
+   */
+  async markRead(userId: string, { chatId, messageId }: MarkReadPayload): Promise<{ unreadCount: number; moved: boolean }> {
+    await this.assertMember(userId, chatId);
+    const result = await this.store.markRead(chatId, userId, messageId);
+    if (result.outcome === 'unknown_message') throw new AppError('NOT_FOUND', TEXTS.unknownMessage, 'messageId');
+    if (result.outcome === 'not_member') throw forbiddenChat();
+    return { unreadCount: result.unreadCount, moved: result.moved };
+  }
+
+  /** The author replaces the text of a message; same text rules as sending. */
+  async editMessage(userId: string, { messageId, text }: EditMessagePayload): Promise<Message> {
+    const checked = checkedText(text, this.maxMessageLength);
+    const ref = await this.ownMessage(userId, messageId);
+    const edited = ref.deleted ? undefined : await this.store.editMessage(messageId, userId, checked);
+    if (!edited) throw new AppError('NOT_FOUND', TEXTS.messageDeleted, 'messageId');
+    return edited;
+  }
+
+  /**
+   * The author deletes a message: it stays in history as a tombstone. Deleting a tombstone again
+   * answers it with changed=false (nothing to announce).
+   */
+  async deleteMessage(userId: string, { messageId }: MessageRefPayload): Promise<{ message: Message; changed: boolean }> {
+    await this.ownMessage(userId, messageId);
+    const deleted = await this.store.deleteMessage(messageId, userId);
+    if (deleted) return { message: deleted, changed: true };
+    const tombstone = await this.store.findMessage(messageId);
+    if (!tombstone) throw forbiddenChat();
+    return { message: tombstone, changed: false };
+  }
+
+  /**
+   * Access to a message for its author. A message that does not exist and one in a chat the
+   * caller is not a member of give the seed's "no access" answer, so message ids cannot be probed
+   * (contract §3, as for chats); someone else's message in the caller's own chat is FORBIDDEN too.
+   */
+  private async ownMessage(userId: string, messageId: string): Promise<MessageRef> {
+    const ref = await this.store.findMessageRef(messageId);
+    if (!ref) throw forbiddenChat();
+    await this.assertMember(userId, ref.chatId);
+    if (ref.senderId !== userId) throw new AppError('FORBIDDEN', TEXTS.notMessageAuthor);
+    return ref;
+  }
 }
 
 /** Length in Unicode code points, so that an emoji counts as one character. */
@@ -88,4 +186,13 @@ function countCharacters(text: string): number {
   let count = 0;
   for (const _ of text) count++;
   return count;
+}
+
+/** Message text as stored: trimmed, 1..max code points (the rules send_message applies). */
+function checkedText(text: string, max: number): string {
+  const trimmed = text.trim();
+  if (trimmed.length === 0) failValidation('Текст сообщения не может быть пустым', 'text');
+  const length = countCharacters(trimmed);
+  if (length > max) failValidation(`Текст сообщения слишком длинный: ${length} символов при максимуме ${max}`, 'text');
+  return trimmed;
 }

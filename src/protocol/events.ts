@@ -1,5 +1,12 @@
-import type { ChatRefPayload, GetChatMessagesPayload, SendMessagePayload } from './schemas.js';
-import type { Answer, ChatSummary, Message } from './types.js';
+import type {
+  ChatRefPayload,
+  EditMessagePayload,
+  GetChatMessagesPayload,
+  MarkReadPayload,
+  MessageRefPayload,
+  SendMessagePayload,
+} from './schemas.js';
+import type { Answer, ChatSummary, Message, MessagesRead, PresenceChange, PublicUser, UserTyping } from './types.js';
 
 /**
  * The Socket.IO API (seed + contract §3) as socket.io's typed event maps. A TypeScript client does
@@ -14,8 +21,31 @@ export interface ClientToServerEvents {
     ack: (answer: Answer<{ messages: Message[]; hasMore: boolean }>) => void,
   ): void;
   get_my_chats(ack: (answer: Answer<{ chats: ChatSummary[] }>) => void): void;
+  // ---- beyond the seed (contract §3) ----
+  mark_read(payload: MarkReadPayload, ack: (answer: Answer<{ unreadCount: number }>) => void): void;
+  edit_message(payload: EditMessagePayload, ack: (answer: Answer<{ message: Message }>) => void): void;
+  delete_message(payload: MessageRefPayload, ack: (answer: Answer<{ message: Message }>) => void): void;
+  typing(payload: ChatRefPayload, ack: (answer: Answer<object>) => void): void;
+  stop_typing(payload: ChatRefPayload, ack: (answer: Answer<object>) => void): void;
 }
 
 export interface ServerToClientEvents {
   new_message(message: Message): void;
+  // ---- beyond the seed (contract §3) ----
+  messages_read(read: MessagesRead): void;
+  /** The message with its new text and `editedAt`. */
+  message_updated(message: Message): void;
+  /** The tombstone: same id and place, `text: ''`, `deletedAt`. */
+  message_deleted(message: Message): void;
+  user_typing(state: UserTyping): void;
+  /** To every member's sockets when a chat they belong to is created or they are added to one. */
+  chat_created(payload: { chat: ChatSummary }): void;
+  /** To the other members when someone was added or left; `users` is the membership after it. */
+  chat_members_changed(payload: { chatId: string; users: PublicUser[] }): void;
+  /** To the leaver's own sockets (all tabs), which have just left the chat's room. */
+  chat_left(payload: { chatId: string }): void;
+  /** The user's first socket (cluster-wide) connected. */
+  user_online(change: PresenceChange): void;
+  /** The user's last socket (cluster-wide) disconnected. */
+  user_offline(change: PresenceChange): void;
 }

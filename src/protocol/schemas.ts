@@ -32,6 +32,17 @@ export const sendMessageSchema = z.object({
   clientMessageId: storableText({ min: 1, max: 64 }).optional(),
 });
 
+/** `mark_read`: the read position moves to `messageId` (never back). */
+export const markReadSchema = z.object({ chatId: idSchema, messageId: idSchema });
+
+export const editMessageSchema = z.object({
+  messageId: idSchema,
+  // Trimmed and checked against MAX_MESSAGE_LENGTH by the chat service, as for send_message.
+  text: storableText({ max: 100_000 }),
+});
+
+export const messageRefSchema = z.object({ messageId: idSchema });
+
 export const historyQueryShape = {
   before: idSchema.optional(),
   after: idSchema.optional(),
@@ -87,13 +98,22 @@ export const createChatSchema = z.object({
     .optional(),
 });
 
+/** `POST /chats/:id/members`: users to add to a group chat (members already in it are ignored). */
+export const addMembersSchema = z.object({
+  userIds: z.array(idSchema).min(1).max(MAX_CHAT_MEMBERS - 1),
+});
+
 export const chatIdParamsSchema = z.object({ id: idSchema });
 export const historyQuerySchema = z.object(historyQueryShape);
 
 export type SendMessagePayload = z.infer<typeof sendMessageSchema>;
 export type ChatRefPayload = z.infer<typeof chatRefSchema>;
 export type GetChatMessagesPayload = z.infer<typeof getChatMessagesSchema>;
+export type MarkReadPayload = z.infer<typeof markReadSchema>;
+export type EditMessagePayload = z.infer<typeof editMessageSchema>;
+export type MessageRefPayload = z.infer<typeof messageRefSchema>;
 export type RegisterBody = z.infer<typeof registerSchema>;
 export type LoginBody = z.infer<typeof loginSchema>;
 export type CreateChatBody = z.infer<typeof createChatSchema>;
+export type AddMembersBody = z.infer<typeof addMembersSchema>;
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;

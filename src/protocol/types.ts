@@ -15,13 +15,26 @@ export interface Message {
   /** ISO 8601 UTC with milliseconds; strictly increasing within a chat, in commit order. */
   createdAt: string;
   user: PublicUser;
+  /** Set once the author has edited the text: when it was last edited (ISO 8601, ms). */
+  editedAt?: string;
+  /** Set once the author has deleted the message: a tombstone whose `text` is ''. */
+  deletedAt?: string;
+}
+
+/** A member as the chat list shows them. */
+export interface ChatMember extends PublicUser {
+  /**
+   * In `get_my_chats` / `GET /chats`: whether the user has a socket connected to any node. Absent
+   * elsewhere (`chat_created`, `POST /chats`) and when presence could not be determined.
+   */
+  online?: boolean;
 }
 
 export interface ChatSummary {
   id: string;
   /** Null for direct chats. */
   name: string | null;
-  users: PublicUser[];
+  users: ChatMember[];
   /** The last message of the chat, or empty. */
   messages: Message[];
   /** Messages from other members after the caller's read position. */
@@ -36,3 +49,22 @@ export interface ErrorAnswer {
 }
 
 export type Answer<T extends object> = ({ success: true } & T) | ErrorAnswer;
+
+/** `messages_read`: `userId` has read `chatId` up to and including `messageId`. */
+export interface MessagesRead {
+  chatId: string;
+  userId: string;
+  messageId: string;
+}
+
+/** `user_typing`: `userId` started (`true`) or stopped (`false`) typing in `chatId`. */
+export interface UserTyping {
+  chatId: string;
+  userId: string;
+  typing: boolean;
+}
+
+/** `user_online` / `user_offline`: to the users who share a chat with `userId`. */
+export interface PresenceChange {
+  userId: string;
+}

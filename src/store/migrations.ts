@@ -64,4 +64,14 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE client_message_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'message edits and tombstones',
+    sql: `
+      -- Both NULL for a message as sent. A deleted message keeps its row (and so its place in the
+      -- chat's order) with its text erased: a tombstone.
+      ALTER TABLE messages ADD COLUMN edited_at timestamptz;
+      ALTER TABLE messages ADD COLUMN deleted_at timestamptz;
+    `,
+  },
 ];

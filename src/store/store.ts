@@ -61,13 +61,25 @@ interface MessageRow {
   created_at: Date;
   email: string;
   username: string;
+  /** Absent where a query does not select them (a message just inserted has neither). */
+  edited_at?: Date | null;
+  deleted_at?: Date | null;
 }
 
-const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, u.email, u.username`;
+const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, u.email, u.username`;
 const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
 
+/** Messages from others after the member `cm`'s read position; tombstones are not unread. */
+const UNREAD_COUNT = `(SELECT count(*)::int FROM messages um
+    WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id AND um.deleted_at IS NULL
+      AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz))`;
+
+/** Milliseconds, like created_at, so that the ISO form round-trips. */
+const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;
+
+/** The seed's shape; `editedAt` / `deletedAt` appear only once set (fields are only ever added). */
 function toMessage(row: MessageRow): Message {
-  return {
+  const message: Message = {
     id: row.id,
     text: row.text,
     sender: row.sender_id,
@@ -75,7 +87,23 @@ function toMessage(row: MessageRow): Message {
     createdAt: new Date(row.created_at).toISOString(),
     user: { id: row.sender_id, email: row.email, username: row.username },
   };
+  if (row.edited_at) message.editedAt = new Date(row.edited_at).toISOString();
+  if (row.deleted_at) message.deletedAt = new Date(row.deleted_at).toISOString();
+  return message;
 }
+
+/** Where a message lives and who wrote it: what edit/delete need to decide access. */
+export interface MessageRef {
+  chatId: string;
+  senderId: string;
+  deleted: boolean;
+}
+
+export type MarkReadResult =
+  /** `moved` is false when the position already was at or after the message (it never moves back). */
+  | { outcome: 'marked'; moved: boolean; unreadCount: number }
+  | { outcome: 'unknown_message' }
+  | { outcome: 'not_member' };
 
 export class Store {
   constructor(private readonly db: Database) {}
@@ -187,10 +215,8 @@ export class Store {
       { id: string; name: string | null; unread_count: number } & Partial<Omit<MessageRow, 'chat_id'>>
     >(
       `SELECT c.id, c.name,
-              m.id AS message_id, m.text, m.sender_id, m.created_at, u.email, u.username,
-              (SELECT count(*)::int FROM messages um
-                WHERE um.chat_id = c.id AND um.sender_id <> cm.user_id
-                  AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)) AS unread_count
+              m.id AS message_id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at,
+              u.email, u.username, ${UNREAD_COUNT} AS unread_count
          FROM chat_members cm
          JOIN chats c ON c.id = cm.chat_id
          LEFT JOIN messages m ON m.id = c.last_message_id
@@ -227,6 +253,8 @@ export class Store {
                 sender_id: row.sender_id!,
                 chat_id: row.id,
                 created_at: row.created_at!,
+                edited_at: row.edited_at ?? null,
+                deleted_at: row.deleted_at ?? null,
                 email: row.email!,
                 username: row.username!,
               }),
@@ -390,6 +418,145 @@ export class Store {
     const hasMore = rows.length > range.limit;
     const page = rows.slice(0, range.limit).map(toMessage);
     return { messages: ascending ? page : page.reverse(), hasMore };
+  }
+
+  // ---- membership changes ------------------------------------------------------------------
+
+  /** Whether the chat is direct (a pair) or a group; undefined when there is no such chat. */
+  async chatKind(chatId: string): Promise<'direct' | 'group' | undefined> {
+    if (!isStoreId(chatId)) return undefined;
+    const rows = await this.db.query<{ direct: boolean }>('SELECT direct_key IS NOT NULL AS direct FROM chats WHERE id = $1', [
+      chatId,
+    ]);
+    return rows[0] && (rows[0].direct ? 'direct' : 'group');
+  }
+
+  /** The chat's members in the order they joined (as in the chat list's `users`). */
+  async chatMembers(chatId: string): Promise<PublicUser[]> {
+    if (!isStoreId(chatId)) return [];
+    return this.db.query<PublicUser>(
+      `SELECT u.id, u.email, u.username FROM chat_members cm JOIN users u ON u.id = cm.user_id
+        WHERE cm.chat_id = $1 ORDER BY cm.joined_at, u.id`,
+      [chatId],
+    );
+  }
+
+  /** Everyone who shares at least one chat with `userId` (not the user themselves). */
+  async chatPartnerIds(userId: string): Promise<string[]> {
+    if (!isStoreId(userId)) return [];
+    const rows = await this.db.query<{ user_id: string }>(
+      `SELECT DISTINCT other.user_id FROM chat_members mine
+         JOIN chat_members other ON other.chat_id = mine.chat_id
+        WHERE mine.user_id = $1 AND other.user_id <> $1`,
+      [userId],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  /** Adds users to a chat; returns those that were not members yet (and now are). */
+  async addMembers(chatId: string, userIds: readonly string[]): Promise<string[]> {
+    const valid = userIds.filter(isStoreId);
+    if (!isStoreId(chatId) || valid.length === 0) return [];
+    const rows = await this.db.query<{ user_id: string }>(
+      `INSERT INTO chat_members (chat_id, user_id) SELECT $1, unnest($2::uuid[])
+       ON CONFLICT (chat_id, user_id) DO NOTHING RETURNING user_id`,
+      [chatId, valid],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  /** Removes a member (and with it their read position); false when they were not one. */
+  async removeMember(chatId: string, userId: string): Promise<boolean> {
+    if (!isStoreId(chatId)) return false;
+    const rows = await this.db.query('DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2 RETURNING 1', [
+      chatId,
+      userId,
+    ]);
+    return rows.length > 0;
+  }
+
+  // ---- read state, edits and tombstones ----------------------------------------------------
+
+  /**
+   * Moves `userId`'s read position in `chatId` up to `messageId` — never back: a message at or
+   * before the current position leaves it where it is (moved=false). The unread count comes
+   * from the same transaction, after the move.
+   */
+  async markRead(chatId: string, userId: string, messageId: string): Promise<MarkReadResult> {
+    if (!isStoreId(chatId)) return { outcome: 'not_member' };
+    if (!isStoreId(messageId)) return { outcome: 'unknown_message' };
+    return this.db.transaction(async (tx) => {
+      const [marked] = await tx.query<{ found: boolean; moved: boolean }>(
+        `WITH target AS (
+           SELECT created_at FROM messages WHERE id = $3 AND chat_id = $1
+         ), moved AS (
+           UPDATE chat_members cm SET last_read_at = t.created_at
+             FROM target t
+            WHERE cm.chat_id = $1 AND cm.user_id = $2
+              AND (cm.last_read_at IS NULL OR cm.last_read_at < t.created_at)
+           RETURNING 1
+         )
+         SELECT EXISTS (SELECT 1 FROM target) AS found, EXISTS (SELECT 1 FROM moved) AS moved`,
+        [chatId, userId, messageId],
+      );
+      if (!marked!.found) return { outcome: 'unknown_message' };
+      const [member] = await tx.query<{ unread_count: number }>(
+        `SELECT ${UNREAD_COUNT} AS unread_count FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2`,
+        [chatId, userId],
+      );
+      if (!member) return { outcome: 'not_member' };
+      return { outcome: 'marked', moved: marked!.moved, unreadCount: member.unread_count };
+    });
+  }
+
+  async findMessageRef(messageId: string): Promise<MessageRef | undefined> {
+    if (!isStoreId(messageId)) return undefined;
+    const rows = await this.db.query<{ chat_id: string; sender_id: string; deleted: boolean }>(
+      'SELECT chat_id, sender_id, deleted_at IS NOT NULL AS deleted FROM messages WHERE id = $1',
+      [messageId],
+    );
+    const row = rows[0];
+    return row && { chatId: row.chat_id, senderId: row.sender_id, deleted: row.deleted };
+  }
+
+  async findMessage(messageId: string): Promise<Message | undefined> {
+    if (!isStoreId(messageId)) return undefined;
+    const rows = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = $1`, [
+      messageId,
+    ]);
+    return rows[0] && toMessage(rows[0]);
+  }
+
+  /**
+   * Replaces the text of `senderId`'s own message and stamps `edited_at`. Undefined when there is
+   * no such message of that sender or it is deleted. created_at, and so the order, is unchanged.
+   */
+  editMessage(messageId: string, senderId: string, text: string): Promise<Message | undefined> {
+    return this.updateOwnMessage(messageId, senderId, `text = $3, edited_at = ${NOW_MS}`, [text]);
+  }
+
+  /** Turns `senderId`'s own message into a tombstone: text erased, `deleted_at` stamped. */
+  deleteMessage(messageId: string, senderId: string): Promise<Message | undefined> {
+    return this.updateOwnMessage(messageId, senderId, `text = '', deleted_at = ${NOW_MS}`, []);
+  }
+
+  private async updateOwnMessage(
+    messageId: string,
+    senderId: string,
+    assignments: string,
+    params: unknown[],
+  ): Promise<Message | undefined> {
+    if (!isStoreId(messageId)) return undefined;
+    const rows = await this.db.query<MessageRow>(
+      `WITH changed AS (
+         UPDATE messages SET ${assignments}
+          WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
+         RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at
+       )
+       SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id`,
+      [messageId, senderId, ...params],
+    );
+    return rows[0] && toMessage(rows[0]);
   }
 }
 

@@ -44,8 +44,9 @@ describe('get_my_chats', () => {
       ],
     });
     const summary: ChatSummary = answer.chats[0];
-    expect(byId(summary.users)).toStrictEqual(byId([alice.user, bob.user]));
-    for (const user of summary.users) expect(Object.keys(user).sort()).toEqual(['email', 'id', 'username']);
+    // The seed's user fields, plus `online` (both are connected).
+    expect(byId(summary.users)).toStrictEqual(byId([alice.user, bob.user]).map((u) => ({ ...u, online: true })));
+    for (const user of summary.users) expect(Object.keys(user).sort()).toEqual(['email', 'id', 'online', 'username']);
 
     const bobView = await ask(bobSocket, 'get_my_chats');
     expect(bobView.chats).toStrictEqual([{ ...summary, unreadCount: 1 }]);
@@ -60,7 +61,9 @@ describe('get_my_chats', () => {
       success: true,
       chats: [{ id: groupId, name: 'Команда', users: expect.any(Array), messages: [], unreadCount: 0 }],
     });
-    expect(byId(answer.chats[0].users)).toStrictEqual(byId([owner.user, a.user, b.user]));
+    expect(byId(answer.chats[0].users)).toStrictEqual(
+      byId([owner.user, a.user, b.user]).map((u) => ({ ...u, online: u.id === owner.user.id })),
+    );
   });
 
   it('lists the most recent activity first, and a new message moves its chat to the top', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store, UniqueViolation } from '../../src/store/store.js';
 import { storeTargets } from '../helpers/stores.js';
 
@@ -36,7 +37,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const results = await Promise.all([migrate(db), migrate(db), migrate(db)]);
       expect(results).toEqual([[], [], []]);
       const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      expect(rows.map((r) => r.version)).toEqual([1]);
+      expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     });
   });
 

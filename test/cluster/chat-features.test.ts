@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatSummary, Message, MessagesRead, PresenceChange, UserTyping } from '../../src/protocol/types.js';
+import {
+  closeClusterSockets,
+  clusterEnv,
+  connectTo,
+  dropRedisPrefix,
+  killAllNodes,
+  startNode,
+  uniqueRedisPrefix,
+  type ClusterNode,
+} from '../helpers/cluster-nodes.js';
+import { api, ask, collect, createChat, nextEvent, registerUser, sleep, type ClientSocket } from '../helpers/server.js';
+
+/**
+ * The events beyond the seed across two real Parley processes sharing PostgreSQL and Redis: each
+ * broadcast made on node A reaches the sockets it is for on node B.
+ */
+describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
+  const prefix = uniqueRedisPrefix();
+  let a: ClusterNode;
+  let b: ClusterNode;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startNode({ name: 'A', redisPrefix: prefix }), startNode({ name: 'B', redisPrefix: prefix })]);
+  });
+  afterAll(async () => {
+    closeClusterSockets();
+    await killAllNodes();
+    await dropRedisPrefix(prefix);
+  });
+
+  /** Alice on node A and Bob on node B, both joined to one group chat. */
+  async function pairAcrossNodes() {
+    const alice = await registerUser(a, 'alice');
+    const bob = await registerUser(b, 'bob');
+    const chatId = await createChat(a, alice, [bob], `features-${randomUUID().slice(0, 6)}`);
+    const aliceOnA = await connectTo(a, alice.token);
+    const bobOnB = await connectTo(b, bob.token);
+    for (const socket of [aliceOnA, bobOnB]) {
+      expect(await ask(socket, 'join_chat', { chatId })).toMatchObject({ success: true });
+    }
+    return { alice, bob, chatId, aliceOnA, bobOnB };
+  }
+
+  async function send(socket: ClientSocket, chatId: string, text: string): Promise<Message> {
+    const answer = await ask(socket, 'send_message', { chatId, text });
+    expect(answer).toMatchObject({ success: true });
+    return answer.message;
+  }
+
+  it('messages_read from a reader on B reaches the author on A', async () => {
+    const { bob, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
+    const sent = await send(aliceOnA, chatId, 'read me across nodes');
+    const atAlice = nextEvent<MessagesRead>(aliceOnA, 'messages_read', 5_000);
+    expect(await ask(bobOnB, 'mark_read', { chatId, messageId: sent.id })).toStrictEqual({ success: true, unreadCount: 0 });
+    expect(await atAlice).toStrictEqual({ chatId, userId: bob.user.id, messageId: sent.id });
+  });
+
+  it('message_updated and message_deleted from the author on A reach a member on B; history through B shows them', async () => {
+    const { chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
+    const sent = await send(aliceOnA, chatId, 'to be edited');
+    const updated = nextEvent<Message>(bobOnB, 'message_updated', 5_000);
+    const edit = await ask(aliceOnA, 'edit_message', { messageId: sent.id, text: 'edited on A' });
+    expect(edit).toMatchObject({ success: true, message: { id: sent.id, text: 'edited on A' } });
+    expect(await updated).toStrictEqual(edit.message);
+
+    const deleted = nextEvent<Message>(bobOnB, 'message_deleted', 5_000);
+    const removal = await ask(aliceOnA, 'delete_message', { messageId: sent.id });
+    expect(await deleted).toStrictEqual(removal.message);
+    const page = await ask(bobOnB, 'get_chat_messages', { chatId });
+    expect(page.messages).toStrictEqual([removal.message]);
+    expect(removal.message).toMatchObject({ text: '', deletedAt: expect.any(String) });
+  });
+
+  it('user_typing from a typist on B reaches a member on A, true then false', async () => {
+    const { bob, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
+    const started = nextEvent<UserTyping>(aliceOnA, 'user_typing', 5_000);
+    expect(await ask(bobOnB, 'typing', { chatId })).toStrictEqual({ success: true });
+    expect(await started).toStrictEqual({ chatId, userId: bob.user.id, typing: true });
+    const stopped = nextEvent<UserTyping>(aliceOnA, 'user_typing', 5_000);
+    expect(await ask(bobOnB, 'stop_typing', { chatId })).toStrictEqual({ success: true });
+    expect(await stopped).toStrictEqual({ chatId, userId: bob.user.id, typing: false });
+  });
+
+  it('chat_created for a chat created through A reaches a member’s socket on B', async () => {
+    const alice = await registerUser(a, 'alice');
+    const bob = await registerUser(b, 'bob');
+    const bobOnB = await connectTo(b, bob.token);
+    const created = nextEvent<{ chat: ChatSummary }>(bobOnB, 'chat_created', 5_000);
+    const response = await api(a, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id], name: 'via A' } });
+    expect(response.status).toBe(201);
+    expect(await created).toStrictEqual({ chat: response.body.chat });
+  });
+
+  it('leaving through A takes the leaver’s sockets on B out of the chat room at once', async () => {
+    const { alice, bob, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
+    const bobOnA = await connectTo(a, bob.token);
+    expect(await ask(bobOnA, 'join_chat', { chatId })).toMatchObject({ success: true });
+    const toBobOnB = collect<Message>(bobOnB, 'new_message');
+    const toBobOnA = collect<Message>(bobOnA, 'new_message');
+    const left = nextEvent<{ chatId: string }>(bobOnB, 'chat_left', 5_000);
+    const changed = nextEvent(aliceOnA, 'chat_members_changed', 5_000);
+
+    const atAlice = nextEvent<Message>(aliceOnA, 'new_message', 5_000);
+    const response = await api(a, 'DELETE', `/chats/${chatId}/members/me`, { token: bob.token });
+    expect(response).toStrictEqual({ status: 200, body: { success: true } });
+    // Sent as soon as the leave is answered, without waiting for any event.
+    const sent = await send(aliceOnA, chatId, 'after bob left');
+    expect(await left).toStrictEqual({ chatId });
+    expect(await changed).toStrictEqual({ chatId, users: [alice.user] });
+    expect(await atAlice).toStrictEqual(sent);
+    await sleep(500);
+    expect(toBobOnB).toEqual([]);
+    expect(toBobOnA).toEqual([]);
+    expect(await ask(bobOnB, 'get_chat_messages', { chatId })).toMatchObject({ success: false, code: 'FORBIDDEN' });
+  });
+
+  it('presence counts a user’s sockets on both nodes: online once, offline only when the last one closes', async () => {
+    const alice = await registerUser(a, 'alice');
+    const bob = await registerUser(b, 'bob');
+    const chatId = await createChat(a, alice, [bob], 'presence across nodes');
+    const bobOnA = await connectTo(a, bob.token);
+    const online = collect<PresenceChange>(bobOnA, 'user_online');
+    const offline = collect<PresenceChange>(bobOnA, 'user_offline');
+    const onlineOf = async (userId: string) => {
+      const answer = await ask(bobOnA, 'get_my_chats');
+      return answer.chats.find((c: ChatSummary) => c.id === chatId).users.find((u: { id: string }) => u.id === userId).online;
+    };
+    expect(await onlineOf(alice.user.id)).toBe(false);
+
+    const aliceOnB = await connectTo(b, alice.token);
+    const started = Date.now();
+    while (online.length === 0 && Date.now() - started < 5_000) await sleep(20);
+    expect(online).toStrictEqual([{ userId: alice.user.id }]);
+    // Her only socket is on B; A counts it.
+    expect(await onlineOf(alice.user.id)).toBe(true);
+
+    const aliceOnA = await connectTo(a, alice.token);
+    aliceOnB.disconnect();
+    await sleep(1_000);
+    expect(offline).toEqual([]);
+    expect(await onlineOf(alice.user.id)).toBe(true);
+
+    aliceOnA.disconnect();
+    while (offline.length === 0 && Date.now() - started < 10_000) await sleep(20);
+    await sleep(500);
+    expect(offline).toStrictEqual([{ userId: alice.user.id }]);
+    // A hand-over between sockets may repeat user_online (state, not a toggle), never user_offline.
+    expect(online.every((change) => change.userId === alice.user.id)).toBe(true);
+    expect(await onlineOf(alice.user.id)).toBe(false);
+  });
+});

@@ -1,0 +1,159 @@
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import type { ClientToServerEvents, ServerToClientEvents } from '../protocol/events.js';
+import {
+  chatRefSchema,
+  editMessageSchema,
+  getChatMessagesSchema,
+  markReadSchema,
+  messageRefSchema,
+  sendMessageSchema,
+} from '../protocol/schemas.js';
+import { arrayOf, jsonSchemaOf, ref, success, wireSchemas, type JsonSchema } from './wire-schemas.js';
+
+/**
+ * The AsyncAPI 3 document of the Socket.IO API, written to docs/asyncapi.yaml by `npm run docs`.
+ * Client events' payloads are generated from the zod schemas the server validates them with.
+ *
+ * Both tables below must name every event of src/protocol/events.ts (`satisfies` makes a missing
+ * or unknown event a compile error), and test/docs/api-docs.test.ts fails when docs/asyncapi.yaml
+ * differs from this document or a real answer or event does not match it.
+ */
+
+/** Where the document lives in the repository (also served at /docs/asyncapi.yaml). */
+export const ASYNCAPI_FILE = fileURLToPath(new URL('../../docs/asyncapi.yaml', import.meta.url));
+
+interface ClientEventDoc {
+  summary: string;
+  /** The zod schema of the payload; null for an event without one (get_my_chats). */
+  payload: z.ZodType | null;
+  /** The fields of the success answer besides `success: true`. */
+  answer: Record<string, JsonSchema>;
+}
+
+const messageAnswer = { message: ref('Message') };
+
+export const clientEvents = {
+  send_message: {
+    summary: 'Send a message; answered once it is committed. A retry with the same clientMessageId returns the original.',
+    payload: sendMessageSchema,
+    answer: messageAnswer,
+  },
+  join_chat: {
+    summary: "Receive the chat's events from now on; answers the latest 50 messages, oldest first.",
+    payload: chatRefSchema,
+    answer: { messages: arrayOf(ref('Message')) },
+  },
+  leave_chat: { summary: "Stop receiving the chat's events (membership is unchanged).", payload: chatRefSchema, answer: {} },
+  get_chat_messages: {
+    summary: 'A page of history, oldest first (keyset pagination by message id; `after` fills the gap after a reconnect).',
+    payload: getChatMessagesSchema,
+    answer: { messages: arrayOf(ref('Message')), hasMore: { type: 'boolean' } },
+  },
+  get_my_chats: {
+    summary: 'Every chat of the caller, most recent activity first.',
+    payload: null,
+    answer: { chats: arrayOf(ref('ChatSummary')) },
+  },
+  mark_read: {
+    summary: 'Move the read position up to messageId (never back).',
+    payload: markReadSchema,
+    answer: { unreadCount: { type: 'integer', minimum: 0 } },
+  },
+  edit_message: { summary: 'Edit your own message.', payload: editMessageSchema, answer: messageAnswer },
+  delete_message: { summary: 'Delete your own message (a tombstone remains).', payload: messageRefSchema, answer: messageAnswer },
+  typing: { summary: 'You are typing in the chat (send every second or two while typing).', payload: chatRefSchema, answer: {} },
+  stop_typing: { summary: 'You stopped typing.', payload: chatRefSchema, answer: {} },
+} satisfies Record<keyof ClientToServerEvents, ClientEventDoc>;
+
+const object = (properties: Record<string, JsonSchema>): JsonSchema => ({
+  type: 'object',
+  properties,
+  required: Object.keys(properties),
+  additionalProperties: false,
+});
+const id = { type: 'string' };
+
+/** Payload schemas of the server's events, with who receives them. */
+export const serverEvents = {
+  new_message: { summary: 'A new message, to every socket that joined the chat (the sender\'s included).', payload: ref('Message') },
+  messages_read: {
+    summary: "userId has read chatId up to messageId; to the chat's other sockets.",
+    payload: object({ chatId: id, userId: id, messageId: id }),
+  },
+  message_updated: { summary: 'An edited message, to every socket that joined the chat.', payload: ref('Message') },
+  message_deleted: { summary: "A deleted message's tombstone (text '', deletedAt).", payload: ref('Message') },
+  user_typing: {
+    summary: "Someone started (true) or stopped (false) typing; to the chat's sockets except the typist's.",
+    payload: object({ chatId: id, userId: id, typing: { type: 'boolean' } }),
+  },
+  chat_created: { summary: "A chat you belong to was created, or you were added to one; to all your sockets.", payload: object({ chat: ref('ChatSummary') }) },
+  chat_members_changed: {
+    summary: 'Users were added or someone left; `users` is the membership after the change.',
+    payload: object({ chatId: id, users: arrayOf(ref('PublicUser')) }),
+  },
+  chat_left: { summary: 'You left the chat (to all your own sockets).', payload: object({ chatId: id }) },
+  user_online: { summary: "A chat partner's first socket connected.", payload: object({ userId: id }) },
+  user_offline: { summary: "A chat partner's last socket disconnected.", payload: object({ userId: id }) },
+} satisfies Record<keyof ServerToClientEvents, { summary: string; payload: JsonSchema }>;
+
+const channelMessage = (name: string) => ({ $ref: `#/channels/socket/messages/${name}` });
+const answerName = (event: string) => `${event}_answer`;
+
+export function asyncApiDocument(): JsonSchema {
+  const messages: Record<string, JsonSchema> = {};
+  const operations: Record<string, JsonSchema> = {};
+  for (const [event, doc] of Object.entries(clientEvents) as [string, ClientEventDoc][]) {
+    messages[event] = { name: event, summary: doc.summary, ...(doc.payload ? { payload: jsonSchemaOf(doc.payload) } : {}) };
+    messages[answerName(event)] = {
+      name: answerName(event),
+      summary: `The acknowledgement of ${event}: success, or the error envelope.`,
+      payload: { oneOf: [success(doc.answer), ref('Error')] },
+    };
+    operations[event] = {
+      action: 'receive',
+      channel: { $ref: '#/channels/socket' },
+      summary: doc.summary,
+      messages: [channelMessage(event)],
+      reply: { channel: { $ref: '#/channels/socket' }, messages: [channelMessage(answerName(event))] },
+    };
+  }
+  for (const [event, doc] of Object.entries(serverEvents)) {
+    messages[event] = { name: event, summary: doc.summary, payload: doc.payload };
+    operations[event] = { action: 'send', channel: { $ref: '#/channels/socket' }, summary: doc.summary, messages: [channelMessage(event)] };
+  }
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Parley Socket.IO API',
+      version: '0.1.0',
+      description:
+        'Operations are from the server\'s point of view: `receive` = an event the client emits (answered through the ' +
+        'Socket.IO acknowledgement, the reply), `send` = an event the server emits. Connect with `auth: { token }` or the ' +
+        'header `Authorization: Bearer …`; a refused handshake ends in `connect_error` with `err.data.code` UNAUTHORIZED.',
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      local: {
+        host: 'localhost:4201',
+        protocol: 'ws',
+        pathname: '/socket.io/',
+        description: 'Socket.IO 4 on the HTTP port, default namespace',
+        security: [{ $ref: '#/components/securitySchemes/bearer' }],
+      },
+    },
+    channels: {
+      socket: {
+        address: '/',
+        title: 'The default Socket.IO namespace',
+        messages: Object.fromEntries(Object.keys(messages).map((name) => [name, { $ref: `#/components/messages/${name}` }])),
+      },
+    },
+    operations,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: wireSchemas,
+      messages,
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import type { z } from 'zod';
+import {
+  addMembersSchema,
+  chatIdParamsSchema,
+  createChatSchema,
+  historyQuerySchema,
+  loginSchema,
+  registerSchema,
+  userSearchSchema,
+} from '../protocol/schemas.js';
+import { jsonSchemaOf, ref, success, wireSchemas, type JsonSchema } from './wire-schemas.js';
+
+/**
+ * The OpenAPI 3.1 document of the HTTP API. Request bodies, query strings and path parameters are
+ * generated from the very zod schemas the routes validate with (src/protocol/schemas.ts), as the
+ * client sends them (`io: 'input'`). Responses are described by the wire types' JSON Schemas below,
+ * which test/docs/api-docs.test.ts checks against real answers of a running server.
+ */
+
+
+const json = (description: string, schema: JsonSchema) => ({ description, content: { 'application/json': { schema } } });
+const failure = (description: string) => json(description, ref('Error'));
+const ERROR_RESPONSES: Record<string, ReturnType<typeof failure>> = {
+  400: failure('VALIDATION_ERROR: the body, query or a parameter is invalid (`field` names it)'),
+  401: failure('UNAUTHORIZED: no token, or an invalid or expired one'),
+  403: failure("FORBIDDEN: e.g. a chat that does not exist or that you are not a member of ('У вас нет доступа к этому чату')"),
+  404: failure('NOT_FOUND'),
+  409: failure('CONFLICT: the email or username is taken'),
+  429: failure('RATE_LIMITED (with a Retry-After header)'),
+};
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), ERROR_RESPONSES[s]]));
+
+/** Path parameters or query parameters, from a zod object schema. */
+function parameters(where: 'path' | 'query', schema: z.ZodType): JsonSchema[] {
+  const { properties = {}, required = [] } = jsonSchemaOf(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(properties).map(([name, s]) => ({ name, in: where, required: where === 'path' || required.includes(name), schema: s }));
+}
+
+const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: jsonSchemaOf(schema) } } });
+const bearer = [{ bearerAuth: [] }];
+const session = success({ accessToken: { type: 'string', description: 'A JWT: `Authorization: Bearer …` or Socket.IO `auth: { token }`' }, user: ref('PublicUser') });
+const chatParam = parameters('path', chatIdParamsSchema);
+
+export function openApiDocument(): JsonSchema {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Parley HTTP API',
+      version: '0.1.0',
+      description:
+        'Accounts, user search and chats. Real-time messaging is the Socket.IO API, described by /docs/asyncapi.yaml. ' +
+        'Every answer is `{success: true, …}` or the error envelope `{success: false, error, code}`.',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: wireSchemas,
+    },
+    paths: {
+      '/auth/register': {
+        post: {
+          summary: 'Create an account',
+          requestBody: body(registerSchema),
+          responses: { 201: json('Registered and signed in', session), ...errors(400, 409, 429) },
+        },
+      },
+      '/auth/login': {
+        post: {
+          summary: 'Sign in with email or username',
+          requestBody: body(loginSchema),
+          responses: { 200: json('Signed in', session), ...errors(400, 401, 429) },
+        },
+      },
+      '/users/me': {
+        get: { summary: 'The caller', security: bearer, responses: { 200: json('The caller', success({ user: ref('PublicUser') })), ...errors(401) } },
+      },
+      '/users': {
+        get: {
+          summary: 'Other users whose username or email starts with `search` (at most 20)',
+          security: bearer,
+          parameters: parameters('query', userSearchSchema),
+          responses: { 200: json('Matching users', success({ users: { type: 'array', items: ref('PublicUser') } })), ...errors(400, 401) },
+        },
+      },
+      '/chats': {
+        get: {
+          summary: 'Every chat of the caller, most recent activity first (as `get_my_chats`)',
+          security: bearer,
+          responses: { 200: json('The chats', success({ chats: { type: 'array', items: ref('ChatSummary') } })), ...errors(401) },
+        },
+        post: {
+          summary: 'Create a chat: one user and no name is a direct chat, otherwise a group',
+          security: bearer,
+          requestBody: body(createChatSchema),
+          responses: {
+            201: json('Created', success({ chat: ref('ChatSummary') })),
+            200: json('The direct chat with that user existed already', success({ chat: ref('ChatSummary') })),
+            ...errors(400, 401, 404),
+          },
+        },
+      },
+      '/chats/{id}/members': {
+        post: {
+          summary: 'Add users to a group chat',
+          security: bearer,
+          parameters: chatParam,
+          requestBody: body(addMembersSchema),
+          responses: { 200: json('The chat after the change', success({ chat: ref('ChatSummary') })), ...errors(400, 401, 403, 404) },
+        },
+      },
+      '/chats/{id}/members/me': {
+        delete: {
+          summary: 'Leave a group chat',
+          security: bearer,
+          parameters: chatParam,
+          responses: { 200: json('Left', success({})), ...errors(401, 403) },
+        },
+      },
+      '/chats/{id}/messages': {
+        get: {
+          summary: 'A page of history, oldest first (as `get_chat_messages`)',
+          security: bearer,
+          parameters: [...chatParam, ...parameters('query', historyQuerySchema)],
+          responses: {
+            200: json('The page', success({ messages: { type: 'array', items: ref('Message') }, hasMore: { type: 'boolean' } })),
+            ...errors(400, 401, 403, 404),
+          },
+        },
+      },
+      '/health': {
+        get: { summary: 'Liveness', responses: { 200: json('The process answers', success({ status: { const: 'ok' } })) } },
+      },
+      '/ready': {
+        get: {
+          summary: 'Readiness: the database (and Redis, if configured) answer and the node is not draining',
+          responses: {
+            200: json('Ready', { type: 'object', required: ['success', 'status', 'checks'] }),
+            503: json('Not ready (`status` is `draining` or `unavailable`)', ref('Error')),
+          },
+        },
+      },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', responses: { 200: { description: 'Text exposition format', content: { 'text/plain': {} } } } },
+      },
+    },
+  };
+}

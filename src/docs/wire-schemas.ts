@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * JSON Schemas shared by the OpenAPI (HTTP) and AsyncAPI (Socket.IO) documents: payload schemas
+ * generated from the zod schemas of src/protocol, and the wire types' schemas.
+ */
+
+export type JsonSchema = Record<string, unknown>;
+
+/** A zod schema as JSON Schema, without the `$schema` key (OpenAPI 3.1 is JSON Schema 2020-12). */
+export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+const isoTime = { type: 'string', format: 'date-time' };
+
+/**
+ * JSON Schemas of the wire types of src/protocol/types.ts (PublicUser, Message, ChatSummary and the
+ * error envelope); also the components of docs/asyncapi.yaml. Closed (`additionalProperties: false`)
+ * so that a field the server starts sending fails the docs tests until it is documented.
+ */
+export const wireSchemas = {
+  PublicUser: {
+    type: 'object',
+    properties: { id: { type: 'string' }, email: { type: 'string', format: 'email' }, username: { type: 'string' } },
+    required: ['id', 'email', 'username'],
+    additionalProperties: false,
+  },
+  ChatMember: {
+    type: 'object',
+    description: 'A member as the chat list shows them',
+    properties: {
+      id: { type: 'string' },
+      email: { type: 'string', format: 'email' },
+      username: { type: 'string' },
+      online: { type: 'boolean', description: 'In get_my_chats / GET /chats: whether the user has a socket connected to any node' },
+    },
+    required: ['id', 'email', 'username'],
+    additionalProperties: false,
+  },
+  Message: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      text: { type: 'string', description: "'' for a deleted message (tombstone)" },
+      sender: { type: 'string', description: 'The author\'s user id; always equal to `user.id`' },
+      chatId: { type: 'string' },
+      createdAt: { ...isoTime, description: 'ISO 8601 UTC with milliseconds; strictly increasing within a chat, in commit order' },
+      user: { $ref: '#/components/schemas/PublicUser' },
+      editedAt: { ...isoTime, description: 'Set once the author has edited the text' },
+      deletedAt: { ...isoTime, description: 'Set once the author has deleted the message' },
+    },
+    required: ['id', 'text', 'sender', 'chatId', 'createdAt', 'user'],
+    additionalProperties: false,
+  },
+  ChatSummary: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      name: { type: ['string', 'null'], description: 'null for direct chats' },
+      users: { type: 'array', items: { $ref: '#/components/schemas/ChatMember' } },
+      messages: { type: 'array', maxItems: 1, items: { $ref: '#/components/schemas/Message' }, description: 'The last message, or empty' },
+      unreadCount: { type: 'integer', minimum: 0, description: "Other members' messages after the caller's read position" },
+    },
+    required: ['id', 'name', 'users', 'messages', 'unreadCount'],
+    additionalProperties: false,
+  },
+  Error: {
+    type: 'object',
+    properties: {
+      success: { const: false },
+      error: { type: 'string', description: 'What went wrong, in Russian (as in the seed)' },
+      code: {
+        enum: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE'],
+      },
+      field: { type: 'string', description: 'The invalid field, for VALIDATION_ERROR (and some NOT_FOUND)' },
+    },
+    required: ['success', 'error', 'code'],
+  },
+} satisfies Record<string, JsonSchema>;
+
+/** `{ success: true, ...fields }` */
+export function success(fields: Record<string, JsonSchema>): JsonSchema {
+  return {
+    type: 'object',
+    properties: { success: { const: true }, ...fields },
+    required: ['success', ...Object.keys(fields)],
+    additionalProperties: false,
+  };
+}
+
+/** A reference to one of wireSchemas (same path in OpenAPI and AsyncAPI documents). */
+export const ref = (name: keyof typeof wireSchemas) => ({ $ref: `#/components/schemas/${name}` });
+
+export const arrayOf = (items: JsonSchema): JsonSchema => ({ type: 'array', items });

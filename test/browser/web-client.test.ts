@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ask, closeSockets, connect, createChat, registerUser, startServer, type TestServer } from '../helpers/server.js';
+import { buildWebClient, launchChromium, SKIP_BROWSER_TESTS } from './browser.js';
+
+// The README's picture is refreshed on demand (UPDATE_SCREENSHOT=1 npm test); other runs still take
+// it, into the temp folder, so that a plain `npm test` leaves the work tree clean.
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT
+  ? fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url))
+  : path.join(tmpdir(), `parley-screenshot-${process.pid}.png`);
+const VIEWPORT = { width: 760, height: 560 };
+
+/** The page at `/` in a browser context of its own (its own localStorage: its own signed-in user). */
+async function openPage(browser: Browser, server: { url: string }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  return { context, page };
+}
+
+async function registerInPage(page: Page, prefix: string): Promise<{ username: string; email: string; password: string }> {
+  const tag = randomUUID().slice(0, 6);
+  const account = { username: `${prefix}_${tag}`, email: `${prefix}-${tag}@example.com`, password: `pw-${tag}-secret` };
+  await page.fill('[data-testid=email]', account.email);
+  await page.fill('[data-testid=username]', account.username);
+  await page.fill('[data-testid=new-password]', account.password);
+  await page.click('[data-testid=register]');
+  await page.waitForSelector('[data-testid=connection][data-state=online]');
+  return account;
+}
+
+async function signIn(page: Page, login: string, password: string): Promise<void> {
+  await page.fill('[data-testid=login]', login);
+  await page.fill('[data-testid=password]', password);
+  await page.click('[data-testid=sign-in]');
+  await page.waitForSelector('[data-testid=connection][data-state=online]');
+}
+
+async function sendInPage(page: Page, text: string): Promise<void> {
+  await page.fill('[data-testid=composer]', text);
+  await page.press('[data-testid=composer]', 'Enter');
+}
+
+/** The texts of the open conversation, oldest first. */
+const messageTexts = (page: Page) => page.$$eval('[data-testid=message-text]', (nodes) => nodes.map((n) => n.textContent));
+
+async function waitForMessage(page: Page, text: string, timeout = 10_000): Promise<void> {
+  await page.locator('[data-testid=message-text]').getByText(text, { exact: true }).first().waitFor({ timeout });
+}
+
+describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
+  let browser: Browser;
+  const servers: TestServer[] = [];
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    await buildWebClient();
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    closeSockets();
+    await browser?.close();
+    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it('two users in two windows chat live: search, start a chat, unread count, typing, read state', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const alice = await openPage(browser, server);
+    const bob = await openPage(browser, server);
+    await registerInPage(alice.page, 'alice');
+    const bobAccount = await registerInPage(bob.page, 'bob');
+
+    // Alice finds Bob and starts a direct chat with him.
+    await alice.page.fill('[data-testid=user-search]', bobAccount.username.slice(0, 7));
+    await alice.page.check(`label[data-username="${bobAccount.username}"] input`);
+    await alice.page.click('[data-testid=start-chat]');
+    await alice.page.waitForSelector('[data-testid=composer]');
+    expect(await alice.page.textContent('[data-testid=conversation-title]')).toBe(bobAccount.username);
+
+    // Markup in a message is shown as text, never parsed.
+    const hostile = '<img src=x onerror="window.pwned=1"><b>hi Bob</b>';
+    await sendInPage(alice.page, hostile);
+    await waitForMessage(alice.page, hostile);
+
+    // Bob's list shows the new chat live, with the message and one unread.
+    await bob.page.waitForSelector('[data-testid=chat-item] [data-testid=unread]');
+    expect(await bob.page.textContent('[data-testid=unread]')).toBe('1');
+    await bob.page.click('[data-testid=chat-item]');
+    await waitForMessage(bob.page, hostile);
+    expect(await bob.page.$$('.messages b, .messages img')).toHaveLength(0);
+    expect(await bob.page.evaluate('window.pwned')).toBeUndefined();
+    await bob.page.waitForSelector('[data-testid=chat-item]:not(:has([data-testid=unread]))');
+
+    // Presence: each sees the other online in the chat list.
+    await alice.page.waitForSelector('[data-testid=chat-item] .dot.online');
+    await bob.page.waitForSelector('[data-testid=chat-item] .dot.online');
+
+    // Bob opened the chat, so Alice sees her message as read.
+    await alice.page.waitForSelector('.message.mine.read');
+
+    // Bob types: Alice sees it; Bob answers: Alice gets it live.
+    await bob.page.type('[data-testid=composer]', 'Hello Alice');
+    await alice.page.locator('[data-testid=typing]', { hasText: 'is typing' }).waitFor();
+    await bob.page.press('[data-testid=composer]', 'Enter');
+    await waitForMessage(alice.page, 'Hello Alice');
+    await alice.page.waitForFunction("document.querySelector('[data-testid=typing]').textContent === ''");
+    await sendInPage(alice.page, 'Привет! Как дела?');
+    await waitForMessage(bob.page, 'Привет! Как дела?');
+    await sendInPage(bob.page, 'Отлично, пишу из второго окна');
+    await waitForMessage(alice.page, 'Отлично, пишу из второго окна');
+    expect(await messageTexts(alice.page)).toEqual(await messageTexts(bob.page));
+
+    await saveSideBySide(browser, alice.page, bob.page);
+    await alice.context.close();
+    await bob.context.close();
+  }, 60_000);
+
+  it('loads older history when the conversation is scrolled to the top', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const alice = await registerUser(server, 'alice');
+    const bob = await registerUser(server, 'bob');
+    const chatId = await createChat(server, alice, [bob]);
+    const socket = await connect(server, bob.token);
+    const total = 75;
+    for (let i = 0; i < total; i++) await ask(socket, 'send_message', { chatId, text: `history ${i}` });
+
+    const { context, page } = await openPage(browser, server);
+    await signIn(page, alice.user.email, alice.password);
+    await page.click('[data-testid=chat-item]');
+    await waitForMessage(page, `history ${total - 1}`);
+    expect((await messageTexts(page)).length).toBeLessThan(total);
+
+    for (let round = 0; round < 10 && (await messageTexts(page)).length < total; round++) {
+      await page.$eval('[data-testid=messages]', (list) => list.scrollTo(0, 0));
+      await page.waitForTimeout(200);
+    }
+    expect(await messageTexts(page)).toEqual(Array.from({ length: total }, (_, i) => `history ${i}`));
+    await context.close();
+  }, 60_000);
+
+  it('reconnects by itself after the server restarts and fills the gap', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-browser-'));
+    dirs.push(dataDir);
+    const env = { DATABASE_URL: undefined, DATA_DIR: dataDir };
+    const first = await startServer(env);
+    const alice = await registerUser(first, 'alice');
+    const bob = await registerUser(first, 'bob');
+    const chatId = await createChat(first, alice, [bob]);
+
+    const { context, page } = await openPage(browser, first);
+    await signIn(page, alice.user.username, alice.password);
+    await page.click('[data-testid=chat-item]');
+    await sendInPage(page, 'before the restart');
+    await waitForMessage(page, 'before the restart');
+
+    await first.close();
+    await page.waitForSelector('[data-testid=connection][data-state=offline]');
+
+    // Same port, same data: the page was never reloaded.
+    const second = await startServer({ ...env, PORT: String(first.port) });
+    servers.push(second);
+    const bobSocket = await connect(second, bob.token);
+    const missed = await ask(bobSocket, 'send_message', { chatId, text: 'sent while you were away' });
+    expect(missed.success).toBe(true);
+
+    await page.waitForSelector('[data-testid=connection][data-state=online]', { timeout: 15_000 });
+    await waitForMessage(page, 'sent while you were away');
+
+    // Live again in both directions.
+    await ask(bobSocket, 'join_chat', { chatId });
+    const received = new Promise<{ text: string }>((resolve) => bobSocket.once('new_message', resolve));
+    await sendInPage(page, 'after the restart');
+    expect((await received).text).toBe('after the restart');
+    await ask(bobSocket, 'send_message', { chatId, text: 'welcome back' });
+    await waitForMessage(page, 'welcome back');
+    expect(await messageTexts(page)).toEqual(['before the restart', 'sent while you were away', 'after the restart', 'welcome back']);
+    await context.close();
+  }, 60_000);
+});
+
+/** docs/screenshot.png (README): the two chat windows side by side, as one image. */
+async function saveSideBySide(browser: Browser, left: Page, right: Page): Promise<void> {
+  const [a, b] = await Promise.all([left.screenshot(), right.screenshot()]);
+  const context = await browser.newContext({ viewport: { width: VIEWPORT.width * 2 + 24, height: VIEWPORT.height + 16 } });
+  const page = await context.newPage();
+  const img = (png: Buffer) => `<img src="data:image/png;base64,${png.toString('base64')}">`;
+  await page.setContent(
+    `<body style="margin:0;padding:8px;display:flex;gap:8px;background:#9aa3b5">${img(a)}${img(b)}</body>`,
+  );
+  await page.screenshot({ path: SCREENSHOT });
+  await context.close();
+}

@@ -1,0 +1,203 @@
+import { readFile } from 'node:fs/promises';
+import specs from '@asyncapi/specs';
+import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ASYNCAPI_FILE, asyncApiDocument, clientEvents, serverEvents } from '../../src/docs/asyncapi.js';
+import { openApiDocument } from '../../src/docs/openapi.js';
+import { jsonSchemaOf } from '../../src/docs/wire-schemas.js';
+import { createChatSchema, historyQuerySchema, loginSchema, registerSchema } from '../../src/protocol/schemas.js';
+import { api, ask, closeSockets, connect, registerUser, sleep, startServer, type ClientSocket, type TestServer } from '../helpers/server.js';
+
+type Doc = Record<string, any>;
+
+/** A validator for `schema` whose `#/components/...` references resolve in `document`. */
+function validatorIn(document: Doc) {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
+  return (schema: Doc) => {
+    const validate = ajv.compile({ ...schema, components: document.components });
+    return (value: unknown) => {
+      const valid = validate(value);
+      return valid ? 'valid' : `${JSON.stringify(value)}: ${ajv.errorsText(validate.errors)}`;
+    };
+  };
+}
+
+describe('AsyncAPI document', () => {
+  it('docs/asyncapi.yaml is the document generated from src/protocol (run `npm run docs` after changing events)', async () => {
+    const file = parse(await readFile(ASYNCAPI_FILE, 'utf8')) as Doc;
+    expect(file).toEqual(asyncApiDocument());
+  });
+
+  it('is valid against the official AsyncAPI 3.0.0 JSON Schema', async () => {
+    // The bundled spec schema carries its own copy of draft-07's meta-schema.
+    const ajv = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false });
+    (addFormats as unknown as (ajv: Ajv) => void)(ajv);
+    const validate = ajv.compile(specs.schemas['3.0.0'] as object);
+    const file = parse(await readFile(ASYNCAPI_FILE, 'utf8')) as Doc;
+    expect(validate(file), ajv.errorsText(validate.errors)).toBe(true);
+    // … and the check does check: a broken copy is refused.
+    expect(validate({ ...file, operations: { ...file.operations, typing: { action: 'shout' } } })).toBe(false);
+  });
+
+  it("names every event, each client event's payload with exactly the zod schema's fields", async () => {
+    const file = parse(await readFile(ASYNCAPI_FILE, 'utf8')) as Doc;
+    for (const [event, doc] of Object.entries(clientEvents)) {
+      expect(file.operations[event]?.action, event).toBe('receive');
+      const payload = file.components.messages[event].payload as Doc | undefined;
+      if (!doc.payload) {
+        expect(payload, event).toBeUndefined();
+        continue;
+      }
+      const zodSchema = jsonSchemaOf(doc.payload);
+      expect(Object.keys(payload?.properties ?? {}).sort(), event).toEqual(Object.keys(zodSchema.properties as Doc).sort());
+      expect([...(payload?.required ?? [])].sort(), event).toEqual([...((zodSchema.required as string[]) ?? [])].sort());
+      expect(file.operations[event].reply.messages[0].$ref).toBe(`#/channels/socket/messages/${event}_answer`);
+    }
+    for (const event of Object.keys(serverEvents)) expect(file.operations[event]?.action, event).toBe('send');
+    // Every reference points at something in the document.
+    const refs = JSON.stringify(file).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const ref of refs) {
+      const pointer = JSON.parse(`{${ref}}`).$ref.slice(2).split('/');
+      expect(pointer.reduce((node: Doc | undefined, key: string) => node?.[key], file), ref).toBeDefined();
+    }
+  });
+});
+
+describe('API documentation against a running server', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    closeSockets();
+    await server?.close();
+  });
+
+  it('serves /docs (HTML, no external resources), /docs/openapi.json and /docs/asyncapi.yaml', async () => {
+    const page = await fetch(`${server.url}/docs`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).toContain('POST /auth/register');
+    expect(html).not.toMatch(/(src|href)="https?:/);
+    expect((await api(server, 'GET', '/docs/openapi.json')).body).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
+    const yaml = await fetch(`${server.url}/docs/asyncapi.yaml`);
+    expect(parse(await yaml.text())).toEqual(asyncApiDocument());
+  });
+
+  it("OpenAPI request schemas are the routes' zod schemas", () => {
+    const paths = openApiDocument().paths as Doc;
+    const bodyOf = (path: string, method: string) => paths[path][method].requestBody.content['application/json'].schema;
+    expect(bodyOf('/auth/register', 'post')).toEqual(jsonSchemaOf(registerSchema));
+    expect(bodyOf('/auth/login', 'post')).toEqual(jsonSchemaOf(loginSchema));
+    expect(bodyOf('/chats', 'post')).toEqual(jsonSchemaOf(createChatSchema));
+    const query = paths['/chats/{id}/messages'].get.parameters.filter((p: Doc) => p.in === 'query').map((p: Doc) => p.name);
+    expect(query).toEqual(Object.keys(historyQuerySchema.shape));
+  });
+
+  it('every documented route exists and its real answers match the documented responses', async () => {
+    const document = openApiDocument() as Doc;
+    const validator = validatorIn(document);
+    const checked = new Set<string>();
+    async function call(method: string, template: string, path: string, options: Parameters<typeof api>[3] = {}) {
+      const response = await api(server, method, path, options);
+      const documented = document.paths[template]?.[method.toLowerCase()]?.responses?.[response.status];
+      expect(documented, `${method} ${path} answered ${response.status} ${JSON.stringify(response.body)}`).toBeDefined();
+      const schema = documented.content?.['application/json']?.schema;
+      if (schema) expect(validator(schema)(response.body), `${method} ${path}`).toBe('valid');
+      checked.add(`${method.toLowerCase()} ${template}`);
+      return response;
+    }
+
+    const tag = Math.random().toString(36).slice(2, 8);
+    const alice = (await call('POST', '/auth/register', '/auth/register', {
+      body: { email: `docs-a-${tag}@example.com`, username: `docs_a_${tag}`, password: 'long enough password' },
+    })).body;
+    await call('POST', '/auth/register', '/auth/register', { body: { email: 'nope' } });
+    await call('POST', '/auth/register', '/auth/register', {
+      body: { email: `docs-a-${tag}@example.com`, username: `docs_a_${tag}`, password: 'long enough password' },
+    });
+    await call('POST', '/auth/login', '/auth/login', { body: { username: `docs_a_${tag}`, password: 'long enough password' } });
+    await call('POST', '/auth/login', '/auth/login', { body: { username: `docs_a_${tag}`, password: 'wrong password' } });
+    const bob = await registerUser(server, 'docs_b');
+    const carol = await registerUser(server, 'docs_c');
+    const token = alice.accessToken as string;
+    await call('GET', '/users/me', '/users/me', { token });
+    await call('GET', '/users/me', '/users/me');
+    await call('GET', '/users', '/users?search=docs_', { token });
+    await call('GET', '/users', '/users', { token });
+    const direct = (await call('POST', '/chats', '/chats', { token, body: { userIds: [bob.user.id] } })).body.chat.id as string;
+    await call('POST', '/chats', '/chats', { token, body: { userIds: [bob.user.id] } });
+    const group = (await call('POST', '/chats', '/chats', { token, body: { userIds: [bob.user.id], name: 'Docs' } })).body.chat.id as string;
+    await call('POST', '/chats/{id}/members', `/chats/${group}/members`, { token, body: { userIds: [carol.user.id] } });
+    await call('POST', '/chats/{id}/members', `/chats/${direct}/members`, { token, body: { userIds: [carol.user.id] } });
+    await call('GET', '/chats', '/chats', { token });
+    await call('GET', '/chats/{id}/messages', `/chats/${direct}/messages?limit=5`, { token });
+    await call('GET', '/chats/{id}/messages', `/chats/${direct}/messages?limit=500`, { token });
+    await call('GET', '/chats/{id}/messages', `/chats/${direct}/messages`, { token: carol.token });
+    await call('DELETE', '/chats/{id}/members/me', `/chats/${group}/members/me`, { token: carol.token });
+    await call('GET', '/health', '/health');
+    await call('GET', '/ready', '/ready');
+    await call('GET', '/metrics', '/metrics');
+
+    const documented = Object.entries(document.paths as Doc).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+    expect([...checked].sort()).toEqual(documented.sort());
+  });
+
+  it("every client event's answers and every server event match the AsyncAPI document", async () => {
+    const document = asyncApiDocument() as Doc;
+    const validator = validatorIn(document);
+    const payloadOf = (message: string) => validator(document.components.messages[message].payload);
+
+    const alice = await registerUser(server, 'async_a');
+    const bob = await registerUser(server, 'async_b');
+    const bobSocket = await connect(server, bob.token);
+    const seen = new Map<string, unknown[]>();
+    for (const event of Object.keys(serverEvents)) {
+      (bobSocket as unknown as { on(e: string, f: (p: unknown) => void): void }).on(event, (payload) => {
+        seen.set(event, [...(seen.get(event) ?? []), payload]);
+      });
+    }
+    const aliceSocket = await connect(server, alice.token);
+    const answers: [string, unknown][] = [];
+    const send = async (socket: ClientSocket, event: string, ...args: unknown[]) => {
+      const answer = await ask(socket, event, ...args);
+      answers.push([event, answer]);
+      return answer;
+    };
+
+    const chat = await api(server, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id], name: 'Async' } });
+    const chatId = chat.body.chat.id as string;
+    await send(bobSocket, 'join_chat', { chatId });
+    await send(aliceSocket, 'join_chat', { chatId });
+    await send(aliceSocket, 'join_chat', { chatId: 'not-a-chat' });
+    const { message } = await send(aliceSocket, 'send_message', { chatId, text: 'hello docs' });
+    await send(aliceSocket, 'send_message', { chatId });
+    await send(aliceSocket, 'get_chat_messages', { chatId, limit: 10 });
+    await send(aliceSocket, 'get_my_chats');
+    await send(bobSocket, 'mark_read', { chatId, messageId: message.id });
+    await send(aliceSocket, 'mark_read', { chatId, messageId: message.id });
+    await send(aliceSocket, 'typing', { chatId });
+    await send(aliceSocket, 'stop_typing', { chatId });
+    await send(aliceSocket, 'edit_message', { messageId: message.id, text: 'hello, docs' });
+    await send(aliceSocket, 'delete_message', { messageId: message.id });
+    const carol = await registerUser(server, 'async_c');
+    await api(server, 'POST', `/chats/${chatId}/members`, { token: alice.token, body: { userIds: [carol.user.id] } });
+    await send(aliceSocket, 'leave_chat', { chatId });
+    await api(server, 'DELETE', `/chats/${chatId}/members/me`, { token: bob.token });
+    aliceSocket.close();
+    await sleep(300);
+
+    for (const [event, answer] of answers) expect(payloadOf(`${event}_answer`)(answer), `${event} answer`).toBe('valid');
+    expect(new Set(answers.map(([event]) => event))).toEqual(new Set(Object.keys(clientEvents)));
+    for (const [event, payloads] of seen) {
+      for (const payload of payloads) expect(payloadOf(event)(payload), event).toBe('valid');
+    }
+    // Presence depends on connection timing; every other server event must have been seen and checked.
+    const expected = Object.keys(serverEvents).filter((e) => e !== 'user_online' && e !== 'user_offline');
+    expect([...seen.keys()].filter((e) => expected.includes(e)).sort()).toEqual(expected.sort());
+  });
+});

@@ -1,0 +1,216 @@
+import type { ChatSummary, Message } from '../../src/protocol/index.js';
+import { connectSocket, request, type ParleySocket } from './connection.js';
+import { chatTitle, Conversation } from './conversation.js';
+import { el } from './dom.js';
+import { newChatPanel } from './new-chat.js';
+import type { Session } from './session.js';
+
+/**
+ * The signed-in page: the chat list (last message, unread count) beside the open conversation.
+ * The page joins every chat it lists, so that `new_message` keeps the whole list live.
+ */
+export class ChatApp {
+  readonly element: HTMLElement;
+  private readonly socket: ParleySocket;
+  /** Most recent activity first, as `get_my_chats` orders them. */
+  private chats: ChatSummary[] = [];
+  private conversation: Conversation | undefined;
+  private signedOut = false;
+  /** Users with a connected socket (presence), from the chat list and user_online / user_offline. */
+  private readonly online = new Set<string>();
+  private readonly chatList = el('ul', { class: 'chat-list', attrs: { 'data-testid': 'chat-list' } });
+  private readonly status = el('span', { class: 'status-line', attrs: { 'data-testid': 'connection' }, text: 'connecting…' });
+  private readonly pane = el('div', { class: 'pane' }, el('p', { class: 'hint', text: 'Pick a chat or start a new one.' }));
+
+  constructor(
+    private readonly session: Session,
+    private readonly onSignOut: () => void,
+  ) {
+    const signOut = el('button', { text: 'Sign out', attrs: { type: 'button', 'data-testid': 'sign-out' } });
+    signOut.addEventListener('click', () => this.signOut());
+    const sidebar = el(
+      'aside',
+      { class: 'sidebar' },
+      el('header', {}, el('strong', { text: session.user.username, attrs: { 'data-testid': 'me' } }), this.status, signOut),
+      newChatPanel(session.token, (chat) => void this.chatCreated(chat, true)),
+      this.chatList,
+    );
+    this.element = el('div', { class: 'app' }, sidebar, this.pane);
+    this.socket = connectSocket(session.token);
+    this.listen();
+  }
+
+  private listen(): void {
+    const socket = this.socket;
+    // `connect` fires on the first connection and again after every reconnection.
+    socket.on('connect', () => void this.connected().catch((e: Error) => this.setStatus(`error: ${e.message}`)));
+    socket.on('disconnect', (reason) => {
+      this.setStatus('reconnecting…');
+      // Socket.IO retries by itself after a lost connection, but not after the server closed the
+      // socket on purpose (e.g. at token expiry): try once more; a refused token then signs out.
+      if (reason === 'io server disconnect') setTimeout(() => this.signedOut || this.socket.connect(), 1_000);
+    });
+    socket.on('connect_error', (error) => {
+      const code = (error as Error & { data?: { code?: string } }).data?.code;
+      if (code === 'UNAUTHORIZED') this.signOut();
+      else this.setStatus('reconnecting…');
+    });
+    socket.on('new_message', (message) => this.newMessage(message));
+    socket.on('message_updated', (message) => this.changedMessage(message));
+    socket.on('message_deleted', (message) => this.changedMessage(message));
+    socket.on('messages_read', ({ chatId, userId, messageId }) => {
+      if (this.conversation?.chatId === chatId) this.conversation.messagesRead(userId, messageId);
+    });
+    socket.on('user_typing', ({ chatId, userId, typing }) => {
+      if (this.conversation?.chatId === chatId) this.conversation.userTyping(userId, typing);
+    });
+    socket.on('chat_created', ({ chat }) => void this.chatCreated(chat, false));
+    socket.on('user_online', ({ userId }) => this.presence(userId, true));
+    socket.on('user_offline', ({ userId }) => this.presence(userId, false));
+    socket.on('chat_members_changed', ({ chatId, users }) => {
+      const chat = this.chats.find((c) => c.id === chatId);
+      if (!chat) return;
+      chat.users = users;
+      if (this.conversation?.chatId === chatId) this.conversation.updateChat(chat);
+      this.renderList();
+    });
+    socket.on('chat_left', ({ chatId }) => {
+      this.chats = this.chats.filter((c) => c.id !== chatId);
+      if (this.conversation?.chatId === chatId) this.closeConversation();
+      this.renderList();
+    });
+  }
+
+  /** (Re)connected: refresh the list, (re)join every chat, fill the open chat's gap. */
+  private async connected(): Promise<void> {
+    this.setStatus('online');
+    const { chats } = await request(this.socket, 'get_my_chats');
+    this.chats = chats;
+    this.online.clear();
+    this.notePresence(chats);
+    this.renderList();
+    await Promise.all(chats.map((chat) => this.join(chat.id)));
+    if (this.conversation) {
+      const open = chats.find((c) => c.id === this.conversation?.chatId);
+      if (open) {
+        this.conversation.updateChat(open);
+        await this.conversation.catchUp();
+      } else this.closeConversation();
+    }
+  }
+
+  private async join(chatId: string): Promise<void> {
+    await request(this.socket, 'join_chat', { chatId });
+  }
+
+  private newMessage(message: Message): void {
+    const chat = this.chats.find((c) => c.id === message.chatId);
+    if (!chat) return;
+    const isNew = chat.messages[0]?.id !== message.id;
+    chat.messages = [message];
+    const open = this.conversation?.chatId === message.chatId;
+    if (isNew && !open && message.sender !== this.session.user.id) chat.unreadCount += 1;
+    // Most recent activity first.
+    this.chats = [chat, ...this.chats.filter((c) => c !== chat)];
+    this.renderList();
+    if (open) this.conversation?.receive(message);
+  }
+
+  private changedMessage(message: Message): void {
+    const chat = this.chats.find((c) => c.id === message.chatId);
+    if (chat && chat.messages[0]?.id === message.id) {
+      chat.messages = [message];
+      this.renderList();
+    }
+    if (this.conversation?.chatId === message.chatId) this.conversation.receive(message);
+  }
+
+  private async chatCreated(chat: ChatSummary, open: boolean): Promise<void> {
+    if (!this.chats.some((c) => c.id === chat.id)) {
+      this.chats = [chat, ...this.chats];
+      this.renderList();
+      if (this.socket.connected) {
+        await this.join(chat.id);
+        // A new chat's members carry no presence; the chat list does.
+        const { chats } = await request(this.socket, 'get_my_chats');
+        this.notePresence(chats.filter((c) => c.id === chat.id));
+        this.renderList();
+      }
+    }
+    if (open) await this.open(chat.id);
+  }
+
+  private async open(chatId: string): Promise<void> {
+    const chat = this.chats.find((c) => c.id === chatId);
+    if (!chat || this.conversation?.chatId === chatId) return;
+    this.closeConversation();
+    const conversation = new Conversation(chat, this.session.user, this.socket, (id, unreadCount) => {
+      const read = this.chats.find((c) => c.id === id);
+      if (read && read.unreadCount !== unreadCount) {
+        read.unreadCount = unreadCount;
+        this.renderList();
+      }
+    });
+    this.conversation = conversation;
+    this.pane.replaceChildren(conversation.element);
+    this.renderList();
+    await conversation.load();
+    conversation.focus();
+  }
+
+  private closeConversation(): void {
+    this.conversation?.close();
+    this.conversation = undefined;
+    this.pane.replaceChildren(el('p', { class: 'hint', text: 'Pick a chat or start a new one.' }));
+  }
+
+  private renderList(): void {
+    const items = this.chats.map((chat) => {
+      const last = chat.messages[0];
+      const preview = !last ? 'no messages yet' : last.deletedAt ? 'message deleted' : `${last.user.username}: ${last.text}`;
+      const item = el(
+        'li',
+        {
+          class: `chat${chat.id === this.conversation?.chatId ? ' active' : ''}`,
+          attrs: { 'data-chat-id': chat.id, 'data-testid': 'chat-item' },
+        },
+        el(
+          'span',
+          { class: 'chat-title' },
+          // A green dot when another member is online.
+          el('span', { class: chat.users.some((u) => u.id !== this.session.user.id && this.online.has(u.id)) ? 'dot online' : 'dot' }),
+          el('span', { text: chatTitle(chat, this.session.user) }),
+        ),
+        el('span', { class: 'preview', text: preview }),
+      );
+      if (chat.unreadCount > 0) item.append(el('span', { class: 'unread', attrs: { 'data-testid': 'unread' }, text: String(chat.unreadCount) }));
+      item.addEventListener('click', () => void this.open(chat.id));
+      return item;
+    });
+    this.chatList.replaceChildren(...items);
+  }
+
+  /** The chat list's members carry `online`; user_online / user_offline keep it current. */
+  private notePresence(chats: ChatSummary[]): void {
+    for (const user of chats.flatMap((c) => c.users)) if (user.online) this.online.add(user.id);
+  }
+
+  private presence(userId: string, online: boolean): void {
+    if (online) this.online.add(userId);
+    else this.online.delete(userId);
+    this.renderList();
+  }
+
+  private setStatus(text: string): void {
+    this.status.textContent = text;
+    this.status.dataset.state = text === 'online' ? 'online' : 'offline';
+  }
+
+  private signOut(): void {
+    if (this.signedOut) return;
+    this.signedOut = true;
+    this.closeConversation();
+    this.socket.close();
+    this.onSignOut();
+  }
+}

@@ -1,0 +1,241 @@
+import type { ChatSummary, Message, PublicUser } from '../../src/protocol/index.js';
+import { ignoreAnswer, request, type ParleySocket } from './connection.js';
+import { el } from './dom.js';
+
+/** Page size of history requests (the server allows 1..100). */
+const PAGE = 30;
+/** While the user types, `typing` is repeated this often (the server expires it after 5 s). */
+const TYPING_REPEAT_MS = 2_000;
+/** This long after the last keystroke the page sends `stop_typing`. */
+const TYPING_IDLE_MS = 3_000;
+
+/**
+ * The open chat: its messages in commit order, older pages loaded when the list is scrolled to the
+ * top, live messages, edits and deletes, who is typing, and how far the others have read.
+ */
+export class Conversation {
+  readonly element: HTMLElement;
+  private readonly list: HTMLElement;
+  private readonly typingLine: HTMLElement;
+  private readonly input: HTMLInputElement;
+  private readonly header: HTMLElement;
+  /** Oldest first; `(createdAt, id)` increases along it, as the server guarantees. */
+  private messages: Message[] = [];
+  private readonly rendered = new Map<string, HTMLElement>();
+  private hasOlder = false;
+  private loadingOlder = false;
+  /** Each other member's read position (a message id) seen during this session. */
+  private readonly readBy = new Map<string, string>();
+  private readonly typingUsers = new Set<string>();
+  private lastTypingSent = 0;
+  private typingIdle: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private chat: ChatSummary,
+    private readonly me: PublicUser,
+    private readonly socket: ParleySocket,
+    private readonly onRead: (chatId: string, unreadCount: number) => void,
+  ) {
+    this.header = el('header', { class: 'conversation-title', attrs: { 'data-testid': 'conversation-title' } });
+    this.list = el('ol', { class: 'messages', attrs: { 'data-testid': 'messages' } });
+    this.typingLine = el('div', { class: 'typing', attrs: { 'data-testid': 'typing' } });
+    this.input = el('input', {
+      attrs: { type: 'text', placeholder: 'Message', autocomplete: 'off', maxlength: '4000', 'data-testid': 'composer' },
+    });
+    const form = el('form', { class: 'composer' }, this.input, el('button', { text: 'Send', attrs: { type: 'submit' } }));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.send();
+    });
+    this.input.addEventListener('input', () => this.typed());
+    this.list.addEventListener('scroll', () => {
+      if (this.list.scrollTop < 40) void this.loadOlder();
+    });
+    this.element = el('section', { class: 'conversation' }, this.header, this.list, this.typingLine, form);
+    this.updateChat(chat);
+  }
+
+  get chatId(): string {
+    return this.chat.id;
+  }
+
+  updateChat(chat: ChatSummary): void {
+    this.chat = chat;
+    this.header.textContent = chatTitle(chat, this.me);
+  }
+
+  /** The first page (the latest messages); `hasMore` tells whether older ones exist. */
+  async load(): Promise<void> {
+    const page = await request(this.socket, 'get_chat_messages', { chatId: this.chatId, limit: PAGE });
+    this.hasOlder = page.hasMore;
+    this.merge(page.messages);
+    this.scrollToBottom();
+    this.markRead();
+    // A short first page may not fill the list: there is nothing to scroll, so load on.
+    while (this.hasOlder && this.list.scrollHeight <= this.list.clientHeight) await this.loadOlder();
+  }
+
+  /**
+   * After a reconnect: everything committed after the last message this page has, page by page
+   * (contract §4: `get_chat_messages {after}` is how a client fills the gap).
+   */
+  async catchUp(): Promise<void> {
+    const last = this.messages.at(-1);
+    if (!last) return this.load();
+    let after = last.id;
+    for (;;) {
+      const page = await request(this.socket, 'get_chat_messages', { chatId: this.chatId, after, limit: 100 });
+      this.merge(page.messages);
+      const newest = page.messages.at(-1);
+      if (!page.hasMore || !newest) break;
+      after = newest.id;
+    }
+    this.scrollToBottom();
+    this.markRead();
+  }
+
+  /** Older history when the list is scrolled to the top; the visible messages stay where they are. */
+  async loadOlder(): Promise<void> {
+    const first = this.messages[0];
+    if (!this.hasOlder || this.loadingOlder || !first) return;
+    this.loadingOlder = true;
+    try {
+      const page = await request(this.socket, 'get_chat_messages', { chatId: this.chatId, before: first.id, limit: PAGE });
+      const fromBottom = this.list.scrollHeight - this.list.scrollTop;
+      this.hasOlder = page.hasMore;
+      this.merge(page.messages);
+      this.list.scrollTop = this.list.scrollHeight - fromBottom;
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  /** A `new_message`, `message_updated` or `message_deleted` of this chat. */
+  receive(message: Message): void {
+    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 60;
+    this.merge([message]);
+    if (atBottom || message.sender === this.me.id) this.scrollToBottom();
+    if (message.sender !== this.me.id) this.markRead();
+  }
+
+  messagesRead(userId: string, messageId: string): void {
+    if (userId === this.me.id) return;
+    this.readBy.set(userId, messageId);
+    this.render();
+  }
+
+  userTyping(userId: string, typing: boolean): void {
+    if (typing) this.typingUsers.add(userId);
+    else this.typingUsers.delete(userId);
+    const names = [...this.typingUsers].map((id) => this.chat.users.find((u) => u.id === id)?.username ?? 'someone');
+    this.typingLine.textContent = names.length === 0 ? '' : `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} typing…`;
+  }
+
+  /** Called when the page leaves this chat. */
+  close(): void {
+    this.stopTyping();
+  }
+
+  focus(): void {
+    this.input.focus();
+  }
+
+  private async send(): Promise<void> {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.input.value = '';
+    this.stopTyping();
+    // A retry after a dropped answer must not store the message twice.
+    const clientMessageId = crypto.randomUUID();
+    try {
+      const { message } = await request(this.socket, 'send_message', { chatId: this.chatId, text, clientMessageId });
+      this.receive(message);
+    } catch (error) {
+      this.input.value = text;
+      this.typingLine.textContent = `Not sent: ${(error as Error).message}`;
+    }
+  }
+
+  private typed(): void {
+    const now = Date.now();
+    if (now - this.lastTypingSent > TYPING_REPEAT_MS && this.input.value.trim()) {
+      this.lastTypingSent = now;
+      this.socket.emit('typing', { chatId: this.chatId }, ignoreAnswer);
+    }
+    clearTimeout(this.typingIdle);
+    this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  private stopTyping(): void {
+    clearTimeout(this.typingIdle);
+    if (this.lastTypingSent === 0) return;
+    this.lastTypingSent = 0;
+    if (this.socket.connected) this.socket.emit('stop_typing', { chatId: this.chatId }, ignoreAnswer);
+  }
+
+  /** Moves the read position to the newest message while the page is visible. */
+  private markRead(): void {
+    const last = this.messages.at(-1);
+    if (!last || document.visibilityState === 'hidden') return;
+    this.socket.emit('mark_read', { chatId: this.chatId, messageId: last.id }, (answer) => {
+      if (answer.success) this.onRead(this.chatId, answer.unreadCount);
+    });
+  }
+
+  /** Adds or replaces messages (by id) and keeps commit order. */
+  private merge(incoming: Message[]): void {
+    if (incoming.length === 0) return;
+    const byId = new Map(this.messages.map((m) => [m.id, m]));
+    for (const message of incoming) byId.set(message.id, message);
+    this.messages = [...byId.values()].sort((a, b) =>
+      a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1,
+    );
+    for (const message of incoming) this.rendered.delete(message.id);
+    this.render();
+  }
+
+  private render(): void {
+    const readIndex = Math.max(-1, ...[...this.readBy.values()].map((id) => this.messages.findIndex((m) => m.id === id)));
+    const items = this.messages.map((message, index) => {
+      let item = this.rendered.get(message.id);
+      if (!item) {
+        item = renderMessage(message, message.sender === this.me.id);
+        this.rendered.set(message.id, item);
+      }
+      if (message.sender === this.me.id) {
+        const read = index <= readIndex;
+        item.classList.toggle('read', read);
+        const status = item.querySelector('.status');
+        if (status) status.textContent = read ? '✓✓' : '✓';
+      }
+      return item;
+    });
+    this.list.replaceChildren(...items);
+  }
+
+  private scrollToBottom(): void {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+}
+
+function renderMessage(message: Message, mine: boolean): HTMLElement {
+  const time = new Date(message.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const meta = el('span', { class: 'meta' }, el('span', { text: time }));
+  if (message.editedAt && !message.deletedAt) meta.append(el('span', { text: ' · edited' }));
+  if (mine) meta.append(el('span', { class: 'status', text: '✓' }));
+  return el(
+    'li',
+    { class: `message${mine ? ' mine' : ''}${message.deletedAt ? ' deleted' : ''}`, attrs: { 'data-id': message.id } },
+    el('span', { class: 'author', text: message.user.username }),
+    // textContent, never innerHTML: a message is text, whatever it contains.
+    el('span', { class: 'text', attrs: { 'data-testid': 'message-text' }, text: message.deletedAt ? 'message deleted' : message.text }),
+    meta,
+  );
+}
+
+/** A chat's name, or for a direct chat (no name) the other members' usernames. */
+export function chatTitle(chat: ChatSummary, me: PublicUser): string {
+  if (chat.name) return chat.name;
+  const others = chat.users.filter((u) => u.id !== me.id).map((u) => u.username);
+  return others.length > 0 ? others.join(', ') : me.username;
+}

@@ -6,10 +6,16 @@ import type { Config } from './config.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
-import { frameworkErrors, installErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { registerHealthRoutes, type ReadinessCheck } from './http/health-routes.js';
 import { registerUserRoutes } from './http/user-routes.js';
-import { joinCluster } from './realtime/cluster.js';
+import { registerMetricsRoute } from './http/metrics-route.js';
+import { registerApiDocs } from './http/api-docs.js';
+import { serveWebClient } from './http/web-client.js';
+import { allowOrigins } from './http/origin-guard.js';
+import { RateLimits } from './limits/rate-limits.js';
+import { Metrics } from './observability/metrics.js';
+import { connectRedis, joinCluster } from './realtime/cluster.js';
 import { createGateway, MAX_PAYLOAD_BYTES, type ParleyServer } from './realtime/gateway.js';
 import { openDatabase } from './store/open-store.js';
 import { Store } from './store/store.js';
@@ -34,31 +40,55 @@ export async function buildApp(config: Config): Promise<App> {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: MAX_PAYLOAD_BYTES,
     frameworkErrors,
+    clientErrorHandler,
     // While the node drains, Fastify would answer every request itself with a fixed 503 body that
     // is not the contract's envelope. Routes keep answering instead (each response still carries
     // `Connection: close`), and /ready reports 503 `draining` in the envelope.
     return503OnClosing: false,
+    // Behind a load balancer the client's address (for the per-address login limit) comes from
+    // X-Forwarded-For, believed only from the proxies TRUST_PROXY names.
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
   });
   const log = fastify.log;
 
-  const db = await openDatabase(config.database);
+  const metrics = new Metrics();
+  const db = metrics.instrumentDatabase(await openDatabase(config.database));
   const store = new Store(db);
   const tokens = await TokenService.create(config, (message) => log.warn(message));
   const auth = new AuthService(store, tokens);
   const chats = new ChatService(store, config.maxMessageLength);
 
-  const gateway = createGateway(fastify.server, { auth, chats, log });
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  const limits = new RateLimits(config.limits, metrics, redis && { client: redis, prefix: config.redisPrefix });
+  const gateway = createGateway(fastify.server, {
+    auth,
+    chats,
+    log,
+    metrics,
+    limits,
+    maxConnectionsPerUser: config.limits.connectionsPerUser,
+    corsOrigins: config.corsOrigins,
+  });
   const io = gateway.io;
   const checks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
-  const cluster = config.redisUrl ? await joinCluster(io, config.redisUrl, config.redisPrefix) : undefined;
+  const cluster = redis ? joinCluster(io, redis, config.redisPrefix) : undefined;
   if (cluster) checks.push({ name: 'redis', check: () => cluster.ping() });
 
   installErrorHandling(fastify);
+  allowOrigins(fastify, config.corsOrigins);
   const guard = bearerGuard(auth);
-  registerAuthRoutes(fastify, auth);
+  registerAuthRoutes(fastify, auth, limits);
   registerUserRoutes(fastify, store, guard);
-  registerChatRoutes(fastify, chats, guard);
+  registerChatRoutes(fastify, chats, guard, io);
   registerHealthRoutes(fastify, checks, () => gateway.draining);
+  registerMetricsRoute(fastify, metrics);
+  // The browser client (web/, bundled by `npm run build`) at `/`; API routes and /socket.io are unaffected.
+  serveWebClient(fastify);
+  // API documentation: /docs (HTML), /docs/openapi.json, /docs/asyncapi.yaml.
+  registerApiDocs(fastify);
 
   fastify.addHook('preClose', async () => {
     await gateway.drain(DRAIN_GRACE_MS);

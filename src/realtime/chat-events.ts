@@ -4,7 +4,9 @@ import type { ChatService } from '../chat/chat-service.js';
 import { AppError, TEXTS, toErrorEnvelope } from '../errors.js';
 import { chatRefSchema, getChatMessagesSchema, HISTORY_PAGE_DEFAULT, sendMessageSchema } from '../protocol/schemas.js';
 import { parseInput } from '../validation.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { InFlight } from './in-flight.js';
+import { withPresence } from './presence.js';
 import { chatRoom, type ParleyServer, type ParleySocket } from './gateway.js';
 
 interface Deps {
@@ -12,16 +14,27 @@ interface Deps {
   chats: ChatService;
   log: FastifyBaseLogger;
   inFlight: InFlight;
+  metrics: Metrics;
 }
 
 type Acknowledge = (answer: unknown) => void;
+
+/**
+ * Registers one more event on the socket with the same validation, envelope, metrics and
+ * unknown-event bookkeeping as the seed's events (used by chat-feature-events.ts).
+ */
+export type HandleEvent = <S extends z.ZodType | null>(
+  event: string,
+  schema: S,
+  handler: (payload: S extends z.ZodType ? z.output<S> : undefined) => Promise<object>,
+) => void;
 
 /**
  * The seed's events. Each handler validates its payload with its schema, checks membership in
  * the chat service, and answers through the acknowledgement with the `success` envelope. An event
  * sent without a callback is still carried out; nothing a client sends can throw out of here.
  */
-export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFlight }: Deps): void {
+export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFlight, metrics }: Deps): HandleEvent {
   const user = socket.data.user;
   const known = new Set<string>();
 
@@ -34,12 +47,15 @@ export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFli
     socket.on(event as 'get_my_chats', (...args: unknown[]) =>
       inFlight.track(async () => {
         const ack = typeof args.at(-1) === 'function' ? (args.pop() as Acknowledge) : undefined;
+        const started = performance.now();
         try {
           const payload = schema === null ? undefined : parseInput(schema, args[0]);
           const result = await handler(payload as S extends z.ZodType ? z.output<S> : undefined);
+          metrics.eventHandled(event, 'success', (performance.now() - started) / 1000);
           ack?.({ success: true, ...result });
         } catch (error) {
           const envelope = toErrorEnvelope(error);
+          metrics.eventHandled(event, envelope.code, (performance.now() - started) / 1000);
           if (envelope.code === 'INTERNAL') log.error({ err: error, event }, 'event failed');
           else log.debug({ event, code: envelope.code }, 'event refused');
           ack?.(envelope);
@@ -74,7 +90,7 @@ export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFli
 
   handle('get_chat_messages', getChatMessagesSchema, (query) => chats.history(user.id, query));
 
-  handle('get_my_chats', null, async () => ({ chats: await chats.listChats(user.id) }));
+  handle('get_my_chats', null, async () => ({ chats: await withPresence(io, await chats.listChats(user.id)) }));
 
   socket.onAny((event: unknown, ...args: unknown[]) => {
     if (typeof event === 'string' && known.has(event)) return;
@@ -83,4 +99,5 @@ export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFli
       ack(toErrorEnvelope(new AppError('VALIDATION_ERROR', `${TEXTS.unknownEvent}: ${String(event).slice(0, 64)}`, 'event')));
     }
   });
+  return handle;
 }

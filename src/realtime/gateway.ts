@@ -6,7 +6,13 @@ import type { ChatService } from '../chat/chat-service.js';
 import { AppError, ERRORS, toErrorEnvelope } from '../errors.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../protocol/events.js';
 import type { PublicUser } from '../protocol/types.js';
+import { ORIGIN_REFUSED_TEXT, originAllowed } from '../limits/origins.js';
+import type { RateLimits } from '../limits/rate-limits.js';
+import type { Metrics } from '../observability/metrics.js';
 import { registerChatEvents } from './chat-events.js';
+import { registerChatFeatureEvents } from './chat-feature-events.js';
+import { limitConnectionsPerUser } from './connection-limit.js';
+import { limitEvents } from './event-limits.js';
 import { InFlight } from './in-flight.js';
 
 export interface SocketData {
@@ -40,18 +46,38 @@ export interface Gateway {
 
 export function createGateway(
   httpServer: HttpServer,
-  deps: { auth: AuthService; chats: ChatService; log: FastifyBaseLogger },
+  deps: {
+    auth: AuthService;
+    chats: ChatService;
+    log: FastifyBaseLogger;
+    metrics: Metrics;
+    limits: RateLimits;
+    /** Open sockets allowed per user on this node. */
+    maxConnectionsPerUser: number;
+    /** CORS_ORIGINS; undefined allows every origin. */
+    corsOrigins: string[] | undefined;
+  },
 ): Gateway {
   const inFlight = new InFlight();
   let draining = false;
   const io: ParleyServer = new Server(httpServer, {
     maxHttpBufferSize: MAX_PAYLOAD_BYTES,
     perMessageDeflate: false,
+    // Lets pages on the allowed origins use the long-polling transport (WebSocket needs no CORS).
+    ...(deps.corsOrigins ? { cors: { origin: deps.corsOrigins } } : {}),
     connectionStateRecovery: {
       maxDisconnectionDuration: RECOVERY_WINDOW_MS,
       // Recovery must not bypass the token check (the default skips middlewares).
       skipMiddlewares: false,
     },
+  });
+
+  io.use((socket, next) => {
+    // Before authentication: a page of another site must not even learn whether a token works.
+    if (originAllowed(deps.corsOrigins, socket.handshake.headers.origin)) return next();
+    const refusal = new Error(ORIGIN_REFUSED_TEXT) as Error & { data: { code: string } };
+    refusal.data = { code: 'FORBIDDEN' };
+    next(refusal);
   });
 
   io.use(async (socket, next) => {
@@ -75,11 +101,16 @@ export function createGateway(
     }
   });
 
+  limitConnectionsPerUser(io, deps.maxConnectionsPerUser, deps.metrics);
+  deps.metrics.countSockets(() => io.of('/').sockets.size);
+
   io.on('connection', (socket) => {
     const log = deps.log.child({ socketId: socket.id, userId: socket.data.user.id });
     log.debug({ recovered: socket.recovered }, 'socket connected');
     disconnectAtExpiry(socket);
-    registerChatEvents(socket, { io, chats: deps.chats, log, inFlight });
+    limitEvents(socket, deps.limits, deps.metrics);
+    const handle = registerChatEvents(socket, { io, chats: deps.chats, log, inFlight, metrics: deps.metrics });
+    registerChatFeatureEvents(socket, handle, { io, chats: deps.chats });
     socket.on('disconnect', (reason) => log.debug({ reason }, 'socket disconnected'));
   });
 

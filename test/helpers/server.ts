@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { io as connectClient, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/protocol/events.js';
@@ -169,3 +170,35 @@ export function collect<T = any>(socket: ClientSocket, event: string): T[] {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One real server for the enclosing `describe`: started before its tests, every socket closed
+ * after each test, the server closed after the last. The returned object reads through to it.
+ */
+export function useServer(env: Record<string, string | undefined> = {}): TestServer {
+  let started: TestServer | undefined;
+  const current = (): TestServer => {
+    if (!started) throw new Error('useServer: the server is not started yet (use it inside a test)');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startServer(env);
+  });
+  afterEach(() => closeSockets());
+  afterAll(async () => {
+    closeSockets();
+    await started?.close();
+  });
+  return {
+    get url() {
+      return current().url;
+    },
+    get port() {
+      return current().port;
+    },
+    get app() {
+      return current().app;
+    },
+    close: () => current().close(),
+  };
+}

@@ -1,18 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatSummary, Message, PublicUser } from '../../src/protocol/types.js';
 import { expectError, NO_CHAT_ACCESS } from '../helpers/http-envelope.js';
 import {
   api,
   ask,
-  closeSockets,
   collect,
   connect,
   createChat,
   registerUser,
   sleep,
-  startServer,
-  type TestServer,
   type TestUser,
+  useServer,
 } from '../helpers/server.js';
 import {
   FORBIDDEN_ANSWER,
@@ -32,15 +30,7 @@ const DIRECT_CHAT_TEXT = 'В личном чате нельзя менять у�
 const sortById = (users: readonly PublicUser[]) => [...users].sort((a, b) => a.id.localeCompare(b.id));
 
 describe('chats that change', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(() => closeSockets());
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer();
 
   const users = (count: number, prefix = 'm') => Promise.all(Array.from({ length: count }, () => registerUser(server, prefix)));
   const addMembers = (caller: TestUser, chatId: string, body: unknown) =>

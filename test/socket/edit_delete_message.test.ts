@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
-import { ask, closeSockets, collect, connect, registerUser, sleep, startServer, type TestServer } from '../helpers/server.js';
+import { ask, collect, connect, registerUser, sleep, useServer } from '../helpers/server.js';
 import {
   chatPair,
   emitRaw,
@@ -27,15 +27,7 @@ const NOT_AUTHOR_ANSWER = Object.freeze({
 const SEED_MESSAGE_KEYS = ['chatId', 'createdAt', 'id', 'sender', 'text', 'user'];
 
 describe('edit_message and delete_message', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(() => closeSockets());
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer();
 
   describe('edit_message', () => {
     it('answers the message with the new (trimmed) text and editedAt; id, createdAt and author stay', async () => {

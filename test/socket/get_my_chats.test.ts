@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatSummary, PublicUser } from '../../src/protocol/types.js';
-import { ask, closeSockets, connect, createChat, registerUser, sleep, startServer, type TestServer } from '../helpers/server.js';
+import { ask, connect, createChat, registerUser, sleep, useServer } from '../helpers/server.js';
 import { chatPair, sendOk } from '../helpers/socket-fixtures.js';
 
 const byId = (users: readonly PublicUser[]) => [...users].sort((a, b) => a.id.localeCompare(b.id));
@@ -9,15 +9,7 @@ const byId = (users: readonly PublicUser[]) => [...users].sort((a, b) => a.id.lo
 const tick = () => sleep(5);
 
 describe('get_my_chats', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(() => closeSockets());
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer();
 
   it('answers {success, chats: []} for a user without chats', async () => {
     const loner = await connect(server, (await registerUser(server, 'loner')).token);

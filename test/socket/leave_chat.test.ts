@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
-import { ask, closeSockets, collect, connect, createChat, registerUser, sleep, startServer, type TestServer } from '../helpers/server.js';
+import { ask, collect, connect, createChat, registerUser, sleep, useServer } from '../helpers/server.js';
 import {
   chatPair,
   expectValidationError,
@@ -17,15 +17,7 @@ import {
 } from '../helpers/socket-fixtures.js';
 
 describe('leave_chat', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(() => closeSockets());
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer();
 
   it('answers exactly {success: true}', async () => {
     const { chatId, bobSocket } = await chatPair(server, { join: true });

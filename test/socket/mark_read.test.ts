@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MessagesRead } from '../../src/protocol/types.js';
-import { ask, closeSockets, collect, connect, createChat, registerUser, sleep, startServer, type TestServer } from '../helpers/server.js';
+import { ask, collect, connect, createChat, registerUser, sleep, useServer } from '../helpers/server.js';
 import {
   chatPair,
   emitRaw,
@@ -29,15 +29,7 @@ async function unreadIn(socket: Parameters<typeof ask>[0], chatId: string): Prom
 }
 
 describe('mark_read', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(() => closeSockets());
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer();
 
   it('answers {success, unreadCount} and get_my_chats counts from the new position', async () => {
     const { chatId, aliceSocket, bobSocket } = await chatPair(server);

@@ -1,19 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatSummary, PresenceChange } from '../../src/protocol/types.js';
-import { ask, closeSockets, collect, connect, createChat, registerUser, sleep, startServer, type ClientSocket, type TestServer } from '../helpers/server.js';
+import {
+  ask,
+  type ClientSocket,
+  collect,
+  connect,
+  createChat,
+  registerUser,
+  sleep,
+  useServer,
+} from '../helpers/server.js';
 import { QUIET_MS, waitFor } from '../helpers/socket-fixtures.js';
 
 /** Presence: user_online / user_offline to chat partners, and `online` in get_my_chats. */
 describe('presence', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(() => closeSockets());
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer();
 
   async function partners() {
     const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);

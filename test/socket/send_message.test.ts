@@ -1,16 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
 import {
   ask,
-  closeSockets,
   collect,
   connect,
   createChat,
   nextEvent,
   registerUser,
   sleep,
-  startServer,
-  type TestServer,
+  useServer,
 } from '../helpers/server.js';
 import {
   chatPair,
@@ -33,15 +31,7 @@ import {
 const MAX = 4000;
 
 describe('send_message', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(() => closeSockets());
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer();
 
   describe('answer', () => {
     it('is the seed shape exactly, and the same object reaches every joined member', async () => {

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { UserTyping } from '../../src/protocol/types.js';
 import { TYPING_EXPIRY_MS } from '../../src/realtime/typing.js';
-import { ask, closeSockets, collect, connect, registerUser, sleep, startServer, type TestServer } from '../helpers/server.js';
+import { ask, collect, connect, registerUser, sleep, useServer } from '../helpers/server.js';
 import {
   chatPair,
   emitRaw,
@@ -16,15 +16,7 @@ import {
 } from '../helpers/socket-fixtures.js';
 
 describe('typing and stop_typing', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(() => closeSockets());
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer();
 
   it('answer {success: true}; user_typing reaches the other members’ joined sockets only', async () => {
     const { alice, bob, chatId, aliceSocket, bobSocket } = await chatPair(server, { join: true });

@@ -1,18 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
-import { api, ask, closeSockets, collect, connect, nextEvent, sleep, startServer, type TestServer } from '../helpers/server.js';
+import { api, ask, collect, connect, nextEvent, sleep, useServer } from '../helpers/server.js';
 import { chatPair, emitRaw, expectValidationError, history, idsOf, sendOk, UNKNOWN_CHAT_ID, waitFor } from '../helpers/socket-fixtures.js';
 
 describe('unknown events', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer();
-  });
-  afterEach(() => closeSockets());
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer();
 
   it('an unknown event with a callback → VALIDATION_ERROR naming the event', async () => {
     const { aliceSocket } = await chatPair(server);

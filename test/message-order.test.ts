@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '../src/protocol/types.js';
 import { serverEnvFor, storeTargets } from './helpers/stores.js';
-import { ask, closeSockets, collect, connect, createChat, registerUser, startServer, type TestServer } from './helpers/server.js';
+import { ask, collect, connect, createChat, registerUser, useServer } from './helpers/server.js';
 
 /**
  * Contract §3: a chat's messages have one order, the commit order, followed by every history page
@@ -9,14 +9,7 @@ import { ask, closeSockets, collect, connect, createChat, registerUser, startSer
  * transactions (PostgreSQL) can finish commits out of order.
  */
 describe.each(storeTargets.map((t) => t.name))('message order on %s', (target) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer(serverEnvFor(target));
-  });
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer(serverEnvFor(target));
 
   it('new_message arrives in history order under a burst of concurrent sends from many sockets', async () => {
     const users = await Promise.all([0, 1, 2, 3].map((i) => registerUser(server, `burst${i}`)));

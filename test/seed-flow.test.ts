@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storeTargets, serverEnvFor } from './helpers/stores.js';
-import { api, ask, closeSockets, connect, createChat, nextEvent, registerUser, startServer, type TestServer } from './helpers/server.js';
+import { api, ask, connect, createChat, nextEvent, registerUser, useServer } from './helpers/server.js';
 
 /**
  * The seed document read as a user story, on every store: register, open a chat, join it,
  * exchange messages live, page through history.
  */
 describe.each(storeTargets.map((t) => t.name))('the seed client flow on %s', (target) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer(serverEnvFor(target));
-  });
-  afterAll(async () => {
-    closeSockets();
-    await server.close();
-  });
+  const server = useServer(serverEnvFor(target));
 
   it('lets two users chat live and page through history', async () => {
     const alice = await registerUser(server, 'alice');

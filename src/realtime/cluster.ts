@@ -20,7 +20,8 @@ export async function connectRedis(redisUrl: string): Promise<RedisClient> {
 
 /**
  * Joins this node to the others through Redis streams: rooms and broadcasts span every node, and
- * connection-state recovery keeps working (the pub/sub adapter cannot recover sessions).
+ * a node that loses Redis for a moment reads the stream from where it stopped instead of losing
+ * the broadcasts in between (pub/sub would drop them).
  * Every key carries the deployment's prefix so that deployments sharing a Redis stay apart.
  */
 export function joinCluster(io: ParleyServer, client: RedisClient, prefix: string): Cluster {

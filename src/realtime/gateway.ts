@@ -26,8 +26,13 @@ export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Re
 
 /** Transport limit from the contract: larger packets are refused before any parsing. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
-/** How long a dropped client may come back and find its rooms and missed packets. */
-const RECOVERY_WINDOW_MS = 2 * 60_000;
+/*
+ * Socket.IO connection-state recovery stays OFF, on purpose. In socket.io 4.8 a recovered socket
+ * is rebuilt from its saved session — rooms re-joined, missed packets written to the wire —
+ * before any middleware runs, and the session is bound to no user: a client with an expired or
+ * wrong token, or one that left a chat during the cut, would still be handed that chat's traffic.
+ * A reconnecting client re-joins its chats and fills the gap with get_chat_messages {after}.
+ */
 
 /** The room that receives a chat's `new_message`. */
 export const chatRoom = (chatId: string) => `chat:${chatId}`;
@@ -65,11 +70,6 @@ export function createGateway(
     perMessageDeflate: false,
     // Lets pages on the allowed origins use the long-polling transport (WebSocket needs no CORS).
     ...(deps.corsOrigins ? { cors: { origin: deps.corsOrigins } } : {}),
-    connectionStateRecovery: {
-      maxDisconnectionDuration: RECOVERY_WINDOW_MS,
-      // Recovery must not bypass the token check (the default skips middlewares).
-      skipMiddlewares: false,
-    },
   });
 
   io.use((socket, next) => {
@@ -106,7 +106,7 @@ export function createGateway(
 
   io.on('connection', (socket) => {
     const log = deps.log.child({ socketId: socket.id, userId: socket.data.user.id });
-    log.debug({ recovered: socket.recovered }, 'socket connected');
+    log.debug('socket connected');
     disconnectAtExpiry(socket);
     limitEvents(socket, deps.limits, deps.metrics);
     const handle = registerChatEvents(socket, { io, chats: deps.chats, log, inFlight, metrics: deps.metrics });

@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -25,6 +26,11 @@ export interface Config {
     secret: string | undefined;
     issuer: string | undefined;
     audience: string | undefined;
+    /**
+     * An external identity provider whose tokens (RS256 / ES256 / EdDSA) are accepted, users being
+     * created on first sight: a PEM public key (`JWT_PUBLIC_KEY`) or a JWKS URL (`JWKS_URL`).
+     */
+    external: ExternalProvider | undefined;
     /** Lifetime of the tokens this server issues, in seconds. @default 3600 */
     ttlSeconds: number;
   };
@@ -44,6 +50,32 @@ export interface Config {
    */
   trustProxy: boolean | number | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export type ExternalProvider =
+  | { kind: 'public-key'; pem: string; algorithm: ExternalAlgorithm }
+  | { kind: 'jwks'; url: string };
+
+/** The only algorithms accepted from an external identity provider. */
+export const EXTERNAL_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+export type ExternalAlgorithm = (typeof EXTERNAL_ALGORITHMS)[number];
+
+/** The one algorithm a public key may verify: RSA → RS256, P-256 → ES256, Ed25519 → EdDSA. */
+export function algorithmOfKey(key: KeyObject): ExternalAlgorithm | undefined {
+  if (key.type !== 'public') return undefined;
+  if (key.asymmetricKeyType === 'rsa') return (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048 ? 'RS256' : undefined;
+  if (key.asymmetricKeyType === 'ec') return key.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? 'ES256' : undefined;
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
+  return undefined;
+}
+
+/** A PEM public key (SPKI) → the algorithm it verifies, or undefined when it is not one Parley accepts. */
+function publicKeyAlgorithm(pem: string): ExternalAlgorithm | undefined {
+  try {
+    return algorithmOfKey(createPublicKey({ key: pem, format: 'pem' }));
+  } catch {
+    return undefined;
+  }
 }
 
 export interface Limits {
@@ -140,9 +172,14 @@ const envSchema = z.object({
   JWT_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, {
     message: 'must be at least 32 characters long',
   }),
-  // External identity providers are planned (issue 5); until then, refuse rather than ignore them.
-  JWT_PUBLIC_KEY: optionalText.refine((v) => v === undefined, { message: 'is not supported yet: use JWT_SECRET' }),
-  JWKS_URL: optionalText.refine((v) => v === undefined, { message: 'is not supported yet: use JWT_SECRET' }),
+  // Environments often carry a PEM on one line with literal "\n" escapes.
+  JWT_PUBLIC_KEY: optionalText
+    .transform((v) => v?.replace(/\\n/g, '\n'))
+    .refine((v) => v === undefined || (v.includes('-----BEGIN PUBLIC KEY-----') && publicKeyAlgorithm(v) !== undefined), {
+      message:
+        'must be a PEM public key ("-----BEGIN PUBLIC KEY-----", SPKI): RSA of at least 2048 bits (RS256), P-256 (ES256) or Ed25519 (EdDSA)',
+    }),
+  JWKS_URL: urlWithProtocols(['http:', 'https:']),
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
   JWT_TTL: optionalText
@@ -197,8 +234,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       });
   // Checked on the raw values, even when other variables are bad, so that one start-up reports
   // every problem instead of revealing them one fix at a time.
-  if (/^\s*postgres(ql)?:/i.test(env.DATABASE_URL ?? '') && !env.JWT_SECRET?.trim()) {
-    problems.push('JWT_SECRET is required when DATABASE_URL points to PostgreSQL (every node must share it)');
+  const external = Boolean(env.JWT_PUBLIC_KEY?.trim() || env.JWKS_URL?.trim());
+  if (/^\s*postgres(ql)?:/i.test(env.DATABASE_URL ?? '') && !env.JWT_SECRET?.trim() && !external) {
+    problems.push(
+      'JWT_SECRET is required when DATABASE_URL points to PostgreSQL (every node must share it), unless JWT_PUBLIC_KEY or JWKS_URL names an external identity provider',
+    );
+  }
+  if (env.JWT_PUBLIC_KEY?.trim() && env.JWKS_URL?.trim()) {
+    problems.push('JWKS_URL cannot be set together with JWT_PUBLIC_KEY: choose one way to reach the identity provider');
   }
   for (const [burst, rate] of [
     ['RATE_LIMIT_MESSAGE_BURST', 'RATE_LIMIT_MESSAGES_PER_SECOND'],
@@ -228,6 +271,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secret: e.JWT_SECRET,
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
+      external: e.JWT_PUBLIC_KEY
+        ? { kind: 'public-key', pem: e.JWT_PUBLIC_KEY, algorithm: publicKeyAlgorithm(e.JWT_PUBLIC_KEY)! }
+        : e.JWKS_URL
+          ? { kind: 'jwks', url: e.JWKS_URL }
+          : undefined,
       ttlSeconds: e.JWT_TTL!,
     },
     maxMessageLength: e.MAX_MESSAGE_LENGTH,

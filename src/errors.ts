@@ -40,6 +40,7 @@ export const TEXTS = {
   tooManyMembers: 'Слишком много участников в чате',
   emailTaken: 'Пользователь с таким email уже существует',
   usernameTaken: 'Пользователь с таким именем уже существует',
+  passwordLoginDisabled: 'Регистрация и вход по паролю отключены: войдите через внешнего провайдера',
 } as const;
 
 export class AppError extends Error {

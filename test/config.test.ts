@@ -2,11 +2,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A freshly generated key as PEM (SPKI for public keys). */
+function pem(
+  type: 'rsa' | 'ec' | 'ed25519',
+  which: 'public' | 'private' = 'public',
+  options: { modulusLength?: number; namedCurve?: string } = {},
+): string {
+  const pair = generateKeyPairSync(type as 'rsa', { modulusLength: 2048, ...options } as { modulusLength: number });
+  return which === 'public'
+    ? pair.publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    : pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
 
 /** The ConfigError `env` raises; fails the test when it raises nothing or something else. */
 function configError(env: NodeJS.ProcessEnv): ConfigError {
@@ -37,7 +50,7 @@ describe('loadConfig', () => {
       dataDir: './data',
       redisUrl: undefined,
       redisPrefix: 'parley',
-      jwt: { secret: undefined, issuer: undefined, audience: undefined, ttlSeconds: 3600 },
+      jwt: { secret: undefined, issuer: undefined, audience: undefined, external: undefined, ttlSeconds: 3600 },
       maxMessageLength: 4000,
       limits: {
         messagesPerSecond: 10,
@@ -147,6 +160,42 @@ describe('loadConfig', () => {
     expect(expectOneProblem({ JWT_TTL: value }, 'JWT_TTL')).toContain(`"${value}"`);
   });
 
+  describe('external identity provider', () => {
+    it.each([
+      ['an RSA key → RS256', 'rsa', 'RS256', { modulusLength: 2048 }],
+      ['a P-256 key → ES256', 'ec', 'ES256', { namedCurve: 'P-256' }],
+      ['an Ed25519 key → EdDSA', 'ed25519', 'EdDSA', {}],
+    ] as const)('JWT_PUBLIC_KEY with %s', (_label, type, algorithm, options) => {
+      const key = pem(type, 'public', options);
+      expect(loadConfig({ JWT_PUBLIC_KEY: key }).jwt.external).toEqual({ kind: 'public-key', pem: key.trim(), algorithm });
+    });
+
+    it('JWT_PUBLIC_KEY written on one line with literal \\n escapes', () => {
+      const key = pem('ed25519');
+      const oneLine = key.trim().replace(/\n/g, '\\n');
+      expect(oneLine).not.toContain('\n');
+      expect(loadConfig({ JWT_PUBLIC_KEY: oneLine }).jwt.external).toEqual({
+        kind: 'public-key',
+        pem: key.trim(),
+        algorithm: 'EdDSA',
+      });
+    });
+
+    it.each(['https://id.example/.well-known/jwks.json', 'http://127.0.0.1:8080/jwks'])('JWKS_URL %s', (url) => {
+      const config = loadConfig({ JWKS_URL: url, JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'parley' });
+      expect(config.jwt).toMatchObject({ external: { kind: 'jwks', url }, issuer: 'https://id.example', audience: 'parley' });
+    });
+
+    it.each([{ JWKS_URL: 'https://id.example/jwks' }, { JWT_PUBLIC_KEY: pem('ed25519') }])(
+      'PostgreSQL needs no JWT_SECRET when %o names a provider',
+      (provider) => {
+        const config = loadConfig({ DATABASE_URL: 'postgres://db/parley', ...provider });
+        expect(config.jwt.secret).toBeUndefined();
+        expect(config.jwt.external).toBeDefined();
+      },
+    );
+  });
+
   describe('every bad value raises a ConfigError naming its variable', () => {
     it.each(['abc', '-1', '70000', '80.5'])('PORT %s', (value) => {
       expect(expectOneProblem({ PORT: value }, 'PORT')).toContain(`(got "${value}")`);
@@ -212,9 +261,26 @@ describe('loadConfig', () => {
       expectOneProblem({ DATABASE_URL: url, JWT_SECRET: '   ' }, 'JWT_SECRET');
     });
 
-    it('JWT_PUBLIC_KEY and JWKS_URL (external identity providers are not supported yet)', () => {
-      expect(expectOneProblem({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----' }, 'JWT_PUBLIC_KEY')).not.toContain('BEGIN');
-      expect(expectOneProblem({ JWKS_URL: 'https://id.example/jwks' }, 'JWKS_URL')).not.toContain('id.example');
+    it.each([
+      ['not a key at all', 'hello'],
+      ['a truncated PEM', '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----'],
+      ['a private key', pem('ed25519', 'private')],
+      ['an RSA key under 2048 bits', pem('rsa', 'public', { modulusLength: 1024 })],
+      ['a P-384 key (only P-256 / ES256)', pem('ec', 'public', { namedCurve: 'P-384' })],
+    ])('JWT_PUBLIC_KEY that is %s, without echoing it', (_label, value) => {
+      const problem = expectOneProblem({ JWT_PUBLIC_KEY: value }, 'JWT_PUBLIC_KEY');
+      expect(problem).not.toContain('MII');
+      expect(problem).not.toContain('hello');
+    });
+
+    it.each(['ftp://id.example/jwks', 'not a url', 'id.example/jwks'])('JWKS_URL %s, without echoing it', (value) => {
+      expect(expectOneProblem({ JWKS_URL: value }, 'JWKS_URL')).not.toContain(value);
+    });
+
+    it('JWT_PUBLIC_KEY and JWKS_URL together', () => {
+      const problem = expectOneProblem({ JWT_PUBLIC_KEY: pem('ed25519'), JWKS_URL: 'https://id.example/jwks' }, 'JWKS_URL');
+      expect(problem).toContain('JWT_PUBLIC_KEY');
+      expect(problem).not.toContain('id.example');
     });
   });
 
@@ -226,7 +292,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
       MAX_MESSAGE_LENGTH: '0',
       JWT_TTL: 'never',
-      JWKS_URL: 'https://id.example/jwks',
+      JWKS_URL: 'ftp://id.example/jwks',
+      JWT_SECRET: 'short',
     });
     const named = problems.map((problem) => problem.split(' ')[0]);
     expect(named.sort()).toEqual(['JWKS_URL', 'JWT_SECRET', 'JWT_TTL', 'LOG_LEVEL', 'MAX_MESSAGE_LENGTH', 'PORT', 'REDIS_URL']);

@@ -24,6 +24,7 @@ export class AuthService {
   ) {}
 
   async register(body: RegisterBody): Promise<Session> {
+    this.requireTokenIssuing();
     const passwordHash = await hashPassword(body.password);
     try {
       const user = await this.store.createUser({ email: body.email, username: body.username, passwordHash });
@@ -38,6 +39,7 @@ export class AuthService {
 
   /** Unknown user and wrong password fail alike, in the same time. */
   async login(body: LoginBody): Promise<Session> {
+    this.requireTokenIssuing();
     const record = await this.store.findUserForLogin('email' in body ? { email: body.email } : { username: body.username });
     const valid = await verifyPassword(body.password, record?.passwordHash ?? (await decoyHash()));
     if (!record || !record.passwordHash || !valid) throw new AppError('UNAUTHORIZED', TEXTS.badCredentials);
@@ -49,9 +51,19 @@ export class AuthService {
   async authenticate(credential: unknown): Promise<Authenticated> {
     const token = bearerToken(credential);
     if (!token) throw new AppError('UNAUTHORIZED');
-    const { userId, expiresAt } = await this.tokens.verify(token);
+    const { userId, expiresAt, external } = await this.tokens.verify(token);
+    if (external) {
+      // The provider vouches for the user: the first token creates them, later ones find them.
+      const user = await this.store.findOrCreateExternalUser({ externalId: userId, ...external });
+      return { user, expiresAt };
+    }
     const user = await this.store.findUserById(userId);
     if (!user) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
     return { user, expiresAt };
+  }
+
+  /** With an external provider and no JWT_SECRET this server issues no tokens: say so up front. */
+  private requireTokenIssuing(): void {
+    if (!this.tokens.issuesTokens) throw new AppError('FORBIDDEN', TEXTS.passwordLoginDisabled);
   }
 }

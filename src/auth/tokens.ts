@@ -1,31 +1,61 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import type { Config } from '../config.js';
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { EXTERNAL_ALGORITHMS, type Config, type ExternalAlgorithm } from '../config.js';
 import { AppError, TEXTS } from '../errors.js';
 
-/** HS256 only: pinning the algorithm is what makes `alg: none` and key confusion fail. */
+/**
+ * This server's own tokens: HS256 only. Algorithms are pinned per key and the key is chosen by
+ * the token's `alg` — HS256 goes to the secret and nothing else, RS256/ES256/EdDSA to the
+ * provider's public key(s) and nothing else — so `alg: none` and HS/RS key confusion (an HS256
+ * token "signed" with the provider's public key) cannot verify.
+ */
 const ALGORITHM = 'HS256';
 
+/** How long a JWKS request may take before the token is answered UNAVAILABLE. */
+const JWKS_TIMEOUT_MS = 5_000;
+
 export interface VerifiedToken {
+  /** Our own tokens: the user id. External ones: the provider's subject. */
   userId: string;
   /** Expiry, in ms since the epoch. */
   expiresAt: number;
+  /** Present for a token from the external identity provider: the claims a new user is made of. */
+  external?: { email: string | undefined; username: string | undefined };
 }
+
+/** The external provider's key: a fixed public key, or a JWKS fetched (and cached) by jose. */
+type ExternalKey = { key: KeyObject; algorithms: ExternalAlgorithm[] } | { key: JWTVerifyGetKey; algorithms: ExternalAlgorithm[] };
+
+/** The JWKS could not be fetched or read: the token may well be good, so the caller may retry. */
+class JwksUnavailable extends Error {}
 
 export class TokenService {
   private constructor(
-    private readonly key: Uint8Array,
+    /** Undefined: this server issues no tokens (an external provider without JWT_SECRET). */
+    private readonly key: Uint8Array | undefined,
     private readonly jwt: Config['jwt'],
+    private readonly external: ExternalKey | undefined = externalKey(jwt),
   ) {}
 
   /**
-   * Uses JWT_SECRET, or — embedded mode only — a secret generated once and kept in DATA_DIR (or in
-   * memory for `memory://`), so that `npm start` needs no configuration.
+   * Uses JWT_SECRET, or — embedded mode only, without an external provider — a secret generated
+   * once and kept in DATA_DIR (or in memory for `memory://`), so that `npm start` needs no
+   * configuration. With an external provider and no JWT_SECRET the provider is the only source
+   * of identity: no token is issued here and password registration and login are refused.
    */
   static async create(config: Config, warn: (message: string) => void): Promise<TokenService> {
     if (config.jwt.secret) return new TokenService(new TextEncoder().encode(config.jwt.secret), config.jwt);
+    if (config.jwt.external) return new TokenService(undefined, config.jwt);
     if (config.database.kind === 'memory') {
       warn('JWT_SECRET is not set: using a random secret for this process; tokens die with it');
       return new TokenService(randomBytes(32), config.jwt);
@@ -45,7 +75,13 @@ export class TokenService {
     return new TokenService(new TextEncoder().encode(secret), config.jwt);
   }
 
+  /** Whether this server issues tokens (password registration and login). */
+  get issuesTokens(): boolean {
+    return this.key !== undefined;
+  }
+
   async issue(userId: string): Promise<string> {
+    if (!this.key) throw new AppError('FORBIDDEN', TEXTS.passwordLoginDisabled);
     let token = new SignJWT({})
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(userId)
@@ -56,26 +92,77 @@ export class TokenService {
     return token.sign(this.key);
   }
 
-  /** Checks signature, algorithm, exp, nbf, iss and aud; throws UNAUTHORIZED saying why. */
+  /**
+   * Checks signature, algorithm, exp, nbf, iss and aud; throws UNAUTHORIZED saying why, or
+   * UNAVAILABLE when the provider's JWKS cannot be fetched.
+   */
   async verify(token: string): Promise<VerifiedToken> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: [ALGORITHM],
+      let alg: unknown;
+      try {
+        alg = decodeProtectedHeader(token).alg;
+      } catch {
+        throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
+      }
+      const options = {
         requiredClaims: ['exp'],
         ...(this.jwt.issuer ? { issuer: this.jwt.issuer } : {}),
         ...(this.jwt.audience ? { audience: this.jwt.audience } : {}),
-      });
+      };
+      let payload: JWTPayload;
+      let external = false;
+      if (alg === ALGORITHM && this.key) {
+        ({ payload } = await jwtVerify(token, this.key, { ...options, algorithms: [ALGORITHM] }));
+      } else if (this.external && this.external.algorithms.includes(alg as ExternalAlgorithm)) {
+        const { key, algorithms } = this.external;
+        // The overloads differ only in the key's type; both pin `algorithms`.
+        ({ payload } =
+          typeof key === 'function'
+            ? await jwtVerify(token, key, { ...options, algorithms })
+            : await jwtVerify(token, key, { ...options, algorithms }));
+        external = true;
+      } else {
+        throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
+      }
       const userId = [payload.sub, payload.id, payload.userId].find((claim) => claim !== undefined);
       if (typeof userId !== 'string' || userId.length === 0 || userId.length > 100) {
         throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
       }
-      return { userId, expiresAt: payload.exp! * 1000 };
+      const verified: VerifiedToken = { userId, expiresAt: payload.exp! * 1000 };
+      if (external) {
+        const text = (claim: unknown) => (typeof claim === 'string' && claim.length <= 254 ? claim : undefined);
+        verified.external = {
+          email: text(payload.email),
+          username: text(payload.preferred_username) ?? text(payload.username),
+        };
+      }
+      return verified;
     } catch (error) {
       if (error instanceof AppError) throw error;
+      if (error instanceof JwksUnavailable) throw new AppError('UNAVAILABLE');
       if (error instanceof joseErrors.JWTExpired) throw new AppError('UNAUTHORIZED', TEXTS.expiredToken);
       throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
     }
   }
+}
+
+function externalKey(jwt: Config['jwt']): ExternalKey | undefined {
+  const provider = jwt.external;
+  if (!provider) return undefined;
+  if (provider.kind === 'public-key') {
+    return { key: createPublicKey({ key: provider.pem, format: 'pem' }), algorithms: [provider.algorithm] };
+  }
+  const remote = createRemoteJWKSet(new URL(provider.url), { timeoutDuration: JWKS_TIMEOUT_MS });
+  // A key the JWKS does not hold is a bad token; a JWKS that cannot be fetched or read is an outage.
+  const key: JWTVerifyGetKey = async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) throw error;
+      throw new JwksUnavailable('JWKS unavailable', { cause: error });
+    }
+  };
+  return { key, algorithms: [...EXTERNAL_ALGORITHMS] };
 }
 
 /** "Bearer abc", "bearer abc" or "abc" → "abc"; anything else → undefined. */

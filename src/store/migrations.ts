@@ -74,4 +74,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN deleted_at timestamptz;
     `,
   },
+  {
+    version: 3,
+    name: 'users from an external identity provider',
+    sql: `
+      -- The provider's subject (the token's sub) of a user created from its token; NULL for users
+      -- who registered here. The unique constraint is what makes two concurrent first connects of
+      -- one subject create one user (INSERT … ON CONFLICT (external_id) DO NOTHING).
+      ALTER TABLE users ADD COLUMN external_id text;
+      ALTER TABLE users ADD CONSTRAINT users_external_id_key UNIQUE (external_id);
+    `,
+  },
 ];

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ChatSummary, Message, PublicUser } from '../protocol/types.js';
 import type { Database, SqlExecutor } from './database.js';
 
@@ -18,6 +18,40 @@ export class UniqueViolation extends Error {
     super(`${field} already taken`);
     this.name = 'UniqueViolation';
   }
+}
+
+/** What an external identity provider's token says about its user. */
+export interface ExternalUserClaims {
+  /** The provider's subject (`sub`, or `id` / `userId`). */
+  externalId: string;
+  email?: string | undefined;
+  /** `preferred_username`, else `username`. */
+  username?: string | undefined;
+}
+
+const USERNAME = /^[\p{L}\p{N}_.-]{3,32}$/u;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
+
+/** The claimed username if valid; else one made of its (or the email's) allowed characters. */
+function externalUsername(claims: ExternalUserClaims): string {
+  const claimed = claims.username?.trim();
+  if (claimed && USERNAME.test(claimed)) return claimed;
+  const sources = [claimed, claims.email?.split('@')[0]];
+  for (const source of sources) {
+    const cleaned = (source ?? '').replace(/[^\p{L}\p{N}_.-]/gu, '').slice(0, 32);
+    if (cleaned.length >= 3) return cleaned;
+  }
+  return `user_${createHash('sha256').update(claims.externalId).digest('hex').slice(0, 10)}`;
+}
+
+function externalEmail(email: string | undefined): string | undefined {
+  const trimmed = email?.trim().toLowerCase();
+  return trimmed && trimmed.length <= 254 && EMAIL.test(trimmed) ? trimmed : undefined;
+}
+
+/** A unique, undeliverable address (RFC 2606 `.invalid`) for a subject without a usable email. */
+function placeholderEmail(externalId: string): string {
+  return `${createHash('sha256').update(externalId).digest('hex').slice(0, 24)}@external.invalid`;
 }
 
 export interface NewMessage {
@@ -164,6 +198,44 @@ export class Store {
   async deleteUser(id: string): Promise<void> {
     if (!isStoreId(id)) return;
     await this.db.query('DELETE FROM users WHERE id = $1', [id]);
+  }
+
+  /**
+   * The user an external identity provider's subject maps to, created on first sight from the
+   * token's claims. The user's id is a fresh uuid; `externalId` is kept in `users.external_id`.
+   * No check-then-insert: the insert itself arbitrates on the unique external_id, so concurrent
+   * first connects of one subject all get the one row that won. A username that is missing,
+   * invalid or taken is derived (suffixed until free); an email that is missing, invalid or taken
+   * by another account becomes a placeholder `<hash>@external.invalid` — accounts are never
+   * linked by email, which the provider may not have verified.
+   */
+  async findOrCreateExternalUser(claims: ExternalUserClaims): Promise<PublicUser> {
+    const base = externalUsername(claims);
+    let email = externalEmail(claims.email) ?? placeholderEmail(claims.externalId);
+    let username = base;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const found = await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE external_id = $1', [
+        claims.externalId,
+      ]);
+      if (found[0]) return found[0];
+      try {
+        const inserted = await this.db.query<PublicUser>(
+          `INSERT INTO users (id, email, username, password_hash, external_id) VALUES ($1, $2, $3, NULL, $4)
+           ON CONFLICT (external_id) DO NOTHING RETURNING id, email, username`,
+          [randomUUID(), email, username, claims.externalId],
+        );
+        if (inserted[0]) return inserted[0];
+        // Another connect of the same subject won: the next round finds its row.
+      } catch (error) {
+        const taken = asUniqueViolation(error);
+        if (!(taken instanceof UniqueViolation)) throw error;
+        // Taken by someone else — or by a concurrent insert of this very subject, which the next
+        // round finds before trying another name.
+        if (taken.field === 'email') email = placeholderEmail(claims.externalId);
+        else username = `${base.slice(0, 32 - 7)}_${randomUUID().slice(0, 6)}`;
+      }
+    }
+    throw new Error('could not create a user for an external subject');
   }
 
   // ---- chats -------------------------------------------------------------------------------

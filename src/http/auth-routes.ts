@@ -8,7 +8,8 @@ import { parseInput } from '../validation.js';
 /**
  * Registration and login. Both count against the caller's address (credential stuffing, and
  * scrypt's cost); a login also against its account, which is refused for a while after too many
- * failures from anywhere — checked before the password, so a locked account answers nothing.
+ * failures from anywhere — counted before the password is checked, so that neither a locked
+ * account nor a burst of concurrent guesses gets a password checked past the limit.
  */
 export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, limits: RateLimits): void {
   app.post('/auth/register', async (request, reply) => {
@@ -21,13 +22,14 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, limi
     await limits.authAttempt(request.ip);
     const body = parseInput(loginSchema, request.body);
     const account = 'email' in body ? `email:${body.email}` : `username:${body.username.toLowerCase()}`;
-    await limits.loginAllowed(account);
+    await limits.loginAttempt(account);
     try {
       const session = await auth.login(body);
       await limits.loginSucceeded(account);
       return { success: true, ...session };
     } catch (error) {
-      if (error instanceof AppError && error.code === 'UNAUTHORIZED') await limits.loginFailed(account);
+      // Only a wrong password spends the account's budget; an outage or a refusal does not.
+      if (!(error instanceof AppError && error.code === 'UNAUTHORIZED')) await limits.loginNotCounted(account);
       throw error;
     }
   });

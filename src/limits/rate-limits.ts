@@ -95,17 +95,18 @@ export class RateLimits {
     return this.take(this.authPerIp, ip, 'auth_ip', RATE_LIMIT_TEXTS.auth);
   }
 
-  /** Refuses a login to `account` while it has had too many recent failures. */
-  async loginAllowed(account: string): Promise<void> {
-    const state = await this.loginFailures.get(accountKey(account)).catch(() => null);
-    if (state && state.consumedPoints >= this.limits.loginFailuresPerAccount) {
-      this.metrics.limitRefused('login_account');
-      throw new RateLimitedError(state.msBeforeNext, RATE_LIMIT_TEXTS.login);
-    }
+  /**
+   * Takes one attempt from `account`'s failure budget before its password is checked, refusing
+   * once the budget is spent. Taken first, atomically, so that concurrent guesses cannot all pass
+   * a check made before any of them failed; a success clears the count (loginSucceeded) and an
+   * attempt that ended for another reason gives its point back (loginNotCounted).
+   */
+  loginAttempt(account: string): Promise<void> {
+    return this.take(this.loginFailures, accountKey(account), 'login_account', RATE_LIMIT_TEXTS.login);
   }
 
-  async loginFailed(account: string): Promise<void> {
-    await this.loginFailures.penalty(accountKey(account), 1).catch(() => undefined);
+  async loginNotCounted(account: string): Promise<void> {
+    await this.loginFailures.reward(accountKey(account), 1).catch(() => undefined);
   }
 
   async loginSucceeded(account: string): Promise<void> {

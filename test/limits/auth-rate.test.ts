@@ -98,6 +98,16 @@ describe('failed logins per account', () => {
     expect(ok.body.user.email).toBe(bystander.email);
   });
 
+  it('concurrent guesses cannot outrun the limit: only the budget is checked, the rest answer 429', async () => {
+    server = await startServer({ RATE_LIMIT_LOGIN_FAILURES: String(FAILURES) });
+    const victim = await registered(server);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post(server!, '/auth/login', { email: victim.email, password: `guess-${i}-xx` })),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([...Array(FAILURES).fill(401), ...Array(12 - FAILURES).fill(429)]);
+  });
+
   it('a successful login clears the failures; usernames count per account too', async () => {
     server = await startServer({ RATE_LIMIT_LOGIN_FAILURES: String(FAILURES) });
     const user = await registered(server);

@@ -54,14 +54,14 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     expect(await clients[0]!.keys(`${prefix}:rl:messages*`)).not.toHaveLength(0);
   });
 
-  it('locks an account after failures seen by different nodes, and a success on either clears it', async () => {
+  it('locks an account after attempts seen by different nodes, and a success on either clears it', async () => {
     const account = `email:${randomUUID()}@example.com`;
-    await nodes[0].loginFailed(account);
-    await nodes[1].loginFailed(account);
-    await expect(nodes[0].loginAllowed(account)).rejects.toBeInstanceOf(RateLimitedError);
-    await expect(nodes[1].loginAllowed(account)).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(nodes[0].loginAttempt(account)).resolves.toBeUndefined();
+    await expect(nodes[1].loginAttempt(account)).resolves.toBeUndefined();
+    await expect(nodes[0].loginAttempt(account)).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(nodes[1].loginAttempt(account)).rejects.toBeInstanceOf(RateLimitedError);
     await nodes[1].loginSucceeded(account);
-    await expect(nodes[0].loginAllowed(account)).resolves.toBeUndefined();
+    await expect(nodes[0].loginAttempt(account)).resolves.toBeUndefined();
     // Redis holds a hash of the account, never the email itself.
     expect((await clients[0]!.keys(`${prefix}:*`)).join(' ')).not.toContain('@example.com');
   });

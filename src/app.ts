@@ -82,7 +82,7 @@ export async function buildApp(config: Config): Promise<App> {
   const guard = bearerGuard(auth);
   registerAuthRoutes(fastify, auth, limits);
   registerUserRoutes(fastify, store, guard);
-  registerChatRoutes(fastify, chats, guard, io);
+  registerChatRoutes(fastify, chats, guard, io, limits);
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);
   // The browser client (web/, bundled by `npm run build`) at `/`; API routes and /socket.io are unaffected.

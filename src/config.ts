@@ -93,6 +93,11 @@ export interface Limits {
   authPerIpPerMinute: number;
   /** Failed logins per account in 15 minutes before its logins are refused. @default 10 */
   loginFailuresPerAccount: number;
+  /**
+   * Chats created plus member additions per user per minute: each puts other users into a chat
+   * (and their chat lists) without asking them. @default 30
+   */
+  chatChangesPerMinute: number;
 }
 
 /** Start-up stops with this: one line per bad variable, naming it. */
@@ -196,6 +201,7 @@ const envSchema = z.object({
   RATE_LIMIT_EVENT_BURST: wholeNumber(100, 1, MAX_RATE),
   MAX_CONNECTIONS_PER_USER: wholeNumber(50, 1, MAX_RATE),
   RATE_LIMIT_AUTH_PER_IP: wholeNumber(20, 1, MAX_RATE),
+  RATE_LIMIT_CHATS_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
   RATE_LIMIT_LOGIN_FAILURES: wholeNumber(10, 1, MAX_RATE),
   CORS_ORIGINS: optionalText
     .transform((v) => (v === undefined ? undefined : v.split(',').map((o) => o.trim()).filter(Boolean)))
@@ -287,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
       authPerIpPerMinute: e.RATE_LIMIT_AUTH_PER_IP,
       loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES,
+      chatChangesPerMinute: e.RATE_LIMIT_CHATS_PER_MINUTE,
     },
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY!,

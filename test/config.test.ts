@@ -60,6 +60,7 @@ describe('loadConfig', () => {
         connectionsPerUser: 50,
         authPerIpPerMinute: 20,
         loginFailuresPerAccount: 10,
+        chatChangesPerMinute: 30,
       },
       corsOrigins: undefined,
       trustProxy: false,
@@ -111,6 +112,7 @@ describe('loadConfig', () => {
       MAX_CONNECTIONS_PER_USER: '3',
       RATE_LIMIT_AUTH_PER_IP: '100',
       RATE_LIMIT_LOGIN_FAILURES: '4',
+      RATE_LIMIT_CHATS_PER_MINUTE: '6',
       CORS_ORIGINS: ' https://chat.example.com/ , http://localhost:3000 ',
       TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
     });
@@ -122,6 +124,7 @@ describe('loadConfig', () => {
       connectionsPerUser: 3,
       authPerIpPerMinute: 100,
       loginFailuresPerAccount: 4,
+      chatChangesPerMinute: 6,
     });
     expect(config.corsOrigins).toEqual(['https://chat.example.com', 'http://localhost:3000']);
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
@@ -232,6 +235,7 @@ describe('loadConfig', () => {
       'MAX_CONNECTIONS_PER_USER',
       'RATE_LIMIT_AUTH_PER_IP',
       'RATE_LIMIT_LOGIN_FAILURES',
+      'RATE_LIMIT_CHATS_PER_MINUTE',
     ])('%s that is not a whole number from 1 to 1000000', (variable) => {
       // A burst is checked against its rate only when both are valid numbers.
       for (const value of ['0', '-1', 'lots', '1.5', '1000001']) {

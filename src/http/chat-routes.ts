@@ -1,5 +1,6 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { ChatService } from '../chat/chat-service.js';
+import type { RateLimits } from '../limits/rate-limits.js';
 import { addMembersSchema, chatIdParamsSchema, createChatSchema, historyQuerySchema } from '../protocol/schemas.js';
 import { ChatBroadcasts } from '../realtime/chat-broadcasts.js';
 import type { ParleyServer } from '../realtime/gateway.js';
@@ -12,15 +13,20 @@ export function registerChatRoutes(
   guard: preHandlerAsyncHookHandler,
   /** For the events about chats (chat_created, …) and the members' presence in the chat list. */
   io: ParleyServer,
+  limits: RateLimits,
 ): void {
   const broadcasts = new ChatBroadcasts(io);
   app.post('/chats', { preHandler: guard }, async (request, reply) => {
+    // Creating a chat puts other users in it unasked: limited, or one user could flood every
+    // chat list on the server.
+    await limits.chatChange(request.user.id);
     const { chat, created } = await chats.createChat(request.user, parseInput(createChatSchema, request.body));
     if (created) broadcasts.chatCreated(chat);
     return reply.status(created ? 201 : 200).send({ success: true, chat });
   });
 
   app.post('/chats/:id/members', { preHandler: guard }, async (request) => {
+    await limits.chatChange(request.user.id);
     const { id } = parseInput(chatIdParamsSchema, request.params);
     const { chat, added, previousIds } = await chats.addMembers(request.user, id, parseInput(addMembersSchema, request.body));
     broadcasts.membersAdded(chat.id, chat.users, added, previousIds);

@@ -30,6 +30,7 @@ export const RATE_LIMIT_TEXTS = {
   events: 'Слишком много запросов, попробуйте позже',
   auth: 'Слишком много попыток входа или регистрации, попробуйте позже',
   login: 'Слишком много неудачных попыток входа в эту учётную запись, попробуйте позже',
+  chats: 'Слишком много новых чатов и участников, попробуйте позже',
 } as const;
 
 interface Limiter {
@@ -46,6 +47,7 @@ export class RateLimits {
   private readonly messages: Limiter;
   private readonly events: Limiter;
   private readonly authPerIp: Limiter;
+  private readonly chatChanges: Limiter;
   private readonly loginFailures: RateLimiterMemory | RateLimiterRedis;
 
   constructor(
@@ -75,6 +77,7 @@ export class RateLimits {
     this.messages = bucket('messages', limits.messagesPerSecond, limits.messageBurst, true);
     this.events = bucket('events', limits.eventsPerSecond, limits.eventBurst, false);
     this.authPerIp = make('auth-ip', { points: limits.authPerIpPerMinute, duration: AUTH_WINDOW_SECONDS }, true);
+    this.chatChanges = make('chat-changes', { points: limits.chatChangesPerMinute, duration: 60 }, true);
     this.loginFailures = make('login-failures', { points: limits.loginFailuresPerAccount, duration: LOGIN_FAILURE_WINDOW_SECONDS }, true) as
       | RateLimiterMemory
       | RateLimiterRedis;
@@ -88,6 +91,11 @@ export class RateLimits {
   /** One send_message by `userId`, counted across every socket and node of the user. */
   message(userId: string): Promise<void> {
     return this.take(this.messages, userId, 'message', RATE_LIMIT_TEXTS.messages);
+  }
+
+  /** One chat created, or one request adding members, by `userId`. */
+  chatChange(userId: string): Promise<void> {
+    return this.take(this.chatChanges, userId, 'chat_change', RATE_LIMIT_TEXTS.chats);
   }
 
   /** One login or registration attempt from a client address. */

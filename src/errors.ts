@@ -32,6 +32,7 @@ export const TEXTS = {
   expiredToken: 'Срок действия токена истёк',
   unknownUser: 'Пользователь не найден',
   unknownEvent: 'Неизвестное событие',
+  tooManyInFlight: 'Слишком много запросов ждут ответа, дождитесь ответов на предыдущие',
   unknownRoute: 'Маршрут не найден',
   unknownMessage: 'Сообщение не найдено в этом чате',
   notMessageAuthor: 'Изменять и удалять можно только свои сообщения',

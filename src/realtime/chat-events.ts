@@ -4,6 +4,7 @@ import type { ChatService } from '../chat/chat-service.js';
 import { AppError, TEXTS, toErrorEnvelope } from '../errors.js';
 import { chatRefSchema, getChatMessagesSchema, HISTORY_PAGE_DEFAULT, sendMessageSchema } from '../protocol/schemas.js';
 import { parseInput } from '../validation.js';
+import { RateLimitedError, toWireError } from '../limits/rate-limited-error.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { InFlight } from './in-flight.js';
 import { withPresence } from './presence.js';
@@ -18,6 +19,10 @@ interface Deps {
 }
 
 type Acknowledge = (answer: unknown) => void;
+
+/** Unanswered events one socket may have; a client that waits for its answers never gets near. */
+const MAX_EVENTS_IN_FLIGHT_PER_SOCKET = 32;
+const RETRY_BUSY_MS = 1_000;
 
 /**
  * Registers one more event on the socket with the same validation, envelope, metrics and
@@ -37,6 +42,8 @@ export type HandleEvent = <S extends z.ZodType | null>(
 export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFlight, metrics }: Deps): HandleEvent {
   const user = socket.data.user;
   const known = new Set<string>();
+  /** Events of this socket still being handled. */
+  let running = 0;
 
   function handle<S extends z.ZodType | null>(
     event: string,
@@ -48,17 +55,23 @@ export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFli
       inFlight.track(async () => {
         const ack = typeof args.at(-1) === 'function' ? (args.pop() as Acknowledge) : undefined;
         const started = performance.now();
+        running++;
         try {
+          // The rate limit bounds how fast events arrive, not how many wait on a slow database:
+          // past this many unanswered events a socket is refused instead of queueing more work.
+          if (running > MAX_EVENTS_IN_FLIGHT_PER_SOCKET) throw new RateLimitedError(RETRY_BUSY_MS, TEXTS.tooManyInFlight);
           const payload = schema === null ? undefined : parseInput(schema, args[0]);
           const result = await handler(payload as S extends z.ZodType ? z.output<S> : undefined);
           metrics.eventHandled(event, 'success', (performance.now() - started) / 1000);
           ack?.({ success: true, ...result });
         } catch (error) {
-          const envelope = toErrorEnvelope(error);
+          const envelope = toWireError(error);
           metrics.eventHandled(event, envelope.code, (performance.now() - started) / 1000);
           if (envelope.code === 'INTERNAL') log.error({ err: error, event }, 'event failed');
           else log.debug({ event, code: envelope.code }, 'event refused');
           ack?.(envelope);
+        } finally {
+          running--;
         }
       }),
     );

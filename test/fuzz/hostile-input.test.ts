@@ -105,11 +105,15 @@ describe('hostile input', () => {
   }
 
   it('every Socket.IO event answers every payload with the envelope, and leaks nothing', { timeout: 40_000 }, async () => {
-    const call = fc.record({
-      event: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...EVENTS) }, { weight: 1, arbitrary: hostileString.filter((e) => !RESERVED.has(e)) }),
-      args: fc.array(withIds(), { maxLength: 3 }),
-      withAck: fc.boolean(),
-    });
+    const call = fc
+      .record({
+        event: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...EVENTS) }, { weight: 1, arbitrary: hostileString.filter((e) => !RESERVED.has(e)) }),
+        args: fc.array(withIds(), { maxLength: 3 }),
+        withAck: fc.boolean(),
+      })
+      // Several large arguments together can exceed the 64 KiB packet limit, which closes the
+      // sender's transport by design (its own test below); keep this property under it.
+      .filter(({ event, args }) => Buffer.byteLength(JSON.stringify([event, ...args])) < 48 * 1024);
     await fc.assert(
       fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 20 }), async (calls) => {
         const raw = attacker as unknown as Socket;

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { io as ioClient } from 'socket.io-client';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -407,5 +409,37 @@ describe('start-up with good configuration', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(8_000);
     expect(run.stderr()).toBe('');
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  }, 60_000);
+
+  it('logs JSON lines with request and socket ids and the user id, but never a token or a password', async () => {
+    const port = await freePort();
+    const run = startEntryPoint({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: 'memory://', JWT_SECRET: SECRET, LOG_LEVEL: 'trace' });
+    await waitFor(() => run.stdout().includes('Parley listening on') || run.child.exitCode !== null, 45_000, 'start-up');
+    const url = `http://127.0.0.1:${port}`;
+    const password = `secret-password-${randomUUID()}`;
+    const credentials = { email: `log-${randomUUID()}@example.com`, username: `log_${randomUUID().slice(0, 8)}`, password };
+    const post = (path: string, body: unknown) =>
+      fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const registered = (await (await post('/auth/register', credentials)).json()) as { accessToken: string; user: { id: string } };
+    await post('/auth/login', { email: credentials.email, password: 'wrong-password-here' });
+    await post('/auth/login', { email: credentials.email, password });
+    await fetch(`${url}/users/me`, { headers: { authorization: `Bearer ${registered.accessToken}` } });
+    const socket = ioClient(url, { transports: ['websocket'], auth: { token: registered.accessToken }, reconnection: false });
+    await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
+    await socket.timeout(5_000).emitWithAck('get_chat_messages', { chatId: 'nope' });
+    socket.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    run.child.kill('SIGTERM');
+    await run.exited;
+
+    const out = run.stdout();
+    expect(out).not.toContain(registered.accessToken);
+    // Not even a piece of the token (its signature) or the password.
+    expect(out).not.toContain(registered.accessToken.split('.')[2]);
+    expect(out).not.toContain(password);
+    expect(out).not.toContain('wrong-password-here');
+    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.some((line) => typeof line.reqId === 'string' && line.userId === registered.user.id)).toBe(true);
+    expect(lines.some((line) => typeof line.socketId === 'string' && line.userId === registered.user.id)).toBe(true);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthService } from '../auth/auth-service.js';
 import type { PublicUser } from '../protocol/types.js';
 
@@ -11,9 +11,11 @@ declare module 'fastify' {
 
 /** preHandler of protected routes: `Authorization: Bearer <jwt>` → `request.user`, or 401. */
 export function bearerGuard(auth: AuthService) {
-  return async (request: FastifyRequest): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const { user } = await auth.authenticate(request.headers.authorization);
     request.user = user;
+    // Both loggers: Fastify writes "request completed" through the reply's.
     request.log = request.log.child({ userId: user.id });
+    reply.log = request.log;
   };
 }

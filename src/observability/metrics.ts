@@ -80,10 +80,25 @@ export class Metrics {
   }
 
   /**
-   * The same database, with every query and transaction counted and timed. The pool's own
-   * counters live behind the store's seam; in-progress operations are what each one holds.
+   * The same database, with every query and transaction counted and timed, and — on a pooled
+   * server — the pool's connections (total, idle, and requests waiting for one) read at each scrape.
    */
   instrumentDatabase(db: Database): Database {
+    const poolStats = db.poolStats?.bind(db);
+    if (poolStats) {
+      new Gauge({
+        name: 'parley_db_pool_connections',
+        help: 'PostgreSQL pool: open connections, idle ones, and queries waiting for a connection',
+        labelNames: ['state'] as const,
+        registers: [this.registry],
+        collect() {
+          const stats = poolStats();
+          this.set({ state: 'total' }, stats.total);
+          this.set({ state: 'idle' }, stats.idle);
+          this.set({ state: 'waiting' }, stats.waiting);
+        },
+      });
+    }
     const track = <T>(kind: 'query' | 'transaction', work: () => Promise<T>): Promise<T> => {
       this.dbActive.inc({ kind });
       const end = this.dbDuration.startTimer({ kind });

@@ -53,6 +53,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
         client.release(broken);
       }
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async ping() {
       await pool.query('SELECT 1');
     },

@@ -18,10 +18,12 @@ async function main(): Promise<void> {
   const app = await buildApp(config);
   const port = await app.listen();
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  app.log.info(
+  const ready =
     `Parley listening on http://${host}:${port} (Socket.IO ws://${host}:${port}) — store: ${describeDatabase(config.database)}; ` +
-      (config.redisUrl ? 'cluster mode via Redis' : 'single node'),
-  );
+    (config.redisUrl ? 'cluster mode via Redis' : 'single node');
+  app.log.info(ready);
+  // A person at a terminal also gets it as plain text, not only inside a JSON log line.
+  if (process.stdout.isTTY) console.log(`\n  ${ready}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

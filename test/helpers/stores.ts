@@ -1,6 +1,9 @@
 import { openPgliteDatabase } from '../../src/store/pglite-database.js';
 import { openPostgresDatabase } from '../../src/store/postgres-database.js';
+import { afterAll, beforeAll } from 'vitest';
 import type { Database } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrate.js';
+import { Store } from '../../src/store/store.js';
 
 /**
  * The stores every store test runs against: embedded PGlite always, and the PostgreSQL server
@@ -30,4 +33,31 @@ export const storeTargets: StoreTarget[] = [
 /** Environment for startServer() that puts the server on `target`'s store. */
 export function serverEnvFor(target: StoreTarget['name']): Record<string, string> {
   return target === 'postgres' && postgresUrl ? { DATABASE_URL: postgresUrl } : { DATABASE_URL: 'memory://' };
+}
+
+/**
+ * A migrated database on `target` for the enclosing `describe`, with the Store over it; opened
+ * before its tests and closed after the last. The returned object reads through to them.
+ */
+export function useStore(target: StoreTarget): { readonly db: Database; readonly store: Store } {
+  let db: Database | undefined;
+  let store: Store | undefined;
+  beforeAll(async () => {
+    db = await target.open();
+    await migrate(db);
+    store = new Store(db);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+  return {
+    get db() {
+      if (!db) throw new Error('useStore: the database is not open yet (use it inside a test)');
+      return db;
+    },
+    get store() {
+      if (!store) throw new Error('useStore: the database is not open yet (use it inside a test)');
+      return store;
+    },
+  };
 }

@@ -1,35 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
-import { Store } from '../../src/store/store.js';
-import { storeTargets } from '../helpers/stores.js';
+import { describe, expect, it } from 'vitest';
+import { storeTargets, useStore } from '../helpers/stores.js';
 
 /** Read positions, edits and tombstones: one suite against every store (PGlite; PostgreSQL when set). */
 describe.each(storeTargets)('Store chat state on $name', (target) => {
-  let db: Database;
-  let store: Store;
-
-  beforeAll(async () => {
-    db = await target.open();
-    await migrate(db);
-    store = new Store(db);
-  });
-  afterAll(async () => {
-    await db.close();
-  });
+  const opened = useStore(target);
 
   const newUser = () => {
     const t = randomUUID().slice(0, 8);
-    return store.createUser({ email: `s-${t}@example.com`, username: `s_${t}`, passwordHash: 'x' });
+    return opened.store.createUser({ email: `s-${t}@example.com`, username: `s_${t}`, passwordHash: 'x' });
   };
 
   async function chatWithMessages(count: number) {
     const [author, reader] = await Promise.all([newUser(), newUser()]);
-    const { chatId } = await store.createChat({ name: 'g', memberIds: [author.id, reader.id], direct: false });
+    const { chatId } = await opened.store.createChat({ name: 'g', memberIds: [author.id, reader.id], direct: false });
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const result = await store.insertMessage({ chatId, senderId: author.id, text: `m${i}` });
+      const result = await opened.store.insertMessage({ chatId, senderId: author.id, text: `m${i}` });
       if (result.outcome !== 'created') throw new Error('insert failed');
       ids.push(result.message.id);
     }
@@ -39,60 +26,60 @@ describe.each(storeTargets)('Store chat state on $name', (target) => {
   describe('markRead', () => {
     it('moves forward only and counts what is left', async () => {
       const { reader, chatId, ids } = await chatWithMessages(3);
-      expect(await store.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({ outcome: 'marked', moved: true, unreadCount: 1 });
-      expect(await store.markRead(chatId, reader.id, ids[0]!)).toStrictEqual({ outcome: 'marked', moved: false, unreadCount: 1 });
-      expect(await store.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({ outcome: 'marked', moved: false, unreadCount: 1 });
-      const [summary] = await store.listChats(reader.id, chatId);
+      expect(await opened.store.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({ outcome: 'marked', moved: true, unreadCount: 1 });
+      expect(await opened.store.markRead(chatId, reader.id, ids[0]!)).toStrictEqual({ outcome: 'marked', moved: false, unreadCount: 1 });
+      expect(await opened.store.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({ outcome: 'marked', moved: false, unreadCount: 1 });
+      const [summary] = await opened.store.listChats(reader.id, chatId);
       expect(summary!.unreadCount).toBe(1);
     });
 
     it('tells an unknown message from a non-member', async () => {
       const { reader, chatId, ids } = await chatWithMessages(1);
       const other = await chatWithMessages(1);
-      expect(await store.markRead(chatId, reader.id, other.ids[0]!)).toStrictEqual({ outcome: 'unknown_message' });
-      expect(await store.markRead(chatId, reader.id, 'nope')).toStrictEqual({ outcome: 'unknown_message' });
-      expect(await store.markRead(chatId, other.reader.id, ids[0]!)).toStrictEqual({ outcome: 'not_member' });
-      expect(await store.markRead('nope', reader.id, ids[0]!)).toStrictEqual({ outcome: 'not_member' });
+      expect(await opened.store.markRead(chatId, reader.id, other.ids[0]!)).toStrictEqual({ outcome: 'unknown_message' });
+      expect(await opened.store.markRead(chatId, reader.id, 'nope')).toStrictEqual({ outcome: 'unknown_message' });
+      expect(await opened.store.markRead(chatId, other.reader.id, ids[0]!)).toStrictEqual({ outcome: 'not_member' });
+      expect(await opened.store.markRead('nope', reader.id, ids[0]!)).toStrictEqual({ outcome: 'not_member' });
     });
   });
 
   describe('edits and tombstones', () => {
     it('an edit changes text and editedAt, keeps id, createdAt and order', async () => {
       const { author, chatId, ids } = await chatWithMessages(3);
-      const before = await store.listMessages(chatId, { limit: 10 });
-      const edited = await store.editMessage(ids[1]!, author.id, 'changed');
+      const before = await opened.store.listMessages(chatId, { limit: 10 });
+      const edited = await opened.store.editMessage(ids[1]!, author.id, 'changed');
       expect(edited).toStrictEqual({ ...(before as { messages: object[] }).messages[1], text: 'changed', editedAt: expect.any(String) });
-      const after = await store.listMessages(chatId, { limit: 10 });
+      const after = await opened.store.listMessages(chatId, { limit: 10 });
       expect('messages' in after && after.messages.map((m) => m.id)).toEqual(ids);
       expect('messages' in after && after.messages[1]).toStrictEqual(edited);
     });
 
     it('only the sender can edit or delete, and a tombstone can no longer be edited', async () => {
       const { author, reader, chatId, ids } = await chatWithMessages(2);
-      expect(await store.editMessage(ids[0]!, reader.id, 'hijack')).toBeUndefined();
-      expect(await store.deleteMessage(ids[0]!, reader.id)).toBeUndefined();
-      const tombstone = await store.deleteMessage(ids[0]!, author.id);
+      expect(await opened.store.editMessage(ids[0]!, reader.id, 'hijack')).toBeUndefined();
+      expect(await opened.store.deleteMessage(ids[0]!, reader.id)).toBeUndefined();
+      const tombstone = await opened.store.deleteMessage(ids[0]!, author.id);
       expect(tombstone).toMatchObject({ id: ids[0], chatId, text: '', deletedAt: expect.any(String) });
-      expect(await store.editMessage(ids[0]!, author.id, 'again')).toBeUndefined();
-      expect(await store.deleteMessage(ids[0]!, author.id)).toBeUndefined();
-      expect(await store.findMessageRef(ids[0]!)).toStrictEqual({ chatId, senderId: author.id, deleted: true });
-      expect(await store.findMessage(ids[0]!)).toStrictEqual(tombstone);
+      expect(await opened.store.editMessage(ids[0]!, author.id, 'again')).toBeUndefined();
+      expect(await opened.store.deleteMessage(ids[0]!, author.id)).toBeUndefined();
+      expect(await opened.store.findMessageRef(ids[0]!)).toStrictEqual({ chatId, senderId: author.id, deleted: true });
+      expect(await opened.store.findMessage(ids[0]!)).toStrictEqual(tombstone);
     });
 
     it('tombstones are not unread, and the chat list shows a deleted last message as a tombstone', async () => {
       const { author, reader, chatId, ids } = await chatWithMessages(2);
-      await store.deleteMessage(ids[1]!, author.id);
-      const [summary] = await store.listChats(reader.id, chatId);
+      await opened.store.deleteMessage(ids[1]!, author.id);
+      const [summary] = await opened.store.listChats(reader.id, chatId);
       expect(summary!.unreadCount).toBe(1);
       expect(summary!.messages).toStrictEqual([expect.objectContaining({ id: ids[1], text: '', deletedAt: expect.any(String) })]);
     });
 
     it('unknown or malformed ids name nothing', async () => {
       const user = await newUser();
-      expect(await store.findMessageRef(randomUUID())).toBeUndefined();
-      expect(await store.findMessageRef('x')).toBeUndefined();
-      expect(await store.editMessage('x', user.id, 't')).toBeUndefined();
-      expect(await store.deleteMessage(randomUUID(), user.id)).toBeUndefined();
+      expect(await opened.store.findMessageRef(randomUUID())).toBeUndefined();
+      expect(await opened.store.findMessageRef('x')).toBeUndefined();
+      expect(await opened.store.editMessage('x', user.id, 't')).toBeUndefined();
+      expect(await opened.store.deleteMessage(randomUUID(), user.id)).toBeUndefined();
     });
   });
 });

@@ -40,12 +40,7 @@ export class ChatService {
    * nothing new was stored, so nothing is broadcast. Concurrent calls resolve in commit order.
    */
   async sendMessage(sender: PublicUser, payload: SendMessagePayload): Promise<{ message: Message; created: boolean }> {
-    const text = payload.text.trim();
-    if (text.length === 0) failValidation('Текст сообщения не может быть пустым', 'text');
-    const length = countCharacters(text);
-    if (length > this.maxMessageLength) {
-      failValidation(`Текст сообщения слишком длинный: ${length} символов при максимуме ${this.maxMessageLength}`, 'text');
-    }
+    const text = checkedText(payload.text, this.maxMessageLength);
     const result = await this.sends.submit({
       chatId: payload.chatId,
       senderId: sender.id,
@@ -188,7 +183,7 @@ function countCharacters(text: string): number {
   return count;
 }
 
-/** Message text as stored: trimmed, 1..max code points (the rules send_message applies). */
+/** Message text as stored by send and edit alike: trimmed, 1..max code points. */
 function checkedText(text: string, max: number): string {
   const trimmed = text.trim();
   if (trimmed.length === 0) failValidation('Текст сообщения не может быть пустым', 'text');

@@ -53,6 +53,21 @@ export class ChatService {
 
   async history(userId: string, query: GetChatMessagesPayload): Promise<HistoryPage> {
     await this.assertMember(userId, query.chatId);
+    return this.page(query);
+  }
+
+  /**
+   * join_chat: checks membership once, runs `subscribe` (joining the chat's room), then reads the
+   * latest page. Subscribing first means a message committed in between arrives twice (clients
+   * key by id) rather than not at all.
+   */
+  async openChat(userId: string, chatId: string, subscribe: () => Promise<void>): Promise<Message[]> {
+    await this.assertMember(userId, chatId);
+    await subscribe();
+    return (await this.page({ chatId })).messages;
+  }
+
+  private async page(query: GetChatMessagesPayload): Promise<HistoryPage> {
     const page = await this.store.listMessages(query.chatId, {
       before: query.before,
       after: query.after,

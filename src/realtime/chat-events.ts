@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { z } from 'zod';
 import type { ChatService } from '../chat/chat-service.js';
 import { AppError, TEXTS, toErrorEnvelope } from '../errors.js';
-import { chatRefSchema, getChatMessagesSchema, HISTORY_PAGE_DEFAULT, sendMessageSchema } from '../protocol/schemas.js';
+import { chatRefSchema, getChatMessagesSchema, sendMessageSchema } from '../protocol/schemas.js';
 import { parseInput } from '../validation.js';
 import { RateLimitedError, toWireError } from '../limits/rate-limited-error.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -86,14 +86,9 @@ export function registerChatEvents(socket: ParleySocket, { io, chats, log, inFli
     return { message };
   });
 
-  handle('join_chat', chatRefSchema, async ({ chatId }) => {
-    await chats.assertMember(user.id, chatId);
-    // Join before reading the page: a message committed in between then arrives twice (the
-    // client keys by id) rather than not at all.
-    await socket.join(chatRoom(chatId));
-    const { messages } = await chats.history(user.id, { chatId, limit: HISTORY_PAGE_DEFAULT });
-    return { messages };
-  });
+  handle('join_chat', chatRefSchema, async ({ chatId }) => ({
+    messages: await chats.openChat(user.id, chatId, async () => socket.join(chatRoom(chatId))),
+  }));
 
   handle('leave_chat', chatRefSchema, async ({ chatId }) => {
     await chats.assertMember(user.id, chatId);

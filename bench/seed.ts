@@ -62,7 +62,7 @@ async function insertChats(db: Database, chats: SeededChat[]): Promise<void> {
 
 /**
  * One chat of two users holding `count` messages, one millisecond apart, ending now.
- * @returns the chat and `samples` message ids at uniformly random depths.
+ * @returns the chat and `samples` message ids at uniformly random depths, each with older messages.
  */
 export async function seedHistory(
   db: Database,
@@ -83,7 +83,8 @@ export async function seedHistory(
     );
   }
   await markLastMessages(db, [chat.id]);
-  const offsets = Array.from({ length: samples }, () => 1 + Math.floor(Math.random() * count));
+  // From the second message on: a page `before` the very first message would be empty.
+  const offsets = Array.from({ length: samples }, () => 2 + Math.floor(Math.random() * (count - 1)));
   const rows = await db.query<{ id: string }>(
     `SELECT m.id FROM unnest($2::int[]) AS o
        JOIN messages m ON m.chat_id = $1 AND m.created_at = $3::timestamptz + o * interval '1 millisecond'`,

@@ -71,6 +71,7 @@ export async function buildApp(config: Config): Promise<App> {
     limits,
     maxConnectionsPerUser: config.limits.connectionsPerUser,
     corsOrigins: config.corsOrigins,
+    recoveryWindowMs: config.recoveryWindowMs,
   });
   const io = gateway.io;
   const checks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];

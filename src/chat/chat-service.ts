@@ -138,6 +138,11 @@ export class ChatService {
     return { remaining: await this.store.chatMembers(chatId) };
   }
 
+  /** Every chat `userId` belongs to, by id. */
+  chatIdsOf(userId: string): Promise<string[]> {
+    return this.store.chatIdsOf(userId);
+  }
+
   /** The users who share a chat with `userId`: the audience of their presence. */
   chatPartnerIds(userId: string): Promise<string[]> {
     return this.store.chatPartnerIds(userId);

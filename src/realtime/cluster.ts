@@ -1,6 +1,7 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import type { ParleyServer } from './gateway.js';
+import { withUserBoundRecovery } from './recovery.js';
 
 export interface Cluster {
   ping(): Promise<void>;
@@ -21,16 +22,19 @@ export async function connectRedis(redisUrl: string): Promise<RedisClient> {
 /**
  * Joins this node to the others through Redis streams: rooms and broadcasts span every node, and
  * a node that loses Redis for a moment reads the stream from where it stopped instead of losing
- * the broadcasts in between (pub/sub would drop them).
+ * the broadcasts in between (pub/sub would drop them). The stream also keeps what a cut-off socket
+ * missed, so that its session can be recovered on any node (recovery.ts).
  * Every key carries the deployment's prefix so that deployments sharing a Redis stay apart.
  */
 export function joinCluster(io: ParleyServer, client: RedisClient, prefix: string): Cluster {
   io.adapter(
-    createAdapter(client, {
-      streamName: `${prefix}:socket.io`,
-      channelPrefix: `${prefix}:socket.io`,
-      sessionKeyPrefix: `${prefix}:socket.io:session:`,
-    }),
+    withUserBoundRecovery(
+      createAdapter(client, {
+        streamName: `${prefix}:socket.io`,
+        channelPrefix: `${prefix}:socket.io`,
+        sessionKeyPrefix: `${prefix}:socket.io:session:`,
+      }),
+    ),
   );
   return {
     async ping() {

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { Server, type Socket } from 'socket.io';
+import { SessionAwareAdapter } from 'socket.io-adapter';
 import type { AuthService } from '../auth/auth-service.js';
 import type { ChatService } from '../chat/chat-service.js';
 import { AppError, ERRORS, toErrorEnvelope } from '../errors.js';
@@ -14,6 +15,7 @@ import { registerChatFeatureEvents } from './chat-feature-events.js';
 import { limitConnectionsPerUser } from './connection-limit.js';
 import { limitEvents } from './event-limits.js';
 import { InFlight } from './in-flight.js';
+import { recoverSessions, withUserBoundRecovery } from './recovery.js';
 
 export interface SocketData {
   user: PublicUser;
@@ -26,16 +28,11 @@ export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Re
 
 /** Transport limit from the contract: larger packets are refused before any parsing. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
-/*
- * Socket.IO connection-state recovery stays OFF, on purpose. In socket.io 4.8 a recovered socket
- * is rebuilt from its saved session — rooms re-joined, missed packets written to the wire —
- * before any middleware runs, and the session is bound to no user: a client with an expired or
- * wrong token, or one that left a chat during the cut, would still be handed that chat's traffic.
- * A reconnecting client re-joins its chats and fills the gap with get_chat_messages {after}.
- */
-
 /** The room that receives a chat's `new_message`. */
-export const chatRoom = (chatId: string) => `chat:${chatId}`;
+export const chatRoom = (chatId: string) => `${CHAT_ROOM_PREFIX}${chatId}`;
+const CHAT_ROOM_PREFIX = 'chat:';
+/** The chat whose room `room` is, if it is a chat room. */
+export const chatIdOfRoom = (room: string) => (room.startsWith(CHAT_ROOM_PREFIX) ? room.slice(CHAT_ROOM_PREFIX.length) : undefined);
 
 export interface Gateway {
   io: ParleyServer;
@@ -61,6 +58,8 @@ export function createGateway(
     maxConnectionsPerUser: number;
     /** CORS_ORIGINS; undefined allows every origin. */
     corsOrigins: string[] | undefined;
+    /** How long a cut-off socket's session can be recovered (RECOVERY_WINDOW); 0 turns recovery off. */
+    recoveryWindowMs: number;
   },
 ): Gateway {
   const inFlight = new InFlight();
@@ -68,6 +67,14 @@ export function createGateway(
   const io: ParleyServer = new Server(httpServer, {
     maxHttpBufferSize: MAX_PAYLOAD_BYTES,
     perMessageDeflate: false,
+    ...(deps.recoveryWindowMs > 0
+      ? {
+          // Middlewares run for a recovered socket too; the session itself is restored by the
+          // last of them, for its own user only (see recovery.ts).
+          connectionStateRecovery: { maxDisconnectionDuration: deps.recoveryWindowMs, skipMiddlewares: false },
+          adapter: withUserBoundRecovery(SessionAwareAdapter),
+        }
+      : {}),
     // Lets pages on the allowed origins use the long-polling transport (WebSocket needs no CORS).
     ...(deps.corsOrigins ? { cors: { origin: deps.corsOrigins } } : {}),
   });
@@ -102,6 +109,7 @@ export function createGateway(
   });
 
   limitConnectionsPerUser(io, deps.maxConnectionsPerUser, deps.metrics);
+  if (deps.recoveryWindowMs > 0) recoverSessions(io, (userId) => deps.chats.chatIdsOf(userId));
   deps.metrics.countSockets(() => io.of('/').sockets.size);
 
   io.on('connection', (socket) => {

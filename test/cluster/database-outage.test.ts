@@ -1,7 +1,7 @@
-import { createConnection, createServer, type Server, type Socket as NetSocket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresUrl } from '../helpers/cluster-nodes.js';
+import { CuttableProxy, throughPort } from '../helpers/cuttable-proxy.js';
 import {
   api,
   ask,
@@ -14,60 +14,6 @@ import {
   type TestServer,
   type TestUser,
 } from '../helpers/server.js';
-
-/**
- * A TCP proxy in front of PostgreSQL that the test can cut and restore on the same port,
- * as a network partition or a database restart looks to the server.
- */
-class CuttableProxy {
-  private server: Server | undefined;
-  private readonly connections = new Set<NetSocket>();
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
-      for (const socket of [client, upstream]) {
-        this.connections.add(socket);
-        socket.on('close', () => this.connections.delete(socket));
-        socket.on('error', () => {});
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    if (typeof address === 'object' && address) this.port = address.port;
-    this.server = server;
-  }
-
-  /** Stops listening and drops every open connection at once. */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    for (const socket of this.connections) socket.destroy();
-    this.connections.clear();
-    await closed;
-  }
-}
-
-/** The same PostgreSQL database as DATABASE_URL, reached through `port` on 127.0.0.1. */
-function throughPort(url: string, port: number): string {
-  const parsed = new URL(url);
-  parsed.hostname = '127.0.0.1';
-  parsed.port = String(port);
-  return parsed.toString();
-}
 
 /**
  * Contract §1 `/ready` and §3 `UNAVAILABLE`: when PostgreSQL goes away the server neither crashes,

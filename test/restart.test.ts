@@ -44,5 +44,6 @@ describe('embedded store across a restart', () => {
     } finally {
       await second.close();
     }
-  });
+    // Creates a file database and opens it again: seconds each on a busy 2-core machine.
+  }, 60_000);
 });

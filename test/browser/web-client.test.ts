@@ -53,6 +53,18 @@ async function waitForMessage(page: Page, text: string, timeout = 10_000): Promi
   await page.locator('[data-testid=message-text]').getByText(text, { exact: true }).first().waitFor({ timeout });
 }
 
+/** The open conversation's message whose text is exactly `text`. */
+const messageItem = (page: Page, text: string) =>
+  page.locator('li.message').filter({ has: page.getByTestId('message-text').getByText(text, { exact: true }) });
+
+/** Says yes to every confirm() of the page (delete a message, leave a chat). */
+const acceptDialogs = (page: Page) => page.on('dialog', (dialog) => void dialog.accept());
+
+async function openChat(page: Page, title: string): Promise<void> {
+  await page.locator('[data-testid=chat-item]').filter({ hasText: title }).click();
+  await page.locator('[data-testid=conversation-title]', { hasText: title }).waitFor();
+}
+
 describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
   let browser: Browser;
   const servers: TestServer[] = [];
@@ -121,6 +133,72 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await saveSideBySide(browser, alice.page, bob.page);
     await alice.context.close();
     await bob.context.close();
+  }, 60_000);
+
+  it('the author edits and deletes their own message, live on the other page; nobody else gets the controls', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const alice = await registerUser(server, 'alice');
+    const bob = await registerUser(server, 'bob');
+    await createChat(server, alice, [bob]);
+    const alicePage = await openPage(browser, server);
+    const bobPage = await openPage(browser, server);
+    await signIn(alicePage.page, alice.user.username, alice.password);
+    await signIn(bobPage.page, bob.user.username, bob.password);
+    const [a, b] = [alicePage.page, bobPage.page];
+    acceptDialogs(a);
+    await openChat(a, bob.user.username);
+    await openChat(b, alice.user.username);
+    await sendInPage(a, 'first draft');
+    await waitForMessage(b, 'first draft');
+    await sendInPage(b, 'bob was here');
+    await sendInPage(a, 'to be deleted');
+    await waitForMessage(a, 'bob was here');
+    await waitForMessage(b, 'to be deleted');
+
+    // Controls only on one's own messages.
+    await expect.poll(() => messageItem(a, 'first draft').getByTestId('edit-message').count()).toBe(1);
+    expect(await messageItem(a, 'bob was here').getByTestId('edit-message').count()).toBe(0);
+    expect(await messageItem(a, 'bob was here').getByTestId('delete-message').count()).toBe(0);
+    expect(await messageItem(b, 'first draft').locator('button').count()).toBe(0);
+    expect(await messageItem(b, 'bob was here').getByTestId('delete-message').count()).toBe(1);
+
+    // Edit in the composer: Alice's page and Bob's show the new text in the same place, marked edited.
+    await messageItem(a, 'first draft').getByTestId('edit-message').click();
+    expect(await a.inputValue('[data-testid=composer]')).toBe('first draft');
+    await sendInPage(a, 'final text');
+    for (const page of [a, b]) {
+      await messageItem(page, 'final text').getByTestId('edited').waitFor();
+      expect(await messageTexts(page)).toEqual(['final text', 'bob was here', 'to be deleted']);
+    }
+    expect(await a.inputValue('[data-testid=composer]')).toBe('');
+
+    // The server's refusal is shown, and the message stays as it was.
+    await messageItem(a, 'final text').getByTestId('edit-message').click();
+    await a.fill('[data-testid=composer]', '   ');
+    await a.press('[data-testid=composer]', 'Enter');
+    await a.locator('[data-testid=conversation-error]', { hasText: /^Not edited: .+/ }).waitFor();
+    await a.press('[data-testid=composer]', 'Escape');
+    expect(await a.isVisible('[data-testid=edit-bar]')).toBe(false);
+    expect(await messageTexts(b)).toEqual(['final text', 'bob was here', 'to be deleted']);
+
+    // Delete: a tombstone in its place on both pages, without its text and without controls.
+    const deletedId = await messageItem(a, 'to be deleted').getAttribute('data-id');
+    await messageItem(a, 'to be deleted').getByTestId('delete-message').click();
+    for (const page of [a, b]) {
+      const tombstone = page.locator(`li.message.deleted[data-id="${deletedId}"]`);
+      await tombstone.waitFor();
+      expect(await tombstone.locator('button').count()).toBe(0);
+      expect(await messageTexts(page)).toEqual(['final text', 'bob was here', 'message deleted']);
+    }
+
+    // History (a fresh page) shows the same: edited mark and tombstone.
+    await b.reload();
+    await openChat(b, alice.user.username);
+    await messageItem(b, 'final text').getByTestId('edited').waitFor();
+    expect(await messageTexts(b)).toEqual(['final text', 'bob was here', 'message deleted']);
+    await alicePage.context.close();
+    await bobPage.context.close();
   }, 60_000);
 
   it('loads older history when the conversation is scrolled to the top', async () => {

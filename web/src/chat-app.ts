@@ -1,6 +1,7 @@
 import type { ChatSummary, Message } from '../../src/protocol/index.js';
+import { chatTitle } from './chat-summary.js';
 import { connectSocket, request, type ParleySocket } from './connection.js';
-import { chatTitle, Conversation } from './conversation.js';
+import { Conversation } from './conversation.js';
 import { el } from './dom.js';
 import { newChatPanel } from './new-chat.js';
 import type { Session } from './session.js';
@@ -122,7 +123,7 @@ export class ChatApp {
       chat.messages = [message];
       this.renderList();
     }
-    if (this.conversation?.chatId === message.chatId) this.conversation.receive(message);
+    if (this.conversation?.chatId === message.chatId) this.conversation.replace(message);
   }
 
   private async chatCreated(chat: ChatSummary, open: boolean): Promise<void> {

@@ -57,6 +57,17 @@ async function waitForMessage(page: Page, text: string, timeout = 10_000): Promi
 const messageItem = (page: Page, text: string) =>
   page.locator('li.message').filter({ has: page.getByTestId('message-text').getByText(text, { exact: true }) });
 
+/** The open group's members as its header lists them, sorted (the server's order is not specified). */
+const memberNames = async (page: Page) => ((await page.textContent('[data-testid=members]')) ?? '').split(', ').sort();
+
+/** A second window of the same browser context: same localStorage, so the same signed-in user. */
+async function secondWindow(context: BrowserContext, server: { url: string }): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector('[data-testid=connection][data-state=online]');
+  return page;
+}
+
 /** Says yes to every confirm() of the page (delete a message, leave a chat). */
 const acceptDialogs = (page: Page) => page.on('dialog', (dialog) => void dialog.accept());
 
@@ -156,12 +167,14 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await waitForMessage(a, 'bob was here');
     await waitForMessage(b, 'to be deleted');
 
-    // Controls only on one's own messages.
+    // Controls only on one's own messages, and no group controls in a direct chat.
     await expect.poll(() => messageItem(a, 'first draft').getByTestId('edit-message').count()).toBe(1);
     expect(await messageItem(a, 'bob was here').getByTestId('edit-message').count()).toBe(0);
     expect(await messageItem(a, 'bob was here').getByTestId('delete-message').count()).toBe(0);
     expect(await messageItem(b, 'first draft').locator('button').count()).toBe(0);
     expect(await messageItem(b, 'bob was here').getByTestId('delete-message').count()).toBe(1);
+    expect(await a.getByTestId('leave-chat').count()).toBe(0);
+    expect(await a.getByTestId('add-members-toggle').count()).toBe(0);
 
     // Edit in the composer: Alice's page and Bob's show the new text in the same place, marked edited.
     await messageItem(a, 'first draft').getByTestId('edit-message').click();
@@ -199,6 +212,80 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     expect(await messageTexts(b)).toEqual(['final text', 'bob was here', 'message deleted']);
     await alicePage.context.close();
     await bobPage.context.close();
+  }, 60_000);
+
+  it('leaving a group removes it from every window of the leaver; the others keep it and see who is left', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const alice = await registerUser(server, 'alice');
+    const bob = await registerUser(server, 'bob');
+    const carol = await registerUser(server, 'carol');
+    await createChat(server, alice, [bob, carol], 'Team');
+    const alicePage = await openPage(browser, server);
+    const bobPage = await openPage(browser, server);
+    await signIn(alicePage.page, alice.user.username, alice.password);
+    await signIn(bobPage.page, bob.user.username, bob.password);
+    const bobOther = await secondWindow(bobPage.context, server);
+    acceptDialogs(bobPage.page);
+    await openChat(alicePage.page, 'Team');
+    await alicePage.page.locator('[data-testid=members]', { hasText: bob.user.username }).waitFor();
+    await openChat(bobPage.page, 'Team');
+    await bobOther.locator('[data-testid=chat-item]', { hasText: 'Team' }).waitFor();
+
+    await bobPage.page.getByTestId('leave-chat').click();
+    for (const page of [bobPage.page, bobOther]) {
+      await page.locator('[data-testid=chat-item]', { hasText: 'Team' }).waitFor({ state: 'detached' });
+    }
+    expect(await bobPage.page.getByTestId('composer').count()).toBe(0);
+
+    // Alice keeps the chat, and its member line drops Bob live.
+    await expect.poll(() => memberNames(alicePage.page)).toEqual([alice, carol].map((u) => u.user.username).sort());
+    expect(await alicePage.page.locator('[data-testid=chat-item]', { hasText: 'Team' }).count()).toBe(1);
+    await sendInPage(alicePage.page, 'still here');
+    await waitForMessage(alicePage.page, 'still here');
+    await alicePage.context.close();
+    await bobPage.context.close();
+  }, 60_000);
+
+  it('adding a member to a group makes the chat appear live on their page, with its history', async () => {
+    const server = await startServer();
+    servers.push(server);
+    // Bob and Carol share a prefix, so that one search finds both (and shows Bob left out).
+    const alice = await registerUser(server, 'alice');
+    const bob = await registerUser(server, 'mate');
+    const carol = await registerUser(server, 'mate');
+    await createChat(server, alice, [bob], 'Trio');
+    const pages = [];
+    for (const user of [alice, bob, carol]) {
+      const opened = await openPage(browser, server);
+      await signIn(opened.page, user.user.username, user.password);
+      pages.push(opened);
+    }
+    const [a, b, c] = pages.map((p) => p.page) as [Page, Page, Page];
+    await openChat(a, 'Trio');
+    await openChat(b, 'Trio');
+    await sendInPage(a, 'before Carol came');
+    await waitForMessage(b, 'before Carol came');
+    expect(await c.getByTestId('chat-item').count()).toBe(0);
+
+    // Carol is offered; Bob, a member already, is not.
+    await a.getByTestId('add-members-toggle').click();
+    const form = a.getByTestId('add-members');
+    await form.getByTestId('user-search').fill('mate_');
+    await form.locator(`label[data-username="${carol.user.username}"] input`).check();
+    expect(await form.locator(`label[data-username="${bob.user.username}"]`).count()).toBe(0);
+    await form.getByTestId('add-members-submit').click();
+
+    await c.locator('[data-testid=chat-item]', { hasText: 'Trio' }).waitFor();
+    await openChat(c, 'Trio');
+    await waitForMessage(c, 'before Carol came');
+    const everyone = [alice, bob, carol].map((u) => u.user.username).sort();
+    for (const page of [a, b, c]) await expect.poll(() => memberNames(page)).toEqual(everyone);
+    // Carol is in the chat's room now: live both ways.
+    await sendInPage(c, 'hi, I am Carol');
+    await waitForMessage(a, 'hi, I am Carol');
+    await waitForMessage(b, 'hi, I am Carol');
+    await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 
   it('loads older history when the conversation is scrolled to the top', async () => {

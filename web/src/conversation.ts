@@ -1,5 +1,5 @@
 import type { ChatSummary, Message, PublicUser } from '../../src/protocol/index.js';
-import { chatTitle } from './chat-summary.js';
+import { chatTitle, isGroupChat } from './chat-summary.js';
 import { ignoreAnswer, request, type ParleySocket } from './connection.js';
 import { el } from './dom.js';
 import { renderMessage, type OwnMessageActions } from './message-view.js';
@@ -27,7 +27,9 @@ export class Conversation {
   private readonly submit: HTMLButtonElement;
   /** Shown while the composer edits a message instead of writing a new one. */
   private readonly editBar: HTMLElement;
-  private readonly header: HTMLElement;
+  private readonly title: HTMLElement;
+  /** A group's members (a direct chat's title already names the other one). */
+  private readonly membersLine: HTMLElement;
   /** The message the composer is editing, if any. */
   private editing: Message | undefined;
   private readonly ownActions: OwnMessageActions = {
@@ -50,8 +52,13 @@ export class Conversation {
     private readonly me: PublicUser,
     private readonly socket: ParleySocket,
     private readonly onRead: (chatId: string, unreadCount: number) => void,
+    /** Controls the chat app puts in the header (a group's "Add people" and "Leave"). */
+    tools?: HTMLElement,
   ) {
-    this.header = el('header', { class: 'conversation-title', attrs: { 'data-testid': 'conversation-title' } });
+    this.title = el('span', { class: 'conversation-name', attrs: { 'data-testid': 'conversation-title' } });
+    this.membersLine = el('span', { class: 'members', attrs: { 'data-testid': 'members' } });
+    const header = el('header', { class: 'conversation-title' }, el('div', { class: 'title-row' }, this.title, this.membersLine));
+    if (tools) header.append(tools);
     this.list = el('ol', { class: 'messages', attrs: { 'data-testid': 'messages' } });
     this.typingLine = el('div', { class: 'typing', attrs: { 'data-testid': 'typing' } });
     this.errorLine = el('p', { class: 'error conversation-error', attrs: { 'data-testid': 'conversation-error' } });
@@ -75,7 +82,7 @@ export class Conversation {
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop < 40) void this.loadOlder();
     });
-    this.element = el('section', { class: 'conversation' }, this.header, this.list, this.typingLine, this.errorLine, this.editBar, form);
+    this.element = el('section', { class: 'conversation' }, header, this.list, this.typingLine, this.errorLine, this.editBar, form);
     this.updateChat(chat);
   }
 
@@ -85,7 +92,8 @@ export class Conversation {
 
   updateChat(chat: ChatSummary): void {
     this.chat = chat;
-    this.header.textContent = chatTitle(chat, this.me);
+    this.title.textContent = chatTitle(chat, this.me);
+    this.membersLine.textContent = isGroupChat(chat) ? chat.users.map((u) => u.username).join(', ') : '';
   }
 
   /** The first page (the latest messages); `hasMore` tells whether older ones exist. */

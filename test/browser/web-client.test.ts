@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ask, closeSockets, connect, createChat, registerUser, startServer, type TestServer } from '../helpers/server.js';
+import { ask, closeSockets, connect, createChat, registerUser, startServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { buildWebClient, launchChromium, SKIP_BROWSER_TESTS } from './browser.js';
 
 // The README's picture is refreshed on demand (UPDATE_SCREENSHOT=1 npm test); other runs still take
@@ -66,6 +66,17 @@ async function secondWindow(context: BrowserContext, server: { url: string }): P
   await page.goto(`${server.url}/`);
   await page.waitForSelector('[data-testid=connection][data-state=online]');
   return page;
+}
+
+/** Each user signed in (through the form) on a page of a browser context of their own. */
+async function signedInPages(browser: Browser, server: { url: string }, users: TestUser[]): Promise<{ context: BrowserContext; page: Page }[]> {
+  const opened = [];
+  for (const user of users) {
+    const one = await openPage(browser, server);
+    await signIn(one.page, user.user.username, user.password);
+    opened.push(one);
+  }
+  return opened;
 }
 
 /** Says yes to every confirm() of the page (delete a message, leave a chat). */
@@ -152,19 +163,17 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     const alice = await registerUser(server, 'alice');
     const bob = await registerUser(server, 'bob');
     await createChat(server, alice, [bob]);
-    const alicePage = await openPage(browser, server);
-    const bobPage = await openPage(browser, server);
-    await signIn(alicePage.page, alice.user.username, alice.password);
-    await signIn(bobPage.page, bob.user.username, bob.password);
-    const [a, b] = [alicePage.page, bobPage.page];
+    const pages = await signedInPages(browser, server, [alice, bob]);
+    const [a, b] = pages.map((p) => p.page) as [Page, Page];
     acceptDialogs(a);
     await openChat(a, bob.user.username);
     await openChat(b, alice.user.username);
+    // Each send waits for the previous one to arrive, so that their order is known.
     await sendInPage(a, 'first draft');
     await waitForMessage(b, 'first draft');
     await sendInPage(b, 'bob was here');
-    await sendInPage(a, 'to be deleted');
     await waitForMessage(a, 'bob was here');
+    await sendInPage(a, 'to be deleted');
     await waitForMessage(b, 'to be deleted');
 
     // Controls only on one's own messages, and no group controls in a direct chat.
@@ -210,8 +219,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await openChat(b, alice.user.username);
     await messageItem(b, 'final text').getByTestId('edited').waitFor();
     expect(await messageTexts(b)).toEqual(['final text', 'bob was here', 'message deleted']);
-    await alicePage.context.close();
-    await bobPage.context.close();
+    await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 
   it('leaving a group removes it from every window of the leaver; the others keep it and see who is left', async () => {
@@ -221,30 +229,27 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     const bob = await registerUser(server, 'bob');
     const carol = await registerUser(server, 'carol');
     await createChat(server, alice, [bob, carol], 'Team');
-    const alicePage = await openPage(browser, server);
-    const bobPage = await openPage(browser, server);
-    await signIn(alicePage.page, alice.user.username, alice.password);
-    await signIn(bobPage.page, bob.user.username, bob.password);
-    const bobOther = await secondWindow(bobPage.context, server);
-    acceptDialogs(bobPage.page);
-    await openChat(alicePage.page, 'Team');
-    await alicePage.page.locator('[data-testid=members]', { hasText: bob.user.username }).waitFor();
-    await openChat(bobPage.page, 'Team');
+    const pages = await signedInPages(browser, server, [alice, bob]);
+    const [a, b] = pages.map((p) => p.page) as [Page, Page];
+    const bobOther = await secondWindow(pages[1]!.context, server);
+    acceptDialogs(b);
+    await openChat(a, 'Team');
+    await a.locator('[data-testid=members]', { hasText: bob.user.username }).waitFor();
+    await openChat(b, 'Team');
     await bobOther.locator('[data-testid=chat-item]', { hasText: 'Team' }).waitFor();
 
-    await bobPage.page.getByTestId('leave-chat').click();
-    for (const page of [bobPage.page, bobOther]) {
+    await b.getByTestId('leave-chat').click();
+    for (const page of [b, bobOther]) {
       await page.locator('[data-testid=chat-item]', { hasText: 'Team' }).waitFor({ state: 'detached' });
     }
-    expect(await bobPage.page.getByTestId('composer').count()).toBe(0);
+    expect(await b.getByTestId('composer').count()).toBe(0);
 
     // Alice keeps the chat, and its member line drops Bob live.
-    await expect.poll(() => memberNames(alicePage.page)).toEqual([alice, carol].map((u) => u.user.username).sort());
-    expect(await alicePage.page.locator('[data-testid=chat-item]', { hasText: 'Team' }).count()).toBe(1);
-    await sendInPage(alicePage.page, 'still here');
-    await waitForMessage(alicePage.page, 'still here');
-    await alicePage.context.close();
-    await bobPage.context.close();
+    await expect.poll(() => memberNames(a)).toEqual([alice, carol].map((u) => u.user.username).sort());
+    expect(await a.locator('[data-testid=chat-item]', { hasText: 'Team' }).count()).toBe(1);
+    await sendInPage(a, 'still here');
+    await waitForMessage(a, 'still here');
+    await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 
   it('adding a member to a group makes the chat appear live on their page, with its history', async () => {
@@ -255,12 +260,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     const bob = await registerUser(server, 'mate');
     const carol = await registerUser(server, 'mate');
     await createChat(server, alice, [bob], 'Trio');
-    const pages = [];
-    for (const user of [alice, bob, carol]) {
-      const opened = await openPage(browser, server);
-      await signIn(opened.page, user.user.username, user.password);
-      pages.push(opened);
-    }
+    const pages = await signedInPages(browser, server, [alice, bob, carol]);
     const [a, b, c] = pages.map((p) => p.page) as [Page, Page, Page];
     await openChat(a, 'Trio');
     await openChat(b, 'Trio');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ask, closeSockets, connect, createChat, registerUser, startServer, type TestServer } from '../helpers/server.js';
+import { ask, closeSockets, connect, createChat, registerUser, startServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { buildWebClient, launchChromium, SKIP_BROWSER_TESTS } from './browser.js';
 
 // The README's picture is refreshed on demand (UPDATE_SCREENSHOT=1 npm test); other runs still take
@@ -51,6 +51,40 @@ const messageTexts = (page: Page) => page.$$eval('[data-testid=message-text]', (
 
 async function waitForMessage(page: Page, text: string, timeout = 10_000): Promise<void> {
   await page.locator('[data-testid=message-text]').getByText(text, { exact: true }).first().waitFor({ timeout });
+}
+
+/** The open conversation's message whose text is exactly `text`. */
+const messageItem = (page: Page, text: string) =>
+  page.locator('li.message').filter({ has: page.getByTestId('message-text').getByText(text, { exact: true }) });
+
+/** The open group's members as its header lists them, sorted (the server's order is not specified). */
+const memberNames = async (page: Page) => ((await page.textContent('[data-testid=members]')) ?? '').split(', ').sort();
+
+/** A second window of the same browser context: same localStorage, so the same signed-in user. */
+async function secondWindow(context: BrowserContext, server: { url: string }): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector('[data-testid=connection][data-state=online]');
+  return page;
+}
+
+/** Each user signed in (through the form) on a page of a browser context of their own. */
+async function signedInPages(browser: Browser, server: { url: string }, users: TestUser[]): Promise<{ context: BrowserContext; page: Page }[]> {
+  const opened = [];
+  for (const user of users) {
+    const one = await openPage(browser, server);
+    await signIn(one.page, user.user.username, user.password);
+    opened.push(one);
+  }
+  return opened;
+}
+
+/** Says yes to every confirm() of the page (delete a message, leave a chat). */
+const acceptDialogs = (page: Page) => page.on('dialog', (dialog) => void dialog.accept());
+
+async function openChat(page: Page, title: string): Promise<void> {
+  await page.locator('[data-testid=chat-item]').filter({ hasText: title }).click();
+  await page.locator('[data-testid=conversation-title]', { hasText: title }).waitFor();
 }
 
 describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
@@ -121,6 +155,137 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await saveSideBySide(browser, alice.page, bob.page);
     await alice.context.close();
     await bob.context.close();
+  }, 60_000);
+
+  it('the author edits and deletes their own message, live on the other page; nobody else gets the controls', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const alice = await registerUser(server, 'alice');
+    const bob = await registerUser(server, 'bob');
+    await createChat(server, alice, [bob]);
+    const pages = await signedInPages(browser, server, [alice, bob]);
+    const [a, b] = pages.map((p) => p.page) as [Page, Page];
+    acceptDialogs(a);
+    await openChat(a, bob.user.username);
+    await openChat(b, alice.user.username);
+    // Each send waits for the previous one to arrive, so that their order is known.
+    await sendInPage(a, 'first draft');
+    await waitForMessage(b, 'first draft');
+    await sendInPage(b, 'bob was here');
+    await waitForMessage(a, 'bob was here');
+    await sendInPage(a, 'to be deleted');
+    await waitForMessage(b, 'to be deleted');
+
+    // Controls only on one's own messages, and no group controls in a direct chat.
+    await expect.poll(() => messageItem(a, 'first draft').getByTestId('edit-message').count()).toBe(1);
+    expect(await messageItem(a, 'bob was here').getByTestId('edit-message').count()).toBe(0);
+    expect(await messageItem(a, 'bob was here').getByTestId('delete-message').count()).toBe(0);
+    expect(await messageItem(b, 'first draft').locator('button').count()).toBe(0);
+    expect(await messageItem(b, 'bob was here').getByTestId('delete-message').count()).toBe(1);
+    expect(await a.getByTestId('leave-chat').count()).toBe(0);
+    expect(await a.getByTestId('add-members-toggle').count()).toBe(0);
+
+    // Edit in the composer: Alice's page and Bob's show the new text in the same place, marked edited.
+    await messageItem(a, 'first draft').getByTestId('edit-message').click();
+    expect(await a.inputValue('[data-testid=composer]')).toBe('first draft');
+    await sendInPage(a, 'final text');
+    for (const page of [a, b]) {
+      await messageItem(page, 'final text').getByTestId('edited').waitFor();
+      expect(await messageTexts(page)).toEqual(['final text', 'bob was here', 'to be deleted']);
+    }
+    expect(await a.inputValue('[data-testid=composer]')).toBe('');
+
+    // The server's refusal is shown, and the message stays as it was.
+    await messageItem(a, 'final text').getByTestId('edit-message').click();
+    await a.fill('[data-testid=composer]', '   ');
+    await a.press('[data-testid=composer]', 'Enter');
+    await a.locator('[data-testid=conversation-error]', { hasText: /^Not edited: .+/ }).waitFor();
+    await a.press('[data-testid=composer]', 'Escape');
+    expect(await a.isVisible('[data-testid=edit-bar]')).toBe(false);
+    expect(await messageTexts(b)).toEqual(['final text', 'bob was here', 'to be deleted']);
+
+    // Delete: a tombstone in its place on both pages, without its text and without controls.
+    const deletedId = await messageItem(a, 'to be deleted').getAttribute('data-id');
+    await messageItem(a, 'to be deleted').getByTestId('delete-message').click();
+    for (const page of [a, b]) {
+      const tombstone = page.locator(`li.message.deleted[data-id="${deletedId}"]`);
+      await tombstone.waitFor();
+      expect(await tombstone.locator('button').count()).toBe(0);
+      expect(await messageTexts(page)).toEqual(['final text', 'bob was here', 'message deleted']);
+    }
+
+    // History (a fresh page) shows the same: edited mark and tombstone.
+    await b.reload();
+    await openChat(b, alice.user.username);
+    await messageItem(b, 'final text').getByTestId('edited').waitFor();
+    expect(await messageTexts(b)).toEqual(['final text', 'bob was here', 'message deleted']);
+    await Promise.all(pages.map((p) => p.context.close()));
+  }, 60_000);
+
+  it('leaving a group removes it from every window of the leaver; the others keep it and see who is left', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const alice = await registerUser(server, 'alice');
+    const bob = await registerUser(server, 'bob');
+    const carol = await registerUser(server, 'carol');
+    await createChat(server, alice, [bob, carol], 'Team');
+    const pages = await signedInPages(browser, server, [alice, bob]);
+    const [a, b] = pages.map((p) => p.page) as [Page, Page];
+    const bobOther = await secondWindow(pages[1]!.context, server);
+    acceptDialogs(b);
+    await openChat(a, 'Team');
+    await a.locator('[data-testid=members]', { hasText: bob.user.username }).waitFor();
+    await openChat(b, 'Team');
+    await bobOther.locator('[data-testid=chat-item]', { hasText: 'Team' }).waitFor();
+
+    await b.getByTestId('leave-chat').click();
+    for (const page of [b, bobOther]) {
+      await page.locator('[data-testid=chat-item]', { hasText: 'Team' }).waitFor({ state: 'detached' });
+    }
+    expect(await b.getByTestId('composer').count()).toBe(0);
+
+    // Alice keeps the chat, and its member line drops Bob live.
+    await expect.poll(() => memberNames(a)).toEqual([alice, carol].map((u) => u.user.username).sort());
+    expect(await a.locator('[data-testid=chat-item]', { hasText: 'Team' }).count()).toBe(1);
+    await sendInPage(a, 'still here');
+    await waitForMessage(a, 'still here');
+    await Promise.all(pages.map((p) => p.context.close()));
+  }, 60_000);
+
+  it('adding a member to a group makes the chat appear live on their page, with its history', async () => {
+    const server = await startServer();
+    servers.push(server);
+    // Bob and Carol share a prefix, so that one search finds both (and shows Bob left out).
+    const alice = await registerUser(server, 'alice');
+    const bob = await registerUser(server, 'mate');
+    const carol = await registerUser(server, 'mate');
+    await createChat(server, alice, [bob], 'Trio');
+    const pages = await signedInPages(browser, server, [alice, bob, carol]);
+    const [a, b, c] = pages.map((p) => p.page) as [Page, Page, Page];
+    await openChat(a, 'Trio');
+    await openChat(b, 'Trio');
+    await sendInPage(a, 'before Carol came');
+    await waitForMessage(b, 'before Carol came');
+    expect(await c.getByTestId('chat-item').count()).toBe(0);
+
+    // Carol is offered; Bob, a member already, is not.
+    await a.getByTestId('add-members-toggle').click();
+    const form = a.getByTestId('add-members');
+    await form.getByTestId('user-search').fill('mate_');
+    await form.locator(`label[data-username="${carol.user.username}"] input`).check();
+    expect(await form.locator(`label[data-username="${bob.user.username}"]`).count()).toBe(0);
+    await form.getByTestId('add-members-submit').click();
+
+    await c.locator('[data-testid=chat-item]', { hasText: 'Trio' }).waitFor();
+    await openChat(c, 'Trio');
+    await waitForMessage(c, 'before Carol came');
+    const everyone = [alice, bob, carol].map((u) => u.user.username).sort();
+    for (const page of [a, b, c]) await expect.poll(() => memberNames(page)).toEqual(everyone);
+    // Carol is in the chat's room now: live both ways.
+    await sendInPage(c, 'hi, I am Carol');
+    await waitForMessage(a, 'hi, I am Carol');
+    await waitForMessage(b, 'hi, I am Carol');
+    await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 
   it('loads older history when the conversation is scrolled to the top', async () => {

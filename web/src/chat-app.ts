@@ -1,7 +1,9 @@
-import type { ChatSummary, Message } from '../../src/protocol/index.js';
+import type { ChatMember, ChatSummary, Message } from '../../src/protocol/index.js';
+import { chatTitle, isGroupChat } from './chat-summary.js';
 import { connectSocket, request, type ParleySocket } from './connection.js';
-import { chatTitle, Conversation } from './conversation.js';
+import { Conversation } from './conversation.js';
 import { el } from './dom.js';
+import { groupControls } from './group-controls.js';
 import { newChatPanel } from './new-chat.js';
 import type { Session } from './session.js';
 
@@ -67,18 +69,9 @@ export class ChatApp {
     socket.on('chat_created', ({ chat }) => void this.chatCreated(chat, false));
     socket.on('user_online', ({ userId }) => this.presence(userId, true));
     socket.on('user_offline', ({ userId }) => this.presence(userId, false));
-    socket.on('chat_members_changed', ({ chatId, users }) => {
-      const chat = this.chats.find((c) => c.id === chatId);
-      if (!chat) return;
-      chat.users = users;
-      if (this.conversation?.chatId === chatId) this.conversation.updateChat(chat);
-      this.renderList();
-    });
-    socket.on('chat_left', ({ chatId }) => {
-      this.chats = this.chats.filter((c) => c.id !== chatId);
-      if (this.conversation?.chatId === chatId) this.closeConversation();
-      this.renderList();
-    });
+    socket.on('chat_members_changed', ({ chatId, users }) => this.membersChanged(chatId, users));
+    // Left in this tab or another one: every tab of the leaver gets it.
+    socket.on('chat_left', ({ chatId }) => this.removeChat(chatId));
   }
 
   /** (Re)connected: refresh the list, (re)join every chat, fill the open chat's gap. */
@@ -122,7 +115,7 @@ export class ChatApp {
       chat.messages = [message];
       this.renderList();
     }
-    if (this.conversation?.chatId === message.chatId) this.conversation.receive(message);
+    if (this.conversation?.chatId === message.chatId) this.conversation.replace(message);
   }
 
   private async chatCreated(chat: ChatSummary, open: boolean): Promise<void> {
@@ -140,17 +133,40 @@ export class ChatApp {
     if (open) await this.open(chat.id);
   }
 
+  private membersChanged(chatId: string, users: ChatMember[]): void {
+    const chat = this.chats.find((c) => c.id === chatId);
+    if (!chat) return;
+    chat.users = users;
+    if (this.conversation?.chatId === chatId) this.conversation.updateChat(chat);
+    this.renderList();
+  }
+
+  private removeChat(chatId: string): void {
+    this.chats = this.chats.filter((c) => c.id !== chatId);
+    if (this.conversation?.chatId === chatId) this.closeConversation();
+    this.renderList();
+  }
+
   private async open(chatId: string): Promise<void> {
     const chat = this.chats.find((c) => c.id === chatId);
     if (!chat || this.conversation?.chatId === chatId) return;
     this.closeConversation();
-    const conversation = new Conversation(chat, this.session.user, this.socket, (id, unreadCount) => {
+    // The list's entry is replaced on reconnect; the controls always ask for the current one.
+    const current = () => this.chats.find((c) => c.id === chatId) ?? chat;
+    const tools = isGroupChat(chat)
+      ? groupControls(this.session.token, current, {
+          membersAdded: (changed) => this.membersChanged(changed.id, changed.users),
+          left: (id) => this.removeChat(id),
+        })
+      : undefined;
+    const onRead = (id: string, unreadCount: number) => {
       const read = this.chats.find((c) => c.id === id);
       if (read && read.unreadCount !== unreadCount) {
         read.unreadCount = unreadCount;
         this.renderList();
       }
-    });
+    };
+    const conversation = new Conversation(chat, this.session.user, this.socket, onRead, tools);
     this.conversation = conversation;
     this.pane.replaceChildren(conversation.element);
     this.renderList();

@@ -1,6 +1,8 @@
 import type { ChatSummary, Message, PublicUser } from '../../src/protocol/index.js';
+import { chatTitle, isGroupChat } from './chat-summary.js';
 import { ignoreAnswer, request, type ParleySocket } from './connection.js';
 import { el } from './dom.js';
+import { renderMessage, type OwnMessageActions } from './message-view.js';
 
 /** Page size of history requests (the server allows 1..100). */
 const PAGE = 30;
@@ -11,14 +13,29 @@ const TYPING_IDLE_MS = 3_000;
 
 /**
  * The open chat: its messages in commit order, older pages loaded when the list is scrolled to the
- * top, live messages, edits and deletes, who is typing, and how far the others have read.
+ * top, live messages, edits and deletes, who is typing, and how far the others have read. The
+ * author edits a message in the composer (which then saves instead of sending) and deletes it
+ * after a confirmation.
  */
 export class Conversation {
   readonly element: HTMLElement;
   private readonly list: HTMLElement;
   private readonly typingLine: HTMLElement;
+  /** Failed sends, edits and deletes, with the server's text; cleared by the next attempt. */
+  private readonly errorLine: HTMLElement;
   private readonly input: HTMLInputElement;
-  private readonly header: HTMLElement;
+  private readonly submit: HTMLButtonElement;
+  /** Shown while the composer edits a message instead of writing a new one. */
+  private readonly editBar: HTMLElement;
+  private readonly title: HTMLElement;
+  /** A group's members (a direct chat's title already names the other one). */
+  private readonly membersLine: HTMLElement;
+  /** The message the composer is editing, if any. */
+  private editing: Message | undefined;
+  private readonly ownActions: OwnMessageActions = {
+    edit: (message) => this.startEdit(message),
+    delete: (message) => void this.deleteMessage(message),
+  };
   /** Oldest first; `(createdAt, id)` increases along it, as the server guarantees. */
   private messages: Message[] = [];
   private readonly rendered = new Map<string, HTMLElement>();
@@ -35,23 +52,37 @@ export class Conversation {
     private readonly me: PublicUser,
     private readonly socket: ParleySocket,
     private readonly onRead: (chatId: string, unreadCount: number) => void,
+    /** Controls the chat app puts in the header (a group's "Add people" and "Leave"). */
+    tools?: HTMLElement,
   ) {
-    this.header = el('header', { class: 'conversation-title', attrs: { 'data-testid': 'conversation-title' } });
+    this.title = el('span', { class: 'conversation-name', attrs: { 'data-testid': 'conversation-title' } });
+    this.membersLine = el('span', { class: 'members', attrs: { 'data-testid': 'members' } });
+    const header = el('header', { class: 'conversation-title' }, el('div', { class: 'title-row' }, this.title, this.membersLine));
+    if (tools) header.append(tools);
     this.list = el('ol', { class: 'messages', attrs: { 'data-testid': 'messages' } });
     this.typingLine = el('div', { class: 'typing', attrs: { 'data-testid': 'typing' } });
+    this.errorLine = el('p', { class: 'error conversation-error', attrs: { 'data-testid': 'conversation-error' } });
     this.input = el('input', {
       attrs: { type: 'text', placeholder: 'Message', autocomplete: 'off', maxlength: '4000', 'data-testid': 'composer' },
     });
-    const form = el('form', { class: 'composer' }, this.input, el('button', { text: 'Send', attrs: { type: 'submit' } }));
+    this.submit = el('button', { text: 'Send', attrs: { type: 'submit', 'data-testid': 'composer-submit' } });
+    const cancelEdit = el('button', { class: 'link', text: 'cancel', attrs: { type: 'button', 'data-testid': 'cancel-edit' } });
+    cancelEdit.addEventListener('click', () => this.stopEditing());
+    this.editBar = el('div', { class: 'edit-bar', attrs: { 'data-testid': 'edit-bar' } }, el('span', { text: 'Editing your message' }), cancelEdit);
+    this.editBar.hidden = true;
+    const form = el('form', { class: 'composer' }, this.input, this.submit);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      void this.send();
+      void (this.editing ? this.saveEdit(this.editing) : this.send());
     });
     this.input.addEventListener('input', () => this.typed());
+    this.input.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && this.editing) this.stopEditing();
+    });
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop < 40) void this.loadOlder();
     });
-    this.element = el('section', { class: 'conversation' }, this.header, this.list, this.typingLine, form);
+    this.element = el('section', { class: 'conversation' }, header, this.list, this.typingLine, this.errorLine, this.editBar, form);
     this.updateChat(chat);
   }
 
@@ -61,7 +92,8 @@ export class Conversation {
 
   updateChat(chat: ChatSummary): void {
     this.chat = chat;
-    this.header.textContent = chatTitle(chat, this.me);
+    this.title.textContent = chatTitle(chat, this.me);
+    this.membersLine.textContent = isGroupChat(chat) ? chat.users.map((u) => u.username).join(', ') : '';
   }
 
   /** The first page (the latest messages); `hasMore` tells whether older ones exist. */
@@ -110,12 +142,25 @@ export class Conversation {
     }
   }
 
-  /** A `new_message`, `message_updated` or `message_deleted` of this chat. */
+  /** A `new_message` of this chat, or the answer to this page's own send. */
   receive(message: Message): void {
     const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 60;
     this.merge([message]);
     if (atBottom || message.sender === this.me.id) this.scrollToBottom();
     if (message.sender !== this.me.id) this.markRead();
+  }
+
+  /**
+   * A `message_updated` / `message_deleted`, or the answer to this page's own edit or delete. Only a
+   * message the page already has is replaced: an older one comes with its current state when its
+   * page is loaded, and merging it now would leave a hole before it (the oldest message is the
+   * cursor for the next older page).
+   */
+  replace(message: Message): void {
+    if (!this.messages.some((m) => m.id === message.id)) return;
+    // Deleted in another tab while this one edits it: there is nothing left to edit.
+    if (message.deletedAt && this.editing?.id === message.id) this.stopEditing();
+    this.merge([message]);
   }
 
   messagesRead(userId: string, messageId: string): void {
@@ -144,6 +189,7 @@ export class Conversation {
     const text = this.input.value.trim();
     if (!text) return;
     this.input.value = '';
+    this.showError('');
     this.stopTyping();
     // A retry after a dropped answer must not store the message twice.
     const clientMessageId = crypto.randomUUID();
@@ -152,11 +198,62 @@ export class Conversation {
       this.receive(message);
     } catch (error) {
       this.input.value = text;
-      this.typingLine.textContent = `Not sent: ${(error as Error).message}`;
+      this.showError(`Not sent: ${(error as Error).message}`);
     }
   }
 
+  private startEdit(message: Message): void {
+    this.stopTyping();
+    this.editing = message;
+    this.input.value = message.text;
+    this.submit.textContent = 'Save';
+    this.editBar.hidden = false;
+    this.showError('');
+    this.input.focus();
+  }
+
+  private stopEditing(): void {
+    this.editing = undefined;
+    this.input.value = '';
+    this.submit.textContent = 'Send';
+    this.editBar.hidden = true;
+  }
+
+  /**
+   * Sends the composer's text as the message's new text. An empty text is sent too: the server's
+   * answer (text must not be empty) tells the user why, rather than a rule copied here.
+   */
+  private async saveEdit(message: Message): Promise<void> {
+    const text = this.input.value.trim();
+    this.showError('');
+    if (text === message.text) return this.stopEditing();
+    try {
+      const answer = await request(this.socket, 'edit_message', { messageId: message.id, text });
+      if (this.editing?.id === message.id) this.stopEditing();
+      this.replace(answer.message);
+    } catch (error) {
+      this.showError(`Not edited: ${(error as Error).message}`);
+    }
+  }
+
+  private async deleteMessage(message: Message): Promise<void> {
+    if (!confirm('Delete this message for everyone?')) return;
+    this.showError('');
+    try {
+      const answer = await request(this.socket, 'delete_message', { messageId: message.id });
+      this.replace(answer.message);
+    } catch (error) {
+      this.showError(`Not deleted: ${(error as Error).message}`);
+    }
+  }
+
+  private showError(text: string): void {
+    this.errorLine.textContent = text;
+  }
+
   private typed(): void {
+    // Editing an old message is not writing a new one: the others are not told.
+    if (this.editing) return;
     const now = Date.now();
     if (now - this.lastTypingSent > TYPING_REPEAT_MS && this.input.value.trim()) {
       this.lastTypingSent = now;
@@ -199,7 +296,7 @@ export class Conversation {
     const items = this.messages.map((message, index) => {
       let item = this.rendered.get(message.id);
       if (!item) {
-        item = renderMessage(message, message.sender === this.me.id);
+        item = renderMessage(message, message.sender === this.me.id ? this.ownActions : undefined);
         this.rendered.set(message.id, item);
       }
       if (message.sender === this.me.id) {
@@ -216,26 +313,4 @@ export class Conversation {
   private scrollToBottom(): void {
     this.list.scrollTop = this.list.scrollHeight;
   }
-}
-
-function renderMessage(message: Message, mine: boolean): HTMLElement {
-  const time = new Date(message.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const meta = el('span', { class: 'meta' }, el('span', { text: time }));
-  if (message.editedAt && !message.deletedAt) meta.append(el('span', { text: ' · edited' }));
-  if (mine) meta.append(el('span', { class: 'status', text: '✓' }));
-  return el(
-    'li',
-    { class: `message${mine ? ' mine' : ''}${message.deletedAt ? ' deleted' : ''}`, attrs: { 'data-id': message.id } },
-    el('span', { class: 'author', text: message.user.username }),
-    // textContent, never innerHTML: a message is text, whatever it contains.
-    el('span', { class: 'text', attrs: { 'data-testid': 'message-text' }, text: message.deletedAt ? 'message deleted' : message.text }),
-    meta,
-  );
-}
-
-/** A chat's name, or for a direct chat (no name) the other members' usernames. */
-export function chatTitle(chat: ChatSummary, me: PublicUser): string {
-  if (chat.name) return chat.name;
-  const others = chat.users.filter((u) => u.id !== me.id).map((u) => u.username);
-  return others.length > 0 ? others.join(', ') : me.username;
 }

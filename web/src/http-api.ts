@@ -1,4 +1,4 @@
-import type { ChatSummary, CreateChatBody, ErrorAnswer, PublicUser, RegisterBody } from '../../src/protocol/index.js';
+import type { AddMembersBody, ChatSummary, CreateChatBody, ErrorAnswer, PublicUser, RegisterBody } from '../../src/protocol/index.js';
 
 /** A failed request: the envelope's Russian `error` text and `code`. */
 export class ApiError extends Error {
@@ -38,4 +38,9 @@ export const httpApi = {
   searchUsers: (token: string, search: string) =>
     call<{ users: PublicUser[] }>('GET', `/users?search=${encodeURIComponent(search)}`, token),
   createChat: (token: string, body: CreateChatBody) => call<{ chat: ChatSummary }>('POST', '/chats', token, body),
+  /** Group chats only; answers the chat as the caller sees it after the change. */
+  addMembers: (token: string, chatId: string, body: AddMembersBody) =>
+    call<{ chat: ChatSummary }>('POST', `/chats/${encodeURIComponent(chatId)}/members`, token, body),
+  /** Group chats only; the server then sends `chat_left` to all of the caller's sockets. */
+  leaveChat: (token: string, chatId: string) => call<object>('DELETE', `/chats/${encodeURIComponent(chatId)}/members/me`, token),
 };

@@ -4,6 +4,9 @@ import type { Database } from '../store/database.js';
 /** Which limit refused something (README "Security"). */
 export type LimitName = 'message' | 'event' | 'connection' | 'auth_ip' | 'login_account' | 'chat_change';
 
+/** What became of a session a reconnecting client presented (src/realtime/recovery.ts). */
+export type RecoveryOutcome = 'recovered' | 'not_found' | 'other_user';
+
 /** What an event ended in: `success` or the envelope's error code. */
 export type EventOutcome = 'success' | string;
 
@@ -36,6 +39,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly recoveries = new Counter({
+    name: 'parley_session_recoveries_total',
+    help: 'Sessions presented by reconnecting clients, by outcome: recovered, not_found (unknown, expired or too old) or other_user (refused)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readonly dbActive = new Gauge({
     name: 'parley_db_operations_in_progress',
     help: 'Database queries and transactions running now (each holds a pool connection on PostgreSQL)',
@@ -55,6 +65,9 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
     for (const limit of ['message', 'event', 'connection', 'auth_ip', 'login_account', 'chat_change'] satisfies LimitName[]) {
       this.rateLimited.inc({ limit }, 0);
+    }
+    for (const outcome of ['recovered', 'not_found', 'other_user'] satisfies RecoveryOutcome[]) {
+      this.recoveries.inc({ outcome }, 0);
     }
   }
 
@@ -77,6 +90,10 @@ export class Metrics {
 
   limitRefused(limit: LimitName): void {
     this.rateLimited.inc({ limit });
+  }
+
+  sessionPresented(outcome: RecoveryOutcome): void {
+    this.recoveries.inc({ outcome });
   }
 
   /**

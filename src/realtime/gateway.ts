@@ -109,7 +109,7 @@ export function createGateway(
   });
 
   limitConnectionsPerUser(io, deps.maxConnectionsPerUser, deps.metrics);
-  if (deps.recoveryWindowMs > 0) recoverSessions(io, (userId) => deps.chats.chatIdsOf(userId));
+  if (deps.recoveryWindowMs > 0) recoverSessions(io, (userId) => deps.chats.chatIdsOf(userId), deps.metrics);
   deps.metrics.countSockets(() => io.of('/').sockets.size);
 
   io.on('connection', (socket) => {

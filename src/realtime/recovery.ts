@@ -1,5 +1,6 @@
 import type { Namespace } from 'socket.io';
 import type { Adapter, Session } from 'socket.io-adapter';
+import type { Metrics, RecoveryOutcome } from '../observability/metrics.js';
 import { chatIdOfRoom, type ParleyServer, type ParleySocket, type SocketData } from './gateway.js';
 
 /**
@@ -43,12 +44,16 @@ export function withUserBoundRecovery(makeAdapter: AdapterConstructor): (nsp: Na
  * `socket.recovered` being false — and then follows the README's recipe (re-join, fill the gap
  * with `get_chat_messages {after}`).
  */
-export function recoverSessions(io: ParleyServer, chatIdsOf: (userId: string) => Promise<string[]>): void {
+export function recoverSessions(
+  io: ParleyServer,
+  chatIdsOf: (userId: string) => Promise<string[]>,
+  metrics: Metrics,
+): void {
   io.use(async (socket, next) => {
     const { pid, offset } = (socket.handshake.auth ?? {}) as { pid?: unknown; offset?: unknown };
     const restore = authorisedRestores.get(socket.nsp.adapter);
     if (typeof pid === 'string' && typeof offset === 'string' && restore) {
-      await recover(socket, restore, pid, offset, chatIdsOf).catch(() => {});
+      metrics.sessionPresented(await recover(socket, restore, pid, offset, chatIdsOf).catch(() => 'not_found' as const));
     }
     next();
   });
@@ -60,13 +65,14 @@ async function recover(
   pid: string,
   offset: string,
   chatIdsOf: (userId: string) => Promise<string[]>,
-): Promise<void> {
+): Promise<RecoveryOutcome> {
   const userId = socket.data.user.id;
   // Read before the session: between reading the session (which takes the packets missed so far)
   // and joining its rooms nothing may wait, or broadcasts in between would be lost.
   const memberOf = new Set(await chatIdsOf(userId));
   const session = await restore(pid, offset).catch(() => null);
-  if (!session || (session.data as Partial<SocketData> | undefined)?.user?.id !== userId) return;
+  if (!session) return 'not_found';
+  if ((session.data as Partial<SocketData> | undefined)?.user?.id !== userId) return 'other_user';
 
   // Only chat rooms: the user room is joined on connection, the old socket-id room is gone.
   for (const room of session.rooms) {
@@ -82,6 +88,7 @@ async function recover(
   // socket was created fresh (Socket.IO found no session), so it takes the restored one.
   Reflect.set(socket, 'pid', session.pid);
   Reflect.set(socket, 'recovered', true);
+  return 'recovered';
 }
 
 /** socket.io-parser's PacketType.EVENT. */

@@ -137,6 +137,29 @@ describe('connection-state recovery (contract §4)', () => {
     expect(received.map((m) => m.id)).toEqual([first.id]);
   });
 
+  it('counts the sessions clients present by outcome in /metrics', async () => {
+    const recoveries = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const count = (outcome: string) => Number(new RegExp(`^parley_session_recoveries_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      return { recovered: count('recovered'), not_found: count('not_found'), other_user: count('other_user') };
+    };
+    const before = await recoveries();
+    const { bobSocket } = await bobInAChat(server);
+    await cut(bobSocket);
+    const mallory = await registerUser(server, 'mallory');
+    const stolen = await presenting(server, { token: mallory.token, pid: internals(bobSocket)._pid!, offset: internals(bobSocket)._lastOffset! });
+    stolen.socket.close();
+    await comeBack(bobSocket);
+    const unknown = await presenting(server, { token: mallory.token, pid: 'no-such-session', offset: 'no-such-offset' });
+    unknown.socket.close();
+
+    expect(await recoveries()).toEqual({
+      recovered: before.recovered + 1,
+      not_found: before.not_found + 1,
+      other_user: before.other_user + 1,
+    });
+  });
+
   it('an unknown or malformed session is a fresh connection', async () => {
     const bob = await registerUser(server, 'bob');
     for (const auth of [

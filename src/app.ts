@@ -15,6 +15,7 @@ import { serveWebClient } from './http/web-client.js';
 import { allowOrigins } from './http/origin-guard.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { Metrics } from './observability/metrics.js';
+import { ChatBroadcasts } from './realtime/chat-broadcasts.js';
 import { connectRedis, joinCluster } from './realtime/cluster.js';
 import { createGateway, MAX_PAYLOAD_BYTES, type ParleyServer } from './realtime/gateway.js';
 import { openDatabase } from './store/open-store.js';
@@ -83,7 +84,7 @@ export async function buildApp(config: Config): Promise<App> {
   const guard = bearerGuard(auth);
   registerAuthRoutes(fastify, auth, limits);
   registerUserRoutes(fastify, store, guard);
-  registerChatRoutes(fastify, chats, guard, io, limits);
+  registerChatRoutes(fastify, chats, guard, new ChatBroadcasts(io), limits);
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);
   // The browser client (web/, bundled by `npm run build`) at `/`; API routes and /socket.io are unaffected.

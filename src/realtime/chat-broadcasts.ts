@@ -1,5 +1,7 @@
+import type { ChatAudience } from '../chat/chat-audience.js';
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import { chatRoom, type ParleyServer } from './gateway.js';
+import { withPresence } from './presence.js';
 
 /** Every socket of a user joins this room on connect: events meant for the user, not for a chat. */
 export const userRoom = (userId: string) => `user:${userId}`;
@@ -9,7 +11,7 @@ export const userRoom = (userId: string) => `user:${userId}`;
  * room — a user learns of a chat before any socket has joined it. Rooms span every node, so each
  * of these reaches the user's sockets wherever they are connected.
  */
-export class ChatBroadcasts {
+export class ChatBroadcasts implements ChatAudience {
   constructor(private readonly io: ParleyServer) {}
 
   /** A new chat: `chat_created` to every member's sockets, the creator's included. */
@@ -44,5 +46,9 @@ export class ChatBroadcasts {
     if (remaining.length > 0) {
       this.io.to(remaining.map((user) => userRoom(user.id))).emit('chat_members_changed', { chatId, users: remaining });
     }
+  }
+
+  withPresence(chats: ChatSummary[]): Promise<ChatSummary[]> {
+    return withPresence(this.io, chats);
   }
 }

@@ -288,6 +288,27 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 
+  it('keeps every chat of the list live for a user in more chats than the server answers events at once', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const alice = await registerUser(server, 'alice');
+    const bob = await registerUser(server, 'bob');
+    // Above the 32 unanswered events the server allows a socket: joining all at once would fail.
+    const count = 40;
+    for (let i = 0; i < count; i++) await createChat(server, alice, [bob], `room ${i}`);
+    const [b] = await signedInPages(browser, server, [bob]);
+    await b!.page.locator('[data-testid=chat-item]').nth(count - 1).waitFor();
+
+    // The list is joined newest first, so the oldest chats were joined last.
+    const sender = await connect(server, alice.token);
+    const { chats } = await ask(sender, 'get_my_chats');
+    for (const chat of chats.slice(-8)) await ask(sender, 'send_message', { chatId: chat.id, text: `ping ${chat.name}` });
+    for (const chat of chats.slice(-8)) {
+      await b!.page.locator('[data-testid=chat-item]', { hasText: `ping ${chat.name}` }).waitFor({ timeout: 10_000 });
+    }
+    await b!.context.close();
+  }, 60_000);
+
   it('loads older history when the conversation is scrolled to the top', async () => {
     const server = await startServer();
     servers.push(server);

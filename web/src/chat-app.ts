@@ -7,6 +7,12 @@ import { groupControls } from './group-controls.js';
 import { newChatPanel } from './new-chat.js';
 import type { Session } from './session.js';
 
+/** join_chat requests the page keeps waiting at once (the server answers at most 32 per socket). */
+const JOINS_AT_ONCE = 8;
+/** A refused join_chat is tried this many times in all, this far apart. */
+const JOIN_ATTEMPTS = 5;
+const JOIN_RETRY_MS = 1_000;
+
 /**
  * The signed-in page: the chat list (last message, unread count) beside the open conversation.
  * The page joins every chat it lists, so that `new_message` keeps the whole list live.
@@ -76,13 +82,13 @@ export class ChatApp {
 
   /** (Re)connected: refresh the list, (re)join every chat, fill the open chat's gap. */
   private async connected(): Promise<void> {
-    this.setStatus('online');
+    this.setStatus('loading chats…');
     const { chats } = await request(this.socket, 'get_my_chats');
     this.chats = chats;
     this.online.clear();
     this.notePresence(chats);
     this.renderList();
-    await Promise.all(chats.map((chat) => this.join(chat.id)));
+    await this.joinAll(chats.map((chat) => chat.id));
     if (this.conversation) {
       const open = chats.find((c) => c.id === this.conversation?.chatId);
       if (open) {
@@ -90,10 +96,34 @@ export class ChatApp {
         await this.conversation.catchUp();
       } else this.closeConversation();
     }
+    // Only now is every chat live: "online" is what the user (and the browser tests) wait for.
+    this.setStatus('online');
   }
 
   private async join(chatId: string): Promise<void> {
     await request(this.socket, 'join_chat', { chatId });
+  }
+
+  /**
+   * Joins many chats a few at a time: the server refuses a socket's events beyond 32 unanswered
+   * ones, and past its rate limit, so a join that is refused is tried again a moment later.
+   */
+  private async joinAll(chatIds: string[]): Promise<void> {
+    const waiting = [...chatIds];
+    const joinNext = async (): Promise<void> => {
+      for (let chatId = waiting.shift(); chatId !== undefined; chatId = waiting.shift()) {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.join(chatId);
+            break;
+          } catch (error) {
+            if (attempt === JOIN_ATTEMPTS || !this.socket.connected) throw error;
+            await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS));
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: JOINS_AT_ONCE }, joinNext));
   }
 
   private newMessage(message: Message): void {

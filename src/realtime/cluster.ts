@@ -1,7 +1,7 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import type { ParleyServer } from './gateway.js';
-import { withUserBoundRecovery } from './recovery.js';
+import { RECOVERABLE_EVENTS, withUserBoundRecovery } from './recovery.js';
 
 export interface Cluster {
   ping(): Promise<void>;
@@ -33,6 +33,7 @@ export function joinCluster(io: ParleyServer, client: RedisClient, prefix: strin
         streamName: `${prefix}:socket.io`,
         channelPrefix: `${prefix}:socket.io`,
         sessionKeyPrefix: `${prefix}:socket.io:session:`,
+        maxLen: RECOVERABLE_EVENTS,
       }),
     ),
   );

@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { Server, type Socket } from 'socket.io';
-import { SessionAwareAdapter } from 'socket.io-adapter';
 import type { AuthService } from '../auth/auth-service.js';
 import type { ChatService } from '../chat/chat-service.js';
 import { AppError, ERRORS, toErrorEnvelope } from '../errors.js';
@@ -15,7 +14,7 @@ import { registerChatFeatureEvents } from './chat-feature-events.js';
 import { limitConnectionsPerUser } from './connection-limit.js';
 import { limitEvents } from './event-limits.js';
 import { InFlight } from './in-flight.js';
-import { recoverSessions, withUserBoundRecovery } from './recovery.js';
+import { BoundedSessionAdapter, recoverSessions, withUserBoundRecovery } from './recovery.js';
 
 export interface SocketData {
   user: PublicUser;
@@ -72,7 +71,7 @@ export function createGateway(
           // Middlewares run for a recovered socket too; the session itself is restored by the
           // last of them, for its own user only (see recovery.ts).
           connectionStateRecovery: { maxDisconnectionDuration: deps.recoveryWindowMs, skipMiddlewares: false },
-          adapter: withUserBoundRecovery(SessionAwareAdapter),
+          adapter: withUserBoundRecovery(BoundedSessionAdapter),
         }
       : {}),
     // Lets pages on the allowed origins use the long-polling transport (WebSocket needs no CORS).

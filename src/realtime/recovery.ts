@@ -1,5 +1,5 @@
 import type { Namespace } from 'socket.io';
-import type { Adapter, Session } from 'socket.io-adapter';
+import { SessionAwareAdapter, type Adapter, type BroadcastOptions, type Session } from 'socket.io-adapter';
 import type { Metrics, RecoveryOutcome } from '../observability/metrics.js';
 import { chatIdOfRoom, type ParleyServer, type ParleySocket, type SocketData } from './gateway.js';
 
@@ -35,6 +35,25 @@ export function withUserBoundRecovery(makeAdapter: AdapterConstructor): (nsp: Na
     adapter.restoreSession = () => Promise.resolve(null as unknown as Session);
     return adapter;
   };
+}
+
+/**
+ * How many of the latest broadcasts a session can be recovered from, on one node as in the Redis
+ * stream (its `maxLen`). A client cut off for longer than that many events falls back to history.
+ */
+export const RECOVERABLE_EVENTS = 10_000;
+
+/**
+ * The single-node session store: Socket.IO's in-memory one, which keeps every broadcast of the
+ * recovery window — without bound at a high message rate — capped at RECOVERABLE_EVENTS.
+ */
+export class BoundedSessionAdapter extends SessionAwareAdapter {
+  override broadcast(packet: unknown, opts: BroadcastOptions): void {
+    super.broadcast(packet, opts);
+    // `packets` is private to Socket.IO's class; it is trimmed in blocks so that splicing stays rare.
+    const kept = (this as unknown as { packets: unknown[] }).packets;
+    if (kept.length > RECOVERABLE_EVENTS * 1.1) kept.splice(0, kept.length - RECOVERABLE_EVENTS);
+  }
 }
 
 /**

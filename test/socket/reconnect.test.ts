@@ -1,6 +1,8 @@
+import { Server } from 'socket.io';
 import { io as connectClient } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
+import { BoundedSessionAdapter, RECOVERABLE_EVENTS } from '../../src/realtime/recovery.js';
 import {
   api,
   ask,
@@ -197,5 +199,23 @@ describe('reconnect with RECOVERY_WINDOW=0', () => {
     await ask(bobSocket, 'join_chat', { chatId });
     const gap = await ask(bobSocket, 'get_chat_messages', { chatId, after: first.id, limit: 1 });
     expect(gap.messages.map((m: Message) => m.id)).toEqual([during.id]);
+  });
+});
+
+describe('the single-node recovery buffer', () => {
+  it(`keeps the last ${RECOVERABLE_EVENTS} broadcasts: older sessions are not recovered, newer ones get exactly what they missed`, async () => {
+    // A Server with no HTTP server of its own: nothing to listen on, nothing to close.
+    const io = new Server({ connectionStateRecovery: { maxDisconnectionDuration: 60_000 }, adapter: BoundedSessionAdapter });
+    const adapter = io.of('/').adapter;
+    const offsets: string[] = [];
+    for (let i = 0; i < RECOVERABLE_EVENTS * 1.5; i++) {
+      const packet = { type: 2, data: ['tick', i] as unknown[] };
+      adapter.broadcast(packet, { rooms: new Set(), except: new Set() });
+      offsets.push(packet.data.at(-1) as string);
+    }
+    adapter.persistSession({ sid: 'sid', pid: 'pid', rooms: [], data: {} });
+    expect(await adapter.restoreSession('pid', offsets[0]!)).toBeNull();
+    const recent = await adapter.restoreSession('pid', offsets.at(-4)!);
+    expect(recent.missedPackets.map((data) => (data as unknown[])[1])).toEqual([3, 2, 1].map((back) => offsets.length - back));
   });
 });

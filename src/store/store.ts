@@ -295,58 +295,57 @@ export class Store {
 
   /**
    * Every chat `userId` belongs to, most recent activity first, each with its members, last
-   * message and unread count — in two queries whatever the number of chats.
+   * message and unread count — in two queries whatever the number of chats: the chats (the unread
+   * count is the member's counter, the members a list of ids), then each user named in them once.
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     const chats = await this.db.query<
-      { id: string; name: string | null; unread_count: number } & Partial<Omit<MessageRow, 'chat_id'>>
+      { id: string; name: string | null; unread_count: number; member_ids: string } & Partial<Omit<MessageRow, 'chat_id' | 'email' | 'username'>>
     >(
-      `SELECT c.id, c.name,
+      `SELECT c.id, c.name, cm.unread_count,
               m.id AS message_id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at,
-              u.email, u.username, cm.unread_count
+              (SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
+                 FROM chat_members o WHERE o.chat_id = c.id) AS member_ids
          FROM chat_members cm
          JOIN chats c ON c.id = cm.chat_id
          LEFT JOIN messages m ON m.id = c.last_message_id
-         LEFT JOIN users u ON u.id = m.sender_id
         WHERE cm.user_id = $1 AND ($2::uuid IS NULL OR cm.chat_id = $2::uuid)
         ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC`,
       [userId, onlyChatId ?? null],
     );
     if (chats.length === 0) return [];
-    const members = await this.db.query<PublicUser & { chat_id: string }>(
-      `SELECT cm.chat_id, u.id, u.email, u.username
-         FROM chat_members cm JOIN users u ON u.id = cm.user_id
-        WHERE cm.chat_id = ANY($1::uuid[])
-        ORDER BY cm.joined_at, u.id`,
-      [chats.map((chat) => chat.id)],
+    const memberIds = chats.map((chat) => chat.member_ids.split(','));
+    const named = new Set<string>(memberIds.flat());
+    for (const chat of chats) if (chat.sender_id) named.add(chat.sender_id);
+    const users = new Map(
+      (await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])', [[...named]])).map(
+        (user) => [user.id, user],
+      ),
     );
-    const usersByChat = new Map<string, PublicUser[]>();
-    for (const { chat_id, ...user } of members) {
-      const list = usersByChat.get(chat_id) ?? [];
-      list.push(user);
-      usersByChat.set(chat_id, list);
-    }
-    return chats.map((row) => {
+    return chats.map((row, i) => {
       const lastMessage = (row as { message_id?: string | null }).message_id;
+      // A user deleted between the two queries took their memberships and messages along.
+      const sender = row.sender_id ? users.get(row.sender_id) : undefined;
       return {
         id: row.id,
         name: row.name,
-        users: usersByChat.get(row.id) ?? [],
-        messages: lastMessage
-          ? [
-              toMessage({
-                id: lastMessage,
-                text: row.text!,
-                sender_id: row.sender_id!,
-                chat_id: row.id,
-                created_at: row.created_at!,
-                edited_at: row.edited_at ?? null,
-                deleted_at: row.deleted_at ?? null,
-                email: row.email!,
-                username: row.username!,
-              }),
-            ]
-          : [],
+        users: memberIds[i]!.flatMap((id) => users.get(id) ?? []),
+        messages:
+          lastMessage && sender
+            ? [
+                toMessage({
+                  id: lastMessage,
+                  text: row.text!,
+                  sender_id: sender.id,
+                  chat_id: row.id,
+                  created_at: row.created_at!,
+                  edited_at: row.edited_at ?? null,
+                  deleted_at: row.deleted_at ?? null,
+                  email: sender.email,
+                  username: sender.username,
+                }),
+              ]
+            : [],
         unreadCount: row.unread_count,
       };
     });

@@ -299,9 +299,10 @@ export class Store {
    * count is the member's counter, the members a list of ids), then each user named in them once.
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
-    const chats = await this.db.query<
-      { id: string; name: string | null; unread_count: number; member_ids: string } & Partial<Omit<MessageRow, 'chat_id' | 'email' | 'username'>>
-    >(
+    type ChatRow = { id: string; name: string | null; unread_count: number; member_ids: string } & Partial<
+      Omit<MessageRow, 'chat_id' | 'email' | 'username'>
+    >;
+    const chats = await this.db.query<ChatRow>(
       `SELECT c.id, c.name, cm.unread_count,
               m.id AS message_id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at,
               (SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)

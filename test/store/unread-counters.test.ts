@@ -22,7 +22,9 @@ const COUNTED = `SELECT cm.user_id, cm.unread_count AS kept,
 async function expectCountersRight(db: Database, chatIds: string[]): Promise<void> {
   const rows = await db.query<{ user_id: string; kept: number; counted: number }>(COUNTED, [chatIds]);
   expect(rows.length).toBeGreaterThan(0);
-  for (const row of rows) expect({ user: row.user_id, unread: row.kept }).toStrictEqual({ user: row.user_id, unread: row.counted });
+  for (const row of rows) {
+    expect({ user: row.user_id, unread: row.kept }).toStrictEqual({ user: row.user_id, unread: row.counted });
+  }
 }
 
 describe.each(storeTargets)('Unread counters on $name', (target) => {
@@ -96,7 +98,14 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
     for (let i = 0; i < 30; i++) {
       const sender = [a, b, c][i % 3]!;
       work.push(opened.store.insertMessage({ chatId, senderId: sender.id, text: `race ${i}` }));
-      if (i % 5 === 0) work.push(opened.store.insertMessages([{ chatId, senderId: a.id, text: `batch ${i}` }, { chatId, senderId: c.id, text: `batch ${i}` }]));
+      if (i % 5 === 0) {
+        work.push(
+          opened.store.insertMessages([
+            { chatId, senderId: a.id, text: `batch ${i}` },
+            { chatId, senderId: c.id, text: `batch ${i}` },
+          ]),
+        );
+      }
       if (i % 4 === 0) work.push(opened.store.markRead(chatId, c.id, seeded[(i / 4) % seeded.length]!.id));
       if (i % 6 === 0) work.push(opened.store.deleteMessage(seeded[i / 6]!.id, seeded[i / 6]!.sender));
     }

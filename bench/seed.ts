@@ -109,13 +109,22 @@ export async function seedChatList(db: Database, user: SeededUser, partners: See
   await markLastMessages(db, chats.map((c) => c.id));
 }
 
-/** What the send path maintains: each chat's newest message. */
+/** What the send path maintains: each chat's newest message and its members' unread counters. */
 async function markLastMessages(db: Database, chatIds: string[]): Promise<void> {
   await db.query(
     `UPDATE chats c SET last_message_id = m.id, last_message_at = m.created_at
        FROM (SELECT DISTINCT ON (chat_id) chat_id, id, created_at FROM messages
               WHERE chat_id = ANY($1::uuid[]) ORDER BY chat_id, created_at DESC, id DESC) m
       WHERE c.id = m.chat_id`,
+    [chatIds],
+  );
+  // Nobody has read anything yet: every other member's message is unread.
+  await db.query(
+    `UPDATE chat_members cm SET unread_count = s.n
+       FROM (SELECT o.chat_id, o.user_id, count(*)::int AS n
+               FROM chat_members o JOIN messages m ON m.chat_id = o.chat_id AND m.sender_id <> o.user_id
+              WHERE o.chat_id = ANY($1::uuid[]) GROUP BY o.chat_id, o.user_id) s
+      WHERE cm.chat_id = s.chat_id AND cm.user_id = s.user_id`,
     [chatIds],
   );
 }

@@ -1,4 +1,4 @@
-import type { ChatSummary } from '../protocol/types.js';
+import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import { userRoom } from './chat-broadcasts.js';
 import type { ParleyServer, ParleySocket } from './gateway.js';
 
@@ -52,18 +52,30 @@ export function trackPresence(io: ParleyServer, socket: ParleySocket, partnerIds
 }
 
 /**
- * The chat list with `online` on every member, from one cluster-wide count. If the count fails,
+ * The chat list with `online` on every member. Users with a socket on this node are online
+ * without asking anyone (the adapter's local rooms); only the others are counted cluster-wide, in
+ * one fetchSockets — which a single node answers from the same local rooms. If the count fails,
  * the list is answered without `online` rather than not at all.
  */
 export async function withPresence(io: ParleyServer, chats: ChatSummary[]): Promise<ChatSummary[]> {
-  const userIds = [...new Set(chats.flatMap((chat) => chat.users.map((user) => user.id)))];
-  if (userIds.length === 0) return chats;
-  let online: Set<string>;
-  try {
-    const sockets = await io.in(userIds.map(userRoom)).fetchSockets();
-    online = new Set(sockets.map((s) => s.data.user.id));
-  } catch {
-    return chats;
+  const users = new Map<string, PublicUser>();
+  for (const chat of chats) for (const user of chat.users) users.set(user.id, user);
+  if (users.size === 0) return chats;
+  const localRooms = io.of('/').adapter.rooms;
+  const online = new Set<string>();
+  const elsewhere: string[] = [];
+  for (const id of users.keys()) {
+    if (localRooms.get(userRoom(id))?.size) online.add(id);
+    else elsewhere.push(userRoom(id));
   }
-  return chats.map((chat) => ({ ...chat, users: chat.users.map((user) => ({ ...user, online: online.has(user.id) })) }));
+  if (elsewhere.length > 0) {
+    try {
+      for (const socket of await io.in(elsewhere).fetchSockets()) online.add(socket.data.user.id);
+    } catch {
+      return chats;
+    }
+  }
+  // One object per user, shared by every chat they are in.
+  const withState = new Map([...users].map(([id, user]) => [id, { ...user, online: online.has(id) }]));
+  return chats.map((chat) => ({ ...chat, users: chat.users.map((user) => withState.get(user.id)!) }));
 }

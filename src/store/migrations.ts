@@ -85,4 +85,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE users ADD CONSTRAINT users_external_id_key UNIQUE (external_id);
     `,
   },
+  {
+    version: 4,
+    name: 'unread counters on chat members',
+    sql: `
+      -- The member's unread messages: other members' messages, not deleted, after last_read_at.
+      -- Kept by every write that changes it, in that write's transaction (Store.insertMessages,
+      -- markRead, deleteMessage, addMembers, deleteUser), so that the chat list reads a number
+      -- instead of counting messages per chat. Writers that change it for many members lock the
+      -- chat row first, as sends do, so that they serialise with the chat's sends.
+      ALTER TABLE chat_members ADD COLUMN unread_count integer NOT NULL DEFAULT 0;
+      UPDATE chat_members cm
+         SET unread_count = (SELECT count(*) FROM messages um
+                              WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id
+                                AND um.deleted_at IS NULL
+                                AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz));
+    `,
+  },
 ];

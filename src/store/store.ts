@@ -195,9 +195,24 @@ export class Store {
     return rows.map((row) => row.id);
   }
 
+  /**
+   * Deletes a user; their memberships and messages go with them (foreign keys), so the unread
+   * counters of the chats they wrote in are counted again, under those chats' locks.
+   */
   async deleteUser(id: string): Promise<void> {
     if (!isStoreId(id)) return;
-    await this.db.query('DELETE FROM users WHERE id = $1', [id]);
+    await this.db.transaction(async (tx) => {
+      const chats = await tx.query<{ id: string }>(
+        `SELECT id FROM chats WHERE id IN (SELECT DISTINCT chat_id FROM messages WHERE sender_id = $1)
+          ORDER BY id FOR UPDATE`,
+        [id],
+      );
+      await tx.query('DELETE FROM users WHERE id = $1', [id]);
+      if (chats.length === 0) return;
+      await tx.query(`UPDATE chat_members cm SET unread_count = ${UNREAD_COUNT} WHERE cm.chat_id = ANY($1::uuid[])`, [
+        chats.map((chat) => chat.id),
+      ]);
+    });
   }
 
   /**
@@ -280,58 +295,58 @@ export class Store {
 
   /**
    * Every chat `userId` belongs to, most recent activity first, each with its members, last
-   * message and unread count — in two queries whatever the number of chats.
+   * message and unread count — in two queries whatever the number of chats: the chats (the unread
+   * count is the member's counter, the members a list of ids), then each user named in them once.
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
-    const chats = await this.db.query<
-      { id: string; name: string | null; unread_count: number } & Partial<Omit<MessageRow, 'chat_id'>>
-    >(
-      `SELECT c.id, c.name,
+    type ChatRow = { id: string; name: string | null; unread_count: number; member_ids: string } & Partial<
+      Omit<MessageRow, 'chat_id' | 'email' | 'username'>
+    >;
+    const chats = await this.db.query<ChatRow>(
+      `SELECT c.id, c.name, cm.unread_count,
               m.id AS message_id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at,
-              u.email, u.username, ${UNREAD_COUNT} AS unread_count
+              (SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
+                 FROM chat_members o WHERE o.chat_id = c.id) AS member_ids
          FROM chat_members cm
          JOIN chats c ON c.id = cm.chat_id
          LEFT JOIN messages m ON m.id = c.last_message_id
-         LEFT JOIN users u ON u.id = m.sender_id
         WHERE cm.user_id = $1 AND ($2::uuid IS NULL OR cm.chat_id = $2::uuid)
         ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC`,
       [userId, onlyChatId ?? null],
     );
     if (chats.length === 0) return [];
-    const members = await this.db.query<PublicUser & { chat_id: string }>(
-      `SELECT cm.chat_id, u.id, u.email, u.username
-         FROM chat_members cm JOIN users u ON u.id = cm.user_id
-        WHERE cm.chat_id = ANY($1::uuid[])
-        ORDER BY cm.joined_at, u.id`,
-      [chats.map((chat) => chat.id)],
+    const memberIds = chats.map((chat) => chat.member_ids.split(','));
+    const named = new Set<string>(memberIds.flat());
+    for (const chat of chats) if (chat.sender_id) named.add(chat.sender_id);
+    const users = new Map(
+      (await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])', [[...named]])).map(
+        (user) => [user.id, user],
+      ),
     );
-    const usersByChat = new Map<string, PublicUser[]>();
-    for (const { chat_id, ...user } of members) {
-      const list = usersByChat.get(chat_id) ?? [];
-      list.push(user);
-      usersByChat.set(chat_id, list);
-    }
-    return chats.map((row) => {
+    return chats.map((row, i) => {
       const lastMessage = (row as { message_id?: string | null }).message_id;
+      // A user deleted between the two queries took their memberships and messages along.
+      const sender = row.sender_id ? users.get(row.sender_id) : undefined;
       return {
         id: row.id,
         name: row.name,
-        users: usersByChat.get(row.id) ?? [],
-        messages: lastMessage
-          ? [
-              toMessage({
-                id: lastMessage,
-                text: row.text!,
-                sender_id: row.sender_id!,
-                chat_id: row.id,
-                created_at: row.created_at!,
-                edited_at: row.edited_at ?? null,
-                deleted_at: row.deleted_at ?? null,
-                email: row.email!,
-                username: row.username!,
-              }),
-            ]
-          : [],
+        users: memberIds[i]!.flatMap((id) => users.get(id) ?? []),
+        messages:
+          lastMessage && sender
+            ? [
+                toMessage({
+                  id: lastMessage,
+                  text: row.text!,
+                  sender_id: sender.id,
+                  chat_id: row.id,
+                  created_at: row.created_at!,
+                  edited_at: row.edited_at ?? null,
+                  deleted_at: row.deleted_at ?? null,
+                  email: sender.email,
+                  username: sender.username,
+                }),
+              ]
+            : [],
         unreadCount: row.unread_count,
       };
     });
@@ -339,104 +354,99 @@ export class Store {
 
   // ---- messages ----------------------------------------------------------------------------
 
-  /**
-   * Stores one message if the sender is a member of the chat, in one statement. It runs in an
-   * explicit transaction although one statement would do: if the connection dies while the
-   * statement waits for the chat's lock, an open transaction is rolled back by the server, where
-   * an autocommit statement would still commit — a message stored after its sender was told
-   * UNAVAILABLE. Ordering invariant: the UPDATE takes the chat row's lock until commit and stamps `created_at`
-   * strictly after the chat's previous message, so within a chat (created_at, id) increases in
-   * commit order, even within one millisecond.
-   */
+  /** Stores one message if the sender is a member of the chat (a batch of one, see insertMessages). */
   async insertMessage(message: NewMessage): Promise<InsertMessageResult> {
-    if (!isStoreId(message.chatId)) return { outcome: 'not_member' };
     try {
-      const rows = await this.db.transaction((tx) =>
-        tx.query<MessageRow>(
-          `WITH stamp AS (
-             UPDATE chats
-                SET last_message_at = GREATEST(date_trunc('milliseconds', clock_timestamp()),
-                                               last_message_at + interval '1 millisecond'),
-                    last_message_id = $3
-              WHERE id = $1 AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2)
-          RETURNING last_message_at
-           ), ins AS (
-             INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
-             SELECT $3, $1, $2, $4, $5, last_message_at FROM stamp
-             RETURNING id, text, sender_id, chat_id, created_at
-           )
-           SELECT ins.*, u.email, u.username FROM ins JOIN users u ON u.id = ins.sender_id`,
-          [message.chatId, message.senderId, randomUUID(), message.text, message.clientMessageId ?? null],
-        ),
-      );
-      return rows[0] ? { outcome: 'created', message: toMessage(rows[0]) } : { outcome: 'not_member' };
+      return (await this.writeBatch([message]))[0]!;
     } catch (error) {
-      // The whole statement failed, so the chat's last message was not moved either.
+      // The whole transaction failed, so the chat's last message was not moved either.
       if (!isDuplicateClientId(error)) throw error;
       return { outcome: 'duplicate', message: await this.findByClientId(message) };
     }
   }
 
   /**
-   * Group commit: stores many messages (any chats, any senders) in one transaction and one
-   * multi-row statement. Results come back in input order, and within a chat the messages are
-   * stamped in input order, so the batch commits exactly as if they had been sent one by one.
-   * A batch holding a retried clientMessageId fails as a whole on the unique index and is then
-   * replayed one message at a time, which sorts out originals and duplicates.
+   * Group commit: stores many messages (any chats, any senders) in one transaction. Results come
+   * back in input order, and within a chat the messages are stamped in input order, so the batch
+   * commits exactly as if they had been sent one by one. A batch holding a retried
+   * clientMessageId fails as a whole on the unique index and is then replayed one message at a
+   * time, which sorts out originals and duplicates.
    */
   async insertMessages(messages: readonly NewMessage[]): Promise<InsertMessageResult[]> {
-    if (messages.length === 1) return [await this.insertMessage(messages[0]!)];
-    const valid = messages.filter((m) => isStoreId(m.chatId));
-    const ids = valid.map(() => randomUUID());
-    let rows: MessageRow[];
     try {
-      rows = await this.db.transaction(async (tx) => {
-        // Lock the chats in one global order first: two batches sharing chats cannot deadlock.
-        await tx.query('SELECT 1 FROM chats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
-          [...new Set(valid.map((m) => m.chatId))],
-        ]);
-        return tx.query<MessageRow>(
-          `WITH input AS (
-             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])
-                      WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, ord)
-           ), allowed AS (
-             SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
-                    count(*) OVER (PARTITION BY t.chat_id) AS n
-               FROM input t
-              WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
-           ), stamp AS (
-             -- One row per chat: its last message of the batch, stamped n-1 ms after the first.
-             UPDATE chats c
-                SET last_message_at = GREATEST(date_trunc('milliseconds', clock_timestamp()),
-                                               c.last_message_at + interval '1 millisecond')
-                                      + interval '1 millisecond' * (a.n - 1),
-                    last_message_id = a.id
-               FROM allowed a
-              WHERE c.id = a.chat_id AND a.rn = a.n
-          RETURNING c.id AS chat_id, c.last_message_at
-           ), ins AS (
-             INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
-             SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
-                    s.last_message_at - interval '1 millisecond' * (a.n - a.rn)
-               FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
-             RETURNING id, text, sender_id, chat_id, created_at
-           )
-           SELECT ins.*, u.email, u.username FROM ins JOIN users u ON u.id = ins.sender_id`,
-          [
-            ids,
-            valid.map((m) => m.chatId),
-            valid.map((m) => m.senderId),
-            valid.map((m) => m.text),
-            valid.map((m) => m.clientMessageId ?? null),
-          ],
-        );
-      });
+      return await this.writeBatch(messages);
     } catch (error) {
       if (!isDuplicateClientId(error)) throw error;
-      const results: InsertMessageResult[] = [];
-      for (const message of messages) results.push(await this.insertMessage(message));
-      return results;
     }
+    const results: InsertMessageResult[] = [];
+    for (const message of messages) results.push(await this.insertMessage(message));
+    return results;
+  }
+
+  /**
+   * One transaction of two statements: lock the batch's chats in id order (two batches sharing
+   * chats cannot deadlock), then one multi-row statement that checks membership, stamps
+   * `created_at`, moves each chat's last message, inserts the messages and adds them to the other
+   * members' unread counters. Runs in an explicit transaction: if the connection dies while
+   * waiting for a lock, the server rolls it back rather than committing a message whose sender was
+   * told UNAVAILABLE.
+   *
+   * Ordering invariant: the chat row stays locked until commit and each message is stamped
+   * strictly after the chat's previous one, so within a chat (created_at, id) increases in commit
+   * order, even within one millisecond. The second statement starts after the locks are held, so
+   * it sees every member added before (addMembers takes the same lock) and bumps their counters.
+   */
+  private async writeBatch(messages: readonly NewMessage[]): Promise<InsertMessageResult[]> {
+    const valid = messages.filter((m) => isStoreId(m.chatId));
+    if (valid.length === 0) return messages.map(() => ({ outcome: 'not_member' }));
+    const ids = valid.map(() => randomUUID());
+    const rows = await this.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM chats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
+        [...new Set(valid.map((m) => m.chatId))],
+      ]);
+      return tx.query<MessageRow>(
+        `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])
+                    WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, ord)
+         ), allowed AS (
+           SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
+                  count(*) OVER (PARTITION BY t.chat_id) AS n
+             FROM input t
+            WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
+         ), stamp AS (
+           -- One row per chat: its last message of the batch, stamped n-1 ms after the first.
+           UPDATE chats c
+              SET last_message_at = GREATEST(date_trunc('milliseconds', clock_timestamp()),
+                                             c.last_message_at + interval '1 millisecond')
+                                    + interval '1 millisecond' * (a.n - 1),
+                  last_message_id = a.id
+             FROM allowed a
+            WHERE c.id = a.chat_id AND a.rn = a.n
+        RETURNING c.id AS chat_id, c.last_message_at
+         ), ins AS (
+           INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
+           SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
+                  s.last_message_at - interval '1 millisecond' * (a.n - a.rn)
+             FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
+           RETURNING id, text, sender_id, chat_id, created_at
+         ), unread AS (
+           -- New messages come after every read position: each counts for every other member.
+           UPDATE chat_members cm SET unread_count = cm.unread_count + b.n
+             FROM (SELECT a.chat_id, o.user_id, count(*)::int AS n
+                     FROM allowed a JOIN chat_members o ON o.chat_id = a.chat_id AND o.user_id <> a.sender_id
+                    GROUP BY a.chat_id, o.user_id) b
+            WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
+         )
+         SELECT ins.*, u.email, u.username FROM ins JOIN users u ON u.id = ins.sender_id`,
+        [
+          ids,
+          valid.map((m) => m.chatId),
+          valid.map((m) => m.senderId),
+          valid.map((m) => m.text),
+          valid.map((m) => m.clientMessageId ?? null),
+        ],
+      );
+    });
     const stored = new Map(rows.map((row) => [row.id, toMessage(row)]));
     const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
     return messages.map((message) => {
@@ -532,16 +542,31 @@ export class Store {
     return rows.map((row) => row.user_id);
   }
 
-  /** Adds users to a chat; returns those that were not members yet (and now are). */
+  /**
+   * Adds users to a chat; returns those that were not members yet (and now are). A new member has
+   * read nothing: their unread counter starts at the others' messages of the whole history. The
+   * chat row is locked first, as sends do: a send either committed before (and is counted here) or
+   * starts after this commit (and sees the new member).
+   */
   async addMembers(chatId: string, userIds: readonly string[]): Promise<string[]> {
     const valid = userIds.filter(isStoreId);
     if (!isStoreId(chatId) || valid.length === 0) return [];
-    const rows = await this.db.query<{ user_id: string }>(
-      `INSERT INTO chat_members (chat_id, user_id) SELECT $1, unnest($2::uuid[])
-       ON CONFLICT (chat_id, user_id) DO NOTHING RETURNING user_id`,
-      [chatId, valid],
-    );
-    return rows.map((row) => row.user_id);
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
+      const rows = await tx.query<{ user_id: string }>(
+        `WITH sent AS (
+           SELECT sender_id, count(*)::int AS n FROM messages
+            WHERE chat_id = $1 AND deleted_at IS NULL GROUP BY sender_id
+         )
+         INSERT INTO chat_members (chat_id, user_id, unread_count)
+         SELECT $1, new.user_id,
+                COALESCE((SELECT sum(n) FROM sent WHERE sender_id <> new.user_id), 0)
+           FROM unnest($2::uuid[]) AS new(user_id)
+         ON CONFLICT (chat_id, user_id) DO NOTHING RETURNING user_id`,
+        [chatId, valid],
+      );
+      return rows.map((row) => row.user_id);
+    });
   }
 
   /** Removes a member (and with it their read position); false when they were not one. */
@@ -560,31 +585,44 @@ export class Store {
    * Moves `userId`'s read position in `chatId` up to `messageId` — never back: a message at or
    * before the current position leaves it where it is (moved=false). The unread count comes
    * from the same transaction, after the move.
+   *
+   * The member's row is locked first and changed by one later statement, which therefore sees
+   * every send that bumped the counter before (a later send bumps it after this commit). One
+   * UPDATE, not two: a second update of a row this transaction already changed would recheck its
+   * foreign key, taking a lock on the chat row that a send holding the chat and waiting for this
+   * row would never release (a deadlock).
    */
   async markRead(chatId: string, userId: string, messageId: string): Promise<MarkReadResult> {
     if (!isStoreId(chatId)) return { outcome: 'not_member' };
     if (!isStoreId(messageId)) return { outcome: 'unknown_message' };
     return this.db.transaction(async (tx) => {
-      const [marked] = await tx.query<{ found: boolean; moved: boolean }>(
-        `WITH target AS (
-           SELECT created_at FROM messages WHERE id = $3 AND chat_id = $1
-         ), moved AS (
-           UPDATE chat_members cm SET last_read_at = t.created_at
-             FROM target t
-            WHERE cm.chat_id = $1 AND cm.user_id = $2
-              AND (cm.last_read_at IS NULL OR cm.last_read_at < t.created_at)
-           RETURNING 1
-         )
-         SELECT EXISTS (SELECT 1 FROM target) AS found, EXISTS (SELECT 1 FROM moved) AS moved`,
+      const [member] = await tx.query<{ unread_count: number; found: boolean; moved: boolean }>(
+        `SELECT cm.unread_count, t.created_at IS NOT NULL AS found,
+                t.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz) AS moved
+           FROM chat_members cm
+           LEFT JOIN LATERAL (SELECT created_at FROM messages WHERE id = $3 AND chat_id = $1) t ON true
+          WHERE cm.chat_id = $1 AND cm.user_id = $2
+            FOR UPDATE OF cm`,
         [chatId, userId, messageId],
       );
-      if (!marked!.found) return { outcome: 'unknown_message' };
-      const [member] = await tx.query<{ unread_count: number }>(
-        `SELECT ${UNREAD_COUNT} AS unread_count FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2`,
-        [chatId, userId],
+      if (!member) {
+        const found = await tx.query('SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2', [messageId, chatId]);
+        return found.length === 0 ? { outcome: 'unknown_message' } : { outcome: 'not_member' };
+      }
+      if (!member.found) return { outcome: 'unknown_message' };
+      if (!member.moved) return { outcome: 'marked', moved: false, unreadCount: member.unread_count };
+      const [moved] = await tx.query<{ unread_count: number }>(
+        `UPDATE chat_members cm
+            SET last_read_at = t.created_at,
+                unread_count = (SELECT count(*)::int FROM messages um
+                                 WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id
+                                   AND um.deleted_at IS NULL AND um.created_at > t.created_at)
+           FROM messages t
+          WHERE t.id = $3 AND cm.chat_id = $1 AND cm.user_id = $2
+      RETURNING cm.unread_count`,
+        [chatId, userId, messageId],
       );
-      if (!member) return { outcome: 'not_member' };
-      return { outcome: 'marked', moved: marked!.moved, unreadCount: member.unread_count };
+      return { outcome: 'marked', moved: true, unreadCount: moved!.unread_count };
     });
   }
 
@@ -614,9 +652,31 @@ export class Store {
     return this.updateOwnMessage(messageId, senderId, `text = $3, edited_at = ${NOW_MS}`, [text]);
   }
 
-  /** Turns `senderId`'s own message into a tombstone: text erased, `deleted_at` stamped. */
-  deleteMessage(messageId: string, senderId: string): Promise<Message | undefined> {
-    return this.updateOwnMessage(messageId, senderId, `text = '', deleted_at = ${NOW_MS}`, []);
+  /**
+   * Turns `senderId`'s own message into a tombstone: text erased, `deleted_at` stamped, and the
+   * message taken off the unread counters of the members who had not read it. The chat row is
+   * locked first, as sends do, so that the counters of the chat's members change in one order.
+   */
+  async deleteMessage(messageId: string, senderId: string): Promise<Message | undefined> {
+    if (!isStoreId(messageId)) return undefined;
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM chats WHERE id = (SELECT chat_id FROM messages WHERE id = $1) FOR UPDATE', [messageId]);
+      const rows = await tx.query<MessageRow>(
+        `WITH changed AS (
+           UPDATE messages SET text = '', deleted_at = ${NOW_MS}
+            WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
+           RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at
+         ), unread AS (
+           UPDATE chat_members cm SET unread_count = cm.unread_count - 1
+             FROM changed c
+            WHERE cm.chat_id = c.chat_id AND cm.user_id <> c.sender_id
+              AND c.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)
+         )
+         SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id`,
+        [messageId, senderId],
+      );
+      return rows[0] && toMessage(rows[0]);
+    });
   }
 
   private async updateOwnMessage(

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrate.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { openPostgresDatabase } from '../../src/store/postgres-database.js';
+import { openPgliteDatabase } from '../../src/store/pglite-database.js';
+import { Store } from '../../src/store/store.js';
+import { storeTargets, useStore } from '../helpers/stores.js';
+
+/**
+ * The unread counter kept on each membership (migration 4) against the definition it replaces:
+ * other members' messages, not deleted, after the member's read position — counted from the
+ * messages themselves after every kind of write, and after writes that race each other.
+ */
+const COUNTED = `SELECT cm.user_id, cm.unread_count AS kept,
+        (SELECT count(*)::int FROM messages um
+          WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id AND um.deleted_at IS NULL
+            AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)) AS counted
+   FROM chat_members cm WHERE cm.chat_id = ANY($1::uuid[]) ORDER BY cm.user_id`;
+
+async function expectCountersRight(db: Database, chatIds: string[]): Promise<void> {
+  const rows = await db.query<{ user_id: string; kept: number; counted: number }>(COUNTED, [chatIds]);
+  expect(rows.length).toBeGreaterThan(0);
+  for (const row of rows) {
+    expect({ user: row.user_id, unread: row.kept }).toStrictEqual({ user: row.user_id, unread: row.counted });
+  }
+}
+
+describe.each(storeTargets)('Unread counters on $name', (target) => {
+  const opened = useStore(target);
+  const newUser = () => {
+    const t = randomUUID().slice(0, 8);
+    return opened.store.createUser({ email: `uc-${t}@example.com`, username: `uc_${t}`, passwordHash: 'x' });
+  };
+  const newChat = async (memberIds: string[]) => (await opened.store.createChat({ name: 'g', memberIds, direct: false })).chatId;
+  const send = async (chatId: string, senderId: string, text = 'm') => {
+    const result = await opened.store.insertMessage({ chatId, senderId, text });
+    if (result.outcome !== 'created') throw new Error(`send refused: ${result.outcome}`);
+    return result.message;
+  };
+  const unread = async (userId: string, chatId: string) => (await opened.store.listChats(userId, chatId))[0]?.unreadCount;
+
+  it('follow sends, batches, mark_read, edits, deletes, leaving, joining and a deleted user', async () => {
+    const [a, b, c, d] = await Promise.all([newUser(), newUser(), newUser(), newUser()]);
+    const chatId = await newChat([a.id, b.id, c.id]);
+    const other = await newChat([a.id, d.id]);
+    const check = () => expectCountersRight(opened.db, [chatId, other]);
+
+    const m1 = await send(chatId, a.id);
+    const m2 = await send(chatId, b.id);
+    expect([await unread(a.id, chatId), await unread(b.id, chatId), await unread(c.id, chatId)]).toEqual([1, 1, 2]);
+    await check();
+
+    // A batch across chats and senders, with a refused non-member.
+    await opened.store.insertMessages([
+      { chatId, senderId: c.id, text: 'c1' },
+      { chatId: other, senderId: d.id, text: 'd1' },
+      { chatId, senderId: a.id, text: 'a2' },
+      { chatId, senderId: d.id, text: 'not a member' },
+      { chatId: other, senderId: d.id, text: 'd2' },
+    ]);
+    expect([await unread(a.id, chatId), await unread(c.id, chatId), await unread(a.id, other)]).toEqual([2, 3, 2]);
+    await check();
+
+    // Reading moves forward only; reading an older message changes nothing.
+    expect(await opened.store.markRead(chatId, c.id, m2.id)).toMatchObject({ moved: true, unreadCount: 1 });
+    expect(await opened.store.markRead(chatId, c.id, m1.id)).toMatchObject({ moved: false, unreadCount: 1 });
+    await check();
+
+    // Edits change nothing; deleting an unread message takes it off, a read one does not.
+    await opened.store.editMessage(m2.id, b.id, 'edited');
+    await opened.store.deleteMessage(m2.id, b.id);
+    expect([await unread(a.id, chatId), await unread(c.id, chatId)]).toEqual([1, 1]);
+    await opened.store.deleteMessage(m2.id, b.id); // a tombstone again: no second decrement
+    await check();
+
+    // Leaving forgets the position; joining again counts the whole history as unread.
+    await opened.store.removeMember(chatId, c.id);
+    await send(chatId, a.id, 'while c was away');
+    expect(await opened.store.addMembers(chatId, [c.id, d.id])).toHaveLength(2);
+    expect([await unread(c.id, chatId), await unread(d.id, chatId)]).toEqual([3, 4]);
+    await check();
+
+    // A deleted user's messages go with them, and so do they from everyone's counters.
+    await opened.store.deleteUser(b.id);
+    await check();
+    expect(await unread(d.id, chatId)).toBe(4);
+  });
+
+  it('stay right when sends, reads, deletes and additions race', async () => {
+    const users = await Promise.all(Array.from({ length: 6 }, () => newUser()));
+    const [a, b, c] = users as [(typeof users)[0], (typeof users)[0], (typeof users)[0]];
+    const chatId = await newChat([a.id, b.id, c.id]);
+    const seeded = [];
+    for (let i = 0; i < 6; i++) seeded.push(await send(chatId, i % 2 ? a.id : b.id, `seed ${i}`));
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const sender = [a, b, c][i % 3]!;
+      work.push(opened.store.insertMessage({ chatId, senderId: sender.id, text: `race ${i}` }));
+      if (i % 5 === 0) {
+        work.push(
+          opened.store.insertMessages([
+            { chatId, senderId: a.id, text: `batch ${i}` },
+            { chatId, senderId: c.id, text: `batch ${i}` },
+          ]),
+        );
+      }
+      if (i % 4 === 0) work.push(opened.store.markRead(chatId, c.id, seeded[(i / 4) % seeded.length]!.id));
+      if (i % 6 === 0) work.push(opened.store.deleteMessage(seeded[i / 6]!.id, seeded[i / 6]!.sender));
+    }
+    work.push(opened.store.addMembers(chatId, [users[3]!.id]), opened.store.addMembers(chatId, [users[4]!.id, users[5]!.id]));
+    await Promise.all(work);
+    await expectCountersRight(opened.db, [chatId]);
+  });
+});
+
+describe.each(storeTargets)('Migration 4 on $name', (target) => {
+  it('fills the counters of the chats that exist when it runs', async () => {
+    const schema = `migration_${randomUUID().replaceAll('-', '')}`;
+    let admin: Database | undefined;
+    let db: Database;
+    if (target.name === 'postgres') {
+      // A schema of its own: the shared database already has every migration.
+      const url = process.env.DATABASE_URL!;
+      admin = await openPostgresDatabase(url);
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      const scoped = new URL(url);
+      scoped.searchParams.set('options', `-c search_path=${schema}`);
+      db = await openPostgresDatabase(scoped.toString());
+    } else {
+      db = await openPgliteDatabase(undefined);
+    }
+    try {
+      await migrate(db, MIGRATIONS.filter((m) => m.version < 4));
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      const chatId = randomUUID();
+      await db.query(
+        `INSERT INTO users (id, email, username) SELECT id, id || '@example.com', 'u' || replace(id::text, '-', '')
+           FROM unnest($1::uuid[]) AS id`,
+        [[a, b, c]],
+      );
+      await db.query(`INSERT INTO chats (id, name) VALUES ($1, 'g')`, [chatId]);
+      await db.query(`INSERT INTO chat_members (chat_id, user_id) SELECT $1, unnest($2::uuid[])`, [chatId, [a, b, c]]);
+      await db.query(
+        `INSERT INTO messages (id, chat_id, sender_id, text, created_at, deleted_at)
+         SELECT gen_random_uuid(), $1, CASE WHEN g % 3 = 0 THEN $2::uuid ELSE $3::uuid END, 'm',
+                now() - interval '1 hour' + g * interval '1 second', CASE WHEN g = 7 THEN now() END
+           FROM generate_series(1, 10) AS g`,
+        [chatId, a, b],
+      );
+      await db.query(
+        `UPDATE chat_members SET last_read_at = now() - interval '1 hour' + interval '5 seconds' WHERE user_id = $1`,
+        [c],
+      );
+      expect(await migrate(db)).toEqual([4]);
+      await expectCountersRight(db, [chatId]);
+      const counts = await db.query<{ user_id: string; unread_count: number }>(
+        'SELECT user_id, unread_count FROM chat_members WHERE chat_id = $1',
+        [chatId],
+      );
+      // a wrote 3, 6, 9; b the other seven, of which 7 is deleted; c read up to the 5th.
+      expect(Object.fromEntries(counts.map((r) => [r.user_id, r.unread_count]))).toStrictEqual({ [a]: 6, [b]: 3, [c]: 4 });
+      expect((await new Store(db).listChats(c, chatId))[0]!.unreadCount).toBe(4);
+    } finally {
+      await db.close();
+      if (admin) {
+        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+        await admin.close();
+      }
+    }
+  });
+});

@@ -468,26 +468,22 @@ export class Store {
    * One page of a chat's history, oldest first. Without `after` it is the newest `limit` messages
    * (older than `before` if given) and hasMore says whether older ones exist; with `after` it is
    * the oldest `limit` messages after it (and before `before`) and hasMore says whether newer ones
-   * exist. Returns undefined when a cursor is not a message of this chat.
+   * exist. Returns `badCursor` when a cursor is not a message of this chat.
+   *
+   * One query: each cursor's position is read by a subquery that PostgreSQL runs once, before the
+   * keyset scan (an InitPlan, so the row comparison stays an index condition). A cursor that is not
+   * in the chat compares as NULL and empties the page, so only an empty page pays for telling
+   * "nothing there" from "no such cursor".
    */
   async listMessages(chatId: string, range: HistoryRange): Promise<HistoryPage | { badCursor: 'before' | 'after' }> {
-    const cursors: string[] = [];
+    const cursorFields = (['before', 'after'] as const).filter((field) => range[field] !== undefined);
+    for (const field of cursorFields) if (!isStoreId(range[field]!)) return { badCursor: field };
     const params: unknown[] = [chatId];
-    for (const [field, op] of [
-      ['before', '<'],
-      ['after', '>'],
-    ] as const) {
-      const cursorId = range[field];
-      if (cursorId === undefined) continue;
-      if (!isStoreId(cursorId)) return { badCursor: field };
-      const found = await this.db.query<{ created_at: Date; id: string }>(
-        'SELECT created_at, id FROM messages WHERE id = $1 AND chat_id = $2',
-        [cursorId, chatId],
-      );
-      if (found.length === 0) return { badCursor: field };
-      params.push(found[0]!.created_at, found[0]!.id);
-      cursors.push(`(m.created_at, m.id) ${op} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
+    const cursors = cursorFields.map((field) => {
+      params.push(range[field]);
+      return `(m.created_at, m.id) ${field === 'before' ? '<' : '>'}
+        (SELECT c.created_at, c.id FROM messages c WHERE c.id = $${params.length} AND c.chat_id = $1)`;
+    });
     const ascending = range.after !== undefined;
     params.push(range.limit + 1);
     const rows = await this.db.query<MessageRow>(
@@ -497,6 +493,12 @@ export class Store {
         LIMIT $${params.length}`,
       params,
     );
+    if (rows.length === 0) {
+      for (const field of cursorFields) {
+        const found = await this.db.query('SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2', [range[field], chatId]);
+        if (found.length === 0) return { badCursor: field };
+      }
+    }
     const hasMore = rows.length > range.limit;
     const page = rows.slice(0, range.limit).map(toMessage);
     return { messages: ascending ? page : page.reverse(), hasMore };

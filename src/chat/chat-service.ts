@@ -52,8 +52,7 @@ export class ChatService {
   }
 
   async history(userId: string, query: GetChatMessagesPayload): Promise<HistoryPage> {
-    await this.assertMember(userId, query.chatId);
-    return this.page(query);
+    return this.page(userId, query);
   }
 
   /**
@@ -64,15 +63,20 @@ export class ChatService {
   async openChat(userId: string, chatId: string, subscribe: () => Promise<void>): Promise<Message[]> {
     await this.assertMember(userId, chatId);
     await subscribe();
-    return (await this.page({ chatId })).messages;
+    return (await this.page(userId, { chatId })).messages;
   }
 
-  private async page(query: GetChatMessagesPayload): Promise<HistoryPage> {
-    const page = await this.store.listMessages(query.chatId, {
+  /**
+   * One page, read together with the membership check; membership is checked on its own only
+   * when the page is empty or a cursor is bad, so that FORBIDDEN still comes before NOT_FOUND.
+   */
+  private async page(userId: string, query: GetChatMessagesPayload): Promise<HistoryPage> {
+    const page = await this.store.listMessages(query.chatId, userId, {
       before: query.before,
       after: query.after,
       limit: query.limit ?? HISTORY_PAGE_DEFAULT,
     });
+    if ('badCursor' in page || page.messages.length === 0) await this.assertMember(userId, query.chatId);
     if ('badCursor' in page) throw new AppError('NOT_FOUND', TEXTS.unknownMessage, page.badCursor);
     return page;
   }

@@ -470,15 +470,23 @@ export class Store {
    * the oldest `limit` messages after it (and before `before`) and hasMore says whether newer ones
    * exist. Returns `badCursor` when a cursor is not a message of this chat.
    *
-   * One query: each cursor's position is read by a subquery that PostgreSQL runs once, before the
-   * keyset scan (an InitPlan, so the row comparison stays an index condition). A cursor that is not
-   * in the chat compares as NULL and empties the page, so only an empty page pays for telling
-   * "nothing there" from "no such cursor".
+   * The page is empty unless `memberId` is a member of the chat: the caller, which must answer
+   * FORBIDDEN before anything else, checks membership when the page is empty or a cursor is bad.
+   *
+   * One query: membership and each cursor's position are read by subqueries that PostgreSQL runs
+   * once, before the keyset scan (InitPlans, so the row comparison stays an index condition). A
+   * cursor that is not in the chat compares as NULL and empties the page, so only an empty page
+   * pays for telling "nothing there" from "no such cursor".
    */
-  async listMessages(chatId: string, range: HistoryRange): Promise<HistoryPage | { badCursor: 'before' | 'after' }> {
+  async listMessages(
+    chatId: string,
+    memberId: string,
+    range: HistoryRange,
+  ): Promise<HistoryPage | { badCursor: 'before' | 'after' }> {
+    if (!isStoreId(chatId) || !isStoreId(memberId)) return { messages: [], hasMore: false };
     const cursorFields = (['before', 'after'] as const).filter((field) => range[field] !== undefined);
     for (const field of cursorFields) if (!isStoreId(range[field]!)) return { badCursor: field };
-    const params: unknown[] = [chatId];
+    const params: unknown[] = [chatId, memberId];
     const cursors = cursorFields.map((field) => {
       params.push(range[field]);
       return `(m.created_at, m.id) ${field === 'before' ? '<' : '>'}
@@ -488,7 +496,8 @@ export class Store {
     params.push(range.limit + 1);
     const rows = await this.db.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-        WHERE m.chat_id = $1 ${cursors.map((c) => `AND ${c}`).join(' ')}
+        WHERE m.chat_id = $1 AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2)
+          ${cursors.map((c) => `AND ${c}`).join(' ')}
         ORDER BY m.created_at ${ascending ? 'ASC' : 'DESC'}, m.id ${ascending ? 'ASC' : 'DESC'}
         LIMIT $${params.length}`,
       params,

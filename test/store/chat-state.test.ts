@@ -46,10 +46,10 @@ describe.each(storeTargets)('Store chat state on $name', (target) => {
   describe('edits and tombstones', () => {
     it('an edit changes text and editedAt, keeps id, createdAt and order', async () => {
       const { author, chatId, ids } = await chatWithMessages(3);
-      const before = await opened.store.listMessages(chatId, { limit: 10 });
+      const before = await opened.store.listMessages(chatId, author.id, { limit: 10 });
       const edited = await opened.store.editMessage(ids[1]!, author.id, 'changed');
       expect(edited).toStrictEqual({ ...(before as { messages: object[] }).messages[1], text: 'changed', editedAt: expect.any(String) });
-      const after = await opened.store.listMessages(chatId, { limit: 10 });
+      const after = await opened.store.listMessages(chatId, author.id, { limit: 10 });
       expect('messages' in after && after.messages.map((m) => m.id)).toEqual(ids);
       expect('messages' in after && after.messages[1]).toStrictEqual(edited);
     });

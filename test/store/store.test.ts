@@ -153,7 +153,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(ids.size).toBe(1);
       // The same client id from another sender is another message.
       expect((await opened.store.insertMessage({ chatId, senderId: b.id, text: 'once', clientMessageId })).outcome).toBe('created');
-      const page = await opened.store.listMessages(chatId, { limit: 100 });
+      const page = await opened.store.listMessages(chatId, a.id, { limit: 100 });
       expect('messages' in page && page.messages).toHaveLength(2);
       // A duplicate must not have moved the chat's last message to a row that does not exist.
       const [chat] = await opened.store.listChats(a.id, chatId);
@@ -166,7 +166,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const results = await Promise.all(
         Array.from({ length: 60 }, (_, i) => opened.store.insertMessage({ chatId, senderId: i % 2 ? a.id : b.id, text: `m${i}` })),
       );
-      const page = await opened.store.listMessages(chatId, { limit: 100 });
+      const page = await opened.store.listMessages(chatId, a.id, { limit: 100 });
       if (!('messages' in page)) throw new Error('unexpected bad cursor');
       expect(page.messages).toHaveLength(60);
       const stamps = page.messages.map((m) => Date.parse(m.createdAt));
@@ -196,7 +196,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
         if (r.outcome === 'created') expect(r.message).toMatchObject({ text: batch[i]!.text, chatId: batch[i]!.chatId, sender: batch[i]!.senderId });
       });
       const texts = async (chatId: string) => {
-        const page = await opened.store.listMessages(chatId, { limit: 100 });
+        const page = await opened.store.listMessages(chatId, b.id, { limit: 100 });
         if (!('messages' in page)) throw new Error('bad cursor');
         const stamps = page.messages.map((m) => m.createdAt);
         expect([...stamps].sort()).toEqual(stamps);
@@ -223,7 +223,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(results.map((r) => r.outcome)).toEqual(['duplicate', 'created', 'created', 'duplicate']);
       expect(results[0]!.outcome !== 'not_member' && results[0]!.message).toEqual(original.outcome === 'created' && original.message);
       expect(results[3]!.outcome !== 'not_member' && results[3]!.message.text).toBe('twice');
-      const page = await opened.store.listMessages(chatId, { limit: 100 });
+      const page = await opened.store.listMessages(chatId, a.id, { limit: 100 });
       expect('messages' in page && page.messages.map((m) => m.text)).toEqual(['original', 'fresh', 'twice']);
     });
 
@@ -235,8 +235,8 @@ describe.each(storeTargets)('Store on $name', (target) => {
         const r = await opened.store.insertMessage({ chatId, senderId: a.id, text: `m${i}` });
         if (r.outcome === 'created') ids.push(r.message.id);
       }
-      const pageIds = async (range: Parameters<Store['listMessages']>[1]) => {
-        const page = await opened.store.listMessages(chatId, range);
+      const pageIds = async (range: Parameters<Store['listMessages']>[2]) => {
+        const page = await opened.store.listMessages(chatId, a.id, range);
         if (!('messages' in page)) throw new Error(`bad cursor ${page.badCursor}`);
         return { ids: page.messages.map((m) => m.id), hasMore: page.hasMore };
       };
@@ -249,9 +249,13 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await pageIds({ limit: 10, after: ids[24] })).toEqual({ ids: [], hasMore: false });
 
       const otherChat = await newChat([a.id, b.id]);
-      expect(await opened.store.listMessages(otherChat, { limit: 10, before: ids[3] })).toEqual({ badCursor: 'before' });
-      expect(await opened.store.listMessages(chatId, { limit: 10, after: 'junk' })).toEqual({ badCursor: 'after' });
-      expect(await opened.store.listMessages(chatId, { limit: 10, after: randomUUID() })).toEqual({ badCursor: 'after' });
+      expect(await opened.store.listMessages(otherChat, a.id, { limit: 10, before: ids[3] })).toEqual({ badCursor: 'before' });
+      // A non-member's page is empty whatever is in the chat (the service then answers FORBIDDEN).
+      const outsider = await newUser();
+      expect(await opened.store.listMessages(chatId, outsider.id, { limit: 10 })).toEqual({ messages: [], hasMore: false });
+      expect(await opened.store.listMessages(chatId, outsider.id, { limit: 10, before: ids[15] })).toEqual({ messages: [], hasMore: false });
+      expect(await opened.store.listMessages(chatId, a.id, { limit: 10, after: 'junk' })).toEqual({ badCursor: 'after' });
+      expect(await opened.store.listMessages(chatId, a.id, { limit: 10, after: randomUUID() })).toEqual({ badCursor: 'after' });
     });
 
     it('gives back text exactly as stored, whatever it contains', async () => {
@@ -260,7 +264,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const text = `<script>alert(1)</script> '; DROP TABLE messages; -- 👩‍👩‍👧 \\ % _ \u202e`;
       const result = await opened.store.insertMessage({ chatId, senderId: a.id, text });
       expect(result.outcome === 'created' && result.message.text).toBe(text);
-      const page = await opened.store.listMessages(chatId, { limit: 1 });
+      const page = await opened.store.listMessages(chatId, a.id, { limit: 1 });
       expect('messages' in page && page.messages[0]!.text).toBe(text);
     });
   });

@@ -102,4 +102,33 @@ export const MIGRATIONS: readonly Migration[] = [
                                 AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz));
     `,
   },
+  {
+    version: 5,
+    name: 'member ids on chats',
+    sql: `
+      -- The chat's member ids in join order ('id,id,…'), so that the chat list reads one column
+      -- per chat instead of aggregating (and sorting) the members of each of a user's chats.
+      -- Kept by a trigger, because memberships also end by cascade (a deleted user or chat).
+      -- Writers that change a chat's members lock the chat row first (addMembers, removeMember,
+      -- deleteUser), so that each recount sees the others' committed changes.
+      ALTER TABLE chats ADD COLUMN member_ids text NOT NULL DEFAULT '';
+      UPDATE chats c
+         SET member_ids = COALESCE((SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
+                                      FROM chat_members o WHERE o.chat_id = c.id), '');
+      CREATE FUNCTION chats_recount_member_ids() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE chats c
+           SET member_ids = COALESCE((SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
+                                        FROM chat_members o WHERE o.chat_id = c.id), '')
+         WHERE c.id IN (SELECT DISTINCT chat_id FROM changed_members);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER chat_members_added AFTER INSERT ON chat_members
+        REFERENCING NEW TABLE AS changed_members
+        FOR EACH STATEMENT EXECUTE FUNCTION chats_recount_member_ids();
+      CREATE TRIGGER chat_members_removed AFTER DELETE ON chat_members
+        REFERENCING OLD TABLE AS changed_members
+        FOR EACH STATEMENT EXECUTE FUNCTION chats_recount_member_ids();
+    `,
+  },
 ];

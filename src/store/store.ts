@@ -197,20 +197,24 @@ export class Store {
 
   /**
    * Deletes a user; their memberships and messages go with them (foreign keys), so the unread
-   * counters of the chats they wrote in are counted again, under those chats' locks.
+   * counters of the chats they wrote in are counted again. The chats they wrote in or belong to
+   * are locked first, as sends and membership changes do.
    */
   async deleteUser(id: string): Promise<void> {
     if (!isStoreId(id)) return;
     await this.db.transaction(async (tx) => {
-      const chats = await tx.query<{ id: string }>(
-        `SELECT id FROM chats WHERE id IN (SELECT DISTINCT chat_id FROM messages WHERE sender_id = $1)
+      const locked = await tx.query<{ id: string; wrote: boolean }>(
+        `SELECT id, id IN (SELECT chat_id FROM messages WHERE sender_id = $1) AS wrote FROM chats
+          WHERE id IN (SELECT chat_id FROM messages WHERE sender_id = $1
+                       UNION SELECT chat_id FROM chat_members WHERE user_id = $1)
           ORDER BY id FOR UPDATE`,
         [id],
       );
       await tx.query('DELETE FROM users WHERE id = $1', [id]);
-      if (chats.length === 0) return;
+      const recount = locked.filter((chat) => chat.wrote).map((chat) => chat.id);
+      if (recount.length === 0) return;
       await tx.query(`UPDATE chat_members cm SET unread_count = ${UNREAD_COUNT} WHERE cm.chat_id = ANY($1::uuid[])`, [
-        chats.map((chat) => chat.id),
+        recount,
       ]);
     });
   }
@@ -296,7 +300,8 @@ export class Store {
   /**
    * Every chat `userId` belongs to, most recent activity first, each with its members, last
    * message and unread count — in two queries whatever the number of chats: the chats (the unread
-   * count is the member's counter, the members a list of ids), then each user named in them once.
+   * count is the member's counter, the members the chat's id list kept by migration 5's trigger),
+   * then each user named in them once.
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     type ChatRow = { id: string; name: string | null; unread_count: number; member_ids: string } & Partial<
@@ -304,9 +309,7 @@ export class Store {
     >;
     const chats = await this.db.query<ChatRow>(
       `SELECT c.id, c.name, cm.unread_count,
-              m.id AS message_id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at,
-              (SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
-                 FROM chat_members o WHERE o.chat_id = c.id) AS member_ids
+              m.id AS message_id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at, c.member_ids
          FROM chat_members cm
          JOIN chats c ON c.id = cm.chat_id
          LEFT JOIN messages m ON m.id = c.last_message_id
@@ -580,14 +583,20 @@ export class Store {
     });
   }
 
-  /** Removes a member (and with it their read position); false when they were not one. */
+  /**
+   * Removes a member (and with it their read position); false when they were not one. The chat
+   * row is locked first, as every change of a chat's members does (migration 5).
+   */
   async removeMember(chatId: string, userId: string): Promise<boolean> {
     if (!isStoreId(chatId)) return false;
-    const rows = await this.db.query('DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2 RETURNING 1', [
-      chatId,
-      userId,
-    ]);
-    return rows.length > 0;
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
+      const rows = await tx.query('DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2 RETURNING 1', [
+        chatId,
+        userId,
+      ]);
+      return rows.length > 0;
+    });
   }
 
   // ---- read state, edits and tombstones ----------------------------------------------------

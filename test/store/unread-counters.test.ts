@@ -115,7 +115,7 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
   });
 });
 
-describe.each(storeTargets)('Migration 4 on $name', (target) => {
+describe.each(storeTargets)('Migrations 4 and 5 on $name', (target) => {
   it('fills the counters of the chats that exist when it runs', async () => {
     const schema = `migration_${randomUUID().replaceAll('-', '')}`;
     let admin: Database | undefined;
@@ -153,7 +153,7 @@ describe.each(storeTargets)('Migration 4 on $name', (target) => {
         `UPDATE chat_members SET last_read_at = now() - interval '1 hour' + interval '5 seconds' WHERE user_id = $1`,
         [c],
       );
-      expect(await migrate(db)).toEqual([4]);
+      expect(await migrate(db)).toEqual([4, 5]);
       await expectCountersRight(db, [chatId]);
       const counts = await db.query<{ user_id: string; unread_count: number }>(
         'SELECT user_id, unread_count FROM chat_members WHERE chat_id = $1',
@@ -161,7 +161,10 @@ describe.each(storeTargets)('Migration 4 on $name', (target) => {
       );
       // a wrote 3, 6, 9; b the other seven, of which 7 is deleted; c read up to the 5th.
       expect(Object.fromEntries(counts.map((r) => [r.user_id, r.unread_count]))).toStrictEqual({ [a]: 6, [b]: 3, [c]: 4 });
-      expect((await new Store(db).listChats(c, chatId))[0]!.unreadCount).toBe(4);
+      const [listed] = await new Store(db).listChats(c, chatId);
+      expect(listed!.unreadCount).toBe(4);
+      // Migration 5 fills the member id list of chats that existed before it.
+      expect(listed!.users.map((user) => user.id)).toEqual([a, b, c].sort());
     } finally {
       await db.close();
       if (admin) {

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../../src/store/database.js';
+import { storeTargets, useStore } from '../helpers/stores.js';
+
+/**
+ * The member id list kept on each chat (migration 5) against the definition it replaces: the
+ * chat's members in join order — after every kind of membership change, after changes that race
+ * each other, and as the chat list shows it.
+ */
+const COUNTED = `SELECT c.id, c.member_ids AS kept,
+        COALESCE((SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
+                    FROM chat_members o WHERE o.chat_id = c.id), '') AS counted
+   FROM chats c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id`;
+
+async function expectMemberListsRight(db: Database, chatIds: string[]): Promise<void> {
+  const rows = await db.query<{ id: string; kept: string; counted: string }>(COUNTED, [chatIds]);
+  expect(rows).toHaveLength(chatIds.length);
+  for (const row of rows) expect({ chat: row.id, members: row.kept }).toStrictEqual({ chat: row.id, members: row.counted });
+}
+
+describe.each(storeTargets)('Chat member lists on $name', (target) => {
+  const opened = useStore(target);
+  const newUser = () => {
+    const t = randomUUID().slice(0, 8);
+    return opened.store.createUser({ email: `ml-${t}@example.com`, username: `ml_${t}`, passwordHash: 'x' });
+  };
+  const newChat = async (memberIds: string[]) => (await opened.store.createChat({ name: 'g', memberIds, direct: false })).chatId;
+  const listedIds = async (userId: string, chatId: string) =>
+    (await opened.store.listChats(userId, chatId))[0]?.users.map((user) => user.id);
+
+  it('follow creating, joining, leaving and a deleted user, in join order', async () => {
+    const [a, b, c, d] = await Promise.all([newUser(), newUser(), newUser(), newUser()]);
+    const chatId = await newChat([a.id, b.id]);
+    const other = await newChat([b.id, d.id]);
+    const check = () => expectMemberListsRight(opened.db, [chatId, other]);
+    await check();
+
+    await opened.store.addMembers(chatId, [c.id]);
+    expect(await listedIds(a.id, chatId)).toEqual([...[a.id, b.id].sort(), c.id]);
+    await check();
+
+    expect(await opened.store.removeMember(chatId, a.id)).toBe(true);
+    expect(await opened.store.removeMember(chatId, a.id)).toBe(false);
+    expect(await listedIds(b.id, chatId)).toEqual([b.id, c.id]);
+    await check();
+
+    // Joining again puts a at the end; a deleted user leaves every chat they were in.
+    await opened.store.addMembers(chatId, [a.id, d.id]);
+    await check();
+    await opened.store.deleteUser(b.id);
+    await check();
+    expect(await listedIds(c.id, chatId)).toEqual([c.id, ...[a.id, d.id].sort()]);
+    expect(await listedIds(d.id, other)).toEqual([d.id]);
+  });
+
+  it('stay right when joins, leaves, sends and a user deletion race', async () => {
+    const users = await Promise.all(Array.from({ length: 10 }, () => newUser()));
+    const ids = users.map((user) => user.id);
+    const chatId = await newChat(ids.slice(0, 4));
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 4; i++) {
+      work.push(opened.store.addMembers(chatId, [ids[4 + i]!]));
+      work.push(opened.store.removeMember(chatId, ids[i]!));
+      work.push(opened.store.insertMessage({ chatId, senderId: ids[(i + 1) % 4]!, text: `race ${i}` }));
+    }
+    work.push(opened.store.addMembers(chatId, [ids[8]!, ids[9]!]), opened.store.deleteUser(ids[1]!));
+    await Promise.all(work);
+    await expectMemberListsRight(opened.db, [chatId]);
+  });
+});

@@ -141,6 +141,21 @@ describe.each(storeTargets)('Store on $name', (target) => {
       });
     });
 
+    it('shows times in UTC with three-digit milliseconds', async () => {
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      const chatId = await newChat([a.id, b.id]);
+      const [{ id }] = (await opened.db.query<{ id: string }>(
+        `INSERT INTO messages (id, chat_id, sender_id, text, created_at, edited_at)
+         VALUES (gen_random_uuid(), $1, $2, 'whole second', '2026-01-02 03:04:05+05', '2026-01-02 03:04:05.07+05')
+         RETURNING id`,
+        [chatId, a.id],
+      )) as [{ id: string }];
+      await opened.db.query('UPDATE chats SET last_message_id = $2 WHERE id = $1', [chatId, id]);
+      const times = { createdAt: '2026-01-01T22:04:05.000Z', editedAt: '2026-01-01T22:04:05.070Z' };
+      expect(await opened.store.listMessages(chatId, b.id, { limit: 5 })).toMatchObject({ messages: [{ id, ...times }] });
+      expect(await opened.store.listChats(b.id, chatId)).toMatchObject([{ messages: [{ id, ...times }] }]);
+    });
+
     it('stores one row per clientMessageId, even for concurrent retries', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { openPgliteDatabase } from '../../src/store/pglite-database.js';
 import { openPostgresDatabase } from '../../src/store/postgres-database.js';
 import { afterAll, beforeAll } from 'vitest';
+import type { PublicUser } from '../../src/protocol/types.js';
 import type { Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { Store } from '../../src/store/store.js';
@@ -35,11 +37,20 @@ export function serverEnvFor(target: StoreTarget['name']): Record<string, string
   return target === 'postgres' && postgresUrl ? { DATABASE_URL: postgresUrl } : { DATABASE_URL: 'memory://' };
 }
 
+export interface OpenedStore {
+  readonly db: Database;
+  readonly store: Store;
+  /** A user with a unique email and username starting with `prefix`. */
+  newUser(prefix?: string): Promise<PublicUser>;
+  /** A group chat of `memberIds`; its id. */
+  newChat(memberIds: string[], name?: string | null): Promise<string>;
+}
+
 /**
  * A migrated database on `target` for the enclosing `describe`, with the Store over it; opened
  * before its tests and closed after the last. The returned object reads through to them.
  */
-export function useStore(target: StoreTarget): { readonly db: Database; readonly store: Store } {
+export function useStore(target: StoreTarget): OpenedStore {
   let db: Database | undefined;
   let store: Store | undefined;
   beforeAll(async () => {
@@ -50,7 +61,7 @@ export function useStore(target: StoreTarget): { readonly db: Database; readonly
   afterAll(async () => {
     await db?.close();
   });
-  return {
+  const opened: OpenedStore = {
     get db() {
       if (!db) throw new Error('useStore: the database is not open yet (use it inside a test)');
       return db;
@@ -59,5 +70,13 @@ export function useStore(target: StoreTarget): { readonly db: Database; readonly
       if (!store) throw new Error('useStore: the database is not open yet (use it inside a test)');
       return store;
     },
+    newUser(prefix = 'u') {
+      const tag = randomUUID().slice(0, 8);
+      return opened.store.createUser({ email: `${prefix}-${tag}@example.com`, username: `${prefix}_${tag}`, passwordHash: 'x' });
+    },
+    async newChat(memberIds, name = 'g') {
+      return (await opened.store.createChat({ name, memberIds, direct: false })).chatId;
+    },
   };
+  return opened;
 }

@@ -6,10 +6,7 @@ import { storeTargets, useStore } from '../helpers/stores.js';
 describe.each(storeTargets)('Store chat state on $name', (target) => {
   const opened = useStore(target);
 
-  const newUser = () => {
-    const t = randomUUID().slice(0, 8);
-    return opened.store.createUser({ email: `s-${t}@example.com`, username: `s_${t}`, passwordHash: 'x' });
-  };
+  const newUser = () => opened.newUser('s');
 
   async function chatWithMessages(count: number) {
     const [author, reader] = await Promise.all([newUser(), newUser()]);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/database.js';
 import { storeTargets, useStore } from '../helpers/stores.js';
@@ -21,11 +20,8 @@ async function expectMemberListsRight(db: Database, chatIds: string[]): Promise<
 
 describe.each(storeTargets)('Chat member lists on $name', (target) => {
   const opened = useStore(target);
-  const newUser = () => {
-    const t = randomUUID().slice(0, 8);
-    return opened.store.createUser({ email: `ml-${t}@example.com`, username: `ml_${t}`, passwordHash: 'x' });
-  };
-  const newChat = async (memberIds: string[]) => (await opened.store.createChat({ name: 'g', memberIds, direct: false })).chatId;
+  const newUser = () => opened.newUser('ml');
+  const newChat = (memberIds: string[]) => opened.newChat(memberIds);
   const listedIds = async (userId: string, chatId: string) =>
     (await opened.store.listChats(userId, chatId))[0]?.users.map((user) => user.id);
 

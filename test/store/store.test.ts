@@ -13,12 +13,8 @@ describe.each(storeTargets)('Store on $name', (target) => {
   const opened = useStore(target);
 
   const tag = () => randomUUID().slice(0, 8);
-  const newUser = (prefix = 'u') => {
-    const t = tag();
-    return opened.store.createUser({ email: `${prefix}-${t}@example.com`, username: `${prefix}_${t}`, passwordHash: 'x' });
-  };
-  const newChat = async (memberIds: string[], name: string | null = 'group') =>
-    (await opened.store.createChat({ name, memberIds, direct: false })).chatId;
+  const newUser = (prefix = 'u') => opened.newUser(prefix);
+  const newChat = (memberIds: string[], name: string | null = 'group') => opened.newChat(memberIds, name);
 
   describe('migrate', () => {
     it('is idempotent and safe when nodes run it at the same time', async () => {

@@ -29,11 +29,8 @@ async function expectCountersRight(db: Database, chatIds: string[]): Promise<voi
 
 describe.each(storeTargets)('Unread counters on $name', (target) => {
   const opened = useStore(target);
-  const newUser = () => {
-    const t = randomUUID().slice(0, 8);
-    return opened.store.createUser({ email: `uc-${t}@example.com`, username: `uc_${t}`, passwordHash: 'x' });
-  };
-  const newChat = async (memberIds: string[]) => (await opened.store.createChat({ name: 'g', memberIds, direct: false })).chatId;
+  const newUser = () => opened.newUser('uc');
+  const newChat = (memberIds: string[]) => opened.newChat(memberIds);
   const send = async (chatId: string, senderId: string, text = 'm') => {
     const result = await opened.store.insertMessage({ chatId, senderId, text });
     if (result.outcome !== 'created') throw new Error(`send refused: ${result.outcome}`);

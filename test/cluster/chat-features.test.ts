@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatSummary, Message, MessagesRead, PresenceChange, UserTyping } from '../../src/protocol/types.js';
 import {
-  closeClusterSockets,
   clusterEnv,
   connectTo,
-  dropRedisPrefix,
-  killAllNodes,
-  startNode,
-  uniqueRedisPrefix,
+  useClusterNodes,
   type ClusterNode,
 } from '../helpers/cluster-nodes.js';
 import { api, ask, collect, createChat, nextEvent, registerUser, sleep, type ClientSocket } from '../helpers/server.js';
@@ -18,17 +14,11 @@ import { api, ask, collect, createChat, nextEvent, registerUser, sleep, type Cli
  * broadcast made on node A reaches the sockets it is for on node B.
  */
 describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
-  const prefix = uniqueRedisPrefix();
+  const nodes = useClusterNodes('A', 'B');
   let a: ClusterNode;
   let b: ClusterNode;
-
-  beforeAll(async () => {
-    [a, b] = await Promise.all([startNode({ name: 'A', redisPrefix: prefix }), startNode({ name: 'B', redisPrefix: prefix })]);
-  });
-  afterAll(async () => {
-    closeClusterSockets();
-    await killAllNodes();
-    await dropRedisPrefix(prefix);
+  beforeAll(() => {
+    ({ A: a, B: b } = nodes);
   });
 
   /** Alice on node A and Bob on node B, both joined to one group chat. */

@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { io as connectClient } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
 import {
-  closeClusterSockets,
   clusterEnv,
   connectTo,
-  dropRedisPrefix,
   fullHistory,
-  killAllNodes,
-  startNode,
-  uniqueRedisPrefix,
   untilEvent,
+  useClusterNodes,
   type ClusterNode,
 } from '../helpers/cluster-nodes.js';
 import { ask, collect, createChat, nextEvent, registerUser, sleep, type ClientSocket } from '../helpers/server.js';
@@ -22,17 +18,11 @@ import { ask, collect, createChat, nextEvent, registerUser, sleep, type ClientSo
  * disconnect — by history, and by connection-state recovery on the other node (src/realtime/recovery.ts).
  */
 describe.skipIf(!clusterEnv)('two nodes', () => {
-  const prefix = uniqueRedisPrefix();
+  const nodes = useClusterNodes('A', 'B');
   let a: ClusterNode;
   let b: ClusterNode;
-
-  beforeAll(async () => {
-    [a, b] = await Promise.all([startNode({ name: 'A', redisPrefix: prefix }), startNode({ name: 'B', redisPrefix: prefix })]);
-  });
-  afterAll(async () => {
-    closeClusterSockets();
-    await killAllNodes();
-    await dropRedisPrefix(prefix);
+  beforeAll(() => {
+    ({ A: a, B: b } = nodes);
   });
 
   /** Three members of one group chat, registered through either node. */

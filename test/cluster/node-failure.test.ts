@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
 import {
-  closeClusterSockets,
   clusterEnv,
   connectTo,
-  dropRedisPrefix,
   fullHistory,
-  killAllNodes,
   readyStatus,
-  startNode,
-  uniqueRedisPrefix,
   untilEvent,
+  useClusterNodes,
   type ClusterNode,
 } from '../helpers/cluster-nodes.js';
 import { api, ask, collect, createChat, nextEvent, registerUser } from '../helpers/server.js';
@@ -23,21 +19,13 @@ import { api, ask, collect, createChat, nextEvent, registerUser } from '../helpe
  * committing, refuses new work, closes its sockets and exits 0. B is the surviving node.
  */
 describe.skipIf(!clusterEnv)('node failure', () => {
-  const prefix = uniqueRedisPrefix();
+  const nodes = useClusterNodes('A', 'C', 'D', 'B');
   let killed: ClusterNode;
   let drained: ClusterNode;
   let drainedToo: ClusterNode;
   let b: ClusterNode;
-
-  beforeAll(async () => {
-    [killed, drained, drainedToo, b] = (await Promise.all(
-      ['A', 'C', 'D', 'B'].map((name) => startNode({ name, redisPrefix: prefix })),
-    )) as [ClusterNode, ClusterNode, ClusterNode, ClusterNode];
-  });
-  afterAll(async () => {
-    closeClusterSockets();
-    await killAllNodes();
-    await dropRedisPrefix(prefix);
+  beforeAll(() => {
+    ({ A: killed, C: drained, D: drainedToo, B: b } = nodes);
   });
 
   async function pair() {

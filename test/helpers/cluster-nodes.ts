@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
+import { afterAll, beforeAll } from 'vitest';
 import { io as connectClient } from 'socket.io-client';
 import type { Message } from '../../src/protocol/types.js';
 import { ask, GENEROUS_LIMITS, TEST_JWT_SECRET, type ClientSocket } from './server.js';
@@ -308,4 +309,24 @@ export function untilEvent(socket: ClientSocket, event: string, predicate: () =>
     }
     raw.on(event, check);
   });
+}
+
+/**
+ * Nodes named `names`, sharing PostgreSQL and one Redis key prefix, for the enclosing `describe`:
+ * started before its tests; after the last, their sockets closed, the nodes killed and the keys
+ * dropped. The returned object is filled in by the time the tests (and later beforeAlls) run.
+ */
+export function useClusterNodes<const Name extends string>(...names: Name[]): Record<Name, ClusterNode> {
+  const prefix = uniqueRedisPrefix();
+  const nodes = {} as Record<Name, ClusterNode>;
+  beforeAll(async () => {
+    const started = await Promise.all(names.map((name) => startNode({ name, redisPrefix: prefix })));
+    names.forEach((name, i) => (nodes[name] = started[i]!));
+  });
+  afterAll(async () => {
+    closeClusterSockets();
+    await killAllNodes();
+    await dropRedisPrefix(prefix);
+  });
+  return nodes;
 }

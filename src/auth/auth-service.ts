@@ -1,7 +1,8 @@
 import type { LoginBody, RegisterBody } from '../protocol/schemas.js';
 import type { PublicUser } from '../protocol/types.js';
 import { AppError, TEXTS } from '../errors.js';
-import { UniqueViolation, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { UniqueViolation } from '../store/users.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import { bearerToken, type TokenService } from './tokens.js';
 
@@ -27,7 +28,7 @@ export class AuthService {
     this.requireTokenIssuing();
     const passwordHash = await hashPassword(body.password);
     try {
-      const user = await this.store.createUser({ email: body.email, username: body.username, passwordHash });
+      const user = await this.store.users.createUser({ email: body.email, username: body.username, passwordHash });
       return { user, accessToken: await this.tokens.issue(user.id) };
     } catch (error) {
       if (error instanceof UniqueViolation) {
@@ -40,7 +41,7 @@ export class AuthService {
   /** Unknown user and wrong password fail alike, in the same time. */
   async login(body: LoginBody): Promise<Session> {
     this.requireTokenIssuing();
-    const record = await this.store.findUserForLogin('email' in body ? { email: body.email } : { username: body.username });
+    const record = await this.store.users.findUserForLogin('email' in body ? { email: body.email } : { username: body.username });
     const valid = await verifyPassword(body.password, record?.passwordHash ?? (await decoyHash()));
     if (!record || !record.passwordHash || !valid) throw new AppError('UNAUTHORIZED', TEXTS.badCredentials);
     const user = { id: record.id, email: record.email, username: record.username };
@@ -54,10 +55,10 @@ export class AuthService {
     const { userId, expiresAt, external } = await this.tokens.verify(token);
     if (external) {
       // The provider vouches for the user: the first token creates them, later ones find them.
-      const user = await this.store.findOrCreateExternalUser({ externalId: userId, ...external });
+      const user = await this.store.users.findOrCreateExternalUser({ externalId: userId, ...external });
       return { user, expiresAt };
     }
-    const user = await this.store.findUserById(userId);
+    const user = await this.store.users.findUserById(userId);
     if (!user) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
     return { user, expiresAt };
   }

@@ -12,7 +12,8 @@ import { HISTORY_PAGE_DEFAULT } from '../protocol/schemas.js';
 import type { ChatSummary, Message, PublicUser } from '../protocol/types.js';
 import { AppError, TEXTS, forbiddenChat } from '../errors.js';
 import { failValidation } from '../validation.js';
-import type { HistoryPage, InsertMessageResult, MessageRef, NewMessage, Store } from '../store/store.js';
+import type { HistoryPage, InsertMessageResult, MessageRef, NewMessage } from '../store/messages.js';
+import type { Store } from '../store/store.js';
 import { GroupCommit } from './group-commit.js';
 
 /**
@@ -26,12 +27,12 @@ export class ChatService {
     private readonly store: Store,
     private readonly maxMessageLength: number,
   ) {
-    this.sends = new GroupCommit((batch) => store.insertMessages(batch));
+    this.sends = new GroupCommit((batch) => store.messages.insertMessages(batch));
   }
 
   /** Throws the seed's "no access" error unless `userId` is a member of `chatId`. */
   async assertMember(userId: string, chatId: string): Promise<void> {
-    if (!(await this.store.isMember(chatId, userId))) throw forbiddenChat();
+    if (!(await this.store.chats.isMember(chatId, userId))) throw forbiddenChat();
   }
 
   /**
@@ -71,7 +72,7 @@ export class ChatService {
    * when the page is empty or a cursor is bad, so that FORBIDDEN still comes before NOT_FOUND.
    */
   private async page(userId: string, query: GetChatMessagesPayload): Promise<HistoryPage> {
-    const page = await this.store.listMessages(query.chatId, userId, {
+    const page = await this.store.messages.listMessages(query.chatId, userId, {
       before: query.before,
       after: query.after,
       limit: query.limit ?? HISTORY_PAGE_DEFAULT,
@@ -82,7 +83,7 @@ export class ChatService {
   }
 
   listChats(userId: string): Promise<ChatSummary[]> {
-    return this.store.listChats(userId);
+    return this.store.chats.listChats(userId);
   }
 
   /**
@@ -92,16 +93,16 @@ export class ChatService {
   async createChat(caller: PublicUser, body: CreateChatBody): Promise<{ chat: ChatSummary; created: boolean }> {
     const others = [...new Set(body.userIds)].filter((id) => id !== caller.id);
     if (others.length === 0) failValidation('Укажите хотя бы одного другого пользователя', 'userIds');
-    const existing = new Set(await this.store.existingUserIds(others));
+    const existing = new Set(await this.store.users.existingUserIds(others));
     const missing = others.find((id) => !existing.has(id));
     if (missing !== undefined) throw new AppError('NOT_FOUND', `${TEXTS.unknownUser}: ${missing}`, 'userIds');
     const direct = others.length === 1 && body.name === undefined;
-    const { chatId, created } = await this.store.createChat({
+    const { chatId, created } = await this.store.chats.createChat({
       name: body.name ?? null,
       memberIds: [caller.id, ...others],
       direct,
     });
-    const [chat] = await this.store.listChats(caller.id, chatId);
+    const [chat] = await this.store.chats.listChats(caller.id, chatId);
     return { chat: chat!, created };
   }
 
@@ -116,18 +117,18 @@ export class ChatService {
     body: AddMembersBody,
   ): Promise<{ chat: ChatSummary; added: { userId: string; chat: ChatSummary }[]; previousIds: string[] }> {
     await this.assertMember(caller.id, chatId);
-    if ((await this.store.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
-    const previousIds = (await this.store.chatMembers(chatId)).map((member) => member.id);
+    if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
+    const previousIds = (await this.store.chats.chatMembers(chatId)).map((member) => member.id);
     const candidates = [...new Set(body.userIds)].filter((id) => !previousIds.includes(id));
-    const existing = new Set(await this.store.existingUserIds(candidates));
+    const existing = new Set(await this.store.users.existingUserIds(candidates));
     const missing = candidates.find((id) => !existing.has(id));
     if (missing !== undefined) throw new AppError('NOT_FOUND', `${TEXTS.unknownUser}: ${missing}`, 'userIds');
     if (previousIds.length + candidates.length > MAX_CHAT_MEMBERS) failValidation(TEXTS.tooManyMembers, 'userIds');
-    const addedIds = await this.store.addMembers(chatId, candidates);
+    const addedIds = await this.store.chats.addMembers(chatId, candidates);
     const added = await Promise.all(
-      addedIds.map(async (userId) => ({ userId, chat: (await this.store.listChats(userId, chatId))[0]! })),
+      addedIds.map(async (userId) => ({ userId, chat: (await this.store.chats.listChats(userId, chatId))[0]! })),
     );
-    const [chat] = await this.store.listChats(caller.id, chatId);
+    const [chat] = await this.store.chats.listChats(caller.id, chatId);
     return { chat: chat!, added, previousIds };
   }
 
@@ -137,19 +138,19 @@ export class ChatService {
    */
   async leaveChat(userId: string, chatId: string): Promise<{ remaining: PublicUser[] }> {
     await this.assertMember(userId, chatId);
-    if ((await this.store.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
-    if (!(await this.store.removeMember(chatId, userId))) throw forbiddenChat();
-    return { remaining: await this.store.chatMembers(chatId) };
+    if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
+    if (!(await this.store.chats.removeMember(chatId, userId))) throw forbiddenChat();
+    return { remaining: await this.store.chats.chatMembers(chatId) };
   }
 
   /** Every chat `userId` belongs to, by id. */
   chatIdsOf(userId: string): Promise<string[]> {
-    return this.store.chatIdsOf(userId);
+    return this.store.chats.chatIdsOf(userId);
   }
 
   /** The users who share a chat with `userId`: the audience of their presence. */
   chatPartnerIds(userId: string): Promise<string[]> {
-    return this.store.chatPartnerIds(userId);
+    return this.store.chats.chatPartnerIds(userId);
   }
 
   /**
@@ -158,7 +159,7 @@ export class ChatService {
    */
   async markRead(userId: string, { chatId, messageId }: MarkReadPayload): Promise<{ unreadCount: number; moved: boolean }> {
     await this.assertMember(userId, chatId);
-    const result = await this.store.markRead(chatId, userId, messageId);
+    const result = await this.store.messages.markRead(chatId, userId, messageId);
     if (result.outcome === 'unknown_message') throw new AppError('NOT_FOUND', TEXTS.unknownMessage, 'messageId');
     if (result.outcome === 'not_member') throw forbiddenChat();
     return { unreadCount: result.unreadCount, moved: result.moved };
@@ -168,7 +169,7 @@ export class ChatService {
   async editMessage(userId: string, { messageId, text }: EditMessagePayload): Promise<Message> {
     const checked = checkedText(text, this.maxMessageLength);
     const ref = await this.ownMessage(userId, messageId);
-    const edited = ref.deleted ? undefined : await this.store.editMessage(messageId, userId, checked);
+    const edited = ref.deleted ? undefined : await this.store.messages.editMessage(messageId, userId, checked);
     if (!edited) throw new AppError('NOT_FOUND', TEXTS.messageDeleted, 'messageId');
     return edited;
   }
@@ -179,9 +180,9 @@ export class ChatService {
    */
   async deleteMessage(userId: string, { messageId }: MessageRefPayload): Promise<{ message: Message; changed: boolean }> {
     await this.ownMessage(userId, messageId);
-    const deleted = await this.store.deleteMessage(messageId, userId);
+    const deleted = await this.store.messages.deleteMessage(messageId, userId);
     if (deleted) return { message: deleted, changed: true };
-    const tombstone = await this.store.findMessage(messageId);
+    const tombstone = await this.store.messages.findMessage(messageId);
     if (!tombstone) throw forbiddenChat();
     return { message: tombstone, changed: false };
   }
@@ -192,7 +193,7 @@ export class ChatService {
    * (contract §3, as for chats); someone else's message in the caller's own chat is FORBIDDEN too.
    */
   private async ownMessage(userId: string, messageId: string): Promise<MessageRef> {
-    const ref = await this.store.findMessageRef(messageId);
+    const ref = await this.store.messages.findMessageRef(messageId);
     if (!ref) throw forbiddenChat();
     await this.assertMember(userId, ref.chatId);
     if (ref.senderId !== userId) throw new AppError('FORBIDDEN', TEXTS.notMessageAuthor);

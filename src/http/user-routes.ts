@@ -11,7 +11,7 @@ export function registerUserRoutes(app: FastifyInstance, store: Store, guard: pr
   /** Other users whose username or email starts with `search`, for starting a chat. */
   app.get('/users', { preHandler: guard }, async (request) => {
     const { search } = parseInput(userSearchSchema, request.query);
-    const users = await store.searchUsers(search.trim(), request.user.id, SEARCH_LIMIT);
+    const users = await store.users.searchUsers(search.trim(), request.user.id, SEARCH_LIMIT);
     return { success: true, users };
   });
 }

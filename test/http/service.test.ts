@@ -42,8 +42,8 @@ describe('GET /ready', () => {
   it('answers 503 when the database does not answer, while /health stays 200', async () => {
     const broken = await startServer();
     try {
-      // Reach the store's connection to take the database away under a running server.
-      await (broken.app.store as unknown as { db: Database }).db.close();
+      // Reach the store's connection (its parts share one) to take the database away under a running server.
+      await (broken.app.store.users as unknown as { db: Database }).db.close();
       expect(await api(broken, 'GET', '/ready')).toEqual({
         status: 503,
         body: {

@@ -19,18 +19,18 @@ describe.each(storeTargets)('external users on $name', (target) => {
 
   it('creates the user from the claims on first sight, with a uuid id and no password; then finds it', async () => {
     const claims = identity();
-    const user = await opened.store.findOrCreateExternalUser(claims);
+    const user = await opened.store.users.findOrCreateExternalUser(claims);
     expect(user).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), email: claims.email, username: claims.username });
-    expect(await opened.store.findOrCreateExternalUser({ externalId: claims.externalId })).toEqual(user);
-    expect(await opened.store.findUserById(user.id)).toEqual(user);
+    expect(await opened.store.users.findOrCreateExternalUser({ externalId: claims.externalId })).toEqual(user);
+    expect(await opened.store.users.findUserById(user.id)).toEqual(user);
     expect(await rowsFor(claims.externalId)).toEqual([{ id: user.id, password_hash: null }]);
     // It cannot log in with a password.
-    expect((await opened.store.findUserForLogin({ email: claims.email }))?.passwordHash).toBeNull();
+    expect((await opened.store.users.findUserForLogin({ email: claims.email }))?.passwordHash).toBeNull();
   });
 
   it('concurrent first sights of one subject create exactly one user', async () => {
     const claims = identity('race');
-    const users = await Promise.all(Array.from({ length: 20 }, () => opened.store.findOrCreateExternalUser(claims)));
+    const users = await Promise.all(Array.from({ length: 20 }, () => opened.store.users.findOrCreateExternalUser(claims)));
     expect(new Set(users.map((user) => user.id)).size).toBe(1);
     expect(users[0]).toEqual({ id: users[0]!.id, email: claims.email, username: claims.username });
     expect(await rowsFor(claims.externalId)).toHaveLength(1);
@@ -39,7 +39,7 @@ describe.each(storeTargets)('external users on $name', (target) => {
   it('concurrent first sights of different subjects claiming one username all get a unique valid one', async () => {
     const name = `same_${tag()}`;
     const subjects = Array.from({ length: 8 }, () => ({ ...identity('many'), username: name }));
-    const users = await Promise.all(subjects.map((claims) => opened.store.findOrCreateExternalUser(claims)));
+    const users = await Promise.all(subjects.map((claims) => opened.store.users.findOrCreateExternalUser(claims)));
     expect(new Set(users.map((user) => user.id)).size).toBe(subjects.length);
     expect(new Set(users.map((user) => user.username.toLowerCase())).size).toBe(subjects.length);
     expect(users.filter((user) => user.username === name)).toHaveLength(1);
@@ -47,28 +47,28 @@ describe.each(storeTargets)('external users on $name', (target) => {
   });
 
   it('a username taken by a local user (any case) is suffixed; an email taken is replaced by a placeholder', async () => {
-    const local = await opened.store.createUser({ ...identity('local'), passwordHash: 'x' });
+    const local = await opened.store.users.createUser({ ...identity('local'), passwordHash: 'x' });
     const claims = { ...identity('ext'), username: local.username.toUpperCase(), email: local.email };
-    const user = await opened.store.findOrCreateExternalUser(claims);
+    const user = await opened.store.users.findOrCreateExternalUser(claims);
     expect(user.id).not.toBe(local.id);
     expect(user.username).toMatch(VALID_USERNAME);
     expect(user.username.toLowerCase().startsWith(local.username.toLowerCase())).toBe(true);
     expect(user.username.toLowerCase()).not.toBe(local.username.toLowerCase());
     expect(user.email).toMatch(/^[0-9a-f]{24}@external\.invalid$/);
     // The local account is untouched.
-    expect(await opened.store.findUserById(local.id)).toEqual(local);
+    expect(await opened.store.users.findUserById(local.id)).toEqual(local);
   });
 
   it('missing or invalid claims still give a valid user', async () => {
-    const bare = await opened.store.findOrCreateExternalUser({ externalId: `idp|${randomUUID()}` });
+    const bare = await opened.store.users.findOrCreateExternalUser({ externalId: `idp|${randomUUID()}` });
     expect(bare.username).toMatch(/^user_[0-9a-f]{10}$/);
     expect(bare.email).toMatch(/@external\.invalid$/);
 
     const t = tag();
-    const fromEmail = await opened.store.findOrCreateExternalUser({ externalId: `idp|${randomUUID()}`, email: `Mail.${t}@Idp.Example` });
+    const fromEmail = await opened.store.users.findOrCreateExternalUser({ externalId: `idp|${randomUUID()}`, email: `Mail.${t}@Idp.Example` });
     expect(fromEmail).toMatchObject({ email: `mail.${t}@idp.example`, username: `Mail.${t}` });
 
-    const messy = await opened.store.findOrCreateExternalUser({
+    const messy = await opened.store.users.findOrCreateExternalUser({
       externalId: `idp|${randomUUID()}`,
       email: 'not an email',
       username: `  ${'Ж'.repeat(40)}${t} <b>`,
@@ -78,8 +78,8 @@ describe.each(storeTargets)('external users on $name', (target) => {
   });
 
   it('an external subject that happens to look like a local user id is not that user', async () => {
-    const local = await opened.store.createUser({ ...identity('uuid'), passwordHash: 'x' });
-    const user = await opened.store.findOrCreateExternalUser({ externalId: local.id, email: `other-${tag()}@idp.example` });
+    const local = await opened.store.users.createUser({ ...identity('uuid'), passwordHash: 'x' });
+    const user = await opened.store.users.findOrCreateExternalUser({ externalId: local.id, email: `other-${tag()}@idp.example` });
     expect(user.id).not.toBe(local.id);
   });
 });

@@ -23,7 +23,7 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
   const newUser = () => opened.newUser('ml');
   const newChat = (memberIds: string[]) => opened.newChat(memberIds);
   const listedIds = async (userId: string, chatId: string) =>
-    (await opened.store.listChats(userId, chatId))[0]?.users.map((user) => user.id);
+    (await opened.store.chats.listChats(userId, chatId))[0]?.users.map((user) => user.id);
 
   it('follow creating, joining, leaving and a deleted user, in join order', async () => {
     const [a, b, c, d] = await Promise.all([newUser(), newUser(), newUser(), newUser()]);
@@ -32,19 +32,19 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     const check = () => expectMemberListsRight(opened.db, [chatId, other]);
     await check();
 
-    await opened.store.addMembers(chatId, [c.id]);
+    await opened.store.chats.addMembers(chatId, [c.id]);
     expect(await listedIds(a.id, chatId)).toEqual([...[a.id, b.id].sort(), c.id]);
     await check();
 
-    expect(await opened.store.removeMember(chatId, a.id)).toBe(true);
-    expect(await opened.store.removeMember(chatId, a.id)).toBe(false);
+    expect(await opened.store.chats.removeMember(chatId, a.id)).toBe(true);
+    expect(await opened.store.chats.removeMember(chatId, a.id)).toBe(false);
     expect(await listedIds(b.id, chatId)).toEqual([b.id, c.id]);
     await check();
 
     // Joining again puts a at the end; a deleted user leaves every chat they were in.
-    await opened.store.addMembers(chatId, [a.id, d.id]);
+    await opened.store.chats.addMembers(chatId, [a.id, d.id]);
     await check();
-    await opened.store.deleteUser(b.id);
+    await opened.store.users.deleteUser(b.id);
     await check();
     expect(await listedIds(c.id, chatId)).toEqual([c.id, ...[a.id, d.id].sort()]);
     expect(await listedIds(d.id, other)).toEqual([d.id]);
@@ -56,11 +56,11 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     const chatId = await newChat(ids.slice(0, 4));
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 4; i++) {
-      work.push(opened.store.addMembers(chatId, [ids[4 + i]!]));
-      work.push(opened.store.removeMember(chatId, ids[i]!));
-      work.push(opened.store.insertMessage({ chatId, senderId: ids[(i + 1) % 4]!, text: `race ${i}` }));
+      work.push(opened.store.chats.addMembers(chatId, [ids[4 + i]!]));
+      work.push(opened.store.chats.removeMember(chatId, ids[i]!));
+      work.push(opened.store.messages.insertMessage({ chatId, senderId: ids[(i + 1) % 4]!, text: `race ${i}` }));
     }
-    work.push(opened.store.addMembers(chatId, [ids[8]!, ids[9]!]), opened.store.deleteUser(ids[1]!));
+    work.push(opened.store.chats.addMembers(chatId, [ids[8]!, ids[9]!]), opened.store.users.deleteUser(ids[1]!));
     await Promise.all(work);
     await expectMemberListsRight(opened.db, [chatId]);
   });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrate.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { Store, UniqueViolation } from '../../src/store/store.js';
+import { Store } from '../../src/store/store.js';
+import { UniqueViolation } from '../../src/store/users.js';
 import { storeTargets, useStore } from '../helpers/stores.js';
 
 /**
@@ -29,45 +30,45 @@ describe.each(storeTargets)('Store on $name', (target) => {
   describe('users', () => {
     it('creates a user and finds it by id, email and username, case-insensitively', async () => {
       const user = await newUser('Case');
-      expect(await opened.store.findUserById(user.id)).toEqual(user);
-      expect(await opened.store.findUserForLogin({ email: user.email.toUpperCase() })).toEqual({ ...user, passwordHash: 'x' });
-      expect(await opened.store.findUserForLogin({ username: user.username.toLowerCase() })).toMatchObject({ id: user.id });
+      expect(await opened.store.users.findUserById(user.id)).toEqual(user);
+      expect(await opened.store.users.findUserForLogin({ email: user.email.toUpperCase() })).toEqual({ ...user, passwordHash: 'x' });
+      expect(await opened.store.users.findUserForLogin({ username: user.username.toLowerCase() })).toMatchObject({ id: user.id });
     });
 
     it('refuses a taken email or username whatever the case', async () => {
       const user = await newUser();
       await expect(
-        opened.store.createUser({ email: user.email.toUpperCase(), username: `other_${tag()}`, passwordHash: null }),
+        opened.store.users.createUser({ email: user.email.toUpperCase(), username: `other_${tag()}`, passwordHash: null }),
       ).rejects.toEqual(new UniqueViolation('email'));
       await expect(
-        opened.store.createUser({ email: `other-${tag()}@example.com`, username: user.username.toUpperCase(), passwordHash: null }),
+        opened.store.users.createUser({ email: `other-${tag()}@example.com`, username: user.username.toUpperCase(), passwordHash: null }),
       ).rejects.toEqual(new UniqueViolation('username'));
     });
 
     it('finds nothing for ids that are not uuids or not users', async () => {
-      expect(await opened.store.findUserById('not-a-uuid')).toBeUndefined();
-      expect(await opened.store.findUserById(randomUUID())).toBeUndefined();
+      expect(await opened.store.users.findUserById('not-a-uuid')).toBeUndefined();
+      expect(await opened.store.users.findUserById(randomUUID())).toBeUndefined();
       const user = await newUser();
-      expect((await opened.store.existingUserIds([user.id, randomUUID(), 'junk'])).sort()).toEqual([user.id]);
+      expect((await opened.store.users.existingUserIds([user.id, randomUUID(), 'junk'])).sort()).toEqual([user.id]);
     });
 
     it('searches by prefix of username or email, excluding the caller, with wildcards taken literally', async () => {
       const t = tag();
-      const me = await opened.store.createUser({ email: `me_${t}@example.com`, username: `srch_${t}_me`, passwordHash: null });
-      const hit = await opened.store.createUser({ email: `zz-${t}@example.com`, username: `srch_${t}_hit`, passwordHash: null });
-      const byEmail = await opened.store.createUser({ email: `srch_${t}_mail@example.com`, username: `m_${t}`, passwordHash: null });
-      const found = await opened.store.searchUsers(`SRCH_${t}`, me.id, 20);
+      const me = await opened.store.users.createUser({ email: `me_${t}@example.com`, username: `srch_${t}_me`, passwordHash: null });
+      const hit = await opened.store.users.createUser({ email: `zz-${t}@example.com`, username: `srch_${t}_hit`, passwordHash: null });
+      const byEmail = await opened.store.users.createUser({ email: `srch_${t}_mail@example.com`, username: `m_${t}`, passwordHash: null });
+      const found = await opened.store.users.searchUsers(`SRCH_${t}`, me.id, 20);
       expect(found.map((u) => u.id).sort()).toEqual([hit.id, byEmail.id].sort());
       // "_" and "%" are ordinary characters in a search, not LIKE wildcards.
-      expect(await opened.store.searchUsers(`srch%${t}`, me.id, 20)).toEqual([]);
-      expect(await opened.store.searchUsers(`srch_${t}_h`, me.id, 20)).toEqual([hit]);
-      expect(await opened.store.searchUsers(`srch_${t}`, me.id, 1)).toHaveLength(1);
+      expect(await opened.store.users.searchUsers(`srch%${t}`, me.id, 20)).toEqual([]);
+      expect(await opened.store.users.searchUsers(`srch_${t}_h`, me.id, 20)).toEqual([hit]);
+      expect(await opened.store.users.searchUsers(`srch_${t}`, me.id, 1)).toHaveLength(1);
     });
 
     it('deletes a user', async () => {
       const user = await newUser();
-      await opened.store.deleteUser(user.id);
-      expect(await opened.store.findUserById(user.id)).toBeUndefined();
+      await opened.store.users.deleteUser(user.id);
+      expect(await opened.store.users.findUserById(user.id)).toBeUndefined();
     });
   });
 
@@ -75,22 +76,22 @@ describe.each(storeTargets)('Store on $name', (target) => {
     it('keeps one direct chat per pair, even when both ask at once', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const results = await Promise.all([
-        opened.store.createChat({ name: null, memberIds: [a.id, b.id], direct: true }),
-        opened.store.createChat({ name: null, memberIds: [b.id, a.id], direct: true }),
-        opened.store.createChat({ name: null, memberIds: [a.id, b.id], direct: true }),
+        opened.store.chats.createChat({ name: null, memberIds: [a.id, b.id], direct: true }),
+        opened.store.chats.createChat({ name: null, memberIds: [b.id, a.id], direct: true }),
+        opened.store.chats.createChat({ name: null, memberIds: [a.id, b.id], direct: true }),
       ]);
       expect(new Set(results.map((r) => r.chatId)).size).toBe(1);
       expect(results.filter((r) => r.created)).toHaveLength(1);
-      expect(await opened.store.listChats(a.id)).toHaveLength(1);
+      expect(await opened.store.chats.listChats(a.id)).toHaveLength(1);
     });
 
     it('knows its members', async () => {
       const [a, b, outsider] = await Promise.all([newUser(), newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
-      expect(await opened.store.isMember(chatId, a.id)).toBe(true);
-      expect(await opened.store.isMember(chatId, outsider.id)).toBe(false);
-      expect(await opened.store.isMember('junk', a.id)).toBe(false);
-      expect(await opened.store.isMember(randomUUID(), a.id)).toBe(false);
+      expect(await opened.store.chats.isMember(chatId, a.id)).toBe(true);
+      expect(await opened.store.chats.isMember(chatId, outsider.id)).toBe(false);
+      expect(await opened.store.chats.isMember('junk', a.id)).toBe(false);
+      expect(await opened.store.chats.isMember(randomUUID(), a.id)).toBe(false);
     });
 
     it('lists a user’s chats with members, last message and unread count, most recent activity first', async () => {
@@ -98,11 +99,11 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const first = await newChat([a.id, b.id], 'first');
       const second = await newChat([a.id, c.id], 'second');
       const unrelated = await newChat([b.id, c.id], 'unrelated');
-      await opened.store.insertMessage({ chatId: first, senderId: b.id, text: 'one' });
-      const last = await opened.store.insertMessage({ chatId: first, senderId: b.id, text: 'two' });
-      await opened.store.insertMessage({ chatId: first, senderId: a.id, text: 'mine' });
+      await opened.store.messages.insertMessage({ chatId: first, senderId: b.id, text: 'one' });
+      const last = await opened.store.messages.insertMessage({ chatId: first, senderId: b.id, text: 'two' });
+      await opened.store.messages.insertMessage({ chatId: first, senderId: a.id, text: 'mine' });
 
-      let chats = await opened.store.listChats(a.id);
+      let chats = await opened.store.chats.listChats(a.id);
       expect(chats.map((chat) => chat.id)).toEqual([first, second]);
       expect(chats[0]).toMatchObject({ name: 'first', unreadCount: 2, messages: [{ text: 'mine', sender: a.id }] });
       expect(chats[0]!.users.map((u) => u.id).sort()).toEqual([a.id, b.id].sort());
@@ -110,10 +111,10 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(chats.some((chat) => chat.id === unrelated)).toBe(false);
       expect(last.outcome).toBe('created');
 
-      await opened.store.insertMessage({ chatId: second, senderId: c.id, text: 'newer' });
-      chats = await opened.store.listChats(a.id);
+      await opened.store.messages.insertMessage({ chatId: second, senderId: c.id, text: 'newer' });
+      chats = await opened.store.chats.listChats(a.id);
       expect(chats.map((chat) => chat.id)).toEqual([second, first]);
-      expect(await opened.store.listChats(a.id, second)).toHaveLength(1);
+      expect(await opened.store.chats.listChats(a.id, second)).toHaveLength(1);
     });
   });
 
@@ -121,9 +122,9 @@ describe.each(storeTargets)('Store on $name', (target) => {
     it('stores a message only from a member', async () => {
       const [a, b, outsider] = await Promise.all([newUser(), newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
-      expect(await opened.store.insertMessage({ chatId, senderId: outsider.id, text: 'x' })).toEqual({ outcome: 'not_member' });
-      expect(await opened.store.insertMessage({ chatId: 'junk', senderId: a.id, text: 'x' })).toEqual({ outcome: 'not_member' });
-      const result = await opened.store.insertMessage({ chatId, senderId: a.id, text: 'hello' });
+      expect(await opened.store.messages.insertMessage({ chatId, senderId: outsider.id, text: 'x' })).toEqual({ outcome: 'not_member' });
+      expect(await opened.store.messages.insertMessage({ chatId: 'junk', senderId: a.id, text: 'x' })).toEqual({ outcome: 'not_member' });
+      const result = await opened.store.messages.insertMessage({ chatId, senderId: a.id, text: 'hello' });
       expect(result).toEqual({
         outcome: 'created',
         message: {
@@ -148,8 +149,8 @@ describe.each(storeTargets)('Store on $name', (target) => {
       )) as [{ id: string }];
       await opened.db.query('UPDATE chats SET last_message_id = $2 WHERE id = $1', [chatId, id]);
       const times = { createdAt: '2026-01-01T22:04:05.000Z', editedAt: '2026-01-01T22:04:05.070Z' };
-      expect(await opened.store.listMessages(chatId, b.id, { limit: 5 })).toMatchObject({ messages: [{ id, ...times }] });
-      expect(await opened.store.listChats(b.id, chatId)).toMatchObject([{ messages: [{ id, ...times }] }]);
+      expect(await opened.store.messages.listMessages(chatId, b.id, { limit: 5 })).toMatchObject({ messages: [{ id, ...times }] });
+      expect(await opened.store.chats.listChats(b.id, chatId)).toMatchObject([{ messages: [{ id, ...times }] }]);
     });
 
     it('stores one row per clientMessageId, even for concurrent retries', async () => {
@@ -157,17 +158,17 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const chatId = await newChat([a.id, b.id]);
       const clientMessageId = randomUUID();
       const results = await Promise.all(
-        Array.from({ length: 8 }, () => opened.store.insertMessage({ chatId, senderId: a.id, text: 'once', clientMessageId })),
+        Array.from({ length: 8 }, () => opened.store.messages.insertMessage({ chatId, senderId: a.id, text: 'once', clientMessageId })),
       );
       expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
       const ids = new Set(results.map((r) => (r.outcome === 'not_member' ? undefined : r.message.id)));
       expect(ids.size).toBe(1);
       // The same client id from another sender is another message.
-      expect((await opened.store.insertMessage({ chatId, senderId: b.id, text: 'once', clientMessageId })).outcome).toBe('created');
-      const page = await opened.store.listMessages(chatId, a.id, { limit: 100 });
+      expect((await opened.store.messages.insertMessage({ chatId, senderId: b.id, text: 'once', clientMessageId })).outcome).toBe('created');
+      const page = await opened.store.messages.listMessages(chatId, a.id, { limit: 100 });
       expect('messages' in page && page.messages).toHaveLength(2);
       // A duplicate must not have moved the chat's last message to a row that does not exist.
-      const [chat] = await opened.store.listChats(a.id, chatId);
+      const [chat] = await opened.store.chats.listChats(a.id, chatId);
       expect(chat!.messages[0]!.sender).toBe(b.id);
     });
 
@@ -175,9 +176,9 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
       const results = await Promise.all(
-        Array.from({ length: 60 }, (_, i) => opened.store.insertMessage({ chatId, senderId: i % 2 ? a.id : b.id, text: `m${i}` })),
+        Array.from({ length: 60 }, (_, i) => opened.store.messages.insertMessage({ chatId, senderId: i % 2 ? a.id : b.id, text: `m${i}` })),
       );
-      const page = await opened.store.listMessages(chatId, a.id, { limit: 100 });
+      const page = await opened.store.messages.listMessages(chatId, a.id, { limit: 100 });
       if (!('messages' in page)) throw new Error('unexpected bad cursor');
       expect(page.messages).toHaveLength(60);
       const stamps = page.messages.map((m) => Date.parse(m.createdAt));
@@ -191,7 +192,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const [a, b, c, outsider] = await Promise.all([newUser(), newUser(), newUser(), newUser()]);
       const first = await newChat([a.id, b.id]);
       const second = await newChat([b.id, c.id]);
-      const earlier = await opened.store.insertMessage({ chatId: first, senderId: a.id, text: 'earlier' });
+      const earlier = await opened.store.messages.insertMessage({ chatId: first, senderId: a.id, text: 'earlier' });
       const batch = [
         { chatId: first, senderId: a.id, text: 'f1' },
         { chatId: second, senderId: c.id, text: 's1' },
@@ -201,13 +202,13 @@ describe.each(storeTargets)('Store on $name', (target) => {
         { chatId: second, senderId: b.id, text: 's2' },
         { chatId: first, senderId: a.id, text: 'f3' },
       ];
-      const results = await opened.store.insertMessages(batch);
+      const results = await opened.store.messages.insertMessages(batch);
       expect(results.map((r) => r.outcome)).toEqual(['created', 'created', 'not_member', 'not_member', 'created', 'created', 'created']);
       results.forEach((r, i) => {
         if (r.outcome === 'created') expect(r.message).toMatchObject({ text: batch[i]!.text, chatId: batch[i]!.chatId, sender: batch[i]!.senderId });
       });
       const texts = async (chatId: string) => {
-        const page = await opened.store.listMessages(chatId, b.id, { limit: 100 });
+        const page = await opened.store.messages.listMessages(chatId, b.id, { limit: 100 });
         if (!('messages' in page)) throw new Error('bad cursor');
         const stamps = page.messages.map((m) => m.createdAt);
         expect([...stamps].sort()).toEqual(stamps);
@@ -217,15 +218,15 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await texts(first)).toEqual(['earlier', 'f1', 'f2', 'f3']);
       expect(await texts(second)).toEqual(['s1', 's2']);
       expect(earlier.outcome).toBe('created');
-      const [chat] = await opened.store.listChats(b.id, first);
+      const [chat] = await opened.store.chats.listChats(b.id, first);
       expect(chat!.messages[0]!.text).toBe('f3');
     });
 
     it('replays a batch holding retried clientMessageIds one by one: one row each, originals returned', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
-      const original = await opened.store.insertMessage({ chatId, senderId: a.id, text: 'original', clientMessageId: 'k1' });
-      const results = await opened.store.insertMessages([
+      const original = await opened.store.messages.insertMessage({ chatId, senderId: a.id, text: 'original', clientMessageId: 'k1' });
+      const results = await opened.store.messages.insertMessages([
         { chatId, senderId: a.id, text: 'retry of original', clientMessageId: 'k1' },
         { chatId, senderId: b.id, text: 'fresh' },
         { chatId, senderId: a.id, text: 'twice', clientMessageId: 'k2' },
@@ -234,7 +235,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(results.map((r) => r.outcome)).toEqual(['duplicate', 'created', 'created', 'duplicate']);
       expect(results[0]!.outcome !== 'not_member' && results[0]!.message).toEqual(original.outcome === 'created' && original.message);
       expect(results[3]!.outcome !== 'not_member' && results[3]!.message.text).toBe('twice');
-      const page = await opened.store.listMessages(chatId, a.id, { limit: 100 });
+      const page = await opened.store.messages.listMessages(chatId, a.id, { limit: 100 });
       expect('messages' in page && page.messages.map((m) => m.text)).toEqual(['original', 'fresh', 'twice']);
     });
 
@@ -243,11 +244,11 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const chatId = await newChat([a.id, b.id]);
       const ids: string[] = [];
       for (let i = 0; i < 25; i++) {
-        const r = await opened.store.insertMessage({ chatId, senderId: a.id, text: `m${i}` });
+        const r = await opened.store.messages.insertMessage({ chatId, senderId: a.id, text: `m${i}` });
         if (r.outcome === 'created') ids.push(r.message.id);
       }
-      const pageIds = async (range: Parameters<Store['listMessages']>[2]) => {
-        const page = await opened.store.listMessages(chatId, a.id, range);
+      const pageIds = async (range: Parameters<Store['messages']['listMessages']>[2]) => {
+        const page = await opened.store.messages.listMessages(chatId, a.id, range);
         if (!('messages' in page)) throw new Error(`bad cursor ${page.badCursor}`);
         return { ids: page.messages.map((m) => m.id), hasMore: page.hasMore };
       };
@@ -260,22 +261,22 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await pageIds({ limit: 10, after: ids[24] })).toEqual({ ids: [], hasMore: false });
 
       const otherChat = await newChat([a.id, b.id]);
-      expect(await opened.store.listMessages(otherChat, a.id, { limit: 10, before: ids[3] })).toEqual({ badCursor: 'before' });
+      expect(await opened.store.messages.listMessages(otherChat, a.id, { limit: 10, before: ids[3] })).toEqual({ badCursor: 'before' });
       // A non-member's page is empty whatever is in the chat (the service then answers FORBIDDEN).
       const outsider = await newUser();
-      expect(await opened.store.listMessages(chatId, outsider.id, { limit: 10 })).toEqual({ messages: [], hasMore: false });
-      expect(await opened.store.listMessages(chatId, outsider.id, { limit: 10, before: ids[15] })).toEqual({ messages: [], hasMore: false });
-      expect(await opened.store.listMessages(chatId, a.id, { limit: 10, after: 'junk' })).toEqual({ badCursor: 'after' });
-      expect(await opened.store.listMessages(chatId, a.id, { limit: 10, after: randomUUID() })).toEqual({ badCursor: 'after' });
+      expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10 })).toEqual({ messages: [], hasMore: false });
+      expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10, before: ids[15] })).toEqual({ messages: [], hasMore: false });
+      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: 'junk' })).toEqual({ badCursor: 'after' });
+      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: randomUUID() })).toEqual({ badCursor: 'after' });
     });
 
     it('gives back text exactly as stored, whatever it contains', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
       const text = `<script>alert(1)</script> '; DROP TABLE messages; -- 👩‍👩‍👧 \\ % _ \u202e`;
-      const result = await opened.store.insertMessage({ chatId, senderId: a.id, text });
+      const result = await opened.store.messages.insertMessage({ chatId, senderId: a.id, text });
       expect(result.outcome === 'created' && result.message.text).toBe(text);
-      const page = await opened.store.listMessages(chatId, a.id, { limit: 1 });
+      const page = await opened.store.messages.listMessages(chatId, a.id, { limit: 1 });
       expect('messages' in page && page.messages[0]!.text).toBe(text);
     });
   });

@@ -32,11 +32,11 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
   const newUser = () => opened.newUser('uc');
   const newChat = (memberIds: string[]) => opened.newChat(memberIds);
   const send = async (chatId: string, senderId: string, text = 'm') => {
-    const result = await opened.store.insertMessage({ chatId, senderId, text });
+    const result = await opened.store.messages.insertMessage({ chatId, senderId, text });
     if (result.outcome !== 'created') throw new Error(`send refused: ${result.outcome}`);
     return result.message;
   };
-  const unread = async (userId: string, chatId: string) => (await opened.store.listChats(userId, chatId))[0]?.unreadCount;
+  const unread = async (userId: string, chatId: string) => (await opened.store.chats.listChats(userId, chatId))[0]?.unreadCount;
 
   it('follow sends, batches, mark_read, edits, deletes, leaving, joining and a deleted user', async () => {
     const [a, b, c, d] = await Promise.all([newUser(), newUser(), newUser(), newUser()]);
@@ -50,7 +50,7 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
     await check();
 
     // A batch across chats and senders, with a refused non-member.
-    await opened.store.insertMessages([
+    await opened.store.messages.insertMessages([
       { chatId, senderId: c.id, text: 'c1' },
       { chatId: other, senderId: d.id, text: 'd1' },
       { chatId, senderId: a.id, text: 'a2' },
@@ -61,26 +61,26 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
     await check();
 
     // Reading moves forward only; reading an older message changes nothing.
-    expect(await opened.store.markRead(chatId, c.id, m2.id)).toMatchObject({ moved: true, unreadCount: 1 });
-    expect(await opened.store.markRead(chatId, c.id, m1.id)).toMatchObject({ moved: false, unreadCount: 1 });
+    expect(await opened.store.messages.markRead(chatId, c.id, m2.id)).toMatchObject({ moved: true, unreadCount: 1 });
+    expect(await opened.store.messages.markRead(chatId, c.id, m1.id)).toMatchObject({ moved: false, unreadCount: 1 });
     await check();
 
     // Edits change nothing; deleting an unread message takes it off, a read one does not.
-    await opened.store.editMessage(m2.id, b.id, 'edited');
-    await opened.store.deleteMessage(m2.id, b.id);
+    await opened.store.messages.editMessage(m2.id, b.id, 'edited');
+    await opened.store.messages.deleteMessage(m2.id, b.id);
     expect([await unread(a.id, chatId), await unread(c.id, chatId)]).toEqual([1, 1]);
-    await opened.store.deleteMessage(m2.id, b.id); // a tombstone again: no second decrement
+    await opened.store.messages.deleteMessage(m2.id, b.id); // a tombstone again: no second decrement
     await check();
 
     // Leaving forgets the position; joining again counts the whole history as unread.
-    await opened.store.removeMember(chatId, c.id);
+    await opened.store.chats.removeMember(chatId, c.id);
     await send(chatId, a.id, 'while c was away');
-    expect(await opened.store.addMembers(chatId, [c.id, d.id])).toHaveLength(2);
+    expect(await opened.store.chats.addMembers(chatId, [c.id, d.id])).toHaveLength(2);
     expect([await unread(c.id, chatId), await unread(d.id, chatId)]).toEqual([3, 4]);
     await check();
 
     // A deleted user's messages go with them, and so do they from everyone's counters.
-    await opened.store.deleteUser(b.id);
+    await opened.store.users.deleteUser(b.id);
     await check();
     expect(await unread(d.id, chatId)).toBe(4);
   });
@@ -94,19 +94,19 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 30; i++) {
       const sender = [a, b, c][i % 3]!;
-      work.push(opened.store.insertMessage({ chatId, senderId: sender.id, text: `race ${i}` }));
+      work.push(opened.store.messages.insertMessage({ chatId, senderId: sender.id, text: `race ${i}` }));
       if (i % 5 === 0) {
         work.push(
-          opened.store.insertMessages([
+          opened.store.messages.insertMessages([
             { chatId, senderId: a.id, text: `batch ${i}` },
             { chatId, senderId: c.id, text: `batch ${i}` },
           ]),
         );
       }
-      if (i % 4 === 0) work.push(opened.store.markRead(chatId, c.id, seeded[(i / 4) % seeded.length]!.id));
-      if (i % 6 === 0) work.push(opened.store.deleteMessage(seeded[i / 6]!.id, seeded[i / 6]!.sender));
+      if (i % 4 === 0) work.push(opened.store.messages.markRead(chatId, c.id, seeded[(i / 4) % seeded.length]!.id));
+      if (i % 6 === 0) work.push(opened.store.messages.deleteMessage(seeded[i / 6]!.id, seeded[i / 6]!.sender));
     }
-    work.push(opened.store.addMembers(chatId, [users[3]!.id]), opened.store.addMembers(chatId, [users[4]!.id, users[5]!.id]));
+    work.push(opened.store.chats.addMembers(chatId, [users[3]!.id]), opened.store.chats.addMembers(chatId, [users[4]!.id, users[5]!.id]));
     await Promise.all(work);
     await expectCountersRight(opened.db, [chatId]);
   });
@@ -158,7 +158,7 @@ describe.each(storeTargets)('Migrations 4 and 5 on $name', (target) => {
       );
       // a wrote 3, 6, 9; b the other seven, of which 7 is deleted; c read up to the 5th.
       expect(Object.fromEntries(counts.map((r) => [r.user_id, r.unread_count]))).toStrictEqual({ [a]: 6, [b]: 3, [c]: 4 });
-      const [listed] = await new Store(db).listChats(c, chatId);
+      const [listed] = await new Store(db).chats.listChats(c, chatId);
       expect(listed!.unreadCount).toBe(4);
       // Migration 5 fills the member id list of chats that existed before it.
       expect(listed!.users.map((user) => user.id)).toEqual([a, b, c].sort());

@@ -1,0 +1,328 @@
+import { randomUUID } from 'node:crypto';
+import type { Message } from '../protocol/types.js';
+import type { Database } from './database.js';
+import { isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, NOW_MS, toMessage, type MessageRow } from './sql.js';
+
+export interface NewMessage {
+  chatId: string;
+  senderId: string;
+  text: string;
+  clientMessageId?: string | undefined;
+}
+
+export type InsertMessageResult =
+  | { outcome: 'created'; message: Message }
+  /** Same clientMessageId from the same sender in the same chat: the stored original. */
+  | { outcome: 'duplicate'; message: Message }
+  | { outcome: 'not_member' };
+
+export interface HistoryPage {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+export interface HistoryRange {
+  /** Message id: only messages strictly older. */
+  before?: string | undefined;
+  /** Message id: only messages strictly newer; the page then starts right after it. */
+  after?: string | undefined;
+  limit: number;
+}
+
+export interface MessageRef {
+  chatId: string;
+  senderId: string;
+  deleted: boolean;
+}
+
+export type MarkReadResult =
+  /** `moved` is false when the position already was at or after the message (it never moves back). */
+  | { outcome: 'marked'; moved: boolean; unreadCount: number }
+  | { outcome: 'unknown_message' }
+  | { outcome: 'not_member' };
+
+/** Messages: group-committed sends, history pages, read positions, edits and tombstones. */
+export class MessageStore {
+  constructor(private readonly db: Database) {}
+
+  /** Stores one message if the sender is a member of the chat (a batch of one, see insertMessages). */
+  async insertMessage(message: NewMessage): Promise<InsertMessageResult> {
+    try {
+      return (await this.writeBatch([message]))[0]!;
+    } catch (error) {
+      // The whole transaction failed, so the chat's last message was not moved either.
+      if (!isDuplicateClientId(error)) throw error;
+      return { outcome: 'duplicate', message: await this.findByClientId(message) };
+    }
+  }
+
+  /**
+   * Group commit: stores many messages (any chats, any senders) in one transaction. Results come
+   * back in input order, and within a chat the messages are stamped in input order, so the batch
+   * commits exactly as if they had been sent one by one. A batch holding a retried
+   * clientMessageId fails as a whole on the unique index and is then replayed one message at a
+   * time, which sorts out originals and duplicates.
+   */
+  async insertMessages(messages: readonly NewMessage[]): Promise<InsertMessageResult[]> {
+    try {
+      return await this.writeBatch(messages);
+    } catch (error) {
+      if (!isDuplicateClientId(error)) throw error;
+    }
+    const results: InsertMessageResult[] = [];
+    for (const message of messages) results.push(await this.insertMessage(message));
+    return results;
+  }
+
+  /**
+   * One transaction of two statements: lock the batch's chats in id order (two batches sharing
+   * chats cannot deadlock), then one multi-row statement that checks membership, stamps
+   * `created_at`, moves each chat's last message, inserts the messages and adds them to the other
+   * members' unread counters. Runs in an explicit transaction: if the connection dies while
+   * waiting for a lock, the server rolls it back rather than committing a message whose sender was
+   * told UNAVAILABLE.
+   *
+   * Ordering invariant: the chat row stays locked until commit and each message is stamped
+   * strictly after the chat's previous one, so within a chat (created_at, id) increases in commit
+   * order, even within one millisecond. The second statement starts after the locks are held, so
+   * it sees every member added before (addMembers takes the same lock) and bumps their counters.
+   */
+  private async writeBatch(messages: readonly NewMessage[]): Promise<InsertMessageResult[]> {
+    const valid = messages.filter((m) => isStoreId(m.chatId));
+    if (valid.length === 0) return messages.map(() => ({ outcome: 'not_member' }));
+    const ids = valid.map(() => randomUUID());
+    const rows = await this.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM chats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
+        [...new Set(valid.map((m) => m.chatId))],
+      ]);
+      return tx.query<MessageRow>(
+        `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])
+                    WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, ord)
+         ), allowed AS (
+           SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
+                  count(*) OVER (PARTITION BY t.chat_id) AS n
+             FROM input t
+            WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
+         ), stamp AS (
+           -- One row per chat: its last message of the batch, stamped n-1 ms after the first.
+           UPDATE chats c
+              SET last_message_at = GREATEST(date_trunc('milliseconds', clock_timestamp()),
+                                             c.last_message_at + interval '1 millisecond')
+                                    + interval '1 millisecond' * (a.n - 1),
+                  last_message_id = a.id
+             FROM allowed a
+            WHERE c.id = a.chat_id AND a.rn = a.n
+        RETURNING c.id AS chat_id, c.last_message_at
+         ), ins AS (
+           INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
+           SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
+                  s.last_message_at - interval '1 millisecond' * (a.n - a.rn)
+             FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
+           RETURNING id, text, sender_id, chat_id, created_at
+         ), unread AS (
+           -- New messages come after every read position: each counts for every other member.
+           UPDATE chat_members cm SET unread_count = cm.unread_count + b.n
+             FROM (SELECT a.chat_id, o.user_id, count(*)::int AS n
+                     FROM allowed a JOIN chat_members o ON o.chat_id = a.chat_id AND o.user_id <> a.sender_id
+                    GROUP BY a.chat_id, o.user_id) b
+            WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
+         )
+         SELECT ins.*, u.email, u.username FROM ins JOIN users u ON u.id = ins.sender_id`,
+        [
+          ids,
+          valid.map((m) => m.chatId),
+          valid.map((m) => m.senderId),
+          valid.map((m) => m.text),
+          valid.map((m) => m.clientMessageId ?? null),
+        ],
+      );
+    });
+    const stored = new Map(rows.map((row) => [row.id, toMessage(row)]));
+    const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
+    return messages.map((message) => {
+      const created = byInput.get(message);
+      return created ? { outcome: 'created', message: created } : { outcome: 'not_member' };
+    });
+  }
+
+  private async findByClientId(message: NewMessage): Promise<Message> {
+    const rows = await this.db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+        WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
+      [message.chatId, message.senderId, message.clientMessageId],
+    );
+    return toMessage(rows[0]!);
+  }
+
+  /**
+   * One page of a chat's history, oldest first. Without `after` it is the newest `limit` messages
+   * (older than `before` if given) and hasMore says whether older ones exist; with `after` it is
+   * the oldest `limit` messages after it (and before `before`) and hasMore says whether newer ones
+   * exist. Returns `badCursor` when a cursor is not a message of this chat.
+   *
+   * The page is empty unless `memberId` is a member of the chat: the caller, which must answer
+   * FORBIDDEN before anything else, checks membership when the page is empty or a cursor is bad.
+   *
+   * One query: membership and each cursor's position are read by subqueries that PostgreSQL runs
+   * once, before the keyset scan (InitPlans, so the row comparison stays an index condition). A
+   * cursor that is not in the chat compares as NULL and empties the page, so only an empty page
+   * pays for telling "nothing there" from "no such cursor".
+   */
+  async listMessages(
+    chatId: string,
+    memberId: string,
+    range: HistoryRange,
+  ): Promise<HistoryPage | { badCursor: 'before' | 'after' }> {
+    if (!isStoreId(chatId) || !isStoreId(memberId)) return { messages: [], hasMore: false };
+    const cursorFields = (['before', 'after'] as const).filter((field) => range[field] !== undefined);
+    for (const field of cursorFields) if (!isStoreId(range[field]!)) return { badCursor: field };
+    const params: unknown[] = [chatId, memberId];
+    const cursors = cursorFields.map((field) => {
+      params.push(range[field]);
+      return `(m.created_at, m.id) ${field === 'before' ? '<' : '>'}
+        (SELECT c.created_at, c.id FROM messages c WHERE c.id = $${params.length} AND c.chat_id = $1)`;
+    });
+    const ascending = range.after !== undefined;
+    params.push(range.limit + 1);
+    const rows = await this.db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+        WHERE m.chat_id = $1 AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2)
+          ${cursors.map((c) => `AND ${c}`).join(' ')}
+        ORDER BY m.created_at ${ascending ? 'ASC' : 'DESC'}, m.id ${ascending ? 'ASC' : 'DESC'}
+        LIMIT $${params.length}`,
+      params,
+    );
+    if (rows.length === 0) {
+      for (const field of cursorFields) {
+        const found = await this.db.query('SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2', [range[field], chatId]);
+        if (found.length === 0) return { badCursor: field };
+      }
+    }
+    const hasMore = rows.length > range.limit;
+    const page = rows.slice(0, range.limit).map(toMessage);
+    return { messages: ascending ? page : page.reverse(), hasMore };
+  }
+
+  /**
+   * Moves `userId`'s read position in `chatId` up to `messageId` — never back: a message at or
+   * before the current position leaves it where it is (moved=false). The unread count comes
+   * from the same transaction, after the move.
+   *
+   * The member's row is locked first and changed by one later statement, which therefore sees
+   * every send that bumped the counter before (a later send bumps it after this commit). One
+   * UPDATE, not two: a second update of a row this transaction already changed would recheck its
+   * foreign key, taking a lock on the chat row that a send holding the chat and waiting for this
+   * row would never release (a deadlock).
+   */
+  async markRead(chatId: string, userId: string, messageId: string): Promise<MarkReadResult> {
+    if (!isStoreId(chatId)) return { outcome: 'not_member' };
+    if (!isStoreId(messageId)) return { outcome: 'unknown_message' };
+    return this.db.transaction(async (tx) => {
+      const [member] = await tx.query<{ unread_count: number; found: boolean; moved: boolean }>(
+        `SELECT cm.unread_count, t.created_at IS NOT NULL AS found,
+                t.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz) AS moved
+           FROM chat_members cm
+           LEFT JOIN LATERAL (SELECT created_at FROM messages WHERE id = $3 AND chat_id = $1) t ON true
+          WHERE cm.chat_id = $1 AND cm.user_id = $2
+            FOR UPDATE OF cm`,
+        [chatId, userId, messageId],
+      );
+      if (!member) {
+        const found = await tx.query('SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2', [messageId, chatId]);
+        return found.length === 0 ? { outcome: 'unknown_message' } : { outcome: 'not_member' };
+      }
+      if (!member.found) return { outcome: 'unknown_message' };
+      if (!member.moved) return { outcome: 'marked', moved: false, unreadCount: member.unread_count };
+      const [moved] = await tx.query<{ unread_count: number }>(
+        `UPDATE chat_members cm
+            SET last_read_at = t.created_at,
+                unread_count = (SELECT count(*)::int FROM messages um
+                                 WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id
+                                   AND um.deleted_at IS NULL AND um.created_at > t.created_at)
+           FROM messages t
+          WHERE t.id = $3 AND cm.chat_id = $1 AND cm.user_id = $2
+      RETURNING cm.unread_count`,
+        [chatId, userId, messageId],
+      );
+      return { outcome: 'marked', moved: true, unreadCount: moved!.unread_count };
+    });
+  }
+
+  async findMessageRef(messageId: string): Promise<MessageRef | undefined> {
+    if (!isStoreId(messageId)) return undefined;
+    const rows = await this.db.query<{ chat_id: string; sender_id: string; deleted: boolean }>(
+      'SELECT chat_id, sender_id, deleted_at IS NOT NULL AS deleted FROM messages WHERE id = $1',
+      [messageId],
+    );
+    const row = rows[0];
+    return row && { chatId: row.chat_id, senderId: row.sender_id, deleted: row.deleted };
+  }
+
+  async findMessage(messageId: string): Promise<Message | undefined> {
+    if (!isStoreId(messageId)) return undefined;
+    const rows = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = $1`, [
+      messageId,
+    ]);
+    return rows[0] && toMessage(rows[0]);
+  }
+
+  /**
+   * Replaces the text of `senderId`'s own message and stamps `edited_at`. Undefined when there is
+   * no such message of that sender or it is deleted. created_at, and so the order, is unchanged.
+   */
+  editMessage(messageId: string, senderId: string, text: string): Promise<Message | undefined> {
+    return this.updateOwnMessage(messageId, senderId, `text = $3, edited_at = ${NOW_MS}`, [text]);
+  }
+
+  /**
+   * Turns `senderId`'s own message into a tombstone: text erased, `deleted_at` stamped, and the
+   * message taken off the unread counters of the members who had not read it. The chat row is
+   * locked first, as sends do, so that the counters of the chat's members change in one order.
+   */
+  async deleteMessage(messageId: string, senderId: string): Promise<Message | undefined> {
+    if (!isStoreId(messageId)) return undefined;
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM chats WHERE id = (SELECT chat_id FROM messages WHERE id = $1) FOR UPDATE', [messageId]);
+      const rows = await tx.query<MessageRow>(
+        `WITH changed AS (
+           UPDATE messages SET text = '', deleted_at = ${NOW_MS}
+            WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
+           RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at
+         ), unread AS (
+           UPDATE chat_members cm SET unread_count = cm.unread_count - 1
+             FROM changed c
+            WHERE cm.chat_id = c.chat_id AND cm.user_id <> c.sender_id
+              AND c.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)
+         )
+         SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id`,
+        [messageId, senderId],
+      );
+      return rows[0] && toMessage(rows[0]);
+    });
+  }
+
+  private async updateOwnMessage(
+    messageId: string,
+    senderId: string,
+    assignments: string,
+    params: unknown[],
+  ): Promise<Message | undefined> {
+    if (!isStoreId(messageId)) return undefined;
+    const rows = await this.db.query<MessageRow>(
+      `WITH changed AS (
+         UPDATE messages SET ${assignments}
+          WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
+         RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at
+       )
+       SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id`,
+      [messageId, senderId, ...params],
+    );
+    return rows[0] && toMessage(rows[0]);
+  }
+}
+
+function isDuplicateClientId(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  return e?.code === '23505' && `${e.constraint ?? ''} ${e.message ?? ''}`.includes('messages_client_id');
+}

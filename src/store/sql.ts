@@ -1,0 +1,51 @@
+import type { Message } from '../protocol/types.js';
+
+/** SQL pieces and the message row shape shared by the store's parts (users, chats, messages). */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; anything else names no row (and must not reach a uuid cast). */
+export function isStoreId(value: string): boolean {
+  return UUID.test(value);
+}
+
+export interface MessageRow {
+  id: string;
+  text: string;
+  sender_id: string;
+  chat_id: string;
+  /** A Date read from a row, or ISO 8601 text with an offset from a row built as JSON. */
+  created_at: Date | string;
+  email: string;
+  username: string;
+  /** Absent where a query does not select them (a message just inserted has neither). */
+  edited_at?: Date | string | null;
+  deleted_at?: Date | string | null;
+}
+
+export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, u.email, u.username`;
+export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
+
+/** Messages from others after the member `cm`'s read position; tombstones are not unread. */
+export const UNREAD_COUNT = `(SELECT count(*)::int FROM messages um
+    WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id AND um.deleted_at IS NULL
+      AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz))`;
+
+/** Milliseconds, like created_at, so that the ISO form round-trips. */
+export const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;
+
+/** The seed's shape; `editedAt` / `deletedAt` appear only once set (fields are only ever added). */
+export function toMessage(row: MessageRow): Message {
+  const message: Message = {
+    id: row.id,
+    text: row.text,
+    sender: row.sender_id,
+    chatId: row.chat_id,
+    createdAt: new Date(row.created_at).toISOString(),
+    user: { id: row.sender_id, email: row.email, username: row.username },
+  };
+  if (row.edited_at) message.editedAt = new Date(row.edited_at).toISOString();
+  if (row.deleted_at) message.deletedAt = new Date(row.deleted_at).toISOString();
+  return message;
+}
+

@@ -52,8 +52,19 @@ export class ChatService {
     return { message: result.message, created: result.outcome === 'created' };
   }
 
+  /**
+   * One page, read together with the membership check; membership is checked on its own only
+   * when the page is empty or a cursor is bad, so that FORBIDDEN still comes before NOT_FOUND.
+   */
   async history(userId: string, query: GetChatMessagesPayload): Promise<HistoryPage> {
-    return this.page(userId, query);
+    const page = await this.store.messages.listMessages(query.chatId, userId, {
+      before: query.before,
+      after: query.after,
+      limit: query.limit ?? HISTORY_PAGE_DEFAULT,
+    });
+    if ('badCursor' in page || page.messages.length === 0) await this.assertMember(userId, query.chatId);
+    if ('badCursor' in page) throw new AppError('NOT_FOUND', TEXTS.unknownMessage, page.badCursor);
+    return page;
   }
 
   /**
@@ -64,22 +75,9 @@ export class ChatService {
   async openChat(userId: string, chatId: string, subscribe: () => Promise<void>): Promise<Message[]> {
     await this.assertMember(userId, chatId);
     await subscribe();
-    return (await this.page(userId, { chatId })).messages;
-  }
-
-  /**
-   * One page, read together with the membership check; membership is checked on its own only
-   * when the page is empty or a cursor is bad, so that FORBIDDEN still comes before NOT_FOUND.
-   */
-  private async page(userId: string, query: GetChatMessagesPayload): Promise<HistoryPage> {
-    const page = await this.store.messages.listMessages(query.chatId, userId, {
-      before: query.before,
-      after: query.after,
-      limit: query.limit ?? HISTORY_PAGE_DEFAULT,
-    });
-    if ('badCursor' in page || page.messages.length === 0) await this.assertMember(userId, query.chatId);
-    if ('badCursor' in page) throw new AppError('NOT_FOUND', TEXTS.unknownMessage, page.badCursor);
-    return page;
+    const page = await this.store.messages.listMessages(chatId, userId, { limit: HISTORY_PAGE_DEFAULT });
+    // Without a cursor there is no bad one, and membership was checked above: an empty chat is [].
+    return 'messages' in page ? page.messages : [];
   }
 
   listChats(userId: string): Promise<ChatSummary[]> {

@@ -68,13 +68,14 @@ interface TargetResult {
 
 const log = (message: string) => console.error(`[bench] ${message}`);
 
+/** Connections first, on the fresh server (see idleConnections), then the fan-out runs. */
 async function measureFanout(target: Target, setup: FanoutSetup, connectionTokens: string[]) {
+  log(`${target.name}: ${connectionTokens.length} idle connections`);
+  const connections = await idleConnections(target, connectionTokens);
   log(`${target.name}: fan-out saturated (${settings.users} users, window ${settings.window}, ${settings.seconds} s)`);
   const sat = await saturated(target, setup, settings.window, settings.seconds * 1000);
   log(`${target.name}: fan-out open loop at ${settings.rate} msg/s`);
   const open = await openLoop(target, setup, settings.rate, settings.seconds * 1000);
-  log(`${target.name}: ${connectionTokens.length} idle connections`);
-  const connections = await idleConnections(target, connectionTokens);
   return { saturated: sat, openLoop: open, connections };
 }
 

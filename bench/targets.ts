@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 
 /** A server under measurement, running in its own process so that its memory can be read. */
 export interface Target {
@@ -9,6 +10,11 @@ export interface Target {
   url: string;
   /** Resident memory of the server process, in bytes. */
   rss(): Promise<number>;
+  /**
+   * Runs a full garbage collection in the server (through its inspector), so that a memory
+   * reading counts what is alive and not what a burst of handshakes left for the next collection.
+   */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,21 +45,42 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`server did not answer /health within 60 s:\n${output()}`);
 }
 
-async function start(name: string, args: string[], env: Record<string, string>): Promise<Target> {
+/** Sends one inspector (Chrome DevTools protocol) command to the process behind `inspectorUrl`. */
+function inspect(inspectorUrl: string, method: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const session = new WebSocket(inspectorUrl);
+    session.once('error', reject);
+    session.once('open', () => session.send(JSON.stringify({ id: 1, method })));
+    session.on('message', (data) => {
+      const reply = JSON.parse(String(data)) as { id?: number; error?: { message: string } };
+      if (reply.id !== 1) return;
+      session.close();
+      if (reply.error) reject(new Error(`${method}: ${reply.error.message}`));
+      else resolve();
+    });
+  });
+}
+
+async function start(name: string, script: string[], env: Record<string, string>): Promise<Target> {
   const port = await freePort();
+  // An inspector on a free port of its own: the load tool asks it for garbage collections.
+  const args = ['--inspect=127.0.0.1:0', ...script];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
+  let inspectorUrl: string | undefined;
   const keep = (chunk: Buffer) => {
+    inspectorUrl ??= /Debugger listening on (ws:\/\/\S+)/.exec(chunk.toString())?.[1];
     log = (log + chunk.toString()).slice(-4000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, () => log);
+  if (!inspectorUrl) throw new Error(`no inspector address in the server's output:\n${log}`);
   return {
     name,
     url,
@@ -61,6 +88,7 @@ async function start(name: string, args: string[], env: Record<string, string>):
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
     },
+    collectGarbage: () => inspect(inspectorUrl!, 'HeapProfiler.collectGarbage'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

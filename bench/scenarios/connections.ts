@@ -11,16 +11,22 @@ export interface ConnectionsResult {
   rssAfterMiB: number;
 }
 
-/** Opens one idle authenticated socket per token and measures what they cost the server. */
+/**
+ * Opens one idle authenticated socket per token and measures what they cost the server: its
+ * resident memory after a full garbage collection, before and with the sockets open. Run it on a
+ * fresh server: a heap that earlier scenarios grew has room the sockets fill without new memory.
+ */
 export async function idleConnections(target: Target, tokens: string[]): Promise<ConnectionsResult> {
   // Warm up code paths and allocator before the baseline.
   closeAll(await connectAll(target.url, tokens.slice(0, 20)));
   await new Promise((resolve) => setTimeout(resolve, 500));
+  await target.collectGarbage();
   const before = await target.rss();
   const start = now();
   const sockets = await connectAll(target.url, tokens);
   const seconds = (now() - start) / 1000;
   await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await target.collectGarbage();
   const after = await target.rss();
   closeAll(sockets);
   const MiB = 1024 * 1024;

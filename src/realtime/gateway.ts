@@ -9,11 +9,13 @@ import type { PublicUser } from '../protocol/types.js';
 import { ORIGIN_REFUSED_TEXT, originAllowed } from '../limits/origins.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { Metrics } from '../observability/metrics.js';
-import { registerChatEvents } from './chat-events.js';
-import { registerChatFeatureEvents } from './chat-feature-events.js';
+import { defineChatEvents } from './chat-events.js';
+import { defineChatFeatureEvents } from './chat-feature-events.js';
 import { limitConnectionsPerUser } from './connection-limit.js';
-import { limitEvents } from './event-limits.js';
+import { serveEvents } from './event-gate.js';
+import { EventTable } from './event-table.js';
 import { InFlight } from './in-flight.js';
+import { trackPresence } from './presence.js';
 import { BoundedSessionAdapter, recoverSessions, withUserBoundRecovery } from './recovery.js';
 
 export interface SocketData {
@@ -111,14 +113,18 @@ export function createGateway(
   if (deps.recoveryWindowMs > 0) recoverSessions(io, (userId) => deps.chats.chatIdsOf(userId), deps.metrics);
   deps.metrics.countSockets(() => io.of('/').sockets.size);
 
+  const events = new EventTable();
+  defineChatEvents(events, { io, chats: deps.chats });
+  defineChatFeatureEvents(events, { io, chats: deps.chats });
+
   io.on('connection', (socket) => {
-    const log = deps.log.child({ socketId: socket.id, userId: socket.data.user.id });
-    log.debug('socket connected');
+    const where = { socketId: socket.id, userId: socket.data.user.id };
+    deps.log.debug(where, 'socket connected');
     disconnectAtExpiry(socket);
-    limitEvents(socket, deps.limits, deps.metrics);
-    const handle = registerChatEvents(socket, { io, chats: deps.chats, log, inFlight, metrics: deps.metrics });
-    registerChatFeatureEvents(socket, handle, { io, chats: deps.chats });
-    socket.on('disconnect', (reason) => log.debug({ reason }, 'socket disconnected'));
+    // Joins the user's room (chat_created, presence, … reach every socket of the user through it).
+    trackPresence(io, socket, (userId) => deps.chats.chatPartnerIds(userId));
+    serveEvents(socket, events, { limits: deps.limits, metrics: deps.metrics, log: deps.log, inFlight });
+    socket.on('disconnect', (reason) => deps.log.debug({ ...where, reason }, 'socket disconnected'));
   });
 
   return {

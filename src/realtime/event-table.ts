@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import type { PublicUser } from '../protocol/types.js';
+import type { ParleySocket } from './gateway.js';
+
+/** What a handler learns of the event's origin: the socket and its authenticated user. */
+export interface EventContext {
+  socket: ParleySocket;
+  user: PublicUser;
+}
+
+/** The payload a handler receives: its schema's output, or nothing for an event without one. */
+export type EventPayload<S extends z.ZodType | null> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface EventDefinition {
+  /** Validates the payload; null for an event that takes none (get_my_chats). */
+  schema: z.ZodType | null;
+  /** Carries the event out; what it resolves to is answered with `success: true`. */
+  run(context: EventContext, payload: unknown): Promise<object>;
+}
+
+/**
+ * The events a client may send, by name, defined once per server and shared by every socket: a
+ * socket carries one packet middleware (event-gate.ts) instead of a closure per event, which at
+ * thousands of idle sockets is most of what Parley adds to Socket.IO's own memory per connection.
+ */
+export class EventTable {
+  private readonly definitions = new Map<string, EventDefinition>();
+
+  define<S extends z.ZodType | null>(
+    event: string,
+    schema: S,
+    run: (context: EventContext, payload: EventPayload<S>) => Promise<object>,
+  ): this {
+    this.definitions.set(event, { schema, run: run as EventDefinition['run'] });
+    return this;
+  }
+
+  get(event: string): EventDefinition | undefined {
+    return this.definitions.get(event);
+  }
+}

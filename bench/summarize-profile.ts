@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 
 /**
- * `tsx bench/summarize-profile.ts FILE.cpuprofile`: where a profiled server spent its CPU — self
- * time by package (or Parley module) and the hottest functions — for docs/performance.md.
+ * `tsx bench/summarize-profile.ts FILE.cpuprofile [--from S] [--to S]`: where a profiled server
+ * spent its CPU — self time by package (or Parley module) and the hottest functions — for
+ * docs/performance.md. `--from`/`--to` (seconds since the profile started) keep one scenario's
+ * stretch; the busy-per-second timeline printed first shows where each one ran.
  */
 interface ProfileNode {
   id: number;
@@ -10,12 +13,32 @@ interface ProfileNode {
   hitCount?: number;
 }
 
-const file = process.argv[2];
-if (!file) throw new Error('usage: tsx bench/summarize-profile.ts FILE.cpuprofile');
-const profile = JSON.parse(await readFile(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { from: { type: 'string' }, to: { type: 'string' } },
+});
+const file = positionals[0];
+if (!file) throw new Error('usage: tsx bench/summarize-profile.ts FILE.cpuprofile [--from S] [--to S]');
+const profile = JSON.parse(await readFile(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+const idleId = profile.nodes.find((node) => node.callFrame.functionName === '(idle)')?.id;
+const from = Number(args.from ?? 0) * 1e6;
+const to = args.to === undefined ? Infinity : Number(args.to) * 1e6;
 const hits = new Map<number, number>();
-for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
-const total = profile.samples.length;
+/** Per second since the start: [samples, idle samples]. */
+const timeline: Array<[number, number]> = [];
+let elapsed = 0;
+let total = 0;
+profile.samples.forEach((id, i) => {
+  elapsed += profile.timeDeltas[i] ?? 0;
+  const second = (timeline[Math.floor(elapsed / 1e6)] ??= [0, 0]);
+  second[0]++;
+  if (id === idleId) second[1]++;
+  if (elapsed < from || elapsed >= to) return;
+  hits.set(id, (hits.get(id) ?? 0) + 1);
+  total++;
+});
+const busy = [...timeline].map((second) => (second ? Math.round((100 * (second[0] - second[1])) / second[0]) : 0));
+console.log(`busy % per second: ${busy.join(' ')}\n`);
 
 function owner(url: string, functionName: string): string {
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';

@@ -16,6 +16,7 @@ import { serveEvents } from './event-gate.js';
 import { EventTable } from './event-table.js';
 import { InFlight } from './in-flight.js';
 import { trackPresence } from './presence.js';
+import { coalesceWritesPerTurn } from './write-coalescing.js';
 import { BoundedSessionAdapter, recoverSessions, withUserBoundRecovery } from './recovery.js';
 
 export interface SocketData {
@@ -79,6 +80,8 @@ export function createGateway(
     // Lets pages on the allowed origins use the long-polling transport (WebSocket needs no CORS).
     ...(deps.corsOrigins ? { cors: { origin: deps.corsOrigins } } : {}),
   });
+
+  coalesceWritesPerTurn(io);
 
   io.use((socket, next) => {
     // Before authentication: a page of another site must not even learn whether a token works.

@@ -41,7 +41,7 @@ const preset = args.smoke
   ? { users: 12, groupSize: 6, window: 2, rate: 100, seconds: 0.5, connections: 40, historyMessages: 2_000, samples: 20, chats: 50, repeats: 5 }
   : args.quick
     ? { users: 60, groupSize: 6, window: 4, rate: 500, seconds: 3, connections: 1_000, historyMessages: 50_000, samples: 200, chats: 1_000, repeats: 30 }
-    : { users: 120, groupSize: 6, window: 4, rate: 1_000, seconds: 10, connections: 5_000, historyMessages: 1_000_000, samples: 500, chats: 1_000, repeats: 100 };
+    : { users: 120, groupSize: 6, window: 4, rate: 1_000, seconds: 10, connections: 5_000, historyMessages: 1_000_000, samples: 500, chats: 1_000, repeats: 300 };
 const num = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
 const settings = {
   users: num(args.users, preset.users),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { isStoreId, toMessage } from './sql.js';
+import { isoUtc, isStoreId, toMessage } from './sql.js';
 
 /** Chats and their members: creating, listing, joining and leaving. */
 export class ChatStore {
@@ -71,7 +71,8 @@ export class ChatStore {
     ];
     const [list] = await this.db.query<{ chats: string | null }>(
       `SELECT json_agg(json_build_array(c.id, c.name, cm.unread_count, c.member_ids,
-                                        m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at)
+                                        m.id, m.text, m.sender_id, ${isoUtc('m.created_at')},
+                                        ${isoUtc('m.edited_at')}, ${isoUtc('m.deleted_at')})
                        ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC)::text AS chats
          FROM chat_members cm
          JOIN chats c ON c.id = cm.chat_id

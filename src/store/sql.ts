@@ -14,7 +14,7 @@ export interface MessageRow {
   text: string;
   sender_id: string;
   chat_id: string;
-  /** A Date read from a row, or ISO 8601 text with an offset from a row built as JSON. */
+  /** A Date read from a row, or the wire's text already (ISO_UTC) from a row built as JSON. */
   created_at: Date | string;
   email: string;
   username: string;
@@ -34,6 +34,15 @@ export const UNREAD_COUNT = `(SELECT count(*)::int FROM messages um
 /** Milliseconds, like created_at, so that the ISO form round-trips. */
 export const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;
 
+/**
+ * A timestamp as the wire writes it (`Date#toISOString`: UTC, milliseconds, `Z`), formatted by
+ * PostgreSQL for rows built as JSON, where it would otherwise come back as text with an offset
+ * that JavaScript has to parse and format again (a thousand times per chat list).
+ */
+export const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const wireTime = (value: Date | string) => (typeof value === 'string' ? value : value.toISOString());
+
 /** The seed's shape; `editedAt` / `deletedAt` appear only once set (fields are only ever added). */
 export function toMessage(row: MessageRow): Message {
   const message: Message = {
@@ -41,11 +50,11 @@ export function toMessage(row: MessageRow): Message {
     text: row.text,
     sender: row.sender_id,
     chatId: row.chat_id,
-    createdAt: new Date(row.created_at).toISOString(),
+    createdAt: wireTime(row.created_at),
     user: { id: row.sender_id, email: row.email, username: row.username },
   };
-  if (row.edited_at) message.editedAt = new Date(row.edited_at).toISOString();
-  if (row.deleted_at) message.deletedAt = new Date(row.deleted_at).toISOString();
+  if (row.edited_at) message.editedAt = wireTime(row.edited_at);
+  if (row.deleted_at) message.deletedAt = wireTime(row.deleted_at);
   return message;
 }
 

@@ -75,69 +75,24 @@ export class MessageStore {
   }
 
   /**
-   * One transaction of two statements: lock the batch's chats in id order (two batches sharing
-   * chats cannot deadlock), then one multi-row statement that checks membership, stamps
-   * `created_at`, moves each chat's last message, inserts the messages and adds them to the other
-   * members' unread counters. Runs in an explicit transaction: if the connection dies while
-   * waiting for a lock, the server rolls it back rather than committing a message whose sender was
-   * told UNAVAILABLE.
-   *
-   * Ordering invariant: the chat row stays locked until commit and each message is stamped
-   * strictly after the chat's previous one, so within a chat (created_at, id) increases in commit
-   * order, even within one millisecond. The second statement starts after the locks are held, so
-   * it sees every member added before (addMembers takes the same lock) and bumps their counters.
+   * One transaction around one call of migration 6's insert_message_batch, which locks the
+   * batch's chats and writes the batch (see there for the ordering invariant). Runs in an explicit
+   * transaction: if the connection dies while waiting for a lock, the server rolls it back rather
+   * than committing a message whose sender was told UNAVAILABLE.
    */
   private async writeBatch(messages: readonly NewMessage[]): Promise<InsertMessageResult[]> {
     const valid = messages.filter((m) => isStoreId(m.chatId));
     if (valid.length === 0) return messages.map(() => ({ outcome: 'not_member' }));
     const ids = valid.map(() => randomUUID());
-    const rows = await this.db.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM chats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
-        [...new Set(valid.map((m) => m.chatId))],
-      ]);
-      return tx.query<MessageRow>(
-        `WITH input AS (
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])
-                    WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, ord)
-         ), allowed AS (
-           SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
-                  count(*) OVER (PARTITION BY t.chat_id) AS n
-             FROM input t
-            WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
-         ), stamp AS (
-           -- One row per chat: its last message of the batch, stamped n-1 ms after the first.
-           UPDATE chats c
-              SET last_message_at = GREATEST(date_trunc('milliseconds', clock_timestamp()),
-                                             c.last_message_at + interval '1 millisecond')
-                                    + interval '1 millisecond' * (a.n - 1),
-                  last_message_id = a.id
-             FROM allowed a
-            WHERE c.id = a.chat_id AND a.rn = a.n
-        RETURNING c.id AS chat_id, c.last_message_at
-         ), ins AS (
-           INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
-           SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
-                  s.last_message_at - interval '1 millisecond' * (a.n - a.rn)
-             FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
-           RETURNING id, text, sender_id, chat_id, created_at
-         ), unread AS (
-           -- New messages come after every read position: each counts for every other member.
-           UPDATE chat_members cm SET unread_count = cm.unread_count + b.n
-             FROM (SELECT a.chat_id, o.user_id, count(*)::int AS n
-                     FROM allowed a JOIN chat_members o ON o.chat_id = a.chat_id AND o.user_id <> a.sender_id
-                    GROUP BY a.chat_id, o.user_id) b
-            WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
-         )
-         SELECT ins.*, u.email, u.username FROM ins JOIN users u ON u.id = ins.sender_id`,
-        [
-          ids,
-          valid.map((m) => m.chatId),
-          valid.map((m) => m.senderId),
-          valid.map((m) => m.text),
-          valid.map((m) => m.clientMessageId ?? null),
-        ],
-      );
-    });
+    const rows = await this.db.transaction((tx) =>
+      tx.query<MessageRow>('SELECT * FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])', [
+        ids,
+        valid.map((m) => m.chatId),
+        valid.map((m) => m.senderId),
+        valid.map((m) => m.text),
+        valid.map((m) => m.clientMessageId ?? null),
+      ]),
+    );
     const stored = new Map(rows.map((row) => [row.id, toMessage(row)]));
     const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
     return messages.map((message) => {

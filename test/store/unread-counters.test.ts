@@ -150,7 +150,7 @@ describe.each(storeTargets)('Migrations 4 and 5 on $name', (target) => {
         `UPDATE chat_members SET last_read_at = now() - interval '1 hour' + interval '5 seconds' WHERE user_id = $1`,
         [c],
       );
-      expect(await migrate(db)).toEqual([4, 5]);
+      expect(await migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version >= 4).map((m) => m.version));
       await expectCountersRight(db, [chatId]);
       const counts = await db.query<{ user_id: string; unread_count: number }>(
         'SELECT user_id, unread_count FROM chat_members WHERE chat_id = $1',

@@ -49,7 +49,12 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 function inspect(inspectorUrl: string, method: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const session = new WebSocket(inspectorUrl);
+    const timer = setTimeout(() => session.terminate(), 30_000);
     session.once('error', reject);
+    session.once('close', () => {
+      clearTimeout(timer);
+      reject(new Error(`${method}: the inspector closed without an answer`));
+    });
     session.once('open', () => session.send(JSON.stringify({ id: 1, method })));
     session.on('message', (data) => {
       const reply = JSON.parse(String(data)) as { id?: number; error?: { message: string } };

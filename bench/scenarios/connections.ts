@@ -29,6 +29,8 @@ export async function idleConnections(target: Target, tokens: string[]): Promise
   await target.collectGarbage();
   const after = await target.rss();
   closeAll(sockets);
+  // Let the server tear the sockets down (presence runs per disconnect) before the next scenario.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
   const MiB = 1024 * 1024;
   return {
     connections: tokens.length,

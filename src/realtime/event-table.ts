@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ClientToServerEvents } from '../protocol/events.js';
 import type { PublicUser } from '../protocol/types.js';
 import type { ParleySocket } from './gateway.js';
 
@@ -27,7 +28,7 @@ export class EventTable {
   private readonly definitions = new Map<string, EventDefinition>();
 
   define<S extends z.ZodType | null>(
-    event: string,
+    event: keyof ClientToServerEvents,
     schema: S,
     run: (context: EventContext, payload: EventPayload<S>) => Promise<object>,
   ): this {

@@ -147,17 +147,19 @@ export const MIGRATIONS: readonly Migration[] = [
       -- commit order, even within one millisecond. The second statement starts after the locks
       -- are held and, in a VOLATILE function under READ COMMITTED, takes its own snapshot, so it
       -- sees every member added before (addMembers takes the same lock) and bumps their counters.
+      -- Parameters are p_-prefixed so that no column can ever shadow one; the result columns
+      -- share the tables' names, and inside the queries a bare name means the column.
       CREATE FUNCTION insert_message_batch(
-        ids uuid[], chat_ids uuid[], sender_ids uuid[], texts text[], client_message_ids text[]
+        p_ids uuid[], p_chat_ids uuid[], p_sender_ids uuid[], p_texts text[], p_client_message_ids text[]
       ) RETURNS TABLE (id uuid, text text, sender_id uuid, chat_id uuid, created_at timestamptz,
                        email text, username text)
       VOLATILE LANGUAGE plpgsql AS $$
       #variable_conflict use_column
       BEGIN
-        PERFORM 1 FROM chats c WHERE c.id = ANY(chat_ids) ORDER BY c.id FOR UPDATE;
+        PERFORM 1 FROM chats c WHERE c.id = ANY(p_chat_ids) ORDER BY c.id FOR UPDATE;
         RETURN QUERY
         WITH input AS (
-          SELECT * FROM unnest(ids, chat_ids, sender_ids, texts, client_message_ids)
+          SELECT * FROM unnest(p_ids, p_chat_ids, p_sender_ids, p_texts, p_client_message_ids)
                    WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, ord)
         ), allowed AS (
           SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,

@@ -14,7 +14,7 @@ export interface MessageRow {
   text: string;
   sender_id: string;
   chat_id: string;
-  /** A Date read from a row, or the wire's text already (ISO_UTC) from a row built as JSON. */
+  /** A Date read from a row, or the wire's text already (isoUtc) from a row built as JSON. */
   created_at: Date | string;
   email: string;
   username: string;
@@ -41,7 +41,9 @@ export const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;
  */
 export const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const wireTime = (value: Date | string) => (typeof value === 'string' ? value : value.toISOString());
+/** The wire's form of a row's time; text that is not in it yet (no isoUtc) is normalised. */
+const wireTime = (value: Date | string) =>
+  typeof value === 'string' && value.endsWith('Z') ? value : new Date(value).toISOString();
 
 /** The seed's shape; `editedAt` / `deletedAt` appear only once set (fields are only ever added). */
 export function toMessage(row: MessageRow): Message {

@@ -177,7 +177,7 @@ describe.skipIf(!clusterEnv)('two nodes', () => {
       const bobOnB = await joined(await connectTo(b, bob.token), chatId);
       const received = collect<Message>(bobOnB, 'new_message');
 
-      const first = await ask(aliceOnA, 'send_message', { chatId, text: 'before the cut' });
+      await ask(aliceOnA, 'send_message', { chatId, text: 'before the cut' });
       await untilEvent(bobOnB, 'new_message', () => received.length === 1);
 
       const disconnected = nextEvent<string>(bobOnB, 'disconnect');

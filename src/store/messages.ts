@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, NOW_MS, toMessage, type MessageRow } from './sql.js';
+import { isoUtc, isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, NOW_MS, toMessage, type MessageRow } from './sql.js';
 
 export interface NewMessage {
   chatId: string;
@@ -79,21 +79,35 @@ export class MessageStore {
    * batch's chats and writes the batch (see there for the ordering invariant). Runs in an explicit
    * transaction: if the connection dies while waiting for a lock, the server rolls it back rather
    * than committing a message whose sender was told UNAVAILABLE.
+   *
+   * The stored rows come back as one JSON array, as the chat list's do: decoding rows field by
+   * field cost PGlite more JavaScript than parsing the array (docs/performance.md, session 5).
    */
   private async writeBatch(messages: readonly NewMessage[]): Promise<InsertMessageResult[]> {
     const valid = messages.filter((m) => isStoreId(m.chatId));
     if (valid.length === 0) return messages.map(() => ({ outcome: 'not_member' }));
     const ids = valid.map(() => randomUUID());
-    const rows = await this.db.transaction((tx) =>
-      tx.query<MessageRow>('SELECT * FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])', [
-        ids,
-        valid.map((m) => m.chatId),
-        valid.map((m) => m.senderId),
-        valid.map((m) => m.text),
-        valid.map((m) => m.clientMessageId ?? null),
+    type StoredTuple = [id: string, text: string, senderId: string, chatId: string, createdAt: string, email: string, username: string];
+    const [batch] = await this.db.transaction((tx) =>
+      tx.query<{ stored: string | null }>(
+        `SELECT json_agg(json_build_array(b.id, b.text, b.sender_id, b.chat_id, ${isoUtc('b.created_at')}, b.email, b.username))::text AS stored
+           FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) b`,
+        [
+          ids,
+          valid.map((m) => m.chatId),
+          valid.map((m) => m.senderId),
+          valid.map((m) => m.text),
+          valid.map((m) => m.clientMessageId ?? null),
+        ],
+      ),
+    );
+    const tuples = batch?.stored ? (JSON.parse(batch.stored) as StoredTuple[]) : [];
+    const stored = new Map(
+      tuples.map(([id, text, senderId, chatId, createdAt, email, username]) => [
+        id,
+        toMessage({ id, text, sender_id: senderId, chat_id: chatId, created_at: createdAt, email, username }),
       ]),
     );
-    const stored = new Map(rows.map((row) => [row.id, toMessage(row)]));
     const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
     return messages.map((message) => {
       const created = byInput.get(message);

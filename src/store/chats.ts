@@ -54,13 +54,15 @@ export class ChatStore {
    * The chats come back as one JSON array built by PostgreSQL rather than as rows: PGlite decodes
    * every field of a row in JavaScript (a copy and a text decode each), which made 1,000 chats of
    * ten fields cost about twice as much as building and parsing the JSON; PostgreSQL pays ~2 ms
-   * more for it (docs/performance.md).
+   * more for it (docs/performance.md). Each chat is a text array rather than json_build_array:
+   * one element type to format instead of a type lookup per value, and an array of strings that
+   * JSON.parse reads faster (get_my_chats p50 about 3 ms lower on either store).
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     type ChatTuple = [
       id: string,
       name: string | null,
-      unreadCount: number,
+      unreadCount: string,
       memberIds: string,
       messageId: string | null,
       text: string | null,
@@ -70,9 +72,9 @@ export class ChatStore {
       deletedAt: string | null,
     ];
     const [list] = await this.db.query<{ chats: string | null }>(
-      `SELECT json_agg(json_build_array(c.id, c.name, cm.unread_count, c.member_ids,
-                                        m.id, m.text, m.sender_id, ${isoUtc('m.created_at')},
-                                        ${isoUtc('m.edited_at')}, ${isoUtc('m.deleted_at')})
+      `SELECT json_agg(ARRAY[c.id::text, c.name, cm.unread_count::text, c.member_ids,
+                             m.id::text, m.text, m.sender_id::text, ${isoUtc('m.created_at')},
+                             ${isoUtc('m.edited_at')}, ${isoUtc('m.deleted_at')}]
                        ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC)::text AS chats
          FROM chat_members cm
          JOIN chats c ON c.id = cm.chat_id
@@ -113,7 +115,7 @@ export class ChatStore {
                 }),
               ]
             : [],
-        unreadCount,
+        unreadCount: Number(unreadCount),
       };
     });
   }

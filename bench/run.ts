@@ -7,9 +7,9 @@ import type { Config } from '../src/config.js';
 import { openDatabase } from '../src/store/open-store.js';
 import { idleConnections, type ConnectionsResult } from './scenarios/connections.js';
 import { openLoop, saturated, type FanoutSetup, type OpenLoopResult, type SaturatedResult } from './scenarios/fanout.js';
-import { chatList, historyPages } from './scenarios/reads.js';
+import { chatList, historyPages, WARM_UP_CALLS, type ReadLatency } from './scenarios/reads.js';
 import { seedChatList, seedGroupChats, seedHistory, seedUsers } from './seed.js';
-import { round, type LatencySummary } from './stats.js';
+import { round } from './stats.js';
 import { startCeiling, startParley, type Target } from './targets.js';
 
 /**
@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string' },
     'history-messages': { type: 'string' },
     'chat-list-chats': { type: 'string' },
+    /** Measured get_my_chats calls (after the warm-up). */
+    repeats: { type: 'string' },
     out: { type: 'string' },
     /** Folder for a CPU profile of each Parley server (open in Chrome DevTools). */
     profile: { type: 'string' },
@@ -53,7 +55,7 @@ const settings = {
   historyMessages: num(args['history-messages'], preset.historyMessages),
   samples: preset.samples,
   chats: num(args['chat-list-chats'], preset.chats),
-  repeats: preset.repeats,
+  repeats: num(args.repeats, preset.repeats),
 };
 const fromSource = args['from-source'];
 
@@ -62,8 +64,8 @@ interface TargetResult {
   saturated: SaturatedResult;
   openLoop: OpenLoopResult;
   connections: ConnectionsResult;
-  history?: LatencySummary;
-  chatList?: LatencySummary;
+  history?: ReadLatency;
+  chatList?: ReadLatency;
 }
 
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -144,7 +146,7 @@ async function measureParley(store: 'pglite' | 'postgres'): Promise<TargetResult
 function table(results: TargetResult[]): string {
   const ceiling = results.find((r) => r.target === 'ceiling')!;
   const ratio = (value: number, base: number) => (Number.isFinite(value / base) ? ` (${round(value / base)}×)` : '');
-  const rows: Array<[string, (r: TargetResult) => number | undefined]> = [
+  const rows: Array<[string, (r: TargetResult) => number | string | undefined]> = [
     ['saturated acked msg/s', (r) => r.saturated.ackedPerSecond],
     ['saturated delivered events/s', (r) => r.saturated.deliveredPerSecond],
     [`open loop ${settings.rate}/s ack p50 ms`, (r) => r.openLoop.ack.p50],
@@ -153,10 +155,12 @@ function table(results: TargetResult[]): string {
     [`open loop ${settings.rate}/s delivery p99 ms`, (r) => r.openLoop.delivery.p99],
     ['handshakes/s', (r) => r.connections.handshakesPerSecond],
     ['RSS per idle connection KiB', (r) => r.connections.rssPerConnectionKiB],
-    [`history page p50 ms (${settings.historyMessages} msgs)`, (r) => r.history?.p50],
-    [`history page p99 ms (${settings.historyMessages} msgs)`, (r) => r.history?.p99],
-    [`get_my_chats p50 ms (${settings.chats} chats)`, (r) => r.chatList?.p50],
-    [`get_my_chats p99 ms (${settings.chats} chats)`, (r) => r.chatList?.p99],
+    [`history page p50 ms (${settings.historyMessages} msgs)`, (r) => r.history?.measured.p50],
+    [`history page p99 ms (${settings.historyMessages} msgs)`, (r) => r.history?.measured.p99],
+    [`history warm-up p50 / max ms (first ${WARM_UP_CALLS})`, (r) => r.history && `${r.history.warmUp.p50} / ${r.history.warmUp.max}`],
+    [`get_my_chats p50 ms (${settings.chats} chats)`, (r) => r.chatList?.measured.p50],
+    [`get_my_chats p99 ms (${settings.chats} chats)`, (r) => r.chatList?.measured.p99],
+    [`get_my_chats warm-up p50 / max ms (first ${WARM_UP_CALLS})`, (r) => r.chatList && `${r.chatList.warmUp.p50} / ${r.chatList.warmUp.max}`],
   ];
   const header = ['metric', ...results.map((r) => r.target)];
   const body = rows.map(([name, pick]) => [
@@ -165,7 +169,7 @@ function table(results: TargetResult[]): string {
       const value = pick(r);
       if (value === undefined) return '—';
       const base = pick(ceiling);
-      return r === ceiling || base === undefined ? String(value) : `${value}${ratio(value, base)}`;
+      return r === ceiling || typeof value !== 'number' || typeof base !== 'number' ? String(value) : `${value}${ratio(value, base)}`;
     }),
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));

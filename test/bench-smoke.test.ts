@@ -32,8 +32,10 @@ describe('npm run bench --smoke', () => {
       expect(result.openLoop.delivery.count).toBeGreaterThan(0);
       expect(result.connections.handshakesPerSecond).toBeGreaterThan(0);
       if (result.target !== 'ceiling') {
-        expect(result.history.count).toBeGreaterThan(0);
-        expect(result.chatList.count).toBe(report.settings.repeats);
+        expect(result.history.measured.count).toBe(report.settings.samples);
+        expect(result.history.warmUp.count).toBeGreaterThan(0);
+        expect(result.chatList.measured.count).toBe(report.settings.repeats);
+        expect(result.chatList.warmUp.count).toBeGreaterThan(0);
       }
     }
   }, 180_000);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { isoUtc, isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, NOW_MS, toMessage, type MessageRow } from './sql.js';
+import { isoUtc, isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, messageTuple, NOW_MS, parseMessageTuples, toMessage, type MessageRow } from './sql.js';
 
 export interface NewMessage {
   chatId: string;
@@ -136,7 +136,8 @@ export class MessageStore {
    * One query: membership and each cursor's position are read by subqueries that PostgreSQL runs
    * once, before the keyset scan (InitPlans, so the row comparison stays an index condition). A
    * cursor that is not in the chat compares as NULL and empties the page, so only an empty page
-   * pays for telling "nothing there" from "no such cursor".
+   * pays for telling "nothing there" from "no such cursor". The page comes back as one JSON
+   * array (messageTuple), not as rows.
    */
   async listMessages(
     chatId: string,
@@ -154,22 +155,25 @@ export class MessageStore {
     });
     const ascending = range.after !== undefined;
     params.push(range.limit + 1);
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-        WHERE m.chat_id = $1 AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2)
-          ${cursors.map((c) => `AND ${c}`).join(' ')}
-        ORDER BY m.created_at ${ascending ? 'ASC' : 'DESC'}, m.id ${ascending ? 'ASC' : 'DESC'}
-        LIMIT $${params.length}`,
+    const order = ascending ? 'ASC' : 'DESC';
+    const [result] = await this.db.query<{ page: string | null }>(
+      `SELECT json_agg(${messageTuple('p', 'p')} ORDER BY p.created_at ${order}, p.id ${order})::text AS page
+         FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+                WHERE m.chat_id = $1 AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2)
+                  ${cursors.map((c) => `AND ${c}`).join(' ')}
+                ORDER BY m.created_at ${order}, m.id ${order}
+                LIMIT $${params.length}) p`,
       params,
     );
-    if (rows.length === 0) {
+    const messages = parseMessageTuples(result?.page);
+    if (messages.length === 0) {
       for (const field of cursorFields) {
         const found = await this.db.query('SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2', [range[field], chatId]);
         if (found.length === 0) return { badCursor: field };
       }
     }
-    const hasMore = rows.length > range.limit;
-    const page = rows.slice(0, range.limit).map(toMessage);
+    const hasMore = messages.length > range.limit;
+    const page = messages.slice(0, range.limit);
     return { messages: ascending ? page : page.reverse(), hasMore };
   }
 

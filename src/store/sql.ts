@@ -41,6 +41,25 @@ export const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;
  */
 export const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/**
+ * A message and its sender as one text array, for pages aggregated into one JSON value
+ * (`json_agg`), which PGlite hands over far more cheaply than rows it decodes field by field.
+ * `m` names the message's columns, `u` the sender's email and username.
+ */
+export const messageTuple = (m: string, u: string) =>
+  `ARRAY[${m}.id::text, ${m}.text, ${m}.sender_id::text, ${m}.chat_id::text, ${isoUtc(`${m}.created_at`)},
+         ${isoUtc(`${m}.edited_at`)}, ${isoUtc(`${m}.deleted_at`)}, ${u}.email, ${u}.username]`;
+
+type MessageTuple = [string, string, string, string, string, string | null, string | null, string, string];
+
+/** The messages of a JSON array of messageTuple (null: no rows were aggregated). */
+export function parseMessageTuples(json: string | null | undefined): Message[] {
+  if (!json) return [];
+  return (JSON.parse(json) as MessageTuple[]).map(([id, text, senderId, chatId, createdAt, editedAt, deletedAt, email, username]) =>
+    toMessage({ id, text, sender_id: senderId, chat_id: chatId, created_at: createdAt, edited_at: editedAt, deleted_at: deletedAt, email, username }),
+  );
+}
+
 /** The wire's form of a row's time; text that is not in it yet (no isoUtc) is normalised. */
 const wireTime = (value: Date | string) =>
   typeof value === 'string' && value.endsWith('Z') ? value : new Date(value).toISOString();

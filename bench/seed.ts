@@ -109,11 +109,12 @@ export async function seedChatList(db: Database, user: SeededUser, partners: See
   await markLastMessages(db, chats.map((c) => c.id));
 }
 
-/** What the send path maintains: each chat's newest message and its members' unread counters. */
+/** What the send path maintains: each chat's newest message (and its copy) and its members' unread counters. */
 async function markLastMessages(db: Database, chatIds: string[]): Promise<void> {
   await db.query(
-    `UPDATE chats c SET last_message_id = m.id, last_message_at = m.created_at
-       FROM (SELECT DISTINCT ON (chat_id) chat_id, id, created_at FROM messages
+    `UPDATE chats c SET last_message_id = m.id, last_message_at = m.created_at,
+                        last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at)
+       FROM (SELECT DISTINCT ON (chat_id) * FROM messages
               WHERE chat_id = ANY($1::uuid[]) ORDER BY chat_id, created_at DESC, id DESC) m
       WHERE c.id = m.chat_id`,
     [chatIds],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { isoUtc, isStoreId, toMessage } from './sql.js';
+import { isStoreId, toMessage } from './sql.js';
 
 /** Chats and their members: creating, listing, joining and leaving. */
 export class ChatStore {
@@ -48,74 +48,63 @@ export class ChatStore {
   /**
    * Every chat `userId` belongs to, most recent activity first, each with its members, last
    * message and unread count — in two queries whatever the number of chats: the chats (the unread
-   * count is the member's counter, the members the chat's id list kept by migration 5's trigger),
-   * then each user named in them once.
+   * count is the member's counter, the members the chat's id list kept by migration 5's trigger,
+   * the last message the chat's copy of it kept by migration 7), then each user named in them once.
    *
-   * The chats come back as one JSON array built by PostgreSQL rather than as rows: PGlite decodes
-   * every field of a row in JavaScript (a copy and a text decode each), which made 1,000 chats of
-   * ten fields cost about twice as much as building and parsing the JSON; PostgreSQL pays ~2 ms
-   * more for it (docs/performance.md). Each chat is a text array rather than json_build_array:
-   * one element type to format instead of a type lookup per value, and an array of strings that
-   * JSON.parse reads faster (get_my_chats p50 about 3 ms lower on either store).
+   * The chats come back as one JSON array that PostgreSQL concatenates from the stored texts,
+   * rather than as rows: PGlite decodes every field of a row in JavaScript, and the last message
+   * is already JSON. Reading no message at all matters most on a large messages table, where one
+   * index lookup per chat made up most of the query (docs/performance.md, session 5).
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     type ChatTuple = [
-      id: string,
-      name: string | null,
-      unreadCount: string,
-      memberIds: string,
-      messageId: string | null,
-      text: string | null,
-      senderId: string | null,
-      createdAt: string | null,
-      editedAt: string | null,
-      deletedAt: string | null,
+      unreadCount: number,
+      chat: [id: string, name: string | null, memberIds: string],
+      lastMessage: [id: string, text: string, senderId: string, createdAt: string, editedAt: string | null, deletedAt: string | null] | null,
     ];
     const [list] = await this.db.query<{ chats: string | null }>(
-      `SELECT json_agg(ARRAY[c.id::text, c.name, cm.unread_count::text, c.member_ids,
-                             m.id::text, m.text, m.sender_id::text, ${isoUtc('m.created_at')},
-                             ${isoUtc('m.edited_at')}, ${isoUtc('m.deleted_at')}]
-                       ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC)::text AS chats
+      `SELECT '[' || string_agg('[' || cm.unread_count || ',' || array_to_json(ARRAY[c.id::text, c.name, c.member_ids])::text
+                                || ',' || COALESCE(c.last_message, 'null') || ']',
+                                ',' ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) || ']' AS chats
          FROM chat_members cm
          JOIN chats c ON c.id = cm.chat_id
-         LEFT JOIN messages m ON m.id = c.last_message_id
         WHERE cm.user_id = $1 AND ($2::uuid IS NULL OR cm.chat_id = $2::uuid)`,
       [userId, onlyChatId ?? null],
     );
     if (!list?.chats) return [];
     const chats = JSON.parse(list.chats) as ChatTuple[];
-    const memberIds = chats.map((chat) => chat[3].split(','));
+    const memberIds = chats.map(([, chat]) => chat[2].split(','));
     const named = new Set<string>(memberIds.flat());
-    for (const chat of chats) if (chat[6]) named.add(chat[6]);
+    for (const [, , last] of chats) if (last) named.add(last[2]);
     const users = new Map(
       (await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])', [[...named]])).map(
         (user) => [user.id, user],
       ),
     );
-    return chats.map(([id, name, unreadCount, , messageId, text, senderId, createdAt, editedAt, deletedAt], i) => {
+    return chats.map(([unreadCount, [id, name], last], i) => {
       // A user deleted between the two queries took their memberships and messages along.
-      const sender = senderId ? users.get(senderId) : undefined;
+      const sender = last ? users.get(last[2]) : undefined;
       return {
         id,
         name,
         users: memberIds[i]!.flatMap((memberId) => users.get(memberId) ?? []),
         messages:
-          messageId && sender
+          last && sender
             ? [
                 toMessage({
-                  id: messageId,
-                  text: text!,
+                  id: last[0],
+                  text: last[1],
                   sender_id: sender.id,
                   chat_id: id,
-                  created_at: createdAt!,
-                  edited_at: editedAt,
-                  deleted_at: deletedAt,
+                  created_at: last[3],
+                  edited_at: last[4],
+                  deleted_at: last[5],
                   email: sender.email,
                   username: sender.username,
                 }),
               ]
             : [],
-        unreadCount: Number(unreadCount),
+        unreadCount,
       };
     });
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { isoUtc, isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, messageTuple, NOW_MS, parseMessageTuples, toMessage, type MessageRow } from './sql.js';
+import { isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, messageTuple, NOW_MS, parseMessageTuples, toMessage, type MessageRow } from './sql.js';
 
 export interface NewMessage {
   chatId: string;
@@ -75,23 +75,23 @@ export class MessageStore {
   }
 
   /**
-   * One transaction around one call of migration 6's insert_message_batch, which locks the
+   * One transaction around one call of insert_message_batch (migrations 6 and 7), which locks the
    * batch's chats and writes the batch (see there for the ordering invariant). Runs in an explicit
    * transaction: if the connection dies while waiting for a lock, the server rolls it back rather
    * than committing a message whose sender was told UNAVAILABLE.
    *
-   * The stored rows come back as one JSON array, as the chat list's do: decoding rows field by
-   * field cost PGlite more JavaScript than parsing the array (docs/performance.md, session 5).
+   * The stored rows come back as one JSON array (messageTuple), as history pages do: decoding
+   * rows field by field cost PGlite more JavaScript than parsing the array (docs/performance.md).
    */
   private async writeBatch(messages: readonly NewMessage[]): Promise<InsertMessageResult[]> {
     const valid = messages.filter((m) => isStoreId(m.chatId));
     if (valid.length === 0) return messages.map(() => ({ outcome: 'not_member' }));
     const ids = valid.map(() => randomUUID());
-    type StoredTuple = [id: string, text: string, senderId: string, chatId: string, createdAt: string, email: string, username: string];
     const [batch] = await this.db.transaction((tx) =>
       tx.query<{ stored: string | null }>(
-        `SELECT json_agg(json_build_array(b.id, b.text, b.sender_id, b.chat_id, ${isoUtc('b.created_at')}, b.email, b.username))::text AS stored
-           FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) b`,
+        `SELECT json_agg(${messageTuple('b')})::text AS stored
+           FROM (SELECT *, NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at
+                   FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])) b`,
         [
           ids,
           valid.map((m) => m.chatId),
@@ -101,13 +101,7 @@ export class MessageStore {
         ],
       ),
     );
-    const tuples = batch?.stored ? (JSON.parse(batch.stored) as StoredTuple[]) : [];
-    const stored = new Map(
-      tuples.map(([id, text, senderId, chatId, createdAt, email, username]) => [
-        id,
-        toMessage({ id, text, sender_id: senderId, chat_id: chatId, created_at: createdAt, email, username }),
-      ]),
-    );
+    const stored = new Map(parseMessageTuples(batch?.stored).map((message) => [message.id, message]));
     const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
     return messages.map((message) => {
       const created = byInput.get(message);
@@ -157,7 +151,7 @@ export class MessageStore {
     params.push(range.limit + 1);
     const order = ascending ? 'ASC' : 'DESC';
     const [result] = await this.db.query<{ page: string | null }>(
-      `SELECT json_agg(${messageTuple('p', 'p')} ORDER BY p.created_at ${order}, p.id ${order})::text AS page
+      `SELECT json_agg(${messageTuple('p')} ORDER BY p.created_at ${order}, p.id ${order})::text AS page
          FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
                 WHERE m.chat_id = $1 AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2)
                   ${cursors.map((c) => `AND ${c}`).join(' ')}
@@ -245,53 +239,60 @@ export class MessageStore {
    * no such message of that sender or it is deleted. created_at, and so the order, is unchanged.
    */
   editMessage(messageId: string, senderId: string, text: string): Promise<Message | undefined> {
-    return this.updateOwnMessage(messageId, senderId, `text = $3, edited_at = ${NOW_MS}`, [text]);
+    return this.changeOwnMessage(messageId, senderId, `text = $3, edited_at = ${NOW_MS}`, [text]);
   }
 
   /**
    * Turns `senderId`'s own message into a tombstone: text erased, `deleted_at` stamped, and the
-   * message taken off the unread counters of the members who had not read it. The chat row is
-   * locked first, as sends do, so that the counters of the chat's members change in one order.
+   * message taken off the unread counters of the members who had not read it.
    */
-  async deleteMessage(messageId: string, senderId: string): Promise<Message | undefined> {
+  deleteMessage(messageId: string, senderId: string): Promise<Message | undefined> {
+    return this.changeOwnMessage(
+      messageId,
+      senderId,
+      `text = '', deleted_at = ${NOW_MS}`,
+      [],
+      `unread AS (
+         UPDATE chat_members cm SET unread_count = cm.unread_count - 1
+           FROM changed c
+          WHERE cm.chat_id = c.chat_id AND cm.user_id <> c.sender_id
+            AND c.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)
+       )`,
+    );
+  }
+
+  /**
+   * Changes `senderId`'s own live message (`assignments`, with `params` from $3), and the chat's
+   * copy of it when it is the chat's last message (migration 7), plus whatever `alsoChanged`
+   * does with the `changed` row. The chat row is locked first, as sends do: the chat's counters
+   * and its row change in one order, and no send can move the last message in between.
+   */
+  private async changeOwnMessage(
+    messageId: string,
+    senderId: string,
+    assignments: string,
+    params: unknown[],
+    alsoChanged?: string,
+  ): Promise<Message | undefined> {
     if (!isStoreId(messageId)) return undefined;
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT 1 FROM chats WHERE id = (SELECT chat_id FROM messages WHERE id = $1) FOR UPDATE', [messageId]);
       const rows = await tx.query<MessageRow>(
         `WITH changed AS (
-           UPDATE messages SET text = '', deleted_at = ${NOW_MS}
+           UPDATE messages SET ${assignments}
             WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
            RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at
-         ), unread AS (
-           UPDATE chat_members cm SET unread_count = cm.unread_count - 1
-             FROM changed c
-            WHERE cm.chat_id = c.chat_id AND cm.user_id <> c.sender_id
-              AND c.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)
-         )
+         ), last_message AS (
+           UPDATE chats c
+              SET last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at)
+             FROM changed m
+            WHERE c.id = m.chat_id AND c.last_message_id = m.id
+         )${alsoChanged ? `, ${alsoChanged}` : ''}
          SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id`,
-        [messageId, senderId],
+        [messageId, senderId, ...params],
       );
       return rows[0] && toMessage(rows[0]);
     });
-  }
-
-  private async updateOwnMessage(
-    messageId: string,
-    senderId: string,
-    assignments: string,
-    params: unknown[],
-  ): Promise<Message | undefined> {
-    if (!isStoreId(messageId)) return undefined;
-    const rows = await this.db.query<MessageRow>(
-      `WITH changed AS (
-         UPDATE messages SET ${assignments}
-          WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
-         RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at
-       )
-       SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id`,
-      [messageId, senderId, ...params],
-    );
-    return rows[0] && toMessage(rows[0]);
   }
 }
 

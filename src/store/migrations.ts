@@ -195,4 +195,76 @@ export const MIGRATIONS: readonly Migration[] = [
       END $$;
     `,
   },
+  {
+    version: 7,
+    name: 'the last message kept on its chat',
+    sql: `
+      -- Each chat's last message as the JSON text the chat list sends of it (ChatStore.listChats),
+      -- so that listing a user's chats reads no message: on a table of a million messages, one
+      -- index lookup per listed chat was most of the chat list's database time. Written with
+      -- last_message_id (insert_message_batch) and when that message is edited or deleted
+      -- (MessageStore, which locks the chat row first, as sends do).
+      ALTER TABLE chats ADD COLUMN last_message text;
+      CREATE FUNCTION message_summary(p_id uuid, p_text text, p_sender_id uuid, p_created_at timestamptz,
+                                      p_edited_at timestamptz, p_deleted_at timestamptz) RETURNS text
+      STABLE LANGUAGE sql AS $$
+        SELECT array_to_json(ARRAY[p_id::text, p_text, p_sender_id::text,
+          to_char(p_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          to_char(p_edited_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          to_char(p_deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')])::text
+      $$;
+      UPDATE chats c SET last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at)
+        FROM messages m WHERE m.id = c.last_message_id;
+      -- As migration 6's, but for the chat's copy of its last message.
+      CREATE OR REPLACE FUNCTION insert_message_batch(
+        p_ids uuid[], p_chat_ids uuid[], p_sender_ids uuid[], p_texts text[], p_client_message_ids text[]
+      ) RETURNS TABLE (id uuid, text text, sender_id uuid, chat_id uuid, created_at timestamptz,
+                       email text, username text)
+      VOLATILE LANGUAGE plpgsql AS $$
+      #variable_conflict use_column
+      BEGIN
+        PERFORM 1 FROM chats c WHERE c.id = ANY(p_chat_ids) ORDER BY c.id FOR UPDATE;
+        RETURN QUERY
+        WITH input AS (
+          SELECT * FROM unnest(p_ids, p_chat_ids, p_sender_ids, p_texts, p_client_message_ids)
+                   WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, ord)
+        ), allowed AS (
+          SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
+                 count(*) OVER (PARTITION BY t.chat_id) AS n
+            FROM input t
+           WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
+        ), stamped AS MATERIALIZED (
+          -- One row per chat: its last message of the batch, stamped n-1 ms after the first.
+          -- Materialized, so that clock_timestamp() is read once per chat for both copies below.
+          SELECT a.chat_id, a.id, a.text, a.sender_id,
+                 GREATEST(date_trunc('milliseconds', clock_timestamp()), l.last_message_at + interval '1 millisecond')
+                   + interval '1 millisecond' * (a.n - 1) AS at
+            FROM allowed a JOIN chats l ON l.id = a.chat_id
+           WHERE a.rn = a.n
+        ), stamp AS (
+          UPDATE chats c
+             SET last_message_at = t.at, last_message_id = t.id,
+                 last_message = message_summary(t.id, t.text, t.sender_id, t.at, NULL, NULL)
+            FROM stamped t
+           WHERE c.id = t.chat_id
+          RETURNING c.id AS chat_id, c.last_message_at
+        ), ins AS (
+          INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
+          SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
+                 s.last_message_at - interval '1 millisecond' * (a.n - a.rn)
+            FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
+          RETURNING id, text, sender_id, chat_id, created_at
+        ), unread AS (
+          -- New messages come after every read position: each counts for every other member.
+          UPDATE chat_members cm SET unread_count = cm.unread_count + b.n
+            FROM (SELECT a.chat_id, o.user_id, count(*)::int AS n
+                    FROM allowed a JOIN chat_members o ON o.chat_id = a.chat_id AND o.user_id <> a.sender_id
+                   GROUP BY a.chat_id, o.user_id) b
+           WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
+        )
+        SELECT ins.id, ins.text, ins.sender_id, ins.chat_id, ins.created_at, u.email, u.username
+          FROM ins JOIN users u ON u.id = ins.sender_id;
+      END $$;
+    `,
+  },
 ];

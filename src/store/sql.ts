@@ -37,20 +37,31 @@ export const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;
 /**
  * A timestamp as the wire writes it (`Date#toISOString`: UTC, milliseconds, `Z`), formatted by
  * PostgreSQL for rows built as JSON, where it would otherwise come back as text with an offset
- * that JavaScript has to parse and format again (a thousand times per chat list).
+ * that JavaScript has to parse and format again. (Migration 7's message_summary writes the same
+ * format for the chat list's copy of each last message.)
  */
 export const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * A message and its sender as one text array, for pages aggregated into one JSON value
+ * A message and its sender as one text array, for lists aggregated into one JSON value
  * (`json_agg`), which PGlite hands over far more cheaply than rows it decodes field by field.
- * `m` names the message's columns, `u` the sender's email and username.
+ * `m` names a row with the message's columns and its sender's email and username.
  */
-export const messageTuple = (m: string, u: string) =>
+export const messageTuple = (m: string) =>
   `ARRAY[${m}.id::text, ${m}.text, ${m}.sender_id::text, ${m}.chat_id::text, ${isoUtc(`${m}.created_at`)},
-         ${isoUtc(`${m}.edited_at`)}, ${isoUtc(`${m}.deleted_at`)}, ${u}.email, ${u}.username]`;
+         ${isoUtc(`${m}.edited_at`)}, ${isoUtc(`${m}.deleted_at`)}, ${m}.email, ${m}.username]`;
 
-type MessageTuple = [string, string, string, string, string, string | null, string | null, string, string];
+type MessageTuple = [
+  id: string,
+  text: string,
+  senderId: string,
+  chatId: string,
+  createdAt: string,
+  editedAt: string | null,
+  deletedAt: string | null,
+  email: string,
+  username: string,
+];
 
 /** The messages of a JSON array of messageTuple (null: no rows were aggregated). */
 export function parseMessageTuples(json: string | null | undefined): Message[] {

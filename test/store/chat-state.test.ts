@@ -71,6 +71,28 @@ describe.each(storeTargets)('Store chat state on $name', (target) => {
       expect(summary!.messages).toStrictEqual([expect.objectContaining({ id: ids[1], text: '', deletedAt: expect.any(String) })]);
     });
 
+    it("the chat list's last message follows sends, edits and deletes of the last message only", async () => {
+      const { author, reader, chatId, ids } = await chatWithMessages(2);
+      const listed = async () => (await opened.store.chats.listChats(reader.id, chatId))[0]!.messages;
+      const stored = async (id: string) => [await opened.store.messages.findMessage(id)];
+      expect(await listed()).toStrictEqual(await stored(ids[1]!));
+
+      await opened.store.messages.editMessage(ids[0]!, author.id, 'not the last one');
+      expect(await listed()).toStrictEqual(await stored(ids[1]!));
+      await opened.store.messages.editMessage(ids[1]!, author.id, 'edited "last" \\ \u0001 ✓');
+      expect(await listed()).toStrictEqual(await stored(ids[1]!));
+      expect((await listed())[0]).toMatchObject({ text: 'edited "last" \\ \u0001 ✓', editedAt: expect.any(String) });
+
+      const sent = await opened.store.messages.insertMessage({ chatId, senderId: reader.id, text: 'newest' });
+      if (sent.outcome !== 'created') throw new Error('insert failed');
+      expect(await listed()).toStrictEqual([sent.message]);
+      await opened.store.messages.deleteMessage(ids[1]!, author.id);
+      expect(await listed()).toStrictEqual([sent.message]);
+      await opened.store.messages.deleteMessage(sent.message.id, reader.id);
+      expect(await listed()).toStrictEqual(await stored(sent.message.id));
+      expect((await listed())[0]).toMatchObject({ text: '', deletedAt: expect.any(String) });
+    });
+
     it('unknown or malformed ids name nothing', async () => {
       const user = await newUser();
       expect(await opened.store.messages.findMessageRef(randomUUID())).toBeUndefined();

@@ -147,7 +147,12 @@ describe.each(storeTargets)('Store on $name', (target) => {
          RETURNING id`,
         [chatId, a.id],
       )) as [{ id: string }];
-      await opened.db.query('UPDATE chats SET last_message_id = $2 WHERE id = $1', [chatId, id]);
+      await opened.db.query(
+        `UPDATE chats c SET last_message_id = m.id,
+                last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at)
+           FROM messages m WHERE c.id = $1 AND m.id = $2`,
+        [chatId, id],
+      );
       const times = { createdAt: '2026-01-01T22:04:05.000Z', editedAt: '2026-01-01T22:04:05.070Z' };
       expect(await opened.store.messages.listMessages(chatId, b.id, { limit: 5 })).toMatchObject({ messages: [{ id, ...times }] });
       expect(await opened.store.chats.listChats(b.id, chatId)).toMatchObject([{ messages: [{ id, ...times }] }]);

@@ -109,7 +109,7 @@ async function measureParley(store: 'pglite' | 'postgres'): Promise<TargetResult
     const idleUsers = await seedUsers(db, Math.ceil(settings.connections / 20), secret);
     const connectionTokens = Array.from({ length: settings.connections }, (_, i) => idleUsers[i % idleUsers.length]!.token);
     const [reader, partner] = await seedUsers(db, 2, secret);
-    const history = await seedHistory(db, [reader!, partner!], settings.historyMessages, settings.samples);
+    const history = await seedHistory(db, [reader!, partner!], settings.historyMessages, WARM_UP_CALLS + settings.samples);
     const [listOwner] = await seedUsers(db, 1, secret);
     await seedChatList(db, listOwner!, users, settings.chats);
     // Measure the steady state, not the bulk load's aftermath: without this, PostgreSQL writes the

@@ -18,11 +18,15 @@ export interface ReadLatency {
   warmUp: LatencySummary;
 }
 
-/** Times WARM_UP_CALLS calls of `request`, then `calls` more (i counts from 0 in each). */
+/**
+ * Times WARM_UP_CALLS calls of `request`, then `calls` more; `i` numbers every call, warm-up
+ * first (0 … WARM_UP_CALLS + calls − 1), so that the two never share an input.
+ */
 async function timeCalls(socket: Socket, calls: number, request: (socket: Socket, i: number) => Promise<void>): Promise<ReadLatency> {
+  let i = 0;
   const time = async (count: number) => {
     const latencies: number[] = [];
-    for (let i = 0; i < count; i++) {
+    for (const end = i + count; i < end; i++) {
       const t0 = now();
       await request(socket, i);
       latencies.push(now() - t0);
@@ -33,13 +37,15 @@ async function timeCalls(socket: Socket, calls: number, request: (socket: Socket
   return { warmUp, measured: await time(calls) };
 }
 
-/** get_chat_messages pages (before = each cursor, i.e. at random depths), one at a time. */
+/**
+ * get_chat_messages pages (before = each cursor, i.e. at random depths), one at a time: the first
+ * WARM_UP_CALLS cursors warm up, the rest are measured.
+ */
 export async function historyPages(target: Target, token: string, chatId: string, cursorIds: string[]): Promise<ReadLatency> {
   const socket = await connectClient(target.url, token);
   try {
-    return await timeCalls(socket, cursorIds.length, async (s, i) => {
-      const before = cursorIds[i % cursorIds.length];
-      const page = await ask<{ messages: unknown[] }>(s, 'get_chat_messages', { chatId, before, limit: 50 });
+    return await timeCalls(socket, cursorIds.length - WARM_UP_CALLS, async (s, i) => {
+      const page = await ask<{ messages: unknown[] }>(s, 'get_chat_messages', { chatId, before: cursorIds[i], limit: 50 });
       if (page.messages.length === 0) throw new Error('empty history page');
     });
   } finally {

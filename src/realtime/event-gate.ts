@@ -7,6 +7,7 @@ import { parseInput } from '../validation.js';
 import type { EventTable } from './event-table.js';
 import type { ParleySocket } from './gateway.js';
 import type { InFlight } from './in-flight.js';
+import { sendLargeAnswer } from './large-answers.js';
 
 type Acknowledge = (answer: unknown) => void;
 
@@ -60,7 +61,8 @@ export function serveEvents(
             const payload = definition.schema === null ? undefined : parseInput(definition.schema, args[0]);
             const result = await definition.run({ socket, user }, payload);
             metrics.eventHandled(event, 'success', (performance.now() - started) / 1000);
-            ack?.({ success: true, ...result });
+            const answer = { success: true, ...result };
+            if (ack && !sendLargeAnswer(socket, packet, answer)) ack(answer);
           } catch (error) {
             const envelope = toWireError(error);
             metrics.eventHandled(event, envelope.code, (performance.now() - started) / 1000);

@@ -15,6 +15,7 @@ import { limitConnectionsPerUser } from './connection-limit.js';
 import { serveEvents } from './event-gate.js';
 import { EventTable } from './event-table.js';
 import { InFlight } from './in-flight.js';
+import { answerIdParser } from './large-answers.js';
 import { trackPresence } from './presence.js';
 import { coalesceWritesPerTurn } from './write-coalescing.js';
 import { BoundedSessionAdapter, recoverSessions, withUserBoundRecovery } from './recovery.js';
@@ -69,6 +70,8 @@ export function createGateway(
   const io: ParleyServer = new Server(httpServer, {
     maxHttpBufferSize: MAX_PAYLOAD_BYTES,
     perMessageDeflate: false,
+    // Notes each event's acknowledgement id, for answers sent as pre-encoded frames (large-answers.ts).
+    parser: answerIdParser,
     ...(deps.recoveryWindowMs > 0
       ? {
           // Middlewares run for a recovered socket too; the session itself is restored by the

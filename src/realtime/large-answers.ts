@@ -1,0 +1,133 @@
+import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
+import * as ws from 'ws';
+import type { ParleySocket } from './gateway.js';
+
+/**
+ * Large answers (a chat list of a user in hundreds of chats: about 1 KB per chat) leave as a
+ * WebSocket frame built here in pieces, instead of through Socket.IO's encoder.
+ *
+ * Why: the encoder's `JSON.stringify` of a whole answer yields a string of many parts, which the
+ * WebSocket library flattens to measure it and Node copies again to write it. A string over 128 KiB
+ * lives in V8's large-object space, a fresh mapping each time; on this project's machines every
+ * page of it costs a page fault of ~14 µs, and a 1 MB chat list paid ~5 ms in flattening and
+ * copying alone, more than its query (docs/performance.md, session 6). Here the answer's large
+ * array is stringified a few dozen elements at a time (each piece a small string), the pieces are
+ * written once into one buffer, and Engine.IO sends that buffer as a pre-encoded frame — the path
+ * Socket.IO's own broadcasts take (`wsPreEncodedFrame`). The text is the same, byte for byte, as
+ * the encoder's (see the tests).
+ *
+ * An answer goes through the event's acknowledgement, whose packet id Socket.IO keeps in a closure;
+ * the decoder below notes it beside the event's arguments so that the event gate can address the
+ * answer itself.
+ */
+
+/** Arrays longer than this make an answer large; history pages (≤ 100 messages) never are. */
+export const LARGE_ARRAY_LENGTH = 128;
+/** A piece of a large array is kept to about this many characters, far below 128 KiB. */
+const PIECE_CHARS = 32 * 1024;
+const FIRST_PIECE_ELEMENTS = 16;
+
+/** An event's arguments array (what packet middlewares receive) → the id its answer carries. */
+const answerIds = new WeakMap<object, number>();
+
+/**
+ * socket.io-parser's decoder, noting each event's acknowledgement id. Socket.IO hands the decoded
+ * packet's `data` array itself, with the acknowledgement appended, to the packet middlewares.
+ */
+export class AnswerIdDecoder extends Decoder {
+  constructor(...args: ConstructorParameters<typeof Decoder>) {
+    super(...args);
+    // Registered before Socket.IO's own listener, so the id is known before the event runs.
+    this.on('decoded', (packet: Packet) => {
+      if (packet.type === PacketType.EVENT && packet.id !== undefined && Array.isArray(packet.data)) {
+        answerIds.set(packet.data, packet.id);
+      }
+    });
+  }
+}
+
+/** The `parser` option of the Socket.IO server. */
+export const answerIdParser = { Encoder, Decoder: AnswerIdDecoder };
+
+/**
+ * Sends `answer` as the acknowledgement of the event whose arguments are `eventPacket`, if it is
+ * large and the socket is on WebSocket; false when it is left to Socket.IO's acknowledgement.
+ * Answers are plain JSON (no binary attachments), as every Parley answer is.
+ */
+export function sendLargeAnswer(socket: ParleySocket, eventPacket: object, answer: object): boolean {
+  const id = answerIds.get(eventPacket);
+  if (id === undefined || socket.conn.transport.name !== 'websocket') return false;
+  const encoded = encodeLargeAnswer(id, answer);
+  if (!encoded) return false;
+  const frame = Sender.frame(encoded.payload, { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
+  // Engine.IO writes the frame on WebSocket; the text is what it would send on any other transport.
+  socket.conn.write(encoded.text, { wsPreEncodedFrame: frame } as EngineSendOptions);
+  return true;
+}
+
+/**
+ * The acknowledgement packet of `answer` for event id `id`: `text` as socket.io-parser encodes it
+ * (a string of parts, never flattened on the WebSocket path) and `payload`, the Engine.IO message
+ * ("4" + text) in UTF-8. Undefined when the answer has no large array.
+ */
+export function encodeLargeAnswer(id: number, answer: object): { text: string; payload: Buffer } | undefined {
+  const entries = Object.entries(answer);
+  if (!entries.some(([, value]) => Array.isArray(value) && value.length > LARGE_ARRAY_LENGTH)) return undefined;
+  // The packet: type ACK, the id, then the arguments array [answer] (namespace "/" is implied).
+  const pieces = [`${PacketType.ACK}${id}[{`];
+  let first = true;
+  for (const [key, value] of entries) {
+    const large = Array.isArray(value) && value.length > LARGE_ARRAY_LENGTH;
+    const json = large ? undefined : JSON.stringify(value);
+    // JSON.stringify leaves out properties it cannot represent (undefined, functions).
+    if (!large && json === undefined) continue;
+    pieces.push(`${first ? '' : ','}${JSON.stringify(key)}:`);
+    first = false;
+    if (large) pushArrayPieces(pieces, value as unknown[]);
+    else pieces.push(json!);
+  }
+  pieces.push('}]');
+
+  let text = '';
+  let bytes = 1;
+  for (const piece of pieces) {
+    text += piece;
+    bytes += Buffer.byteLength(piece);
+  }
+  const payload = Buffer.allocUnsafeSlow(bytes);
+  let offset = payload.write('4');
+  for (const piece of pieces) offset += payload.write(piece, offset);
+  return { text, payload };
+}
+
+/** `array` as JSON, in pieces of about PIECE_CHARS characters. */
+function pushArrayPieces(pieces: string[], array: unknown[]): void {
+  pieces.push('[');
+  let size = FIRST_PIECE_ELEMENTS;
+  for (let start = 0; start < array.length; ) {
+    const end = Math.min(start + size, array.length);
+    const json = JSON.stringify(array.slice(start, end));
+    if (start > 0) pieces.push(',');
+    pieces.push(json.slice(1, -1));
+    size = Math.max(1, Math.floor(((end - start) * PIECE_CHARS) / json.length));
+    start = end;
+  }
+  pieces.push(']');
+}
+
+/** Engine.IO reads `wsPreEncodedFrame` from a packet's options; its types declare only `compress`. */
+type EngineSendOptions = Parameters<ParleySocket['conn']['write']>[1];
+
+/**
+ * ws builds the frame header, as it does for Socket.IO's broadcasts; its types leave Sender out,
+ * so its shape is checked once here rather than found missing in the middle of an answer.
+ */
+const Sender = (ws as unknown as { Sender?: { frame?: unknown } }).Sender as { frame(data: Buffer, options: FrameOptions): Buffer[] };
+if (typeof Sender?.frame !== 'function') throw new Error('ws no longer exports Sender.frame: see src/realtime/large-answers.ts');
+interface FrameOptions {
+  readOnly: boolean;
+  mask: boolean;
+  rsv1: boolean;
+  opcode: number;
+  fin: boolean;
+}

@@ -1,0 +1,132 @@
+import fc from 'fast-check';
+import { Encoder, PacketType } from 'socket.io-parser';
+import { io as connectClient } from 'socket.io-client';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeLargeAnswer, LARGE_ARRAY_LENGTH } from '../../src/realtime/large-answers.js';
+import { api, ask, connect, createChat, registerUser, useServer, type ClientSocket, type TestUser } from '../helpers/server.js';
+import { sendOk, waitFor } from '../helpers/socket-fixtures.js';
+
+/** What Socket.IO itself sends as the acknowledgement `id` of `answer`: the Engine.IO message text. */
+const socketIoFrame = (id: number, answer: object) => `4${new Encoder().encode({ type: PacketType.ACK, id, nsp: '/', data: [answer] })[0]}`;
+
+/**
+ * src/realtime/large-answers.ts: an answer with a large array (a chat list of hundreds of chats)
+ * leaves as a frame built in pieces. The client must not be able to tell: the bytes are the ones
+ * Socket.IO would have sent, on WebSocket, and long-polling clients get Socket.IO's own answer.
+ */
+describe('large answers', () => {
+  describe('encodeLargeAnswer', () => {
+    it('writes the bytes socket.io-parser writes, for any JSON answer with a large array', () => {
+      // Any JSON-like values, strings with every kind of code point (lone surrogates included),
+      // and properties JSON leaves out (undefined); the large array in any position.
+      const value = fc.oneof(fc.jsonValue(), fc.string({ unit: 'binary' }), fc.constant(undefined));
+      const element = fc.oneof(fc.dictionary(fc.string({ unit: 'binary' }), value), value);
+      fc.assert(
+        fc.property(
+          fc.nat(),
+          fc.array(element, { minLength: LARGE_ARRAY_LENGTH + 1, maxLength: 600 }),
+          fc.dictionary(fc.string({ unit: 'binary' }), value, { maxKeys: 4 }),
+          fc.boolean(),
+          (id, array, others, arrayFirst) => {
+            const answer = arrayFirst ? { list: array, ...others } : { ...others, list: array };
+            const encoded = encodeLargeAnswer(id, answer);
+            expect(encoded?.payload.toString()).toBe(socketIoFrame(id, answer));
+            expect(`4${encoded?.text}`).toBe(socketIoFrame(id, answer));
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+
+    it('splits elements of any size, one of them over 128 KiB', () => {
+      const huge = 'x'.repeat(200 * 1024);
+      const answer = { success: true, chats: Array.from({ length: 300 }, (_, i) => (i === 150 ? { huge } : { i, name: 'чат' })) };
+      expect(encodeLargeAnswer(7, answer)?.payload.toString()).toBe(socketIoFrame(7, answer));
+    });
+
+    it('leaves answers without a large array to Socket.IO', () => {
+      expect(encodeLargeAnswer(1, { success: true, messages: Array.from({ length: LARGE_ARRAY_LENGTH }, (_, i) => i) })).toBeUndefined();
+      expect(encodeLargeAnswer(1, { success: true, chats: [] })).toBeUndefined();
+    });
+  });
+
+  describe('get_my_chats of a user in more than LARGE_ARRAY_LENGTH chats', () => {
+    const server = useServer();
+    const CHATS = LARGE_ARRAY_LENGTH + 22;
+    let owner: TestUser;
+
+    beforeAll(async () => {
+      const [first, partner] = await Promise.all([registerUser(server, 'owner'), registerUser(server, 'partner')]);
+      owner = first;
+      for (let i = 0; i < CHATS; i++) await createChat(server, owner, [partner], `Чат ${i} «${'😀'.repeat(i % 3)}»`);
+      const ownerSocket = await connect(server, owner.token);
+      const [newest] = (await ask(ownerSocket, 'get_my_chats')).chats;
+      await sendOk(ownerSocket, newest.id, 'последнее сообщение');
+      ownerSocket.close();
+    });
+
+    /** Whether the server answered `client`'s next acknowledgements with a pre-encoded frame. */
+    function watchAnswers(client: ClientSocket): { preEncoded: boolean[] } {
+      const seen = { preEncoded: [] as boolean[] };
+      const conn = server.app.io.sockets.sockets.get(client.id!)!.conn;
+      conn.on('packetCreate', (packet: { data?: unknown; options?: { wsPreEncodedFrame?: unknown } }) => {
+        if (typeof packet.data === 'string' && packet.data.startsWith(String(PacketType.ACK))) {
+          seen.preEncoded.push(packet.options?.wsPreEncodedFrame !== undefined);
+        }
+      });
+      return seen;
+    }
+
+    /** The same list through HTTP (`online` for the owner's WebSocket, which is connected). */
+    async function chatListOverHttp() {
+      const { status, body } = await api(server, 'GET', '/chats', { token: owner.token });
+      expect(status).toBe(200);
+      expect(body.chats).toHaveLength(CHATS);
+      return body.chats;
+    }
+
+    it('answers over WebSocket with a pre-encoded frame holding the whole list', async () => {
+      const socket = await connect(server, owner.token);
+      const seen = watchAnswers(socket);
+      const expected = await chatListOverHttp();
+      const answer = await ask(socket, 'get_my_chats');
+      expect(answer).toStrictEqual({ success: true, chats: expected });
+      expect(answer.chats[0].messages[0].text).toBe('последнее сообщение');
+      expect(seen.preEncoded).toEqual([true]);
+    });
+
+    it('answers several calls in flight on one socket, each to its own callback, beside small answers', async () => {
+      const socket = await connect(server, owner.token);
+      const seen = watchAnswers(socket);
+      const expectedList = await chatListOverHttp();
+      const chatId = expectedList[0].id;
+      const [first, page, second, third] = await Promise.all([
+        ask(socket, 'get_my_chats'),
+        ask(socket, 'get_chat_messages', { chatId, limit: 1 }),
+        ask(socket, 'get_my_chats'),
+        ask(socket, 'get_my_chats'),
+      ]);
+      for (const list of [first, second, third]) expect(list).toStrictEqual({ success: true, chats: expectedList });
+      expect(page).toMatchObject({ success: true, messages: [{ text: 'последнее сообщение' }], hasMore: false });
+      expect(seen.preEncoded.sort()).toEqual([false, true, true, true]);
+    });
+
+    it('answers a long-polling client through Socket.IO, with the same list', async () => {
+      const polling: ClientSocket = connectClient(server.url, {
+        transports: ['polling'],
+        reconnection: false,
+        forceNew: true,
+        auth: { token: owner.token },
+      });
+      try {
+        await waitFor(() => polling.connected);
+        const seen = watchAnswers(polling);
+        const answer = await ask(polling, 'get_my_chats');
+        expect(answer).toStrictEqual({ success: true, chats: await chatListOverHttp() });
+        expect(seen.preEncoded).toEqual([false]);
+      } finally {
+        polling.close();
+      }
+    });
+  });
+});

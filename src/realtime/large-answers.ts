@@ -97,6 +97,8 @@ export function encodeLargeAnswer(id: number, answer: object): { text: string; p
   const payload = Buffer.allocUnsafeSlow(bytes);
   let offset = payload.write('4');
   for (const piece of pieces) offset += payload.write(piece, offset);
+  // The buffer is not zeroed: it must hold exactly what was written, never old memory.
+  if (offset !== bytes) throw new Error(`large answer: wrote ${offset} of ${bytes} bytes`);
   return { text, payload };
 }
 

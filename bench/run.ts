@@ -158,9 +158,11 @@ function table(results: TargetResult[]): string {
     [`history page p50 ms (${settings.historyMessages} msgs)`, (r) => r.history?.measured.p50],
     [`history page p99 ms (${settings.historyMessages} msgs)`, (r) => r.history?.measured.p99],
     [`history warm-up p50 / max ms (first ${WARM_UP_CALLS})`, (r) => r.history && `${r.history.warmUp.p50} / ${r.history.warmUp.max}`],
+    ['history page server CPU ms per call', (r) => r.history?.serverCpuMsPerCall],
     [`get_my_chats p50 ms (${settings.chats} chats)`, (r) => r.chatList?.measured.p50],
     [`get_my_chats p99 ms (${settings.chats} chats)`, (r) => r.chatList?.measured.p99],
     [`get_my_chats warm-up p50 / max ms (first ${WARM_UP_CALLS})`, (r) => r.chatList && `${r.chatList.warmUp.p50} / ${r.chatList.warmUp.max}`],
+    ['get_my_chats server CPU ms per call', (r) => r.chatList?.serverCpuMsPerCall],
   ];
   const header = ['metric', ...results.map((r) => r.target)];
   const body = rows.map(([name, pick]) => [

@@ -10,6 +10,8 @@ export interface Target {
   url: string;
   /** Resident memory of the server process, in bytes. */
   rss(): Promise<number>;
+  /** CPU time the server process has used so far (user + system), in ms; PostgreSQL's own not included. */
+  cpuMs(): Promise<number>;
   /**
    * Runs a full garbage collection in the server (through its inspector), so that a memory
    * reading counts what is alive and not what a burst of handshakes left for the next collection.
@@ -92,6 +94,12 @@ async function start(name: string, script: string[], env: Record<string, string>
     async rss() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+    },
+    async cpuMs() {
+      // /proc/PID/stat: utime and stime, in clock ticks (100 per second on Linux), are the 12th
+      // and 13th fields after the parenthesised command name.
+      const fields = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     collectGarbage: () => inspect(inspectorUrl!, 'HeapProfiler.collectGarbage'),
     stop: () =>

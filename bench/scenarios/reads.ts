@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { ask, closeAll, connectClient } from '../clients.js';
-import { now, summarize, type LatencySummary } from '../stats.js';
+import { now, round, summarize, type LatencySummary } from '../stats.js';
 import type { Target } from '../targets.js';
 
 /**
@@ -16,13 +16,23 @@ export interface ReadLatency {
   /** The measured calls, after the warm-up. */
   measured: LatencySummary;
   warmUp: LatencySummary;
+  /**
+   * The server process's CPU time per measured call: what the server itself spent, which the
+   * machine's noise (and the load tool's own share of the cores) disturbs far less than latency.
+   */
+  serverCpuMsPerCall: number;
 }
 
 /**
  * Times WARM_UP_CALLS calls of `request`, then `calls` more; `i` numbers every call, warm-up
  * first (0 … WARM_UP_CALLS + calls − 1), so that the two never share an input.
  */
-async function timeCalls(socket: Socket, calls: number, request: (socket: Socket, i: number) => Promise<void>): Promise<ReadLatency> {
+async function timeCalls(
+  target: Target,
+  socket: Socket,
+  calls: number,
+  request: (socket: Socket, i: number) => Promise<void>,
+): Promise<ReadLatency> {
   let i = 0;
   const time = async (count: number) => {
     const latencies: number[] = [];
@@ -34,7 +44,9 @@ async function timeCalls(socket: Socket, calls: number, request: (socket: Socket
     return summarize(latencies);
   };
   const warmUp = await time(WARM_UP_CALLS);
-  return { warmUp, measured: await time(calls) };
+  const cpuBefore = await target.cpuMs();
+  const measured = await time(calls);
+  return { warmUp, measured, serverCpuMsPerCall: round(((await target.cpuMs()) - cpuBefore) / calls) };
 }
 
 /**
@@ -44,7 +56,7 @@ async function timeCalls(socket: Socket, calls: number, request: (socket: Socket
 export async function historyPages(target: Target, token: string, chatId: string, cursorIds: string[]): Promise<ReadLatency> {
   const socket = await connectClient(target.url, token);
   try {
-    return await timeCalls(socket, cursorIds.length - WARM_UP_CALLS, async (s, i) => {
+    return await timeCalls(target, socket, cursorIds.length - WARM_UP_CALLS, async (s, i) => {
       const page = await ask<{ messages: unknown[] }>(s, 'get_chat_messages', { chatId, before: cursorIds[i], limit: 50 });
       if (page.messages.length === 0) throw new Error('empty history page');
     });
@@ -57,7 +69,7 @@ export async function historyPages(target: Target, token: string, chatId: string
 export async function chatList(target: Target, token: string, repeat: number, expectChats: number): Promise<ReadLatency> {
   const socket = await connectClient(target.url, token);
   try {
-    return await timeCalls(socket, repeat, async (s) => {
+    return await timeCalls(target, socket, repeat, async (s) => {
       const answer = await ask<{ chats: unknown[] }>(s, 'get_my_chats');
       if (answer.chats.length !== expectChats) throw new Error(`expected ${expectChats} chats, got ${answer.chats.length}`);
     });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Encoder, PacketType } from 'socket.io-parser';
 import { io as connectClient } from 'socket.io-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeLargeAnswer, LARGE_ARRAY_LENGTH } from '../../src/realtime/large-answers.js';
+import { encodeLargeAnswer, LARGE_ARRAY_LENGTH, PayloadBuffers } from '../../src/realtime/large-answers.js';
 import { api, ask, connect, createChat, registerUser, useServer, type ClientSocket, type TestUser } from '../helpers/server.js';
 import { sendOk, waitFor } from '../helpers/socket-fixtures.js';
 
@@ -47,6 +47,29 @@ describe('large answers', () => {
     it('leaves answers without a large array to Socket.IO', () => {
       expect(encodeLargeAnswer(1, { success: true, messages: Array.from({ length: LARGE_ARRAY_LENGTH }, (_, i) => i) })).toBeUndefined();
       expect(encodeLargeAnswer(1, { success: true, chats: [] })).toBeUndefined();
+    });
+  });
+
+  describe('PayloadBuffers', () => {
+    it('hands a buffer out again only after it was given back', () => {
+      const buffers = new PayloadBuffers();
+      const first = buffers.take(100_000);
+      const second = buffers.take(100_000);
+      expect(first.buffer).not.toBe(second.buffer);
+      expect(first.length).toBeGreaterThanOrEqual(100_000);
+      buffers.giveBack(first);
+      expect(buffers.take(50_000)).toBe(first);
+      expect(buffers.take(50_000)).not.toBe(first);
+    });
+
+    it('keeps a bounded number of buffers, none above its size limit, and hands out only ones that fit', () => {
+      const buffers = new PayloadBuffers(2, 200_000);
+      const [a, b, c, huge] = [buffers.take(10), buffers.take(10), buffers.take(10), buffers.take(300_000)];
+      for (const buffer of [a, b, c, huge]) buffers.giveBack(buffer);
+      expect([buffers.take(10), buffers.take(10)]).toEqual([a, b]);
+      expect(buffers.take(10)).not.toBe(c);
+      buffers.giveBack(a);
+      expect(buffers.take(a.length + 1)).not.toBe(a);
     });
   });
 
@@ -109,6 +132,32 @@ describe('large answers', () => {
       for (const list of [first, second, third]) expect(list).toStrictEqual({ success: true, chats: expectedList });
       expect(page).toMatchObject({ success: true, messages: [{ text: 'последнее сообщение' }], hasMore: false });
       expect(seen.preEncoded.sort()).toEqual([false, true, true, true]);
+    });
+
+    it('never writes an answer into a buffer that a socket is still sending', async () => {
+      const sockets = await Promise.all([connect(server, owner.token), connect(server, owner.token)]);
+      // Each answer's payload, and Engine.IO's "written" callback, held back until released.
+      const held: Array<{ payload: Buffer; written?: () => void }> = [];
+      for (const client of sockets) {
+        const conn = server.app.io.sockets.sockets.get(client.id!)!.conn;
+        const write = conn.write.bind(conn);
+        conn.write = ((data: string, options: { wsPreEncodedFrame?: Buffer[] }, written?: () => void) => {
+          if (options?.wsPreEncodedFrame) held.push({ payload: options.wsPreEncodedFrame[1]!, written });
+          return write(data, options as Parameters<typeof write>[1]);
+        }) as typeof conn.write;
+      }
+      const expectedList = await chatListOverHttp();
+      for (let i = 0; i < 6; i++) {
+        expect(await ask(sockets[i % 2]!, 'get_my_chats')).toStrictEqual({ success: true, chats: expectedList });
+      }
+      // None was reported written, so none may share memory with another.
+      expect(new Set(held.map(({ payload }) => payload.buffer)).size).toBe(6);
+
+      // Once written, they serve the next answers (those six took whatever was spare before).
+      const released = held.splice(0);
+      for (const { written } of released) written!();
+      expect(await ask(sockets[0]!, 'get_my_chats')).toStrictEqual({ success: true, chats: expectedList });
+      expect(released.map(({ payload }) => payload.buffer)).toContain(held[0]!.payload.buffer);
     });
 
     it('answers a long-polling client through Socket.IO, with the same list', async () => {

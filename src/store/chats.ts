@@ -3,6 +3,9 @@ import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
 import { isStoreId, toMessage } from './sql.js';
 
+/** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
+const CHATS_PER_PART = 64;
+
 /** Chats and their members: creating, listing, joining and leaving. */
 export class ChatStore {
   constructor(private readonly db: Database) {}
@@ -51,10 +54,13 @@ export class ChatStore {
    * count is the member's counter, the members the chat's id list kept by migration 5's trigger,
    * the last message the chat's copy of it kept by migration 7), then each user named in them once.
    *
-   * The chats come back as one JSON array that PostgreSQL concatenates from the stored texts,
-   * rather than as rows: PGlite decodes every field of a row in JavaScript, and the last message
-   * is already JSON. Reading no message at all matters most on a large messages table, where one
-   * index lookup per chat made up most of the query (docs/performance.md, session 5).
+   * The chats come back as JSON text that PostgreSQL concatenates from the stored texts, a row per
+   * CHATS_PER_PART chats: not a row per chat, as PGlite decodes every field of a row in
+   * JavaScript (and the last message is already JSON), and not one text for all, as a string over
+   * 128 KiB is a fresh allocation whose pages fault anew on these machines each time, and the pg
+   * driver gathers one long row by copying its network chunks together again and again
+   * (docs/performance.md, session 6). Reading no message at all matters most on a large messages
+   * table, where one index lookup per chat made up most of the query (session 5).
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     type ChatTuple = [
@@ -62,17 +68,20 @@ export class ChatStore {
       chat: [id: string, name: string | null, memberIds: string],
       lastMessage: [id: string, text: string, senderId: string, createdAt: string, editedAt: string | null, deletedAt: string | null] | null,
     ];
-    const [list] = await this.db.query<{ chats: string | null }>(
-      `SELECT '[' || string_agg('[' || cm.unread_count || ',' || array_to_json(ARRAY[c.id::text, c.name, c.member_ids])::text
-                                || ',' || COALESCE(c.last_message, 'null') || ']',
-                                ',' ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) || ']' AS chats
-         FROM chat_members cm
-         JOIN chats c ON c.id = cm.chat_id
-        WHERE cm.user_id = $1 AND ($2::uuid IS NULL OR cm.chat_id = $2::uuid)`,
+    const parts = await this.db.query<{ chats: string }>(
+      `SELECT string_agg(chat, ',' ORDER BY position) AS chats
+         FROM (SELECT '[' || cm.unread_count || ',' || array_to_json(ARRAY[c.id::text, c.name, c.member_ids])::text
+                      || ',' || COALESCE(c.last_message, 'null') || ']' AS chat,
+                      row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
+                 FROM chat_members cm
+                 JOIN chats c ON c.id = cm.chat_id
+                WHERE cm.user_id = $1 AND ($2::uuid IS NULL OR cm.chat_id = $2::uuid)) listed
+        GROUP BY position / ${CHATS_PER_PART}
+        ORDER BY position / ${CHATS_PER_PART}`,
       [userId, onlyChatId ?? null],
     );
-    if (!list?.chats) return [];
-    const chats = JSON.parse(list.chats) as ChatTuple[];
+    const chats = parts.flatMap((part) => JSON.parse(`[${part.chats}]`) as ChatTuple[]);
+    if (chats.length === 0) return [];
     const memberIds = chats.map(([, chat]) => chat[2].split(','));
     const named = new Set<string>(memberIds.flat());
     for (const [, , last] of chats) if (last) named.add(last[2]);

@@ -116,6 +116,27 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(chats.map((chat) => chat.id)).toEqual([second, first]);
       expect(await opened.store.chats.listChats(a.id, second)).toHaveLength(1);
     });
+
+    it('lists hundreds of chats whole and in order, across the rows its query answers in', async () => {
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      const chatIds: string[] = [];
+      for (let i = 0; i < 150; i++) chatIds.push(await newChat([a.id, b.id], `chat ${i}`));
+      // Activity in an order of its own: a message in every third chat, newest chat first.
+      for (const chatId of chatIds.filter((_, i) => i % 3 === 0).reverse()) {
+        await opened.store.messages.insertMessage({ chatId, senderId: b.id, text: `in ${chatId}` });
+      }
+      const expected = await opened.db.query<{ id: string }>(
+        `SELECT c.id FROM chat_members cm JOIN chats c ON c.id = cm.chat_id WHERE cm.user_id = $1
+          ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC`,
+        [a.id],
+      );
+      const chats = await opened.store.chats.listChats(a.id);
+      expect(chats.map((chat) => chat.id)).toEqual(expected.map((row) => row.id));
+      expect(chats.slice(0, 50).every((chat) => chat.messages[0]?.text === `in ${chat.id}`)).toBe(true);
+      for (const chat of [chats[0]!, chats[64]!, chats[149]!]) {
+        expect(await opened.store.chats.listChats(a.id, chat.id)).toStrictEqual([chat]);
+      }
+    });
   });
 
   describe('messages', () => {

@@ -96,9 +96,10 @@ async function start(name: string, script: string[], env: Record<string, string>
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
     },
     async cpuMs() {
-      // /proc/PID/stat: utime and stime, in clock ticks (100 per second on Linux), are the 12th
-      // and 13th fields after the parenthesised command name.
-      const fields = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      // /proc/PID/stat: utime and stime, in clock ticks (100 per second on Linux, so 10 ms
+      // steps), are the 12th and 13th fields after the parenthesised command name.
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
       return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     collectGarbage: () => inspect(inspectorUrl!, 'HeapProfiler.collectGarbage'),

@@ -60,9 +60,9 @@ export function serveEvents(
             if (running > MAX_EVENTS_IN_FLIGHT_PER_SOCKET) throw new RateLimitedError(RETRY_BUSY_MS, TEXTS.tooManyInFlight);
             const payload = definition.schema === null ? undefined : parseInput(definition.schema, args[0]);
             const result = await definition.run({ socket, user }, payload);
-            metrics.eventHandled(event, 'success', (performance.now() - started) / 1000);
             const answer = { success: true, ...result };
             if (ack && !sendLargeAnswer(socket, packet, answer)) ack(answer);
+            metrics.eventHandled(event, 'success', (performance.now() - started) / 1000);
           } catch (error) {
             const envelope = toWireError(error);
             metrics.eventHandled(event, envelope.code, (performance.now() - started) / 1000);

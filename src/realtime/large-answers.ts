@@ -1,6 +1,7 @@
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import * as ws from 'ws';
 import type { ParleySocket } from './gateway.js';
+import { PayloadBuffers } from './payload-buffers.js';
 
 /**
  * Large answers (a chat list of a user in hundreds of chats: about 1 KB per chat) leave as a
@@ -51,51 +52,25 @@ export const answerIdParser = { Encoder, Decoder: AnswerIdDecoder };
 
 /**
  * Sends `answer` as the acknowledgement of the event whose arguments are `eventPacket`, if it is
- * large and the socket is on WebSocket; false when it is left to Socket.IO's acknowledgement.
- * Answers are plain JSON (no binary attachments), as every Parley answer is.
+ * large and the socket is on WebSocket in the main namespace (Parley's only one); false when it is
+ * left to Socket.IO's acknowledgement. Answers are plain JSON (no binary attachments), as every
+ * Parley answer is.
  */
 export function sendLargeAnswer(socket: ParleySocket, eventPacket: object, answer: object): boolean {
   const id = answerIds.get(eventPacket);
-  if (id === undefined || socket.conn.transport.name !== 'websocket') return false;
+  if (id === undefined || socket.nsp.name !== '/' || socket.conn.transport.name !== 'websocket') return false;
   let buffer: Buffer | undefined;
   const encoded = encodeLargeAnswer(id, answer, (bytes) => (buffer = payloadBuffers.take(bytes)));
   if (!encoded) return false;
   const frame = Sender.frame(encoded.payload, { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
-  // Engine.IO writes the frame on WebSocket; the text is what it would send on any other transport.
-  // Its callback runs once the write has completed (never, if the connection fails first).
+  // Engine.IO writes the frame on WebSocket; the text is what it would send on any other transport
+  // (it is kept until the packet is flushed). On WebSocket, and only there, Engine.IO's callback
+  // runs once the socket's write has completed (never, if the connection fails first): the
+  // transport check above is what makes giving the buffer back from it safe.
   socket.conn.write(encoded.text, { wsPreEncodedFrame: frame } as EngineSendOptions, () => payloadBuffers.giveBack(buffer!));
   return true;
 }
 
-/**
- * Payload buffers kept for the next large answers. On these machines the first touch of fresh
- * memory costs a page fault per 4 KiB: ~2 ms for a 0.5 MB chat list, in a buffer allocated anew
- * each time. A buffer comes back only from Engine.IO's callback for the packet written from it,
- * so no answer is ever written into memory that a socket is still sending; one whose connection
- * failed first never comes back (the garbage collector takes it).
- */
-export class PayloadBuffers {
-  private readonly spare: Buffer[] = [];
-
-  constructor(
-    private readonly maxSpare = 4,
-    private readonly maxSpareBytes = 4 * 1024 * 1024,
-  ) {}
-
-  /** A buffer of at least `bytes` that nothing else holds. */
-  take(bytes: number): Buffer {
-    const fitting = this.spare.findIndex((buffer) => buffer.length >= bytes);
-    if (fitting >= 0) return this.spare.splice(fitting, 1)[0]!;
-    return Buffer.allocUnsafeSlow(Math.ceil(bytes / BUFFER_GRANULE) * BUFFER_GRANULE);
-  }
-
-  /** `buffer`, no longer read by anyone, for a later take. */
-  giveBack(buffer: Buffer): void {
-    if (this.spare.length < this.maxSpare && buffer.length <= this.maxSpareBytes) this.spare.push(buffer);
-  }
-}
-
-const BUFFER_GRANULE = 64 * 1024;
 const payloadBuffers = new PayloadBuffers();
 
 /**

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { Encoder, PacketType } from 'socket.io-parser';
 import { io as connectClient } from 'socket.io-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeLargeAnswer, LARGE_ARRAY_LENGTH, PayloadBuffers } from '../../src/realtime/large-answers.js';
+import { encodeLargeAnswer, LARGE_ARRAY_LENGTH } from '../../src/realtime/large-answers.js';
+import { PayloadBuffers } from '../../src/realtime/payload-buffers.js';
 import { api, ask, connect, createChat, registerUser, useServer, type ClientSocket, type TestUser } from '../helpers/server.js';
 import { sendOk, waitFor } from '../helpers/socket-fixtures.js';
 

@@ -10,10 +10,11 @@ import { PayloadBuffers } from './payload-buffers.js';
  * Why: the encoder's `JSON.stringify` of a whole answer yields a string of many parts, which the
  * WebSocket library flattens to measure it and Node copies again to write it. A string over 128 KiB
  * lives in V8's large-object space, a fresh mapping each time; on this project's machines every
- * page of it costs a page fault of ~14 µs, and a 1 MB chat list paid ~5 ms in flattening and
- * copying alone, more than its query (docs/performance.md, session 6). Here the answer's large
- * array is stringified a few dozen elements at a time (each piece a small string), the pieces are
- * written once into one buffer, and Engine.IO sends that buffer as a pre-encoded frame — the path
+ * page of it costs a page fault of ~14 µs: flattening and copying a 0.8 MB chat list was 15 % of
+ * the server's samples during chat lists, more than encoding it (docs/performance.md, session 6).
+ * Here the answer's large array is stringified a few dozen elements at a time (each piece a small
+ * string), the pieces are written once into one buffer (reused, see payload-buffers.ts), and
+ * Engine.IO sends that buffer as a pre-encoded frame — the path
  * Socket.IO's own broadcasts take (`wsPreEncodedFrame`). The text is the same, byte for byte, as
  * the encoder's (see the tests).
  *

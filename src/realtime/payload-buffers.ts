@@ -1,6 +1,6 @@
 /**
  * Buffers kept for reuse: large answers (large-answers.ts) are written into them. On these
- * machines the first touch of fresh memory costs a page fault per 4 KiB: ~2 ms for a 0.5 MB chat
+ * machines the first touch of fresh memory costs a page fault per 4 KiB: ~2 ms for a 0.8 MB chat
  * list, in a buffer allocated anew each time (docs/performance.md, session 6). The caller gives a
  * buffer back only once nothing reads it any more — for an answer, from Engine.IO's callback for
  * the packet written from it — so no answer is ever written into memory that a socket is still

@@ -51,7 +51,7 @@ export class RateLimits {
   private readonly loginFailures: RateLimiterMemory | RateLimiterRedis;
 
   constructor(
-    private readonly limits: Limits,
+    limits: Limits,
     private readonly metrics: Metrics,
     redis?: { client: RedisClient; prefix: string },
   ) {

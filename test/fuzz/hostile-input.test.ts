@@ -6,7 +6,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../helpers/http-envelope.js';
 import { api, ask, closeSockets, connect, createChat, registerUser, startServer, type ClientSocket, type TestServer, type TestUser } from '../helpers/server.js';
-import { history, joinOk, sendOk, waitFor } from '../helpers/socket-fixtures.js';
+import { history, joinOk, sendOk } from '../helpers/socket-fixtures.js';
 import { hostileString, hostileValue, storableString } from './arbitraries.js';
 
 /**

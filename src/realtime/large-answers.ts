@@ -27,7 +27,12 @@ import { PayloadBuffers } from './payload-buffers.js';
 export const LARGE_ARRAY_LENGTH = 128;
 /** A piece of a large array is kept to about this many characters, far below 128 KiB. */
 const PIECE_CHARS = 32 * 1024;
+/** The first piece's size in elements; later pieces are sized from the characters per element seen. */
 const FIRST_PIECE_ELEMENTS = 16;
+
+const isLargeArray = (value: unknown): value is unknown[] => Array.isArray(value) && value.length > LARGE_ARRAY_LENGTH;
+
+const payloadBuffers = new PayloadBuffers();
 
 /** An event's arguments array (what packet middlewares receive) → the id its answer carries. */
 const answerIds = new WeakMap<object, number>();
@@ -72,8 +77,6 @@ export function sendLargeAnswer(socket: ParleySocket, eventPacket: object, answe
   return true;
 }
 
-const payloadBuffers = new PayloadBuffers();
-
 /**
  * The acknowledgement packet of `answer` for event id `id`: `text` as socket.io-parser encodes it
  * (a string of parts, never flattened on the WebSocket path) and `payload`, the Engine.IO message
@@ -86,19 +89,21 @@ export function encodeLargeAnswer(
   allocate: (bytes: number) => Buffer = Buffer.allocUnsafeSlow,
 ): { text: string; payload: Buffer } | undefined {
   const entries = Object.entries(answer);
-  if (!entries.some(([, value]) => Array.isArray(value) && value.length > LARGE_ARRAY_LENGTH)) return undefined;
+  if (!entries.some(([, value]) => isLargeArray(value))) return undefined;
   // The packet: type ACK, the id, then the arguments array [answer] (namespace "/" is implied).
   const pieces = [`${PacketType.ACK}${id}[{`];
-  let first = true;
+  const pushKey = (key: string) => pieces.push(`${pieces.length > 1 ? ',' : ''}${JSON.stringify(key)}:`);
   for (const [key, value] of entries) {
-    const large = Array.isArray(value) && value.length > LARGE_ARRAY_LENGTH;
-    const json = large ? undefined : JSON.stringify(value);
+    if (isLargeArray(value)) {
+      pushKey(key);
+      pushArrayPieces(pieces, value);
+      continue;
+    }
+    const json = JSON.stringify(value);
     // JSON.stringify leaves out properties it cannot represent (undefined, functions).
-    if (!large && json === undefined) continue;
-    pieces.push(`${first ? '' : ','}${JSON.stringify(key)}:`);
-    first = false;
-    if (large) pushArrayPieces(pieces, value as unknown[]);
-    else pieces.push(json!);
+    if (json === undefined) continue;
+    pushKey(key);
+    pieces.push(json);
   }
   pieces.push('}]');
 

@@ -1,6 +1,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { describeDatabase } from './store/open-store.js';
+import { compilePgliteAheadOfTime } from './store/pglite-database.js';
 
 /** Entry point: the only file that exits the process. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  if (config.database.kind !== 'postgres') compilePgliteAheadOfTime();
   const app = await buildApp(config);
   const port = await app.listen();
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

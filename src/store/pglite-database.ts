@@ -33,12 +33,12 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
 
 /**
  * Has V8 compile PGlite's WebAssembly (PostgreSQL itself) with its optimising compiler when the
- * database is opened, instead of its baseline compiler with each function compiled on first use
- * and the hot ones again later. For a long-running server: the baseline way left stalls of about
- * 10 ms in queries that reached code not run before, for minutes after start (history pages at
- * new depths: p99 ~10 ms where the steady state is ~2 ms), and ran the rest slower until tier-up.
- * The price is about one second more on the first open (and less memory: one tier of code, not
- * two). Tests and tools that open many short-lived databases do without it.
+ * database is opened, instead of running it as baseline code until hot functions are re-compiled.
+ * For a long-running server: the baseline code left stalls of about 10 ms in queries that reached
+ * code not yet re-compiled, well after start (history pages at new depths: p99 ~10 ms where the
+ * steady state is ~2 ms; docs/performance.md, session 7). The price is about one second more on
+ * the first open, and less memory (one tier of code, not two). Tests and tools that open many
+ * short-lived databases do without it.
  *
  * Must run before the first PGlite is created; it applies to every WebAssembly module the process
  * compiles afterwards (PGlite's is the only one in Parley).

@@ -1,7 +1,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { describeDatabase } from './store/open-store.js';
-import { compilePgliteAheadOfTime } from './store/pglite-database.js';
+import { skipWasmBaselineCompiler } from './store/pglite-database.js';
 
 /** Entry point: the only file that exits the process. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  if (config.database.kind !== 'postgres') compilePgliteAheadOfTime();
+  if (config.database.kind === 'pglite' || config.database.kind === 'memory') skipWasmBaselineCompiler();
   const app = await buildApp(config);
   const port = await app.listen();
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

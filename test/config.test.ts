@@ -329,9 +329,12 @@ interface Run {
 
 const running = new Set<ChildProcess>();
 
-/** `node --import tsx src/main.ts` with exactly `env` (plus PATH), as an operator would start it. */
-function startEntryPoint(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * `node --import tsx src/main.ts` with exactly `env` (plus PATH), as an operator would start it;
+ * `preload` adds a module of the test's own (`--import`) before the entry point.
+ */
+function startEntryPoint(env: Record<string, string>, preload?: string): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(preload ? ['--import', preload] : []), 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -454,3 +457,26 @@ describe('start-up with good configuration', () => {
     expect(lines.some((line) => typeof line.socketId === 'string' && line.userId === registered.user.id)).toBe(true);
   }, 60_000);
 });
+
+describe('start-up: the WebAssembly compiler for PGlite', () => {
+  afterEach(() => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+  const reportFlags = './test/helpers/report-v8-flags.ts';
+
+  it('on PGlite (memory://), turns off the baseline compiler before the database opens', async () => {
+    const port = await freePort();
+    const run = startEntryPoint({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: 'memory://', JWT_SECRET: SECRET }, reportFlags);
+    await waitFor(() => run.stdout().includes('Parley listening on') || run.child.exitCode !== null, 45_000, 'start-up');
+    expect(run.child.exitCode).toBeNull();
+    expect(run.stderr()).toBe('v8 flags: --no-liftoff\n');
+  }, 60_000);
+
+  it('on PostgreSQL, leaves V8 as it is', async () => {
+    const run = startEntryPoint({ DATABASE_URL: 'postgres://127.0.0.1:1/parley', JWT_SECRET: SECRET }, reportFlags);
+    expect((await run.exited).code).toBe(1);
+    expect(run.stderr()).toContain('could not start');
+    expect(run.stderr()).not.toContain('v8 flags');
+  }, 60_000);
+});
+

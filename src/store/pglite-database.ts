@@ -32,17 +32,17 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
 }
 
 /**
- * Has V8 compile PGlite's WebAssembly (PostgreSQL itself) with its optimising compiler when the
- * database is opened, instead of running it as baseline code until hot functions are re-compiled.
- * For a long-running server: the baseline code left stalls of about 10 ms in queries that reached
- * code not yet re-compiled, well after start (history pages at new depths: p99 ~10 ms where the
- * steady state is ~2 ms; docs/performance.md, session 7). The price is about one second more on
- * the first open, and less memory (one tier of code, not two). Tests and tools that open many
- * short-lived databases do without it.
+ * Has V8 compile WebAssembly with its optimising compiler only: each of PGlite's (PostgreSQL's)
+ * functions is compiled optimised on its first call, instead of starting as baseline (Liftoff)
+ * code that hot functions later leave. For a long-running server: with the baseline code, queries
+ * stalled for about 10 ms now and then well after start (history pages at new depths: p99
+ * ~10 ms where the steady state is ~2 ms; docs/performance.md, session 7). The price is a slower
+ * first call of each function (about a second more to open the database), which tests and tools
+ * that open many short-lived databases do without.
  *
- * Must run before the first PGlite is created; it applies to every WebAssembly module the process
- * compiles afterwards (PGlite's is the only one in Parley).
+ * Must run before the first PGlite is created. It applies to every WebAssembly module the process
+ * compiles afterwards: PGlite's, and undici's HTTP parser if JWKS keys are fetched.
  */
-export function compilePgliteAheadOfTime(): void {
+export function skipWasmBaselineCompiler(): void {
   setFlagsFromString('--no-liftoff');
 }

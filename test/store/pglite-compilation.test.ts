@@ -35,9 +35,9 @@ async function compiledBy(skipBaseline: boolean): Promise<{ liftoff: boolean; tu
 describe('skipWasmBaselineCompiler', () => {
   it('without it, WebAssembly starts as baseline (Liftoff) code (the control)', async () => {
     expect(await compiledBy(false)).toEqual({ liftoff: true, turbofan: false });
-  });
+  }, 60_000);
 
   it('after it, WebAssembly is compiled by the optimising compiler (TurboFan) from its first call', async () => {
     expect(await compiledBy(true)).toEqual({ liftoff: false, turbofan: true });
-  });
+  }, 60_000);
 });

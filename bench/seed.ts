@@ -75,9 +75,9 @@ export async function seedHistory(
   const start = new Date(Date.now() - count - 1_000);
   for (let first = 1; first <= count; first += BATCH) {
     await db.query(
-      `INSERT INTO messages (id, chat_id, sender_id, text, created_at)
+      `INSERT INTO messages (id, chat_id, sender_id, text, created_at, seq, version)
        SELECT gen_random_uuid(), $1, CASE WHEN g % 2 = 0 THEN $2::uuid ELSE $3::uuid END,
-              'history message number ' || g, $4::timestamptz + g * interval '1 millisecond'
+              'history message number ' || g, $4::timestamptz + g * interval '1 millisecond', g, g
          FROM generate_series($5::int, $6::int) AS g`,
       [chat.id, users[0].id, users[1].id, start, first, Math.min(first + BATCH - 1, count)],
     );
@@ -101,19 +101,23 @@ export async function seedChatList(db: Database, user: SeededUser, partners: See
   }));
   await insertChats(db, chats);
   await db.query(
-    `INSERT INTO messages (id, chat_id, sender_id, text, created_at)
-     SELECT gen_random_uuid(), c.id, c.partner, 'last message', now() - (c.n * interval '1 second')
+    `INSERT INTO messages (id, chat_id, sender_id, text, created_at, seq, version)
+     SELECT gen_random_uuid(), c.id, c.partner, 'last message', now() - (c.n * interval '1 second'), 1, 1
        FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS c(id, partner, n)`,
     [chats.map((c) => c.id), chats.map((c) => c.memberIds[1])],
   );
   await markLastMessages(db, chats.map((c) => c.id));
 }
 
-/** What the send path maintains: each chat's newest message (and its copy) and its members' unread counters. */
+/**
+ * What the send path maintains: each chat's newest message (and its copy), position and version,
+ * and its members' unread counters. The seeded messages are numbered 1, 2, 3… in seq and version.
+ */
 async function markLastMessages(db: Database, chatIds: string[]): Promise<void> {
   await db.query(
-    `UPDATE chats c SET last_message_id = m.id, last_message_at = m.created_at,
-                        last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at)
+    `UPDATE chats c SET last_message_id = m.id, last_message_at = m.created_at, last_seq = m.seq, version = m.version,
+                        last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at,
+                                                       m.seq, m.version)
        FROM (SELECT DISTINCT ON (chat_id) * FROM messages
               WHERE chat_id = ANY($1::uuid[]) ORDER BY chat_id, created_at DESC, id DESC) m
       WHERE c.id = m.chat_id`,

@@ -15,9 +15,10 @@ import { serveWebClient } from './http/web-client.js';
 import { allowOrigins } from './http/origin-guard.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { Metrics } from './observability/metrics.js';
-import { ChatBroadcasts } from './realtime/chat-broadcasts.js';
 import { connectRedis, joinCluster } from './realtime/cluster.js';
-import { createGateway, MAX_PAYLOAD_BYTES, type ParleyServer } from './realtime/gateway.js';
+import { createGateway, MAX_PAYLOAD_BYTES } from './realtime/gateway.js';
+import { withPresence } from './realtime/presence.js';
+import type { ParleyServer } from './realtime/socket-types.js';
 import { openDatabase } from './store/open-store.js';
 import { Store } from './store/store.js';
 
@@ -60,7 +61,7 @@ export async function buildApp(config: Config): Promise<App> {
   const store = new Store(db);
   const tokens = await TokenService.create(config, (message) => log.warn(message));
   const auth = new AuthService(store, tokens);
-  const chats = new ChatService(store, config.maxMessageLength);
+  const chats = new ChatService(store, config.maxMessageLength, (error) => log.error({ err: error }, 'delivering a chat change failed'));
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   const limits = new RateLimits(config.limits, metrics, redis && { client: redis, prefix: config.redisPrefix });
@@ -72,7 +73,7 @@ export async function buildApp(config: Config): Promise<App> {
     limits,
     maxConnectionsPerUser: config.limits.connectionsPerUser,
     corsOrigins: config.corsOrigins,
-    recoveryWindowMs: config.recoveryWindowMs,
+    clustered: redis !== undefined,
   });
   const io = gateway.io;
   const checks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];
@@ -84,7 +85,7 @@ export async function buildApp(config: Config): Promise<App> {
   const guard = bearerGuard(auth);
   registerAuthRoutes(fastify, auth, limits);
   registerUserRoutes(fastify, store, guard);
-  registerChatRoutes(fastify, chats, guard, new ChatBroadcasts(io), limits);
+  registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, limits);
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);
   // The browser client (web/, bundled by `npm run build`) at `/`; API routes and /socket.io are unaffected.

@@ -49,11 +49,6 @@ export interface Config {
    * @default false
    */
   trustProxy: boolean | number | string[];
-  /**
-   * How long a cut-off socket's Socket.IO session (rooms and missed events) is kept for it to
-   * recover, in ms (`RECOVERY_WINDOW`); 0 turns connection-state recovery off. @default 120000
-   */
-  recoveryWindowMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -223,9 +218,6 @@ const envSchema = z.object({
   }).refine((v) => v !== undefined, {
     message: 'must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
   }),
-  RECOVERY_WINDOW: optionalText
-    .transform((v) => (v === undefined ? 120 : v === '0' ? 0 : parseDuration(v)))
-    .refine((v) => v !== undefined && v <= 3600, { message: 'must be 0 (off) or a duration up to 1h such as 120, 90s or 2m' }),
   LOG_LEVEL: optionalText
     .transform((v) => v ?? 'info')
     .pipe(
@@ -305,7 +297,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY!,
-    recoveryWindowMs: e.RECOVERY_WINDOW! * 1000,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -66,7 +66,6 @@ describe('loadConfig', () => {
       },
       corsOrigins: undefined,
       trustProxy: false,
-      recoveryWindowMs: 120_000,
       logLevel: 'info',
     });
   });
@@ -133,12 +132,6 @@ describe('loadConfig', () => {
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
-  });
-
-  it('RECOVERY_WINDOW: a duration up to an hour, or 0 for no connection-state recovery', () => {
-    expect(loadConfig({ RECOVERY_WINDOW: '90s' }).recoveryWindowMs).toBe(90_000);
-    expect(loadConfig({ RECOVERY_WINDOW: '1h' }).recoveryWindowMs).toBe(3_600_000);
-    expect(loadConfig({ RECOVERY_WINDOW: '0' }).recoveryWindowMs).toBe(0);
   });
 
   it('accepts PORT 0 (any free port) and 65535', () => {
@@ -263,10 +256,6 @@ describe('loadConfig', () => {
 
     it.each(['yes', 'proxy.internal', '-1'])('TRUST_PROXY %s', (value) => {
       expectOneProblem({ TRUST_PROXY: value }, 'TRUST_PROXY');
-    });
-
-    it.each(['-1', 'soon', '2h', '1.5m'])('RECOVERY_WINDOW %s', (value) => {
-      expectOneProblem({ RECOVERY_WINDOW: value }, 'RECOVERY_WINDOW');
     });
 
     it('REDIS_PREFIX with spaces', () => {

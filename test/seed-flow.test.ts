@@ -17,8 +17,8 @@ describe.each(storeTargets.map((t) => t.name))('the seed client flow on %s', (ta
     const aliceSocket = await connect(server, `Bearer ${alice.token}`);
     const bobSocket = await connect(server, bob.token, { via: 'header' });
 
-    expect(await ask(aliceSocket, 'join_chat', { chatId })).toEqual({ success: true, messages: [] });
-    expect(await ask(bobSocket, 'join_chat', { chatId })).toEqual({ success: true, messages: [] });
+    expect(await ask(aliceSocket, 'join_chat', { chatId })).toEqual({ success: true, messages: [], version: 0 });
+    expect(await ask(bobSocket, 'join_chat', { chatId })).toEqual({ success: true, messages: [], version: 0 });
 
     const delivered = nextEvent(bobSocket, 'new_message');
     const echoed = nextEvent(aliceSocket, 'new_message');
@@ -32,6 +32,8 @@ describe.each(storeTargets.map((t) => t.name))('the seed client flow on %s', (ta
         chatId,
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         user: alice.user,
+        seq: 1,
+        version: 1,
       },
     });
     expect(await delivered).toEqual(sent.message);
@@ -51,7 +53,8 @@ describe.each(storeTargets.map((t) => t.name))('the seed client flow on %s', (ta
     const chats = await ask(bobSocket, 'get_my_chats');
     expect(chats.success).toBe(true);
     expect(chats.chats[0].id).toBe(chatId);
-    expect(chats.chats[0].messages).toEqual([expect.objectContaining({ id: ids[5], text: 'reply 4' })]);
+    expect(chats.chats[0].messages).toEqual([expect.objectContaining({ id: ids[5], text: 'reply 4', seq: 6, version: 6 })]);
+    expect(chats.chats[0].version).toBe(6);
     expect(chats.chats[0].users.map((u: { id: string }) => u.id).sort()).toEqual([alice.user.id, bob.user.id].sort());
 
     const viaHttp = await api(server, 'GET', `/chats/${chatId}/messages?limit=2`, { token: alice.token });

@@ -7,27 +7,41 @@ import type {
   MarkReadPayload,
   MessageRefPayload,
   SendMessagePayload,
+  SyncPayload,
 } from '../protocol/schemas.js';
-import { HISTORY_PAGE_DEFAULT } from '../protocol/schemas.js';
-import type { ChatSummary, Message, PublicUser } from '../protocol/types.js';
-import { AppError, TEXTS, forbiddenChat } from '../errors.js';
+import { HISTORY_PAGE_DEFAULT, SYNC_ANSWER_MAX_MESSAGES, SYNC_PAGE_DEFAULT } from '../protocol/schemas.js';
+import type { ChatSummary, Message, PublicUser, SyncEntry } from '../protocol/types.js';
+import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';
 import type { HistoryPage, InsertMessageResult, MessageRef, NewMessage } from '../store/messages.js';
 import type { Store } from '../store/store.js';
+import { ChatChanges } from './chat-changes.js';
 import { GroupCommit } from './group-commit.js';
 
 /**
  * The chat rules of the seed and contract §3, independent of any transport: only members see or
- * write a chat, and an unknown chat looks exactly like someone else's.
+ * write a chat, and an unknown chat looks exactly like someone else's. Every change is published
+ * on `changes` after its commit; the transports answer, and the realtime side delivers the changes.
  */
 export class ChatService {
+  readonly changes: ChatChanges;
   private readonly sends: GroupCommit<NewMessage, InsertMessageResult>;
 
   constructor(
     private readonly store: Store,
     private readonly maxMessageLength: number,
+    onListenerError?: (error: unknown) => void,
   ) {
-    this.sends = new GroupCommit((batch) => store.messages.insertMessages(batch));
+    this.changes = new ChatChanges(onListenerError);
+    // Published from the group commit's drain, before the senders continue: a batch's messages
+    // are published in commit order, and batches one after the other.
+    this.sends = new GroupCommit(async (batch) => {
+      const results = await store.messages.insertMessages(batch);
+      for (const result of results) {
+        if (result.outcome === 'created') this.changes.publish({ type: 'message', kind: 'created', message: result.message });
+      }
+      return results;
+    });
   }
 
   /** Throws the seed's "no access" error unless `userId` is a member of `chatId`. */
@@ -36,11 +50,11 @@ export class ChatService {
   }
 
   /**
-   * Stores a message and returns it once committed (group-committed with concurrent sends).
-   * `created` is false when this is a retry of an earlier send with the same clientMessageId:
-   * nothing new was stored, so nothing is broadcast. Concurrent calls resolve in commit order.
+   * Stores a message and returns it once committed (group-committed with concurrent sends). A
+   * retry of an earlier send with the same clientMessageId answers the original: nothing new is
+   * stored or published. Concurrent calls resolve in commit order.
    */
-  async sendMessage(sender: PublicUser, payload: SendMessagePayload): Promise<{ message: Message; created: boolean }> {
+  async sendMessage(sender: PublicUser, payload: SendMessagePayload): Promise<Message> {
     const text = checkedText(payload.text, this.maxMessageLength);
     const result = await this.sends.submit({
       chatId: payload.chatId,
@@ -49,7 +63,7 @@ export class ChatService {
       clientMessageId: payload.clientMessageId,
     });
     if (result.outcome === 'not_member') throw forbiddenChat();
-    return { message: result.message, created: result.outcome === 'created' };
+    return result.message;
   }
 
   /**
@@ -68,16 +82,61 @@ export class ChatService {
   }
 
   /**
-   * join_chat: checks membership once, runs `subscribe` (joining the chat's room), then reads the
-   * latest page. Subscribing first means a message committed in between arrives twice (clients
-   * key by id) rather than not at all.
+   * join_chat: checks membership once, runs `beforeRead` (which starts holding the chat's live
+   * changes for the caller), then reads the latest page together with the chat's version: the
+   * changes after that version are the ones the caller has not seen.
    */
-  async openChat(userId: string, chatId: string, subscribe: () => Promise<void>): Promise<Message[]> {
+  async openChat(userId: string, chatId: string, beforeRead: () => void): Promise<{ messages: Message[]; version: number }> {
     await this.assertMember(userId, chatId);
-    await subscribe();
+    beforeRead();
     const page = await this.store.messages.listMessages(chatId, userId, { limit: HISTORY_PAGE_DEFAULT });
     // Without a cursor there is no bad one, and membership was checked above: an empty chat is [].
-    return 'messages' in page ? page.messages : [];
+    return 'messages' in page ? { messages: page.messages, version: page.version } : { messages: [], version: 0 };
+  }
+
+  /**
+   * sync: for each chat, the messages changed after the version the caller holds, in their
+   * current state and version order (contract §5). A chat the caller is not a member of (or that
+   * does not exist) answers FORBIDDEN in its own entry. At most `limit` messages per chat and
+   * SYNC_ANSWER_MAX_MESSAGES in all: a chat past that budget answers no messages and hasMore.
+   * Membership and versions of every chat asked for are read at once; only a chat that moved
+   * past the caller's version costs a read of its messages.
+   */
+  async sync(userId: string, { chats, limit = SYNC_PAGE_DEFAULT }: SyncPayload): Promise<SyncEntry[]> {
+    const current = await this.store.messages.memberChatVersions(
+      userId,
+      chats.map((chat) => chat.chatId),
+    );
+    let budget = SYNC_ANSWER_MAX_MESSAGES;
+    const entries: SyncEntry[] = [];
+    for (const { chatId, version } of chats) {
+      const latest = current.get(chatId.toLowerCase());
+      const page =
+        latest === undefined
+          ? undefined
+          : latest <= version
+            ? { version: latest, messages: [], hasMore: false }
+            : budget === 0
+              ? { version, messages: [], hasMore: true }
+              : await this.store.messages.listChanges(chatId, version, Math.min(limit, budget));
+      if (!page) {
+        entries.push({ chatId, ...toErrorEnvelope(forbiddenChat()) });
+        continue;
+      }
+      budget -= page.messages.length;
+      entries.push({ success: true, chatId, ...page });
+    }
+    return entries;
+  }
+
+  /** A chat's changes after `afterVersion`, for delivering changes a node has missed (no access check). */
+  changesSince(chatId: string, afterVersion: number, limit: number) {
+    return this.store.messages.listChanges(chatId, afterVersion, limit);
+  }
+
+  /** The latest version of each chat that exists. */
+  chatVersions(chatIds: readonly string[]): Promise<Map<string, number>> {
+    return this.store.messages.chatVersions(chatIds);
   }
 
   listChats(userId: string): Promise<ChatSummary[]> {
@@ -101,19 +160,12 @@ export class ChatService {
       direct,
     });
     const [chat] = await this.store.chats.listChats(caller.id, chatId);
+    if (created) this.changes.publish({ type: 'chat_created', chat: chat! });
     return { chat: chat!, created };
   }
 
-  /**
-   * Adds users to a group chat the caller belongs to. Returns the chat as the caller sees it, and
-   * for each user actually added the chat as that user sees it (for their `chat_created`), and
-   * who was a member before (for `chat_members_changed`).
-   */
-  async addMembers(
-    caller: PublicUser,
-    chatId: string,
-    body: AddMembersBody,
-  ): Promise<{ chat: ChatSummary; added: { userId: string; chat: ChatSummary }[]; previousIds: string[] }> {
+  /** Adds users to a group chat the caller belongs to; returns the chat as the caller sees it. */
+  async addMembers(caller: PublicUser, chatId: string, body: AddMembersBody): Promise<ChatSummary> {
     await this.assertMember(caller.id, chatId);
     if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
     const previousIds = (await this.store.chats.chatMembers(chatId)).map((member) => member.id);
@@ -127,18 +179,19 @@ export class ChatService {
       addedIds.map(async (userId) => ({ userId, chat: (await this.store.chats.listChats(userId, chatId))[0]! })),
     );
     const [chat] = await this.store.chats.listChats(caller.id, chatId);
-    return { chat: chat!, added, previousIds };
+    if (added.length > 0) this.changes.publish({ type: 'members_added', chatId, users: chat!.users, added, previousIds });
+    return chat!;
   }
 
   /**
-   * The caller leaves a group chat: from now on every event for it is refused to them. Returns
-   * the members that remain. A direct chat cannot be left (its pair would have no chat).
+   * The caller leaves a group chat: from now on every event for it is refused to them. A direct
+   * chat cannot be left (its pair would have no chat).
    */
-  async leaveChat(userId: string, chatId: string): Promise<{ remaining: PublicUser[] }> {
+  async leaveChat(userId: string, chatId: string): Promise<void> {
     await this.assertMember(userId, chatId);
     if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
     if (!(await this.store.chats.removeMember(chatId, userId))) throw forbiddenChat();
-    return { remaining: await this.store.chats.chatMembers(chatId) };
+    this.changes.publish({ type: 'member_left', chatId, userId, remaining: await this.store.chats.chatMembers(chatId) });
   }
 
   /** Every chat `userId` belongs to, by id. */
@@ -153,14 +206,15 @@ export class ChatService {
 
   /**
    * Moves the caller's read position to `messageId` (never back) and returns the unread count
-   * after it. `moved` is false when the position was already there or later: nothing to announce.
+   * after it and the position's seq. Only a position that moved is published.
    */
-  async markRead(userId: string, { chatId, messageId }: MarkReadPayload): Promise<{ unreadCount: number; moved: boolean }> {
+  async markRead(userId: string, { chatId, messageId }: MarkReadPayload): Promise<{ unreadCount: number; seq: number }> {
     await this.assertMember(userId, chatId);
     const result = await this.store.messages.markRead(chatId, userId, messageId);
     if (result.outcome === 'unknown_message') throw new AppError('NOT_FOUND', TEXTS.unknownMessage, 'messageId');
     if (result.outcome === 'not_member') throw forbiddenChat();
-    return { unreadCount: result.unreadCount, moved: result.moved };
+    if (result.moved) this.changes.publish({ type: 'read', chatId, userId, messageId, seq: result.seq });
+    return { unreadCount: result.unreadCount, seq: result.seq };
   }
 
   /** The author replaces the text of a message; same text rules as sending. */
@@ -169,20 +223,24 @@ export class ChatService {
     const ref = await this.ownMessage(userId, messageId);
     const edited = ref.deleted ? undefined : await this.store.messages.editMessage(messageId, userId, checked);
     if (!edited) throw new AppError('NOT_FOUND', TEXTS.messageDeleted, 'messageId');
+    this.changes.publish({ type: 'message', kind: 'edited', message: edited });
     return edited;
   }
 
   /**
    * The author deletes a message: it stays in history as a tombstone. Deleting a tombstone again
-   * answers it with changed=false (nothing to announce).
+   * answers it and changes (and publishes) nothing.
    */
-  async deleteMessage(userId: string, { messageId }: MessageRefPayload): Promise<{ message: Message; changed: boolean }> {
+  async deleteMessage(userId: string, { messageId }: MessageRefPayload): Promise<Message> {
     await this.ownMessage(userId, messageId);
     const deleted = await this.store.messages.deleteMessage(messageId, userId);
-    if (deleted) return { message: deleted, changed: true };
+    if (deleted) {
+      this.changes.publish({ type: 'message', kind: 'deleted', message: deleted });
+      return deleted;
+    }
     const tombstone = await this.store.messages.findMessage(messageId);
     if (!tombstone) throw forbiddenChat();
-    return { message: tombstone, changed: false };
+    return tombstone;
   }
 
   /**

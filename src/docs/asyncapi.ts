@@ -8,6 +8,7 @@ import {
   markReadSchema,
   messageRefSchema,
   sendMessageSchema,
+  syncSchema,
 } from '../protocol/schemas.js';
 import { arrayOf, jsonSchemaOf, ref, success, wireSchemas, type JsonSchema } from './wire-schemas.js';
 
@@ -40,13 +41,15 @@ export const clientEvents = {
     answer: messageAnswer,
   },
   join_chat: {
-    summary: "Receive the chat's events from now on; answers the latest 50 messages, oldest first.",
+    summary:
+      "Receive the chat's events from now on; answers the latest 50 messages, oldest first, and the chat version they " +
+      'reflect: every live change after it follows, in version order.',
     payload: chatRefSchema,
-    answer: { messages: arrayOf(ref('Message')) },
+    answer: { messages: arrayOf(ref('Message')), version: { type: 'integer', minimum: 0 } },
   },
   leave_chat: { summary: "Stop receiving the chat's events (membership is unchanged).", payload: chatRefSchema, answer: {} },
   get_chat_messages: {
-    summary: 'A page of history, oldest first (keyset pagination by message id; `after` fills the gap after a reconnect).',
+    summary: 'A page of history, oldest first (keyset pagination by message id).',
     payload: getChatMessagesSchema,
     answer: { messages: arrayOf(ref('Message')), hasMore: { type: 'boolean' } },
   },
@@ -58,12 +61,19 @@ export const clientEvents = {
   mark_read: {
     summary: 'Move the read position up to messageId (never back).',
     payload: markReadSchema,
-    answer: { unreadCount: { type: 'integer', minimum: 0 } },
+    answer: { unreadCount: { type: 'integer', minimum: 0 }, seq: { type: 'integer', minimum: 0, description: 'The read position now' } },
   },
   edit_message: { summary: 'Edit your own message.', payload: editMessageSchema, answer: messageAnswer },
   delete_message: { summary: 'Delete your own message (a tombstone remains).', payload: messageRefSchema, answer: messageAnswer },
   typing: { summary: 'You are typing in the chat (send every second or two while typing).', payload: chatRefSchema, answer: {} },
   stop_typing: { summary: 'You stopped typing.', payload: chatRefSchema, answer: {} },
+  sync: {
+    summary:
+      'Catch up from the database: for each chat, every message changed after the version you hold, in its current state ' +
+      '(a deleted one as its tombstone), in version order, at most `limit` (default 100) per chat and 500 per answer.',
+    payload: syncSchema,
+    answer: { chats: arrayOf(ref('SyncEntry')) },
+  },
 } satisfies Record<keyof ClientToServerEvents, ClientEventDoc>;
 
 const object = (properties: Record<string, JsonSchema>): JsonSchema => ({
@@ -76,10 +86,15 @@ const id = { type: 'string' };
 
 /** Payload schemas of the server's events, with who receives them. */
 export const serverEvents = {
-  new_message: { summary: 'A new message, to every socket that joined the chat (the sender\'s included).', payload: ref('Message') },
+  new_message: {
+    summary:
+      "A new message, to every socket that joined the chat (the sender's included). Message events reach each socket in " +
+      "version order without repeats; a jump in a chat's version means changes were missed: sync.",
+    payload: ref('Message'),
+  },
   messages_read: {
-    summary: "userId has read chatId up to messageId; to the chat's other sockets.",
-    payload: object({ chatId: id, userId: id, messageId: id }),
+    summary: "userId has read chatId up to messageId (position seq); to every socket that joined the chat.",
+    payload: object({ chatId: id, userId: id, messageId: id, seq: { type: 'integer', minimum: 1 } }),
   },
   message_updated: { summary: 'An edited message, to every socket that joined the chat.', payload: ref('Message') },
   message_deleted: { summary: "A deleted message's tombstone (text '', deletedAt).", payload: ref('Message') },

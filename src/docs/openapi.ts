@@ -7,6 +7,7 @@ import {
   loginSchema,
   registerSchema,
   userSearchSchema,
+  syncSchema,
 } from '../protocol/schemas.js';
 import { jsonSchemaOf, ref, success, wireSchemas, type JsonSchema } from './wire-schemas.js';
 
@@ -125,6 +126,16 @@ export function openApiDocument(): JsonSchema {
             200: json('The page', success({ messages: { type: 'array', items: ref('Message') }, hasMore: { type: 'boolean' } })),
             ...errors(400, 401, 403, 404),
           },
+        },
+      },
+      '/sync': {
+        post: {
+          summary:
+            'Catch up from the database (as the `sync` event): for each chat, every message changed after the version the ' +
+            'client holds, in its current state and version order; FORBIDDEN in its own entry for a chat the caller may not read',
+          security: bearer,
+          requestBody: body(syncSchema),
+          responses: { 200: json('One entry per chat asked for', success({ chats: { type: 'array', items: ref('SyncEntry') } })), ...errors(400, 401) },
         },
       },
       '/health': {

@@ -48,10 +48,16 @@ export const wireSchemas = {
       chatId: { type: 'string' },
       createdAt: { ...isoTime, description: 'ISO 8601 UTC with milliseconds; strictly increasing within a chat, in commit order' },
       user: { $ref: '#/components/schemas/PublicUser' },
+      seq: { type: 'integer', minimum: 1, description: "The message's position in its chat: 1, 2, 3…, in commit order, never reused" },
+      version: {
+        type: 'integer',
+        minimum: 1,
+        description: "The chat version of the message's latest change (created, edited, deleted); sync returns changes after a version",
+      },
       editedAt: { ...isoTime, description: 'Set once the author has edited the text' },
       deletedAt: { ...isoTime, description: 'Set once the author has deleted the message' },
     },
-    required: ['id', 'text', 'sender', 'chatId', 'createdAt', 'user'],
+    required: ['id', 'text', 'sender', 'chatId', 'createdAt', 'user', 'seq', 'version'],
     additionalProperties: false,
   },
   ChatSummary: {
@@ -62,9 +68,52 @@ export const wireSchemas = {
       users: { type: 'array', items: { $ref: '#/components/schemas/ChatMember' } },
       messages: { type: 'array', maxItems: 1, items: { $ref: '#/components/schemas/Message' }, description: 'The last message, or empty' },
       unreadCount: { type: 'integer', minimum: 0, description: "Other members' messages after the caller's read position" },
+      version: { type: 'integer', minimum: 0, description: "The chat's version when the list was read: sync from it" },
+      readPositions: {
+        type: 'array',
+        items: { $ref: '#/components/schemas/ReadPosition' },
+        description: "Each member's read position, in the order of `users`",
+      },
     },
-    required: ['id', 'name', 'users', 'messages', 'unreadCount'],
+    required: ['id', 'name', 'users', 'messages', 'unreadCount', 'version', 'readPositions'],
     additionalProperties: false,
+  },
+  ReadPosition: {
+    type: 'object',
+    description: 'userId has read the chat up to and including the message at position seq (0: nothing yet)',
+    properties: { userId: { type: 'string' }, seq: { type: 'integer', minimum: 0 } },
+    required: ['userId', 'seq'],
+    additionalProperties: false,
+  },
+  SyncEntry: {
+    description:
+      'One chat of a sync answer: the messages changed after the version asked for, in their current state and version ' +
+      'order, and the version they bring the client to (hasMore: ask again from it); or the error for a chat the caller may not read',
+    oneOf: [
+      {
+        type: 'object',
+        properties: {
+          success: { const: true },
+          chatId: { type: 'string' },
+          version: { type: 'integer', minimum: 0 },
+          messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } },
+          hasMore: { type: 'boolean' },
+        },
+        required: ['success', 'chatId', 'version', 'messages', 'hasMore'],
+        additionalProperties: false,
+      },
+      {
+        type: 'object',
+        properties: {
+          success: { const: false },
+          chatId: { type: 'string' },
+          error: { type: 'string' },
+          code: { enum: ['FORBIDDEN'] },
+        },
+        required: ['success', 'chatId', 'error', 'code'],
+        additionalProperties: false,
+      },
+    ],
   },
   Error: {
     type: 'object',

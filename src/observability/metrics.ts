@@ -4,9 +4,6 @@ import type { Database } from '../store/database.js';
 /** Which limit refused something (README "Security"). */
 export type LimitName = 'message' | 'event' | 'connection' | 'auth_ip' | 'login_account' | 'chat_change';
 
-/** What became of a session a reconnecting client presented (src/realtime/recovery.ts). */
-export type RecoveryOutcome = 'recovered' | 'not_found' | 'other_user';
-
 /** What an event ended in: `success` or the envelope's error code. */
 export type EventOutcome = 'success' | string;
 
@@ -39,10 +36,9 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  private readonly recoveries = new Counter({
-    name: 'parley_session_recoveries_total',
-    help: 'Sessions presented by reconnecting clients, by outcome: recovered, not_found (unknown, expired or too old) or other_user (refused)',
-    labelNames: ['outcome'] as const,
+  private readonly changesFilled = new Counter({
+    name: 'parley_chat_changes_filled_total',
+    help: 'Message changes this node delivered from the database because their broadcast was late or lost',
     registers: [this.registry],
   });
 
@@ -65,9 +61,6 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
     for (const limit of ['message', 'event', 'connection', 'auth_ip', 'login_account', 'chat_change'] satisfies LimitName[]) {
       this.rateLimited.inc({ limit }, 0);
-    }
-    for (const outcome of ['recovered', 'not_found', 'other_user'] satisfies RecoveryOutcome[]) {
-      this.recoveries.inc({ outcome }, 0);
     }
   }
 
@@ -92,8 +85,9 @@ export class Metrics {
     this.rateLimited.inc({ limit });
   }
 
-  sessionPresented(outcome: RecoveryOutcome): void {
-    this.recoveries.inc({ outcome });
+  /** Message changes delivered from the database by a gap fill (realtime/chat-feed.ts). */
+  chatChangesFilled(count: number): void {
+    this.changesFilled.inc(count);
   }
 
   /**

@@ -5,8 +5,9 @@ import type {
   MarkReadPayload,
   MessageRefPayload,
   SendMessagePayload,
+  SyncPayload,
 } from './schemas.js';
-import type { Answer, ChatSummary, Message, MessagesRead, PresenceChange, PublicUser, UserTyping } from './types.js';
+import type { Answer, ChatSummary, Message, MessagesRead, PresenceChange, PublicUser, SyncEntry, UserTyping } from './types.js';
 
 /**
  * The Socket.IO API (seed + contract §3) as socket.io's typed event maps. A TypeScript client does
@@ -14,7 +15,8 @@ import type { Answer, ChatSummary, Message, MessagesRead, PresenceChange, Public
  */
 export interface ClientToServerEvents {
   send_message(payload: SendMessagePayload, ack: (answer: Answer<{ message: Message }>) => void): void;
-  join_chat(payload: ChatRefPayload, ack: (answer: Answer<{ messages: Message[] }>) => void): void;
+  /** `version`: the chat's version the page reflects; live changes after it follow, and `sync` from it fills any gap. */
+  join_chat(payload: ChatRefPayload, ack: (answer: Answer<{ messages: Message[]; version: number }>) => void): void;
   leave_chat(payload: ChatRefPayload, ack: (answer: Answer<object>) => void): void;
   get_chat_messages(
     payload: GetChatMessagesPayload,
@@ -22,13 +24,21 @@ export interface ClientToServerEvents {
   ): void;
   get_my_chats(ack: (answer: Answer<{ chats: ChatSummary[] }>) => void): void;
   // ---- beyond the seed (contract §3) ----
-  mark_read(payload: MarkReadPayload, ack: (answer: Answer<{ unreadCount: number }>) => void): void;
+  mark_read(payload: MarkReadPayload, ack: (answer: Answer<{ unreadCount: number; seq: number }>) => void): void;
   edit_message(payload: EditMessagePayload, ack: (answer: Answer<{ message: Message }>) => void): void;
   delete_message(payload: MessageRefPayload, ack: (answer: Answer<{ message: Message }>) => void): void;
   typing(payload: ChatRefPayload, ack: (answer: Answer<object>) => void): void;
   stop_typing(payload: ChatRefPayload, ack: (answer: Answer<object>) => void): void;
+  /** Catch-up from the database (contract §5): what changed in each chat after the version the client holds. */
+  sync(payload: SyncPayload, ack: (answer: Answer<{ chats: SyncEntry[] }>) => void): void;
 }
 
+/**
+ * Every event about a chat's messages (`new_message`, `message_updated`, `message_deleted`) is the
+ * message itself, whose `chatId` and `version` say which change it is: each socket receives a
+ * chat's changes in version order, without repeats. A version that jumps means changes were
+ * missed: `sync` from the last one held.
+ */
 export interface ServerToClientEvents {
   new_message(message: Message): void;
   // ---- beyond the seed (contract §3) ----

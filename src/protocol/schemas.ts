@@ -59,6 +59,21 @@ export const getChatMessagesSchema = z.object({
   limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
 });
 
+/** `sync`: messages per chat per answer, by default and at most. */
+export const SYNC_PAGE_DEFAULT = 100;
+export const SYNC_PAGE_MAX = 100;
+/** `sync`: chats per request, and messages in one answer over all its chats. */
+export const SYNC_MAX_CHATS = 500;
+export const SYNC_ANSWER_MAX_MESSAGES = 500;
+
+/** `sync` (and `POST /sync`): the last version the client holds of each chat (0: none). */
+export const syncSchema = z.object({
+  chats: z
+    .array(z.object({ chatId: idSchema, version: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }))
+    .max(SYNC_MAX_CHATS),
+  limit: z.number().int().min(1).max(SYNC_PAGE_MAX).optional(),
+});
+
 export const emailSchema = z
   .string()
   .trim()
@@ -110,6 +125,7 @@ export type SendMessagePayload = z.infer<typeof sendMessageSchema>;
 export type ChatRefPayload = z.infer<typeof chatRefSchema>;
 export type GetChatMessagesPayload = z.infer<typeof getChatMessagesSchema>;
 export type MarkReadPayload = z.infer<typeof markReadSchema>;
+export type SyncPayload = z.infer<typeof syncSchema>;
 export type EditMessagePayload = z.infer<typeof editMessageSchema>;
 export type MessageRefPayload = z.infer<typeof messageRefSchema>;
 export type RegisterBody = z.infer<typeof registerSchema>;

@@ -15,6 +15,13 @@ export interface Message {
   /** ISO 8601 UTC with milliseconds; strictly increasing within a chat, in commit order. */
   createdAt: string;
   user: PublicUser;
+  /** The message's position in its chat: 1, 2, 3…, in commit order, never reused. */
+  seq: number;
+  /**
+   * The chat version of the message's latest change (its creation, edit or deletion). Every
+   * change to a chat's messages takes the chat's next version: gap-free, in commit order.
+   */
+  version: number;
   /** Set once the author has edited the text: when it was last edited (ISO 8601, ms). */
   editedAt?: string;
   /** Set once the author has deleted the message: a tombstone whose `text` is ''. */
@@ -39,6 +46,16 @@ export interface ChatSummary {
   messages: Message[];
   /** Messages from other members after the caller's read position. */
   unreadCount: number;
+  /** The chat's version when the list was read: `sync` from it catches up on what came after. */
+  version: number;
+  /** Each member's read position: the `seq` of the last message they have read (0: none yet). */
+  readPositions: ReadPosition[];
+}
+
+/** `userId` has read the chat up to and including the message at position `seq`. */
+export interface ReadPosition {
+  userId: string;
+  seq: number;
 }
 
 export interface ErrorAnswer {
@@ -50,11 +67,21 @@ export interface ErrorAnswer {
 
 export type Answer<T extends object> = ({ success: true } & T) | ErrorAnswer;
 
-/** `messages_read`: `userId` has read `chatId` up to and including `messageId`. */
+/**
+ * One chat of a `sync` answer: the messages changed after the version asked for, in their current
+ * state and version order, and the version they bring the client to (`hasMore`: ask again from
+ * it). A chat the caller may not read answers the usual error in its own entry.
+ */
+export type SyncEntry =
+  | { success: true; chatId: string; version: number; messages: Message[]; hasMore: boolean }
+  | ({ chatId: string } & ErrorAnswer);
+
+/** `messages_read`: `userId` has read `chatId` up to and including `messageId`, whose position is `seq`. */
 export interface MessagesRead {
   chatId: string;
   userId: string;
   messageId: string;
+  seq: number;
 }
 
 /** `user_typing`: `userId` started (`true`) or stopped (`false`) typing in `chatId`. */

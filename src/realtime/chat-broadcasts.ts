@@ -1,54 +1,62 @@
-import type { ChatAudience } from '../chat/chat-audience.js';
-import type { ChatSummary, PublicUser } from '../protocol/types.js';
-import { chatRoom, type ParleyServer } from './gateway.js';
-import { withPresence } from './presence.js';
+import type { ChatChange } from '../chat/chat-changes.js';
+import type { ChatService } from '../chat/chat-service.js';
+import type { ChatFeed } from './chat-feed.js';
+import type { MessageDelivery, MessageEvent } from './message-delivery.js';
+import { chatRoom, userRoom } from './rooms.js';
+import type { ParleyServer } from './socket-types.js';
 
-/** Every socket of a user joins this room on connect: events meant for the user, not for a chat. */
-export const userRoom = (userId: string) => `user:${userId}`;
+const EVENT_OF_KIND: Record<Extract<ChatChange, { type: 'message' }>['kind'], MessageEvent> = {
+  created: 'new_message',
+  edited: 'message_updated',
+  deleted: 'message_deleted',
+};
 
 /**
- * Events about chats themselves (created, members changed), sent to users rather than to a chat
- * room — a user learns of a chat before any socket has joined it. Rooms span every node, so each
- * of these reaches the user's sockets wherever they are connected.
+ * The one subscriber to the chat service's changes: turns each into what sockets receive, on
+ * every node. Message changes go through the feed, which orders them by version on each node
+ * (the other nodes hear of them as a `message_change` server-side event); the rest are room
+ * broadcasts, to a chat's room (reads) or to users' rooms (a user learns of a chat before any of
+ * their sockets has joined it).
  */
-export class ChatBroadcasts implements ChatAudience {
-  constructor(private readonly io: ParleyServer) {}
-
-  /** A new chat: `chat_created` to every member's sockets, the creator's included. */
-  chatCreated(chat: ChatSummary): void {
-    this.io.to(chat.users.map((user) => userRoom(user.id))).emit('chat_created', { chat });
-  }
-
-  /**
-   * Users were added: each gets `chat_created` with the chat as they see it; those who were
-   * members before get `chat_members_changed`.
-   */
-  membersAdded(
-    chatId: string,
-    users: PublicUser[],
-    added: readonly { userId: string; chat: ChatSummary }[],
-    previousIds: readonly string[],
-  ): void {
-    for (const { userId, chat } of added) this.io.to(userRoom(userId)).emit('chat_created', { chat });
-    if (added.length > 0 && previousIds.length > 0) {
-      this.io.to(previousIds.map(userRoom)).emit('chat_members_changed', { chatId, users });
+export function broadcastChatChanges(io: ParleyServer, chats: ChatService, feed: ChatFeed, clustered: boolean): void {
+  io.on('message_change', (delivery) => feed.deliver(delivery));
+  chats.changes.subscribe((change) => {
+    switch (change.type) {
+      case 'message': {
+        const delivery: MessageDelivery = { event: EVENT_OF_KIND[change.kind], message: change.message };
+        feed.deliver(delivery);
+        // Without a cluster adapter there is no other node (and Socket.IO's own adapter warns).
+        if (clustered) io.serverSideEmit('message_change', delivery);
+        return;
+      }
+      case 'read':
+        io.to(chatRoom(change.chatId)).emit('messages_read', {
+          chatId: change.chatId,
+          userId: change.userId,
+          messageId: change.messageId,
+          seq: change.seq,
+        });
+        return;
+      case 'chat_created':
+        io.to(change.chat.users.map((user) => userRoom(user.id))).emit('chat_created', { chat: change.chat });
+        return;
+      case 'members_added':
+        for (const { userId, chat } of change.added) io.to(userRoom(userId)).emit('chat_created', { chat });
+        if (change.previousIds.length > 0) {
+          io.to(change.previousIds.map(userRoom)).emit('chat_members_changed', { chatId: change.chatId, users: change.users });
+        }
+        return;
+      case 'member_left':
+        // All the leaver's sockets leave the chat's room at once, on every node.
+        io.in(userRoom(change.userId)).socketsLeave(chatRoom(change.chatId));
+        io.to(userRoom(change.userId)).emit('chat_left', { chatId: change.chatId });
+        if (change.remaining.length > 0) {
+          io.to(change.remaining.map((user) => userRoom(user.id))).emit('chat_members_changed', {
+            chatId: change.chatId,
+            users: change.remaining,
+          });
+        }
+        return;
     }
-  }
-
-  /**
-   * A member left: all their sockets leave the chat's room at once, on every node (so no further
-   * `new_message` or other chat event reaches them) and get `chat_left`; the others get
-   * `chat_members_changed`.
-   */
-  memberLeft(chatId: string, userId: string, remaining: PublicUser[]): void {
-    this.io.in(userRoom(userId)).socketsLeave(chatRoom(chatId));
-    this.io.to(userRoom(userId)).emit('chat_left', { chatId });
-    if (remaining.length > 0) {
-      this.io.to(remaining.map((user) => userRoom(user.id))).emit('chat_members_changed', { chatId, users: remaining });
-    }
-  }
-
-  withPresence(chats: ChatSummary[]): Promise<ChatSummary[]> {
-    return withPresence(this.io, chats);
-  }
+  });
 }

@@ -1,40 +1,26 @@
 import type { ChatService } from '../chat/chat-service.js';
 import { chatRefSchema, editMessageSchema, markReadSchema, messageRefSchema } from '../protocol/schemas.js';
-import { userRoom } from './chat-broadcasts.js';
 import type { EventTable } from './event-table.js';
-import { chatRoom, type ParleyServer, type ParleySocket } from './gateway.js';
+import { chatRoom, userRoom } from './rooms.js';
+import type { ParleyServer, ParleySocket } from './socket-types.js';
 import { SocketTyping } from './typing.js';
 
 /**
  * The events beyond the seed (contract §3 "Beyond the seed"): read state, edits and deletes, and
  * typing. Defined in the same table as the seed's, so they validate, check membership first and
- * answer with the same envelope. Broadcasts go through rooms, so they reach every node.
+ * answer with the same envelope. The changes they make reach other sockets as the chat service
+ * publishes them (chat-broadcasts.ts); typing is not a change and is broadcast from here.
  */
 export function defineChatFeatureEvents(events: EventTable, { io, chats }: { io: ParleyServer; chats: ChatService }): void {
-  events.define('mark_read', markReadSchema, async ({ socket, user }, payload) => {
-    const { unreadCount, moved } = await chats.markRead(user.id, payload);
-    // Only a position that moved is news; the caller's own socket has its answer.
-    if (moved) {
-      socket.to(chatRoom(payload.chatId)).emit('messages_read', {
-        chatId: payload.chatId,
-        userId: user.id,
-        messageId: payload.messageId,
-      });
-    }
-    return { unreadCount };
-  });
+  events.define('mark_read', markReadSchema, async ({ user }, payload) => chats.markRead(user.id, payload));
 
-  events.define('edit_message', editMessageSchema, async ({ user }, payload) => {
-    const message = await chats.editMessage(user.id, payload);
-    io.to(chatRoom(message.chatId)).emit('message_updated', message);
-    return { message };
-  });
+  events.define('edit_message', editMessageSchema, async ({ user }, payload) => ({
+    message: await chats.editMessage(user.id, payload),
+  }));
 
-  events.define('delete_message', messageRefSchema, async ({ user }, payload) => {
-    const { message, changed } = await chats.deleteMessage(user.id, payload);
-    if (changed) io.to(chatRoom(message.chatId)).emit('message_deleted', message);
-    return { message };
-  });
+  events.define('delete_message', messageRefSchema, async ({ user }, payload) => ({
+    message: await chats.deleteMessage(user.id, payload),
+  }));
 
   // A socket's typing state exists only once it has typed: most sockets never do.
   const typingOf = new WeakMap<ParleySocket, SocketTyping>();

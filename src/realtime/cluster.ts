@@ -1,7 +1,9 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
-import type { ParleyServer } from './gateway.js';
-import { RECOVERABLE_EVENTS, withUserBoundRecovery } from './recovery.js';
+import type { ParleyServer } from './socket-types.js';
+
+/** Entries the Redis stream keeps: enough for a node that loses Redis briefly to read on from where it stopped. */
+const STREAM_MAX_LENGTH = 10_000;
 
 export interface Cluster {
   ping(): Promise<void>;
@@ -20,22 +22,20 @@ export async function connectRedis(redisUrl: string): Promise<RedisClient> {
 }
 
 /**
- * Joins this node to the others through Redis streams: rooms and broadcasts span every node, and
- * a node that loses Redis for a moment reads the stream from where it stopped instead of losing
- * the broadcasts in between (pub/sub would drop them). The stream also keeps what a cut-off socket
- * missed, so that its session can be recovered on any node (recovery.ts).
+ * Joins this node to the others through Redis streams: rooms, broadcasts and server-side events
+ * span every node, and a node that loses Redis for a moment reads the stream from where it
+ * stopped instead of losing the broadcasts in between (pub/sub would drop them). What is lost
+ * all the same, message changes are found again in the database (chat-feed.ts).
  * Every key carries the deployment's prefix so that deployments sharing a Redis stay apart.
  */
 export function joinCluster(io: ParleyServer, client: RedisClient, prefix: string): Cluster {
   io.adapter(
-    withUserBoundRecovery(
-      createAdapter(client, {
-        streamName: `${prefix}:socket.io`,
-        channelPrefix: `${prefix}:socket.io`,
-        sessionKeyPrefix: `${prefix}:socket.io:session:`,
-        maxLen: RECOVERABLE_EVENTS,
-      }),
-    ),
+    createAdapter(client, {
+      streamName: `${prefix}:socket.io`,
+      channelPrefix: `${prefix}:socket.io`,
+      sessionKeyPrefix: `${prefix}:socket.io:session:`,
+      maxLen: STREAM_MAX_LENGTH,
+    }),
   );
   return {
     async ping() {

@@ -1,6 +1,6 @@
 import { RATE_LIMIT_TEXTS } from '../limits/rate-limits.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ParleyServer } from './gateway.js';
+import type { ParleyServer } from './socket-types.js';
 
 export const TOO_MANY_CONNECTIONS_TEXT = 'Слишком много одновременных подключений этого пользователя';
 

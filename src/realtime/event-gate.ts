@@ -5,7 +5,7 @@ import type { RateLimits } from '../limits/rate-limits.js';
 import type { Metrics } from '../observability/metrics.js';
 import { parseInput } from '../validation.js';
 import type { EventTable } from './event-table.js';
-import type { ParleySocket } from './gateway.js';
+import type { ParleySocket } from './socket-types.js';
 import type { InFlight } from './in-flight.js';
 import { sendLargeAnswer } from './large-answers.js';
 
@@ -53,15 +53,17 @@ export function serveEvents(
         }
         return inFlight.track(async () => {
           const started = performance.now();
+          const afterAnswer: Array<() => void> = [];
           running++;
           try {
             // The rate limit bounds how fast events arrive, not how many wait on a slow database:
             // past this many unanswered events a socket is refused instead of queueing more work.
             if (running > MAX_EVENTS_IN_FLIGHT_PER_SOCKET) throw new RateLimitedError(RETRY_BUSY_MS, TEXTS.tooManyInFlight);
             const payload = definition.schema === null ? undefined : parseInput(definition.schema, args[0]);
-            const result = await definition.run({ socket, user }, payload);
+            const result = await definition.run({ socket, user, afterAnswer: (work) => afterAnswer.push(work) }, payload);
             const answer = { success: true, ...result };
             if (ack && !sendLargeAnswer(socket, packet, answer)) ack(answer);
+            for (const work of afterAnswer) work();
             metrics.eventHandled(event, 'success', (performance.now() - started) / 1000);
           } catch (error) {
             const envelope = toWireError(error);

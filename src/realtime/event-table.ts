@@ -1,12 +1,14 @@
 import type { z } from 'zod';
 import type { ClientToServerEvents } from '../protocol/events.js';
 import type { PublicUser } from '../protocol/types.js';
-import type { ParleySocket } from './gateway.js';
+import type { ParleySocket } from './socket-types.js';
 
-/** What a handler learns of the event's origin: the socket and its authenticated user. */
+/** What a handler learns of the event's origin (the socket and its authenticated user), and a hook. */
 export interface EventContext {
   socket: ParleySocket;
   user: PublicUser;
+  /** Runs `work` right after the event's answer is written to the socket (or would have been, without a callback). */
+  afterAnswer(work: () => void): void;
 }
 
 /** The payload a handler receives: its schema's output, or nothing for an event without one. */

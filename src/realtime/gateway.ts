@@ -1,15 +1,15 @@
 import type { Server as HttpServer } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
-import { Server, type Socket } from 'socket.io';
+import { Server } from 'socket.io';
 import type { AuthService } from '../auth/auth-service.js';
 import type { ChatService } from '../chat/chat-service.js';
 import { AppError, ERRORS, toErrorEnvelope } from '../errors.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../protocol/events.js';
-import type { PublicUser } from '../protocol/types.js';
 import { ORIGIN_REFUSED_TEXT, originAllowed } from '../limits/origins.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { Metrics } from '../observability/metrics.js';
+import { broadcastChatChanges } from './chat-broadcasts.js';
 import { defineChatEvents } from './chat-events.js';
+import { ChatFeed } from './chat-feed.js';
 import { defineChatFeatureEvents } from './chat-feature-events.js';
 import { limitConnectionsPerUser } from './connection-limit.js';
 import { serveEvents } from './event-gate.js';
@@ -17,25 +17,14 @@ import { EventTable } from './event-table.js';
 import { InFlight } from './in-flight.js';
 import { answerIdParser } from './large-answers.js';
 import { trackPresence } from './presence.js';
+import type { ParleyServer, ParleySocket } from './socket-types.js';
 import { coalesceWritesPerTurn } from './write-coalescing.js';
-import { BoundedSessionAdapter, recoverSessions, withUserBoundRecovery } from './recovery.js';
 
-export interface SocketData {
-  user: PublicUser;
-  /** When the socket's token expires, in ms since the epoch. */
-  expiresAt: number;
-}
-
-export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** How long a draining node waits for the presence announcements of the sockets it closes. */
+const PRESENCE_GRACE_MS = 2_000;
 
 /** Transport limit from the contract: larger packets are refused before any parsing. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
-/** The room that receives a chat's `new_message`. */
-export const chatRoom = (chatId: string) => `${CHAT_ROOM_PREFIX}${chatId}`;
-const CHAT_ROOM_PREFIX = 'chat:';
-/** The chat whose room `room` is, if it is a chat room. */
-export const chatIdOfRoom = (room: string) => (room.startsWith(CHAT_ROOM_PREFIX) ? room.slice(CHAT_ROOM_PREFIX.length) : undefined);
 
 export interface Gateway {
   io: ParleyServer;
@@ -61,8 +50,8 @@ export function createGateway(
     maxConnectionsPerUser: number;
     /** CORS_ORIGINS; undefined allows every origin. */
     corsOrigins: string[] | undefined;
-    /** How long a cut-off socket's session can be recovered (RECOVERY_WINDOW); 0 turns recovery off. */
-    recoveryWindowMs: number;
+    /** Whether other nodes share this one's rooms through a cluster adapter (REDIS_URL). */
+    clustered: boolean;
   },
 ): Gateway {
   const inFlight = new InFlight();
@@ -72,14 +61,8 @@ export function createGateway(
     perMessageDeflate: false,
     // Notes each event's acknowledgement id, for answers sent as pre-encoded frames (large-answers.ts).
     parser: answerIdParser,
-    ...(deps.recoveryWindowMs > 0
-      ? {
-          // Middlewares run for a recovered socket too; the session itself is restored by the
-          // last of them, for its own user only (see recovery.ts).
-          connectionStateRecovery: { maxDisconnectionDuration: deps.recoveryWindowMs, skipMiddlewares: false },
-          adapter: withUserBoundRecovery(BoundedSessionAdapter),
-        }
-      : {}),
+    // No connection-state recovery: it replays raw packets (deleted and edited text in its old
+    // form) and adds an argument to every event. A reconnecting client syncs from the database.
     // Lets pages on the allowed origins use the long-polling transport (WebSocket needs no CORS).
     ...(deps.corsOrigins ? { cors: { origin: deps.corsOrigins } } : {}),
   });
@@ -116,11 +99,12 @@ export function createGateway(
   });
 
   limitConnectionsPerUser(io, deps.maxConnectionsPerUser, deps.metrics);
-  if (deps.recoveryWindowMs > 0) recoverSessions(io, (userId) => deps.chats.chatIdsOf(userId), deps.metrics);
   deps.metrics.countSockets(() => io.of('/').sockets.size);
 
+  const feed = new ChatFeed(io, deps.chats, deps.metrics, (error) => deps.log.warn({ err: error }, 'filling missed chat changes failed'));
+  broadcastChatChanges(io, deps.chats, feed, deps.clustered);
   const events = new EventTable();
-  defineChatEvents(events, { io, chats: deps.chats });
+  defineChatEvents(events, { io, chats: deps.chats, feed });
   defineChatFeatureEvents(events, { io, chats: deps.chats });
 
   io.on('connection', (socket) => {
@@ -128,7 +112,7 @@ export function createGateway(
     deps.log.debug(where, 'socket connected');
     disconnectAtExpiry(socket);
     // Joins the user's room (chat_created, presence, … reach every socket of the user through it).
-    trackPresence(io, socket, (userId) => deps.chats.chatPartnerIds(userId));
+    trackPresence(io, socket, (userId) => deps.chats.chatPartnerIds(userId), inFlight);
     serveEvents(socket, events, { limits: deps.limits, metrics: deps.metrics, log: deps.log, inFlight });
     socket.on('disconnect', (reason) => deps.log.debug({ ...where, reason }, 'socket disconnected'));
   });
@@ -141,6 +125,12 @@ export function createGateway(
     async drain(graceMs) {
       draining = true;
       await inFlight.settled(graceMs);
+      feed.close();
+      // Connections are closed while the cluster link is still open, and their presence announced
+      // through it (io.close() closes the adapter first). Closing the transport, not disconnecting
+      // the sockets, is what makes clients reconnect by themselves, to another node.
+      for (const socket of io.of('/').sockets.values()) socket.conn.close();
+      await inFlight.settled(PRESENCE_GRACE_MS);
       // Also closes the adapter, whose Redis reads would otherwise keep the process alive.
       await io.close();
     },

@@ -1,6 +1,6 @@
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import * as ws from 'ws';
-import type { ParleySocket } from './gateway.js';
+import type { ParleySocket } from './socket-types.js';
 import { PayloadBuffers } from './payload-buffers.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
-import { userRoom } from './chat-broadcasts.js';
-import type { ParleyServer, ParleySocket } from './gateway.js';
+import type { InFlight } from './in-flight.js';
+import { userRoom } from './rooms.js';
+import type { ParleyServer, ParleySocket } from './socket-types.js';
 
 /**
  * Presence without state of its own: a user is online while at least one of their sockets is in
@@ -21,8 +22,17 @@ interface PresenceData {
 
 const since = (data: unknown) => (data as PresenceData).presenceSince ?? 0;
 
-/** Joins the socket to its user's room and announces the user's presence changes. */
-export function trackPresence(io: ParleyServer, socket: ParleySocket, partnerIds: (userId: string) => Promise<string[]>): void {
+/**
+ * Joins the socket to its user's room and announces the user's presence changes. The announcement
+ * of a disconnect is tracked in `inFlight`, so that a draining node makes it before it closes its
+ * Redis connection.
+ */
+export function trackPresence(
+  io: ParleyServer,
+  socket: ParleySocket,
+  partnerIds: (userId: string) => Promise<string[]>,
+  inFlight: InFlight,
+): void {
   const userId = socket.data.user.id;
   (socket.data as PresenceData).presenceSince = Date.now();
   void socket.join(userRoom(userId));
@@ -47,7 +57,7 @@ export function trackPresence(io: ParleyServer, socket: ParleySocket, partnerIds
       const sockets = await io.in(userRoom(userId)).fetchSockets();
       if (sockets.length === 0) await announce('user_offline');
     };
-    disconnected().catch(() => {});
+    void inFlight.track(() => disconnected().catch(() => {}));
   });
 }
 

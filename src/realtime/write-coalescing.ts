@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Socket as EngineSocket } from 'engine.io';
-import type { ParleyServer } from './gateway.js';
+import type { ParleyServer } from './socket-types.js';
 
 /**
  * Coalesces what one turn of the event loop writes to a WebSocket connection into one system

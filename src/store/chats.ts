@@ -65,12 +65,16 @@ export class ChatStore {
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     type ChatTuple = [
       unreadCount: number,
-      chat: [id: string, name: string | null, memberIds: string],
-      lastMessage: [id: string, text: string, senderId: string, createdAt: string, editedAt: string | null, deletedAt: string | null] | null,
+      chat: [id: string, name: string | null, memberIds: string, version: string, readSeqs: string],
+      lastMessage:
+        | [id: string, text: string, senderId: string, createdAt: string, editedAt: string | null, deletedAt: string | null, seq: string, version: string]
+        | null,
     ];
     const parts = await this.db.query<{ chats: string }>(
       `SELECT string_agg(chat, ',' ORDER BY position) AS chats
-         FROM (SELECT '[' || cm.unread_count || ',' || array_to_json(ARRAY[c.id::text, c.name, c.member_ids])::text
+         FROM (SELECT '[' || cm.unread_count || ',' || array_to_json(ARRAY[c.id::text, c.name, c.member_ids, c.version::text,
+                        (SELECT string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id)
+                           FROM chat_members o WHERE o.chat_id = c.id)])::text
                       || ',' || COALESCE(c.last_message, 'null') || ']' AS chat,
                       row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
                  FROM chat_members cm
@@ -90,13 +94,16 @@ export class ChatStore {
         (user) => [user.id, user],
       ),
     );
-    return chats.map(([unreadCount, [id, name], last], i) => {
+    return chats.map(([unreadCount, [id, name, , version, readSeqs], last], i) => {
       // A user deleted between the two queries took their memberships and messages along.
       const sender = last ? users.get(last[2]) : undefined;
+      // Both lists are in join order (migration 5's member_ids, and the query above).
+      const seqs = readSeqs.split(',');
+      const members = memberIds[i]!;
       return {
         id,
         name,
-        users: memberIds[i]!.flatMap((memberId) => users.get(memberId) ?? []),
+        users: members.flatMap((memberId) => users.get(memberId) ?? []),
         messages:
           last && sender
             ? [
@@ -108,12 +115,16 @@ export class ChatStore {
                   created_at: last[3],
                   edited_at: last[4],
                   deleted_at: last[5],
+                  seq: last[6],
+                  version: last[7],
                   email: sender.email,
                   username: sender.username,
                 }),
               ]
             : [],
         unreadCount,
+        version: Number(version),
+        readPositions: members.flatMap((memberId, j) => (users.has(memberId) ? [{ userId: memberId, seq: Number(seqs[j] ?? 0) }] : [])),
       };
     });
   }

@@ -19,6 +19,17 @@ export type InsertMessageResult =
 export interface HistoryPage {
   messages: Message[];
   hasMore: boolean;
+  /** The chat's version when the page was read. */
+  version: number;
+}
+
+/** A chat's changes after a version: the messages changed since, in their current state. */
+export interface ChangesPage {
+  /** The version the changes bring a client to: the chat's version, or the page's last one when hasMore. */
+  version: number;
+  /** In version order. */
+  messages: Message[];
+  hasMore: boolean;
 }
 
 export interface HistoryRange {
@@ -37,7 +48,7 @@ export interface MessageRef {
 
 export type MarkReadResult =
   /** `moved` is false when the position already was at or after the message (it never moves back). */
-  | { outcome: 'marked'; moved: boolean; unreadCount: number }
+  | { outcome: 'marked'; moved: boolean; unreadCount: number; seq: number }
   | { outcome: 'unknown_message' }
   | { outcome: 'not_member' };
 
@@ -75,7 +86,7 @@ export class MessageStore {
   }
 
   /**
-   * One transaction around one call of insert_message_batch (migrations 6 and 7), which locks the
+   * One transaction around one call of insert_message_batch (routines.ts), which locks the
    * batch's chats and writes the batch (see there for the ordering invariant). Runs in an explicit
    * transaction: if the connection dies while waiting for a lock, the server rolls it back rather
    * than committing a message whose sender was told UNAVAILABLE.
@@ -138,7 +149,7 @@ export class MessageStore {
     memberId: string,
     range: HistoryRange,
   ): Promise<HistoryPage | { badCursor: 'before' | 'after' }> {
-    if (!isStoreId(chatId) || !isStoreId(memberId)) return { messages: [], hasMore: false };
+    if (!isStoreId(chatId) || !isStoreId(memberId)) return { messages: [], hasMore: false, version: 0 };
     const cursorFields = (['before', 'after'] as const).filter((field) => range[field] !== undefined);
     for (const field of cursorFields) if (!isStoreId(range[field]!)) return { badCursor: field };
     const params: unknown[] = [chatId, memberId];
@@ -150,8 +161,9 @@ export class MessageStore {
     const ascending = range.after !== undefined;
     params.push(range.limit + 1);
     const order = ascending ? 'ASC' : 'DESC';
-    const [result] = await this.db.query<{ page: string | null }>(
-      `SELECT json_agg(${messageTuple('p')} ORDER BY p.created_at ${order}, p.id ${order})::text AS page
+    const [result] = await this.db.query<{ page: string | null; version: string }>(
+      `SELECT json_agg(${messageTuple('p')} ORDER BY p.created_at ${order}, p.id ${order})::text AS page,
+              (SELECT version FROM chats WHERE id = $1) AS version
          FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
                 WHERE m.chat_id = $1 AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2)
                   ${cursors.map((c) => `AND ${c}`).join(' ')}
@@ -168,7 +180,62 @@ export class MessageStore {
     }
     const hasMore = messages.length > range.limit;
     const page = messages.slice(0, range.limit);
-    return { messages: ascending ? page : page.reverse(), hasMore };
+    return { messages: ascending ? page : page.reverse(), hasMore, version: Number(result?.version ?? 0) };
+  }
+
+  /**
+   * The chat's messages changed after `afterVersion` (created, edited or deleted since), in their
+   * current state, in version order, at most `limit`; undefined when `memberId` is given and is
+   * not a member. The chat's version is read in the same statement as the messages, so a page
+   * that is the last one brings the reader exactly to that version.
+   */
+  async listChanges(
+    chatId: string,
+    afterVersion: number,
+    limit: number,
+    memberId?: string,
+  ): Promise<ChangesPage | undefined> {
+    if (!isStoreId(chatId) || (memberId !== undefined && !isStoreId(memberId))) return undefined;
+    const [row] = await this.db.query<{ version: string; page: string | null }>(
+      `SELECT c.version,
+              (SELECT json_agg(${messageTuple('p')} ORDER BY p.version, p.seq)::text
+                 FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+                        WHERE m.chat_id = $1 AND m.version > $2
+                        ORDER BY m.version, m.seq
+                        LIMIT $3) p) AS page
+         FROM chats c
+        WHERE c.id = $1
+          AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $4::uuid))`,
+      [chatId, afterVersion, limit + 1, memberId ?? null],
+    );
+    if (!row) return undefined;
+    const messages = parseMessageTuples(row.page);
+    const hasMore = messages.length > limit;
+    const page = messages.slice(0, limit);
+    // An empty page that has more (limit 0) leaves the reader where it was.
+    return { version: hasMore ? (page.at(-1)?.version ?? afterVersion) : Number(row.version), messages: page, hasMore };
+  }
+
+  /** The latest version of each of `chatIds` that `memberId` is a member of. */
+  async memberChatVersions(memberId: string, chatIds: readonly string[]): Promise<Map<string, number>> {
+    const valid = chatIds.filter(isStoreId);
+    if (valid.length === 0 || !isStoreId(memberId)) return new Map();
+    const rows = await this.db.query<{ id: string; version: string }>(
+      `SELECT c.id, c.version FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
+        WHERE cm.user_id = $1 AND cm.chat_id = ANY($2::uuid[])`,
+      [memberId, valid],
+    );
+    return new Map(rows.map((row) => [row.id, Number(row.version)]));
+  }
+
+  /** The latest version of each of `chatIds` that exists. */
+  async chatVersions(chatIds: readonly string[]): Promise<Map<string, number>> {
+    const valid = chatIds.filter(isStoreId);
+    if (valid.length === 0) return new Map();
+    const rows = await this.db.query<{ id: string; version: string }>('SELECT id, version FROM chats WHERE id = ANY($1::uuid[])', [
+      valid,
+    ]);
+    return new Map(rows.map((row) => [row.id, Number(row.version)]));
   }
 
   /**
@@ -186,8 +253,8 @@ export class MessageStore {
     if (!isStoreId(chatId)) return { outcome: 'not_member' };
     if (!isStoreId(messageId)) return { outcome: 'unknown_message' };
     return this.db.transaction(async (tx) => {
-      const [member] = await tx.query<{ unread_count: number; found: boolean; moved: boolean }>(
-        `SELECT cm.unread_count, t.created_at IS NOT NULL AS found,
+      const [member] = await tx.query<{ unread_count: number; found: boolean; moved: boolean; last_read_seq: string }>(
+        `SELECT cm.unread_count, t.created_at IS NOT NULL AS found, cm.last_read_seq,
                 t.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz) AS moved
            FROM chat_members cm
            LEFT JOIN LATERAL (SELECT created_at FROM messages WHERE id = $3 AND chat_id = $1) t ON true
@@ -200,19 +267,21 @@ export class MessageStore {
         return found.length === 0 ? { outcome: 'unknown_message' } : { outcome: 'not_member' };
       }
       if (!member.found) return { outcome: 'unknown_message' };
-      if (!member.moved) return { outcome: 'marked', moved: false, unreadCount: member.unread_count };
-      const [moved] = await tx.query<{ unread_count: number }>(
+      if (!member.moved) {
+        return { outcome: 'marked', moved: false, unreadCount: member.unread_count, seq: Number(member.last_read_seq) };
+      }
+      const [moved] = await tx.query<{ unread_count: number; last_read_seq: string }>(
         `UPDATE chat_members cm
-            SET last_read_at = t.created_at,
+            SET last_read_at = t.created_at, last_read_seq = t.seq,
                 unread_count = (SELECT count(*)::int FROM messages um
                                  WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id
                                    AND um.deleted_at IS NULL AND um.created_at > t.created_at)
            FROM messages t
           WHERE t.id = $3 AND cm.chat_id = $1 AND cm.user_id = $2
-      RETURNING cm.unread_count`,
+      RETURNING cm.unread_count, cm.last_read_seq`,
         [chatId, userId, messageId],
       );
-      return { outcome: 'marked', moved: true, unreadCount: moved!.unread_count };
+      return { outcome: 'marked', moved: true, unreadCount: moved!.unread_count, seq: Number(moved!.last_read_seq) };
     });
   }
 
@@ -262,10 +331,11 @@ export class MessageStore {
   }
 
   /**
-   * Changes `senderId`'s own live message (`assignments`, with `params` from $3), and the chat's
-   * copy of it when it is the chat's last message (migration 7), plus whatever `alsoChanged`
-   * does with the `changed` row. The chat row is locked first, as sends do: the chat's counters
-   * and its row change in one order, and no send can move the last message in between.
+   * Changes `senderId`'s own live message (`assignments`, with `params` from $3): the change takes
+   * the chat's next version, and the chat's copy of the message is rewritten when it is the chat's
+   * last (ChatStore.listChats); `alsoChanged` does more with the `changed` row. The chat row is
+   * locked first, as sends do: versions are taken in one order, the chat's counters change in one
+   * order, and no send can move the last message in between.
    */
   private async changeOwnMessage(
     messageId: string,
@@ -277,21 +347,31 @@ export class MessageStore {
     if (!isStoreId(messageId)) return undefined;
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT 1 FROM chats WHERE id = (SELECT chat_id FROM messages WHERE id = $1) FOR UPDATE', [messageId]);
+      // Under the lock nothing else changes the message: if it can be changed now, it will be.
       const rows = await tx.query<MessageRow>(
-        `WITH changed AS (
-           UPDATE messages SET ${assignments}
+        `WITH target AS (
+           SELECT chat_id FROM messages WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
+         ), versioned AS (
+           UPDATE chats c SET version = c.version + 1 FROM target t WHERE c.id = t.chat_id
+           RETURNING c.version
+         ), changed AS (
+           UPDATE messages SET ${assignments}, version = (SELECT version FROM versioned)
             WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
-           RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at
-         ), last_message AS (
-           UPDATE chats c
-              SET last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at)
-             FROM changed m
-            WHERE c.id = m.chat_id AND c.last_message_id = m.id
+           RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at, seq, version
          )${alsoChanged ? `, ${alsoChanged}` : ''}
          SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id`,
         [messageId, senderId, ...params],
       );
-      return rows[0] && toMessage(rows[0]);
+      const changed = rows[0];
+      if (!changed) return undefined;
+      await tx.query(
+        `UPDATE chats c
+            SET last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version)
+           FROM messages m
+          WHERE m.id = $1 AND c.id = m.chat_id AND c.last_message_id = m.id`,
+        [messageId],
+      );
+      return toMessage(changed);
     });
   }
 }

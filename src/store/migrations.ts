@@ -267,4 +267,48 @@ export const MIGRATIONS: readonly Migration[] = [
       END $$;
     `,
   },
+  {
+    version: 8,
+    name: 'chat versions, message positions and read positions',
+    sql: `
+      -- Every change to a chat's messages takes the chat's next version (chats.version), under the
+      -- chat row's lock that every such writer takes first: versions are gap-free and increase in
+      -- commit order. A message keeps its position in the chat (seq: 1, 2, 3…, from chats.last_seq,
+      -- never reused) and the version of its latest change, which sync reads by (chat_id, version).
+      ALTER TABLE chats ADD COLUMN version bigint NOT NULL DEFAULT 0;
+      ALTER TABLE chats ADD COLUMN last_seq bigint NOT NULL DEFAULT 0;
+      ALTER TABLE messages ADD COLUMN seq bigint;
+      ALTER TABLE messages ADD COLUMN version bigint;
+      UPDATE messages m SET seq = o.seq, version = o.seq
+        FROM (SELECT id, row_number() OVER (PARTITION BY chat_id ORDER BY created_at, id) AS seq FROM messages) o
+       WHERE m.id = o.id;
+      ALTER TABLE messages ALTER COLUMN seq SET NOT NULL;
+      ALTER TABLE messages ALTER COLUMN version SET NOT NULL;
+      CREATE UNIQUE INDEX messages_chat_seq ON messages (chat_id, seq);
+      CREATE INDEX messages_chat_version ON messages (chat_id, version);
+      UPDATE chats c SET last_seq = s.n, version = s.n
+        FROM (SELECT chat_id, max(seq) AS n FROM messages GROUP BY chat_id) s
+       WHERE c.id = s.chat_id;
+
+      -- A member's read position as the seq of the last message read (0: nothing read), which
+      -- clients compare with message seqs to show read ticks.
+      ALTER TABLE chat_members ADD COLUMN last_read_seq bigint NOT NULL DEFAULT 0;
+      UPDATE chat_members cm
+         SET last_read_seq = COALESCE((SELECT max(m.seq) FROM messages m
+                                        WHERE m.chat_id = cm.chat_id AND m.created_at <= cm.last_read_at), 0)
+       WHERE cm.last_read_at IS NOT NULL;
+
+      -- The functions live in routines.ts from now on, recreated whenever their text changes.
+      -- Their old forms go, and each chat's copy of its last message is rewritten in the new form
+      -- (with seq and version, as routines.ts's message_summary writes it).
+      DROP FUNCTION insert_message_batch(uuid[], uuid[], uuid[], text[], text[]);
+      DROP FUNCTION message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz);
+      UPDATE chats c SET last_message = array_to_json(ARRAY[m.id::text, m.text, m.sender_id::text,
+          to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          to_char(m.edited_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          to_char(m.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+          m.seq::text, m.version::text])::text
+        FROM messages m WHERE m.id = c.last_message_id;
+    `,
+  },
 ];

@@ -21,9 +21,12 @@ export interface MessageRow {
   /** Absent where a query does not select them (a message just inserted has neither). */
   edited_at?: Date | string | null;
   deleted_at?: Date | string | null;
+  /** bigint columns: the pg driver gives them as text. */
+  seq: number | string;
+  version: number | string;
 }
 
-export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, u.email, u.username`;
+export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, u.email, u.username`;
 export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
 
 /** Messages from others after the member `cm`'s read position; tombstones are not unread. */
@@ -49,7 +52,8 @@ export const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC',
  */
 export const messageTuple = (m: string) =>
   `ARRAY[${m}.id::text, ${m}.text, ${m}.sender_id::text, ${m}.chat_id::text, ${isoUtc(`${m}.created_at`)},
-         ${isoUtc(`${m}.edited_at`)}, ${isoUtc(`${m}.deleted_at`)}, ${m}.email, ${m}.username]`;
+         ${isoUtc(`${m}.edited_at`)}, ${isoUtc(`${m}.deleted_at`)}, ${m}.email, ${m}.username,
+         ${m}.seq::text, ${m}.version::text]`;
 
 type MessageTuple = [
   id: string,
@@ -61,13 +65,28 @@ type MessageTuple = [
   deletedAt: string | null,
   email: string,
   username: string,
+  seq: string,
+  version: string,
 ];
 
 /** The messages of a JSON array of messageTuple (null: no rows were aggregated). */
 export function parseMessageTuples(json: string | null | undefined): Message[] {
   if (!json) return [];
-  return (JSON.parse(json) as MessageTuple[]).map(([id, text, senderId, chatId, createdAt, editedAt, deletedAt, email, username]) =>
-    toMessage({ id, text, sender_id: senderId, chat_id: chatId, created_at: createdAt, edited_at: editedAt, deleted_at: deletedAt, email, username }),
+  return (JSON.parse(json) as MessageTuple[]).map(
+    ([id, text, senderId, chatId, createdAt, editedAt, deletedAt, email, username, seq, version]) =>
+      toMessage({
+        id,
+        text,
+        sender_id: senderId,
+        chat_id: chatId,
+        created_at: createdAt,
+        edited_at: editedAt,
+        deleted_at: deletedAt,
+        email,
+        username,
+        seq,
+        version,
+      }),
   );
 }
 
@@ -75,7 +94,10 @@ export function parseMessageTuples(json: string | null | undefined): Message[] {
 const wireTime = (value: Date | string) =>
   typeof value === 'string' && value.endsWith('Z') ? value : new Date(value).toISOString();
 
-/** The seed's shape; `editedAt` / `deletedAt` appear only once set (fields are only ever added). */
+/**
+ * The seed's shape, then the fields added to it: `seq` and `version` always, `editedAt` /
+ * `deletedAt` only once set.
+ */
 export function toMessage(row: MessageRow): Message {
   const message: Message = {
     id: row.id,
@@ -84,6 +106,8 @@ export function toMessage(row: MessageRow): Message {
     chatId: row.chat_id,
     createdAt: wireTime(row.created_at),
     user: { id: row.sender_id, email: row.email, username: row.username },
+    seq: Number(row.seq),
+    version: Number(row.version),
   };
   if (row.edited_at) message.editedAt = wireTime(row.edited_at);
   if (row.deleted_at) message.deletedAt = wireTime(row.deleted_at);

@@ -44,8 +44,11 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     const { bob, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
     const sent = await send(aliceOnA, chatId, 'read me across nodes');
     const atAlice = nextEvent<MessagesRead>(aliceOnA, 'messages_read', 5_000);
-    expect(await ask(bobOnB, 'mark_read', { chatId, messageId: sent.id })).toStrictEqual({ success: true, unreadCount: 0 });
-    expect(await atAlice).toStrictEqual({ chatId, userId: bob.user.id, messageId: sent.id });
+    // The reader's own socket hears of the read too (it is published to the whole chat room).
+    const atBob = nextEvent<MessagesRead>(bobOnB, 'messages_read', 5_000);
+    expect(await ask(bobOnB, 'mark_read', { chatId, messageId: sent.id })).toStrictEqual({ success: true, unreadCount: 0, seq: 1 });
+    expect(await atAlice).toStrictEqual({ chatId, userId: bob.user.id, messageId: sent.id, seq: 1 });
+    expect(await atBob).toStrictEqual({ chatId, userId: bob.user.id, messageId: sent.id, seq: 1 });
   });
 
   it('message_updated and message_deleted from the author on A reach a member on B; history through B shows them', async () => {
@@ -53,7 +56,7 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     const sent = await send(aliceOnA, chatId, 'to be edited');
     const updated = nextEvent<Message>(bobOnB, 'message_updated', 5_000);
     const edit = await ask(aliceOnA, 'edit_message', { messageId: sent.id, text: 'edited on A' });
-    expect(edit).toMatchObject({ success: true, message: { id: sent.id, text: 'edited on A' } });
+    expect(edit).toMatchObject({ success: true, message: { id: sent.id, text: 'edited on A', seq: 1, version: 2 } });
     expect(await updated).toStrictEqual(edit.message);
 
     const deleted = nextEvent<Message>(bobOnB, 'message_deleted', 5_000);
@@ -61,7 +64,7 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     expect(await deleted).toStrictEqual(removal.message);
     const page = await ask(bobOnB, 'get_chat_messages', { chatId });
     expect(page.messages).toStrictEqual([removal.message]);
-    expect(removal.message).toMatchObject({ text: '', deletedAt: expect.any(String) });
+    expect(removal.message).toMatchObject({ text: '', deletedAt: expect.any(String), seq: 1, version: 3 });
   });
 
   it('user_typing from a typist on B reaches a member on A, true then false', async () => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { io as connectClient } from 'socket.io-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
 import {
@@ -13,9 +12,10 @@ import {
 import { ask, collect, createChat, nextEvent, registerUser, sleep, type ClientSocket } from '../helpers/server.js';
 
 /**
- * Two real Parley processes on one PostgreSQL and one Redis (contract §3 "on every node", §4):
+ * Two real Parley processes on one PostgreSQL and one Redis (contract §3 "on every node", §4, §5):
  * delivery across nodes, idempotent sends racing through both nodes, and catching up after a
- * disconnect — by history, and by connection-state recovery on the other node (src/realtime/recovery.ts).
+ * disconnect — by history, and by the reconnect recipe (a fresh socket, join_chat, sync) on the
+ * other node.
  */
 describe.skipIf(!clusterEnv)('two nodes', () => {
   const nodes = useClusterNodes('A', 'B');
@@ -171,42 +171,57 @@ describe.skipIf(!clusterEnv)('two nodes', () => {
       expect(paged).toEqual(missed);
     });
 
-    it('after a short cut the session is recovered on the other node: its chat and the missed messages, in order', async () => {
+    it('after a short cut a fresh socket on the other node catches up with join_chat and sync: exactly what it missed, in version order', async () => {
       const { alice, bob, chatId } = await threeMembers();
       const aliceOnA = await connectTo(a, alice.token);
       const bobOnB = await joined(await connectTo(b, bob.token), chatId);
       const received = collect<Message>(bobOnB, 'new_message');
 
-      await ask(aliceOnA, 'send_message', { chatId, text: 'before the cut' });
+      const before = await ask(aliceOnA, 'send_message', { chatId, text: 'before the cut' });
       await untilEvent(bobOnB, 'new_message', () => received.length === 1);
+      expect(received).toEqual([before.message]);
+      // The last version the client holds of the chat.
+      const held = received[0]!.version;
+      expect(held).toBe(1);
 
       const disconnected = nextEvent<string>(bobOnB, 'disconnect');
       // Closes the transport under the socket, as a network cut would.
       bobOnB.io.engine.close();
       await disconnected;
-      const missed: Message[] = [];
-      for (const text of ['one', 'two', 'three']) missed.push((await ask(aliceOnA, 'send_message', { chatId, text })).message);
+      // While bob is away: three new messages, an edit of one and the deletion of another.
+      const sent: Message[] = [];
+      for (const text of ['missed one', 'missed two, deleted while away', 'missed three']) {
+        sent.push((await ask(aliceOnA, 'send_message', { chatId, text })).message);
+      }
+      const [one, two, three] = sent as [Message, Message, Message];
+      const edited = await ask(aliceOnA, 'edit_message', { messageId: one.id, text: 'missed one, edited while away' });
+      const deleted = await ask(aliceOnA, 'delete_message', { messageId: two.id });
+      expect([one, two, three, edited.message, deleted.message].map((m) => m.version)).toEqual([2, 3, 4, 5, 6]);
 
-      // The load balancer sends the reconnection to A; the client presents its session.
-      const session = bobOnB as unknown as { _pid: string; _lastOffset: string };
-      const bobOnA: ClientSocket = connectClient(a.url, {
-        transports: ['websocket'],
-        forceNew: true,
-        reconnection: false,
-        autoConnect: false,
-        auth: { token: bob.token, pid: session._pid, offset: session._lastOffset },
+      // The load balancer sends the reconnection to A: a fresh authenticated socket, then the
+      // reconnect recipe (contract §5): get_my_chats, join_chat, sync from the version held.
+      const bobOnA = await connectTo(a, bob.token);
+      const live = collect<Message>(bobOnA, 'new_message');
+      const chats = await ask(bobOnA, 'get_my_chats');
+      expect(chats.chats.find((chat: { id: string }) => chat.id === chatId)).toMatchObject({ version: 6 });
+      expect(await ask(bobOnA, 'join_chat', { chatId })).toMatchObject({ success: true, version: 6 });
+      const sync = await ask(bobOnA, 'sync', { chats: [{ chatId, version: held }] });
+      // Every message changed after the version held, once, in its current state, in version order.
+      expect(sync).toStrictEqual({
+        success: true,
+        chats: [{ success: true, chatId, version: 6, messages: [three, edited.message, deleted.message], hasMore: false }],
       });
-      const recovered = collect<Message>(bobOnA, 'new_message');
-      const connected = nextEvent(bobOnA, 'connect', 5_000);
-      bobOnA.connect();
-      await connected;
-      await untilEvent(bobOnA, 'new_message', () => recovered.length === missed.length);
-      expect(recovered.map((m) => m.id)).toEqual(missed.map((m) => m.id));
+      expect(JSON.stringify(sync)).not.toContain('deleted while away');
+      expect(deleted.message).toMatchObject({ id: two.id, text: '', deletedAt: expect.any(String) });
 
-      // Still in the chat's room on A without joining again.
+      // Joined again on A, so live delivery goes on from there.
       const after = await ask(aliceOnA, 'send_message', { chatId, text: 'after the cut' });
-      await untilEvent(bobOnA, 'new_message', () => recovered.some((m) => m.id === after.message.id));
-      expect(recovered.map((m) => m.id)).toEqual([...missed, after.message].map((m) => m.id));
+      await untilEvent(bobOnA, 'new_message', () => live.some((m) => m.id === after.message.id));
+      expect(live).toEqual([after.message]);
+      expect(after.message.version).toBe(7);
+      // The old socket stayed cut: nothing reached it after the cut.
+      expect(bobOnB.connected).toBe(false);
+      expect(received).toEqual([before.message]);
       bobOnA.close();
     });
   });

@@ -164,17 +164,20 @@ describe.skipIf(!clusterEnv)('node failure', () => {
       }
     }, 30_000);
 
-    it("a drained node's client reconnects to another node and recovers there: its chat and what it missed, in order", async () => {
+    it("a drained node's client reconnects to another node and catches up there with join_chat and sync: nothing lost, in version order", async () => {
       const { alice, bob, chatId } = await pair();
       const aliceOnD = await connectTo(drainedToo, alice.token, { reconnect: true });
       // As a load balancer would, send the reconnection to a node that is still up.
       (aliceOnD.io as unknown as { uri: string }).uri = b.url;
-      expect(await ask(aliceOnD, 'join_chat', { chatId })).toMatchObject({ success: true });
+      expect(await ask(aliceOnD, 'join_chat', { chatId })).toMatchObject({ success: true, version: 0 });
       const bobOnB = await connectTo(b, bob.token);
       const atAlice = collect<Message>(aliceOnD, 'new_message');
 
       const first = await ask(bobOnB, 'send_message', { chatId, text: 'before the drain' });
       await untilEvent(aliceOnD, 'new_message', () => atAlice.length === 1);
+      // The last version the client holds of the chat.
+      const held = atAlice[0]!.version;
+      expect(held).toBe(1);
 
       const disconnected = nextEvent<string>(aliceOnD, 'disconnect', 10_000);
       drainedToo.signal('SIGTERM');
@@ -185,11 +188,23 @@ describe.skipIf(!clusterEnv)('node failure', () => {
       await reconnected;
       expect(await drainedToo.waitExit(10_000)).toEqual({ code: 0, signal: null });
 
-      // The drained node saved the session in Redis; B restored it: no join_chat, nothing lost.
-      expect(aliceOnD.recovered).toBe(true);
+      // Reconnected to B on a new session: B restores no rooms, so the client joins again and
+      // syncs from the version it held (contract §5).
+      expect(aliceOnD.recovered).not.toBe(true);
+      const rejoined = await ask(aliceOnD, 'join_chat', { chatId });
+      expect(rejoined).toMatchObject({ success: true, version: 2 });
+      const sync = await ask(aliceOnD, 'sync', { chats: [{ chatId, version: held }] });
+      expect(sync).toStrictEqual({
+        success: true,
+        chats: [{ success: true, chatId, version: 2, messages: [missed.message], hasMore: false }],
+      });
+      expect(missed.message.version).toBe(2);
+
       const later = await ask(bobOnB, 'send_message', { chatId, text: 'after the switch' });
       await untilEvent(aliceOnD, 'new_message', () => atAlice.some((m) => m.id === later.message.id));
-      expect(atAlice.map((m) => m.id)).toEqual([first.message.id, missed.message.id, later.message.id]);
+      // Live: what came before the drain and after the rejoin; the message in between came by sync.
+      expect(atAlice.map((m) => m.id)).toEqual([first.message.id, later.message.id]);
+      expect([...atAlice, ...sync.chats[0].messages].map((m: Message) => m.version).sort((x, y) => x - y)).toEqual([1, 2, 3]);
       // History through B agrees.
       const gap = await ask(aliceOnD, 'get_chat_messages', { chatId, after: first.message.id });
       expect(gap.messages.map((m: Message) => m.id)).toEqual([missed.message.id, later.message.id]);

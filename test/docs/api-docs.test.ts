@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { ASYNCAPI_FILE, asyncApiDocument, clientEvents, serverEvents } from '../../src/docs/asyncapi.js';
 import { openApiDocument } from '../../src/docs/openapi.js';
 import { jsonSchemaOf } from '../../src/docs/wire-schemas.js';
-import { createChatSchema, historyQuerySchema, loginSchema, registerSchema } from '../../src/protocol/schemas.js';
+import { createChatSchema, historyQuerySchema, loginSchema, registerSchema, syncSchema } from '../../src/protocol/schemas.js';
 import { api, ask, closeSockets, connect, registerUser, sleep, startServer, type ClientSocket, type TestServer } from '../helpers/server.js';
 
 type Doc = Record<string, any>;
@@ -94,6 +94,7 @@ describe('API documentation against a running server', () => {
     expect(bodyOf('/auth/register', 'post')).toEqual(jsonSchemaOf(registerSchema));
     expect(bodyOf('/auth/login', 'post')).toEqual(jsonSchemaOf(loginSchema));
     expect(bodyOf('/chats', 'post')).toEqual(jsonSchemaOf(createChatSchema));
+    expect(bodyOf('/sync', 'post')).toEqual(jsonSchemaOf(syncSchema));
     const query = paths['/chats/{id}/messages'].get.parameters.filter((p: Doc) => p.in === 'query').map((p: Doc) => p.name);
     expect(query).toEqual(Object.keys(historyQuerySchema.shape));
   });
@@ -138,6 +139,15 @@ describe('API documentation against a running server', () => {
     await call('GET', '/chats/{id}/messages', `/chats/${direct}/messages?limit=5`, { token });
     await call('GET', '/chats/{id}/messages', `/chats/${direct}/messages?limit=500`, { token });
     await call('GET', '/chats/{id}/messages', `/chats/${direct}/messages`, { token: carol.token });
+    const synced = await call('POST', '/sync', '/sync', {
+      token,
+      // A chat of the caller's and one that is not: an entry each, the second FORBIDDEN.
+      body: { chats: [{ chatId: direct, version: 0 }, { chatId: '00000000-0000-4000-8000-000000000000', version: 0 }] },
+    });
+    expect(synced.status).toBe(200);
+    expect(synced.body.chats.map((entry: Doc) => entry.success)).toEqual([true, false]);
+    await call('POST', '/sync', '/sync', { token, body: { chats: [{ chatId: direct, version: -1 }] } });
+    await call('POST', '/sync', '/sync', { body: { chats: [] } });
     await call('DELETE', '/chats/{id}/members/me', `/chats/${group}/members/me`, { token: carol.token });
     await call('GET', '/health', '/health');
     await call('GET', '/ready', '/ready');
@@ -184,6 +194,12 @@ describe('API documentation against a running server', () => {
     await send(aliceSocket, 'stop_typing', { chatId });
     await send(aliceSocket, 'edit_message', { messageId: message.id, text: 'hello, docs' });
     await send(aliceSocket, 'delete_message', { messageId: message.id });
+    // Catching up from version 0: the deleted message as its tombstone; a chat not the caller's is FORBIDDEN.
+    const synced = await send(aliceSocket, 'sync', {
+      chats: [{ chatId, version: 0 }, { chatId: '00000000-0000-4000-8000-000000000000', version: 0 }],
+    });
+    expect(synced.chats.map((entry: Doc) => entry.success)).toEqual([true, false]);
+    await send(aliceSocket, 'sync', { chats: 'all of them' });
     const carol = await registerUser(server, 'async_c');
     await api(server, 'POST', `/chats/${chatId}/members`, { token: alice.token, body: { userIds: [carol.user.id] } });
     await send(aliceSocket, 'leave_chat', { chatId });

@@ -226,7 +226,7 @@ export async function killAllNodes(): Promise<void> {
   await Promise.all([...liveNodes].map((node) => node.stop('SIGKILL').catch(() => {})));
 }
 
-/** Deletes every Redis key of one test deployment (its stream and recovery sessions). */
+/** Deletes every Redis key of one test deployment (its stream, and whatever else it keeps under the prefix). */
 export async function dropRedisPrefix(prefix: string): Promise<void> {
   if (!clusterEnv) return;
   const client = createClient({ url: clusterEnv.redisUrl });
@@ -259,7 +259,9 @@ const clusterSockets = new Set<ClientSocket>();
 
 /**
  * A Socket.IO client (websocket only) to `node`, resolved on `connect`. With `reconnect` it
- * reconnects automatically after a short delay, which connection-state recovery needs.
+ * reconnects automatically after a short delay, as a browser client would; the server restores no
+ * rooms on a reconnection (no connection-state recovery), so the client joins its chats again and
+ * syncs (contract §5).
  */
 export function connectTo(node: { url: string }, token: string, options: { reconnect?: boolean } = {}): Promise<ClientSocket> {
   const socket: ClientSocket = connectClient(node.url, {

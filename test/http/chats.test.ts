@@ -54,18 +54,30 @@ async function history(user: TestUser, chatId: string, query = '') {
 }
 
 const ids = (items: Array<{ id: string }>) => items.map((item) => item.id);
+/** Read positions where no member has read anything yet: every member, in the order of `users`, at seq 0. */
+const nothingRead = (chat: { users?: Array<{ id: string }> } | undefined) =>
+  (chat?.users ?? []).map((user) => ({ userId: user.id, seq: 0 }));
 const sortedIds = (items: Array<{ id: string }>) => ids(items).sort();
 
 describe('POST /chats', () => {
-  it('creates a direct chat: 201 with {id, name, users, messages: [], unreadCount: 0}', async () => {
+  it('creates a direct chat: 201 with {id, name, users, messages: [], unreadCount: 0, version: 0, readPositions}', async () => {
     const alice = await registerUser(server, 'alice');
     const bob = await registerUser(server, 'bob');
     const response = await api(server, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id] } });
     expect(response.status).toBe(201);
     expect(response.body).toEqual({
       success: true,
-      chat: { id: expect.any(String), name: null, users: expect.any(Array), messages: [], unreadCount: 0 },
+      chat: {
+        id: expect.any(String),
+        name: null,
+        users: expect.any(Array),
+        messages: [],
+        unreadCount: 0,
+        version: 0,
+        readPositions: nothingRead(response.body.chat),
+      },
     });
+    expect(response.body.chat.readPositions).toHaveLength(2);
     expect(response.body.chat.users).toHaveLength(2);
     expect(response.body.chat.users).toEqual(expect.arrayContaining([alice.user, bob.user]));
   });
@@ -104,8 +116,11 @@ describe('POST /chats', () => {
       users: expect.any(Array),
       messages: [],
       unreadCount: 0,
+      version: 0,
+      readPositions: nothingRead(response.body.chat),
     });
     expect(sortedIds(response.body.chat.users)).toEqual(sortedIds([alice.user, bob.user, carol.user]));
+    expect(response.body.chat.readPositions).toHaveLength(3);
   });
 
   it('returns the existing direct chat with 200 when either side asks again', async () => {
@@ -249,17 +264,23 @@ describe('GET /chats', () => {
           chatId: group,
           createdAt: expect.stringMatching(ISO_MS),
           user: alice.user,
+          seq: 1,
+          version: 1,
         },
       ],
       unreadCount: 0,
+      version: 1,
+      readPositions: nothingRead(groupSummary),
     });
     expect(sortedIds(groupSummary!.users)).toEqual(sortedIds([alice.user, bob.user, carol.user]));
     expect(directSummary).toEqual({
       id: direct,
       name: null,
       users: expect.any(Array),
-      messages: [expect.objectContaining({ text: 'two', sender: bob.user.id, user: bob.user })],
+      messages: [expect.objectContaining({ text: 'two', sender: bob.user.id, user: bob.user, seq: 2, version: 2 })],
       unreadCount: 2,
+      version: 2,
+      readPositions: nothingRead(directSummary),
     });
     expect(sortedIds(directSummary!.users)).toEqual(sortedIds([alice.user, bob.user]));
   });
@@ -326,7 +347,14 @@ describe('GET /chats/:id/messages', () => {
       chatId,
       createdAt: expect.stringMatching(ISO_MS),
       user: messages[0]!.user,
+      seq: 1,
+      version: 1,
     });
+    expect(response.body.messages.map((m: Message) => [m.seq, m.version])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
   });
 
   it('answers an empty page for a chat without messages', async () => {

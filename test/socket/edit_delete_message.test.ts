@@ -24,7 +24,8 @@ const NOT_AUTHOR_ANSWER = Object.freeze({
   code: 'FORBIDDEN',
 });
 
-const SEED_MESSAGE_KEYS = ['chatId', 'createdAt', 'id', 'sender', 'text', 'user'];
+/** The seed's fields first, then the ones added to every message (contract §3). */
+const MESSAGE_KEYS = ['id', 'text', 'sender', 'chatId', 'createdAt', 'user', 'seq', 'version'];
 
 describe('edit_message and delete_message', () => {
   const server = useServer();
@@ -33,10 +34,16 @@ describe('edit_message and delete_message', () => {
     it('answers the message with the new (trimmed) text and editedAt; id, createdAt and author stay', async () => {
       const { chatId, aliceSocket } = await chatPair(server);
       const sent = await sendOk(aliceSocket, chatId, 'typo');
-      expect(Object.keys(sent).sort()).toEqual(SEED_MESSAGE_KEYS);
+      expect(Object.keys(sent)).toEqual(MESSAGE_KEYS);
+      expect(sent).toMatchObject({ seq: 1, version: 1 });
 
       const answer = await ask(aliceSocket, 'edit_message', { messageId: sent.id, text: '  fixed  ' });
-      expect(answer).toStrictEqual({ success: true, message: { ...sent, text: 'fixed', editedAt: expect.stringMatching(ISO_MS) } });
+      // The edit is the chat's next change: version 2; the position (seq) stays.
+      expect(answer).toStrictEqual({
+        success: true,
+        message: { ...sent, text: 'fixed', version: 2, editedAt: expect.stringMatching(ISO_MS) },
+      });
+      expect(Object.keys(answer.message)).toEqual([...MESSAGE_KEYS, 'editedAt']);
       expect(Date.parse(answer.message.editedAt)).toBeGreaterThanOrEqual(Date.parse(sent.createdAt));
     });
 
@@ -47,6 +54,7 @@ describe('edit_message and delete_message', () => {
       const toAlice = collect<Message>(aliceSocket, 'message_updated');
 
       const { message: edited } = await ask(aliceSocket, 'edit_message', { messageId: second!.id, text: 'edited' });
+      expect(edited).toMatchObject({ seq: 2, version: 3 });
       await waitFor(() => toBob.length >= 1 && toAlice.length >= 1, 3_000, 'message_updated');
       expect(toBob).toStrictEqual([edited]);
       expect(toAlice).toStrictEqual([edited]);
@@ -63,6 +71,7 @@ describe('edit_message and delete_message', () => {
       await sleep(5);
       const two = await ask(aliceSocket, 'edit_message', { messageId: sent.id, text: 'v3' });
       expect(two.message.text).toBe('v3');
+      expect([sent.version, one.message.version, two.message.version]).toEqual([1, 2, 3]);
       expect(Date.parse(two.message.editedAt)).toBeGreaterThan(Date.parse(one.message.editedAt));
       expect((await history(aliceSocket, { chatId })).messages).toStrictEqual([two.message]);
     });
@@ -85,7 +94,7 @@ describe('edit_message and delete_message', () => {
       const sent = await sendOk(aliceSocket, chatId, 'regret');
       expect(await ask(aliceSocket, 'delete_message', { messageId: sent.id })).toStrictEqual({
         success: true,
-        message: { ...sent, text: '', deletedAt: expect.stringMatching(ISO_MS) },
+        message: { ...sent, text: '', version: 2, deletedAt: expect.stringMatching(ISO_MS) },
       });
     });
 
@@ -94,6 +103,7 @@ describe('edit_message and delete_message', () => {
       const sent = await sendMany(aliceSocket, chatId, 3);
       const toBob = collect<Message>(bobSocket, 'message_deleted');
       const { message: tombstone } = await ask(aliceSocket, 'delete_message', { messageId: sent[1]!.id });
+      expect(tombstone).toMatchObject({ seq: 2, version: 4 });
       await waitFor(() => toBob.length >= 1, 3_000, 'message_deleted');
       expect(toBob).toStrictEqual([tombstone]);
 

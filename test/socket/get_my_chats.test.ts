@@ -16,13 +16,14 @@ describe('get_my_chats', () => {
     expect(await ask(loner, 'get_my_chats')).toStrictEqual({ success: true, chats: [] });
   });
 
-  it('each chat is {id, name, users, messages: [last message], unreadCount}', async () => {
+  it('each chat is {id, name, users, messages: [last message], unreadCount, version, readPositions}', async () => {
     const { alice, bob, chatId, aliceSocket, bobSocket } = await chatPair(server);
     await sendOk(bobSocket, chatId, 'first from bob');
     await sendOk(aliceSocket, chatId, 'from alice');
     const last = await sendOk(bobSocket, chatId, 'last from bob');
 
     const answer = await ask(aliceSocket, 'get_my_chats');
+    const users: PublicUser[] = answer.chats[0]?.users ?? [];
     expect(answer).toStrictEqual({
       success: true,
       chats: [
@@ -32,9 +33,13 @@ describe('get_my_chats', () => {
           users: expect.any(Array),
           messages: [last],
           unreadCount: 2, // bob's two messages; alice's own do not count
+          version: 3, // three sends
+          // Every member, in the order of `users`; nobody has marked anything read.
+          readPositions: users.map((user) => ({ userId: user.id, seq: 0 })),
         },
       ],
     });
+    expect(last).toMatchObject({ seq: 3, version: 3 });
     const summary: ChatSummary = answer.chats[0];
     // The seed's user fields, plus `online` (both are connected).
     expect(byId(summary.users)).toStrictEqual(byId([alice.user, bob.user]).map((u) => ({ ...u, online: true })));
@@ -49,9 +54,20 @@ describe('get_my_chats', () => {
     const groupId = await createChat(server, owner, [a, b], 'Команда');
     const socket = await connect(server, owner.token);
     const answer = await ask(socket, 'get_my_chats');
+    const users: PublicUser[] = answer.chats[0]?.users ?? [];
     expect(answer).toStrictEqual({
       success: true,
-      chats: [{ id: groupId, name: 'Команда', users: expect.any(Array), messages: [], unreadCount: 0 }],
+      chats: [
+        {
+          id: groupId,
+          name: 'Команда',
+          users: expect.any(Array),
+          messages: [],
+          unreadCount: 0,
+          version: 0,
+          readPositions: users.map((user) => ({ userId: user.id, seq: 0 })),
+        },
+      ],
     });
     expect(byId(answer.chats[0].users)).toStrictEqual(
       byId([owner.user, a.user, b.user]).map((u) => ({ ...u, online: u.id === owner.user.id })),

@@ -19,17 +19,19 @@ import {
 describe('join_chat', () => {
   const server = useServer();
 
-  it('answers {success, messages: []} for a chat without messages', async () => {
+  it('answers {success, messages: [], version: 0} for a chat without messages', async () => {
     const { chatId, aliceSocket } = await chatPair(server);
-    expect(await ask(aliceSocket, 'join_chat', { chatId })).toStrictEqual({ success: true, messages: [] });
+    expect(await ask(aliceSocket, 'join_chat', { chatId })).toStrictEqual({ success: true, messages: [], version: 0 });
   });
 
   it('answers the latest 50 messages, oldest first, as full message objects', async () => {
     const { chatId, aliceSocket, bobSocket } = await chatPair(server);
     const sent = await sendMany(aliceSocket, chatId, 55, 'history');
     const answer = await ask(bobSocket, 'join_chat', { chatId });
-    expect(answer).toStrictEqual({ success: true, messages: sent.slice(5) });
+    // The chat's version is that of its 55th change.
+    expect(answer).toStrictEqual({ success: true, messages: sent.slice(5), version: 55 });
     expect(answer.messages[0].text).toBe('history 5');
+    expect(answer.messages.map((m: Message) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 6));
     expect(answer.messages[49].text).toBe('history 54');
   });
 
@@ -139,7 +141,7 @@ describe('join_chat', () => {
     it('refuses no payload at all, and the socket keeps working', async () => {
       const { chatId, aliceSocket } = await chatPair(server);
       expectValidationError(await ask(aliceSocket, 'join_chat'), undefined);
-      expect(await ask(aliceSocket, 'join_chat', { chatId })).toStrictEqual({ success: true, messages: [] });
+      expect(await ask(aliceSocket, 'join_chat', { chatId })).toStrictEqual({ success: true, messages: [], version: 0 });
     });
   });
 });

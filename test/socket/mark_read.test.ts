@@ -28,24 +28,36 @@ async function unreadIn(socket: Parameters<typeof ask>[0], chatId: string): Prom
   return answer.chats.find((c: { id: string }) => c.id === chatId)?.unreadCount;
 }
 
+/** The read positions get_my_chats lists for the chat, as {userId: seq}. */
+async function readPositionsIn(socket: Parameters<typeof ask>[0], chatId: string): Promise<Record<string, number>> {
+  const answer = await ask(socket, 'get_my_chats');
+  const chat = answer.chats.find((c: { id: string }) => c.id === chatId);
+  return Object.fromEntries(chat.readPositions.map((p: { userId: string; seq: number }) => [p.userId, p.seq]));
+}
+
 describe('mark_read', () => {
   const server = useServer();
 
-  it('answers {success, unreadCount} and get_my_chats counts from the new position', async () => {
-    const { chatId, aliceSocket, bobSocket } = await chatPair(server);
+  it('answers {success, unreadCount, seq} and get_my_chats counts from the new position', async () => {
+    const { alice, bob, chatId, aliceSocket, bobSocket } = await chatPair(server);
     const sent = await sendMany(aliceSocket, chatId, 3);
     expect(await unreadIn(bobSocket, chatId)).toBe(3);
+    expect(await readPositionsIn(bobSocket, chatId)).toStrictEqual({ [alice.user.id]: 0, [bob.user.id]: 0 });
 
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: sent[1]!.id })).toStrictEqual({
       success: true,
       unreadCount: 1,
+      seq: 2,
     });
     expect(await unreadIn(bobSocket, chatId)).toBe(1);
+    expect(await readPositionsIn(aliceSocket, chatId)).toStrictEqual({ [alice.user.id]: 0, [bob.user.id]: 2 });
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: sent[2]!.id })).toStrictEqual({
       success: true,
       unreadCount: 0,
+      seq: 3,
     });
     expect(await unreadIn(bobSocket, chatId)).toBe(0);
+    expect(await readPositionsIn(aliceSocket, chatId)).toStrictEqual({ [alice.user.id]: 0, [bob.user.id]: 3 });
     // Alice's own messages were never unread for her; her read position is her own.
     expect(await unreadIn(aliceSocket, chatId)).toBe(0);
 
@@ -59,23 +71,28 @@ describe('mark_read', () => {
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: sent[2]!.id })).toStrictEqual({
       success: true,
       unreadCount: 1,
+      seq: 3,
     });
+    // The answer's seq is the position's, which stays at the third message.
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: sent[0]!.id })).toStrictEqual({
       success: true,
       unreadCount: 1,
+      seq: 3,
     });
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: sent[2]!.id })).toStrictEqual({
       success: true,
       unreadCount: 1,
+      seq: 3,
     });
     expect(await unreadIn(bobSocket, chatId)).toBe(1);
   });
 
   it('concurrent marks end at the newest of them', async () => {
-    const { chatId, aliceSocket, bobSocket } = await chatPair(server);
+    const { bob, chatId, aliceSocket, bobSocket } = await chatPair(server);
     const sent = await sendMany(aliceSocket, chatId, 6);
     await Promise.all(sent.map((m) => ask(bobSocket, 'mark_read', { chatId, messageId: m.id })));
     expect(await unreadIn(bobSocket, chatId)).toBe(0);
+    expect((await readPositionsIn(bobSocket, chatId))[bob.user.id]).toBe(6);
   });
 
   it('a member may mark their own message as read', async () => {
@@ -85,11 +102,12 @@ describe('mark_read', () => {
     expect(await ask(aliceSocket, 'mark_read', { chatId, messageId: own.id })).toStrictEqual({
       success: true,
       unreadCount: 0,
+      seq: 2,
     });
   });
 
   describe('messages_read', () => {
-    it('reaches the other sockets in the chat room (other members and the reader’s other tabs), not the marking socket', async () => {
+    it('reaches every socket in the chat room: other members, the reader’s other tabs and the marking socket', async () => {
       const { bob, chatId, aliceSocket, bobSocket } = await chatPair(server, { join: true });
       const bobOtherTab = await connect(server, bob.token);
       await joinOk(bobOtherTab, chatId);
@@ -100,12 +118,13 @@ describe('mark_read', () => {
       const toMarker = collect<MessagesRead>(bobSocket, 'messages_read');
       await ask(bobSocket, 'mark_read', { chatId, messageId: sent.id });
 
-      const expected = { chatId, userId: bob.user.id, messageId: sent.id };
-      await waitFor(() => toAlice.length >= 1 && toOtherTab.length >= 1, 3_000, 'messages_read');
+      const expected = { chatId, userId: bob.user.id, messageId: sent.id, seq: 1 };
+      await waitFor(() => toAlice.length >= 1 && toOtherTab.length >= 1 && toMarker.length >= 1, 3_000, 'messages_read');
       await sleep(QUIET_MS);
       expect(toAlice).toStrictEqual([expected]);
       expect(toOtherTab).toStrictEqual([expected]);
-      expect(toMarker).toEqual([]);
+      // Published by the domain after commit: the marking socket hears of its own read too, once.
+      expect(toMarker).toStrictEqual([expected]);
     });
 
     it('is not sent when the position does not move', async () => {

@@ -48,8 +48,12 @@ describe('send_message', () => {
           chatId,
           createdAt: expect.stringMatching(ISO_MS),
           user: { id: alice.user.id, email: alice.user.email, username: alice.user.username },
+          // The chat's first message: position 1, and the chat's first version.
+          seq: 1,
+          version: 1,
         },
       });
+      expect(Object.keys(answer.message)).toEqual(['id', 'text', 'sender', 'chatId', 'createdAt', 'user', 'seq', 'version']);
       expect(answer.message.sender).toBe(answer.message.user.id);
       expect(answer.message.id.length).toBeGreaterThan(0);
       expect(new Date(answer.message.createdAt).toISOString()).toBe(answer.message.createdAt);
@@ -290,6 +294,8 @@ describe('send_message', () => {
         chatId,
         createdAt: expect.stringMatching(ISO_MS),
         user: alice.user,
+        seq: 1,
+        version: 1,
       });
       expect(aliceSocket.connected).toBe(true);
       const next = await sendOk(aliceSocket, chatId, 'still here');

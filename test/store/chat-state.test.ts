@@ -23,11 +23,13 @@ describe.each(storeTargets)('Store chat state on $name', (target) => {
   describe('markRead', () => {
     it('moves forward only and counts what is left', async () => {
       const { reader, chatId, ids } = await chatWithMessages(3);
-      expect(await opened.store.messages.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({ outcome: 'marked', moved: true, unreadCount: 1 });
-      expect(await opened.store.messages.markRead(chatId, reader.id, ids[0]!)).toStrictEqual({ outcome: 'marked', moved: false, unreadCount: 1 });
-      expect(await opened.store.messages.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({ outcome: 'marked', moved: false, unreadCount: 1 });
+      // `seq` is the position's: the second message's, also when the position does not move.
+      expect(await opened.store.messages.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({ outcome: 'marked', moved: true, unreadCount: 1, seq: 2 });
+      expect(await opened.store.messages.markRead(chatId, reader.id, ids[0]!)).toStrictEqual({ outcome: 'marked', moved: false, unreadCount: 1, seq: 2 });
+      expect(await opened.store.messages.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({ outcome: 'marked', moved: false, unreadCount: 1, seq: 2 });
       const [summary] = await opened.store.chats.listChats(reader.id, chatId);
       expect(summary!.unreadCount).toBe(1);
+      expect(summary!.readPositions).toStrictEqual(summary!.users.map((user) => ({ userId: user.id, seq: user.id === reader.id ? 2 : 0 })));
     });
 
     it('tells an unknown message from a non-member', async () => {
@@ -45,7 +47,14 @@ describe.each(storeTargets)('Store chat state on $name', (target) => {
       const { author, chatId, ids } = await chatWithMessages(3);
       const before = await opened.store.messages.listMessages(chatId, author.id, { limit: 10 });
       const edited = await opened.store.messages.editMessage(ids[1]!, author.id, 'changed');
-      expect(edited).toStrictEqual({ ...(before as { messages: object[] }).messages[1], text: 'changed', editedAt: expect.any(String) });
+      // Three sends made versions 1..3: the edit is the chat's version 4; the position (seq 2) stays.
+      expect(edited).toStrictEqual({
+        ...(before as { messages: object[] }).messages[1],
+        text: 'changed',
+        version: 4,
+        editedAt: expect.any(String),
+      });
+      expect(edited).toMatchObject({ seq: 2 });
       const after = await opened.store.messages.listMessages(chatId, author.id, { limit: 10 });
       expect('messages' in after && after.messages.map((m) => m.id)).toEqual(ids);
       expect('messages' in after && after.messages[1]).toStrictEqual(edited);

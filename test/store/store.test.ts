@@ -155,6 +155,8 @@ describe.each(storeTargets)('Store on $name', (target) => {
           chatId,
           createdAt: expect.stringMatching(/\.\d{3}Z$/),
           user: a,
+          seq: 1,
+          version: 1,
         },
       });
     });
@@ -163,14 +165,14 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
       const [{ id }] = (await opened.db.query<{ id: string }>(
-        `INSERT INTO messages (id, chat_id, sender_id, text, created_at, edited_at)
-         VALUES (gen_random_uuid(), $1, $2, 'whole second', '2026-01-02 03:04:05+05', '2026-01-02 03:04:05.07+05')
+        `INSERT INTO messages (id, chat_id, sender_id, text, created_at, edited_at, seq, version)
+         VALUES (gen_random_uuid(), $1, $2, 'whole second', '2026-01-02 03:04:05+05', '2026-01-02 03:04:05.07+05', 1, 1)
          RETURNING id`,
         [chatId, a.id],
       )) as [{ id: string }];
       await opened.db.query(
-        `UPDATE chats c SET last_message_id = m.id,
-                last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at)
+        `UPDATE chats c SET last_message_id = m.id, last_seq = m.seq, version = m.version,
+                last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version)
            FROM messages m WHERE c.id = $1 AND m.id = $2`,
         [chatId, id],
       );
@@ -290,8 +292,13 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await opened.store.messages.listMessages(otherChat, a.id, { limit: 10, before: ids[3] })).toEqual({ badCursor: 'before' });
       // A non-member's page is empty whatever is in the chat (the service then answers FORBIDDEN).
       const outsider = await newUser();
-      expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10 })).toEqual({ messages: [], hasMore: false });
-      expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10, before: ids[15] })).toEqual({ messages: [], hasMore: false });
+      // The page carries the chat's version (25 sends) as for a member; no message reaches the outsider.
+      expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10 })).toEqual({ messages: [], hasMore: false, version: 25 });
+      expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10, before: ids[15] })).toEqual({
+        messages: [],
+        hasMore: false,
+        version: 25,
+      });
       expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: 'junk' })).toEqual({ badCursor: 'after' });
       expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: randomUUID() })).toEqual({ badCursor: 'after' });
     });

@@ -1,0 +1,51 @@
+import type { ChatSummary, Message, PublicUser } from '../protocol/types.js';
+
+/**
+ * What happened in chats, as the chat service publishes it after each commit. A message change
+ * carries the chat version it made (`message.version`); the service publishes a chat's message
+ * changes in version order as far as it can (a send batch in commit order), and the realtime side
+ * restores the order across writers and nodes. The other changes are not versioned: they concern
+ * members, not messages.
+ */
+export type ChatChange =
+  | { type: 'message'; kind: 'created' | 'edited' | 'deleted'; message: Message }
+  /** `userId` has read `chatId` up to `messageId` (position `seq`). */
+  | { type: 'read'; chatId: string; userId: string; messageId: string; seq: number }
+  /** A new chat, as its creator sees it; every member is in `chat.users`. */
+  | { type: 'chat_created'; chat: ChatSummary }
+  /** Users were added: `added` has the chat as each new member sees it; `users` is everyone now. */
+  | {
+      type: 'members_added';
+      chatId: string;
+      users: PublicUser[];
+      added: { userId: string; chat: ChatSummary }[];
+      previousIds: string[];
+    }
+  /** `userId` left; `remaining` are the members after it. */
+  | { type: 'member_left'; chatId: string; userId: string; remaining: PublicUser[] };
+
+export type ChatChangeListener = (change: ChatChange) => void;
+
+/** The service's side of publishing: listeners subscribe once, and a throwing one harms no other. */
+export class ChatChanges {
+  private readonly listeners: ChatChangeListener[] = [];
+  private readonly onListenerError: (error: unknown) => void;
+
+  constructor(onListenerError: (error: unknown) => void = () => {}) {
+    this.onListenerError = onListenerError;
+  }
+
+  subscribe(listener: ChatChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  publish(change: ChatChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+}

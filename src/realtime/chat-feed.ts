@@ -1,0 +1,251 @@
+import type { Metrics } from '../observability/metrics.js';
+import type { Message } from '../protocol/types.js';
+import type { ChangesPage } from '../store/messages.js';
+import type { MessageDelivery } from './message-delivery.js';
+import { chatRoom } from './rooms.js';
+import type { ParleyServer, ParleySocket } from './socket-types.js';
+
+/** How long a change that arrived ahead of a missing version is held before the gap is read from the database. */
+export const GAP_WAIT_MS = 250;
+/** How often the node compares the versions it delivered with the database's (a lost broadcast is found by then). */
+export const POSITION_CHECK_MS = 1_000;
+/** Held changes past this many: the gap is read at once instead of waiting. */
+const MAX_HELD = 1_000;
+/** Messages per database read while filling a gap. */
+const FILL_PAGE = 100;
+
+/** The database side a feed needs: a chat's changes after a version, and chats' latest versions. */
+export interface ChangeSource {
+  changesSince(chatId: string, afterVersion: number, limit: number): Promise<ChangesPage | undefined>;
+  chatVersions(chatIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** What this node knows of one chat that has sockets here. */
+interface ChatPosition {
+  chatId: string;
+  /** The last version delivered to this node's sockets in the chat; undefined until a join reads it. */
+  delivered: number | undefined;
+  /** The highest message seq known delivered: a filled message past it is new here, not changed. */
+  lastSeq: number;
+  /** Changes that arrived ahead of a version not delivered yet, by version. */
+  held: Map<number, MessageDelivery>;
+  /** A version the database is known to have reached (position check): fill up to it. */
+  target: number;
+  gapTimer: NodeJS.Timeout | undefined;
+  filling: boolean;
+  /** Sockets between join_chat's read and its answer, with what was delivered meanwhile. */
+  joining: Map<string, MessageDelivery[]>;
+  /** Sockets whose join page is newer than `delivered`: they skip versions up to their own. */
+  ahead: Map<string, number>;
+}
+
+/**
+ * Delivers each chat's message changes to this node's sockets in version order, without repeats,
+ * whichever node made them (contract §5). The versions come from PostgreSQL; this keeps, per chat
+ * with sockets here, the last version delivered. A change that arrives ahead of a missing one is
+ * held; if the missing one does not arrive within GAP_WAIT_MS, the gap is read from the database
+ * and delivered in its current state. A change whose broadcast was lost altogether (its node died
+ * after commit, Redis dropped it) is found by the position check every POSITION_CHECK_MS, which
+ * compares the delivered versions with the database's, and filled the same way.
+ *
+ * A joining socket is kept out of the chat's room while its page is read, and joins it right after
+ * its answer: it then receives exactly the changes after the version its page reflects.
+ */
+export class ChatFeed {
+  private readonly positions = new Map<string, ChatPosition>();
+  private readonly checkTimer: NodeJS.Timeout;
+  private checking = false;
+
+  constructor(
+    private readonly io: ParleyServer,
+    private readonly source: ChangeSource,
+    private readonly metrics: Metrics,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.checkTimer = setInterval(() => void this.checkPositions(), POSITION_CHECK_MS).unref();
+  }
+
+  /** Delivers a change to this node's sockets in the chat, in version order. */
+  deliver(delivery: MessageDelivery): void {
+    const position = this.positions.get(delivery.message.chatId);
+    if (!position) return;
+    const { version } = delivery.message;
+    if (position.delivered === undefined || version > position.delivered + 1) {
+      if (position.delivered === undefined || version > position.delivered) position.held.set(version, delivery);
+      if (position.delivered !== undefined) this.awaitGap(position);
+      return;
+    }
+    if (version <= position.delivered) return;
+    this.emit(position, delivery);
+    this.drainHeld(position);
+  }
+
+  /** join_chat, before its page is read: the socket leaves the room and the chat's changes wait for its answer. */
+  beginJoin(socket: ParleySocket, chatId: string): void {
+    const id = chatId.toLowerCase();
+    let position = this.positions.get(id);
+    if (!position) {
+      position = {
+        chatId: id,
+        delivered: undefined,
+        lastSeq: 0,
+        held: new Map(),
+        target: 0,
+        gapTimer: undefined,
+        filling: false,
+        joining: new Map(),
+        ahead: new Map(),
+      };
+      this.positions.set(id, position);
+    }
+    void socket.leave(chatRoom(id));
+    position.ahead.delete(socket.id);
+    position.joining.set(socket.id, []);
+  }
+
+  /**
+   * join_chat, right after its answer: the socket joins the room and gets what was delivered
+   * since its page (which reflects `version`; `lastSeq` is its last message's seq).
+   */
+  completeJoin(socket: ParleySocket, chatId: string, version: number, lastSeq: number): void {
+    const position = this.positions.get(chatId.toLowerCase());
+    const missed = position?.joining.get(socket.id);
+    if (!position || !missed) return;
+    position.joining.delete(socket.id);
+    if (!socket.connected) return;
+    void socket.join(chatRoom(position.chatId));
+    for (const delivery of missed) if (delivery.message.version > version) socket.emit(delivery.event, delivery.message);
+    if (position.delivered === undefined) {
+      position.delivered = version;
+      position.lastSeq = lastSeq;
+      for (const held of position.held.keys()) if (held <= version) position.held.delete(held);
+      this.drainHeld(position);
+    } else if (position.delivered < version) {
+      position.ahead.set(socket.id, version);
+    }
+  }
+
+  /** join_chat failed, or leave_chat: the socket stops receiving the chat. */
+  leave(socket: ParleySocket, chatId: string): void {
+    const id = chatId.toLowerCase();
+    void socket.leave(chatRoom(id));
+    const position = this.positions.get(id);
+    position?.joining.delete(socket.id);
+    position?.ahead.delete(socket.id);
+  }
+
+  close(): void {
+    clearInterval(this.checkTimer);
+    for (const position of this.positions.values()) clearTimeout(position.gapTimer);
+    this.positions.clear();
+  }
+
+  /** Sends a change to the room (but not to sockets whose page already has it) and to joining sockets. */
+  private emit(position: ChatPosition, delivery: MessageDelivery): void {
+    const { version, seq } = delivery.message;
+    const skip: string[] = [];
+    for (const [socketId, floor] of position.ahead) {
+      if (floor >= version) skip.push(socketId);
+      else position.ahead.delete(socketId);
+    }
+    this.io.local.to(chatRoom(position.chatId)).except(skip).emit(delivery.event, delivery.message);
+    for (const missed of position.joining.values()) missed.push(delivery);
+    position.delivered = version;
+    if (delivery.event === 'new_message' && seq > position.lastSeq) position.lastSeq = seq;
+  }
+
+  /** Delivers the held changes that now follow on, and waits for the next gap if one is left. */
+  private drainHeld(position: ChatPosition): void {
+    for (let next = position.held.get(position.delivered! + 1); next; next = position.held.get(position.delivered! + 1)) {
+      position.held.delete(next.message.version);
+      this.emit(position, next);
+    }
+    for (const held of position.held.keys()) if (held <= position.delivered!) position.held.delete(held);
+    if (position.held.size > 0 || position.target > position.delivered!) this.awaitGap(position);
+    else {
+      clearTimeout(position.gapTimer);
+      position.gapTimer = undefined;
+    }
+  }
+
+  private awaitGap(position: ChatPosition): void {
+    if (position.filling) return;
+    if (position.held.size > MAX_HELD) {
+      clearTimeout(position.gapTimer);
+      position.gapTimer = undefined;
+      void this.fill(position);
+    } else {
+      position.gapTimer ??= setTimeout(() => {
+        position.gapTimer = undefined;
+        void this.fill(position);
+      }, GAP_WAIT_MS);
+    }
+  }
+
+  /** Reads what this node missed of a chat from the database and delivers it, in its current state. */
+  private async fill(position: ChatPosition): Promise<void> {
+    if (position.filling || position.delivered === undefined) return;
+    if (position.held.size === 0 && position.target <= position.delivered) return;
+    position.filling = true;
+    try {
+      for (;;) {
+        const page = await this.source.changesSince(position.chatId, position.delivered, FILL_PAGE);
+        if (!page || this.positions.get(position.chatId) !== position) return;
+        let filled = 0;
+        for (const message of page.messages) {
+          if (message.version <= position.delivered) continue;
+          this.emit(position, { event: this.eventFor(position, message), message });
+          filled++;
+        }
+        this.metrics.chatChangesFilled(filled);
+        if (!page.hasMore) {
+          // Versions past the last message read were superseded by later changes of the same messages.
+          if (page.version > position.delivered) position.delivered = page.version;
+          break;
+        }
+      }
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      position.filling = false;
+    }
+    if (this.positions.get(position.chatId) === position) this.drainHeld(position);
+  }
+
+  /** What a message read from the database is to this node's sockets: new, edited or deleted. */
+  private eventFor(position: ChatPosition, message: Message): MessageDelivery['event'] {
+    if (message.seq > position.lastSeq) return 'new_message';
+    return message.deletedAt ? 'message_deleted' : 'message_updated';
+  }
+
+  /**
+   * Compares the delivered versions with the database's: a chat that moved without this node
+   * hearing of it is filled. Chats without sockets here any more are forgotten.
+   */
+  private async checkPositions(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const rooms = this.io.of('/').adapter.rooms;
+      const known: string[] = [];
+      for (const [chatId, position] of this.positions) {
+        if (!rooms.get(chatRoom(chatId))?.size && position.joining.size === 0) {
+          clearTimeout(position.gapTimer);
+          this.positions.delete(chatId);
+        } else if (position.delivered !== undefined) known.push(chatId);
+      }
+      if (known.length === 0) return;
+      const versions = await this.source.chatVersions(known);
+      for (const [chatId, version] of versions) {
+        const position = this.positions.get(chatId);
+        if (!position || position.delivered === undefined || version <= position.delivered) continue;
+        position.target = Math.max(position.target, version);
+        this.awaitGap(position);
+      }
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      this.checking = false;
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { isoUtc } from './sql.js';
+
+/**
+ * The database functions, each defined once here, in its current form. Unlike migrations, which
+ * are history and never edited, a routine is edited in place: `migrate` recreates every routine
+ * whose text differs from the one the database last applied (schema_routines), after the
+ * migrations, so that a routine always runs against the schema it was written for (`since`).
+ * A migration that drops a routine's function must also delete its schema_routines row.
+ * Written for PostgreSQL 15 (the servers) — PGlite runs 18.
+ */
+export interface Routine {
+  /** The function's name and argument types, as DROP FUNCTION takes them. */
+  signature: string;
+  /** The schema version (migration) it is written for: it is created once the schema has reached it. */
+  since: number;
+  /** The CREATE FUNCTION statement. */
+  sql: string;
+}
+
+
+export const ROUTINES: readonly Routine[] = [
+  {
+    signature: 'message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint)',
+    since: 8,
+    sql: `
+      -- A chat's last message as the JSON text the chat list sends of it (ChatStore.listChats):
+      -- [id, text, sender, createdAt, editedAt, deletedAt, seq, version], all text.
+      CREATE FUNCTION message_summary(p_id uuid, p_text text, p_sender_id uuid, p_created_at timestamptz,
+                                      p_edited_at timestamptz, p_deleted_at timestamptz,
+                                      p_seq bigint, p_version bigint) RETURNS text
+      IMMUTABLE LANGUAGE sql AS $$
+        SELECT array_to_json(ARRAY[p_id::text, p_text, p_sender_id::text,
+          ${isoUtc('p_created_at')}, ${isoUtc('p_edited_at')}, ${isoUtc('p_deleted_at')},
+          p_seq::text, p_version::text])::text
+      $$`,
+  },
+  {
+    signature: 'insert_message_batch(uuid[], uuid[], uuid[], text[], text[])',
+    since: 8,
+    sql: `
+      -- One batch of sends (MessageStore.insertMessages), as one call: lock the batch's chats in
+      -- id order (two batches sharing chats cannot deadlock), then one statement that checks
+      -- membership, stamps each message's created_at, seq and version, moves each chat's last
+      -- message, seq and version, inserts the messages and adds them to the other members' unread
+      -- counters. A function because its two statements are then planned once per connection:
+      -- planned per batch, PGlite asked its file system for the size of every table and index
+      -- involved each time.
+      --
+      -- Ordering invariant: the chat row stays locked until commit, and each message is stamped
+      -- after the chat's previous one (created_at strictly later, even within one millisecond;
+      -- seq and version the chat's next), so within a chat all three increase in commit order.
+      -- The second statement starts after the locks are held and, in a VOLATILE function under
+      -- READ COMMITTED, takes its own snapshot, so it sees every member added before (addMembers
+      -- takes the same lock) and bumps their counters.
+      -- Parameters are p_-prefixed so that no column can ever shadow one; the result columns
+      -- share the tables' names, and inside the queries a bare name means the column.
+      CREATE FUNCTION insert_message_batch(
+        p_ids uuid[], p_chat_ids uuid[], p_sender_ids uuid[], p_texts text[], p_client_message_ids text[]
+      ) RETURNS TABLE (id uuid, text text, sender_id uuid, chat_id uuid, created_at timestamptz,
+                       seq bigint, version bigint, email text, username text)
+      VOLATILE LANGUAGE plpgsql AS $$
+      #variable_conflict use_column
+      BEGIN
+        PERFORM 1 FROM chats c WHERE c.id = ANY(p_chat_ids) ORDER BY c.id FOR UPDATE;
+        RETURN QUERY
+        WITH input AS (
+          SELECT * FROM unnest(p_ids, p_chat_ids, p_sender_ids, p_texts, p_client_message_ids)
+                   WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, ord)
+        ), allowed AS (
+          SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
+                 count(*) OVER (PARTITION BY t.chat_id) AS n
+            FROM input t
+           WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
+        ), stamped AS MATERIALIZED (
+          -- One row per chat: its last message of the batch, stamped n-1 ms after the first, with
+          -- the chat's position and version before the batch. Materialized, so that
+          -- clock_timestamp() is read once per chat for both copies below.
+          SELECT a.chat_id, a.id, a.text, a.sender_id, a.n, l.last_seq AS seq0, l.version AS version0,
+                 GREATEST(date_trunc('milliseconds', clock_timestamp()), l.last_message_at + interval '1 millisecond')
+                   + interval '1 millisecond' * (a.n - 1) AS at
+            FROM allowed a JOIN chats l ON l.id = a.chat_id
+           WHERE a.rn = a.n
+        ), stamp AS (
+          UPDATE chats c
+             SET last_message_at = t.at, last_message_id = t.id,
+                 last_seq = t.seq0 + t.n, version = t.version0 + t.n,
+                 last_message = message_summary(t.id, t.text, t.sender_id, t.at, NULL, NULL, t.seq0 + t.n, t.version0 + t.n)
+            FROM stamped t
+           WHERE c.id = t.chat_id
+          RETURNING c.id AS chat_id, c.last_message_at
+        ), ins AS (
+          INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at, seq, version)
+          SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
+                 s.last_message_at - interval '1 millisecond' * (a.n - a.rn),
+                 t.seq0 + a.rn, t.version0 + a.rn
+            FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id JOIN stamped t ON t.chat_id = a.chat_id
+          RETURNING id, text, sender_id, chat_id, created_at, seq, version
+        ), unread AS (
+          -- New messages come after every read position: each counts for every other member.
+          UPDATE chat_members cm SET unread_count = cm.unread_count + b.n
+            FROM (SELECT a.chat_id, o.user_id, count(*)::int AS n
+                    FROM allowed a JOIN chat_members o ON o.chat_id = a.chat_id AND o.user_id <> a.sender_id
+                   GROUP BY a.chat_id, o.user_id) b
+           WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
+        )
+        SELECT ins.id, ins.text, ins.sender_id, ins.chat_id, ins.created_at, ins.seq, ins.version, u.email, u.username
+          FROM ins JOIN users u ON u.id = ins.sender_id;
+      END $$`,
+  },
+];

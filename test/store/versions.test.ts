@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrate.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { openPgliteDatabase } from '../../src/store/pglite-database.js';
+import { openPostgresDatabase } from '../../src/store/postgres-database.js';
+import { Store } from '../../src/store/store.js';
+import { storeTargets, useStore, type StoreTarget } from '../helpers/stores.js';
+
+/** An empty database of `target`'s kind, dropped by the returned close(). */
+async function emptyDatabase(target: StoreTarget): Promise<{ db: Database; close(): Promise<void> }> {
+  if (target.name === 'pglite') {
+    const db = await openPgliteDatabase(undefined);
+    return { db, close: () => db.close() };
+  }
+  const admin = await target.open();
+  const name = `parley_v8_${Math.random().toString(36).slice(2, 10)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/${name}`;
+  const db = await openPostgresDatabase(url.toString(), 2);
+  return {
+    db,
+    async close() {
+      await db.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+    },
+  };
+}
+
+/**
+ * Chat versions and message positions (migration 8, contract §5) as the store keeps them: every
+ * change to a chat's messages takes the chat's next version, gap-free and in commit order, and
+ * listChanges gives the messages changed after a version in their current state.
+ */
+describe.each(storeTargets)('Store chat versions on $name', (target) => {
+  const opened = useStore(target);
+  const send = async (chatId: string, senderId: string, text: string) => {
+    const result = await opened.store.messages.insertMessage({ chatId, senderId, text });
+    if (result.outcome !== 'created') throw new Error(`send refused: ${result.outcome}`);
+    return result.message;
+  };
+  const chatVersion = async (chatId: string) => (await opened.store.messages.chatVersions([chatId])).get(chatId);
+
+  it('numbers sends 1, 2, 3… in seq and version, edits and deletes take the next version', async () => {
+    const [a, b] = await Promise.all([opened.newUser('v'), opened.newUser('v')]);
+    const chatId = await opened.newChat([a.id, b.id]);
+    expect(await chatVersion(chatId)).toBe(0);
+    const m1 = await send(chatId, a.id, 'one');
+    const m2 = await send(chatId, b.id, 'two');
+    expect([m1.seq, m1.version, m2.seq, m2.version]).toEqual([1, 1, 2, 2]);
+    const edited = await opened.store.messages.editMessage(m1.id, a.id, 'one, edited');
+    expect(edited).toMatchObject({ seq: 1, version: 3, text: 'one, edited' });
+    const deleted = await opened.store.messages.deleteMessage(m2.id, b.id);
+    expect(deleted).toMatchObject({ seq: 2, version: 4, text: '' });
+    // Changing what cannot be changed takes no version.
+    expect(await opened.store.messages.deleteMessage(m2.id, b.id)).toBeUndefined();
+    expect(await opened.store.messages.editMessage(m1.id, b.id, 'not yours')).toBeUndefined();
+    const m3 = await send(chatId, a.id, 'three');
+    expect([m3.seq, m3.version]).toEqual([3, 5]);
+    expect(await chatVersion(chatId)).toBe(5);
+    // The chat list's copy of the last message carries both too.
+    const [summary] = await opened.store.chats.listChats(a.id, chatId);
+    expect(summary).toMatchObject({ version: 5, messages: [{ id: m3.id, seq: 3, version: 5 }] });
+  });
+
+  it('stays gap-free and in commit order under concurrent batches, edits and deletes', async () => {
+    const users = await Promise.all([0, 1, 2].map(() => opened.newUser('vc')));
+    const chatId = await opened.newChat(users.map((u) => u.id));
+    const first = await Promise.all(users.map((u, i) => send(chatId, u.id, `seed ${i}`)));
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const sender = users[i % 3]!;
+      work.push(opened.store.messages.insertMessages([{ chatId, senderId: sender.id, text: `b${i}a` }, { chatId, senderId: sender.id, text: `b${i}b` }]));
+      if (i < first.length) work.push(opened.store.messages.editMessage(first[i]!.id, users[i]!.id, `edited ${i}`));
+    }
+    work.push(opened.store.messages.deleteMessage(first[0]!.id, users[0]!.id));
+    await Promise.all(work);
+    const rows = await opened.db.query<{ seq: string; version: string; created_at: Date; id: string }>(
+      'SELECT seq, version, created_at, id FROM messages WHERE chat_id = $1 ORDER BY seq',
+      [chatId],
+    );
+    const seqs = rows.map((row) => Number(row.seq));
+    expect(seqs).toEqual(Array.from({ length: 63 }, (_, i) => i + 1));
+    // Position order is history's order (created_at, id).
+    const byTime = [...rows].sort((x, y) => x.created_at.getTime() - y.created_at.getTime() || x.id.localeCompare(y.id));
+    expect(byTime.map((row) => Number(row.seq))).toEqual(seqs);
+    // 63 sends, 3 edits and 1 delete: 67 versions, each message at the version of its last change.
+    const versions = rows.map((row) => Number(row.version));
+    expect(new Set(versions).size).toBe(versions.length);
+    expect(await chatVersion(chatId)).toBe(67);
+    expect(Math.max(...versions)).toBeLessThanOrEqual(67);
+  });
+
+  it('listChanges: what changed after a version, in its current state and version order, paged', async () => {
+    const [a, b, outsider] = await Promise.all([opened.newUser('lc'), opened.newUser('lc'), opened.newUser('lc')]);
+    const chatId = await opened.newChat([a.id, b.id]);
+    const m1 = await send(chatId, a.id, 'secret to delete');
+    const m2 = await send(chatId, a.id, 'before the edit');
+    const m3 = await send(chatId, b.id, 'untouched');
+    await opened.store.messages.editMessage(m2.id, a.id, 'after the edit');
+    await opened.store.messages.deleteMessage(m1.id, a.id);
+
+    const all = await opened.store.messages.listChanges(chatId, 0, 100, b.id);
+    expect(all).toMatchObject({ version: 5, hasMore: false });
+    expect(all!.messages.map((m) => [m.id, m.version, m.text])).toEqual([
+      [m3.id, 3, 'untouched'],
+      [m2.id, 4, 'after the edit'],
+      [m1.id, 5, ''],
+    ]);
+    expect(all!.messages[2]!.deletedAt).toEqual(expect.any(String));
+    expect(JSON.stringify(all)).not.toMatch(/secret to delete|before the edit/);
+
+    const since3 = await opened.store.messages.listChanges(chatId, 3, 100, b.id);
+    expect(since3!.messages.map((m) => m.version)).toEqual([4, 5]);
+    const page = await opened.store.messages.listChanges(chatId, 0, 2, b.id);
+    expect(page).toMatchObject({ version: 4, hasMore: true });
+    const rest = await opened.store.messages.listChanges(chatId, page!.version, 2, b.id);
+    expect(rest).toMatchObject({ version: 5, hasMore: false });
+    expect(rest!.messages.map((m) => m.version)).toEqual([5]);
+    // Up to date, or even ahead: nothing, and the chat's version.
+    expect(await opened.store.messages.listChanges(chatId, 5, 100, b.id)).toEqual({ version: 5, messages: [], hasMore: false });
+    expect(await opened.store.messages.listChanges(chatId, 99, 100, b.id)).toEqual({ version: 5, messages: [], hasMore: false });
+    // A limit of 0 only says whether there is more.
+    expect(await opened.store.messages.listChanges(chatId, 3, 0, b.id)).toEqual({ version: 3, messages: [], hasMore: true });
+
+    expect(await opened.store.messages.listChanges(chatId, 0, 100, outsider.id)).toBeUndefined();
+    expect(await opened.store.messages.listChanges('00000000-0000-4000-8000-000000000000', 0, 100, a.id)).toBeUndefined();
+    expect(await opened.store.messages.listChanges('not-an-id', 0, 100, a.id)).toBeUndefined();
+  });
+
+  it('keeps each member\'s read position as a seq, in the chat list and from markRead', async () => {
+    const [a, b] = await Promise.all([opened.newUser('rp'), opened.newUser('rp')]);
+    const chatId = await opened.newChat([a.id, b.id]);
+    const m1 = await send(chatId, a.id, 'one');
+    const m2 = await send(chatId, a.id, 'two');
+    // In the order of `users` (join order).
+    const positions = async () => {
+      const [summary] = await opened.store.chats.listChats(a.id, chatId);
+      expect(summary!.readPositions.map((p) => p.userId)).toEqual(summary!.users.map((u) => u.id));
+      return Object.fromEntries(summary!.readPositions.map((p) => [p.userId, p.seq]));
+    };
+    expect(await positions()).toEqual({ [a.id]: 0, [b.id]: 0 });
+    expect(await opened.store.messages.markRead(chatId, b.id, m2.id)).toEqual({ outcome: 'marked', moved: true, unreadCount: 0, seq: 2 });
+    expect(await opened.store.messages.markRead(chatId, b.id, m1.id)).toEqual({ outcome: 'marked', moved: false, unreadCount: 0, seq: 2 });
+    expect(await positions()).toEqual({ [a.id]: 0, [b.id]: 2 });
+  });
+});
+
+describe.each(storeTargets)('Migration 8 on $name', (target) => {
+  it('numbers the messages of existing chats in history order and carries read positions over', async () => {
+    const { db, close } = await emptyDatabase(target);
+    try {
+      // A database that stopped at migration 7, with a chat written by the code of then.
+      await migrate(db, MIGRATIONS.filter((m) => m.version <= 7), []);
+      const [a, b] = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
+      const chat = '33333333-3333-4333-8333-333333333333';
+      await db.script(`
+        INSERT INTO users (id, email, username) VALUES ('${a}', 'a@x', 'a'), ('${b}', 'b@x', 'b');
+        INSERT INTO chats (id, name) VALUES ('${chat}', 'old');
+        INSERT INTO chat_members (chat_id, user_id) VALUES ('${chat}', '${a}'), ('${chat}', '${b}');`);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const [row] = await db.query<{ id: string }>(
+          `SELECT id FROM insert_message_batch(ARRAY[gen_random_uuid()], ARRAY[$1::uuid], ARRAY[$2::uuid], ARRAY[$3], ARRAY[NULL::text])`,
+          [chat, a, `old ${i}`],
+        );
+        ids.push(row!.id);
+      }
+      await db.query(`UPDATE chat_members SET last_read_at = (SELECT created_at FROM messages WHERE id = $1) WHERE user_id = $2`, [ids[1], b]);
+
+      await migrate(db);
+      const store = new Store(db);
+      const [summary] = await store.chats.listChats(b, chat);
+      expect(summary).toMatchObject({ version: 3, messages: [{ id: ids[2], seq: 3, version: 3, text: 'old 2' }] });
+      expect(Object.fromEntries(summary!.readPositions.map((p) => [p.userId, p.seq]))).toEqual({ [a]: 0, [b]: 2 });
+      const changes = await store.messages.listChanges(chat, 0, 10, b);
+      expect(changes!.messages.map((m) => [m.id, m.seq, m.version])).toEqual(ids.map((id, i) => [id, i + 1, i + 1]));
+      // New sends continue the numbering.
+      const next = await store.messages.insertMessage({ chatId: chat, senderId: b, text: 'new' });
+      expect(next).toMatchObject({ outcome: 'created', message: { seq: 4, version: 4 } });
+    } finally {
+      await close();
+    }
+  });
+});

@@ -54,6 +54,7 @@ export class ChatApp {
     socket.on('connect', () => void this.connected().catch((e: Error) => this.setStatus(`error: ${e.message}`)));
     socket.on('disconnect', (reason) => {
       this.setStatus('reconnecting…');
+      this.conversation?.connectionLost();
       // Socket.IO retries by itself after a lost connection, but not after the server closed the
       // socket on purpose (e.g. at token expiry): try once more; a refused token then signs out.
       if (reason === 'io server disconnect') setTimeout(() => this.signedOut || this.socket.connect(), 1_000);
@@ -66,8 +67,8 @@ export class ChatApp {
     socket.on('new_message', (message) => this.newMessage(message));
     socket.on('message_updated', (message) => this.changedMessage(message));
     socket.on('message_deleted', (message) => this.changedMessage(message));
-    socket.on('messages_read', ({ chatId, userId, messageId }) => {
-      if (this.conversation?.chatId === chatId) this.conversation.messagesRead(userId, messageId);
+    socket.on('messages_read', ({ chatId, userId, seq }) => {
+      if (this.conversation?.chatId === chatId) this.conversation.messagesRead(userId, seq);
     });
     socket.on('user_typing', ({ chatId, userId, typing }) => {
       if (this.conversation?.chatId === chatId) this.conversation.userTyping(userId, typing);
@@ -80,7 +81,10 @@ export class ChatApp {
     socket.on('chat_left', ({ chatId }) => this.removeChat(chatId));
   }
 
-  /** (Re)connected: refresh the list, (re)join every chat, fill the open chat's gap. */
+  /**
+   * (Re)connected — the reconnect recipe of contract §5: refresh the list, (re)join every chat (a
+   * new connection is in no chat), then `sync` the open chat from the version it holds.
+   */
   private async connected(): Promise<void> {
     this.setStatus('loading chats…');
     const { chats } = await request(this.socket, 'get_my_chats');

@@ -41,8 +41,12 @@ export class Conversation {
   private readonly rendered = new Map<string, HTMLElement>();
   private hasOlder = false;
   private loadingOlder = false;
-  /** Each other member's read position (a message id) seen during this session. */
-  private readonly readBy = new Map<string, string>();
+  /** Each other member's read position: the seq of the last message they have read. */
+  private readonly readBy = new Map<string, number>();
+  /** The chat version this view holds: every change up to it is shown (sync asks from it). */
+  private version: number;
+  /** Between a lost connection and the end of its catch-up, live changes do not move `version`. */
+  private catchingUp = false;
   private readonly typingUsers = new Set<string>();
   private lastTypingSent = 0;
   private typingIdle: ReturnType<typeof setTimeout> | undefined;
@@ -83,6 +87,8 @@ export class Conversation {
       if (this.list.scrollTop < 40) void this.loadOlder();
     });
     this.element = el('section', { class: 'conversation' }, header, this.list, this.typingLine, this.errorLine, this.editBar, form);
+    // The chat list was read before the first page: nothing after its version is missed.
+    this.version = chat.version;
     this.updateChat(chat);
   }
 
@@ -90,8 +96,12 @@ export class Conversation {
     return this.chat.id;
   }
 
+  /** The chat as the chat list has it now: name, members and how far each has read. */
   updateChat(chat: ChatSummary): void {
     this.chat = chat;
+    for (const { userId, seq } of chat.readPositions) {
+      if (userId !== this.me.id && seq > (this.readBy.get(userId) ?? 0)) this.readBy.set(userId, seq);
+    }
     this.title.textContent = chatTitle(chat, this.me);
     this.membersLine.textContent = isGroupChat(chat) ? chat.users.map((u) => u.username).join(', ') : '';
   }
@@ -108,20 +118,20 @@ export class Conversation {
   }
 
   /**
-   * After a reconnect: everything committed after the last message this page has, page by page
-   * (contract §4: `get_chat_messages {after}` is how a client fills the gap).
+   * After a reconnect: every change after the version this view holds, in its current state, page
+   * by page (contract §5: `sync`). New messages are added; changed ones that are shown are replaced.
    */
   async catchUp(): Promise<void> {
-    const last = this.messages.at(-1);
-    if (!last) return this.load();
-    let after = last.id;
+    this.catchingUp = true;
     for (;;) {
-      const page = await request(this.socket, 'get_chat_messages', { chatId: this.chatId, after, limit: 100 });
-      this.merge(page.messages);
-      const newest = page.messages.at(-1);
-      if (!page.hasMore || !newest) break;
-      after = newest.id;
+      const { chats } = await request(this.socket, 'sync', { chats: [{ chatId: this.chatId, version: this.version }] });
+      const entry = chats[0];
+      if (!entry?.success) return;
+      for (const message of entry.messages) this.apply(message);
+      this.version = Math.max(this.version, entry.version);
+      if (!entry.hasMore) break;
     }
+    this.catchingUp = false;
     this.scrollToBottom();
     this.markRead();
   }
@@ -142,9 +152,24 @@ export class Conversation {
     }
   }
 
-  /** A `new_message` of this chat, or the answer to this page's own send. */
-  receive(message: Message): void {
+  /** The connection was lost: what arrives from now on may follow a gap, until catchUp() has run. */
+  connectionLost(): void {
+    this.catchingUp = true;
+  }
+
+  /** A change of this chat's messages, live or from sync: added when new, replaced when shown. */
+  private apply(message: Message): void {
+    if (this.messages.some((m) => m.id === message.id)) this.replace(message);
+    else if (message.seq > (this.messages.at(-1)?.seq ?? 0)) this.merge([message]);
+  }
+
+  /**
+   * A `new_message` of this chat, or the answer to this page's own send. Only live events move the
+   * version held: they arrive in version order, an answer may overtake an earlier change.
+   */
+  receive(message: Message, live = true): void {
     const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 60;
+    if (live && !this.catchingUp) this.version = Math.max(this.version, message.version);
     this.merge([message]);
     if (atBottom || message.sender === this.me.id) this.scrollToBottom();
     if (message.sender !== this.me.id) this.markRead();
@@ -156,16 +181,17 @@ export class Conversation {
    * page is loaded, and merging it now would leave a hole before it (the oldest message is the
    * cursor for the next older page).
    */
-  replace(message: Message): void {
+  replace(message: Message, live = true): void {
+    if (live && !this.catchingUp) this.version = Math.max(this.version, message.version);
     if (!this.messages.some((m) => m.id === message.id)) return;
     // Deleted in another tab while this one edits it: there is nothing left to edit.
     if (message.deletedAt && this.editing?.id === message.id) this.stopEditing();
     this.merge([message]);
   }
 
-  messagesRead(userId: string, messageId: string): void {
-    if (userId === this.me.id) return;
-    this.readBy.set(userId, messageId);
+  messagesRead(userId: string, seq: number): void {
+    if (userId === this.me.id || seq <= (this.readBy.get(userId) ?? 0)) return;
+    this.readBy.set(userId, seq);
     this.render();
   }
 
@@ -195,7 +221,7 @@ export class Conversation {
     const clientMessageId = crypto.randomUUID();
     try {
       const { message } = await request(this.socket, 'send_message', { chatId: this.chatId, text, clientMessageId });
-      this.receive(message);
+      this.receive(message, false);
     } catch (error) {
       this.input.value = text;
       this.showError(`Not sent: ${(error as Error).message}`);
@@ -230,7 +256,7 @@ export class Conversation {
     try {
       const answer = await request(this.socket, 'edit_message', { messageId: message.id, text });
       if (this.editing?.id === message.id) this.stopEditing();
-      this.replace(answer.message);
+      this.replace(answer.message, false);
     } catch (error) {
       this.showError(`Not edited: ${(error as Error).message}`);
     }
@@ -241,7 +267,7 @@ export class Conversation {
     this.showError('');
     try {
       const answer = await request(this.socket, 'delete_message', { messageId: message.id });
-      this.replace(answer.message);
+      this.replace(answer.message, false);
     } catch (error) {
       this.showError(`Not deleted: ${(error as Error).message}`);
     }
@@ -292,15 +318,15 @@ export class Conversation {
   }
 
   private render(): void {
-    const readIndex = Math.max(-1, ...[...this.readBy.values()].map((id) => this.messages.findIndex((m) => m.id === id)));
-    const items = this.messages.map((message, index) => {
+    const readUpTo = Math.max(0, ...this.readBy.values());
+    const items = this.messages.map((message) => {
       let item = this.rendered.get(message.id);
       if (!item) {
         item = renderMessage(message, message.sender === this.me.id ? this.ownActions : undefined);
         this.rendered.set(message.id, item);
       }
       if (message.sender === this.me.id) {
-        const read = index <= readIndex;
+        const read = message.seq <= readUpTo;
         item.classList.toggle('read', read);
         const status = item.querySelector('.status');
         if (status) status.textContent = read ? '✓✓' : '✓';

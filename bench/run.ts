@@ -7,7 +7,7 @@ import type { Config } from '../src/config.js';
 import { openDatabase } from '../src/store/open-store.js';
 import { idleConnections, type ConnectionsResult } from './scenarios/connections.js';
 import { openLoop, saturated, type FanoutSetup, type OpenLoopResult, type SaturatedResult } from './scenarios/fanout.js';
-import { chatList, historyPages, WARM_UP_CALLS, type ReadLatency } from './scenarios/reads.js';
+import { chatList, historyPages, syncCatchUp, WARM_UP_CALLS, type ReadLatency, type SyncCatchUp } from './scenarios/reads.js';
 import { seedChatList, seedGroupChats, seedHistory, seedUsers } from './seed.js';
 import { round } from './stats.js';
 import { startCeiling, startParley, type Target } from './targets.js';
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     'chat-list-chats': { type: 'string' },
     /** Measured get_my_chats calls (after the warm-up). */
     repeats: { type: 'string' },
+    /** Changes a client has missed in one chat and catches up on with sync. */
+    'sync-changes': { type: 'string' },
     out: { type: 'string' },
     /** Folder for a CPU profile of each Parley server (open in Chrome DevTools). */
     profile: { type: 'string' },
@@ -40,10 +42,10 @@ const { values: args } = parseArgs({
 });
 
 const preset = args.smoke
-  ? { users: 12, groupSize: 6, window: 2, rate: 100, seconds: 0.5, connections: 40, historyMessages: 2_000, samples: 20, chats: 50, repeats: 5 }
+  ? { users: 12, groupSize: 6, window: 2, rate: 100, seconds: 0.5, connections: 40, historyMessages: 2_000, samples: 20, chats: 50, repeats: 5, syncChanges: 500, syncRounds: 1 }
   : args.quick
-    ? { users: 60, groupSize: 6, window: 4, rate: 500, seconds: 3, connections: 1_000, historyMessages: 50_000, samples: 200, chats: 1_000, repeats: 30 }
-    : { users: 120, groupSize: 6, window: 4, rate: 1_000, seconds: 10, connections: 5_000, historyMessages: 1_000_000, samples: 500, chats: 1_000, repeats: 300 };
+    ? { users: 60, groupSize: 6, window: 4, rate: 500, seconds: 3, connections: 1_000, historyMessages: 50_000, samples: 200, chats: 1_000, repeats: 30, syncChanges: 10_000, syncRounds: 2 }
+    : { users: 120, groupSize: 6, window: 4, rate: 1_000, seconds: 10, connections: 5_000, historyMessages: 1_000_000, samples: 500, chats: 1_000, repeats: 300, syncChanges: 10_000, syncRounds: 5 };
 const num = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
 const settings = {
   users: num(args.users, preset.users),
@@ -56,6 +58,8 @@ const settings = {
   samples: preset.samples,
   chats: num(args['chat-list-chats'], preset.chats),
   repeats: num(args.repeats, preset.repeats),
+  syncChanges: num(args['sync-changes'], preset.syncChanges),
+  syncRounds: preset.syncRounds,
 };
 const fromSource = args['from-source'];
 
@@ -66,6 +70,7 @@ interface TargetResult {
   connections: ConnectionsResult;
   history?: ReadLatency;
   chatList?: ReadLatency;
+  sync?: SyncCatchUp;
 }
 
 const log = (message: string) => console.error(`[bench] ${message}`);
@@ -112,6 +117,9 @@ async function measureParley(store: 'pglite' | 'postgres'): Promise<TargetResult
     const history = await seedHistory(db, [reader!, partner!], settings.historyMessages, WARM_UP_CALLS + settings.samples);
     const [listOwner] = await seedUsers(db, 1, secret);
     await seedChatList(db, listOwner!, users, settings.chats);
+    // A chat whose `syncChanges` changes (one message each) a client missed.
+    const [away, writer] = await seedUsers(db, 2, secret);
+    const missed = await seedHistory(db, [away!, writer!], settings.syncChanges, 0);
     // Measure the steady state, not the bulk load's aftermath: without this, PostgreSQL writes the
     // seed's WAL out (checkpoint) and vacuums and analyses a million new rows during the latency
     // runs, which put its delivery p99 at ~135 ms where a small seed gives ~15 ms.
@@ -134,7 +142,9 @@ async function measureParley(store: 'pglite' | 'postgres'): Promise<TargetResult
       const historyLatency = await historyPages(target, reader!.token, history.chat.id, history.cursorIds);
       log(`${target.name}: get_my_chats with ${settings.chats} chats`);
       const listLatency = await chatList(target, listOwner!.token, settings.repeats, settings.chats);
-      return { target: target.name, ...fanout, history: historyLatency, chatList: listLatency };
+      log(`${target.name}: sync of ${settings.syncChanges} missed changes, ${settings.syncRounds} times`);
+      const sync = await syncCatchUp(target, away!.token, missed.chat.id, settings.syncChanges, settings.syncRounds);
+      return { target: target.name, ...fanout, history: historyLatency, chatList: listLatency, sync };
     } finally {
       await target.stop();
     }
@@ -142,6 +152,8 @@ async function measureParley(store: 'pglite' | 'postgres'): Promise<TargetResult
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }
 }
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function table(results: TargetResult[]): string {
   const ceiling = results.find((r) => r.target === 'ceiling')!;
@@ -163,6 +175,9 @@ function table(results: TargetResult[]): string {
     [`get_my_chats p99 ms (${settings.chats} chats)`, (r) => r.chatList?.measured.p99],
     [`get_my_chats warm-up p50 / max ms (first ${WARM_UP_CALLS})`, (r) => r.chatList && `${r.chatList.warmUp.p50} / ${r.chatList.warmUp.max}`],
     ['get_my_chats server CPU ms per call', (r) => r.chatList?.serverCpuMsPerCall],
+    [`sync of ${settings.syncChanges} missed changes, ms (median of ${settings.syncRounds})`, (r) => r.sync && median(r.sync.catchUpMs)],
+    ['sync page (100 changes) p50 / p99 ms', (r) => r.sync && `${r.sync.page.measured.p50} / ${r.sync.page.measured.p99}`],
+    ['sync page server CPU ms per call', (r) => r.sync?.page.serverCpuMsPerCall],
   ];
   const header = ['metric', ...results.map((r) => r.target)];
   const body = rows.map(([name, pick]) => [

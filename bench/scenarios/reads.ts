@@ -27,9 +27,20 @@ export interface ReadLatency {
  * Times WARM_UP_CALLS calls of `request`, then `calls` more; `i` numbers every call, warm-up
  * first (0 … WARM_UP_CALLS + calls − 1), so that the two never share an input.
  */
-async function timeCalls(
+function timeCalls(
   target: Target,
   socket: Socket,
+  calls: number,
+  request: (socket: Socket, i: number) => Promise<void>,
+): Promise<ReadLatency> {
+  return timeCallsAfter(target, socket, WARM_UP_CALLS, calls, request);
+}
+
+/** timeCalls with `warmUpCalls` warm-up calls. */
+async function timeCallsAfter(
+  target: Target,
+  socket: Socket,
+  warmUpCalls: number,
   calls: number,
   request: (socket: Socket, i: number) => Promise<void>,
 ): Promise<ReadLatency> {
@@ -43,7 +54,7 @@ async function timeCalls(
     }
     return summarize(latencies);
   };
-  const warmUp = await time(WARM_UP_CALLS);
+  const warmUp = await time(warmUpCalls);
   const cpuBefore = await target.cpuMs();
   const measured = await time(calls);
   return { warmUp, measured, serverCpuMsPerCall: round(((await target.cpuMs()) - cpuBefore) / calls) };
@@ -73,6 +84,50 @@ export async function chatList(target: Target, token: string, repeat: number, ex
       const answer = await ask<{ chats: unknown[] }>(s, 'get_my_chats');
       if (answer.chats.length !== expectChats) throw new Error(`expected ${expectChats} chats, got ${answer.chats.length}`);
     });
+  } finally {
+    closeAll([socket]);
+  }
+}
+
+export interface SyncCatchUp {
+  /** One `sync` page (100 changes of one chat), after a warm-up catch-up. */
+  page: ReadLatency;
+  /** The measured catch-ups from version 0 to the chat's version, each ms. */
+  catchUpMs: number[];
+  changes: number;
+}
+
+/**
+ * A client that missed `changes` changes of one chat catches up with `sync` from version 0, page by
+ * page (hasMore), as the reconnect recipe does: one whole catch-up warms up, `rounds` more are
+ * measured, each page timed.
+ */
+export async function syncCatchUp(target: Target, token: string, chatId: string, changes: number, rounds: number): Promise<SyncCatchUp> {
+  const socket = await connectClient(target.url, token);
+  try {
+    const pagesPerCatchUp = Math.ceil(changes / 100);
+    const catchUpMs: number[] = [];
+    let version = 0;
+    let started = 0;
+    const page = await timeCallsAfter(target, socket, pagesPerCatchUp, pagesPerCatchUp * rounds, async (s, i) => {
+      if (i % pagesPerCatchUp === 0) {
+        version = 0;
+        started = now();
+      }
+      const answer = await ask<{ chats: [{ version: number; messages: unknown[]; hasMore: boolean }] }>(s, 'sync', {
+        chats: [{ chatId, version }],
+      });
+      const [entry] = answer.chats;
+      if (entry.messages.length === 0) throw new Error('empty sync page');
+      version = entry.version;
+      const last = i % pagesPerCatchUp === pagesPerCatchUp - 1;
+      if (last !== !entry.hasMore) throw new Error(`sync page ${i}: hasMore ${entry.hasMore}`);
+      if (last) {
+        if (version !== changes) throw new Error(`caught up to ${version}, not ${changes}`);
+        if (i >= pagesPerCatchUp) catchUpMs.push(round(now() - started));
+      }
+    });
+    return { page, catchUpMs, changes };
   } finally {
     closeAll([socket]);
   }

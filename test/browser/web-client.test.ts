@@ -333,7 +333,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await context.close();
   }, 60_000);
 
-  it('reconnects by itself after the server restarts and fills the gap', async () => {
+  it('reconnects by itself after the server restarts and syncs what changed meanwhile; read ticks survive a reload', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-browser-'));
     dirs.push(dataDir);
     const env = { DATABASE_URL: undefined, DATA_DIR: dataDir };
@@ -341,25 +341,38 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     const alice = await registerUser(first, 'alice');
     const bob = await registerUser(first, 'bob');
     const chatId = await createChat(first, alice, [bob]);
+    const bobBefore = await connect(first, bob.token);
+    const toEdit = await ask(bobBefore, 'send_message', { chatId, text: 'bob wrote this first' });
+    const toDelete = await ask(bobBefore, 'send_message', { chatId, text: 'bob will take this back' });
 
     const { context, page } = await openPage(browser, first);
     await signIn(page, alice.user.username, alice.password);
     await page.click('[data-testid=chat-item]');
     await sendInPage(page, 'before the restart');
     await waitForMessage(page, 'before the restart');
+    expect(await messageItem(page, 'before the restart').locator('.status').textContent()).toBe('✓');
 
     await first.close();
     await page.waitForSelector('[data-testid=connection][data-state=offline]');
 
-    // Same port, same data: the page was never reloaded.
+    // Same port, same data: the page was never reloaded. While it is away, Bob edits, deletes,
+    // sends and reads.
     const second = await startServer({ ...env, PORT: String(first.port) });
     servers.push(second);
     const bobSocket = await connect(second, bob.token);
+    expect(await ask(bobSocket, 'edit_message', { messageId: toEdit.message.id, text: 'bob edited this while you were away' })).toMatchObject({ success: true });
+    expect(await ask(bobSocket, 'delete_message', { messageId: toDelete.message.id })).toMatchObject({ success: true });
     const missed = await ask(bobSocket, 'send_message', { chatId, text: 'sent while you were away' });
     expect(missed.success).toBe(true);
+    expect(await ask(bobSocket, 'mark_read', { chatId, messageId: missed.message.id })).toMatchObject({ success: true });
 
     await page.waitForSelector('[data-testid=connection][data-state=online]', { timeout: 15_000 });
     await waitForMessage(page, 'sent while you were away');
+    await waitForMessage(page, 'bob edited this while you were away');
+    const caughtUp = ['bob edited this while you were away', 'message deleted', 'before the restart', 'sent while you were away'];
+    expect(await messageTexts(page)).toEqual(caughtUp);
+    expect(await page.content()).not.toContain('bob will take this back');
+    await messageItem(page, 'before the restart').locator('.status', { hasText: '✓✓' }).waitFor();
 
     // Live again in both directions.
     await ask(bobSocket, 'join_chat', { chatId });
@@ -368,7 +381,15 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     expect((await received).text).toBe('after the restart');
     await ask(bobSocket, 'send_message', { chatId, text: 'welcome back' });
     await waitForMessage(page, 'welcome back');
-    expect(await messageTexts(page)).toEqual(['before the restart', 'sent while you were away', 'after the restart', 'welcome back']);
+    expect(await messageTexts(page)).toEqual([...caughtUp, 'after the restart', 'welcome back']);
+
+    // A reload knows how far Bob has read from the chat list alone.
+    await page.reload();
+    await page.waitForSelector('[data-testid=connection][data-state=online]');
+    await page.click('[data-testid=chat-item]');
+    await waitForMessage(page, 'welcome back');
+    await messageItem(page, 'before the restart').locator('.status', { hasText: '✓✓' }).waitFor();
+    expect(await messageItem(page, 'after the restart').locator('.status').textContent()).toBe('✓');
     await context.close();
   }, 60_000);
 });

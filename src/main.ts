@@ -1,3 +1,4 @@
+import { ClientClosedError, ClientOfflineError, SocketClosedUnexpectedlyError } from 'redis';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { describeDatabase } from './store/open-store.js';
@@ -46,10 +47,20 @@ async function main(): Promise<void> {
     );
   };
   // Last line of defence: a stray rejection (a dependency's background task, say) is logged, and
-  // must not take down every other client's connection.
-  process.on('unhandledRejection', (reason) => app.log.error({ err: reason }, 'unhandled rejection'));
+  // must not take down every other client's connection. The Redis adapter publishes some messages
+  // (server-side events, fetchSockets requests) without catching a failure: those that a Redis cut
+  // fails are expected, and what they carried is recovered (message changes from the database).
+  process.on('unhandledRejection', (reason) => {
+    if (isRedisConnectionError(reason)) app.log.warn({ err: reason }, 'a Redis command failed while the connection was down');
+    else app.log.error({ err: reason }, 'unhandled rejection');
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** node-redis's errors for a command that met a closed or lost connection. */
+function isRedisConnectionError(reason: unknown): boolean {
+  return reason instanceof ClientClosedError || reason instanceof SocketClosedUnexpectedlyError || reason instanceof ClientOfflineError;
 }
 
 main().catch((error: unknown) => {

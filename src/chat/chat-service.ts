@@ -89,8 +89,10 @@ export class ChatService {
   async openChat(userId: string, chatId: string, beforeRead: () => void): Promise<{ messages: Message[]; version: number }> {
     await this.assertMember(userId, chatId);
     beforeRead();
-    const page = await this.store.messages.listMessages(chatId, userId, { limit: HISTORY_PAGE_DEFAULT });
-    // Without a cursor there is no bad one, and membership was checked above: an empty chat is [].
+    const page = await this.store.messages.listMessages(chatId, userId, { limit: HISTORY_PAGE_DEFAULT }, { withVersion: true });
+    // Without a cursor there is no bad one. The page is read for members only: an empty one may
+    // mean the caller left meanwhile, as for history.
+    if (!('messages' in page) || page.messages.length === 0) await this.assertMember(userId, chatId);
     return 'messages' in page ? { messages: page.messages, version: page.version } : { messages: [], version: 0 };
   }
 
@@ -98,9 +100,9 @@ export class ChatService {
    * sync: for each chat, the messages changed after the version the caller holds, in their
    * current state and version order (contract §5). A chat the caller is not a member of (or that
    * does not exist) answers FORBIDDEN in its own entry. At most `limit` messages per chat and
-   * SYNC_ANSWER_MAX_MESSAGES in all: a chat past that budget answers no messages and hasMore.
-   * Membership and versions of every chat asked for are read at once; only a chat that moved
-   * past the caller's version costs a read of its messages.
+   * SYNC_ANSWER_MAX_MESSAGES in all, shared out in the order asked (a chat has at most as many
+   * changed messages as versions it moved): a chat past the budget answers hasMore.
+   * Two statements whatever the number of chats: membership and versions, then the pages.
    */
   async sync(userId: string, { chats, limit = SYNC_PAGE_DEFAULT }: SyncPayload): Promise<SyncEntry[]> {
     const current = await this.store.messages.memberChatVersions(
@@ -108,25 +110,21 @@ export class ChatService {
       chats.map((chat) => chat.chatId),
     );
     let budget = SYNC_ANSWER_MAX_MESSAGES;
-    const entries: SyncEntry[] = [];
-    for (const { chatId, version } of chats) {
+    const wanted = chats.flatMap(({ chatId, version }) => {
       const latest = current.get(chatId.toLowerCase());
-      const page =
-        latest === undefined
-          ? undefined
-          : latest <= version
-            ? { version: latest, messages: [], hasMore: false }
-            : budget === 0
-              ? { version, messages: [], hasMore: true }
-              : await this.store.messages.listChanges(chatId, version, Math.min(limit, budget));
-      if (!page) {
-        entries.push({ chatId, ...toErrorEnvelope(forbiddenChat()) });
-        continue;
-      }
-      budget -= page.messages.length;
-      entries.push({ success: true, chatId, ...page });
-    }
-    return entries;
+      if (latest === undefined || latest <= version || budget === 0) return [];
+      const take = Math.min(limit, latest - version, budget);
+      budget -= take;
+      return [{ chatId: chatId.toLowerCase(), afterVersion: version, limit: take }];
+    });
+    const pages = await this.store.messages.listChangesOf(wanted);
+    return chats.map(({ chatId, version }): SyncEntry => {
+      const latest = current.get(chatId.toLowerCase());
+      if (latest === undefined) return { chatId, ...toErrorEnvelope(forbiddenChat()) };
+      const page = latest <= version ? { version: latest, messages: [], hasMore: false } : pages.get(chatId.toLowerCase());
+      // Moved past the caller's version, but no budget was left for it.
+      return { success: true, chatId, ...(page ?? { version, messages: [], hasMore: true }) };
+    });
   }
 
   /** A chat's changes after `afterVersion`, for delivering changes a node has missed (no access check). */
@@ -191,7 +189,7 @@ export class ChatService {
     await this.assertMember(userId, chatId);
     if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
     if (!(await this.store.chats.removeMember(chatId, userId))) throw forbiddenChat();
-    this.changes.publish({ type: 'member_left', chatId, userId, remaining: await this.store.chats.chatMembers(chatId) });
+    this.changes.publish({ type: 'member_left', chatId: chatId.toLowerCase(), userId, remaining: await this.store.chats.chatMembers(chatId) });
   }
 
   /** Every chat `userId` belongs to, by id. */
@@ -213,7 +211,7 @@ export class ChatService {
     const result = await this.store.messages.markRead(chatId, userId, messageId);
     if (result.outcome === 'unknown_message') throw new AppError('NOT_FOUND', TEXTS.unknownMessage, 'messageId');
     if (result.outcome === 'not_member') throw forbiddenChat();
-    if (result.moved) this.changes.publish({ type: 'read', chatId, userId, messageId, seq: result.seq });
+    if (result.moved) this.changes.publish({ type: 'read', chatId: chatId.toLowerCase(), userId, messageId: messageId.toLowerCase(), seq: result.seq });
     return { unreadCount: result.unreadCount, seq: result.seq };
   }
 

@@ -20,6 +20,7 @@ const EVENT_OF_KIND: Record<Extract<ChatChange, { type: 'message' }>['kind'], Me
  */
 export function broadcastChatChanges(io: ParleyServer, chats: ChatService, feed: ChatFeed, clustered: boolean): void {
   io.on('message_change', (delivery) => feed.deliver(delivery));
+  io.on('member_left', ({ chatId, userId }) => feed.memberLeft(chatId, userId));
   chats.changes.subscribe((change) => {
     switch (change.type) {
       case 'message': {
@@ -47,7 +48,10 @@ export function broadcastChatChanges(io: ParleyServer, chats: ChatService, feed:
         }
         return;
       case 'member_left':
-        // All the leaver's sockets leave the chat's room at once, on every node.
+        // All the leaver's sockets leave the chat's room at once, on every node, and their joins
+        // in progress are dropped, so that none puts a socket back in.
+        feed.memberLeft(change.chatId, change.userId);
+        if (clustered) io.serverSideEmit('member_left', { chatId: change.chatId, userId: change.userId });
         io.in(userRoom(change.userId)).socketsLeave(chatRoom(change.chatId));
         io.to(userRoom(change.userId)).emit('chat_left', { chatId: change.chatId });
         if (change.remaining.length > 0) {

@@ -1,6 +1,6 @@
 import type { ChatService } from '../chat/chat-service.js';
 import { chatRefSchema, getChatMessagesSchema, sendMessageSchema, syncSchema } from '../protocol/schemas.js';
-import type { ChatFeed } from './chat-feed.js';
+import type { ChatFeed, JoinTicket } from './chat-feed.js';
 import type { EventTable } from './event-table.js';
 import { withPresence } from './presence.js';
 import type { ParleyServer } from './socket-types.js';
@@ -19,24 +19,25 @@ export function defineChatEvents(
   }));
 
   events.define('join_chat', chatRefSchema, async ({ socket, user, afterAnswer }, { chatId }) => {
-    let holding = false;
+    let ticket: JoinTicket | undefined;
     try {
       const page = await chats.openChat(user.id, chatId, () => {
-        feed.beginJoin(socket, chatId);
-        holding = true;
+        ticket = feed.beginJoin(socket, chatId);
       });
       // The socket joins the room once its answer is written: every live change follows the page.
-      afterAnswer(() => feed.completeJoin(socket, chatId, page.version, page.messages.at(-1)?.seq ?? 0));
+      const joined = ticket!;
+      afterAnswer(() => feed.completeJoin(joined, page.version, page.messages.at(-1)?.seq ?? 0));
       return page;
     } catch (error) {
-      if (holding) feed.leave(socket, chatId);
+      if (ticket) feed.cancelJoin(ticket);
       throw error;
     }
   });
 
   events.define('leave_chat', chatRefSchema, async ({ socket, user }, { chatId }) => {
-    await chats.assertMember(user.id, chatId);
+    // Out of the room first: a socket that is in it should leave even if its user no longer is a member.
     feed.leave(socket, chatId);
+    await chats.assertMember(user.id, chatId);
     return {};
   });
 

@@ -33,10 +33,22 @@ interface ChatPosition {
   target: number;
   gapTimer: NodeJS.Timeout | undefined;
   filling: boolean;
-  /** Sockets between join_chat's read and its answer, with what was delivered meanwhile. */
-  joining: Map<string, MessageDelivery[]>;
+  /** Joins between join_chat's read and its answer, each with what was delivered meanwhile. */
+  joining: Set<JoinTicket>;
+  /**
+   * While `delivered` is unknown: the joins answered so far. The position starts from the oldest
+   * of their pages once no join is left pending, so that none misses what came after its own.
+   */
+  answered: { socket: ParleySocket; version: number; lastSeq: number }[];
   /** Sockets whose join page is newer than `delivered`: they skip versions up to their own. */
   ahead: Map<string, number>;
+}
+
+/** One join_chat in progress: its socket, and what was delivered to the chat since it began. */
+export interface JoinTicket {
+  readonly socket: ParleySocket;
+  readonly chatId: string;
+  readonly missed: MessageDelivery[];
 }
 
 /**
@@ -80,64 +92,109 @@ export class ChatFeed {
     this.drainHeld(position);
   }
 
-  /** join_chat, before its page is read: the socket leaves the room and the chat's changes wait for its answer. */
-  beginJoin(socket: ParleySocket, chatId: string): void {
-    const id = chatId.toLowerCase();
-    let position = this.positions.get(id);
-    if (!position) {
-      position = {
-        chatId: id,
-        delivered: undefined,
-        lastSeq: 0,
-        held: new Map(),
-        target: 0,
-        gapTimer: undefined,
-        filling: false,
-        joining: new Map(),
-        ahead: new Map(),
-      };
-      this.positions.set(id, position);
-    }
-    void socket.leave(chatRoom(id));
+  /**
+   * join_chat, before its page is read: the socket leaves the room, and the chat's changes are
+   * kept for it until its answer.
+   */
+  beginJoin(socket: ParleySocket, chatId: string): JoinTicket {
+    const position = this.positionOf(chatId.toLowerCase());
+    void socket.leave(chatRoom(position.chatId));
     position.ahead.delete(socket.id);
-    position.joining.set(socket.id, []);
+    const ticket: JoinTicket = { socket, chatId: position.chatId, missed: [] };
+    position.joining.add(ticket);
+    return ticket;
   }
 
   /**
    * join_chat, right after its answer: the socket joins the room and gets what was delivered
-   * since its page (which reflects `version`; `lastSeq` is its last message's seq).
+   * since its page (which reflects `version`; `lastSeq` is its last message's seq). A ticket that
+   * was cancelled meanwhile (the join failed, the socket left the chat or its user left it) does
+   * nothing.
    */
-  completeJoin(socket: ParleySocket, chatId: string, version: number, lastSeq: number): void {
-    const position = this.positions.get(chatId.toLowerCase());
-    const missed = position?.joining.get(socket.id);
-    if (!position || !missed) return;
-    position.joining.delete(socket.id);
-    if (!socket.connected) return;
-    void socket.join(chatRoom(position.chatId));
-    for (const delivery of missed) if (delivery.message.version > version) socket.emit(delivery.event, delivery.message);
+  completeJoin(ticket: JoinTicket, version: number, lastSeq: number): void {
+    const position = this.positions.get(ticket.chatId);
+    if (!position?.joining.delete(ticket)) return;
+    const { socket } = ticket;
+    if (!socket.connected) return this.startIfAnswered(position);
+    const room = chatRoom(position.chatId);
+    // Another join of the same socket answered first: it is in the room and has what followed.
+    if (socket.rooms.has(room)) return this.startIfAnswered(position);
+    void socket.join(room);
     if (position.delivered === undefined) {
-      position.delivered = version;
-      position.lastSeq = lastSeq;
-      for (const held of position.held.keys()) if (held <= version) position.held.delete(held);
-      this.drainHeld(position);
-    } else if (position.delivered < version) {
-      position.ahead.set(socket.id, version);
+      position.answered.push({ socket, version, lastSeq });
+      return this.startIfAnswered(position);
     }
+    for (const delivery of ticket.missed) if (delivery.message.version > version) socket.emit(delivery.event, delivery.message);
+    if (position.delivered < version) position.ahead.set(socket.id, version);
   }
 
-  /** join_chat failed, or leave_chat: the socket stops receiving the chat. */
+  /** join_chat failed: its ticket is dropped (the socket stays out of the room). */
+  cancelJoin(ticket: JoinTicket): void {
+    const position = this.positions.get(ticket.chatId);
+    if (position?.joining.delete(ticket)) this.startIfAnswered(position);
+  }
+
+  /** leave_chat: the socket stops receiving the chat, and its joins in progress are dropped. */
   leave(socket: ParleySocket, chatId: string): void {
     const id = chatId.toLowerCase();
     void socket.leave(chatRoom(id));
     const position = this.positions.get(id);
-    position?.joining.delete(socket.id);
-    position?.ahead.delete(socket.id);
+    if (!position) return;
+    position.ahead.delete(socket.id);
+    for (const ticket of position.joining) if (ticket.socket === socket) position.joining.delete(ticket);
+    this.startIfAnswered(position);
+  }
+
+  /**
+   * A user left the chat: their joins in progress on this node are dropped, so that none puts a
+   * socket back into the room after the leave took it out (every node is told, see chat-broadcasts.ts).
+   */
+  memberLeft(chatId: string, userId: string): void {
+    const position = this.positions.get(chatId.toLowerCase());
+    if (!position) return;
+    for (const ticket of position.joining) if (ticket.socket.data.user.id === userId) position.joining.delete(ticket);
+    this.startIfAnswered(position);
   }
 
   close(): void {
     clearInterval(this.checkTimer);
     for (const position of this.positions.values()) clearTimeout(position.gapTimer);
     this.positions.clear();
+  }
+
+  private positionOf(chatId: string): ChatPosition {
+    let position = this.positions.get(chatId);
+    if (!position) {
+      position = {
+        chatId,
+        delivered: undefined,
+        lastSeq: 0,
+        held: new Map(),
+        target: 0,
+        gapTimer: undefined,
+        filling: false,
+        joining: new Set(),
+        answered: [],
+        ahead: new Map(),
+      };
+      this.positions.set(chatId, position);
+    }
+    return position;
+  }
+
+  /**
+   * Starts a new position once no first join is pending: from the oldest answered page, with
+   * the sockets whose pages are newer skipping up to their own version.
+   */
+  private startIfAnswered(position: ChatPosition): void {
+    if (position.delivered !== undefined || position.joining.size > 0 || position.answered.length === 0) return;
+    const oldest = position.answered.reduce((a, b) => (b.version < a.version ? b : a));
+    position.delivered = oldest.version;
+    position.lastSeq = oldest.lastSeq;
+    for (const { socket, version } of position.answered) if (version > oldest.version) position.ahead.set(socket.id, version);
+    position.answered = [];
+    for (const held of position.held.keys()) if (held <= oldest.version) position.held.delete(held);
+    this.drainHeld(position);
   }
 
   /** Sends a change to the room (but not to sockets whose page already has it) and to joining sockets. */
@@ -149,7 +206,7 @@ export class ChatFeed {
       else position.ahead.delete(socketId);
     }
     this.io.local.to(chatRoom(position.chatId)).except(skip).emit(delivery.event, delivery.message);
-    for (const missed of position.joining.values()) missed.push(delivery);
+    for (const ticket of position.joining) ticket.missed.push(delivery);
     position.delivered = version;
     if (delivery.event === 'new_message' && seq > position.lastSeq) position.lastSeq = seq;
   }
@@ -229,7 +286,7 @@ export class ChatFeed {
       const rooms = this.io.of('/').adapter.rooms;
       const known: string[] = [];
       for (const [chatId, position] of this.positions) {
-        if (!rooms.get(chatRoom(chatId))?.size && position.joining.size === 0) {
+        if (!rooms.get(chatRoom(chatId))?.size && position.joining.size === 0 && position.answered.length === 0) {
           clearTimeout(position.gapTimer);
           this.positions.delete(chatId);
         } else if (position.delivered !== undefined) known.push(chatId);

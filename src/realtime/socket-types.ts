@@ -14,6 +14,8 @@ export interface SocketData {
 export interface InterServerEvents {
   /** A change to a chat's messages committed on the sending node, for every node to deliver in order. */
   message_change(delivery: MessageDelivery): void;
+  /** A user left a chat: their joins of it in progress on every node are dropped. */
+  member_left(left: { chatId: string; userId: string }): void;
 }
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -70,7 +70,7 @@ export const clientEvents = {
   sync: {
     summary:
       'Catch up from the database: for each chat, every message changed after the version you hold, in its current state ' +
-      '(a deleted one as its tombstone), in version order, at most `limit` (default 100) per chat and 500 per answer.',
+      '(a deleted one as its tombstone), in version order, at most `limit` (default 100) per chat and 200 per answer; each chat at most once.',
     payload: syncSchema,
     answer: { chats: arrayOf(ref('SyncEntry')) },
   },

@@ -64,13 +64,16 @@ export const SYNC_PAGE_DEFAULT = 100;
 export const SYNC_PAGE_MAX = 100;
 /** `sync`: chats per request, and messages in one answer over all its chats. */
 export const SYNC_MAX_CHATS = 500;
-export const SYNC_ANSWER_MAX_MESSAGES = 500;
+export const SYNC_ANSWER_MAX_MESSAGES = 200;
 
 /** `sync` (and `POST /sync`): the last version the client holds of each chat (0: none). */
 export const syncSchema = z.object({
   chats: z
     .array(z.object({ chatId: idSchema, version: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }))
-    .max(SYNC_MAX_CHATS),
+    .max(SYNC_MAX_CHATS)
+    .refine((chats) => new Set(chats.map((chat) => chat.chatId.toLowerCase())).size === chats.length, {
+      message: 'Каждый чат можно указать только один раз',
+    }),
   limit: z.number().int().min(1).max(SYNC_PAGE_MAX).optional(),
 });
 

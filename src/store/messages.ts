@@ -19,7 +19,7 @@ export type InsertMessageResult =
 export interface HistoryPage {
   messages: Message[];
   hasMore: boolean;
-  /** The chat's version when the page was read. */
+  /** The chat's version when the page was read (with `withVersion`; otherwise 0). */
   version: number;
 }
 
@@ -148,6 +148,7 @@ export class MessageStore {
     chatId: string,
     memberId: string,
     range: HistoryRange,
+    options: { withVersion?: boolean } = {},
   ): Promise<HistoryPage | { badCursor: 'before' | 'after' }> {
     if (!isStoreId(chatId) || !isStoreId(memberId)) return { messages: [], hasMore: false, version: 0 };
     const cursorFields = (['before', 'after'] as const).filter((field) => range[field] !== undefined);
@@ -161,9 +162,9 @@ export class MessageStore {
     const ascending = range.after !== undefined;
     params.push(range.limit + 1);
     const order = ascending ? 'ASC' : 'DESC';
-    const [result] = await this.db.query<{ page: string | null; version: string }>(
-      `SELECT json_agg(${messageTuple('p')} ORDER BY p.created_at ${order}, p.id ${order})::text AS page,
-              (SELECT version FROM chats WHERE id = $1) AS version
+    const [result] = await this.db.query<{ page: string | null; version?: string }>(
+      `SELECT json_agg(${messageTuple('p')} ORDER BY p.created_at ${order}, p.id ${order})::text AS page
+              ${options.withVersion ? ', (SELECT version FROM chats WHERE id = $1) AS version' : ''}
          FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
                 WHERE m.chat_id = $1 AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2)
                   ${cursors.map((c) => `AND ${c}`).join(' ')}
@@ -214,6 +215,35 @@ export class MessageStore {
     const page = messages.slice(0, limit);
     // An empty page that has more (limit 0) leaves the reader where it was.
     return { version: hasMore ? (page.at(-1)?.version ?? afterVersion) : Number(row.version), messages: page, hasMore };
+  }
+
+  /**
+   * listChanges for many chats in one statement (no access check): each request's page, by chat
+   * id. A chat that does not exist has no page.
+   */
+  async listChangesOf(requests: readonly { chatId: string; afterVersion: number; limit: number }[]): Promise<Map<string, ChangesPage>> {
+    const valid = requests.filter((request) => isStoreId(request.chatId));
+    if (valid.length === 0) return new Map();
+    const rows = await this.db.query<{ chat_id: string; version: string; page: string | null; wanted: number; after: string }>(
+      `SELECT r.chat_id, c.version, r.wanted, r.after,
+              (SELECT json_agg(${messageTuple('p')} ORDER BY p.version, p.seq)::text
+                 FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+                        WHERE m.chat_id = r.chat_id AND m.version > r.after
+                        ORDER BY m.version, m.seq
+                        LIMIT r.wanted + 1) p) AS page
+         FROM unnest($1::uuid[], $2::bigint[], $3::int[]) AS r(chat_id, after, wanted)
+         JOIN chats c ON c.id = r.chat_id`,
+      [valid.map((r) => r.chatId), valid.map((r) => r.afterVersion), valid.map((r) => r.limit)],
+    );
+    return new Map(
+      rows.map((row) => {
+        const messages = parseMessageTuples(row.page);
+        const hasMore = messages.length > row.wanted;
+        const page = messages.slice(0, row.wanted);
+        const version = hasMore ? (page.at(-1)?.version ?? Number(row.after)) : Number(row.version);
+        return [row.chat_id, { version, messages: page, hasMore }];
+      }),
+    );
   }
 
   /** The latest version of each of `chatIds` that `memberId` is a member of. */

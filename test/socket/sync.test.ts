@@ -12,6 +12,7 @@ import {
   sendOk,
   UNKNOWN_CHAT_ID,
 } from '../helpers/socket-fixtures.js';
+import { serverEnvFor, storeTargets } from '../helpers/stores.js';
 
 /** sync that must succeed; its entries. */
 async function syncOk(socket: ClientSocket, chats: { chatId: string; version: number }[], limit?: number): Promise<SyncEntry[]> {
@@ -26,8 +27,8 @@ const okEntry = (entry: SyncEntry | undefined) => {
   return entry as Extract<SyncEntry, { success: true }>;
 };
 
-describe('sync (contract §5)', () => {
-  const server = useServer();
+describe.each(storeTargets.map((t) => t.name))('sync (contract §5) on %s', (target) => {
+  const server = useServer(serverEnvFor(target));
 
   it('answers every message changed after the version held, in its current state and version order', async () => {
     const { aliceSocket, bobSocket, chatId } = await chatPair(server);
@@ -105,22 +106,22 @@ describe('sync (contract §5)', () => {
   it(`answers at most ${SYNC_ANSWER_MAX_MESSAGES} messages in all; the chats past that say hasMore`, async () => {
     const { alice, bob, chatId, bobSocket } = await chatPair(server);
     const second = await createChat(server, alice, [bob], 'second');
+    const third = await createChat(server, alice, [bob], 'third');
     // Written straight into the store: the point is the answer's size, not how the messages came.
-    const batch = Array.from({ length: 450 }, (_, i) => ({ chatId, senderId: alice.user.id, text: `bulk ${i}` }));
-    await server.app.store.messages.insertMessages(batch);
-    await server.app.store.messages.insertMessages(batch.map((m) => ({ ...m, chatId: second })));
-    const chats = [
-      { chatId, version: 0 },
-      { chatId: second, version: 0 },
-    ];
-    const [first, next] = await syncOk(bobSocket, chats);
-    expect(okEntry(first).messages).toHaveLength(100);
-    expect(okEntry(next).messages).toHaveLength(100);
-    const all = await syncOk(bobSocket, chats.concat(chats, chats), 100);
-    const counts = all.map((entry) => okEntry(entry).messages.length);
-    expect(counts).toEqual([100, 100, 100, 100, 100, 0]);
-    expect(all.every((entry) => okEntry(entry).hasMore)).toBe(true);
-    expect(okEntry(all[5]).version).toBe(0);
+    for (const id of [chatId, second, third]) {
+      await server.app.store.messages.insertMessages(Array.from({ length: 150 }, (_, i) => ({ chatId: id, senderId: alice.user.id, text: `bulk ${i}` })));
+    }
+    const chats = [chatId, second, third].map((id) => ({ chatId: id, version: 0 }));
+    const entries = await syncOk(bobSocket, chats, 100);
+    expect(entries.map((entry) => okEntry(entry).messages.length)).toEqual([100, 100, 0]);
+    expect(entries.map((entry) => okEntry(entry).hasMore)).toEqual([true, true, true]);
+    expect(entries.map((entry) => okEntry(entry).version)).toEqual([100, 100, 0]);
+    // Asking on from where each entry left off brings every chat to 150.
+    const rest = await syncOk(bobSocket, entries.map((entry) => ({ chatId: entry.chatId, version: okEntry(entry).version })), 100);
+    expect(rest.map((entry) => okEntry(entry).messages.length)).toEqual([50, 50, 100]);
+    const last = await syncOk(bobSocket, [{ chatId: third, version: okEntry(rest[2]).version }]);
+    expect(okEntry(last[0])).toMatchObject({ version: 150, hasMore: false });
+    expect(okEntry(last[0]).messages).toHaveLength(50);
   });
 
   it('answers FORBIDDEN in its own entry for a chat that is someone else\'s, unknown or no id, and the others as usual', async () => {
@@ -171,6 +172,7 @@ describe('sync (contract §5)', () => {
       ['a negative version', { chats: [{ chatId: UNKNOWN_CHAT_ID, version: -1 }] }, 'chats.0.version'],
       ['a fractional version', { chats: [{ chatId: UNKNOWN_CHAT_ID, version: 1.5 }] }, 'chats.0.version'],
       ['a version past 2^53', { chats: [{ chatId: UNKNOWN_CHAT_ID, version: 2 ** 60 }] }, 'chats.0.version'],
+      ['the same chat twice (in any case)', { chats: [{ chatId: 'ab', version: 0 }, { chatId: 'AB', version: 1 }] }, 'chats'],
       ['a limit of 0', { chats: [], limit: 0 }, 'limit'],
       ['a limit of 101', { chats: [], limit: 101 }, 'limit'],
       [`more than ${SYNC_MAX_CHATS} chats`, { chats: Array.from({ length: SYNC_MAX_CHATS + 1 }, () => ({ chatId: UNKNOWN_CHAT_ID, version: 0 })) }, 'chats'],
@@ -183,8 +185,8 @@ describe('sync (contract §5)', () => {
   });
 });
 
-describe('POST /sync', () => {
-  const server = useServer();
+describe.each(storeTargets.map((t) => t.name))('POST /sync on %s', (target) => {
+  const server = useServer(serverEnvFor(target));
 
   it('answers as the sync event does', async () => {
     const { alice, aliceSocket, chatId } = await chatPair(server);

@@ -292,13 +292,14 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await opened.store.messages.listMessages(otherChat, a.id, { limit: 10, before: ids[3] })).toEqual({ badCursor: 'before' });
       // A non-member's page is empty whatever is in the chat (the service then answers FORBIDDEN).
       const outsider = await newUser();
-      // The page carries the chat's version (25 sends) as for a member; no message reaches the outsider.
-      expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10 })).toEqual({ messages: [], hasMore: false, version: 25 });
+      expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10 })).toEqual({ messages: [], hasMore: false, version: 0 });
       expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10, before: ids[15] })).toEqual({
         messages: [],
         hasMore: false,
-        version: 25,
+        version: 0,
       });
+      // With the chat's version, for join_chat (25 sends).
+      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 1 }, { withVersion: true })).toMatchObject({ version: 25 });
       expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: 'junk' })).toEqual({ badCursor: 'after' });
       expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: randomUUID() })).toEqual({ badCursor: 'after' });
     });

@@ -123,11 +123,13 @@ export class Conversation {
    */
   async catchUp(): Promise<void> {
     this.catchingUp = true;
+    // Messages past the newest one shown are new; sync answers them in version order, not seq order.
+    const newestShown = this.messages.at(-1)?.seq ?? 0;
     for (;;) {
       const { chats } = await request(this.socket, 'sync', { chats: [{ chatId: this.chatId, version: this.version }] });
       const entry = chats[0];
       if (!entry?.success) return;
-      for (const message of entry.messages) this.apply(message);
+      for (const message of entry.messages) this.apply(message, newestShown);
       this.version = Math.max(this.version, entry.version);
       if (!entry.hasMore) break;
     }
@@ -157,10 +159,13 @@ export class Conversation {
     this.catchingUp = true;
   }
 
-  /** A change of this chat's messages, live or from sync: added when new, replaced when shown. */
-  private apply(message: Message): void {
+  /**
+   * A change from sync: replaced when shown, added when newer than what was shown (`newestShown`);
+   * an older message is not shown until its page is loaded, in its current state then.
+   */
+  private apply(message: Message, newestShown: number): void {
     if (this.messages.some((m) => m.id === message.id)) this.replace(message);
-    else if (message.seq > (this.messages.at(-1)?.seq ?? 0)) this.merge([message]);
+    else if (message.seq > newestShown) this.merge([message]);
   }
 
   /**
@@ -305,15 +310,17 @@ export class Conversation {
     });
   }
 
-  /** Adds or replaces messages (by id) and keeps commit order. */
+  /**
+   * Adds or replaces messages (by id) and keeps commit order. A state older than the one shown
+   * (an answer or a page read before a live change arrived) is ignored: versions only go forward.
+   */
   private merge(incoming: Message[]): void {
-    if (incoming.length === 0) return;
     const byId = new Map(this.messages.map((m) => [m.id, m]));
-    for (const message of incoming) byId.set(message.id, message);
-    this.messages = [...byId.values()].sort((a, b) =>
-      a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? -1 : 1,
-    );
-    for (const message of incoming) this.rendered.delete(message.id);
+    const newer = incoming.filter((message) => (byId.get(message.id)?.version ?? 0) <= message.version);
+    if (newer.length === 0) return;
+    for (const message of newer) byId.set(message.id, message);
+    this.messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
+    for (const message of newer) this.rendered.delete(message.id);
     this.render();
   }
 

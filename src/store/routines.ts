@@ -87,13 +87,15 @@ export const ROUTINES: readonly Routine[] = [
                  last_message = message_summary(t.id, t.text, t.sender_id, t.at, NULL, NULL, t.seq0 + t.n, t.version0 + t.n)
             FROM stamped t
            WHERE c.id = t.chat_id
-          RETURNING c.id AS chat_id, c.last_message_at
+          RETURNING c.id AS chat_id, c.last_message_at, c.last_seq, c.version
         ), ins AS (
+          -- The chat's last message of the batch has the last stamp, seq and version; the others
+          -- count back from it.
           INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at, seq, version)
           SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
                  s.last_message_at - interval '1 millisecond' * (a.n - a.rn),
-                 t.seq0 + a.rn, t.version0 + a.rn
-            FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id JOIN stamped t ON t.chat_id = a.chat_id
+                 s.last_seq - (a.n - a.rn), s.version - (a.n - a.rn)
+            FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
           RETURNING id, text, sender_id, chat_id, created_at, seq, version
         ), unread AS (
           -- New messages come after every read position: each counts for every other member.

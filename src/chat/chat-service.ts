@@ -192,11 +192,6 @@ export class ChatService {
     this.changes.publish({ type: 'member_left', chatId: chatId.toLowerCase(), userId, remaining: await this.store.chats.chatMembers(chatId) });
   }
 
-  /** Every chat `userId` belongs to, by id. */
-  chatIdsOf(userId: string): Promise<string[]> {
-    return this.store.chats.chatIdsOf(userId);
-  }
-
   /** The users who share a chat with `userId`: the audience of their presence. */
   chatPartnerIds(userId: string): Promise<string[]> {
     return this.store.chats.chatPartnerIds(userId);

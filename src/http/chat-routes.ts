@@ -47,8 +47,8 @@ export function registerChatRoutes(
   });
 
   // The same catch-up as the `sync` event (contract §5), for clients between connections.
-  app.post('/sync', { preHandler: guard }, async (request) => ({
-    success: true,
-    chats: await chats.sync(request.user.id, parseInput(syncSchema, request.body)),
-  }));
+  app.post('/sync', { preHandler: guard }, async (request) => {
+    await limits.sync(request.user.id);
+    return { success: true, chats: await chats.sync(request.user.id, parseInput(syncSchema, request.body)) };
+  });
 }

@@ -31,6 +31,7 @@ export const RATE_LIMIT_TEXTS = {
   auth: 'Слишком много попыток входа или регистрации, попробуйте позже',
   login: 'Слишком много неудачных попыток входа в эту учётную запись, попробуйте позже',
   chats: 'Слишком много новых чатов и участников, попробуйте позже',
+  sync: 'Слишком много запросов синхронизации, попробуйте позже',
 } as const;
 
 interface Limiter {
@@ -48,6 +49,7 @@ export class RateLimits {
   private readonly events: Limiter;
   private readonly authPerIp: Limiter;
   private readonly chatChanges: Limiter;
+  private readonly syncs: Limiter;
   private readonly loginFailures: RateLimiterMemory | RateLimiterRedis;
 
   constructor(
@@ -77,6 +79,8 @@ export class RateLimits {
     this.messages = bucket('messages', limits.messagesPerSecond, limits.messageBurst, true);
     this.events = bucket('events', limits.eventsPerSecond, limits.eventBurst, false);
     this.authPerIp = make('auth-ip', { points: limits.authPerIpPerMinute, duration: AUTH_WINDOW_SECONDS }, true);
+    // A user's syncs, over every socket, node and POST /sync: the per-socket event rate, per user.
+    this.syncs = bucket('syncs', limits.eventsPerSecond, limits.eventBurst, true);
     this.chatChanges = make('chat-changes', { points: limits.chatChangesPerMinute, duration: 60 }, true);
     this.loginFailures = make('login-failures', { points: limits.loginFailuresPerAccount, duration: LOGIN_FAILURE_WINDOW_SECONDS }, true) as
       | RateLimiterMemory
@@ -96,6 +100,11 @@ export class RateLimits {
   /** One chat created, or one request adding members, by `userId`. */
   chatChange(userId: string): Promise<void> {
     return this.take(this.chatChanges, userId, 'chat_change', RATE_LIMIT_TEXTS.chats);
+  }
+
+  /** One sync (event or POST /sync) by `userId`, counted across every socket and node of the user. */
+  sync(userId: string): Promise<void> {
+    return this.take(this.syncs, userId, 'sync', RATE_LIMIT_TEXTS.sync);
   }
 
   /** One login or registration attempt from a client address. */

@@ -13,11 +13,17 @@ type Acknowledge = (answer: unknown) => void;
 
 /** Unanswered events one socket may have; a client that waits for its answers never gets near. */
 const MAX_EVENTS_IN_FLIGHT_PER_SOCKET = 32;
+
+/** Events also counted per user, across all the user's sockets and nodes. */
+const PER_USER_LIMIT = new Map<string, (limits: RateLimits, userId: string) => Promise<void>>([
+  ['send_message', (limits, userId) => limits.message(userId)],
+  ['sync', (limits, userId) => limits.sync(userId)],
+]);
 const RETRY_BUSY_MS = 1_000;
 
 /**
  * The one way in for a socket's events: a packet middleware that admits each event against the
- * rate limits (the socket's events per second; a send_message also its user's messages, shared by
+ * rate limits (the socket's events per second; a send_message or sync also its user's, shared by
  * all the user's sockets and nodes), validates the payload with the event's schema, runs the
  * event's shared definition, and answers through the acknowledgement with the `success` envelope.
  * An event sent without a callback is still carried out; an unknown one is answered
@@ -40,7 +46,7 @@ export function serveEvents(
     const definition = events.get(event);
     // Only names with a definition become label values, so clients cannot grow the metric.
     const label = definition ? event : 'unknown';
-    const admitted = limits.event(socket.id).then(() => (event === 'send_message' ? limits.message(user.id) : undefined));
+    const admitted = limits.event(socket.id).then(() => PER_USER_LIMIT.get(event)?.(limits, user.id));
     // The event is consumed here: it never reaches Socket.IO's listeners (next is not called).
     void admitted.then(
       () => {
@@ -53,17 +59,18 @@ export function serveEvents(
         }
         return inFlight.track(async () => {
           const started = performance.now();
-          const afterAnswer: Array<() => void> = [];
+          // Work a handler asks to run after its answer (join_chat's); rare, so made on demand.
+          let afterAnswer: Array<() => void> | undefined;
           running++;
           try {
             // The rate limit bounds how fast events arrive, not how many wait on a slow database:
             // past this many unanswered events a socket is refused instead of queueing more work.
             if (running > MAX_EVENTS_IN_FLIGHT_PER_SOCKET) throw new RateLimitedError(RETRY_BUSY_MS, TEXTS.tooManyInFlight);
             const payload = definition.schema === null ? undefined : parseInput(definition.schema, args[0]);
-            const result = await definition.run({ socket, user, afterAnswer: (work) => afterAnswer.push(work) }, payload);
+            const result = await definition.run({ socket, user, afterAnswer: (work) => (afterAnswer ??= []).push(work) }, payload);
             const answer = { success: true, ...result };
             if (ack && !sendLargeAnswer(socket, packet, answer)) ack(answer);
-            for (const work of afterAnswer) work();
+            for (const work of afterAnswer ?? []) work();
             metrics.eventHandled(event, 'success', (performance.now() - started) / 1000);
           } catch (error) {
             const envelope = toWireError(error);

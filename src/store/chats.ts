@@ -153,13 +153,6 @@ export class ChatStore {
     );
   }
 
-  /** Every chat `userId` belongs to, by id. */
-  async chatIdsOf(userId: string): Promise<string[]> {
-    if (!isStoreId(userId)) return [];
-    const rows = await this.db.query<{ chat_id: string }>('SELECT chat_id FROM chat_members WHERE user_id = $1', [userId]);
-    return rows.map((row) => row.chat_id);
-  }
-
   /** Everyone who shares at least one chat with `userId` (not the user themselves). */
   async chatPartnerIds(userId: string): Promise<string[]> {
     if (!isStoreId(userId)) return [];

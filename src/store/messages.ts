@@ -184,42 +184,17 @@ export class MessageStore {
     return { messages: ascending ? page : page.reverse(), hasMore, version: Number(result?.version ?? 0) };
   }
 
-  /**
-   * The chat's messages changed after `afterVersion` (created, edited or deleted since), in their
-   * current state, in version order, at most `limit`; undefined when `memberId` is given and is
-   * not a member. The chat's version is read in the same statement as the messages, so a page
-   * that is the last one brings the reader exactly to that version.
-   */
-  async listChanges(
-    chatId: string,
-    afterVersion: number,
-    limit: number,
-    memberId?: string,
-  ): Promise<ChangesPage | undefined> {
-    if (!isStoreId(chatId) || (memberId !== undefined && !isStoreId(memberId))) return undefined;
-    const [row] = await this.db.query<{ version: string; page: string | null }>(
-      `SELECT c.version,
-              (SELECT json_agg(${messageTuple('p')} ORDER BY p.version, p.seq)::text
-                 FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-                        WHERE m.chat_id = $1 AND m.version > $2
-                        ORDER BY m.version, m.seq
-                        LIMIT $3) p) AS page
-         FROM chats c
-        WHERE c.id = $1
-          AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $4::uuid))`,
-      [chatId, afterVersion, limit + 1, memberId ?? null],
-    );
-    if (!row) return undefined;
-    const messages = parseMessageTuples(row.page);
-    const hasMore = messages.length > limit;
-    const page = messages.slice(0, limit);
-    // An empty page that has more (limit 0) leaves the reader where it was.
-    return { version: hasMore ? (page.at(-1)?.version ?? afterVersion) : Number(row.version), messages: page, hasMore };
+  /** One chat's changes (listChangesOf); undefined when there is no such chat. No access check. */
+  async listChanges(chatId: string, afterVersion: number, limit: number): Promise<ChangesPage | undefined> {
+    return (await this.listChangesOf([{ chatId, afterVersion, limit }])).get(chatId.toLowerCase());
   }
 
   /**
-   * listChanges for many chats in one statement (no access check): each request's page, by chat
-   * id. A chat that does not exist has no page.
+   * Each requested chat's messages changed after `afterVersion` (created, edited or deleted
+   * since), in their current state and version order, at most `limit`, by chat id; one statement
+   * for all (no access check). A chat that does not exist has no page. Each chat's version is read
+   * in the same statement as its messages, so a page that is the last one (no `hasMore`) brings
+   * the reader exactly to that version; an empty page that has more (limit 0) leaves it where it was.
    */
   async listChangesOf(requests: readonly { chatId: string; afterVersion: number; limit: number }[]): Promise<Map<string, ChangesPage>> {
     const valid = requests.filter((request) => isStoreId(request.chatId));

@@ -32,7 +32,7 @@ async function emptyDatabase(target: StoreTarget): Promise<{ db: Database; close
 /**
  * Chat versions and message positions (migration 8, contract §5) as the store keeps them: every
  * change to a chat's messages takes the chat's next version, gap-free and in commit order, and
- * listChanges gives the messages changed after a version in their current state.
+ * listChanges(Of) gives the messages changed after a version in their current state.
  */
 describe.each(storeTargets)('Store chat versions on $name', (target) => {
   const opened = useStore(target);
@@ -102,7 +102,7 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
     await opened.store.messages.editMessage(m2.id, a.id, 'after the edit');
     await opened.store.messages.deleteMessage(m1.id, a.id);
 
-    const all = await opened.store.messages.listChanges(chatId, 0, 100, b.id);
+    const all = await opened.store.messages.listChanges(chatId, 0, 100);
     expect(all).toMatchObject({ version: 5, hasMore: false });
     expect(all!.messages.map((m) => [m.id, m.version, m.text])).toEqual([
       [m3.id, 3, 'untouched'],
@@ -112,22 +112,24 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
     expect(all!.messages[2]!.deletedAt).toEqual(expect.any(String));
     expect(JSON.stringify(all)).not.toMatch(/secret to delete|before the edit/);
 
-    const since3 = await opened.store.messages.listChanges(chatId, 3, 100, b.id);
+    const since3 = await opened.store.messages.listChanges(chatId, 3, 100);
     expect(since3!.messages.map((m) => m.version)).toEqual([4, 5]);
-    const page = await opened.store.messages.listChanges(chatId, 0, 2, b.id);
+    const page = await opened.store.messages.listChanges(chatId, 0, 2);
     expect(page).toMatchObject({ version: 4, hasMore: true });
-    const rest = await opened.store.messages.listChanges(chatId, page!.version, 2, b.id);
+    const rest = await opened.store.messages.listChanges(chatId, page!.version, 2);
     expect(rest).toMatchObject({ version: 5, hasMore: false });
     expect(rest!.messages.map((m) => m.version)).toEqual([5]);
     // Up to date, or even ahead: nothing, and the chat's version.
-    expect(await opened.store.messages.listChanges(chatId, 5, 100, b.id)).toEqual({ version: 5, messages: [], hasMore: false });
-    expect(await opened.store.messages.listChanges(chatId, 99, 100, b.id)).toEqual({ version: 5, messages: [], hasMore: false });
+    expect(await opened.store.messages.listChanges(chatId, 5, 100)).toEqual({ version: 5, messages: [], hasMore: false });
+    expect(await opened.store.messages.listChanges(chatId, 99, 100)).toEqual({ version: 5, messages: [], hasMore: false });
     // A limit of 0 only says whether there is more.
-    expect(await opened.store.messages.listChanges(chatId, 3, 0, b.id)).toEqual({ version: 3, messages: [], hasMore: true });
+    expect(await opened.store.messages.listChanges(chatId, 3, 0)).toEqual({ version: 3, messages: [], hasMore: true });
 
-    expect(await opened.store.messages.listChanges(chatId, 0, 100, outsider.id)).toBeUndefined();
-    expect(await opened.store.messages.listChanges('00000000-0000-4000-8000-000000000000', 0, 100, a.id)).toBeUndefined();
-    expect(await opened.store.messages.listChanges('not-an-id', 0, 100, a.id)).toBeUndefined();
+    // Access is memberChatVersions' to tell: a member's chats only.
+    expect(await opened.store.messages.memberChatVersions(b.id, [chatId, 'not-an-id'])).toEqual(new Map([[chatId, 5]]));
+    expect(await opened.store.messages.memberChatVersions(outsider.id, [chatId])).toEqual(new Map());
+    expect(await opened.store.messages.listChanges('00000000-0000-4000-8000-000000000000', 0, 100)).toBeUndefined();
+    expect(await opened.store.messages.listChanges('not-an-id', 0, 100)).toBeUndefined();
   });
 
   it('keeps each member\'s read position as a seq, in the chat list and from markRead', async () => {
@@ -175,7 +177,7 @@ describe.each(storeTargets)('Migration 8 on $name', (target) => {
       const [summary] = await store.chats.listChats(b, chat);
       expect(summary).toMatchObject({ version: 3, messages: [{ id: ids[2], seq: 3, version: 3, text: 'old 2' }] });
       expect(Object.fromEntries(summary!.readPositions.map((p) => [p.userId, p.seq]))).toEqual({ [a]: 0, [b]: 2 });
-      const changes = await store.messages.listChanges(chat, 0, 10, b);
+      const changes = await store.messages.listChanges(chat, 0, 10);
       expect(changes!.messages.map((m) => [m.id, m.seq, m.version])).toEqual(ids.map((id, i) => [id, i + 1, i + 1]));
       // New sends continue the numbering.
       const next = await store.messages.insertMessage({ chatId: chat, senderId: b, text: 'new' });

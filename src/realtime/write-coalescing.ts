@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Socket as EngineSocket } from 'engine.io';
+import { tcpStreamOf, webSocketOf } from './engine-internals.js';
 import type { ParleyServer } from './socket-types.js';
 
 /**
@@ -36,11 +37,11 @@ export function coalesceWritesPerTurn(io: ParleyServer): void {
 
 /**
  * The TCP stream under a connection's WebSocket transport, whether it connected over WebSocket
- * or upgraded from long-polling. `ws` keeps it as `_socket`, which it has no public accessor for;
- * anything unexpected there means no coalescing, never an error in the middle of a broadcast.
+ * or upgraded from long-polling; anything unexpected there means no coalescing, never an error in
+ * the middle of a broadcast.
  */
 function webSocketStream(connection: EngineSocket): Duplex | undefined {
-  if (connection.transport?.name !== 'websocket') return undefined;
-  const stream = (connection.transport as unknown as { socket?: { _socket?: unknown } }).socket?._socket;
-  return stream && typeof (stream as Duplex).cork === 'function' ? (stream as Duplex) : undefined;
+  const webSocket = webSocketOf(connection);
+  const stream = webSocket && tcpStreamOf(webSocket);
+  return stream && typeof stream.cork === 'function' ? stream : undefined;
 }

@@ -72,6 +72,7 @@ export async function buildApp(config: Config): Promise<App> {
     metrics,
     limits,
     maxConnectionsPerUser: config.limits.connectionsPerUser,
+    maxQueuedBytesPerConnection: config.limits.queuedBytesPerConnection,
     corsOrigins: config.corsOrigins,
     clustered: redis !== undefined,
   });

@@ -87,6 +87,11 @@ export interface Limits {
   eventsPerSecond: number;
   /** Event burst per socket; at least eventsPerSecond. @default 100 */
   eventBurst: number;
+  /**
+   * Bytes queued for one connection and not yet taken by the network (Engine.IO's write buffer and,
+   * on WebSocket, what the socket has not sent); a connection past it is cut. @default 2 MiB
+   */
+  queuedBytesPerConnection: number;
   /** Open Socket.IO connections per user, per node. @default 50 */
   connectionsPerUser: number;
   /** POST /auth/login and /auth/register requests per client address per minute. @default 20 */
@@ -199,6 +204,7 @@ const envSchema = z.object({
   RATE_LIMIT_MESSAGE_BURST: wholeNumber(20, 1, MAX_RATE),
   RATE_LIMIT_EVENTS_PER_SECOND: wholeNumber(50, 1, MAX_RATE),
   RATE_LIMIT_EVENT_BURST: wholeNumber(100, 1, MAX_RATE),
+  MAX_QUEUED_BYTES_PER_CONNECTION: wholeNumber(2 * 1024 * 1024, 1024, 2 ** 30),
   MAX_CONNECTIONS_PER_USER: wholeNumber(50, 1, MAX_RATE),
   RATE_LIMIT_AUTH_PER_IP: wholeNumber(20, 1, MAX_RATE),
   RATE_LIMIT_CHATS_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
@@ -290,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       messageBurst: e.RATE_LIMIT_MESSAGE_BURST,
       eventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
       eventBurst: e.RATE_LIMIT_EVENT_BURST,
+      queuedBytesPerConnection: e.MAX_QUEUED_BYTES_PER_CONNECTION,
       connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
       authPerIpPerMinute: e.RATE_LIMIT_AUTH_PER_IP,
       loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES,

@@ -59,6 +59,7 @@ describe('loadConfig', () => {
         messageBurst: 20,
         eventsPerSecond: 50,
         eventBurst: 100,
+        queuedBytesPerConnection: 2 * 1024 * 1024,
         connectionsPerUser: 50,
         authPerIpPerMinute: 20,
         loginFailuresPerAccount: 10,
@@ -111,6 +112,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_MESSAGE_BURST: '5',
       RATE_LIMIT_EVENTS_PER_SECOND: '7',
       RATE_LIMIT_EVENT_BURST: '70',
+      MAX_QUEUED_BYTES_PER_CONNECTION: '65536',
       MAX_CONNECTIONS_PER_USER: '3',
       RATE_LIMIT_AUTH_PER_IP: '100',
       RATE_LIMIT_LOGIN_FAILURES: '4',
@@ -123,6 +125,7 @@ describe('loadConfig', () => {
       messageBurst: 5,
       eventsPerSecond: 7,
       eventBurst: 70,
+      queuedBytesPerConnection: 65536,
       connectionsPerUser: 3,
       authPerIpPerMinute: 100,
       loginFailuresPerAccount: 4,
@@ -242,6 +245,12 @@ describe('loadConfig', () => {
       // A burst is checked against its rate only when both are valid numbers.
       for (const value of ['0', '-1', 'lots', '1.5', '1000001']) {
         expect(expectOneProblem({ [variable]: value }, variable)).toContain(`"${value}"`);
+      }
+    });
+
+    it('MAX_QUEUED_BYTES_PER_CONNECTION below 1 KiB or above 1 GiB', () => {
+      for (const value of ['0', '1023', 'lots', '2.5', String(2 ** 30 + 1)]) {
+        expect(expectOneProblem({ MAX_QUEUED_BYTES_PER_CONNECTION: value }, 'MAX_QUEUED_BYTES_PER_CONNECTION')).toContain(`"${value}"`);
       }
     });
 

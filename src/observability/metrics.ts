@@ -1,8 +1,19 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../store/database.js';
 
-/** Which limit refused something (README "Security"). */
-export type LimitName = 'message' | 'event' | 'connection' | 'auth_ip' | 'login_account' | 'chat_change' | 'sync';
+/** Which limit refused something (README "Security"); the label values of parley_rate_limited_total. */
+export const LIMIT_NAMES = [
+  'message',
+  'event',
+  'sync',
+  'connection',
+  'output_queue',
+  'polling_packets',
+  'auth_ip',
+  'login_account',
+  'chat_change',
+] as const;
+export type LimitName = (typeof LIMIT_NAMES)[number];
 
 /** What an event ended in: `success` or the envelope's error code. */
 export type EventOutcome = 'success' | string;
@@ -31,7 +42,7 @@ export class Metrics {
 
   private readonly rateLimited = new Counter({
     name: 'parley_rate_limited_total',
-    help: 'Requests, events and connections refused by a limit, by limit',
+    help: 'Requests, events and connections refused (or connections cut) by a limit, by limit',
     labelNames: ['limit'] as const,
     registers: [this.registry],
   });
@@ -59,9 +70,7 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
-    for (const limit of ['message', 'event', 'connection', 'auth_ip', 'login_account', 'chat_change', 'sync'] satisfies LimitName[]) {
-      this.rateLimited.inc({ limit }, 0);
-    }
+    for (const limit of LIMIT_NAMES) this.rateLimited.inc({ limit }, 0);
   }
 
   /** `count` is read at every scrape: the sockets connected to this node right now. */

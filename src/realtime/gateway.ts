@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import type { Socket as EngineSocket } from 'engine.io';
 import type { FastifyBaseLogger } from 'fastify';
 import { Server } from 'socket.io';
 import type { AuthService } from '../auth/auth-service.js';
@@ -16,7 +17,9 @@ import { serveEvents } from './event-gate.js';
 import { EventTable } from './event-table.js';
 import { InFlight } from './in-flight.js';
 import { answerIdParser } from './large-answers.js';
+import { limitPollingPayloads, MAX_PACKETS_PER_POLLING_REQUEST } from './polling-payloads.js';
 import { trackPresence } from './presence.js';
+import { capQueuedOutput } from './queued-output.js';
 import type { ParleyServer, ParleySocket } from './socket-types.js';
 import { coalesceWritesPerTurn } from './write-coalescing.js';
 
@@ -48,6 +51,8 @@ export function createGateway(
     limits: RateLimits;
     /** Open sockets allowed per user on this node. */
     maxConnectionsPerUser: number;
+    /** Bytes a connection may have queued and not yet sent before it is cut (queued-output.ts). */
+    maxQueuedBytesPerConnection: number;
     /** CORS_ORIGINS; undefined allows every origin. */
     corsOrigins: string[] | undefined;
     /** Whether other nodes share this one's rooms through a cluster adapter (REDIS_URL). */
@@ -68,6 +73,26 @@ export function createGateway(
   });
 
   coalesceWritesPerTurn(io);
+
+  // Connections that take more than their share are cut: the metric counts them, the log says
+  // which socket and user (found by a scan of the sockets, on this rare path only).
+  const reportCut = (connection: EngineSocket, limit: 'output_queue' | 'polling_packets', message: string, detail: object) => {
+    deps.metrics.limitRefused(limit);
+    let socket: ParleySocket | undefined;
+    for (const candidate of io.of('/').sockets.values()) if (candidate.conn === connection) socket = candidate;
+    deps.log.warn({ socketId: socket?.id, userId: socket?.data.user?.id, address: connection.remoteAddress, ...detail }, message);
+  };
+  capQueuedOutput(io, deps.maxQueuedBytesPerConnection, (connection, queuedBytes) =>
+    reportCut(connection, 'output_queue', 'connection cut: its client does not read what is sent to it', {
+      queuedBytes,
+      maxQueuedBytes: deps.maxQueuedBytesPerConnection,
+    }),
+  );
+  limitPollingPayloads(io, (connection) =>
+    reportCut(connection, 'polling_packets', 'connection cut: a long-polling request carried too many packets', {
+      maxPackets: MAX_PACKETS_PER_POLLING_REQUEST,
+    }),
+  );
 
   io.use((socket, next) => {
     // Before authentication: a page of another site must not even learn whether a token works.

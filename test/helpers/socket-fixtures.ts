@@ -79,9 +79,9 @@ export function emitRaw(socket: ClientSocket, event: string, ...args: unknown[])
 }
 
 /** Waits until `predicate` holds, polling; fails after `ms`. */
-export async function waitFor(predicate: () => boolean, ms = 3_000, what = 'condition'): Promise<void> {
+export async function waitFor(predicate: () => boolean | Promise<boolean>, ms = 3_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
     await sleep(10);
   }

@@ -1,20 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { api, ask, closeSockets, connect, startServer, type TestServer } from '../helpers/server.js';
+import { sample } from '../helpers/metrics.js';
 import { chatPair, sendOk, waitFor } from '../helpers/socket-fixtures.js';
 
 /** Issue 5 §5 (README "Monitoring"): GET /metrics in the Prometheus text format. */
-
-/** The value of one sample line, e.g. `parley_connected_sockets 3`; undefined when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = (match[2] ?? '').split(',').filter(Boolean);
-    if (wanted.every((w) => have.includes(w)) && have.length === wanted.length) return Number(match[3]);
-  }
-  return undefined;
-}
 
 describe('GET /metrics', () => {
   let server: TestServer;

@@ -127,6 +127,10 @@ export function startParley(env: Record<string, string>, fromSource: boolean, pr
     RATE_LIMIT_MESSAGE_BURST: '1000000',
     RATE_LIMIT_EVENTS_PER_SECOND: '1000000',
     RATE_LIMIT_EVENT_BURST: '1000000',
+    RATE_LIMIT_READS_PER_SECOND: '1000000',
+    RATE_LIMIT_READ_BURST: '1000000',
+    MAX_CONCURRENT_REQUESTS_PER_USER: '1000000',
+    MAX_WAITING_REQUESTS_PER_USER: '1000000',
     MAX_CONNECTIONS_PER_USER: '1000000',
   };
   return start('parley', args, { LOG_LEVEL: 'warn', ...unlimited, ...env });

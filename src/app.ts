@@ -9,11 +9,13 @@ import { registerChatRoutes } from './http/chat-routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { registerHealthRoutes, type ReadinessCheck } from './http/health-routes.js';
 import { registerUserRoutes } from './http/user-routes.js';
+import { userAdmission } from './http/user-admission.js';
 import { registerMetricsRoute } from './http/metrics-route.js';
 import { registerApiDocs } from './http/api-docs.js';
 import { serveWebClient } from './http/web-client.js';
 import { allowOrigins } from './http/origin-guard.js';
 import { RateLimits } from './limits/rate-limits.js';
+import { UserConcurrency } from './limits/user-concurrency.js';
 import { Metrics } from './observability/metrics.js';
 import { connectRedis, joinCluster } from './realtime/cluster.js';
 import { createGateway, MAX_PAYLOAD_BYTES } from './realtime/gateway.js';
@@ -65,12 +67,15 @@ export async function buildApp(config: Config): Promise<App> {
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   const limits = new RateLimits(config.limits, metrics, redis && { client: redis, prefix: config.redisPrefix });
+  // One user's share of this node, taken by their sockets' events and HTTP requests alike.
+  const concurrency = new UserConcurrency(config.limits.concurrentRequestsPerUser, config.limits.waitingRequestsPerUser, metrics);
   const gateway = createGateway(fastify.server, {
     auth,
     chats,
     log,
     metrics,
     limits,
+    concurrency,
     maxConnectionsPerUser: config.limits.connectionsPerUser,
     maxQueuedBytesPerConnection: config.limits.queuedBytesPerConnection,
     corsOrigins: config.corsOrigins,
@@ -84,9 +89,10 @@ export async function buildApp(config: Config): Promise<App> {
   installErrorHandling(fastify);
   allowOrigins(fastify, config.corsOrigins);
   const guard = bearerGuard(auth);
+  const admit = userAdmission(limits, concurrency);
   registerAuthRoutes(fastify, auth, limits);
-  registerUserRoutes(fastify, store, guard);
-  registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, limits);
+  registerUserRoutes(fastify, store, guard, admit);
+  registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, admit);
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);
   // The browser client (web/, bundled by `npm run build`) at `/`; API routes and /socket.io are unaffected.

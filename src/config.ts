@@ -79,14 +79,30 @@ function publicKeyAlgorithm(pem: string): ExternalAlgorithm | undefined {
 }
 
 export interface Limits {
-  /** Sustained send_message rate per user, shared by every node through Redis when configured. @default 10 */
+  /**
+   * Sustained rate of message changes per user (send_message, edit_message, delete_message
+   * together), shared by every node through Redis when configured; also the figures of mark_read's
+   * and typing's own buckets. @default 10
+   */
   messagesPerSecond: number;
-  /** send_message burst per user; at least messagesPerSecond. @default 20 */
+  /** Message-change burst per user; at least messagesPerSecond. @default 20 */
   messageBurst: number;
-  /** Sustained rate of events (any name) per socket. @default 50 */
+  /** Sustained rate of events (any name) and authenticated HTTP requests per user, every socket and node together. @default 50 */
   eventsPerSecond: number;
-  /** Event burst per socket; at least eventsPerSecond. @default 100 */
+  /** Event burst per user; at least eventsPerSecond. @default 100 */
   eventBurst: number;
+  /** Sustained rate of reads per user: history pages, chat lists, join_chat, sync, user search. @default 10 */
+  readsPerSecond: number;
+  /** Read burst per user; at least readsPerSecond (a reconnect joins every chat). @default 100 */
+  readBurst: number;
+  /**
+   * Events and authenticated HTTP requests of one user handled at once on a node; the next ones
+   * wait their turn, so that one user's flood holds at most this many of the node's database
+   * operations. @default 4
+   */
+  concurrentRequestsPerUser: number;
+  /** Requests of one user waiting for their turn on a node; one more is refused. @default 32 */
+  waitingRequestsPerUser: number;
   /**
    * Bytes queued for one connection and not yet taken by the network (Engine.IO's write buffer and,
    * on WebSocket, what the socket has not sent); a connection past it is cut. @default 2 MiB
@@ -204,6 +220,10 @@ const envSchema = z.object({
   RATE_LIMIT_MESSAGE_BURST: wholeNumber(20, 1, MAX_RATE),
   RATE_LIMIT_EVENTS_PER_SECOND: wholeNumber(50, 1, MAX_RATE),
   RATE_LIMIT_EVENT_BURST: wholeNumber(100, 1, MAX_RATE),
+  RATE_LIMIT_READS_PER_SECOND: wholeNumber(10, 1, MAX_RATE),
+  RATE_LIMIT_READ_BURST: wholeNumber(100, 1, MAX_RATE),
+  MAX_CONCURRENT_REQUESTS_PER_USER: wholeNumber(4, 1, MAX_RATE),
+  MAX_WAITING_REQUESTS_PER_USER: wholeNumber(32, 0, MAX_RATE),
   MAX_QUEUED_BYTES_PER_CONNECTION: wholeNumber(2 * 1024 * 1024, 1024, 2 ** 30),
   MAX_CONNECTIONS_PER_USER: wholeNumber(50, 1, MAX_RATE),
   RATE_LIMIT_AUTH_PER_IP: wholeNumber(20, 1, MAX_RATE),
@@ -258,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [burst, rate] of [
     ['RATE_LIMIT_MESSAGE_BURST', 'RATE_LIMIT_MESSAGES_PER_SECOND'],
     ['RATE_LIMIT_EVENT_BURST', 'RATE_LIMIT_EVENTS_PER_SECOND'],
+    ['RATE_LIMIT_READ_BURST', 'RATE_LIMIT_READS_PER_SECOND'],
   ] as const) {
     if (parsed.success && parsed.data[burst] < parsed.data[rate]) {
       problems.push(`${burst} must be at least ${rate} (${parsed.data[rate]}) (got "${env[burst]}")`);
@@ -296,6 +317,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       messageBurst: e.RATE_LIMIT_MESSAGE_BURST,
       eventsPerSecond: e.RATE_LIMIT_EVENTS_PER_SECOND,
       eventBurst: e.RATE_LIMIT_EVENT_BURST,
+      readsPerSecond: e.RATE_LIMIT_READS_PER_SECOND,
+      readBurst: e.RATE_LIMIT_READ_BURST,
+      concurrentRequestsPerUser: e.MAX_CONCURRENT_REQUESTS_PER_USER,
+      waitingRequestsPerUser: e.MAX_WAITING_REQUESTS_PER_USER,
       queuedBytesPerConnection: e.MAX_QUEUED_BYTES_PER_CONNECTION,
       connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
       authPerIpPerMinute: e.RATE_LIMIT_AUTH_PER_IP,

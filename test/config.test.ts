@@ -59,6 +59,10 @@ describe('loadConfig', () => {
         messageBurst: 20,
         eventsPerSecond: 50,
         eventBurst: 100,
+        readsPerSecond: 10,
+        readBurst: 100,
+        concurrentRequestsPerUser: 4,
+        waitingRequestsPerUser: 32,
         queuedBytesPerConnection: 2 * 1024 * 1024,
         connectionsPerUser: 50,
         authPerIpPerMinute: 20,
@@ -112,6 +116,10 @@ describe('loadConfig', () => {
       RATE_LIMIT_MESSAGE_BURST: '5',
       RATE_LIMIT_EVENTS_PER_SECOND: '7',
       RATE_LIMIT_EVENT_BURST: '70',
+      RATE_LIMIT_READS_PER_SECOND: '8',
+      RATE_LIMIT_READ_BURST: '9',
+      MAX_CONCURRENT_REQUESTS_PER_USER: '2',
+      MAX_WAITING_REQUESTS_PER_USER: '0',
       MAX_QUEUED_BYTES_PER_CONNECTION: '65536',
       MAX_CONNECTIONS_PER_USER: '3',
       RATE_LIMIT_AUTH_PER_IP: '100',
@@ -125,6 +133,10 @@ describe('loadConfig', () => {
       messageBurst: 5,
       eventsPerSecond: 7,
       eventBurst: 70,
+      readsPerSecond: 8,
+      readBurst: 9,
+      concurrentRequestsPerUser: 2,
+      waitingRequestsPerUser: 0,
       queuedBytesPerConnection: 65536,
       connectionsPerUser: 3,
       authPerIpPerMinute: 100,
@@ -237,6 +249,9 @@ describe('loadConfig', () => {
       'RATE_LIMIT_MESSAGE_BURST',
       'RATE_LIMIT_EVENTS_PER_SECOND',
       'RATE_LIMIT_EVENT_BURST',
+      'RATE_LIMIT_READS_PER_SECOND',
+      'RATE_LIMIT_READ_BURST',
+      'MAX_CONCURRENT_REQUESTS_PER_USER',
       'MAX_CONNECTIONS_PER_USER',
       'RATE_LIMIT_AUTH_PER_IP',
       'RATE_LIMIT_LOGIN_FAILURES',
@@ -245,6 +260,12 @@ describe('loadConfig', () => {
       // A burst is checked against its rate only when both are valid numbers.
       for (const value of ['0', '-1', 'lots', '1.5', '1000001']) {
         expect(expectOneProblem({ [variable]: value }, variable)).toContain(`"${value}"`);
+      }
+    });
+
+    it('MAX_WAITING_REQUESTS_PER_USER that is not a whole number from 0 to 1000000', () => {
+      for (const value of ['-1', 'lots', '1.5', '1000001']) {
+        expect(expectOneProblem({ MAX_WAITING_REQUESTS_PER_USER: value }, 'MAX_WAITING_REQUESTS_PER_USER')).toContain(`"${value}"`);
       }
     });
 
@@ -257,6 +278,7 @@ describe('loadConfig', () => {
     it('a burst below its sustained rate', () => {
       expectOneProblem({ RATE_LIMIT_MESSAGES_PER_SECOND: '30' }, 'RATE_LIMIT_MESSAGE_BURST');
       expectOneProblem({ RATE_LIMIT_EVENTS_PER_SECOND: '20', RATE_LIMIT_EVENT_BURST: '19' }, 'RATE_LIMIT_EVENT_BURST');
+      expectOneProblem({ RATE_LIMIT_READS_PER_SECOND: '101' }, 'RATE_LIMIT_READ_BURST');
     });
 
     it.each(['chat.example.com', 'https://chat.example.com/app', 'ftp://chat.example.com', '*'])('CORS_ORIGINS %s', (value) => {

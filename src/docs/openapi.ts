@@ -27,7 +27,7 @@ const ERROR_RESPONSES: Record<string, ReturnType<typeof failure>> = {
   403: failure("FORBIDDEN: e.g. a chat that does not exist or that you are not a member of ('У вас нет доступа к этому чату')"),
   404: failure('NOT_FOUND'),
   409: failure('CONFLICT: the email or username is taken'),
-  429: failure('RATE_LIMITED (with a Retry-After header)'),
+  429: failure('RATE_LIMITED (with a Retry-After header): a per-user rate, or too many of the user’s requests at once'),
 };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), ERROR_RESPONSES[s]]));
 
@@ -73,21 +73,21 @@ export function openApiDocument(): JsonSchema {
         },
       },
       '/users/me': {
-        get: { summary: 'The caller', security: bearer, responses: { 200: json('The caller', success({ user: ref('PublicUser') })), ...errors(401) } },
+        get: { summary: 'The caller', security: bearer, responses: { 200: json('The caller', success({ user: ref('PublicUser') })), ...errors(401, 429) } },
       },
       '/users': {
         get: {
           summary: 'Other users whose username or email starts with `search` (at most 20)',
           security: bearer,
           parameters: parameters('query', userSearchSchema),
-          responses: { 200: json('Matching users', success({ users: { type: 'array', items: ref('PublicUser') } })), ...errors(400, 401) },
+          responses: { 200: json('Matching users', success({ users: { type: 'array', items: ref('PublicUser') } })), ...errors(400, 401, 429) },
         },
       },
       '/chats': {
         get: {
           summary: 'Every chat of the caller, most recent activity first (as `get_my_chats`)',
           security: bearer,
-          responses: { 200: json('The chats', success({ chats: { type: 'array', items: ref('ChatSummary') } })), ...errors(401) },
+          responses: { 200: json('The chats', success({ chats: { type: 'array', items: ref('ChatSummary') } })), ...errors(401, 429) },
         },
         post: {
           summary: 'Create a chat: one user and no name is a direct chat, otherwise a group',
@@ -96,7 +96,7 @@ export function openApiDocument(): JsonSchema {
           responses: {
             201: json('Created', success({ chat: ref('ChatSummary') })),
             200: json('The direct chat with that user existed already', success({ chat: ref('ChatSummary') })),
-            ...errors(400, 401, 404),
+            ...errors(400, 401, 404, 429),
           },
         },
       },
@@ -106,7 +106,7 @@ export function openApiDocument(): JsonSchema {
           security: bearer,
           parameters: chatParam,
           requestBody: body(addMembersSchema),
-          responses: { 200: json('The chat after the change', success({ chat: ref('ChatSummary') })), ...errors(400, 401, 403, 404) },
+          responses: { 200: json('The chat after the change', success({ chat: ref('ChatSummary') })), ...errors(400, 401, 403, 404, 429) },
         },
       },
       '/chats/{id}/members/me': {
@@ -114,7 +114,7 @@ export function openApiDocument(): JsonSchema {
           summary: 'Leave a group chat',
           security: bearer,
           parameters: chatParam,
-          responses: { 200: json('Left', success({})), ...errors(401, 403) },
+          responses: { 200: json('Left', success({})), ...errors(401, 403, 429) },
         },
       },
       '/chats/{id}/messages': {
@@ -124,7 +124,7 @@ export function openApiDocument(): JsonSchema {
           parameters: [...chatParam, ...parameters('query', historyQuerySchema)],
           responses: {
             200: json('The page', success({ messages: { type: 'array', items: ref('Message') }, hasMore: { type: 'boolean' } })),
-            ...errors(400, 401, 403, 404),
+            ...errors(400, 401, 403, 404, 429),
           },
         },
       },
@@ -135,7 +135,7 @@ export function openApiDocument(): JsonSchema {
             'client holds, in its current state and version order; FORBIDDEN in its own entry for a chat the caller may not read',
           security: bearer,
           requestBody: body(syncSchema),
-          responses: { 200: json('One entry per chat asked for', success({ chats: { type: 'array', items: ref('SyncEntry') } })), ...errors(400, 401) },
+          responses: { 200: json('One entry per chat asked for', success({ chats: { type: 'array', items: ref('SyncEntry') } })), ...errors(400, 401, 429) },
         },
       },
       '/health': {

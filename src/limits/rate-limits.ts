@@ -28,10 +28,12 @@ const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
 export const RATE_LIMIT_TEXTS = {
   messages: 'Слишком много сообщений, попробуйте позже',
   events: 'Слишком много запросов, попробуйте позже',
+  reads: 'Слишком много запросов на чтение, попробуйте позже',
+  markRead: 'Слишком много отметок о прочтении, попробуйте позже',
+  typing: 'Слишком много уведомлений о наборе текста, попробуйте позже',
   auth: 'Слишком много попыток входа или регистрации, попробуйте позже',
   login: 'Слишком много неудачных попыток входа в эту учётную запись, попробуйте позже',
   chats: 'Слишком много новых чатов и участников, попробуйте позже',
-  sync: 'Слишком много запросов синхронизации, попробуйте позже',
 } as const;
 
 interface Limiter {
@@ -39,17 +41,19 @@ interface Limiter {
 }
 
 /**
- * Every rate limit of the node, built with rate-limiter-flexible. Limits that protect shared
- * resources (messages per user, login and registration) live in Redis when it is configured, so
- * that every node counts together; if Redis does not answer they fall back to counting per node
- * rather than refusing everyone. Per-socket limits are always local: a socket lives on one node.
+ * Every rate limit of the node, built with rate-limiter-flexible. Every limit is counted per user
+ * (or per address, or per account), never per socket, so that more sockets buy no more: the
+ * counters live in Redis when it is configured, so that every node counts together, and if Redis
+ * does not answer they fall back to counting per node rather than refusing everyone.
  */
 export class RateLimits {
   private readonly messages: Limiter;
   private readonly events: Limiter;
+  private readonly reads: Limiter;
+  private readonly markReads: Limiter;
+  private readonly typings: Limiter;
   private readonly authPerIp: Limiter;
   private readonly chatChanges: Limiter;
-  private readonly syncs: Limiter;
   private readonly loginFailures: RateLimiterMemory | RateLimiterRedis;
 
   constructor(
@@ -57,9 +61,9 @@ export class RateLimits {
     private readonly metrics: Metrics,
     redis?: { client: RedisClient; prefix: string },
   ) {
-    const make = (name: string, options: IRateLimiterOptions, shared: boolean) => {
+    const make = (name: string, options: IRateLimiterOptions) => {
       const keyPrefix = `${redis?.prefix ?? 'parley'}:rl:${name}`;
-      if (!shared || !redis) return new RateLimiterMemory({ ...options, keyPrefix });
+      if (!redis) return new RateLimiterMemory({ ...options, keyPrefix });
       return new RateLimiterRedis({
         ...options,
         keyPrefix,
@@ -71,40 +75,56 @@ export class RateLimits {
         insuranceLimiter: new RateLimiterMemory({ ...options, keyPrefix }),
       });
     };
-    const bucket = (name: string, perSecond: number, burst: number, shared: boolean): Limiter => {
-      const steady = make(name, { points: perSecond, duration: 1 }, shared);
+    const bucket = (name: string, perSecond: number, burst: number): Limiter => {
+      const steady = make(name, { points: perSecond, duration: 1 });
       if (burst <= perSecond) return steady;
-      return new BurstyRateLimiter(steady, make(`${name}:burst`, { points: burst - perSecond, duration: BURST_WINDOW_SECONDS }, shared));
+      return new BurstyRateLimiter(steady, make(`${name}:burst`, { points: burst - perSecond, duration: BURST_WINDOW_SECONDS }));
     };
-    this.messages = bucket('messages', limits.messagesPerSecond, limits.messageBurst, true);
-    this.events = bucket('events', limits.eventsPerSecond, limits.eventBurst, false);
-    this.authPerIp = make('auth-ip', { points: limits.authPerIpPerMinute, duration: AUTH_WINDOW_SECONDS }, true);
-    // A user's syncs, over every socket, node and POST /sync: the per-socket event rate, per user.
-    this.syncs = bucket('syncs', limits.eventsPerSecond, limits.eventBurst, true);
-    this.chatChanges = make('chat-changes', { points: limits.chatChangesPerMinute, duration: 60 }, true);
-    this.loginFailures = make('login-failures', { points: limits.loginFailuresPerAccount, duration: LOGIN_FAILURE_WINDOW_SECONDS }, true) as
+    this.messages = bucket('messages', limits.messagesPerSecond, limits.messageBurst);
+    this.events = bucket('user-events', limits.eventsPerSecond, limits.eventBurst);
+    this.reads = bucket('reads', limits.readsPerSecond, limits.readBurst);
+    // Read positions and typing change no message, but each is a write or a broadcast to the chat:
+    // buckets of their own (a client marks read while it sends), with the message figures.
+    this.markReads = bucket('mark-reads', limits.messagesPerSecond, limits.messageBurst);
+    this.typings = bucket('typings', limits.messagesPerSecond, limits.messageBurst);
+    this.authPerIp = make('auth-ip', { points: limits.authPerIpPerMinute, duration: AUTH_WINDOW_SECONDS });
+    this.chatChanges = make('chat-changes', { points: limits.chatChangesPerMinute, duration: 60 });
+    this.loginFailures = make('login-failures', { points: limits.loginFailuresPerAccount, duration: LOGIN_FAILURE_WINDOW_SECONDS }) as
       | RateLimiterMemory
       | RateLimiterRedis;
   }
 
-  /** One event (any name) from `socketId`; throws RateLimitedError past the per-socket rate. */
-  event(socketId: string): Promise<void> {
-    return this.take(this.events, socketId, 'event', RATE_LIMIT_TEXTS.events);
+  /**
+   * One event (any name) or authenticated HTTP request by `userId`, counted across every socket
+   * and node of the user; throws RateLimitedError past the rate.
+   */
+  event(userId: string): Promise<void> {
+    return this.take(this.events, userId, 'event', RATE_LIMIT_TEXTS.events);
   }
 
-  /** One send_message by `userId`, counted across every socket and node of the user. */
+  /** One send_message, edit_message or delete_message by `userId`, across every socket and node. */
   message(userId: string): Promise<void> {
     return this.take(this.messages, userId, 'message', RATE_LIMIT_TEXTS.messages);
+  }
+
+  /** One read by `userId`: a history page, a chat list, a join_chat, a sync, a user search. */
+  read(userId: string): Promise<void> {
+    return this.take(this.reads, userId, 'read', RATE_LIMIT_TEXTS.reads);
+  }
+
+  /** One mark_read by `userId`. */
+  markRead(userId: string): Promise<void> {
+    return this.take(this.markReads, userId, 'mark_read', RATE_LIMIT_TEXTS.markRead);
+  }
+
+  /** One typing or stop_typing by `userId`. */
+  typing(userId: string): Promise<void> {
+    return this.take(this.typings, userId, 'typing', RATE_LIMIT_TEXTS.typing);
   }
 
   /** One chat created, or one request adding members, by `userId`. */
   chatChange(userId: string): Promise<void> {
     return this.take(this.chatChanges, userId, 'chat_change', RATE_LIMIT_TEXTS.chats);
-  }
-
-  /** One sync (event or POST /sync) by `userId`, counted across every socket and node of the user. */
-  sync(userId: string): Promise<void> {
-    return this.take(this.syncs, userId, 'sync', RATE_LIMIT_TEXTS.sync);
   }
 
   /** One login or registration attempt from a client address. */

@@ -5,7 +5,10 @@ import type { Database } from '../store/database.js';
 export const LIMIT_NAMES = [
   'message',
   'event',
-  'sync',
+  'read',
+  'mark_read',
+  'typing',
+  'in_flight',
   'connection',
   'output_queue',
   'polling_packets',

@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, TEXTS } from '../errors.js';
-import { RateLimitedError, toWireError } from '../limits/rate-limited-error.js';
+import { toWireError } from '../limits/rate-limited-error.js';
 import type { RateLimits } from '../limits/rate-limits.js';
+import type { Turn, UserConcurrency } from '../limits/user-concurrency.js';
 import type { Metrics } from '../observability/metrics.js';
 import { parseInput } from '../validation.js';
 import type { EventTable } from './event-table.js';
@@ -11,20 +12,31 @@ import { sendLargeAnswer } from './large-answers.js';
 
 type Acknowledge = (answer: unknown) => void;
 
-/** Unanswered events one socket may have; a client that waits for its answers never gets near. */
-const MAX_EVENTS_IN_FLIGHT_PER_SOCKET = 32;
-
-/** Events also counted per user, across all the user's sockets and nodes. */
-const PER_USER_LIMIT = new Map<string, (limits: RateLimits, userId: string) => Promise<void>>([
-  ['send_message', (limits, userId) => limits.message(userId)],
-  ['sync', (limits, userId) => limits.sync(userId)],
-]);
-const RETRY_BUSY_MS = 1_000;
+type Budget = (limits: RateLimits, userId: string) => Promise<void>;
 
 /**
- * The one way in for a socket's events: a packet middleware that admits each event against the
- * rate limits (the socket's events per second; a send_message or sync also its user's, shared by
- * all the user's sockets and nodes), validates the payload with the event's schema, runs the
+ * What each event costs its user beyond the events budget that every event and HTTP request
+ * takes from: message changes, reads (pages of messages or chats), read positions and typing
+ * each have a budget of their own (README "Security"). leave_chat and unknown names take only
+ * from the events budget.
+ */
+const USER_BUDGETS = new Map<string, Budget>([
+  ['send_message', (limits, userId) => limits.message(userId)],
+  ['edit_message', (limits, userId) => limits.message(userId)],
+  ['delete_message', (limits, userId) => limits.message(userId)],
+  ['join_chat', (limits, userId) => limits.read(userId)],
+  ['get_chat_messages', (limits, userId) => limits.read(userId)],
+  ['get_my_chats', (limits, userId) => limits.read(userId)],
+  ['sync', (limits, userId) => limits.read(userId)],
+  ['mark_read', (limits, userId) => limits.markRead(userId)],
+  ['typing', (limits, userId) => limits.typing(userId)],
+  ['stop_typing', (limits, userId) => limits.typing(userId)],
+]);
+
+/**
+ * The one way in for a socket's events: a packet middleware that admits each event against its
+ * user's rate limits (every socket and node of the user together), waits for the user's turn on
+ * this node (user-concurrency.ts), validates the payload with the event's schema, runs the
  * event's shared definition, and answers through the acknowledgement with the `success` envelope.
  * An event sent without a callback is still carried out; an unknown one is answered
  * VALIDATION_ERROR; nothing a client sends can throw out of here.
@@ -32,12 +44,10 @@ const RETRY_BUSY_MS = 1_000;
 export function serveEvents(
   socket: ParleySocket,
   events: EventTable,
-  deps: { limits: RateLimits; metrics: Metrics; log: FastifyBaseLogger; inFlight: InFlight },
+  deps: { limits: RateLimits; concurrency: UserConcurrency; metrics: Metrics; log: FastifyBaseLogger; inFlight: InFlight },
 ): void {
-  const { limits, metrics, log, inFlight } = deps;
+  const { limits, concurrency, metrics, log, inFlight } = deps;
   const user = socket.data.user;
-  /** Events of this socket still being handled. */
-  let running = 0;
 
   socket.use((packet) => {
     const event = String(packet[0]);
@@ -46,7 +56,7 @@ export function serveEvents(
     const definition = events.get(event);
     // Only names with a definition become label values, so clients cannot grow the metric.
     const label = definition ? event : 'unknown';
-    const admitted = limits.event(socket.id).then(() => PER_USER_LIMIT.get(event)?.(limits, user.id));
+    const admitted = limits.event(user.id).then(() => USER_BUDGETS.get(event)?.(limits, user.id));
     // The event is consumed here: it never reaches Socket.IO's listeners (next is not called).
     void admitted.then(
       () => {
@@ -61,11 +71,14 @@ export function serveEvents(
           const started = performance.now();
           // Work a handler asks to run after its answer (join_chat's); rare, so made on demand.
           let afterAnswer: Array<() => void> | undefined;
-          running++;
+          let turn: Turn | undefined;
           try {
-            // The rate limit bounds how fast events arrive, not how many wait on a slow database:
-            // past this many unanswered events a socket is refused instead of queueing more work.
-            if (running > MAX_EVENTS_IN_FLIGHT_PER_SOCKET) throw new RateLimitedError(RETRY_BUSY_MS, TEXTS.tooManyInFlight);
+            // The rate limits bound how fast events arrive; the user's turn bounds how many of them
+            // hold the node at once, whatever number of sockets they come from.
+            turn = concurrency.enter(user.id);
+            if (turn.started) await turn.started;
+            // A socket that went away while its event waited is not served, as above.
+            if (!socket.connected) return;
             const payload = definition.schema === null ? undefined : parseInput(definition.schema, args[0]);
             const result = await definition.run({ socket, user, afterAnswer: (work) => (afterAnswer ??= []).push(work) }, payload);
             const answer = { success: true, ...result };
@@ -80,7 +93,7 @@ export function serveEvents(
             else log.debug({ ...where, code: envelope.code }, 'event refused');
             ack?.(envelope);
           } finally {
-            running--;
+            turn?.end();
           }
         });
       },

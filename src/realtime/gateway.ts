@@ -7,6 +7,7 @@ import type { ChatService } from '../chat/chat-service.js';
 import { AppError, ERRORS, toErrorEnvelope } from '../errors.js';
 import { ORIGIN_REFUSED_TEXT, originAllowed } from '../limits/origins.js';
 import type { RateLimits } from '../limits/rate-limits.js';
+import type { UserConcurrency } from '../limits/user-concurrency.js';
 import type { Metrics } from '../observability/metrics.js';
 import { broadcastChatChanges } from './chat-broadcasts.js';
 import { defineChatEvents } from './chat-events.js';
@@ -49,6 +50,8 @@ export function createGateway(
     log: FastifyBaseLogger;
     metrics: Metrics;
     limits: RateLimits;
+    /** Each user's share of this node, shared with their HTTP requests. */
+    concurrency: UserConcurrency;
     /** Open sockets allowed per user on this node. */
     maxConnectionsPerUser: number;
     /** Bytes a connection may have queued and not yet sent before it is cut (queued-output.ts). */
@@ -138,7 +141,7 @@ export function createGateway(
     disconnectAtExpiry(socket);
     // Joins the user's room (chat_created, presence, … reach every socket of the user through it).
     trackPresence(io, socket, (userId) => deps.chats.chatPartnerIds(userId), inFlight);
-    serveEvents(socket, events, { limits: deps.limits, metrics: deps.metrics, log: deps.log, inFlight });
+    serveEvents(socket, events, { limits: deps.limits, concurrency: deps.concurrency, metrics: deps.metrics, log: deps.log, inFlight });
     socket.on('disconnect', (reason) => deps.log.debug({ ...where, reason }, 'socket disconnected'));
   });
 

@@ -18,7 +18,7 @@ export interface TestServer {
 }
 
 /**
- * Rate limits far above anything a suite sends, so that suites which send bursts on purpose (300
+ * Limits far above anything a suite sends, so that suites which send bursts on purpose (300
  * concurrent sends, 55-message histories, dozens of registrations from one address) test what
  * they are about. The limit suites (test/limits) pass the limits they test; the production
  * defaults are tested by test/config.test.ts.
@@ -28,6 +28,10 @@ export const GENEROUS_LIMITS: Readonly<Record<string, string>> = {
   RATE_LIMIT_MESSAGE_BURST: '100000',
   RATE_LIMIT_EVENTS_PER_SECOND: '100000',
   RATE_LIMIT_EVENT_BURST: '100000',
+  RATE_LIMIT_READS_PER_SECOND: '100000',
+  RATE_LIMIT_READ_BURST: '100000',
+  MAX_CONCURRENT_REQUESTS_PER_USER: '100000',
+  MAX_WAITING_REQUESTS_PER_USER: '100000',
   RATE_LIMIT_AUTH_PER_IP: '100000',
   RATE_LIMIT_LOGIN_FAILURES: '100000',
   RATE_LIMIT_CHATS_PER_MINUTE: '100000',

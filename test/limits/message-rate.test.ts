@@ -6,9 +6,10 @@ import { sleep } from '../helpers/server.js';
 import { expectRateLimited, tally } from './rate-limit-answer.js';
 
 /**
- * Issue 5 §1: send_message is limited per user (a token bucket of RATE_LIMIT_MESSAGES_PER_SECOND
- * with a burst of RATE_LIMIT_MESSAGE_BURST). Counts refusals; never measures time. A burst sent
- * at once lands in one or two one-second windows, so at most BURST + PER_SECOND pass.
+ * Issue 5 §1, issue 17 §2: send_message, edit_message and delete_message are limited per user,
+ * together (a token bucket of RATE_LIMIT_MESSAGES_PER_SECOND with a burst of
+ * RATE_LIMIT_MESSAGE_BURST). Counts refusals; never measures time. A burst sent at once lands in
+ * one or two one-second windows, so at most BURST + PER_SECOND pass.
  */
 const PER_SECOND = 2;
 const BURST = 5;
@@ -16,7 +17,7 @@ const MAX_PASSING = BURST + PER_SECOND;
 /** The longest wait the limiter can announce: the burst reserve refills every 10 s. */
 const MAX_RETRY_MS = 10_000;
 
-describe('send_message rate limit per user', () => {
+describe('message changes (send, edit, delete) rate limit per user', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer({ RATE_LIMIT_MESSAGES_PER_SECOND: String(PER_SECOND), RATE_LIMIT_MESSAGE_BURST: String(BURST) });
@@ -79,6 +80,48 @@ describe('send_message rate limit per user', () => {
     for (const answer of refused) expectRateLimited(answer, RATE_LIMIT_TEXTS.messages, MAX_RETRY_MS);
     // Nothing reached the other pair's chat.
     expect((await history(other.aliceSocket, { chatId: other.chatId })).messages).toEqual([]);
+  });
+
+  it('counts edits and deletes with sends, from every socket: a refused edit or delete changes and broadcasts nothing', async () => {
+    const { alice, chatId, aliceSocket, bobSocket } = await chatPair(server, { join: true });
+    const [first, second] = [await sendOk(aliceSocket, chatId, 'first'), await sendOk(aliceSocket, chatId, 'second')];
+    const third = await sendOk(aliceSocket, chatId, 'third');
+    const aliceSecond = await connect(server, alice.token);
+    const updates = collect(bobSocket, 'message_updated');
+    const deletions = collect(bobSocket, 'message_deleted');
+    const answers = await Promise.all([
+      ...Array.from({ length: 8 }, (_, i) => ask(aliceSocket, 'edit_message', { messageId: first.id, text: `edit ${i}` })),
+      ...Array.from({ length: 8 }, (_, i) => ask(aliceSecond, 'edit_message', { messageId: second.id, text: `edit ${i}` })),
+      ask(aliceSecond, 'delete_message', { messageId: third.id }),
+    ]);
+    const { ok, refused } = tally(answers);
+    // Three sends were counted already.
+    expect(ok).toBeLessThanOrEqual(MAX_PASSING - 3);
+    expect(refused.length).toBeGreaterThanOrEqual(answers.length - (MAX_PASSING - 3));
+    for (const answer of refused) expectRateLimited(answer, RATE_LIMIT_TEXTS.messages, MAX_RETRY_MS);
+    // And the budget is spent for sends as well.
+    expectRateLimited(await ask(aliceSocket, 'send_message', { chatId, text: 'one more' }), RATE_LIMIT_TEXTS.messages, MAX_RETRY_MS);
+    // Only the accepted changes were broadcast.
+    await sleep(QUIET_MS);
+    expect(updates.length + deletions.length).toBe(ok);
+  });
+
+  it('counts malformed edits and deletes, and those of messages that are not the user’s', async () => {
+    const { chatId, aliceSocket, bobSocket } = await chatPair(server, { join: true });
+    const bobs = await sendOk(bobSocket, chatId, 'not yours');
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, () => ask(aliceSocket, 'edit_message', { messageId: bobs.id, text: 'mine now' })),
+      ...Array.from({ length: 5 }, () => ask(aliceSocket, 'delete_message', { messageId: bobs.id })),
+      ...Array.from({ length: 5 }, () => ask(aliceSocket, 'edit_message', { messageId: 42 })),
+      ...Array.from({ length: 5 }, () => ask(aliceSocket, 'delete_message', {})),
+    ]);
+    const refused = answers.filter((answer) => answer.code === 'RATE_LIMITED');
+    expect(refused.length).toBeGreaterThanOrEqual(answers.length - MAX_PASSING);
+    for (const answer of refused) expectRateLimited(answer, RATE_LIMIT_TEXTS.messages, MAX_RETRY_MS);
+    for (const answer of answers.filter((a) => a.code !== 'RATE_LIMITED')) expect(['FORBIDDEN', 'VALIDATION_ERROR']).toContain(answer.code);
+    // Bob's message is untouched, and Bob's own budget too.
+    expect((await history(bobSocket, { chatId })).messages).toMatchObject([{ id: bobs.id, text: 'not yours' }]);
+    await sendOk(bobSocket, chatId, 'bob is fine');
   });
 
   it('refuses sends without a callback silently: nothing stored, nothing broken', async () => {

@@ -7,9 +7,10 @@ import { RateLimits, type RedisClient } from '../../src/limits/rate-limits.js';
 import { Metrics } from '../../src/observability/metrics.js';
 
 /**
- * Issue 5 §1: with Redis configured, the per-user message limit and the login limits are shared
- * by every node. Two RateLimits on two Redis connections stand for two nodes. Needs REDIS_URL
- * (set by .ci/run; CI fails without it, like the cluster suites).
+ * Issue 5 §1, issue 17 §2: with Redis configured, every per-user limit (messages, events, reads,
+ * mark_read, typing) and the login limits are shared by every node. Two RateLimits on two Redis
+ * connections stand for two nodes. Needs REDIS_URL (set by .ci/run; CI fails without it, like the
+ * cluster suites).
  */
 const redisUrl = process.env.REDIS_URL?.match(/^rediss?:/) ? process.env.REDIS_URL : undefined;
 if (!redisUrl) {
@@ -21,7 +22,15 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
   const clients: RedisClient[] = [];
   let nodes: [RateLimits, RateLimits];
   const prefix = `parley-test-${randomUUID().slice(0, 8)}`;
-  const limits = loadConfig({ RATE_LIMIT_MESSAGES_PER_SECOND: '3', RATE_LIMIT_MESSAGE_BURST: '6', RATE_LIMIT_LOGIN_FAILURES: '2' }).limits;
+  const limits = loadConfig({
+    RATE_LIMIT_MESSAGES_PER_SECOND: '3',
+    RATE_LIMIT_MESSAGE_BURST: '6',
+    RATE_LIMIT_EVENTS_PER_SECOND: '3',
+    RATE_LIMIT_EVENT_BURST: '6',
+    RATE_LIMIT_READS_PER_SECOND: '3',
+    RATE_LIMIT_READ_BURST: '6',
+    RATE_LIMIT_LOGIN_FAILURES: '2',
+  }).limits;
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
@@ -37,10 +46,10 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     await Promise.all(clients.map((c) => c.quit()));
   });
 
-  it('counts one user’s messages on every node together; other users apart', async () => {
+  it.each(['message', 'event', 'read', 'markRead', 'typing'] as const)('counts one user’s %s budget on every node together; other users apart', async (budget) => {
     const userId = randomUUID();
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => nodes[i % 2]!.message(userId).then(() => 'ok', (e: unknown) => e)),
+      Array.from({ length: 20 }, (_, i) => nodes[i % 2]![budget](userId).then(() => 'ok', (e: unknown) => e)),
     );
     const passed = outcomes.filter((o) => o === 'ok').length;
     expect(passed).toBeGreaterThanOrEqual(6);
@@ -49,9 +58,9 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
       expect(refusal).toBeInstanceOf(RateLimitedError);
       expect((refusal as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
     }
-    await expect(nodes[1].message(randomUUID())).resolves.toBeUndefined();
+    await expect(nodes[1][budget](randomUUID())).resolves.toBeUndefined();
     // The counter lives in Redis under the deployment's prefix, not in either process.
-    expect(await clients[0]!.keys(`${prefix}:rl:messages*`)).not.toHaveLength(0);
+    expect(await clients[0]!.keys(`${prefix}:rl:*${userId}`)).not.toHaveLength(0);
   });
 
   it('locks an account after attempts seen by different nodes, and a success on either clears it', async () => {

@@ -1,0 +1,47 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RateLimits } from '../limits/rate-limits.js';
+import { tooManyWaiting, type Turn, type UserConcurrency } from '../limits/user-concurrency.js';
+
+type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+/** preHandlers of the authenticated routes, each after the bearer guard, by what the route costs. */
+export interface Admission {
+  /** Any request: the user's events budget, shared with their sockets' events. */
+  request: PreHandler;
+  /** A chat list, a history page, a sync or a user search: also the user's read budget. */
+  read: PreHandler;
+  /** A new chat or new members: also the user's chat-change budget. */
+  chatChange: PreHandler;
+}
+
+/**
+ * The HTTP side of a user's fair share: the same rate limits as their sockets' events (refused
+ * with 429 and Retry-After), then the user's turn on this node (user-concurrency.ts), shared with
+ * their sockets. A turn lasts until the response is done — sent, or its connection gone — so
+ * responses a client does not read hold its user's turns rather than piling up.
+ */
+export function userAdmission(limits: RateLimits, concurrency: UserConcurrency): Admission {
+  const admit =
+    (budget?: (userId: string) => Promise<void>): PreHandler =>
+    async (request, reply) => {
+      const userId = request.user.id;
+      let gone = false;
+      let turn: Turn | undefined;
+      // Listened for before any wait: a response that closes meanwhile must still end the turn.
+      reply.raw.once('close', () => {
+        gone = true;
+        turn?.end();
+      });
+      await limits.event(userId);
+      await budget?.(userId);
+      // A client that left while its request was counted gets no turn (nobody would end it).
+      if (gone) throw tooManyWaiting();
+      turn = concurrency.enter(userId);
+      if (turn.started) await turn.started;
+    };
+  return {
+    request: admit(),
+    read: admit((userId) => limits.read(userId)),
+    chatChange: admit((userId) => limits.chatChange(userId)),
+  };
+}

@@ -7,7 +7,7 @@ import { groupControls } from './group-controls.js';
 import { newChatPanel } from './new-chat.js';
 import type { Session } from './session.js';
 
-/** join_chat requests the page keeps waiting at once (the server answers at most 32 per socket). */
+/** join_chat requests the page keeps waiting at once (the server queues at most 32 per user). */
 const JOINS_AT_ONCE = 8;
 /** A refused join_chat is tried this many times in all, this far apart. */
 const JOIN_ATTEMPTS = 5;
@@ -109,7 +109,7 @@ export class ChatApp {
   }
 
   /**
-   * Joins many chats a few at a time: the server refuses a socket's events beyond 32 unanswered
+   * Joins many chats a few at a time: the server refuses a user's requests beyond 32 waiting
    * ones, and past its rate limit, so a join that is refused is tried again a moment later.
    */
   private async joinAll(chatIds: string[]): Promise<void> {

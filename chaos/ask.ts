@@ -1,8 +1,9 @@
 import type { Socket } from 'socket.io-client';
+import type { ClientEventName, EventAnswer, EventPayload } from '../src/protocol/event-types.js';
 
-/** Emits `event` and resolves with its answer; rejects after `ms`. */
-export function ask<T = any>(socket: Socket, ms: number, event: string, ...args: unknown[]): Promise<T> {
-  return socket.timeout(ms).emitWithAck(event, ...args) as Promise<T>;
+/** Emits `event` and resolves with its answer, typed from the protocol's event map; rejects after `ms`. */
+export function ask<E extends ClientEventName>(socket: Socket, ms: number, event: E, ...payload: EventPayload<E>): Promise<EventAnswer<E>> {
+  return socket.timeout(ms).emitWithAck(event, ...payload) as Promise<EventAnswer<E>>;
 }
 
 /**
@@ -10,9 +11,15 @@ export function ask<T = any>(socket: Socket, ms: number, event: string, ...args:
  * arrived after the answer is processed (an awaited answer's continuation would run only after the
  * rest of the same network chunk — live events that follow a join_chat answer, say).
  */
-export function askThen<T>(socket: Socket, ms: number, event: string, payload: unknown, handle: (answer: T) => void): Promise<void> {
+export function askThen<E extends ClientEventName>(
+  socket: Socket,
+  ms: number,
+  event: E,
+  payload: EventPayload<E>[0],
+  handle: (answer: EventAnswer<E>) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    socket.timeout(ms).emit(event, payload, (error: Error | null, answer: T) => {
+    socket.timeout(ms).emit(event, payload, (error: Error | null, answer: EventAnswer<E>) => {
       if (error) return reject(error);
       try {
         handle(answer);

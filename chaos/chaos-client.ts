@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ChatSummary, Message, SyncEntry } from '../src/protocol/types.js';
+import type { Message } from '../src/protocol/types.js';
 import type { TestUser } from '../test/helpers/server.js';
 import { ask, askThen } from './ask.js';
 import { sleep } from './helpers.js';
@@ -151,7 +151,7 @@ export class ChaosClient {
   /** get_my_chats, join_chat each chat, then sync from the version held per chat. */
   private async recipe(socket: Socket, live: Map<string, LiveTrack>): Promise<void> {
     const { ctx } = this;
-    const list = await ask<{ success: boolean; chats: ChatSummary[] }>(socket, ctx.ackTimeoutMs, 'get_my_chats');
+    const list = await ask(socket, ctx.ackTimeoutMs, 'get_my_chats');
     if (!list.success) throw new Error(`get_my_chats: ${JSON.stringify(list)}`);
     const listed = list.chats.map((chat) => chat.id);
     if (listed.length !== this.chats.length || !this.chats.every((id) => listed.includes(id))) {
@@ -161,7 +161,7 @@ export class ChaosClient {
     const chats = listed.filter((id) => this.view.has(id));
     await Promise.all(
       chats.map((chatId) =>
-        askThen<{ success: boolean; messages: Message[]; version: number }>(socket, ctx.ackTimeoutMs, 'join_chat', { chatId }, (answer) => {
+        askThen(socket, ctx.ackTimeoutMs, 'join_chat', { chatId }, (answer) => {
           if (!answer.success) throw new Error(`join_chat: ${JSON.stringify(answer)}`);
           const track = live.get(chatId);
           if (track) {
@@ -183,7 +183,7 @@ export class ChaosClient {
     for (let round = 0; pending.length > 0; round++) {
       if (round > 10_000) throw new Error('sync did not finish in 10 000 pages');
       const next: { chatId: string; version: number }[] = [];
-      await askThen<{ success: boolean; chats: SyncEntry[] }>(socket, this.ctx.ackTimeoutMs, 'sync', { chats: pending }, (answer) => {
+      await askThen(socket, this.ctx.ackTimeoutMs, 'sync', { chats: pending }, (answer) => {
         if (!answer.success) throw new Error(`sync: ${JSON.stringify(answer)}`);
         for (const entry of answer.chats) {
           if (!entry.success) throw new Error(`sync entry: ${JSON.stringify(entry)}`);
@@ -300,13 +300,13 @@ export class ChaosClient {
       const emitAt = Date.now();
       ctx.stats.sent++;
       try {
-        const answer = await ask<{ success: boolean; message?: Message; code?: string }>(socket, ctx.ackTimeoutMs, 'send_message', { chatId, text, clientMessageId });
+        const answer = await ask(socket, ctx.ackTimeoutMs, 'send_message', { chatId, text, clientMessageId });
         if (answer.success && answer.message) {
           ctx.acks.push({ clientMessageId, id: answer.message.id, chatId, emitAt, ackAt: Date.now() });
           this.own.push({ id: answer.message.id, chatId, deleted: false });
           return;
         }
-        const code = answer.code ?? 'NO_CODE';
+        const code = (answer.success ? undefined : answer.code) ?? 'NO_CODE';
         ctx.stats.sendFailures[code] = (ctx.stats.sendFailures[code] ?? 0) + 1;
       } catch (error) {
         const kind = /timed out/i.test(String(error)) ? 'ack timeout' : 'socket error';
@@ -332,8 +332,8 @@ export class ChaosClient {
       try {
         const answer =
           kind === 'edit'
-            ? await ask<{ success: boolean; code?: string }>(socket, ctx.ackTimeoutMs, 'edit_message', { messageId: target.id, text: `edited by client ${this.index} at ${rel(ctx)}` })
-            : await ask<{ success: boolean; code?: string }>(socket, ctx.ackTimeoutMs, 'delete_message', { messageId: target.id });
+            ? await ask(socket, ctx.ackTimeoutMs, 'edit_message', { messageId: target.id, text: `edited by client ${this.index} at ${rel(ctx)}` })
+            : await ask(socket, ctx.ackTimeoutMs, 'delete_message', { messageId: target.id });
         if (answer.success) {
           if (kind === 'edit') ctx.stats.edits.acked++;
           else {

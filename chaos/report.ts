@@ -1,3 +1,4 @@
+import { summarize } from '../bench/stats.js';
 import type { Exit } from '../test/helpers/cluster-nodes.js';
 
 /**
@@ -145,12 +146,11 @@ export interface ChaosReport {
   failures: string[];
 }
 
-/** p50, p99 and max of the samples (null for none). */
+/** p50, p99 and max of whole-millisecond samples (null for none). */
 export function distribution(samples: number[]): Distribution {
   if (samples.length === 0) return { count: 0, p50Ms: null, p99Ms: null, maxMs: null };
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { count: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1]! };
+  const summary = summarize(samples);
+  return { count: summary.count, p50Ms: summary.p50, p99Ms: summary.p99, maxMs: summary.max };
 }
 
 /** The correctness checks (figures like latency and recovery are reported, not judged). */

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { AuthService } from './auth/auth-service.js';
+import { PasswordHasher } from './auth/passwords.js';
 import { TokenService } from './auth/tokens.js';
 import { ChatService } from './chat/chat-service.js';
 import type { Config } from './config.js';
@@ -60,7 +61,7 @@ export async function buildApp(config: Config): Promise<App> {
   const db = metrics.instrumentDatabase(await openDatabase(config.database));
   const store = new Store(db);
   const tokens = await TokenService.create(config, (message) => log.warn(message));
-  const auth = new AuthService(store, tokens);
+  const auth = new AuthService(store, tokens, new PasswordHasher(config.passwords));
   const chats = new ChatService(store, config.maxMessageLength, (error) => log.error({ err: error }, 'delivering a chat change failed'));
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;

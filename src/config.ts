@@ -38,6 +38,8 @@ export interface Config {
   maxMessageLength: number;
   /** Abuse limits (README "Security"). */
   limits: Limits;
+  /** How passwords are hashed (README "Security"). */
+  passwords: PasswordHashing;
   /**
    * Browser origins allowed to call the HTTP API and open Socket.IO connections (`CORS_ORIGINS`).
    * Undefined: every origin, as before the allow-list existed.
@@ -98,6 +100,19 @@ export interface Limits {
    * (and their chat lists) without asking them. @default 30
    */
   chatChangesPerMinute: number;
+}
+
+/**
+ * OWASP's minimum for scrypt (Password Storage Cheat Sheet): N = 2^17 with r = 8, p = 1 — 128 MiB of
+ * memory and a few hundred milliseconds of one core per hash. The environment cannot go below it.
+ */
+export const OWASP_SCRYPT_LOG2_N = 17;
+
+export interface PasswordHashing {
+  /** log2 of scrypt's N for new hashes (r = 8, p = 1): 128 MiB × 2^(log2N − 17) each. @default 17 */
+  log2N: number;
+  /** Hashes computed at once, each on a thread of libuv's pool (shared with file reads and DNS). @default 2 */
+  concurrency: number;
 }
 
 /** Start-up stops with this: one line per bad variable, naming it. */
@@ -203,6 +218,9 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_PER_IP: wholeNumber(20, 1, MAX_RATE),
   RATE_LIMIT_CHATS_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
   RATE_LIMIT_LOGIN_FAILURES: wholeNumber(10, 1, MAX_RATE),
+  // 2^20 is 1 GiB per hash: beyond it one login could take the machine's memory.
+  PASSWORD_SCRYPT_LOG2_N: wholeNumber(OWASP_SCRYPT_LOG2_N, OWASP_SCRYPT_LOG2_N, 20),
+  PASSWORD_HASH_CONCURRENCY: wholeNumber(2, 1, 64),
   CORS_ORIGINS: optionalText
     .transform((v) => (v === undefined ? undefined : v.split(',').map((o) => o.trim()).filter(Boolean)))
     .refine((origins) => origins === undefined || origins.every(isOrigin), {
@@ -295,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES,
       chatChangesPerMinute: e.RATE_LIMIT_CHATS_PER_MINUTE,
     },
+    passwords: { log2N: e.PASSWORD_SCRYPT_LOG2_N, concurrency: e.PASSWORD_HASH_CONCURRENCY },
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY!,
     logLevel: e.LOG_LEVEL,

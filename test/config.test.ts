@@ -64,6 +64,7 @@ describe('loadConfig', () => {
         loginFailuresPerAccount: 10,
         chatChangesPerMinute: 30,
       },
+      passwords: { log2N: 17, concurrency: 2 },
       corsOrigins: undefined,
       trustProxy: false,
       logLevel: 'info',
@@ -132,6 +133,10 @@ describe('loadConfig', () => {
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it('reads the password hashing cost and concurrency', () => {
+    expect(loadConfig({ PASSWORD_SCRYPT_LOG2_N: '18', PASSWORD_HASH_CONCURRENCY: '4' }).passwords).toEqual({ log2N: 18, concurrency: 4 });
   });
 
   it('accepts PORT 0 (any free port) and 65535', () => {
@@ -243,6 +248,14 @@ describe('loadConfig', () => {
       for (const value of ['0', '-1', 'lots', '1.5', '1000001']) {
         expect(expectOneProblem({ [variable]: value }, variable)).toContain(`"${value}"`);
       }
+    });
+
+    it.each(['16', '10', '0', '21', 'strong', '17.5'])('PASSWORD_SCRYPT_LOG2_N %s: below OWASP’s 2^17, above 2^20 (1 GiB per hash) or not a number', (value) => {
+      expect(expectOneProblem({ PASSWORD_SCRYPT_LOG2_N: value }, 'PASSWORD_SCRYPT_LOG2_N')).toContain('from 17 to 20');
+    });
+
+    it.each(['0', '65', 'many'])('PASSWORD_HASH_CONCURRENCY %s', (value) => {
+      expectOneProblem({ PASSWORD_HASH_CONCURRENCY: value }, 'PASSWORD_HASH_CONCURRENCY');
     });
 
     it('a burst below its sustained rate', () => {

@@ -85,6 +85,14 @@ export class UserStore {
     return rows[0];
   }
 
+  /**
+   * Replaces a user's password hash, only if it is still `previous`: a login that upgrades an old
+   * hash never overwrites a change made meanwhile.
+   */
+  async replacePasswordHash(id: string, previous: string, next: string): Promise<void> {
+    await this.db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [id, previous, next]);
+  }
+
   /** Users whose username or email starts with `prefix` (case-insensitive), except one. */
   async searchUsers(prefix: string, exceptUserId: string, limit: number): Promise<PublicUser[]> {
     const pattern = `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -14,6 +14,7 @@ import { registerMetricsRoute } from './http/metrics-route.js';
 import { registerApiDocs } from './http/api-docs.js';
 import { serveWebClient } from './http/web-client.js';
 import { allowOrigins } from './http/origin-guard.js';
+import { sendSecurityHeaders } from './http/security-headers.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { Metrics } from './observability/metrics.js';
 import { connectRedis, joinCluster } from './realtime/cluster.js';
@@ -82,6 +83,7 @@ export async function buildApp(config: Config): Promise<App> {
   if (cluster) checks.push({ name: 'redis', check: () => cluster.ping() });
 
   installErrorHandling(fastify);
+  await sendSecurityHeaders(fastify, io.engine);
   allowOrigins(fastify, config.corsOrigins);
   const guard = bearerGuard(auth);
   registerAuthRoutes(fastify, auth, limits);

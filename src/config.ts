@@ -25,6 +25,10 @@ export interface Config {
     /** HS256 key; undefined means "generate one" (embedded mode only). */
     secret: string | undefined;
     issuer: string | undefined;
+    /**
+     * Put into issued tokens and required of presented ones. Undefined: any audience — unset
+     * without an external provider, or `JWT_AUDIENCE=*`, the explicit opt-out a provider requires.
+     */
     audience: string | undefined;
     /**
      * An external identity provider whose tokens (RS256 / ES256 / EdDSA) are accepted, users being
@@ -173,6 +177,8 @@ function wholeNumber(fallback: number, min: number, max: number) {
 }
 
 const MAX_RATE = 1_000_000;
+/** `JWT_AUDIENCE=*`: tokens of any audience are accepted (an operator's explicit choice). */
+const ANY_AUDIENCE = '*';
 
 const envSchema = z.object({
   PORT: z
@@ -264,6 +270,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'JWT_SECRET is required when DATABASE_URL points to PostgreSQL (every node must share it), unless JWT_PUBLIC_KEY or JWKS_URL names an external identity provider',
     );
   }
+  // A provider signs tokens for all its applications: without an audience, one minted for another
+  // of them would open a session here.
+  if (external && !env.JWT_AUDIENCE?.trim()) {
+    problems.push(
+      'JWT_AUDIENCE is required with an external identity provider (JWT_PUBLIC_KEY or JWKS_URL), so that its tokens for other applications are refused: set the audience its tokens for Parley carry, or * to accept any audience',
+    );
+  }
   if (env.JWT_PUBLIC_KEY?.trim() && env.JWKS_URL?.trim()) {
     problems.push('JWKS_URL cannot be set together with JWT_PUBLIC_KEY: choose one way to reach the identity provider');
   }
@@ -294,7 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt: {
       secret: e.JWT_SECRET,
       issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
+      audience: e.JWT_AUDIENCE === ANY_AUDIENCE ? undefined : e.JWT_AUDIENCE,
       external: e.JWT_PUBLIC_KEY
         ? { kind: 'public-key', pem: e.JWT_PUBLIC_KEY, algorithm: publicKeyAlgorithm(e.JWT_PUBLIC_KEY)! }
         : e.JWKS_URL

@@ -177,14 +177,14 @@ describe('loadConfig', () => {
       ['an Ed25519 key → EdDSA', 'ed25519', 'EdDSA', {}],
     ] as const)('JWT_PUBLIC_KEY with %s', (_label, type, algorithm, options) => {
       const key = pem(type, 'public', options);
-      expect(loadConfig({ JWT_PUBLIC_KEY: key }).jwt.external).toEqual({ kind: 'public-key', pem: key.trim(), algorithm });
+      expect(loadConfig({ JWT_PUBLIC_KEY: key, JWT_AUDIENCE: 'parley' }).jwt.external).toEqual({ kind: 'public-key', pem: key.trim(), algorithm });
     });
 
     it('JWT_PUBLIC_KEY written on one line with literal \\n escapes', () => {
       const key = pem('ed25519');
       const oneLine = key.trim().replace(/\n/g, '\\n');
       expect(oneLine).not.toContain('\n');
-      expect(loadConfig({ JWT_PUBLIC_KEY: oneLine }).jwt.external).toEqual({
+      expect(loadConfig({ JWT_PUBLIC_KEY: oneLine, JWT_AUDIENCE: 'parley' }).jwt.external).toEqual({
         kind: 'public-key',
         pem: key.trim(),
         algorithm: 'EdDSA',
@@ -197,9 +197,16 @@ describe('loadConfig', () => {
     });
 
     it.each([{ JWKS_URL: 'https://id.example/jwks' }, { JWT_PUBLIC_KEY: pem('ed25519') }])(
+      '%o with JWT_AUDIENCE=* accepts any audience: none is required or issued',
+      (provider) => {
+        expect(loadConfig({ ...provider, JWT_AUDIENCE: ' * ' }).jwt.audience).toBeUndefined();
+      },
+    );
+
+    it.each([{ JWKS_URL: 'https://id.example/jwks' }, { JWT_PUBLIC_KEY: pem('ed25519') }])(
       'PostgreSQL needs no JWT_SECRET when %o names a provider',
       (provider) => {
-        const config = loadConfig({ DATABASE_URL: 'postgres://db/parley', ...provider });
+        const config = loadConfig({ DATABASE_URL: 'postgres://db/parley', JWT_AUDIENCE: 'parley', ...provider });
         expect(config.jwt.secret).toBeUndefined();
         expect(config.jwt.external).toBeDefined();
       },
@@ -287,17 +294,28 @@ describe('loadConfig', () => {
       ['an RSA key under 2048 bits', pem('rsa', 'public', { modulusLength: 1024 })],
       ['a P-384 key (only P-256 / ES256)', pem('ec', 'public', { namedCurve: 'P-384' })],
     ])('JWT_PUBLIC_KEY that is %s, without echoing it', (_label, value) => {
-      const problem = expectOneProblem({ JWT_PUBLIC_KEY: value }, 'JWT_PUBLIC_KEY');
+      const problem = expectOneProblem({ JWT_PUBLIC_KEY: value, JWT_AUDIENCE: 'parley' }, 'JWT_PUBLIC_KEY');
       expect(problem).not.toContain('MII');
       expect(problem).not.toContain('hello');
     });
 
     it.each(['ftp://id.example/jwks', 'not a url', 'id.example/jwks'])('JWKS_URL %s, without echoing it', (value) => {
-      expect(expectOneProblem({ JWKS_URL: value }, 'JWKS_URL')).not.toContain(value);
+      expect(expectOneProblem({ JWKS_URL: value, JWT_AUDIENCE: 'parley' }, 'JWKS_URL')).not.toContain(value);
     });
 
+    it.each([{ JWKS_URL: 'https://id.example/jwks' }, { JWT_PUBLIC_KEY: pem('ed25519') }])(
+      'an external provider %o without JWT_AUDIENCE (a token minted for another application would do)',
+      (provider) => {
+        for (const audience of [undefined, '  ']) {
+          const problem = expectOneProblem({ ...provider, JWT_AUDIENCE: audience }, 'JWT_AUDIENCE');
+          expect(problem).toContain('*');
+          expect(problem).not.toContain('id.example');
+        }
+      },
+    );
+
     it('JWT_PUBLIC_KEY and JWKS_URL together', () => {
-      const problem = expectOneProblem({ JWT_PUBLIC_KEY: pem('ed25519'), JWKS_URL: 'https://id.example/jwks' }, 'JWKS_URL');
+      const problem = expectOneProblem({ JWT_PUBLIC_KEY: pem('ed25519'), JWKS_URL: 'https://id.example/jwks', JWT_AUDIENCE: 'parley' }, 'JWKS_URL');
       expect(problem).toContain('JWT_PUBLIC_KEY');
       expect(problem).not.toContain('id.example');
     });
@@ -315,7 +333,7 @@ describe('loadConfig', () => {
       JWT_SECRET: 'short',
     });
     const named = problems.map((problem) => problem.split(' ')[0]);
-    expect(named.sort()).toEqual(['JWKS_URL', 'JWT_SECRET', 'JWT_TTL', 'LOG_LEVEL', 'MAX_MESSAGE_LENGTH', 'PORT', 'REDIS_URL']);
+    expect(named.sort()).toEqual(['JWKS_URL', 'JWT_AUDIENCE', 'JWT_SECRET', 'JWT_TTL', 'LOG_LEVEL', 'MAX_MESSAGE_LENGTH', 'PORT', 'REDIS_URL']);
     expect(message.split('\n')).toEqual(problems);
   });
 });

@@ -87,7 +87,7 @@ export async function buildApp(config: Config): Promise<App> {
   allowOrigins(fastify, config.corsOrigins);
   const guard = bearerGuard(auth);
   registerAuthRoutes(fastify, auth, limits);
-  registerUserRoutes(fastify, store, guard);
+  registerUserRoutes(fastify, store, guard, limits);
   registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, limits);
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);

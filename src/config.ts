@@ -104,6 +104,8 @@ export interface Limits {
    * (and their chat lists) without asking them. @default 30
    */
   chatChangesPerMinute: number;
+  /** GET /users?search= per user per minute: each answer names up to 20 users with their emails. @default 30 */
+  userSearchesPerMinute: number;
 }
 
 /**
@@ -224,6 +226,7 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_PER_IP: wholeNumber(20, 1, MAX_RATE),
   RATE_LIMIT_CHATS_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
   RATE_LIMIT_LOGIN_FAILURES: wholeNumber(10, 1, MAX_RATE),
+  RATE_LIMIT_USER_SEARCHES_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
   // 2^20 is 1 GiB per hash: beyond it one login could take the machine's memory.
   PASSWORD_SCRYPT_LOG2_N: wholeNumber(OWASP_SCRYPT_LOG2_N, OWASP_SCRYPT_LOG2_N, 20),
   PASSWORD_HASH_CONCURRENCY: wholeNumber(2, 1, 64),
@@ -325,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authPerIpPerMinute: e.RATE_LIMIT_AUTH_PER_IP,
       loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES,
       chatChangesPerMinute: e.RATE_LIMIT_CHATS_PER_MINUTE,
+      userSearchesPerMinute: e.RATE_LIMIT_USER_SEARCHES_PER_MINUTE,
     },
     passwords: { log2N: e.PASSWORD_SCRYPT_LOG2_N, concurrency: e.PASSWORD_HASH_CONCURRENCY },
     corsOrigins: e.CORS_ORIGINS,

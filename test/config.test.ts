@@ -63,6 +63,7 @@ describe('loadConfig', () => {
         authPerIpPerMinute: 20,
         loginFailuresPerAccount: 10,
         chatChangesPerMinute: 30,
+        userSearchesPerMinute: 30,
       },
       passwords: { log2N: 17, concurrency: 2 },
       corsOrigins: undefined,
@@ -116,6 +117,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_AUTH_PER_IP: '100',
       RATE_LIMIT_LOGIN_FAILURES: '4',
       RATE_LIMIT_CHATS_PER_MINUTE: '6',
+      RATE_LIMIT_USER_SEARCHES_PER_MINUTE: '8',
       CORS_ORIGINS: ' https://chat.example.com/ , http://localhost:3000 ',
       TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
     });
@@ -128,6 +130,7 @@ describe('loadConfig', () => {
       authPerIpPerMinute: 100,
       loginFailuresPerAccount: 4,
       chatChangesPerMinute: 6,
+      userSearchesPerMinute: 8,
     });
     expect(config.corsOrigins).toEqual(['https://chat.example.com', 'http://localhost:3000']);
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
@@ -250,6 +253,7 @@ describe('loadConfig', () => {
       'RATE_LIMIT_AUTH_PER_IP',
       'RATE_LIMIT_LOGIN_FAILURES',
       'RATE_LIMIT_CHATS_PER_MINUTE',
+      'RATE_LIMIT_USER_SEARCHES_PER_MINUTE',
     ])('%s that is not a whole number from 1 to 1000000', (variable) => {
       // A burst is checked against its rate only when both are valid numbers.
       for (const value of ['0', '-1', 'lots', '1.5', '1000001']) {

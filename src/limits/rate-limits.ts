@@ -32,6 +32,7 @@ export const RATE_LIMIT_TEXTS = {
   login: 'Слишком много неудачных попыток входа в эту учётную запись, попробуйте позже',
   chats: 'Слишком много новых чатов и участников, попробуйте позже',
   sync: 'Слишком много запросов синхронизации, попробуйте позже',
+  userSearch: 'Слишком много запросов поиска пользователей, попробуйте позже',
 } as const;
 
 interface Limiter {
@@ -51,6 +52,7 @@ export class RateLimits {
   private readonly chatChanges: Limiter;
   private readonly syncs: Limiter;
   private readonly loginFailures: RateLimiterMemory | RateLimiterRedis;
+  private readonly userSearches: Limiter;
 
   constructor(
     limits: Limits,
@@ -85,6 +87,9 @@ export class RateLimits {
     this.loginFailures = make('login-failures', { points: limits.loginFailuresPerAccount, duration: LOGIN_FAILURE_WINDOW_SECONDS }, true) as
       | RateLimiterMemory
       | RateLimiterRedis;
+    // Each answer names up to 20 users with their emails: bounded per user, so that nobody crawls
+    // the directory from several sockets or nodes.
+    this.userSearches = make('user-searches', { points: limits.userSearchesPerMinute, duration: 60 }, true);
   }
 
   /** One event (any name) from `socketId`; throws RateLimitedError past the per-socket rate. */
@@ -105,6 +110,11 @@ export class RateLimits {
   /** One sync (event or POST /sync) by `userId`, counted across every socket and node of the user. */
   sync(userId: string): Promise<void> {
     return this.take(this.syncs, userId, 'sync', RATE_LIMIT_TEXTS.sync);
+  }
+
+  /** One GET /users?search= by `userId`, counted across every node. */
+  userSearch(userId: string): Promise<void> {
+    return this.take(this.userSearches, userId, 'user_search', RATE_LIMIT_TEXTS.userSearch);
   }
 
   /** One login or registration attempt from a client address. */

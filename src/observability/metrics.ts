@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Database } from '../store/database.js';
 
 /** Which limit refused something (README "Security"). */
-export type LimitName = 'message' | 'event' | 'connection' | 'auth_ip' | 'login_account' | 'chat_change' | 'sync';
+export type LimitName = 'message' | 'event' | 'connection' | 'auth_ip' | 'login_account' | 'chat_change' | 'sync' | 'user_search';
 
 /** What an event ended in: `success` or the envelope's error code. */
 export type EventOutcome = 'success' | string;
@@ -59,7 +59,7 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
-    for (const limit of ['message', 'event', 'connection', 'auth_ip', 'login_account', 'chat_change', 'sync'] satisfies LimitName[]) {
+    for (const limit of ['message', 'event', 'connection', 'auth_ip', 'login_account', 'chat_change', 'sync', 'user_search'] satisfies LimitName[]) {
       this.rateLimited.inc({ limit }, 0);
     }
   }

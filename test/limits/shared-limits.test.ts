@@ -8,7 +8,7 @@ import { Metrics } from '../../src/observability/metrics.js';
 
 /**
  * Issue 5 §1: with Redis configured, the per-user message limit and the login limits are shared
- * by every node. Two RateLimits on two Redis connections stand for two nodes. Needs REDIS_URL
+ * by every node (issue 17: user searches too). Two RateLimits on two Redis connections stand for two nodes. Needs REDIS_URL
  * (set by .ci/run; CI fails without it, like the cluster suites).
  */
 const redisUrl = process.env.REDIS_URL?.match(/^rediss?:/) ? process.env.REDIS_URL : undefined;
@@ -52,6 +52,18 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     await expect(nodes[1].message(randomUUID())).resolves.toBeUndefined();
     // The counter lives in Redis under the deployment's prefix, not in either process.
     expect(await clients[0]!.keys(`${prefix}:rl:messages*`)).not.toHaveLength(0);
+  });
+
+  it('counts one user’s searches on every node together', async () => {
+    const searchLimits = loadConfig({ RATE_LIMIT_USER_SEARCHES_PER_MINUTE: '3' }).limits;
+    const [first, second] = clients.map((client) => new RateLimits(searchLimits, new Metrics(), { client, prefix })) as [RateLimits, RateLimits];
+    const userId = randomUUID();
+    await first.userSearch(userId);
+    await second.userSearch(userId);
+    await first.userSearch(userId);
+    await expect(second.userSearch(userId)).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(first.userSearch(userId)).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(second.userSearch(randomUUID())).resolves.toBeUndefined();
   });
 
   it('locks an account after attempts seen by different nodes, and a success on either clears it', async () => {

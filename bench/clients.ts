@@ -1,8 +1,11 @@
 import { io, type Socket } from 'socket.io-client';
 
-/** Load-tool clients: WebSocket only, no reconnection, as many as the scenario needs. */
-export function connectClient(url: string, token: string): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
+/**
+ * Load-tool clients: WebSocket only, no reconnection, as many as the scenario needs. A handshake
+ * that does not complete within `timeoutMs` fails (Socket.IO's own default: 20 s).
+ */
+export function connectClient(url: string, token: string, timeoutMs = 20_000): Promise<Socket> {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token }, timeout: timeoutMs });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {

@@ -173,15 +173,18 @@ function watchMemory(target: Target): MemoryWatch {
 }
 
 async function serverState(target: Target, memory: MemoryWatch, probeToken: string): Promise<ServerState> {
-  if (memory.killedAt !== undefined) return 'killed';
+  let answered = false;
   try {
     const health = await fetch(`${target.url}/health`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    if (!health.ok) return 'unresponsive';
     closeAll([await connectClient(target.url, probeToken, PROBE_TIMEOUT_MS)]);
-    return 'alive';
+    answered = health.ok;
   } catch {
-    return target.running() ? 'unresponsive' : 'died';
+    // not answered
   }
+  // Its memory may still be growing: the watch can kill it during the probe.
+  if (memory.killedAt !== undefined) return 'killed';
+  if (answered) return 'alive';
+  return target.running() ? 'unresponsive' : 'died';
 }
 
 interface Attacker {

@@ -1,14 +1,23 @@
 import { io, type Socket } from 'socket.io-client';
 
-/** Load-tool clients: WebSocket only, no reconnection, as many as the scenario needs. */
-export function connectClient(url: string, token: string): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
+/**
+ * Load-tool clients: WebSocket only, no reconnection, as many as the scenario needs. A handshake
+ * (transport and namespace) that does not complete within `timeoutMs` fails.
+ */
+export function connectClient(url: string, token: string, timeoutMs = 20_000): Promise<Socket> {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token }, timeout: timeoutMs });
   return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error) => {
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      socket.off('connect', settle).off('connect_error', settle).off('disconnect', closed);
+      if (!error) return resolve(socket);
       socket.close();
       reject(error);
-    });
+    };
+    // A transport that opens and then closes before the namespace answers is no connect_error.
+    const closed = (reason: string) => settle(new Error(`closed before connecting: ${reason}`));
+    const timer = setTimeout(() => settle(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+    socket.once('connect', settle).once('connect_error', settle).once('disconnect', closed);
   });
 }
 

@@ -3,13 +3,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Config } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { HISTORY_PAGE_MAX } from '../src/protocol/schemas.js';
+import type { Database } from '../src/store/database.js';
 import { openDatabase } from '../src/store/open-store.js';
 import { idleConnections, type ConnectionsResult } from './scenarios/connections.js';
 import { openLoop, saturated, type FanoutSetup, type OpenLoopResult, type SaturatedResult } from './scenarios/fanout.js';
+import { attackSockets, fairness, fairnessTable, type FairnessResult, type FairnessSetup } from './scenarios/fairness.js';
 import { chatList, historyPages, syncCatchUp, WARM_UP_CALLS, type ReadLatency, type SyncCatchUp } from './scenarios/reads.js';
-import { seedChatList, seedGroupChats, seedHistory, seedUsers } from './seed.js';
+import { addMember, seedChatList, seedGroupChats, seedHistory, seedUsers } from './seed.js';
 import { round } from './stats.js';
+import { markdownTable } from './table.js';
 import { startCeiling, startParley, type Target } from './targets.js';
 
 /**
@@ -38,14 +42,42 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     /** Comma-separated subset of: ceiling, pglite, postgres. */
     targets: { type: 'string' },
+    /** One group of scenarios only: `capacity` (everything measured against the ceiling) or `fairness`. */
+    only: { type: 'string' },
+    /** Seconds of each of the fairness scenario's two runs (quiet, flood). */
+    'fairness-seconds': { type: 'string' },
+    /** The fairness attacker's connections (default: the per-user maximum). */
+    'attacker-sockets': { type: 'string' },
   },
 });
+if (args.only !== undefined && !['capacity', 'fairness'].includes(args.only)) {
+  throw new Error(`--only ${args.only}: expected capacity or fairness`);
+}
+const defaults = loadConfig({});
 
 const preset = args.smoke
   ? { users: 12, groupSize: 6, window: 2, rate: 100, seconds: 0.5, connections: 40, historyMessages: 2_000, samples: 20, chats: 50, repeats: 5, syncChanges: 500, syncRounds: 1 }
   : args.quick
     ? { users: 60, groupSize: 6, window: 4, rate: 500, seconds: 3, connections: 1_000, historyMessages: 50_000, samples: 200, chats: 1_000, repeats: 30, syncChanges: 10_000, syncRounds: 2 }
     : { users: 120, groupSize: 6, window: 4, rate: 1_000, seconds: 10, connections: 5_000, historyMessages: 1_000_000, samples: 500, chats: 1_000, repeats: 300, syncChanges: 10_000, syncRounds: 5 };
+/**
+ * The fairness scenario's: the others (in chats of 5), the attacker's big-message chat and chat
+ * list, and how hard it pushes: as hard as the default limits allow, except in the smoke test,
+ * which only checks that the scenario works (small pages and bodies, slow requests).
+ */
+const attackAtFullStrength = {
+  attackerSockets: defaults.limits.connectionsPerUser,
+  // A little faster than a socket's events are allowed, so that the limit is met.
+  ratePerSocket: Math.ceil(defaults.limits.eventsPerSecond * 1.2),
+  pageSize: HISTORY_PAGE_MAX,
+  postBytes: 60_000,
+};
+const attackForSmoke = { attackerSockets: 6, ratePerSocket: 10, pageSize: 10, postBytes: 2_000 };
+const fairnessPreset = args.smoke
+  ? { users: 10, rate: 30, seconds: 1, bigMessages: 200, attackerChats: 50, ...attackForSmoke }
+  : args.quick
+    ? { users: 20, rate: 100, seconds: 5, bigMessages: 1_000, attackerChats: 1_000, ...attackAtFullStrength }
+    : { users: 20, rate: 100, seconds: 10, bigMessages: 2_000, attackerChats: 1_000, ...attackAtFullStrength };
 const num = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
 const settings = {
   users: num(args.users, preset.users),
@@ -60,6 +92,11 @@ const settings = {
   repeats: num(args.repeats, preset.repeats),
   syncChanges: num(args['sync-changes'], preset.syncChanges),
   syncRounds: preset.syncRounds,
+  fairness: {
+    ...fairnessPreset,
+    seconds: num(args['fairness-seconds'], fairnessPreset.seconds),
+    attackerSockets: num(args['attacker-sockets'], fairnessPreset.attackerSockets),
+  },
 };
 const fromSource = args['from-source'];
 
@@ -100,7 +137,19 @@ async function measureCeiling(): Promise<TargetResult> {
   }
 }
 
-async function measureParley(store: 'pglite' | 'postgres'): Promise<TargetResult> {
+type Store = 'pglite' | 'postgres';
+
+/**
+ * Runs `measure` against Parley on a fresh `store`, which `seed` filled first (straight into the
+ * database, before the server starts: PGlite allows one process at a time). `abuseLimits` as in
+ * startParley.
+ */
+async function onParley<Seeded, Result>(
+  store: Store,
+  abuseLimits: 'lifted' | 'default',
+  seed: (db: Database, secret: string) => Promise<Seeded>,
+  measure: (target: Target, seeded: Seeded) => Promise<Result>,
+): Promise<Result> {
   const secret = randomBytes(32).toString('hex');
   const dataDir = store === 'pglite' ? await mkdtemp(path.join(tmpdir(), 'parley-bench-')) : undefined;
   const database: Config['database'] =
@@ -108,18 +157,7 @@ async function measureParley(store: 'pglite' | 'postgres'): Promise<TargetResult
   try {
     log(`parley/${store}: seeding`);
     const db = await openDatabase(database);
-    const users = await seedUsers(db, settings.users, secret);
-    const chats = await seedGroupChats(db, users, settings.groupSize);
-    // Up to 20 sockets per user, as an app open in several tabs and devices.
-    const idleUsers = await seedUsers(db, Math.ceil(settings.connections / 20), secret);
-    const connectionTokens = Array.from({ length: settings.connections }, (_, i) => idleUsers[i % idleUsers.length]!.token);
-    const [reader, partner] = await seedUsers(db, 2, secret);
-    const history = await seedHistory(db, [reader!, partner!], settings.historyMessages, WARM_UP_CALLS + settings.samples);
-    const [listOwner] = await seedUsers(db, 1, secret);
-    await seedChatList(db, listOwner!, users, settings.chats);
-    // A chat whose `syncChanges` changes (one message each) a client missed.
-    const [away, writer] = await seedUsers(db, 2, secret);
-    const missed = await seedHistory(db, [away!, writer!], settings.syncChanges, 0);
+    const seeded = await seed(db, secret);
     // Measure the steady state, not the bulk load's aftermath: without this, PostgreSQL writes the
     // seed's WAL out (checkpoint) and vacuums and analyses a million new rows during the latency
     // runs, which put its delivery p99 at ~135 ms where a small seed gives ~15 ms.
@@ -130,27 +168,105 @@ async function measureParley(store: 'pglite' | 'postgres'): Promise<TargetResult
     const env: Record<string, string> = { JWT_SECRET: secret };
     if (store === 'pglite') Object.assign(env, { DATA_DIR: dataDir!, DATABASE_URL: '' });
     else env.DATABASE_URL = process.env.DATABASE_URL!;
-    const target = await startParley(env, fromSource, args.profile);
+    const target = await startParley(env, fromSource, args.profile, abuseLimits);
     target.name = `parley/${store}`;
     try {
-      const setup = {
-        chatIds: chats.map((c) => c.id),
-        members: chats.map((c) => c.memberIds.map((id) => users.find((u) => u.id === id)!.token)),
-      };
-      const fanout = await measureFanout(target, setup, connectionTokens);
-      log(`${target.name}: history pages at random depths of ${settings.historyMessages} messages`);
-      const historyLatency = await historyPages(target, reader!.token, history.chat.id, history.cursorIds);
-      log(`${target.name}: get_my_chats with ${settings.chats} chats`);
-      const listLatency = await chatList(target, listOwner!.token, settings.repeats, settings.chats);
-      log(`${target.name}: sync of ${settings.syncChanges} missed changes, ${settings.syncRounds} times`);
-      const sync = await syncCatchUp(target, away!.token, missed.chat.id, settings.syncChanges, settings.syncRounds);
-      return { target: target.name, ...fanout, history: historyLatency, chatList: listLatency, sync };
+      return await measure(target, seeded);
     } finally {
       await target.stop();
     }
   } finally {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+function measureParley(store: Store): Promise<TargetResult> {
+  return onParley(
+    store,
+    'lifted',
+    async (db, secret) => {
+      const users = await seedUsers(db, settings.users, secret);
+      const chats = await seedGroupChats(db, users, settings.groupSize);
+      // Up to 20 sockets per user, as an app open in several tabs and devices.
+      const idleUsers = await seedUsers(db, Math.ceil(settings.connections / 20), secret);
+      const connectionTokens = Array.from({ length: settings.connections }, (_, i) => idleUsers[i % idleUsers.length]!.token);
+      const [reader, partner] = await seedUsers(db, 2, secret);
+      const history = await seedHistory(db, [reader!, partner!], settings.historyMessages, WARM_UP_CALLS + settings.samples);
+      const [listOwner] = await seedUsers(db, 1, secret);
+      await seedChatList(db, listOwner!, users, settings.chats);
+      // A chat whose `syncChanges` changes (one message each) a client missed.
+      const [away, writer] = await seedUsers(db, 2, secret);
+      const missed = await seedHistory(db, [away!, writer!], settings.syncChanges, 0);
+      const setup = {
+        chatIds: chats.map((c) => c.id),
+        members: chats.map((c) => c.memberIds.map((id) => users.find((u) => u.id === id)!.token)),
+      };
+      return { setup, connectionTokens, reader: reader!, history, listOwner: listOwner!, away: away!, missed };
+    },
+    async (target, { setup, connectionTokens, reader, history, listOwner, away, missed }) => {
+      const fanout = await measureFanout(target, setup, connectionTokens);
+      log(`${target.name}: history pages at random depths of ${settings.historyMessages} messages`);
+      const historyLatency = await historyPages(target, reader.token, history.chat.id, history.cursorIds);
+      log(`${target.name}: get_my_chats with ${settings.chats} chats`);
+      const listLatency = await chatList(target, listOwner.token, settings.repeats, settings.chats);
+      log(`${target.name}: sync of ${settings.syncChanges} missed changes, ${settings.syncRounds} times`);
+      const sync = await syncCatchUp(target, away.token, missed.chat.id, settings.syncChanges, settings.syncRounds);
+      return { target: target.name, ...fanout, history: historyLatency, chatList: listLatency, sync };
+    },
+  );
+}
+
+/** Chats of the fairness scenario's ordinary users. */
+const FAIRNESS_GROUP_SIZE = 5;
+/** Message ids of the attacker's big-message chat that its history pages start `before`. */
+const FAIRNESS_CURSORS = 100;
+/** A 4-byte character: MAX_MESSAGE_LENGTH of them is the largest message text, in bytes. */
+const WIDE_CHARACTER = '😀';
+
+/** The fairness scenario (scenarios/fairness.ts) against Parley with its default limits. */
+function measureFairness(store: Store): Promise<FairnessResult> {
+  const f = settings.fairness;
+  return onParley(
+    store,
+    'default',
+    async (db, secret): Promise<FairnessSetup> => {
+      const others = await seedUsers(db, f.users, secret);
+      const chats = await seedGroupChats(db, others, FAIRNESS_GROUP_SIZE);
+      const [attacker, partner, probe] = await seedUsers(db, 3, secret);
+      // The attacker posts and edits its messages in the first of the others' chats.
+      await addMember(db, chats[0]!, attacker!);
+      // Messages of ~16 KB, just within MAX_MESSAGE_LENGTH with their number: a page of 100 is 1.6 MB.
+      const filler = ` ${WIDE_CHARACTER.repeat(defaults.maxMessageLength - 40)}`;
+      const bigChat = await seedHistory(db, [attacker!, partner!], f.bigMessages, FAIRNESS_CURSORS, filler);
+      await seedChatList(db, attacker!, await seedUsers(db, 10, secret), f.attackerChats);
+      const tokenOf = new Map(others.map((u) => [u.id, u.token]));
+      return {
+        others: {
+          chatIds: chats.map((c) => c.id),
+          members: chats.map((c) => c.memberIds.flatMap((id) => tokenOf.get(id) ?? [])),
+        },
+        probeToken: probe!.token,
+        attack: {
+          token: attacker!.token,
+          sockets: attackSockets(f.attackerSockets),
+          ratePerSocket: f.ratePerSocket,
+          // The server's cap of unanswered events per socket (event-gate.ts).
+          window: 32,
+          postsPerSecond: 2,
+          postBytes: f.postBytes,
+          pageSize: f.pageSize,
+          historyChatId: bigChat.chat.id,
+          cursorIds: bigChat.cursorIds,
+          editChatId: chats[0]!.id,
+          editLength: defaults.maxMessageLength,
+        },
+      };
+    },
+    async (target, setup) => {
+      log(`${target.name}: fairness, ${f.users} users at ${f.rate} msg/s for ${f.seconds} s, quiet then beside an attacker`);
+      return fairness(target, setup, f.rate, f.seconds * 1000);
+    },
+  );
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -189,27 +305,32 @@ function table(results: TargetResult[]): string {
       return r === ceiling || typeof value !== 'number' || typeof base !== 'number' ? String(value) : `${value}${ratio(value, base)}`;
     }),
   ]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => row[i]!.length)));
-  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+  return markdownTable(header, body);
 }
 
 const hasPostgres = Boolean(process.env.DATABASE_URL?.startsWith('postgres'));
 const wanted = new Set((args.targets ?? 'ceiling,pglite,postgres').split(','));
-// Every figure is reported against the ceiling measured in the same run, so it always runs.
-const results: TargetResult[] = [await measureCeiling()];
-if (wanted.has('pglite')) results.push(await measureParley('pglite'));
-if (wanted.has('postgres') && hasPostgres) results.push(await measureParley('postgres'));
+const stores = (['pglite', 'postgres'] as const).filter((store) => wanted.has(store) && (store === 'pglite' || hasPostgres));
 if (wanted.has('postgres') && !hasPostgres) log('DATABASE_URL is not set: PostgreSQL not measured');
+const results: TargetResult[] = [];
+if (args.only !== 'fairness') {
+  // Every figure is reported against the ceiling measured in the same run, so it always runs.
+  results.push(await measureCeiling());
+  for (const store of stores) results.push(await measureParley(store));
+}
+const fairnessResults: FairnessResult[] = [];
+if (args.only !== 'capacity') for (const store of stores) fairnessResults.push(await measureFairness(store));
 
 const report = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
   settings,
   results,
+  fairness: fairnessResults,
 };
 const out = args.out ?? path.join('bench', 'results', `${report.date.replace(/[:.]/g, '-')}.json`);
 await mkdir(path.dirname(out), { recursive: true });
 await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-console.log(table(results));
+if (results.length > 0) console.log(table(results));
+if (fairnessResults.length > 0) console.log(`${results.length > 0 ? '\n' : ''}${fairnessTable(fairnessResults)}`);
 console.log(`\nresults: ${out}`);

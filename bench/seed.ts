@@ -61,7 +61,8 @@ async function insertChats(db: Database, chats: SeededChat[]): Promise<void> {
 }
 
 /**
- * One chat of two users holding `count` messages, one millisecond apart, ending now.
+ * One chat of two users holding `count` messages, one millisecond apart, ending now; each text
+ * is "history message number N" followed by `filler`.
  * @returns the chat and `samples` message ids at uniformly random depths, each with older messages.
  */
 export async function seedHistory(
@@ -69,6 +70,7 @@ export async function seedHistory(
   users: [SeededUser, SeededUser],
   count: number,
   samples: number,
+  filler = '',
 ): Promise<{ chat: SeededChat; cursorIds: string[] }> {
   const chat = { id: randomUUID(), memberIds: users.map((u) => u.id) };
   await insertChats(db, [chat]);
@@ -77,9 +79,9 @@ export async function seedHistory(
     await db.query(
       `INSERT INTO messages (id, chat_id, sender_id, text, created_at, seq, version)
        SELECT gen_random_uuid(), $1, CASE WHEN g % 2 = 0 THEN $2::uuid ELSE $3::uuid END,
-              'history message number ' || g, $4::timestamptz + g * interval '1 millisecond', g, g
+              'history message number ' || g || $7, $4::timestamptz + g * interval '1 millisecond', g, g
          FROM generate_series($5::int, $6::int) AS g`,
-      [chat.id, users[0].id, users[1].id, start, first, Math.min(first + BATCH - 1, count)],
+      [chat.id, users[0].id, users[1].id, start, first, Math.min(first + BATCH - 1, count), filler],
     );
   }
   await markLastMessages(db, [chat.id]);
@@ -91,6 +93,12 @@ export async function seedHistory(
     [chat.id, offsets, start],
   );
   return { chat, cursorIds: rows.map((r) => r.id) };
+}
+
+/** `user` becomes one more member of `chat`. */
+export async function addMember(db: Database, chat: SeededChat, user: SeededUser): Promise<void> {
+  await db.query(`INSERT INTO chat_members (chat_id, user_id) VALUES ($1, $2)`, [chat.id, user.id]);
+  chat.memberIds.push(user.id);
 }
 
 /** `user` in `count` direct-style chats with one partner each, every chat with one message. */

@@ -17,6 +17,10 @@ export interface Target {
    * reading counts what is alive and not what a burst of handshakes left for the next collection.
    */
   collectGarbage(): Promise<void>;
+  /** Whether the process has not exited (by itself or killed). */
+  running(): boolean;
+  /** Ends the process at once (SIGKILL): a server that runs away must not take the machine with it. */
+  kill(): void;
   stop(): Promise<void>;
 }
 
@@ -103,9 +107,11 @@ async function start(name: string, script: string[], env: Record<string, string>
       return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     collectGarbage: () => inspect(inspectorUrl!, 'HeapProfiler.collectGarbage'),
+    running: () => child.exitCode === null && child.signalCode === null,
+    kill: () => child.kill('SIGKILL'),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
@@ -116,9 +122,15 @@ async function start(name: string, script: string[], env: Record<string, string>
 /**
  * Parley as an operator runs it. `fromSource` runs src/ through tsx (the smoke test, no build);
  * otherwise the compiled dist/ (what `npm start` runs). With `profileDir`, V8 writes a CPU
- * profile (.cpuprofile) of the server there when it exits.
+ * profile (.cpuprofile) of the server there when it exits. `abuseLimits: 'default'` keeps the
+ * README's limits as an operator gets them (the fairness scenario); otherwise they are lifted.
  */
-export function startParley(env: Record<string, string>, fromSource: boolean, profileDir?: string): Promise<Target> {
+export function startParley(
+  env: Record<string, string>,
+  fromSource: boolean,
+  profileDir?: string,
+  abuseLimits: 'lifted' | 'default' = 'lifted',
+): Promise<Target> {
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const args = [...profile, ...(fromSource ? ['--import', 'tsx', 'src/main.ts'] : ['dist/main.js'])];
   // The load tool measures capacity, so the abuse limits (README "Security") are lifted.
@@ -133,7 +145,7 @@ export function startParley(env: Record<string, string>, fromSource: boolean, pr
     MAX_WAITING_REQUESTS_PER_USER: '1000000',
     MAX_CONNECTIONS_PER_USER: '1000000',
   };
-  return start('parley', args, { LOG_LEVEL: 'warn', ...unlimited, ...env });
+  return start('parley', args, { LOG_LEVEL: 'warn', ...(abuseLimits === 'lifted' ? unlimited : {}), ...env });
 }
 
 export function startCeiling(): Promise<Target> {

@@ -1,7 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatReport, fullSchedule, quickSchedule, runChaos } from './chaos.js';
+import { formatReport } from './report.js';
+import { runChaos } from './run-chaos.js';
+import { fullSchedule, quickSchedule } from './schedule.js';
 
 /**
  * `npm run chaos` — Parley's chaos suite against DATABASE_URL (PostgreSQL) and REDIS_URL.

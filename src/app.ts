@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { AuthService } from './auth/auth-service.js';
+import { PasswordHasher } from './auth/passwords.js';
 import { TokenService } from './auth/tokens.js';
 import { ChatService } from './chat/chat-service.js';
 import type { Config } from './config.js';
@@ -14,6 +15,7 @@ import { registerMetricsRoute } from './http/metrics-route.js';
 import { registerApiDocs } from './http/api-docs.js';
 import { serveWebClient } from './http/web-client.js';
 import { allowOrigins } from './http/origin-guard.js';
+import { sendSecurityHeaders } from './http/security-headers.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { UserConcurrency } from './limits/user-concurrency.js';
 import { Metrics } from './observability/metrics.js';
@@ -62,7 +64,7 @@ export async function buildApp(config: Config): Promise<App> {
   const db = metrics.instrumentDatabase(await openDatabase(config.database));
   const store = new Store(db);
   const tokens = await TokenService.create(config, (message) => log.warn(message));
-  const auth = new AuthService(store, tokens);
+  const auth = new AuthService(store, tokens, new PasswordHasher(config.passwords));
   const chats = new ChatService(store, config.maxMessageLength, (error) => log.error({ err: error }, 'delivering a chat change failed'));
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
@@ -87,6 +89,7 @@ export async function buildApp(config: Config): Promise<App> {
   if (cluster) checks.push({ name: 'redis', check: () => cluster.ping() });
 
   installErrorHandling(fastify);
+  await sendSecurityHeaders(fastify, io.engine);
   allowOrigins(fastify, config.corsOrigins);
   const guard = bearerGuard(auth);
   const admit = userAdmission(limits, concurrency);

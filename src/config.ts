@@ -25,6 +25,10 @@ export interface Config {
     /** HS256 key; undefined means "generate one" (embedded mode only). */
     secret: string | undefined;
     issuer: string | undefined;
+    /**
+     * Put into issued tokens and required of presented ones. Undefined: any audience — unset
+     * without an external provider, or `JWT_AUDIENCE=*`, the explicit opt-out a provider requires.
+     */
     audience: string | undefined;
     /**
      * An external identity provider whose tokens (RS256 / ES256 / EdDSA) are accepted, users being
@@ -38,6 +42,8 @@ export interface Config {
   maxMessageLength: number;
   /** Abuse limits (README "Security"). */
   limits: Limits;
+  /** How passwords are hashed (README "Security"). */
+  passwords: PasswordHashing;
   /**
    * Browser origins allowed to call the HTTP API and open Socket.IO connections (`CORS_ORIGINS`).
    * Undefined: every origin, as before the allow-list existed.
@@ -119,6 +125,21 @@ export interface Limits {
    * (and their chat lists) without asking them. @default 30
    */
   chatChangesPerMinute: number;
+  /** GET /users?search= per user per minute: each answer names up to 20 users with their emails. @default 30 */
+  userSearchesPerMinute: number;
+}
+
+/**
+ * OWASP's minimum for scrypt (Password Storage Cheat Sheet): N = 2^17 with r = 8, p = 1 — 128 MiB of
+ * memory and a few hundred milliseconds of one core per hash. The environment cannot go below it.
+ */
+export const OWASP_SCRYPT_LOG2_N = 17;
+
+export interface PasswordHashing {
+  /** log2 of scrypt's N for new hashes (r = 8, p = 1): 128 MiB × 2^(log2N − 17) each. @default 17 */
+  log2N: number;
+  /** Hashes computed at once, each on a thread of libuv's pool (shared with file reads and DNS). @default 2 */
+  concurrency: number;
 }
 
 /** Start-up stops with this: one line per bad variable, naming it. */
@@ -179,6 +200,8 @@ function wholeNumber(fallback: number, min: number, max: number) {
 }
 
 const MAX_RATE = 1_000_000;
+/** `JWT_AUDIENCE=*`: tokens of any audience are accepted (an operator's explicit choice). */
+const ANY_AUDIENCE = '*';
 
 const envSchema = z.object({
   PORT: z
@@ -229,6 +252,10 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_PER_IP: wholeNumber(20, 1, MAX_RATE),
   RATE_LIMIT_CHATS_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
   RATE_LIMIT_LOGIN_FAILURES: wholeNumber(10, 1, MAX_RATE),
+  RATE_LIMIT_USER_SEARCHES_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
+  // 2^20 is 1 GiB per hash: beyond it one login could take the machine's memory.
+  PASSWORD_SCRYPT_LOG2_N: wholeNumber(OWASP_SCRYPT_LOG2_N, OWASP_SCRYPT_LOG2_N, 20),
+  PASSWORD_HASH_CONCURRENCY: wholeNumber(2, 1, 64),
   CORS_ORIGINS: optionalText
     .transform((v) => (v === undefined ? undefined : v.split(',').map((o) => o.trim()).filter(Boolean)))
     .refine((origins) => origins === undefined || origins.every(isOrigin), {
@@ -272,6 +299,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'JWT_SECRET is required when DATABASE_URL points to PostgreSQL (every node must share it), unless JWT_PUBLIC_KEY or JWKS_URL names an external identity provider',
     );
   }
+  // A provider signs tokens for all its applications: without an audience, one minted for another
+  // of them would open a session here.
+  if (external && !env.JWT_AUDIENCE?.trim()) {
+    problems.push(
+      'JWT_AUDIENCE is required with an external identity provider (JWT_PUBLIC_KEY or JWKS_URL), so that its tokens for other applications are refused: set the audience its tokens for Parley carry, or * to accept any audience',
+    );
+  }
   if (env.JWT_PUBLIC_KEY?.trim() && env.JWKS_URL?.trim()) {
     problems.push('JWKS_URL cannot be set together with JWT_PUBLIC_KEY: choose one way to reach the identity provider');
   }
@@ -303,7 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt: {
       secret: e.JWT_SECRET,
       issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE,
+      audience: e.JWT_AUDIENCE === ANY_AUDIENCE ? undefined : e.JWT_AUDIENCE,
       external: e.JWT_PUBLIC_KEY
         ? { kind: 'public-key', pem: e.JWT_PUBLIC_KEY, algorithm: publicKeyAlgorithm(e.JWT_PUBLIC_KEY)! }
         : e.JWKS_URL
@@ -326,7 +360,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authPerIpPerMinute: e.RATE_LIMIT_AUTH_PER_IP,
       loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES,
       chatChangesPerMinute: e.RATE_LIMIT_CHATS_PER_MINUTE,
+      userSearchesPerMinute: e.RATE_LIMIT_USER_SEARCHES_PER_MINUTE,
     },
+    passwords: { log2N: e.PASSWORD_SCRYPT_LOG2_N, concurrency: e.PASSWORD_HASH_CONCURRENCY },
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY!,
     logLevel: e.LOG_LEVEL,

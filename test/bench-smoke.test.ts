@@ -5,25 +5,26 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
-/** `npm run bench` at a tiny size, so that the load tool cannot rot. Figures are not judged here. */
+/** `npm run bench` at a tiny size, so that the load tool cannot rot. Figures (timings) are not judged here. */
 describe('npm run bench --smoke', () => {
   let dir: string;
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('measures the ceiling and Parley on every store and writes the results', async () => {
+  it('measures the ceiling and Parley on every store, then fairness under a flood, and writes the results', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'parley-bench-smoke-'));
     const out = path.join(dir, 'results.json');
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', 'bench/run.ts', '--smoke', '--from-source', '--out', out],
-      { timeout: 170_000, maxBuffer: 10 * 1024 * 1024 },
+      { timeout: 260_000, maxBuffer: 10 * 1024 * 1024 },
     );
     expect(stdout).toContain('| metric');
+    expect(stdout).toContain('| fairness');
     const report = JSON.parse(await readFile(out, 'utf8'));
-    const expected = ['ceiling', 'parley/pglite', ...(process.env.DATABASE_URL?.startsWith('postgres') ? ['parley/postgres'] : [])];
-    expect(report.results.map((r: { target: string }) => r.target)).toEqual(expected);
+    const parleys = ['parley/pglite', ...(process.env.DATABASE_URL?.startsWith('postgres') ? ['parley/postgres'] : [])];
+    expect(report.results.map((r: { target: string }) => r.target)).toEqual(['ceiling', ...parleys]);
     for (const result of report.results) {
       expect(result.saturated.ackedPerSecond).toBeGreaterThan(0);
       expect(result.saturated.errors).toBe(0);
@@ -42,5 +43,30 @@ describe('npm run bench --smoke', () => {
         expect(result.sync.page.measured.count).toBe((report.settings.syncChanges / 100) * report.settings.syncRounds);
       }
     }
-  }, 180_000);
+
+    expect(report.fairness.map((r: { target: string }) => r.target)).toEqual(parleys);
+    for (const result of report.fairness) {
+      // The others chatted in both runs; every send is accounted for as acknowledged or failed.
+      for (const run of [result.quiet, result.flood]) {
+        expect(run.ack.count).toBeGreaterThan(0);
+        expect(run.ack.count + run.errors).toBe(run.sent);
+        expect(run.delivery.count).toBeGreaterThan(0);
+      }
+      expect(result.quiet.errors).toBe(0);
+      expect(result.rss.quietPeakMiB).toBeGreaterThan(0);
+      expect(result.rss.floodPeakMiB).toBeGreaterThan(0);
+      // The small flood of the smoke size leaves the server up.
+      expect(result.server).toBe('alive');
+      expect(result.goals.alive).toBe(true);
+      // Every attacker connection opened, and each kind of request was valid and served.
+      const attacker = result.attacker;
+      expect(attacker.connections.opened).toBeGreaterThanOrEqual(report.settings.fairness.attackerSockets);
+      for (const kind of ['history', 'chatList', 'edits']) {
+        expect(attacker.answers[kind].served).toBeGreaterThan(0);
+        expect(attacker.answers[kind].failed).toBe(0);
+      }
+      expect(attacker.unread.stalled).toBeGreaterThan(0);
+      expect(attacker.unread.polling).toBeGreaterThan(0);
+    }
+  }, 270_000);
 });

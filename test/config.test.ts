@@ -68,7 +68,9 @@ describe('loadConfig', () => {
         authPerIpPerMinute: 20,
         loginFailuresPerAccount: 10,
         chatChangesPerMinute: 30,
+        userSearchesPerMinute: 30,
       },
+      passwords: { log2N: 17, concurrency: 2 },
       corsOrigins: undefined,
       trustProxy: false,
       logLevel: 'info',
@@ -125,6 +127,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_AUTH_PER_IP: '100',
       RATE_LIMIT_LOGIN_FAILURES: '4',
       RATE_LIMIT_CHATS_PER_MINUTE: '6',
+      RATE_LIMIT_USER_SEARCHES_PER_MINUTE: '8',
       CORS_ORIGINS: ' https://chat.example.com/ , http://localhost:3000 ',
       TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
     });
@@ -142,11 +145,16 @@ describe('loadConfig', () => {
       authPerIpPerMinute: 100,
       loginFailuresPerAccount: 4,
       chatChangesPerMinute: 6,
+      userSearchesPerMinute: 8,
     });
     expect(config.corsOrigins).toEqual(['https://chat.example.com', 'http://localhost:3000']);
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it('reads the password hashing cost and concurrency', () => {
+    expect(loadConfig({ PASSWORD_SCRYPT_LOG2_N: '18', PASSWORD_HASH_CONCURRENCY: '4' }).passwords).toEqual({ log2N: 18, concurrency: 4 });
   });
 
   it('accepts PORT 0 (any free port) and 65535', () => {
@@ -187,14 +195,14 @@ describe('loadConfig', () => {
       ['an Ed25519 key → EdDSA', 'ed25519', 'EdDSA', {}],
     ] as const)('JWT_PUBLIC_KEY with %s', (_label, type, algorithm, options) => {
       const key = pem(type, 'public', options);
-      expect(loadConfig({ JWT_PUBLIC_KEY: key }).jwt.external).toEqual({ kind: 'public-key', pem: key.trim(), algorithm });
+      expect(loadConfig({ JWT_PUBLIC_KEY: key, JWT_AUDIENCE: 'parley' }).jwt.external).toEqual({ kind: 'public-key', pem: key.trim(), algorithm });
     });
 
     it('JWT_PUBLIC_KEY written on one line with literal \\n escapes', () => {
       const key = pem('ed25519');
       const oneLine = key.trim().replace(/\n/g, '\\n');
       expect(oneLine).not.toContain('\n');
-      expect(loadConfig({ JWT_PUBLIC_KEY: oneLine }).jwt.external).toEqual({
+      expect(loadConfig({ JWT_PUBLIC_KEY: oneLine, JWT_AUDIENCE: 'parley' }).jwt.external).toEqual({
         kind: 'public-key',
         pem: key.trim(),
         algorithm: 'EdDSA',
@@ -207,9 +215,16 @@ describe('loadConfig', () => {
     });
 
     it.each([{ JWKS_URL: 'https://id.example/jwks' }, { JWT_PUBLIC_KEY: pem('ed25519') }])(
+      '%o with JWT_AUDIENCE=* accepts any audience: none is required or issued',
+      (provider) => {
+        expect(loadConfig({ ...provider, JWT_AUDIENCE: ' * ' }).jwt.audience).toBeUndefined();
+      },
+    );
+
+    it.each([{ JWKS_URL: 'https://id.example/jwks' }, { JWT_PUBLIC_KEY: pem('ed25519') }])(
       'PostgreSQL needs no JWT_SECRET when %o names a provider',
       (provider) => {
-        const config = loadConfig({ DATABASE_URL: 'postgres://db/parley', ...provider });
+        const config = loadConfig({ DATABASE_URL: 'postgres://db/parley', JWT_AUDIENCE: 'parley', ...provider });
         expect(config.jwt.secret).toBeUndefined();
         expect(config.jwt.external).toBeDefined();
       },
@@ -256,6 +271,7 @@ describe('loadConfig', () => {
       'RATE_LIMIT_AUTH_PER_IP',
       'RATE_LIMIT_LOGIN_FAILURES',
       'RATE_LIMIT_CHATS_PER_MINUTE',
+      'RATE_LIMIT_USER_SEARCHES_PER_MINUTE',
     ])('%s that is not a whole number from 1 to 1000000', (variable) => {
       // A burst is checked against its rate only when both are valid numbers.
       for (const value of ['0', '-1', 'lots', '1.5', '1000001']) {
@@ -273,6 +289,14 @@ describe('loadConfig', () => {
       for (const value of ['0', '1023', 'lots', '2.5', String(2 ** 30 + 1)]) {
         expect(expectOneProblem({ MAX_QUEUED_BYTES_PER_CONNECTION: value }, 'MAX_QUEUED_BYTES_PER_CONNECTION')).toContain(`"${value}"`);
       }
+    });
+
+    it.each(['16', '10', '0', '21', 'strong', '17.5'])('PASSWORD_SCRYPT_LOG2_N %s: below OWASP’s 2^17, above 2^20 (1 GiB per hash) or not a number', (value) => {
+      expect(expectOneProblem({ PASSWORD_SCRYPT_LOG2_N: value }, 'PASSWORD_SCRYPT_LOG2_N')).toContain('from 17 to 20');
+    });
+
+    it.each(['0', '65', 'many'])('PASSWORD_HASH_CONCURRENCY %s', (value) => {
+      expectOneProblem({ PASSWORD_HASH_CONCURRENCY: value }, 'PASSWORD_HASH_CONCURRENCY');
     });
 
     it('a burst below its sustained rate', () => {
@@ -305,17 +329,28 @@ describe('loadConfig', () => {
       ['an RSA key under 2048 bits', pem('rsa', 'public', { modulusLength: 1024 })],
       ['a P-384 key (only P-256 / ES256)', pem('ec', 'public', { namedCurve: 'P-384' })],
     ])('JWT_PUBLIC_KEY that is %s, without echoing it', (_label, value) => {
-      const problem = expectOneProblem({ JWT_PUBLIC_KEY: value }, 'JWT_PUBLIC_KEY');
+      const problem = expectOneProblem({ JWT_PUBLIC_KEY: value, JWT_AUDIENCE: 'parley' }, 'JWT_PUBLIC_KEY');
       expect(problem).not.toContain('MII');
       expect(problem).not.toContain('hello');
     });
 
     it.each(['ftp://id.example/jwks', 'not a url', 'id.example/jwks'])('JWKS_URL %s, without echoing it', (value) => {
-      expect(expectOneProblem({ JWKS_URL: value }, 'JWKS_URL')).not.toContain(value);
+      expect(expectOneProblem({ JWKS_URL: value, JWT_AUDIENCE: 'parley' }, 'JWKS_URL')).not.toContain(value);
     });
 
+    it.each([{ JWKS_URL: 'https://id.example/jwks' }, { JWT_PUBLIC_KEY: pem('ed25519') }])(
+      'an external provider %o without JWT_AUDIENCE (a token minted for another application would do)',
+      (provider) => {
+        for (const audience of [undefined, '  ']) {
+          const problem = expectOneProblem({ ...provider, JWT_AUDIENCE: audience }, 'JWT_AUDIENCE');
+          expect(problem).toContain('*');
+          expect(problem).not.toContain('id.example');
+        }
+      },
+    );
+
     it('JWT_PUBLIC_KEY and JWKS_URL together', () => {
-      const problem = expectOneProblem({ JWT_PUBLIC_KEY: pem('ed25519'), JWKS_URL: 'https://id.example/jwks' }, 'JWKS_URL');
+      const problem = expectOneProblem({ JWT_PUBLIC_KEY: pem('ed25519'), JWKS_URL: 'https://id.example/jwks', JWT_AUDIENCE: 'parley' }, 'JWKS_URL');
       expect(problem).toContain('JWT_PUBLIC_KEY');
       expect(problem).not.toContain('id.example');
     });
@@ -333,7 +368,7 @@ describe('loadConfig', () => {
       JWT_SECRET: 'short',
     });
     const named = problems.map((problem) => problem.split(' ')[0]);
-    expect(named.sort()).toEqual(['JWKS_URL', 'JWT_SECRET', 'JWT_TTL', 'LOG_LEVEL', 'MAX_MESSAGE_LENGTH', 'PORT', 'REDIS_URL']);
+    expect(named.sort()).toEqual(['JWKS_URL', 'JWT_AUDIENCE', 'JWT_SECRET', 'JWT_TTL', 'LOG_LEVEL', 'MAX_MESSAGE_LENGTH', 'PORT', 'REDIS_URL']);
     expect(message.split('\n')).toEqual(problems);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { ask, closeAll, connectAll } from '../clients.js';
 import { now, round, summarize, type LatencySummary } from '../stats.js';
@@ -26,15 +27,21 @@ export interface OpenLoopResult {
   ack: LatencySummary;
   /** Send → new_message at the other members of the chat. */
   delivery: LatencySummary;
+  /** new_message events the acknowledged sends owed the other joined members. */
+  deliveriesExpected: number;
+  /** Sends refused, or not acknowledged within the time allowed. */
   errors: number;
+  /** The errors by code; 'no answer' for those not acknowledged in time. */
+  errorCodes: Record<string, number>;
 }
 
-interface Joined {
+/** Clients that have each joined their chat: `chatOf[i]` is the chat of `sockets[i]`. */
+export interface Joined {
   sockets: Socket[];
   chatOf: string[];
 }
 
-async function joinAll(target: Target, setup: FanoutSetup): Promise<Joined> {
+export async function joinAll(target: Target, setup: FanoutSetup): Promise<Joined> {
   const tokens = setup.members.flat();
   const chatOf = setup.members.flatMap((members, i) => members.map(() => setup.chatIds[i]!));
   const sockets = await connectAll(target.url, tokens);
@@ -75,18 +82,49 @@ export async function saturated(target: Target, setup: FanoutSetup, window: numb
 
 /** Sends at a fixed total `rate` (messages/s) for `durationMs`, round-robin over the clients. */
 export async function openLoop(target: Target, setup: FanoutSetup, rate: number, durationMs: number): Promise<OpenLoopResult> {
-  const { sockets, chatOf } = await joinAll(target, setup);
+  const joined = await joinAll(target, setup);
+  try {
+    return await sendAtRate(joined, rate, durationMs);
+  } finally {
+    closeAll(joined.sockets);
+  }
+}
+
+/**
+ * openLoop on clients already joined, which stay open. A send not acknowledged within
+ * `ackTimeoutMs` counts as an error, so a stalled server cannot stall the measurement.
+ */
+export async function sendAtRate(
+  { sockets, chatOf }: Joined,
+  rate: number,
+  durationMs: number,
+  ackTimeoutMs = 30_000,
+): Promise<OpenLoopResult> {
+  // Each run's texts carry a tag of their own: a late delivery of an earlier run on the same
+  // clients must not be taken for this run's message of the same number.
+  const tag = randomUUID().slice(0, 8);
   const sentAt = new Map<number, number>();
   const senderOf = new Map<number, number>();
   const ackLatencies: number[] = [];
   const deliveryLatencies: number[] = [];
+  const joinedTo = new Map<string, number>();
+  for (const chatId of chatOf) joinedTo.set(chatId, (joinedTo.get(chatId) ?? 0) + 1);
+  let deliveriesExpected = 0;
   let errors = 0;
-  sockets.forEach((socket, receiver) => {
-    socket.on('new_message', (message: { text: string }) => {
+  const errorCodes: Record<string, number> = {};
+  const fail = (code: string) => {
+    errors++;
+    errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+  };
+  const receivers = sockets.map((socket, receiver) => {
+    const receive = (message: { text: string }) => {
+      if (!message.text.startsWith(`open loop ${tag}#`)) return;
       const seq = Number(message.text.slice(message.text.indexOf('#') + 1));
       const t0 = sentAt.get(seq);
       if (t0 !== undefined && senderOf.get(seq) !== receiver) deliveryLatencies.push(now() - t0);
-    });
+    };
+    socket.on('new_message', receive);
+    return receive;
   });
 
   const pending: Promise<void>[] = [];
@@ -103,16 +141,15 @@ export async function openLoop(target: Target, setup: FanoutSetup, rate: number,
       senderOf.set(mySeq, client);
       pending.push(
         sockets[client]!
-          .timeout(30_000)
-          .emitWithAck('send_message', { chatId: chatOf[client], text: `open loop #${mySeq}` })
+          .timeout(ackTimeoutMs)
+          .emitWithAck('send_message', { chatId: chatOf[client], text: `open loop ${tag}#${mySeq}` })
           .then(
-            (answer: { success?: boolean }) => {
-              if (answer?.success) ackLatencies.push(now() - t0);
-              else errors++;
+            (answer: { success?: boolean; code?: string }) => {
+              if (!answer?.success) return fail(String(answer?.code));
+              ackLatencies.push(now() - t0);
+              deliveriesExpected += joinedTo.get(chatOf[client]!)! - 1;
             },
-            () => {
-              errors++;
-            },
+            () => fail('no answer'),
           ),
       );
     }
@@ -121,6 +158,7 @@ export async function openLoop(target: Target, setup: FanoutSetup, rate: number,
   await Promise.all(pending);
   // Let the last broadcasts arrive.
   await new Promise((resolve) => setTimeout(resolve, 500));
-  closeAll(sockets);
-  return { targetRate: rate, sent: seq, ack: summarize(ackLatencies), delivery: summarize(deliveryLatencies), errors };
+  sockets.forEach((socket, i) => socket.off('new_message', receivers[i]));
+  const [ack, delivery] = [summarize(ackLatencies), summarize(deliveryLatencies)];
+  return { targetRate: rate, sent: seq, ack, delivery, deliveriesExpected, errors, errorCodes };
 }

@@ -3,7 +3,7 @@ import type { PublicUser } from '../protocol/types.js';
 import { AppError, TEXTS } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { UniqueViolation } from '../store/users.js';
-import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import type { PasswordHasher } from './passwords.js';
 import { bearerToken, type TokenService } from './tokens.js';
 
 export interface Session {
@@ -22,11 +22,12 @@ export class AuthService {
   constructor(
     private readonly store: Store,
     private readonly tokens: TokenService,
+    private readonly passwords: PasswordHasher,
   ) {}
 
   async register(body: RegisterBody): Promise<Session> {
     this.requireTokenIssuing();
-    const passwordHash = await hashPassword(body.password);
+    const passwordHash = await this.passwords.hash(body.password);
     try {
       const user = await this.store.users.createUser({ email: body.email, username: body.username, passwordHash });
       return { user, accessToken: await this.tokens.issue(user.id) };
@@ -38,12 +39,18 @@ export class AuthService {
     }
   }
 
-  /** Unknown user and wrong password fail alike, in the same time. */
+  /**
+   * Unknown user and wrong password fail alike, in the same time. A password stored with older
+   * hashing parameters is hashed again with the current ones once it has been proven right.
+   */
   async login(body: LoginBody): Promise<Session> {
     this.requireTokenIssuing();
     const record = await this.store.users.findUserForLogin('email' in body ? { email: body.email } : { username: body.username });
-    const valid = await verifyPassword(body.password, record?.passwordHash ?? (await decoyHash()));
+    const valid = await this.passwords.verify(body.password, record?.passwordHash ?? (await this.passwords.decoyHash()));
     if (!record || !record.passwordHash || !valid) throw new AppError('UNAUTHORIZED', TEXTS.badCredentials);
+    if (this.passwords.needsRehash(record.passwordHash)) {
+      await this.store.users.replacePasswordHash(record.id, record.passwordHash, await this.passwords.hash(body.password));
+    }
     const user = { id: record.id, email: record.email, username: record.username };
     return { user, accessToken: await this.tokens.issue(user.id) };
   }

@@ -77,7 +77,7 @@ export function openApiDocument(): JsonSchema {
       },
       '/users': {
         get: {
-          summary: 'Other users whose username or email starts with `search` (at most 20)',
+          summary: 'Other users whose username starts with `search`, or whose email is `search` (whole, any case); at most 20. Limited per user (RATE_LIMIT_USER_SEARCHES_PER_MINUTE)',
           security: bearer,
           parameters: parameters('query', userSearchSchema),
           responses: { 200: json('Matching users', success({ users: { type: 'array', items: ref('PublicUser') } })), ...errors(400, 401, 429) },

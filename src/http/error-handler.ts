@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, TEXTS, toAppError, toErrorEnvelope } from '../errors.js';
 import { RateLimitedError, toWireError } from '../limits/rate-limited-error.js';
+import { setSecurityHeaders } from './security-headers.js';
 
 /**
  * Every HTTP failure leaves in the contract's envelope `{ success: false, error, code }`.
@@ -17,9 +18,11 @@ export function installErrorHandling(app: FastifyInstance): void {
 /**
  * Fastify option `frameworkErrors`: the router refuses a malformed URL (bad percent-encoding) or an
  * over-long path parameter before any route or error handler runs, and without this answers with
- * its own `{error, message, statusCode}` body instead of the envelope.
+ * its own `{error, message, statusCode}` body instead of the envelope. No hook runs for these, so the
+ * security headers are set here.
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  setSecurityHeaders(request.raw, reply.raw, () => undefined);
   void sendError(error, request, reply);
 }
 

@@ -8,8 +8,10 @@ type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void
 export interface Admission {
   /** Any request: the user's events budget, shared with their sockets' events. */
   request: PreHandler;
-  /** A chat list, a history page, a sync or a user search: also the user's read budget. */
+  /** A chat list, a history page or a sync: also the user's read budget. */
   read: PreHandler;
+  /** GET /users?search=: the read budget and the user's search budget (each answer names users with their emails). */
+  userSearch: PreHandler;
   /** A new chat or new members: also the user's chat-change budget. */
   chatChange: PreHandler;
 }
@@ -42,6 +44,10 @@ export function userAdmission(limits: RateLimits, concurrency: UserConcurrency):
   return {
     request: admit(),
     read: admit((userId) => limits.read(userId)),
+    userSearch: admit(async (userId) => {
+      await limits.read(userId);
+      await limits.userSearch(userId);
+    }),
     chatChange: admit((userId) => limits.chatChange(userId)),
   };
 }

@@ -9,8 +9,12 @@ const SEARCH_LIMIT = 20;
 export function registerUserRoutes(app: FastifyInstance, store: Store, guard: preHandlerAsyncHookHandler, admit: Admission): void {
   app.get('/users/me', { preHandler: [guard, admit.request] }, async (request) => ({ success: true, user: request.user }));
 
-  /** Other users whose username or email starts with `search`, for starting a chat. */
-  app.get('/users', { preHandler: [guard, admit.read] }, async (request) => {
+  /**
+   * Other users whose username starts with `search`, or whose email is `search`, for starting a
+   * chat. Emails match only whole, and searches are limited per user: nobody lists the directory's
+   * addresses by trying prefixes.
+   */
+  app.get('/users', { preHandler: [guard, admit.userSearch] }, async (request) => {
     const { search } = parseInput(userSearchSchema, request.query);
     const users = await store.users.searchUsers(search.trim(), request.user.id, SEARCH_LIMIT);
     return { success: true, users };

@@ -34,6 +34,7 @@ export const RATE_LIMIT_TEXTS = {
   auth: 'Слишком много попыток входа или регистрации, попробуйте позже',
   login: 'Слишком много неудачных попыток входа в эту учётную запись, попробуйте позже',
   chats: 'Слишком много новых чатов и участников, попробуйте позже',
+  userSearch: 'Слишком много запросов поиска пользователей, попробуйте позже',
 } as const;
 
 interface Limiter {
@@ -55,6 +56,7 @@ export class RateLimits {
   private readonly authPerIp: Limiter;
   private readonly chatChanges: Limiter;
   private readonly loginFailures: RateLimiterMemory | RateLimiterRedis;
+  private readonly userSearches: Limiter;
 
   constructor(
     limits: Limits,
@@ -92,6 +94,9 @@ export class RateLimits {
     this.loginFailures = make('login-failures', { points: limits.loginFailuresPerAccount, duration: LOGIN_FAILURE_WINDOW_SECONDS }) as
       | RateLimiterMemory
       | RateLimiterRedis;
+    // Each answer names up to 20 users with their emails: bounded per user, so that nobody crawls
+    // the directory from several sockets or nodes.
+    this.userSearches = make('user-searches', { points: limits.userSearchesPerMinute, duration: 60 });
   }
 
   /**
@@ -125,6 +130,11 @@ export class RateLimits {
   /** One chat created, or one request adding members, by `userId`. */
   chatChange(userId: string): Promise<void> {
     return this.take(this.chatChanges, userId, 'chat_change', RATE_LIMIT_TEXTS.chats);
+  }
+
+  /** One GET /users?search= by `userId`, counted across every node. */
+  userSearch(userId: string): Promise<void> {
+    return this.take(this.userSearches, userId, 'user_search', RATE_LIMIT_TEXTS.userSearch);
   }
 
   /** One login or registration attempt from a client address. */

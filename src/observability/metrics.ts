@@ -15,6 +15,7 @@ export const LIMIT_NAMES = [
   'auth_ip',
   'login_account',
   'chat_change',
+  'user_search',
 ] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 

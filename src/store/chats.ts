@@ -52,9 +52,8 @@ export class ChatStore {
    * Every chat `userId` belongs to, most recent activity first, each with its members, last
    * message, unread count, version and members' read positions — in two queries whatever the
    * number of chats: the chats (the unread count is the member's counter, the members the chat's
-   * id list kept by migration 5's trigger, the last message the chat's copy of it kept by
-   * migration 7, the read positions grouped per chat in the same order), then each user named in
-   * them once.
+   * id list and the read positions aligned with it, kept by the member trigger and markRead, the
+   * last message the chat's copy of it kept by the send path), then each user named in them once.
    *
    * The chats come back as JSON text that PostgreSQL concatenates from the stored texts, a row per
    * CHATS_PER_PART chats: not a row per chat, as PGlite decodes every field of a row in
@@ -67,24 +66,18 @@ export class ChatStore {
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     type ChatTuple = [
       unreadCount: number,
-      chat: [id: string, name: string | null, memberIds: string, version: string, readSeqs: string | null],
+      chat: [id: string, name: string | null, memberIds: string, version: string, readSeqs: string],
       lastMessage:
         | [id: string, text: string, senderId: string, createdAt: string, editedAt: string | null, deletedAt: string | null, seq: string, version: string]
         | null,
     ];
     const parts = await this.db.query<{ chats: string }>(
       `SELECT string_agg(chat, ',' ORDER BY position) AS chats
-         FROM (SELECT '[' || cm.unread_count || ',' || array_to_json(ARRAY[c.id::text, c.name, c.member_ids, c.version::text, r.seqs])::text
+         FROM (SELECT '[' || cm.unread_count || ',' || array_to_json(ARRAY[c.id::text, c.name, c.member_ids, c.version::text, c.read_seqs])::text
                       || ',' || COALESCE(c.last_message, 'null') || ']' AS chat,
                       row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
                  FROM chat_members cm
                  JOIN chats c ON c.id = cm.chat_id
-                 -- Each listed chat's members' read positions, in member_ids' order (join order):
-                 -- grouped once, not a subquery per chat, which cost PGlite ~12 ms per 1,000 chats.
-                 LEFT JOIN (SELECT o.chat_id, string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id) AS seqs
-                              FROM chat_members o
-                             WHERE o.chat_id IN (SELECT chat_id FROM chat_members WHERE user_id = $1)
-                             GROUP BY o.chat_id) r ON r.chat_id = c.id
                 WHERE cm.user_id = $1 AND ($2::uuid IS NULL OR cm.chat_id = $2::uuid)) listed
         GROUP BY position / ${CHATS_PER_PART}
         ORDER BY position / ${CHATS_PER_PART}`,
@@ -104,7 +97,7 @@ export class ChatStore {
       // A user deleted between the two queries took their memberships and messages along.
       const sender = last ? users.get(last[2]) : undefined;
       const members = memberIds[i]!;
-      const seqs = readSeqs?.split(',') ?? [];
+      const seqs = readSeqs.split(',');
       return {
         id,
         name,

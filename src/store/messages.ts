@@ -248,11 +248,11 @@ export class MessageStore {
    * before the current position leaves it where it is (moved=false). The unread count comes
    * from the same transaction, after the move.
    *
-   * The member's row is locked first and changed by one later statement, which therefore sees
-   * every send that bumped the counter before (a later send bumps it after this commit). One
-   * UPDATE, not two: a second update of a row this transaction already changed would recheck its
-   * foreign key, taking a lock on the chat row that a send holding the chat and waiting for this
-   * row would never release (a deadlock).
+   * A move locks the chat row first, as sends and member changes do before they touch member
+   * rows (locked the other way round, a send holding the chat and waiting for this member's row
+   * would deadlock with this move waiting for the chat). Under that lock no send of the chat
+   * commits, so the recount is exact, and the chat's copy of its members' read positions
+   * (read_seqs, which the chat list reads) is rewritten with the move.
    */
   async markRead(chatId: string, userId: string, messageId: string): Promise<MarkReadResult> {
     if (!isStoreId(chatId)) return { outcome: 'not_member' };
@@ -263,8 +263,7 @@ export class MessageStore {
                 t.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz) AS moved
            FROM chat_members cm
            LEFT JOIN LATERAL (SELECT created_at FROM messages WHERE id = $3 AND chat_id = $1) t ON true
-          WHERE cm.chat_id = $1 AND cm.user_id = $2
-            FOR UPDATE OF cm`,
+          WHERE cm.chat_id = $1 AND cm.user_id = $2`,
         [chatId, userId, messageId],
       );
       if (!member) {
@@ -275,6 +274,7 @@ export class MessageStore {
       if (!member.moved) {
         return { outcome: 'marked', moved: false, unreadCount: member.unread_count, seq: Number(member.last_read_seq) };
       }
+      await tx.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
       const [moved] = await tx.query<{ unread_count: number; last_read_seq: string }>(
         `UPDATE chat_members cm
             SET last_read_at = t.created_at, last_read_seq = t.seq,
@@ -283,10 +283,27 @@ export class MessageStore {
                                    AND um.deleted_at IS NULL AND um.created_at > t.created_at)
            FROM messages t
           WHERE t.id = $3 AND cm.chat_id = $1 AND cm.user_id = $2
+            AND t.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)
       RETURNING cm.unread_count, cm.last_read_seq`,
         [chatId, userId, messageId],
       );
-      return { outcome: 'marked', moved: true, unreadCount: moved!.unread_count, seq: Number(moved!.last_read_seq) };
+      if (!moved) {
+        // Between the look and the lock the member left, or another mark_read moved further.
+        const [now] = await tx.query<{ unread_count: number; last_read_seq: string }>(
+          'SELECT unread_count, last_read_seq FROM chat_members WHERE chat_id = $1 AND user_id = $2',
+          [chatId, userId],
+        );
+        if (!now) return { outcome: 'not_member' };
+        return { outcome: 'marked', moved: false, unreadCount: now.unread_count, seq: Number(now.last_read_seq) };
+      }
+      await tx.query(
+        `UPDATE chats c
+            SET read_seqs = (SELECT string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id)
+                               FROM chat_members o WHERE o.chat_id = c.id)
+          WHERE c.id = $1`,
+        [chatId],
+      );
+      return { outcome: 'marked', moved: true, unreadCount: moved.unread_count, seq: Number(moved.last_read_seq) };
     });
   }
 

@@ -60,8 +60,9 @@ async function applyRoutines(tx: SqlExecutor, routines: readonly Routine[]): Pro
   for (const routine of routines) {
     const sha256 = createHash('sha256').update(routine.sql).digest('hex');
     if (appliedHash.get(routine.signature) === sha256) continue;
-    // Dropped rather than replaced: CREATE OR REPLACE cannot change a function's result type.
-    await tx.script(`DROP FUNCTION IF EXISTS ${routine.signature}; ${routine.sql}`);
+    // Dropped rather than replaced, as CREATE OR REPLACE cannot change a function's result type;
+    // but a trigger function cannot be dropped under its triggers, and its type never changes.
+    await tx.script(routine.trigger ? routine.sql : `DROP FUNCTION IF EXISTS ${routine.signature}; ${routine.sql}`);
     await tx.query(
       `INSERT INTO schema_routines (signature, sha256) VALUES ($1, $2)
        ON CONFLICT (signature) DO UPDATE SET sha256 = EXCLUDED.sha256, applied_at = now()`,

@@ -311,4 +311,18 @@ export const MIGRATIONS: readonly Migration[] = [
         FROM messages m WHERE m.id = c.last_message_id;
     `,
   },
+  {
+    version: 9,
+    name: 'read positions on chats',
+    sql: `
+      -- Each chat's members' read positions ('seq,seq,…', aligned with member_ids), so that the
+      -- chat list reads one more column per chat instead of grouping every member row of a
+      -- user's chats (10 ms per 1,000 chats on PGlite). markRead rewrites it under the chat's
+      -- lock; the member trigger (routines.ts, chats_recount_members) when members change.
+      ALTER TABLE chats ADD COLUMN read_seqs text NOT NULL DEFAULT '';
+      UPDATE chats c
+         SET read_seqs = COALESCE((SELECT string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id)
+                                     FROM chat_members o WHERE o.chat_id = c.id), '');
+    `,
+  },
 ];

@@ -13,10 +13,15 @@ export interface Routine {
   signature: string;
   /** The schema version (migration) it is written for: it is created once the schema has reached it. */
   since: number;
-  /** The CREATE FUNCTION statement. */
+  /**
+   * The CREATE FUNCTION statement; for a trigger function CREATE OR REPLACE FUNCTION, because
+   * its triggers depend on it: it is replaced in place, never dropped (its result type is always
+   * trigger, which CREATE OR REPLACE can keep).
+   */
   sql: string;
+  /** A trigger function (see sql). */
+  trigger?: true;
 }
-
 
 export const ROUTINES: readonly Routine[] = [
   {
@@ -107,6 +112,30 @@ export const ROUTINES: readonly Routine[] = [
         )
         SELECT ins.id, ins.text, ins.sender_id, ins.chat_id, ins.created_at, ins.seq, ins.version, u.email, u.username
           FROM ins JOIN users u ON u.id = ins.sender_id;
+      END $$`,
+  },
+  {
+    signature: 'chats_recount_member_ids()',
+    since: 9,
+    trigger: true,
+    sql: `
+      -- After members are added or removed (also by cascade: a deleted user or chat), rewrites
+      -- the chat's member ids ('id,…' in join order) and their read positions ('seq,…', aligned),
+      -- which the chat list reads instead of aggregating members per chat. Writers that change a
+      -- chat's members lock the chat row first (addMembers, removeMember, deleteUser), so that
+      -- each recount sees the others' committed changes.
+      CREATE OR REPLACE FUNCTION chats_recount_member_ids() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE chats c
+           SET member_ids = COALESCE(o.ids, ''), read_seqs = COALESCE(o.seqs, '')
+          FROM (SELECT ch.id,
+                       string_agg(m.user_id::text, ',' ORDER BY m.joined_at, m.user_id) AS ids,
+                       string_agg(m.last_read_seq::text, ',' ORDER BY m.joined_at, m.user_id) AS seqs
+                  FROM (SELECT DISTINCT chat_id AS id FROM changed_members) ch
+                  LEFT JOIN chat_members m ON m.chat_id = ch.id
+                 GROUP BY ch.id) o
+         WHERE c.id = o.id;
+        RETURN NULL;
       END $$`,
   },
 ];

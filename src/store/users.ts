@@ -85,15 +85,26 @@ export class UserStore {
     return rows[0];
   }
 
-  /** Users whose username or email starts with `prefix` (case-insensitive), except one. */
-  async searchUsers(prefix: string, exceptUserId: string, limit: number): Promise<PublicUser[]> {
-    const pattern = `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  /**
+   * Replaces a user's password hash, only if it is still `previous`: a login that upgrades an old
+   * hash never overwrites a change made meanwhile.
+   */
+  async replacePasswordHash(id: string, previous: string, next: string): Promise<void> {
+    await this.db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [id, previous, next]);
+  }
+
+  /**
+   * Users whose username starts with `term` or whose email is exactly `term` (both
+   * case-insensitive), except one. An email is never matched by a part of it.
+   */
+  async searchUsers(term: string, exceptUserId: string, limit: number): Promise<PublicUser[]> {
+    const usernamePrefix = `${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     return this.db.query<PublicUser>(
       `SELECT id, email, username FROM users
-        WHERE (lower(username) LIKE $1 OR lower(email) LIKE $1) AND id <> $2
+        WHERE (lower(username) LIKE $1 OR lower(email) = lower($2)) AND id <> $3
         ORDER BY lower(username), id
-        LIMIT $3`,
-      [pattern, exceptUserId, limit],
+        LIMIT $4`,
+      [usernamePrefix, term, exceptUserId, limit],
     );
   }
 

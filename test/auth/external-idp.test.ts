@@ -276,18 +276,20 @@ describe('external identity provider, JWT_PUBLIC_KEY (EdDSA, one line with \\n e
   beforeAll(async () => {
     ed = await generateKeyPair('EdDSA', { extractable: true });
     const oneLine = (await exportSPKI(ed.publicKey)).trim().replace(/\n/g, '\\n');
-    server = await startServer({ JWT_SECRET: undefined, JWT_PUBLIC_KEY: oneLine });
+    server = await startServer({ JWT_SECRET: undefined, JWT_PUBLIC_KEY: oneLine, JWT_AUDIENCE: '*' });
   });
   afterAll(async () => {
     closeSockets();
     await server.close();
   });
 
-  it('accepts the provider’s EdDSA tokens (no iss/aud configured, none required)', async () => {
+  it('accepts the provider’s EdDSA tokens of any audience or none (JWT_AUDIENCE=*, no JWT_ISSUER)', async () => {
     const identity = newIdentity('ed');
     const now = nowSeconds();
     const token = await providerSign({ sub: identity.sub, email: identity.email, preferred_username: identity.preferred_username, exp: now + 600 }, ed.privateKey, 'EdDSA');
     expect(await me(server, token)).toMatchObject({ email: identity.email, username: identity.preferred_username });
+    const forAnotherApp = await providerSign({ sub: identity.sub, aud: 'another-app', exp: now + 600 }, ed.privateKey, 'EdDSA');
+    expect(await me(server, forAnotherApp)).toMatchObject({ email: identity.email });
     const socket = await connect(server, token);
     expect(await ask(socket, 'get_my_chats')).toEqual({ success: true, chats: [] });
     socket.close();
@@ -422,7 +424,7 @@ describe('external identity provider, JWKS that is down', () => {
   it('nothing listening at JWKS_URL: UNAVAILABLE on HTTP (503) and at the handshake; the server carries on', async () => {
     const gone = await serveJwks([]);
     await closeHttp(gone.server);
-    const server = await startServer({ JWKS_URL: gone.url });
+    const server = await startServer({ JWKS_URL: gone.url, JWT_AUDIENCE: AUDIENCE });
     try {
       const key = await generateKeyPair('RS256');
       await expectUnavailable(server, await providerSign(providerClaims(randomUUID()), key.privateKey, 'RS256', 'k'));
@@ -442,7 +444,7 @@ describe('external identity provider, JWKS that is down', () => {
     const rsa = await generateKeyPair('RS256', { extractable: true });
     const jwks = await serveJwks([{ ...(await exportJWK(rsa.publicKey)), kid: 'k', alg: 'RS256' }]);
     jwks.status.code = 503;
-    const server = await startServer({ JWKS_URL: jwks.url });
+    const server = await startServer({ JWKS_URL: jwks.url, JWT_AUDIENCE: AUDIENCE });
     try {
       const identity = newIdentity('recover');
       const token = await providerSign(providerClaims(identity.sub, identity), rsa.privateKey, 'RS256', 'k');

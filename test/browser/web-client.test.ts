@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ask, closeSockets, connect, createChat, registerUser, startServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { buildWebClient, launchChromium, SKIP_BROWSER_TESTS } from './browser.js';
 
@@ -15,10 +15,20 @@ const SCREENSHOT = process.env.UPDATE_SCREENSHOT
   : path.join(tmpdir(), `parley-screenshot-${process.pid}.png`);
 const VIEWPORT = { width: 760, height: 560 };
 
+/** Content-Security-Policy violations on any page of the running test: Chromium logs each as a console error. */
+const cspViolations: string[] = [];
+
+function watchForCspViolations(page: Page): void {
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
+}
+
 /** The page at `/` in a browser context of its own (its own localStorage: its own signed-in user). */
 async function openPage(browser: Browser, server: { url: string }): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
+  watchForCspViolations(page);
   await page.goto(`${server.url}/`);
   return { context, page };
 }
@@ -63,6 +73,7 @@ const memberNames = async (page: Page) => ((await page.textContent('[data-testid
 /** A second window of the same browser context: same localStorage, so the same signed-in user. */
 async function secondWindow(context: BrowserContext, server: { url: string }): Promise<Page> {
   const page = await context.newPage();
+  watchForCspViolations(page);
   await page.goto(`${server.url}/`);
   await page.waitForSelector('[data-testid=connection][data-state=online]');
   return page;
@@ -97,12 +108,42 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     browser = await launchChromium();
   }, 120_000);
 
+  // The client works under its Content-Security-Policy: no test may make the browser refuse anything.
+  afterEach(() => {
+    expect(cspViolations.splice(0)).toEqual([]);
+  });
+
   afterAll(async () => {
     closeSockets();
     await browser?.close();
     await Promise.all(servers.map((s) => s.close()));
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
+
+  it('is served with security headers and a Content-Security-Policy it runs under, which stops injected script', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const { context, page } = await openPage(browser, server);
+    const scriptUrl = new URL((await page.getAttribute('script[type=module]', 'src'))!, `${server.url}/`).href;
+    for (const response of [await page.request.get(`${server.url}/`), await page.request.get(scriptUrl)]) {
+      const headers = response.headers();
+      expect(headers['content-security-policy']).toContain("script-src 'self'");
+      expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(headers['content-security-policy']).not.toContain('unsafe');
+      expect(headers['x-content-type-options']).toBe('nosniff');
+      expect(headers['referrer-policy']).toBe('no-referrer');
+    }
+    // Signing up and chatting (HTTP, the Socket.IO WebSocket, the stylesheet) need nothing the policy refuses.
+    await registerInPage(page, 'csp');
+    expect(await page.evaluate('getComputedStyle(document.body).margin')).toBe('0px');
+
+    // Script injected into the page (as an XSS would) does not run, and the browser says why.
+    await page.evaluate(`document.body.append(Object.assign(document.createElement('script'), { textContent: 'window.injected = true' }))`);
+    await expect.poll(() => cspViolations.length).toBe(1);
+    expect(cspViolations.splice(0)[0]).toMatch(/inline script/i);
+    expect(await page.evaluate('window.injected')).toBeUndefined();
+    await context.close();
+  }, 60_000);
 
   it('two users in two windows chat live: search, start a chat, unread count, typing, read state', async () => {
     const server = await startServer();

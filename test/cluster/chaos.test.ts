@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatReport, quickSchedule, runChaos, type ChaosReport } from '../../chaos/chaos.js';
+import { formatReport, type ChaosReport } from '../../chaos/report.js';
+import { runChaos } from '../../chaos/run-chaos.js';
+import { quickSchedule } from '../../chaos/schedule.js';
 import { clusterEnv } from '../helpers/cluster-nodes.js';
 
 /**

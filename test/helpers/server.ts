@@ -35,12 +35,21 @@ export const GENEROUS_LIMITS: Readonly<Record<string, string>> = {
   RATE_LIMIT_AUTH_PER_IP: '100000',
   RATE_LIMIT_LOGIN_FAILURES: '100000',
   RATE_LIMIT_CHATS_PER_MINUTE: '100000',
+  RATE_LIMIT_USER_SEARCHES_PER_MINUTE: '100000',
 };
 
 /**
+ * scrypt's log2 N for passwords in servers started by `startServer`: N = 2^10 (1 MiB, a few ms), so
+ * that suites registering hundreds of users stay quick. Only a Config built in code can go below
+ * OWASP's 2^17, never the environment; a test that passes PASSWORD_SCRYPT_LOG2_N gets that cost
+ * (test/auth/password-upgrade.test.ts runs the production default).
+ */
+export const TEST_SCRYPT_LOG2_N = 10;
+
+/**
  * Starts the real server on a free port. Defaults: in-memory PGlite, silent logs, a fixed secret,
- * GENEROUS_LIMITS. `env` overrides any variable (e.g. DATABASE_URL for PostgreSQL, DATA_DIR for a
- * restart test, a RATE_LIMIT_* under test).
+ * GENEROUS_LIMITS, TEST_SCRYPT_LOG2_N. `env` overrides any variable (e.g. DATABASE_URL for
+ * PostgreSQL, DATA_DIR for a restart test, a RATE_LIMIT_* under test).
  */
 export async function startServer(env: Record<string, string | undefined> = {}): Promise<TestServer> {
   const config = loadConfig({
@@ -52,6 +61,7 @@ export async function startServer(env: Record<string, string | undefined> = {}):
     ...GENEROUS_LIMITS,
     ...env,
   });
+  if (env.PASSWORD_SCRYPT_LOG2_N === undefined) config.passwords.log2N = TEST_SCRYPT_LOG2_N;
   const app = await buildApp(config);
   const port = await app.listen();
   return { url: `http://127.0.0.1:${port}`, port, app, close: () => app.close() };

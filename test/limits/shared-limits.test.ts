@@ -8,9 +8,9 @@ import { Metrics } from '../../src/observability/metrics.js';
 
 /**
  * Issue 5 §1, issue 17 §2: with Redis configured, every per-user limit (messages, events, reads,
- * mark_read, typing) and the login limits are shared by every node. Two RateLimits on two Redis
- * connections stand for two nodes. Needs REDIS_URL (set by .ci/run; CI fails without it, like the
- * cluster suites).
+ * mark_read, typing, user searches) and the login limits are shared by every node. Two RateLimits
+ * on two Redis connections stand for two nodes. Needs REDIS_URL (set by .ci/run; CI fails without
+ * it, like the cluster suites).
  */
 const redisUrl = process.env.REDIS_URL?.match(/^rediss?:/) ? process.env.REDIS_URL : undefined;
 if (!redisUrl) {
@@ -61,6 +61,18 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     await expect(nodes[1][budget](randomUUID())).resolves.toBeUndefined();
     // The counter lives in Redis under the deployment's prefix, not in either process.
     expect(await clients[0]!.keys(`${prefix}:rl:*${userId}`)).not.toHaveLength(0);
+  });
+
+  it('counts one user’s searches on every node together', async () => {
+    const searchLimits = loadConfig({ RATE_LIMIT_USER_SEARCHES_PER_MINUTE: '3' }).limits;
+    const [first, second] = clients.map((client) => new RateLimits(searchLimits, new Metrics(), { client, prefix })) as [RateLimits, RateLimits];
+    const userId = randomUUID();
+    await first.userSearch(userId);
+    await second.userSearch(userId);
+    await first.userSearch(userId);
+    await expect(second.userSearch(userId)).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(first.userSearch(userId)).rejects.toBeInstanceOf(RateLimitedError);
+    await expect(second.userSearch(randomUUID())).resolves.toBeUndefined();
   });
 
   it('locks an account after attempts seen by different nodes, and a success on either clears it', async () => {

@@ -3,12 +3,15 @@ import type { Database } from '../../src/store/database.js';
 import { storeTargets, useStore } from '../helpers/stores.js';
 
 /**
- * The member id list kept on each chat (migration 5) against the definition it replaces: the
- * chat's members in join order — after every kind of membership change, after changes that race
- * each other, and as the chat list shows it.
+ * The member id list and read positions kept on each chat (the member trigger, markRead) against
+ * the definitions they replace: the chat's members in join order and each one's last_read_seq in
+ * the same order — after every kind of membership change, after changes that race each other, and
+ * as the chat list shows them.
  */
-const COUNTED = `SELECT c.id, c.member_ids AS kept,
+const COUNTED = `SELECT c.id, c.member_ids || ' ' || c.read_seqs AS kept,
         COALESCE((SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
+                    FROM chat_members o WHERE o.chat_id = c.id), '') || ' ' ||
+        COALESCE((SELECT string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id)
                     FROM chat_members o WHERE o.chat_id = c.id), '') AS counted
    FROM chats c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id`;
 
@@ -35,6 +38,10 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     await opened.store.chats.addMembers(chatId, [c.id]);
     expect(await listedIds(a.id, chatId)).toEqual([...[a.id, b.id].sort(), c.id]);
     await check();
+    const sent = await opened.store.messages.insertMessage({ chatId, senderId: a.id, text: 'to read' });
+    if (sent.outcome !== 'created') throw new Error(sent.outcome);
+    await opened.store.messages.markRead(chatId, c.id, sent.message.id);
+    await check();
 
     expect(await opened.store.chats.removeMember(chatId, a.id)).toBe(true);
     expect(await opened.store.chats.removeMember(chatId, a.id)).toBe(false);
@@ -50,15 +57,18 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     expect(await listedIds(d.id, other)).toEqual([d.id]);
   });
 
-  it('stay right when joins, leaves, sends and a user deletion race', async () => {
+  it('stay right when joins, leaves, sends, reads and a user deletion race', async () => {
     const users = await Promise.all(Array.from({ length: 10 }, () => newUser()));
     const ids = users.map((user) => user.id);
     const chatId = await newChat(ids.slice(0, 4));
+    const first = await opened.store.messages.insertMessage({ chatId, senderId: ids[0]!, text: 'first' });
+    if (first.outcome !== 'created') throw new Error(first.outcome);
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 4; i++) {
       work.push(opened.store.chats.addMembers(chatId, [ids[4 + i]!]));
       work.push(opened.store.chats.removeMember(chatId, ids[i]!));
       work.push(opened.store.messages.insertMessage({ chatId, senderId: ids[(i + 1) % 4]!, text: `race ${i}` }));
+      work.push(opened.store.messages.markRead(chatId, ids[(i + 2) % 4]!, first.message.id));
     }
     work.push(opened.store.chats.addMembers(chatId, [ids[8]!, ids[9]!]), opened.store.users.deleteUser(ids[1]!));
     await Promise.all(work);

@@ -52,13 +52,17 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect((await opened.store.users.existingUserIds([user.id, randomUUID(), 'junk'])).sort()).toEqual([user.id]);
     });
 
-    it('searches by prefix of username or email, excluding the caller, with wildcards taken literally', async () => {
+    it('searches by prefix of username or whole email, excluding the caller, with wildcards taken literally', async () => {
       const t = tag();
       const me = await opened.store.users.createUser({ email: `me_${t}@example.com`, username: `srch_${t}_me`, passwordHash: null });
       const hit = await opened.store.users.createUser({ email: `zz-${t}@example.com`, username: `srch_${t}_hit`, passwordHash: null });
       const byEmail = await opened.store.users.createUser({ email: `srch_${t}_mail@example.com`, username: `m_${t}`, passwordHash: null });
       const found = await opened.store.users.searchUsers(`SRCH_${t}`, me.id, 20);
-      expect(found.map((u) => u.id).sort()).toEqual([hit.id, byEmail.id].sort());
+      expect(found).toEqual([hit]);
+      // An email is found whole (in any case), never by a part of it.
+      expect(await opened.store.users.searchUsers(`SRCH_${t}_MAIL@example.com`, me.id, 20)).toEqual([byEmail]);
+      expect(await opened.store.users.searchUsers(`srch_${t}_mail@example.co`, me.id, 20)).toEqual([]);
+      expect(await opened.store.users.searchUsers(`srch_${t}_mail@%`, me.id, 20)).toEqual([]);
       // "_" and "%" are ordinary characters in a search, not LIKE wildcards.
       expect(await opened.store.users.searchUsers(`srch%${t}`, me.id, 20)).toEqual([]);
       expect(await opened.store.users.searchUsers(`srch_${t}_h`, me.id, 20)).toEqual([hit]);

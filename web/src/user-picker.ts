@@ -14,7 +14,7 @@ export interface UserPicker {
 }
 
 /**
- * Search users by the start of their username or email (GET /users?search=) and tick some. Ticked
+ * Search users by the start of their username, or their whole email (GET /users?search=), and tick some. Ticked
  * users stay listed above the matches while the search changes, so a pick survives a new search.
  * `excluded` names users who must not be offered (e.g. a group's current members); the server
  * already leaves out the caller.

@@ -111,17 +111,17 @@ export class ChatService {
     );
     let budget = SYNC_ANSWER_MAX_MESSAGES;
     const wanted = chats.flatMap(({ chatId, version }) => {
-      const latest = current.get(chatId.toLowerCase());
+      const latest = current.get(chatId);
       if (latest === undefined || latest <= version || budget === 0) return [];
       const take = Math.min(limit, latest - version, budget);
       budget -= take;
-      return [{ chatId: chatId.toLowerCase(), afterVersion: version, limit: take }];
+      return [{ chatId, afterVersion: version, limit: take }];
     });
     const pages = await this.store.messages.listChangesOf(wanted);
     return chats.map(({ chatId, version }): SyncEntry => {
-      const latest = current.get(chatId.toLowerCase());
+      const latest = current.get(chatId);
       if (latest === undefined) return { chatId, ...toErrorEnvelope(forbiddenChat()) };
-      const page = latest <= version ? { version: latest, messages: [], hasMore: false } : pages.get(chatId.toLowerCase());
+      const page = latest <= version ? { version: latest, messages: [], hasMore: false } : pages.get(chatId);
       // Moved past the caller's version, but no budget was left for it.
       return { success: true, chatId, ...(page ?? { version, messages: [], hasMore: true }) };
     });
@@ -189,7 +189,7 @@ export class ChatService {
     await this.assertMember(userId, chatId);
     if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
     if (!(await this.store.chats.removeMember(chatId, userId))) throw forbiddenChat();
-    this.changes.publish({ type: 'member_left', chatId: chatId.toLowerCase(), userId, remaining: await this.store.chats.chatMembers(chatId) });
+    this.changes.publish({ type: 'member_left', chatId, userId, remaining: await this.store.chats.chatMembers(chatId) });
   }
 
   /** The users who share a chat with `userId`: the audience of their presence. */
@@ -206,7 +206,7 @@ export class ChatService {
     const result = await this.store.messages.markRead(chatId, userId, messageId);
     if (result.outcome === 'unknown_message') throw new AppError('NOT_FOUND', TEXTS.unknownMessage, 'messageId');
     if (result.outcome === 'not_member') throw forbiddenChat();
-    if (result.moved) this.changes.publish({ type: 'read', chatId: chatId.toLowerCase(), userId, messageId: messageId.toLowerCase(), seq: result.seq });
+    if (result.moved) this.changes.publish({ type: 'read', chatId, userId, messageId, seq: result.seq });
     return { unreadCount: result.unreadCount, seq: result.seq };
   }
 

@@ -186,7 +186,7 @@ export class MessageStore {
 
   /** One chat's changes (listChangesOf); undefined when there is no such chat. No access check. */
   async listChanges(chatId: string, afterVersion: number, limit: number): Promise<ChangesPage | undefined> {
-    return (await this.listChangesOf([{ chatId, afterVersion, limit }])).get(chatId.toLowerCase());
+    return (await this.listChangesOf([{ chatId, afterVersion, limit }])).get(chatId);
   }
 
   /**

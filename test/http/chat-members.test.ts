@@ -106,6 +106,17 @@ describe('chats that change', () => {
       expect(carolChats.chats.map((c: ChatSummary) => c.id)).toContain(chatId);
     });
 
+    it('reads the chat id and user ids in any case: each user is added once', async () => {
+      const [owner, bob, carol] = await users(3);
+      const chatId = await createChat(server, owner!, [bob!], 'any case');
+      const upper = await addMembers(owner!, chatId.toUpperCase(), { userIds: [carol!.user.id.toUpperCase(), bob!.user.id.toUpperCase()] });
+      expect(upper.status).toBe(200);
+      expect(sortById(upper.body.chat.users)).toStrictEqual(sortById([owner!.user, bob!.user, carol!.user]));
+      const again = await addMembers(owner!, chatId, { userIds: [carol!.user.id] });
+      expect(again.status).toBe(200);
+      expect(again.body.chat.users).toHaveLength(3);
+    });
+
     it('adding only members already in the chat changes nothing and sends nothing', async () => {
       const [owner, bob] = await users(2);
       const chatId = await createChat(server, owner!, [bob!], 'same');
@@ -176,6 +187,23 @@ describe('chats that change', () => {
       expect(changed).toHaveLength(1);
       expect(changed[0]).toStrictEqual({ chatId, users: expect.any(Array) });
       expect(sortById((changed[0] as { users: PublicUser[] }).users)).toStrictEqual(sortById([owner.user, carol.user]));
+    });
+
+    it('takes the chat id in any case: every socket of the leaver leaves the room', async () => {
+      const { owner, bob, chatId } = await groupOfThree();
+      const ownerSocket = await connect(server, owner.token);
+      const bobTabs = [await connect(server, bob.token), await connect(server, bob.token)];
+      await joinOk(ownerSocket, chatId);
+      for (const tab of bobTabs) await joinOk(tab, chatId.toUpperCase());
+      const toBob = bobTabs.map((tab) => collect<Message>(tab, 'new_message'));
+      const toOwner = collect<Message>(ownerSocket, 'new_message');
+
+      expect(await leave(bob, chatId.toUpperCase())).toStrictEqual({ status: 200, body: { success: true } });
+      await sendOk(ownerSocket, chatId, 'after bob left');
+      await waitFor(() => toOwner.length >= 1, 3_000, 'the control');
+      await sleep(QUIET_MS);
+      for (const received of toBob) expect(received).toEqual([]);
+      expect((await api(server, 'GET', '/chats', { token: bob.token })).body.chats).toEqual([]);
     });
 
     it('after leaving every event for the chat is refused, over Socket.IO and HTTP', async () => {

@@ -12,6 +12,7 @@ import {
 } from 'jose';
 import { EXTERNAL_ALGORITHMS, type Config, type ExternalAlgorithm } from '../config.js';
 import { AppError, TEXTS } from '../errors.js';
+import { isStorableText } from '../protocol/schemas.js';
 
 /**
  * This server's own tokens: HS256 only. Algorithms are pinned per key and the key is chosen by
@@ -136,6 +137,10 @@ export class TokenService {
           username: text(payload.preferred_username) ?? text(payload.username),
         };
       }
+      // Claims become database rows (a provider's user) or lookups: text PostgreSQL cannot store
+      // makes the token unusable, as any other malformed claim does, instead of failing there.
+      const claims = [userId, verified.external?.email, verified.external?.username];
+      if (!claims.every((claim) => claim === undefined || isStorableText(claim))) throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
       return verified;
     } catch (error) {
       if (error instanceof AppError) throw error;

@@ -171,8 +171,8 @@ export class ChatService {
     const existing = new Set(await this.store.users.existingUserIds(candidates));
     const missing = candidates.find((id) => !existing.has(id));
     if (missing !== undefined) throw new AppError('NOT_FOUND', `${TEXTS.unknownUser}: ${missing}`, 'userIds');
-    if (previousIds.length + candidates.length > MAX_CHAT_MEMBERS) failValidation(TEXTS.tooManyMembers, 'userIds');
-    const addedIds = await this.store.chats.addMembers(chatId, candidates);
+    const addedIds = await this.store.chats.addMembers(chatId, candidates, MAX_CHAT_MEMBERS);
+    if (addedIds === 'too_many') failValidation(TEXTS.tooManyMembers, 'userIds');
     const added = await Promise.all(
       addedIds.map(async (userId) => ({ userId, chat: (await this.store.chats.listChats(userId, chatId))[0]! })),
     );

@@ -166,16 +166,24 @@ export class ChatStore {
   }
 
   /**
-   * Adds users to a chat; returns those that were not members yet (and now are). A new member has
-   * read nothing: their unread counter starts at the others' messages of the whole history. The
-   * chat row is locked first, as sends do: a send either committed before (and is counted here) or
-   * starts after this commit (and sees the new member).
+   * Adds users to a chat unless the chat would then have more than `maxMembers`; returns those
+   * that were not members yet (and now are), or 'too_many' (nobody added). A new member has read
+   * nothing: their unread counter starts at the others' messages of the whole history. The chat
+   * row is locked first, as sends do: a send either committed before (and is counted here) or
+   * starts after this commit (and sees the new member); and the cap is counted under that lock,
+   * so that concurrent additions cannot each pass it on a count the other is about to change.
    */
-  async addMembers(chatId: string, userIds: readonly string[]): Promise<string[]> {
+  async addMembers(chatId: string, userIds: readonly string[], maxMembers: number): Promise<string[] | 'too_many'> {
     const valid = userIds.filter(isStoreId);
     if (!isStoreId(chatId) || valid.length === 0) return [];
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
+      const [after] = await tx.query<{ members: number }>(
+        `SELECT count(*)::int AS members
+           FROM (SELECT user_id FROM chat_members WHERE chat_id = $1 UNION SELECT unnest($2::uuid[])) everyone`,
+        [chatId, valid],
+      );
+      if (after!.members > maxMembers) return 'too_many';
       const rows = await tx.query<{ user_id: string }>(
         `WITH sent AS (
            SELECT sender_id, count(*)::int AS n FROM messages

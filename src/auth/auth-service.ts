@@ -2,7 +2,7 @@ import type { LoginBody, RegisterBody } from '../protocol/schemas.js';
 import type { PublicUser } from '../protocol/types.js';
 import { AppError, TEXTS } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { UniqueViolation } from '../store/users.js';
+import { UniqueViolation, type UserRecord } from '../store/users.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import { bearerToken, type TokenService } from './tokens.js';
 
@@ -17,11 +17,23 @@ export interface Authenticated {
   expiresAt: number;
 }
 
+/**
+ * The budget of failed password checks per account (RateLimits): an attempt is taken before the
+ * password is checked, refused (RATE_LIMITED) once the budget is spent; a success clears it, and
+ * an attempt that ended for another reason than a wrong password is given back.
+ */
+export interface LoginFailureBudget {
+  loginAttempt(account: string): Promise<void>;
+  loginSucceeded(account: string): Promise<void>;
+  loginNotCounted(account: string): Promise<void>;
+}
+
 /** Accounts and who is calling: registration, login, and token → user. */
 export class AuthService {
   constructor(
     private readonly store: Store,
     private readonly tokens: TokenService,
+    private readonly failures: LoginFailureBudget,
   ) {}
 
   async register(body: RegisterBody): Promise<Session> {
@@ -38,13 +50,16 @@ export class AuthService {
     }
   }
 
-  /** Unknown user and wrong password fail alike, in the same time. */
+  /**
+   * Unknown user and wrong password fail alike, in the same time. Failures are counted per
+   * account whatever identifier was typed (its email or its username: one budget, not two), and
+   * per identifier when it names no account, so that unknown ones are limited alike.
+   */
   async login(body: LoginBody): Promise<Session> {
     this.requireTokenIssuing();
     const record = await this.store.users.findUserForLogin('email' in body ? { email: body.email } : { username: body.username });
-    const valid = await verifyPassword(body.password, record?.passwordHash ?? (await decoyHash()));
-    if (!record || !record.passwordHash || !valid) throw new AppError('UNAUTHORIZED', TEXTS.badCredentials);
-    const user = { id: record.id, email: record.email, username: record.username };
+    const account = record ? accountOf(record.id) : 'email' in body ? `email:${body.email}` : `username:${body.username.toLowerCase()}`;
+    const user = await this.checkPassword(account, body.password, record);
     return { user, accessToken: await this.tokens.issue(user.id) };
   }
 
@@ -63,8 +78,31 @@ export class AuthService {
     return { user, expiresAt };
   }
 
+  /**
+   * Checks `password` against `record` (a decoy hash when there is none, so that both failures
+   * take the same time), spending one attempt of `account`'s failure budget first: neither a
+   * locked account nor a burst of concurrent guesses gets a password checked past the limit.
+   * Throws UNAUTHORIZED for a wrong password.
+   */
+  private async checkPassword(account: string, password: string, record: UserRecord | undefined): Promise<PublicUser> {
+    await this.failures.loginAttempt(account);
+    try {
+      const valid = await verifyPassword(password, record?.passwordHash ?? (await decoyHash()));
+      if (!record || !record.passwordHash || !valid) throw new AppError('UNAUTHORIZED', TEXTS.badCredentials);
+      await this.failures.loginSucceeded(account);
+      return { id: record.id, email: record.email, username: record.username };
+    } catch (error) {
+      // Only a wrong password spends the budget; an outage does not.
+      if (!(error instanceof AppError && error.code === 'UNAUTHORIZED')) await this.failures.loginNotCounted(account);
+      throw error;
+    }
+  }
+
   /** With an external provider and no JWT_SECRET this server issues no tokens: say so up front. */
   private requireTokenIssuing(): void {
     if (!this.tokens.issuesTokens) throw new AppError('FORBIDDEN', TEXTS.passwordLoginDisabled);
   }
 }
+
+/** The failure budget's key of an account, whichever of its names was typed. */
+const accountOf = (userId: string) => `account:${userId}`;

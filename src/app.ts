@@ -3,6 +3,7 @@ import { AuthService } from './auth/auth-service.js';
 import { TokenService } from './auth/tokens.js';
 import { ChatService } from './chat/chat-service.js';
 import type { Config } from './config.js';
+import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
@@ -85,6 +86,7 @@ export async function buildApp(config: Config): Promise<App> {
   const guard = bearerGuard(auth);
   registerAuthRoutes(fastify, auth, limits);
   registerUserRoutes(fastify, store, guard);
+  registerAccountRoutes(fastify, auth, chats, guard);
   registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, limits);
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);

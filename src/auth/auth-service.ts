@@ -1,6 +1,7 @@
 import type { LoginBody, RegisterBody } from '../protocol/schemas.js';
 import type { PublicUser } from '../protocol/types.js';
 import { AppError, TEXTS } from '../errors.js';
+import { failValidation } from '../validation.js';
 import type { Store } from '../store/store.js';
 import { UniqueViolation, type UserRecord } from '../store/users.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
@@ -15,7 +16,17 @@ export interface Authenticated {
   user: PublicUser;
   /** When the token stops being valid, in ms since the epoch. */
   expiresAt: number;
+  /** When the token was issued, in ms since the epoch (undefined: it does not say). */
+  issuedAt: number | undefined;
 }
+
+/**
+ * How recent a token must be to stand in for the password of an account that has none here (one
+ * from the external provider) when the account is deleted: the user has just signed in again.
+ */
+export const FRESH_TOKEN_MS = 5 * 60_000;
+/** How far in the future a fresh token's `iat` may be: the provider's clock may run ahead of ours. */
+const CLOCK_SKEW_MS = 60_000;
 
 /**
  * The budget of failed password checks per account (RateLimits): an attempt is taken before the
@@ -67,15 +78,37 @@ export class AuthService {
   async authenticate(credential: unknown): Promise<Authenticated> {
     const token = bearerToken(credential);
     if (!token) throw new AppError('UNAUTHORIZED');
-    const { userId, expiresAt, external } = await this.tokens.verify(token);
-    if (external) {
-      // The provider vouches for the user: the first token creates them, later ones find them.
-      const user = await this.store.users.findOrCreateExternalUser({ externalId: userId, ...external });
-      return { user, expiresAt };
-    }
-    const user = await this.store.users.findUserById(userId);
+    const { userId, expiresAt, issuedAt, external } = await this.tokens.verify(token);
+    // The provider vouches for the user: the first token creates them, later ones find them (a
+    // deleted account's subject finds nobody).
+    const user = external
+      ? await this.store.users.findOrCreateExternalUser({ externalId: userId, ...external })
+      : await this.store.users.findUserById(userId);
     if (!user) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
-    return { user, expiresAt };
+    return { user, expiresAt, issuedAt };
+  }
+
+  /**
+   * Before the account is deleted: the caller proves it is its owner, not just someone holding
+   * its token — with the account's password (a wrong one is FORBIDDEN and spends the account's
+   * login failure budget, so a stolen token cannot be used to guess it), or, for an account that
+   * has no password here (from the external provider), with a token issued in the last
+   * FRESH_TOKEN_MS.
+   */
+  async confirmOwner(userId: string, proof: { password: string | undefined; tokenIssuedAt: number | undefined }): Promise<void> {
+    const record = await this.store.users.findUserForLogin({ id: userId });
+    if (!record) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
+    if (record.passwordHash) {
+      if (proof.password === undefined) failValidation(TEXTS.passwordRequired, 'password');
+      try {
+        await this.checkPassword(accountOf(userId), proof.password, record);
+      } catch (error) {
+        throw error instanceof AppError && error.code === 'UNAUTHORIZED' ? new AppError('FORBIDDEN', TEXTS.wrongPassword) : error;
+      }
+      return;
+    }
+    const age = proof.tokenIssuedAt === undefined ? Infinity : Date.now() - proof.tokenIssuedAt;
+    if (age > FRESH_TOKEN_MS || age < -CLOCK_SKEW_MS) throw new AppError('FORBIDDEN', TEXTS.staleToken);
   }
 
   /**

@@ -30,6 +30,8 @@ export interface VerifiedToken {
   userId: string;
   /** Expiry, in ms since the epoch. */
   expiresAt: number;
+  /** When it was issued (`iat`), in ms since the epoch; undefined when the token does not say. */
+  issuedAt: number | undefined;
   /** Present for a token from the external identity provider: the claims a new user is made of. */
   external?: { email: string | undefined; username: string | undefined };
 }
@@ -129,7 +131,8 @@ export class TokenService {
       if (typeof userId !== 'string' || userId.length === 0 || userId.length > 100) {
         throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
       }
-      const verified: VerifiedToken = { userId, expiresAt: payload.exp! * 1000 };
+      const issuedAt = typeof payload.iat === 'number' ? payload.iat * 1000 : undefined;
+      const verified: VerifiedToken = { userId, expiresAt: payload.exp! * 1000, issuedAt };
       if (external) {
         const text = (claim: unknown) => (typeof claim === 'string' && claim.length <= 254 ? claim : undefined);
         verified.external = {

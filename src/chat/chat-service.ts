@@ -14,6 +14,7 @@ import type { ChatSummary, Message, PublicUser, SyncEntry } from '../protocol/ty
 import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';
 import type { HistoryPage, InsertMessageResult, MessageRef, NewMessage } from '../store/messages.js';
+import { UnknownMembers } from '../store/chats.js';
 import type { Store } from '../store/store.js';
 import { ChatChanges } from './chat-changes.js';
 import { GroupCommit } from './group-commit.js';
@@ -152,11 +153,12 @@ export class ChatService {
     const missing = others.find((id) => !existing.has(id));
     if (missing !== undefined) throw new AppError('NOT_FOUND', `${TEXTS.unknownUser}: ${missing}`, 'userIds');
     const direct = others.length === 1 && body.name === undefined;
-    const { chatId, created } = await this.store.chats.createChat({
-      name: body.name ?? null,
-      memberIds: [caller.id, ...others],
-      direct,
-    });
+    const { chatId, created } = await this.store.chats
+      .createChat({ name: body.name ?? null, memberIds: [caller.id, ...others], direct })
+      .catch((error: unknown) => {
+        // An account deleted since the check above.
+        throw error instanceof UnknownMembers ? new AppError('NOT_FOUND', TEXTS.unknownUser, 'userIds') : error;
+      });
     const [chat] = await this.store.chats.listChats(caller.id, chatId);
     if (created) this.changes.publish({ type: 'chat_created', chat: chat! });
     return { chat: chat!, created };
@@ -190,6 +192,20 @@ export class ChatService {
     if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
     if (!(await this.store.chats.removeMember(chatId, userId))) throw forbiddenChat();
     this.changes.publish({ type: 'member_left', chatId, userId, remaining: await this.store.chats.chatMembers(chatId) });
+  }
+
+  /**
+   * Deletes `userId`'s account (the caller has proved it is theirs): its sockets are closed, its
+   * messages stay as tombstones of the deleted user, each published as a deletion in its chat's
+   * version order, and it leaves every chat it was in, as leaveChat publishes. Throws
+   * UNAUTHORIZED when the account is gone already.
+   */
+  async deleteAccount(userId: string): Promise<void> {
+    const deleted = await this.store.users.deleteAccount(userId);
+    if (!deleted) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
+    this.changes.publish({ type: 'account_deleted', userId });
+    for (const message of deleted.tombstones) this.changes.publish({ type: 'message', kind: 'deleted', message });
+    for (const { chatId, remaining } of deleted.left) this.changes.publish({ type: 'member_left', chatId, userId, remaining });
   }
 
   /** The users who share a chat with `userId`: the audience of their presence. */

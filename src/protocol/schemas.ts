@@ -111,6 +111,12 @@ export const registerSchema = z.object({
   password: passwordSchema,
 });
 
+/**
+ * `DELETE /users/me`: the account's password, which an account with one must give (an account
+ * from the external provider has none here and gives a freshly issued token instead).
+ */
+export const deleteAccountSchema = z.object({ password: clientString().max(1024).optional() });
+
 export const loginSchema = z.union([
   z.object({ email: clientString().trim().max(254).transform((e) => e.toLowerCase()), password: clientString().max(1024) }),
   z.object({ username: clientString().trim().max(64), password: clientString().max(1024) }),

@@ -311,4 +311,21 @@ export const MIGRATIONS: readonly Migration[] = [
         FROM messages m WHERE m.id = c.last_message_id;
     `,
   },
+  {
+    version: 9,
+    name: 'deleted accounts',
+    sql: `
+      -- A deleted account keeps its row, so that its messages stay in their chats as tombstones
+      -- attributed to it, but gives up everything else (UserStore.deleteAccount): deleted_at is
+      -- set, the email and username become the deleted user's placeholders, the password hash
+      -- is erased. Its email and username are free again: the unique indexes cover live
+      -- accounts only. Its provider subject (external_id) stays, so that the provider's tokens
+      -- for it name no usable account.
+      ALTER TABLE users ADD COLUMN deleted_at timestamptz;
+      DROP INDEX users_email_key;
+      CREATE UNIQUE INDEX users_email_key ON users (lower(email)) WHERE deleted_at IS NULL;
+      DROP INDEX users_username_key;
+      CREATE UNIQUE INDEX users_username_key ON users (lower(username)) WHERE deleted_at IS NULL;
+    `,
+  },
 ];

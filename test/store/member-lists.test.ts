@@ -45,7 +45,7 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     // Joining again puts a at the end; a deleted user leaves every chat they were in.
     await opened.store.chats.addMembers(chatId, [a.id, d.id], MAX_CHAT_MEMBERS);
     await check();
-    await opened.store.users.deleteUser(b.id);
+    await opened.store.users.deleteAccount(b.id);
     await check();
     expect(await listedIds(c.id, chatId)).toEqual([c.id, ...[a.id, d.id].sort()]);
     expect(await listedIds(d.id, other)).toEqual([d.id]);
@@ -61,7 +61,7 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
       work.push(opened.store.chats.removeMember(chatId, ids[i]!));
       work.push(opened.store.messages.insertMessage({ chatId, senderId: ids[(i + 1) % 4]!, text: `race ${i}` }));
     }
-    work.push(opened.store.chats.addMembers(chatId, [ids[8]!, ids[9]!], MAX_CHAT_MEMBERS), opened.store.users.deleteUser(ids[1]!));
+    work.push(opened.store.chats.addMembers(chatId, [ids[8]!, ids[9]!], MAX_CHAT_MEMBERS), opened.store.users.deleteAccount(ids[1]!));
     await Promise.all(work);
     await expectMemberListsRight(opened.db, [chatId]);
   });

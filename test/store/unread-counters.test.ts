@@ -80,8 +80,10 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
     expect([await unread(c.id, chatId), await unread(d.id, chatId)]).toEqual([3, 4]);
     await check();
 
-    // A deleted user's messages go with them, and so do they from everyone's counters.
-    await opened.store.users.deleteUser(b.id);
+    // A deleted account's messages become tombstones, which are nobody's unread.
+    await send(chatId, b.id, 'b, just before deleting the account');
+    expect(await unread(d.id, chatId)).toBe(5);
+    await opened.store.users.deleteAccount(b.id);
     await check();
     expect(await unread(d.id, chatId)).toBe(4);
   });

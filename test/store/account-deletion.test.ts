@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_CHAT_MEMBERS } from '../../src/protocol/schemas.js';
+import { UnknownMembers } from '../../src/store/chats.js';
 import { DELETED_USER } from '../../src/store/users.js';
 import { storeTargets, useStore } from '../helpers/stores.js';
 
@@ -92,8 +93,10 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
     expect(await memberships(a!.id)).toEqual([]);
     expect(await liveMessages(a!.id)).toBe(0);
     expect(await opened.store.users.findUserById(a!.id)).toBeUndefined();
-    // And nobody can add it now.
+    // And nobody can add it now, nor make a chat with it.
     expect(await opened.store.chats.addMembers(elsewhere, [a!.id], MAX_CHAT_MEMBERS)).toEqual([]);
+    await expect(opened.store.chats.createChat({ name: 'late', memberIds: [b!.id, a!.id], direct: false })).rejects.toBeInstanceOf(UnknownMembers);
+    await expect(opened.store.chats.createChat({ name: null, memberIds: [b!.id, a!.id], direct: true })).rejects.toBeInstanceOf(UnknownMembers);
     for (const [i, chatId] of chats.entries()) {
       const rows = await opened.db.query<{ version: string }>('SELECT version FROM messages WHERE chat_id = $1', [chatId]);
       const versions = rows.map((row) => Number(row.version));

@@ -4,6 +4,7 @@ import { PasswordHasher } from './auth/passwords.js';
 import { TokenService } from './auth/tokens.js';
 import { ChatService } from './chat/chat-service.js';
 import type { Config } from './config.js';
+import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
@@ -62,11 +63,11 @@ export async function buildApp(config: Config): Promise<App> {
   const db = metrics.instrumentDatabase(await openDatabase(config.database));
   const store = new Store(db);
   const tokens = await TokenService.create(config, (message) => log.warn(message));
-  const auth = new AuthService(store, tokens, new PasswordHasher(config.passwords));
   const chats = new ChatService(store, config.maxMessageLength, (error) => log.error({ err: error }, 'delivering a chat change failed'));
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   const limits = new RateLimits(config.limits, metrics, redis && { client: redis, prefix: config.redisPrefix });
+  const auth = new AuthService(store, tokens, new PasswordHasher(config.passwords), limits);
   const gateway = createGateway(fastify.server, {
     auth,
     chats,
@@ -88,6 +89,7 @@ export async function buildApp(config: Config): Promise<App> {
   const guard = bearerGuard(auth);
   registerAuthRoutes(fastify, auth, limits);
   registerUserRoutes(fastify, store, guard, limits);
+  registerAccountRoutes(fastify, auth, chats, guard);
   registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, limits);
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);

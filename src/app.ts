@@ -4,6 +4,7 @@ import { PasswordHasher } from './auth/passwords.js';
 import { TokenService } from './auth/tokens.js';
 import { ChatService } from './chat/chat-service.js';
 import type { Config } from './config.js';
+import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
@@ -64,11 +65,11 @@ export async function buildApp(config: Config): Promise<App> {
   const db = metrics.instrumentDatabase(await openDatabase(config.database));
   const store = new Store(db);
   const tokens = await TokenService.create(config, (message) => log.warn(message));
-  const auth = new AuthService(store, tokens, new PasswordHasher(config.passwords));
   const chats = new ChatService(store, config.maxMessageLength, (error) => log.error({ err: error }, 'delivering a chat change failed'));
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   const limits = new RateLimits(config.limits, metrics, redis && { client: redis, prefix: config.redisPrefix });
+  const auth = new AuthService(store, tokens, new PasswordHasher(config.passwords), limits);
   // One user's share of this node, taken by their sockets' events and HTTP requests alike.
   const concurrency = new UserConcurrency(config.limits.concurrentRequestsPerUser, config.limits.waitingRequestsPerUser, metrics);
   const gateway = createGateway(fastify.server, {
@@ -95,6 +96,7 @@ export async function buildApp(config: Config): Promise<App> {
   const admit = userAdmission(limits, concurrency);
   registerAuthRoutes(fastify, auth, limits);
   registerUserRoutes(fastify, store, guard, admit);
+  registerAccountRoutes(fastify, auth, chats, guard, admit);
   registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, admit);
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);

@@ -42,6 +42,9 @@ export const TEXTS = {
   emailTaken: 'Пользователь с таким email уже существует',
   usernameTaken: 'Пользователь с таким именем уже существует',
   passwordLoginDisabled: 'Регистрация и вход по паролю отключены: войдите через внешнего провайдера',
+  passwordRequired: 'Для удаления учётной записи введите пароль',
+  wrongPassword: 'Неверный пароль',
+  staleToken: 'Для удаления учётной записи войдите заново: токен должен быть выдан не более 5 минут назад',
 } as const;
 
 export class AppError extends Error {

@@ -12,6 +12,7 @@ import {
 } from 'jose';
 import { EXTERNAL_ALGORITHMS, type Config, type ExternalAlgorithm } from '../config.js';
 import { AppError, TEXTS } from '../errors.js';
+import { isStorableText } from '../protocol/schemas.js';
 
 /**
  * This server's own tokens: HS256 only. Algorithms are pinned per key and the key is chosen by
@@ -29,6 +30,8 @@ export interface VerifiedToken {
   userId: string;
   /** Expiry, in ms since the epoch. */
   expiresAt: number;
+  /** When it was issued (`iat`), in ms since the epoch; undefined when the token does not say. */
+  issuedAt: number | undefined;
   /** Present for a token from the external identity provider: the claims a new user is made of. */
   external?: { email: string | undefined; username: string | undefined };
 }
@@ -128,7 +131,8 @@ export class TokenService {
       if (typeof userId !== 'string' || userId.length === 0 || userId.length > 100) {
         throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
       }
-      const verified: VerifiedToken = { userId, expiresAt: payload.exp! * 1000 };
+      const issuedAt = typeof payload.iat === 'number' ? payload.iat * 1000 : undefined;
+      const verified: VerifiedToken = { userId, expiresAt: payload.exp! * 1000, issuedAt };
       if (external) {
         const text = (claim: unknown) => (typeof claim === 'string' && claim.length <= 254 ? claim : undefined);
         verified.external = {
@@ -136,6 +140,10 @@ export class TokenService {
           username: text(payload.preferred_username) ?? text(payload.username),
         };
       }
+      // Claims become database rows (a provider's user) or lookups: text PostgreSQL cannot store
+      // makes the token unusable, as any other malformed claim does, instead of failing there.
+      const claims = [userId, verified.external?.email, verified.external?.username];
+      if (!claims.every((claim) => claim === undefined || isStorableText(claim))) throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
       return verified;
     } catch (error) {
       if (error instanceof AppError) throw error;

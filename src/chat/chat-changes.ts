@@ -22,7 +22,9 @@ export type ChatChange =
       previousIds: string[];
     }
   /** `userId` left; `remaining` are the members after it. */
-  | { type: 'member_left'; chatId: string; userId: string; remaining: PublicUser[] };
+  | { type: 'member_left'; chatId: string; userId: string; remaining: PublicUser[] }
+  /** `userId`'s account was deleted: none of its sockets may stay open. */
+  | { type: 'account_deleted'; userId: string };
 
 export type ChatChangeListener = (change: ChatChange) => void;
 

@@ -14,6 +14,7 @@ import type { ChatSummary, Message, PublicUser, SyncEntry } from '../protocol/ty
 import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';
 import type { HistoryPage, InsertMessageResult, MessageRef, NewMessage } from '../store/messages.js';
+import { UnknownMembers } from '../store/chats.js';
 import type { Store } from '../store/store.js';
 import { ChatChanges } from './chat-changes.js';
 import { GroupCommit } from './group-commit.js';
@@ -111,17 +112,17 @@ export class ChatService {
     );
     let budget = SYNC_ANSWER_MAX_MESSAGES;
     const wanted = chats.flatMap(({ chatId, version }) => {
-      const latest = current.get(chatId.toLowerCase());
+      const latest = current.get(chatId);
       if (latest === undefined || latest <= version || budget === 0) return [];
       const take = Math.min(limit, latest - version, budget);
       budget -= take;
-      return [{ chatId: chatId.toLowerCase(), afterVersion: version, limit: take }];
+      return [{ chatId, afterVersion: version, limit: take }];
     });
     const pages = await this.store.messages.listChangesOf(wanted);
     return chats.map(({ chatId, version }): SyncEntry => {
-      const latest = current.get(chatId.toLowerCase());
+      const latest = current.get(chatId);
       if (latest === undefined) return { chatId, ...toErrorEnvelope(forbiddenChat()) };
-      const page = latest <= version ? { version: latest, messages: [], hasMore: false } : pages.get(chatId.toLowerCase());
+      const page = latest <= version ? { version: latest, messages: [], hasMore: false } : pages.get(chatId);
       // Moved past the caller's version, but no budget was left for it.
       return { success: true, chatId, ...(page ?? { version, messages: [], hasMore: true }) };
     });
@@ -152,11 +153,12 @@ export class ChatService {
     const missing = others.find((id) => !existing.has(id));
     if (missing !== undefined) throw new AppError('NOT_FOUND', `${TEXTS.unknownUser}: ${missing}`, 'userIds');
     const direct = others.length === 1 && body.name === undefined;
-    const { chatId, created } = await this.store.chats.createChat({
-      name: body.name ?? null,
-      memberIds: [caller.id, ...others],
-      direct,
-    });
+    const { chatId, created } = await this.store.chats
+      .createChat({ name: body.name ?? null, memberIds: [caller.id, ...others], direct })
+      .catch((error: unknown) => {
+        // An account deleted since the check above.
+        throw error instanceof UnknownMembers ? new AppError('NOT_FOUND', TEXTS.unknownUser, 'userIds') : error;
+      });
     const [chat] = await this.store.chats.listChats(caller.id, chatId);
     if (created) this.changes.publish({ type: 'chat_created', chat: chat! });
     return { chat: chat!, created };
@@ -171,8 +173,8 @@ export class ChatService {
     const existing = new Set(await this.store.users.existingUserIds(candidates));
     const missing = candidates.find((id) => !existing.has(id));
     if (missing !== undefined) throw new AppError('NOT_FOUND', `${TEXTS.unknownUser}: ${missing}`, 'userIds');
-    if (previousIds.length + candidates.length > MAX_CHAT_MEMBERS) failValidation(TEXTS.tooManyMembers, 'userIds');
-    const addedIds = await this.store.chats.addMembers(chatId, candidates);
+    const addedIds = await this.store.chats.addMembers(chatId, candidates, MAX_CHAT_MEMBERS);
+    if (addedIds === 'too_many') failValidation(TEXTS.tooManyMembers, 'userIds');
     const added = await Promise.all(
       addedIds.map(async (userId) => ({ userId, chat: (await this.store.chats.listChats(userId, chatId))[0]! })),
     );
@@ -189,7 +191,21 @@ export class ChatService {
     await this.assertMember(userId, chatId);
     if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
     if (!(await this.store.chats.removeMember(chatId, userId))) throw forbiddenChat();
-    this.changes.publish({ type: 'member_left', chatId: chatId.toLowerCase(), userId, remaining: await this.store.chats.chatMembers(chatId) });
+    this.changes.publish({ type: 'member_left', chatId, userId, remaining: await this.store.chats.chatMembers(chatId) });
+  }
+
+  /**
+   * Deletes `userId`'s account (the caller has proved it is theirs): its sockets are closed, its
+   * messages stay as tombstones of the deleted user, each published as a deletion in its chat's
+   * version order, and it leaves every chat it was in, as leaveChat publishes. Throws
+   * UNAUTHORIZED when the account is gone already.
+   */
+  async deleteAccount(userId: string): Promise<void> {
+    const deleted = await this.store.users.deleteAccount(userId);
+    if (!deleted) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
+    this.changes.publish({ type: 'account_deleted', userId });
+    for (const message of deleted.tombstones) this.changes.publish({ type: 'message', kind: 'deleted', message });
+    for (const { chatId, remaining } of deleted.left) this.changes.publish({ type: 'member_left', chatId, userId, remaining });
   }
 
   /** The users who share a chat with `userId`: the audience of their presence. */
@@ -206,7 +222,7 @@ export class ChatService {
     const result = await this.store.messages.markRead(chatId, userId, messageId);
     if (result.outcome === 'unknown_message') throw new AppError('NOT_FOUND', TEXTS.unknownMessage, 'messageId');
     if (result.outcome === 'not_member') throw forbiddenChat();
-    if (result.moved) this.changes.publish({ type: 'read', chatId: chatId.toLowerCase(), userId, messageId: messageId.toLowerCase(), seq: result.seq });
+    if (result.moved) this.changes.publish({ type: 'read', chatId, userId, messageId, seq: result.seq });
     return { unreadCount: result.unreadCount, seq: result.seq };
   }
 

@@ -3,6 +3,7 @@ import {
   addMembersSchema,
   chatIdParamsSchema,
   createChatSchema,
+  deleteAccountSchema,
   historyQuerySchema,
   loginSchema,
   registerSchema,
@@ -74,6 +75,17 @@ export function openApiDocument(): JsonSchema {
       },
       '/users/me': {
         get: { summary: 'The caller', security: bearer, responses: { 200: json('The caller', success({ user: ref('PublicUser') })), ...errors(401, 429) } },
+        delete: {
+          summary: 'Delete the caller’s account for good',
+          description:
+            'An account with a password must give it (a wrong one is 403 and counts as a failed login); an account from the ' +
+            'external provider gives no body but a token issued in the last 5 minutes. The account’s sockets close on every node, ' +
+            'its messages stay as tombstones of the deleted user (`[deleted]`), it leaves every chat, its email and username are ' +
+            'free again, and its tokens and password no longer work.',
+          security: bearer,
+          requestBody: { required: false, content: { 'application/json': { schema: jsonSchemaOf(deleteAccountSchema) } } },
+          responses: { 200: json('Deleted', success({})), ...errors(400, 401, 403, 429) },
+        },
       },
       '/users': {
         get: {

@@ -5,19 +5,34 @@ import { z } from 'zod';
  * with them) and by clients (which infer their types from them). Unknown extra fields are stripped.
  */
 
-/** A string PostgreSQL can store and give back unchanged: no NUL, no lone surrogate. */
-export function storableText(limits: { min?: number; max: number }) {
-  return z
-    .string()
-    .min(limits.min ?? 0)
-    .max(limits.max)
-    .refine((s) => s.isWellFormed() && !s.includes('\u0000'), {
-      message: 'Строка содержит недопустимые символы',
-    });
+/** Whether PostgreSQL can store `text` and give it back unchanged: no NUL, no lone surrogate. */
+export function isStorableText(text: string): boolean {
+  return text.isWellFormed() && !text.includes('\u0000');
 }
 
-/** Ids are opaque strings to clients; a malformed one simply names nothing. */
-export const idSchema = z.string().min(1).max(100);
+/**
+ * Every string a client sends is parsed from this one: text PostgreSQL cannot store (a NUL, a lone
+ * surrogate) is refused as VALIDATION_ERROR wherever it comes in — a payload, a body, a query
+ * string, a path — instead of failing in the database.
+ */
+export const clientString = () => z.string().refine(isStorableText, { message: 'Строка содержит недопустимые символы' });
+
+/** Storable text of `min`..`max` UTF-16 units. */
+export function storableText(limits: { min?: number; max: number }) {
+  return clientString()
+    .min(limits.min ?? 0)
+    .max(limits.max);
+}
+
+/**
+ * Ids are opaque strings to clients; a malformed one simply names nothing. They are uuids, which
+ * PostgreSQL reads in any case: parsed into lower case here, once, so that every consumer (room
+ * names, maps of chats, published changes) sees one spelling of each id.
+ */
+export const idSchema = clientString()
+  .min(1)
+  .max(100)
+  .transform((id) => id.toLowerCase());
 
 export const HISTORY_PAGE_DEFAULT = 50;
 export const HISTORY_PAGE_MAX = 100;
@@ -71,21 +86,19 @@ export const syncSchema = z.object({
   chats: z
     .array(z.object({ chatId: idSchema, version: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }))
     .max(SYNC_MAX_CHATS)
-    .refine((chats) => new Set(chats.map((chat) => chat.chatId.toLowerCase())).size === chats.length, {
+    .refine((chats) => new Set(chats.map((chat) => chat.chatId)).size === chats.length, {
       message: 'Каждый чат можно указать только один раз',
     }),
   limit: z.number().int().min(1).max(SYNC_PAGE_MAX).optional(),
 });
 
-export const emailSchema = z
-  .string()
+export const emailSchema = clientString()
   .trim()
   .max(254)
   .pipe(z.email())
   .transform((email) => email.toLowerCase());
 
-export const usernameSchema = z
-  .string()
+export const usernameSchema = clientString()
   .trim()
   .regex(/^[\p{L}\p{N}_.-]{3,32}$/u, 'Имя пользователя: от 3 до 32 букв, цифр, «_», «.» или «-»');
 
@@ -98,9 +111,15 @@ export const registerSchema = z.object({
   password: passwordSchema,
 });
 
+/**
+ * `DELETE /users/me`: the account's password, which an account with one must give (an account
+ * from the external provider has none here and gives a freshly issued token instead).
+ */
+export const deleteAccountSchema = z.object({ password: clientString().max(1024).optional() });
+
 export const loginSchema = z.union([
-  z.object({ email: z.string().trim().max(254).transform((e) => e.toLowerCase()), password: z.string().max(1024) }),
-  z.object({ username: z.string().trim().max(64), password: z.string().max(1024) }),
+  z.object({ email: clientString().trim().max(254).transform((e) => e.toLowerCase()), password: clientString().max(1024) }),
+  z.object({ username: clientString().trim().max(64), password: clientString().max(1024) }),
 ]);
 
 // Trimmed before the length check: a blank search would become the pattern '%' and list everyone.

@@ -1,6 +1,7 @@
 import type { ChatChange } from '../chat/chat-changes.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { ChatFeed } from './chat-feed.js';
+import type { ClosedAccounts } from './closed-accounts.js';
 import type { MessageDelivery, MessageEvent } from './message-delivery.js';
 import { chatRoom, userRoom } from './rooms.js';
 import type { ParleyServer } from './socket-types.js';
@@ -18,9 +19,16 @@ const EVENT_OF_KIND: Record<Extract<ChatChange, { type: 'message' }>['kind'], Me
  * broadcasts, to a chat's room (reads) or to users' rooms (a user learns of a chat before any of
  * their sockets has joined it).
  */
-export function broadcastChatChanges(io: ParleyServer, chats: ChatService, feed: ChatFeed, clustered: boolean): void {
+export function broadcastChatChanges(
+  io: ParleyServer,
+  chats: ChatService,
+  feed: ChatFeed,
+  closedAccounts: ClosedAccounts,
+  clustered: boolean,
+): void {
   io.on('message_change', (delivery) => feed.deliver(delivery));
   io.on('member_left', ({ chatId, userId }) => feed.memberLeft(chatId, userId));
+  io.on('account_deleted', ({ userId }) => closedAccounts.close(userId));
   chats.changes.subscribe((change) => {
     switch (change.type) {
       case 'message': {
@@ -60,6 +68,11 @@ export function broadcastChatChanges(io: ParleyServer, chats: ChatService, feed:
             users: change.remaining,
           });
         }
+        return;
+      case 'account_deleted':
+        // Each node closes its own sockets of the account, and those still connecting.
+        closedAccounts.close(change.userId);
+        if (clustered) io.serverSideEmit('account_deleted', { userId: change.userId });
         return;
     }
   });

@@ -97,7 +97,7 @@ export class ChatFeed {
    * kept for it until its answer.
    */
   beginJoin(socket: ParleySocket, chatId: string): JoinTicket {
-    const position = this.positionOf(chatId.toLowerCase());
+    const position = this.positionOf(chatId);
     void socket.leave(chatRoom(position.chatId));
     position.ahead.delete(socket.id);
     const ticket: JoinTicket = { socket, chatId: position.chatId, missed: [] };
@@ -136,9 +136,8 @@ export class ChatFeed {
 
   /** leave_chat: the socket stops receiving the chat, and its joins in progress are dropped. */
   leave(socket: ParleySocket, chatId: string): void {
-    const id = chatId.toLowerCase();
-    void socket.leave(chatRoom(id));
-    const position = this.positions.get(id);
+    void socket.leave(chatRoom(chatId));
+    const position = this.positions.get(chatId);
     if (!position) return;
     position.ahead.delete(socket.id);
     for (const ticket of position.joining) if (ticket.socket === socket) position.joining.delete(ticket);
@@ -150,7 +149,7 @@ export class ChatFeed {
    * socket back into the room after the leave took it out (every node is told, see chat-broadcasts.ts).
    */
   memberLeft(chatId: string, userId: string): void {
-    const position = this.positions.get(chatId.toLowerCase());
+    const position = this.positions.get(chatId);
     if (!position) return;
     for (const ticket of position.joining) if (ticket.socket.data.user.id === userId) position.joining.delete(ticket);
     this.startIfAnswered(position);

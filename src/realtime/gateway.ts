@@ -11,6 +11,7 @@ import type { UserConcurrency } from '../limits/user-concurrency.js';
 import type { Metrics } from '../observability/metrics.js';
 import { broadcastChatChanges } from './chat-broadcasts.js';
 import { defineChatEvents } from './chat-events.js';
+import { ClosedAccounts } from './closed-accounts.js';
 import { ChatFeed } from './chat-feed.js';
 import { defineChatFeatureEvents } from './chat-feature-events.js';
 import { limitConnectionsPerUser } from './connection-limit.js';
@@ -130,12 +131,14 @@ export function createGateway(
   deps.metrics.countSockets(() => io.of('/').sockets.size);
 
   const feed = new ChatFeed(io, deps.chats, deps.metrics, (error) => deps.log.warn({ err: error }, 'filling missed chat changes failed'));
-  broadcastChatChanges(io, deps.chats, feed, deps.clustered);
+  const closedAccounts = new ClosedAccounts(io);
+  broadcastChatChanges(io, deps.chats, feed, closedAccounts, deps.clustered);
   const events = new EventTable();
   defineChatEvents(events, { io, chats: deps.chats, feed });
   defineChatFeatureEvents(events, { io, chats: deps.chats });
 
   io.on('connection', (socket) => {
+    if (!closedAccounts.admit(socket)) return;
     const where = { socketId: socket.id, userId: socket.data.user.id };
     deps.log.debug(where, 'socket connected');
     disconnectAtExpiry(socket);

@@ -16,6 +16,8 @@ export interface InterServerEvents {
   message_change(delivery: MessageDelivery): void;
   /** A user left a chat: their joins of it in progress on every node are dropped. */
   member_left(left: { chatId: string; userId: string }): void;
+  /** A user's account was deleted: every node closes its sockets. */
+  account_deleted(deleted: { userId: string }): void;
 }
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

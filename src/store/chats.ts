@@ -6,6 +6,21 @@ import { isStoreId, toMessage } from './sql.js';
 /** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
 const CHATS_PER_PART = 64;
 
+/** A chat's creation named a user that is no longer a live account (deleted meanwhile). */
+export class UnknownMembers extends Error {
+  constructor() {
+    super('a member is not a live account');
+    this.name = 'UnknownMembers';
+  }
+}
+
+/**
+ * The live accounts among `ids`, their rows locked FOR SHARE until commit: an account being
+ * deleted (UserStore.deleteAccount) is waited for and then left out, and one not being deleted
+ * cannot be until this commit, when the deletion finds its new memberships.
+ */
+const LIVE_ACCOUNTS = 'SELECT id FROM users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL ORDER BY id FOR SHARE';
+
 /** Chats and their members: creating, listing, joining and leaving. */
 export class ChatStore {
   constructor(private readonly db: Database) {}
@@ -13,6 +28,7 @@ export class ChatStore {
   /**
    * Creates a chat with its members. A direct chat is keyed by its pair of users: when that pair
    * already has one, nothing is written and the existing chat's id comes back with created=false.
+   * Throws UnknownMembers when a member is not a live account.
    */
   async createChat(chat: {
     name: string | null;
@@ -31,10 +47,9 @@ export class ChatStore {
         const existing = await tx.query<{ id: string }>('SELECT id FROM chats WHERE direct_key = $1', [directKey]);
         return { chatId: existing[0]!.id, created: false };
       }
-      await tx.query('INSERT INTO chat_members (chat_id, user_id) SELECT $1, unnest($2::uuid[])', [
-        id,
-        chat.memberIds,
-      ]);
+      const memberIds = [...new Set(chat.memberIds)];
+      if ((await tx.query(LIVE_ACCOUNTS, [memberIds])).length < memberIds.length) throw new UnknownMembers();
+      await tx.query('INSERT INTO chat_members (chat_id, user_id) SELECT $1, unnest($2::uuid[])', [id, memberIds]);
       return { chatId: id, created: true };
     });
   }
@@ -159,16 +174,26 @@ export class ChatStore {
   }
 
   /**
-   * Adds users to a chat; returns those that were not members yet (and now are). A new member has
-   * read nothing: their unread counter starts at the others' messages of the whole history. The
-   * chat row is locked first, as sends do: a send either committed before (and is counted here) or
-   * starts after this commit (and sees the new member).
+   * Adds users to a chat unless the chat would then have more than `maxMembers`; returns those
+   * that were not members yet (and now are), or 'too_many' (nobody added). A new member has read
+   * nothing: their unread counter starts at the others' messages of the whole history. The chat
+   * row is locked first, as sends do: a send either committed before (and is counted here) or
+   * starts after this commit (and sees the new member); and the cap is counted under that lock,
+   * so that concurrent additions cannot each pass it on a count the other is about to change.
+   * Users that are not live accounts (deleted meanwhile) are left out.
    */
-  async addMembers(chatId: string, userIds: readonly string[]): Promise<string[]> {
-    const valid = userIds.filter(isStoreId);
-    if (!isStoreId(chatId) || valid.length === 0) return [];
+  async addMembers(chatId: string, userIds: readonly string[], maxMembers: number): Promise<string[] | 'too_many'> {
+    const candidates = userIds.filter(isStoreId);
+    if (!isStoreId(chatId) || candidates.length === 0) return [];
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
+      const valid = (await tx.query<{ id: string }>(LIVE_ACCOUNTS, [candidates])).map((user) => user.id);
+      const [after] = await tx.query<{ members: number }>(
+        `SELECT count(*)::int AS members
+           FROM (SELECT user_id FROM chat_members WHERE chat_id = $1 UNION SELECT unnest($2::uuid[])) everyone`,
+        [chatId, valid],
+      );
+      if (after!.members > maxMembers) return 'too_many';
       const rows = await tx.query<{ user_id: string }>(
         `WITH sent AS (
            SELECT sender_id, count(*)::int AS n FROM messages

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, messageTuple, NOW_MS, parseMessageTuples, toMessage, type MessageRow } from './sql.js';
+import { isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, NOW_MS, parseMessageTuples, toMessage, type MessageRow } from './sql.js';
 
 export interface NewMessage {
   chatId: string;
@@ -186,7 +186,7 @@ export class MessageStore {
 
   /** One chat's changes (listChangesOf); undefined when there is no such chat. No access check. */
   async listChanges(chatId: string, afterVersion: number, limit: number): Promise<ChangesPage | undefined> {
-    return (await this.listChangesOf([{ chatId, afterVersion, limit }])).get(chatId.toLowerCase());
+    return (await this.listChangesOf([{ chatId, afterVersion, limit }])).get(chatId);
   }
 
   /**
@@ -388,7 +388,7 @@ export class MessageStore {
       if (!changed) return undefined;
       await tx.query(
         `UPDATE chats c
-            SET last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version)
+            SET last_message = ${messageSummary('m')}
            FROM messages m
           WHERE m.id = $1 AND c.id = m.chat_id AND c.last_message_id = m.id`,
         [messageId],

@@ -318,11 +318,28 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Each chat's members' read positions ('seq,seq,…', aligned with member_ids), so that the
       -- chat list reads one more column per chat instead of grouping every member row of a
       -- user's chats (10 ms per 1,000 chats on PGlite). markRead rewrites it under the chat's
-      -- lock; the member trigger (routines.ts, chats_recount_members) when members change.
+      -- lock; the member trigger (routines.ts, chats_recount_member_ids) when members change.
       ALTER TABLE chats ADD COLUMN read_seqs text NOT NULL DEFAULT '';
       UPDATE chats c
          SET read_seqs = COALESCE((SELECT string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id)
                                      FROM chat_members o WHERE o.chat_id = c.id), '');
+    `,
+  },
+  {
+    version: 10,
+    name: 'deleted accounts',
+    sql: `
+      -- A deleted account keeps its row, so that its messages stay in their chats as tombstones
+      -- attributed to it, but gives up everything else (UserStore.deleteAccount): deleted_at is
+      -- set, the email and username become the deleted user's placeholders, the password hash
+      -- is erased. Its email and username are free again: the unique indexes cover live
+      -- accounts only. Its provider subject (external_id) stays, so that the provider's tokens
+      -- for it name no usable account.
+      ALTER TABLE users ADD COLUMN deleted_at timestamptz;
+      DROP INDEX users_email_key;
+      CREATE UNIQUE INDEX users_email_key ON users (lower(email)) WHERE deleted_at IS NULL;
+      DROP INDEX users_username_key;
+      CREATE UNIQUE INDEX users_username_key ON users (lower(username)) WHERE deleted_at IS NULL;
     `,
   },
 ];

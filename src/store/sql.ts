@@ -34,6 +34,10 @@ export const UNREAD_COUNT = `(SELECT count(*)::int FROM messages um
     WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id AND um.deleted_at IS NULL
       AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz))`;
 
+/** The chat list's copy of the message row `m` (routines.ts's message_summary), as ChatStore.listChats reads it. */
+export const messageSummary = (m: string) =>
+  `message_summary(${m}.id, ${m}.text, ${m}.sender_id, ${m}.created_at, ${m}.edited_at, ${m}.deleted_at, ${m}.seq, ${m}.version)`;
+
 /** Milliseconds, like created_at, so that the ISO form round-trips. */
 export const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;
 

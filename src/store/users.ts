@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { PublicUser } from '../protocol/types.js';
-import type { Database } from './database.js';
-import { isStoreId, UNREAD_COUNT } from './sql.js';
+import type { Message, PublicUser } from '../protocol/types.js';
+import type { Database, SqlExecutor } from './database.js';
+import { isStoreId, messageSummary, messageTuple, NOW_MS, parseMessageTuples, UNREAD_COUNT } from './sql.js';
 
 export interface UserRecord extends PublicUser {
   /** Null for users created from an external identity provider's token. */
@@ -15,6 +15,25 @@ export class UniqueViolation extends Error {
     this.name = 'UniqueViolation';
   }
 }
+
+/**
+ * What a deleted account shows as, wherever its messages are: the same for every deleted account.
+ * No registration can take these names (brackets are not allowed in usernames), and deleted
+ * accounts are outside the unique indexes (migration 10).
+ */
+export const DELETED_USER = { email: 'deleted@deleted.invalid', username: '[deleted]' } as const;
+
+/** What deleting an account changed, for the chat service to publish. */
+export interface DeletedAccount {
+  /** The account's messages, now tombstones, each with a new version of its chat; in version order within a chat. */
+  tombstones: Message[];
+  /** The chats the account was a member of, each with its members after it left, in join order. */
+  left: { chatId: string; remaining: PublicUser[] }[];
+}
+
+/** The account joined a chat that deleteAccount had not locked: the deletion starts over. */
+class JoinedMeanwhile extends Error {}
+const DELETE_ACCOUNT_ATTEMPTS = 3;
 
 /** What an external identity provider's token says about its user. */
 export interface ExternalUserClaims {
@@ -69,17 +88,23 @@ export class UserStore {
     return { id, email: user.email, username: user.username };
   }
 
+  /** A live account (not deleted) by id. */
   async findUserById(id: string): Promise<PublicUser | undefined> {
     if (!isStoreId(id)) return undefined;
-    const rows = await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE id = $1', [id]);
+    const rows = await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE id = $1 AND deleted_at IS NULL', [id]);
     return rows[0];
   }
 
-  /** Case-insensitive lookup by email or username, with the password hash (login only). */
-  async findUserForLogin(by: { email: string } | { username: string }): Promise<UserRecord | undefined> {
-    const [column, value] = 'email' in by ? ['email', by.email] : ['username', by.username];
+  /**
+   * A live account with its password hash, for checking a password: by id, or case-insensitively
+   * by email or username.
+   */
+  async findUserForLogin(by: { id: string } | { email: string } | { username: string }): Promise<UserRecord | undefined> {
+    if ('id' in by && !isStoreId(by.id)) return undefined;
+    const [condition, value] =
+      'id' in by ? ['id = $1', by.id] : 'email' in by ? ['lower(email) = lower($1)', by.email] : ['lower(username) = lower($1)', by.username];
     const rows = await this.db.query<UserRecord>(
-      `SELECT id, email, username, password_hash AS "passwordHash" FROM users WHERE lower(${column}) = lower($1)`,
+      `SELECT id, email, username, password_hash AS "passwordHash" FROM users WHERE ${condition} AND deleted_at IS NULL`,
       [value],
     );
     return rows[0];
@@ -101,43 +126,43 @@ export class UserStore {
     const usernamePrefix = `${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     return this.db.query<PublicUser>(
       `SELECT id, email, username FROM users
-        WHERE (lower(username) LIKE $1 OR lower(email) = lower($2)) AND id <> $3
+        WHERE (lower(username) LIKE $1 OR lower(email) = lower($2)) AND id <> $3 AND deleted_at IS NULL
         ORDER BY lower(username), id
         LIMIT $4`,
       [usernamePrefix, term, exceptUserId, limit],
     );
   }
 
-  /** The subset of `ids` that are existing users. */
+  /** The subset of `ids` that are live accounts. */
   async existingUserIds(ids: readonly string[]): Promise<string[]> {
     const valid = ids.filter(isStoreId);
     if (valid.length === 0) return [];
-    const rows = await this.db.query<{ id: string }>('SELECT id FROM users WHERE id = ANY($1::uuid[])', [valid]);
+    const rows = await this.db.query<{ id: string }>('SELECT id FROM users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL', [valid]);
     return rows.map((row) => row.id);
   }
 
   /**
-   * Deletes a user; their memberships and messages go with them (foreign keys), so the unread
-   * counters of the chats they wrote in are counted again. The chats they wrote in or belong to
-   * are locked first, as sends and membership changes do.
+   * Deletes an account (undefined when there is no live account `id`). The row stays, so that the
+   * account's messages stay attributed to it, but it is shown as DELETED_USER, its password hash
+   * is erased, and no lookup of a live account finds it again. Its messages become tombstones
+   * (text erased, as deleteMessage does), each taking the next version of its chat, so that sync
+   * finds them; its memberships end, and the unread counters of the chats it wrote in are counted
+   * again.
+   *
+   * Locks first the chats it is in or wrote in, in id order as every writer of several chats
+   * does, then the account's row. Adding a user to a chat takes their row FOR SHARE (ChatStore),
+   * so once the account is marked deleted nobody can add it anywhere; an addition that got in
+   * before, to a chat not locked here, is found under the locks and the deletion starts over.
    */
-  async deleteUser(id: string): Promise<void> {
-    if (!isStoreId(id)) return;
-    await this.db.transaction(async (tx) => {
-      const locked = await tx.query<{ id: string; wrote: boolean }>(
-        `SELECT id, id IN (SELECT chat_id FROM messages WHERE sender_id = $1) AS wrote FROM chats
-          WHERE id IN (SELECT chat_id FROM messages WHERE sender_id = $1
-                       UNION SELECT chat_id FROM chat_members WHERE user_id = $1)
-          ORDER BY id FOR UPDATE`,
-        [id],
-      );
-      await tx.query('DELETE FROM users WHERE id = $1', [id]);
-      const recount = locked.filter((chat) => chat.wrote).map((chat) => chat.id);
-      if (recount.length === 0) return;
-      await tx.query(`UPDATE chat_members cm SET unread_count = ${UNREAD_COUNT} WHERE cm.chat_id = ANY($1::uuid[])`, [
-        recount,
-      ]);
-    });
+  async deleteAccount(id: string): Promise<DeletedAccount | undefined> {
+    if (!isStoreId(id)) return undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction((tx) => closeAccount(tx, id));
+      } catch (error) {
+        if (!(error instanceof JoinedMeanwhile) || attempt === DELETE_ACCOUNT_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /**
@@ -147,17 +172,19 @@ export class UserStore {
    * first connects of one subject all get the one row that won. A username that is missing,
    * invalid or taken is derived (suffixed until free); an email that is missing, invalid or taken
    * by another account becomes a placeholder `<hash>@external.invalid` — accounts are never
-   * linked by email, which the provider may not have verified.
+   * linked by email, which the provider may not have verified. Undefined when the subject's
+   * account was deleted: a deleted account's subject stays retired.
    */
-  async findOrCreateExternalUser(claims: ExternalUserClaims): Promise<PublicUser> {
+  async findOrCreateExternalUser(claims: ExternalUserClaims): Promise<PublicUser | undefined> {
     const base = externalUsername(claims);
     let email = externalEmail(claims.email) ?? placeholderEmail(claims.externalId);
     let username = base;
     for (let attempt = 0; attempt < 8; attempt++) {
-      const found = await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE external_id = $1', [
-        claims.externalId,
-      ]);
-      if (found[0]) return found[0];
+      const found = await this.db.query<PublicUser & { deleted: boolean }>(
+        'SELECT id, email, username, deleted_at IS NOT NULL AS deleted FROM users WHERE external_id = $1',
+        [claims.externalId],
+      );
+      if (found[0]) return found[0].deleted ? undefined : { id: found[0].id, email: found[0].email, username: found[0].username };
       try {
         const inserted = await this.db.query<PublicUser>(
           `INSERT INTO users (id, email, username, password_hash, external_id) VALUES ($1, $2, $3, NULL, $4)
@@ -186,4 +213,68 @@ function asUniqueViolation(error: unknown): unknown {
   if (where.includes('users_email_key')) return new UniqueViolation('email');
   if (where.includes('users_username_key')) return new UniqueViolation('username');
   return error;
+}
+
+/** deleteAccount's transaction. */
+async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount | undefined> {
+  const locked = await tx.query<{ id: string }>(
+    `SELECT id FROM chats
+      WHERE id IN (SELECT chat_id FROM chat_members WHERE user_id = $1
+                   UNION SELECT chat_id FROM messages WHERE sender_id = $1 AND deleted_at IS NULL)
+      ORDER BY id FOR UPDATE`,
+    [id],
+  );
+  const closed = await tx.query(
+    `UPDATE users SET deleted_at = ${NOW_MS}, email = $2, username = $3, password_hash = NULL
+      WHERE id = $1 AND deleted_at IS NULL RETURNING 1`,
+    [id, DELETED_USER.email, DELETED_USER.username],
+  );
+  if (closed.length === 0) return undefined;
+  const lockedIds = new Set(locked.map((chat) => chat.id));
+  const memberOf = await tx.query<{ chat_id: string }>('SELECT chat_id FROM chat_members WHERE user_id = $1', [id]);
+  if (memberOf.some((row) => !lockedIds.has(row.chat_id))) throw new JoinedMeanwhile();
+  await tx.query('DELETE FROM chat_members WHERE user_id = $1', [id]);
+
+  // Each chat's tombstones take its next versions, oldest message first.
+  const [made] = await tx.query<{ tombstones: string | null }>(
+    `WITH doomed AS (
+       SELECT m.id, m.chat_id, row_number() OVER (PARTITION BY m.chat_id ORDER BY m.seq) AS k,
+              count(*) OVER (PARTITION BY m.chat_id) AS n
+         FROM messages m WHERE m.sender_id = $1 AND m.deleted_at IS NULL
+     ), versioned AS (
+       UPDATE chats c SET version = c.version + d.n
+         FROM (SELECT DISTINCT chat_id, n FROM doomed) d WHERE c.id = d.chat_id
+       RETURNING c.id, c.version
+     ), changed AS (
+       UPDATE messages m SET text = '', deleted_at = ${NOW_MS}, version = v.version - d.n + d.k
+         FROM doomed d JOIN versioned v ON v.id = d.chat_id
+        WHERE m.id = d.id
+       RETURNING m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version
+     )
+     SELECT json_agg(${messageTuple('t')} ORDER BY t.chat_id, t.version)::text AS tombstones
+       FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) t`,
+    [id],
+  );
+  const tombstones = parseMessageTuples(made?.tombstones);
+  const rewritten = [...new Set(tombstones.map((message) => message.chatId))];
+  if (rewritten.length > 0) {
+    await tx.query(
+      `UPDATE chats c SET last_message = ${messageSummary('m')}
+         FROM messages m WHERE c.id = ANY($1::uuid[]) AND m.id = c.last_message_id AND m.sender_id = $2`,
+      [rewritten, id],
+    );
+    await tx.query(`UPDATE chat_members cm SET unread_count = ${UNREAD_COUNT} WHERE cm.chat_id = ANY($1::uuid[])`, [rewritten]);
+  }
+
+  const leftIds = memberOf.map((row) => row.chat_id);
+  const chats = await tx.query<{ id: string; member_ids: string }>('SELECT id, member_ids FROM chats WHERE id = ANY($1::uuid[])', [leftIds]);
+  const memberIds = chats.map((chat) => (chat.member_ids === '' ? [] : chat.member_ids.split(',')));
+  const users = new Map(
+    (await tx.query<PublicUser>('SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])', [memberIds.flat()])).map((user) => [
+      user.id,
+      user,
+    ]),
+  );
+  const left = chats.map((chat, i) => ({ chatId: chat.id, remaining: memberIds[i]!.flatMap((memberId) => users.get(memberId) ?? []) }));
+  return { tombstones, left };
 }

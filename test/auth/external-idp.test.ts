@@ -266,6 +266,21 @@ describe.each(storeTargets)('external identity provider, JWT_PUBLIC_KEY (RS256) 
       const forged = Buffer.from(JSON.stringify(providerClaims(randomUUID()))).toString('base64url');
       await expectRefusedEverywhere(server, `${header}.${forged}.${signature}`);
     });
+
+    it('a subject, email or name that no database can store (NUL, lone surrogate): 401, not 500', async () => {
+      const identity = newIdentity('unstorable');
+      for (const claims of [
+        providerClaims(identity.sub, { ...identity, sub: `${identity.sub}\u0000` }),
+        providerClaims(identity.sub, { ...identity, sub: `${identity.sub}\ud800` }),
+        providerClaims(identity.sub, { ...identity, email: `nul\u0000${identity.email}` }),
+        providerClaims(identity.sub, { ...identity, preferred_username: `nul\u0000${identity.preferred_username}` }),
+      ]) {
+        await expectRefusedEverywhere(server, await sign(claims));
+      }
+      // Nothing was created: the subject's first good token makes its user now.
+      expect(await search(server, alice, identity.preferred_username)).toEqual([]);
+      expect(await me(server, await sign(providerClaims(identity.sub, identity)))).toMatchObject({ email: identity.email });
+    });
   });
 });
 

@@ -173,7 +173,7 @@ describe('Socket.IO handshake', () => {
     it('a token issued by this server for a user who was deleted since', async () => {
       const doomed = await registerUser(server, 'doomed');
       await expectWorks(doomed.token);
-      await server.app.store.users.deleteUser(doomed.user.id);
+      await server.app.store.users.deleteAccount(doomed.user.id);
       expect((await expectRefused(server, doomed.token)).message).toBe(TEXTS.unknownUser);
       expect((await expectRefused(server, doomed.token, 'header')).message).toBe(TEXTS.unknownUser);
     });

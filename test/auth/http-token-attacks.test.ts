@@ -52,7 +52,7 @@ describe('bearer tokens on HTTP (GET /users/me)', () => {
   it('refuses a token of a user deleted since it was issued', async () => {
     const doomed = await registerUser(server, 'doomed');
     expect((await api(server, 'GET', '/users/me', { token: doomed.token })).status).toBe(200);
-    await server.app.store.users.deleteUser(doomed.user.id);
+    await server.app.store.users.deleteAccount(doomed.user.id);
     const response = await api(server, 'GET', '/chats', { token: doomed.token });
     expect(response).toEqual({ status: 401, body: { success: false, error: TEXTS.unknownUser, code: 'UNAUTHORIZED' } });
   });

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { ASYNCAPI_FILE, asyncApiDocument, clientEvents, serverEvents } from '../../src/docs/asyncapi.js';
 import { openApiDocument } from '../../src/docs/openapi.js';
 import { jsonSchemaOf } from '../../src/docs/wire-schemas.js';
-import { createChatSchema, historyQuerySchema, loginSchema, registerSchema, syncSchema } from '../../src/protocol/schemas.js';
+import { createChatSchema, deleteAccountSchema, historyQuerySchema, loginSchema, registerSchema, syncSchema } from '../../src/protocol/schemas.js';
 import { api, ask, closeSockets, connect, registerUser, sleep, startServer, type ClientSocket, type TestServer } from '../helpers/server.js';
 
 type Doc = Record<string, any>;
@@ -95,6 +95,7 @@ describe('API documentation against a running server', () => {
     expect(bodyOf('/auth/login', 'post')).toEqual(jsonSchemaOf(loginSchema));
     expect(bodyOf('/chats', 'post')).toEqual(jsonSchemaOf(createChatSchema));
     expect(bodyOf('/sync', 'post')).toEqual(jsonSchemaOf(syncSchema));
+    expect(bodyOf('/users/me', 'delete')).toEqual(jsonSchemaOf(deleteAccountSchema));
     const query = paths['/chats/{id}/messages'].get.parameters.filter((p: Doc) => p.in === 'query').map((p: Doc) => p.name);
     expect(query).toEqual(Object.keys(historyQuerySchema.shape));
   });
@@ -148,7 +149,17 @@ describe('API documentation against a running server', () => {
     expect(synced.body.chats.map((entry: Doc) => entry.success)).toEqual([true, false]);
     await call('POST', '/sync', '/sync', { token, body: { chats: [{ chatId: direct, version: -1 }] } });
     await call('POST', '/sync', '/sync', { body: { chats: [] } });
+    const carolSocket = await connect(server, carol.token);
+    expect(await ask(carolSocket, 'send_message', { chatId: group, text: 'carol was here' })).toMatchObject({ success: true });
     await call('DELETE', '/chats/{id}/members/me', `/chats/${group}/members/me`, { token: carol.token });
+    await call('DELETE', '/users/me', '/users/me', { token: carol.token });
+    await call('DELETE', '/users/me', '/users/me', { token: carol.token, body: { password: 'not carol’s password' } });
+    await call('DELETE', '/users/me', '/users/me', { token: carol.token, body: { password: carol.password } });
+    await call('DELETE', '/users/me', '/users/me', { token: carol.token, body: { password: carol.password } });
+    // A deleted account's message, as the chat list and history show it.
+    const listed = await call('GET', '/chats', '/chats', { token });
+    expect(JSON.stringify(listed.body)).toContain('[deleted]');
+    await call('GET', '/chats/{id}/messages', `/chats/${group}/messages`, { token });
     await call('GET', '/health', '/health');
     await call('GET', '/ready', '/ready');
     await call('GET', '/metrics', '/metrics');

@@ -251,6 +251,18 @@ describe('POST /auth/login', () => {
     expectError(response, 400, 'VALIDATION_ERROR', /^Некорректные данные/);
   });
 
+  // PostgreSQL cannot compare such text at all: refused before any lookup (it was a 500).
+  it.each<[string, unknown, string]>([
+    ['the email holds a NUL', { email: 'nul\u0000@example.com', password: 'whatever-password' }, 'email'],
+    ['the username holds a NUL', { username: 'nul\u0000name', password: 'whatever-password' }, 'username'],
+    ['the username holds a lone surrogate', { username: 'half\ud83d', password: 'whatever-password' }, 'username'],
+    ['the password holds a NUL', { email: 'someone@example.com', password: 'whatever\u0000password' }, 'password'],
+  ])('answers 400 VALIDATION_ERROR, not 500, when %s', async (_label, payload, field) => {
+    const response = await api(server, 'POST', '/auth/login', { body: JSON.stringify(payload) });
+    expectError(response, 400, 'VALIDATION_ERROR', /^Некорректные данные/);
+    expect(response.body.field).toBe(field);
+  });
+
   it('answers 400 VALIDATION_ERROR for a body that is not JSON', async () => {
     const response = await api(server, 'POST', '/auth/login', { body: 'email=a@b.c&password=x' , headers: { 'content-type': 'application/json' } });
     expectError(response, 400, 'VALIDATION_ERROR', 'Некорректный JSON в теле запроса');

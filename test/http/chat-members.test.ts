@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ChatSummary, Message, PublicUser } from '../../src/protocol/types.js';
 import { expectError, NO_CHAT_ACCESS } from '../helpers/http-envelope.js';
+import { serverEnvFor, storeTargets } from '../helpers/stores.js';
 import {
   api,
   ask,
@@ -106,6 +108,17 @@ describe('chats that change', () => {
       expect(carolChats.chats.map((c: ChatSummary) => c.id)).toContain(chatId);
     });
 
+    it('reads the chat id and user ids in any case: each user is added once', async () => {
+      const [owner, bob, carol] = await users(3);
+      const chatId = await createChat(server, owner!, [bob!], 'any case');
+      const upper = await addMembers(owner!, chatId.toUpperCase(), { userIds: [carol!.user.id.toUpperCase(), bob!.user.id.toUpperCase()] });
+      expect(upper.status).toBe(200);
+      expect(sortById(upper.body.chat.users)).toStrictEqual(sortById([owner!.user, bob!.user, carol!.user]));
+      const again = await addMembers(owner!, chatId, { userIds: [carol!.user.id] });
+      expect(again.status).toBe(200);
+      expect(again.body.chat.users).toHaveLength(3);
+    });
+
     it('adding only members already in the chat changes nothing and sends nothing', async () => {
       const [owner, bob] = await users(2);
       const chatId = await createChat(server, owner!, [bob!], 'same');
@@ -178,6 +191,23 @@ describe('chats that change', () => {
       expect(sortById((changed[0] as { users: PublicUser[] }).users)).toStrictEqual(sortById([owner.user, carol.user]));
     });
 
+    it('takes the chat id in any case: every socket of the leaver leaves the room', async () => {
+      const { owner, bob, chatId } = await groupOfThree();
+      const ownerSocket = await connect(server, owner.token);
+      const bobTabs = [await connect(server, bob.token), await connect(server, bob.token)];
+      await joinOk(ownerSocket, chatId);
+      for (const tab of bobTabs) await joinOk(tab, chatId.toUpperCase());
+      const toBob = bobTabs.map((tab) => collect<Message>(tab, 'new_message'));
+      const toOwner = collect<Message>(ownerSocket, 'new_message');
+
+      expect(await leave(bob, chatId.toUpperCase())).toStrictEqual({ status: 200, body: { success: true } });
+      await sendOk(ownerSocket, chatId, 'after bob left');
+      await waitFor(() => toOwner.length >= 1, 3_000, 'the control');
+      await sleep(QUIET_MS);
+      for (const received of toBob) expect(received).toEqual([]);
+      expect((await api(server, 'GET', '/chats', { token: bob.token })).body.chats).toEqual([]);
+    });
+
     it('after leaving every event for the chat is refused, over Socket.IO and HTTP', async () => {
       const { owner, bob, chatId } = await groupOfThree();
       const bobSocket = await connect(server, bob.token);
@@ -230,5 +260,39 @@ describe('chats that change', () => {
       }
       expect((await api(server, 'DELETE', `/chats/${group}/members/me`)).status).toBe(401);
     });
+  });
+});
+
+describe.each(storeTargets)('POST /chats/:id/members racing for the member cap, on $name', (target) => {
+  const server = useServer(serverEnvFor(target.name));
+
+  it('of two concurrent additions that together pass 200 members, exactly one succeeds', async () => {
+    const [owner, bob] = await Promise.all([registerUser(server, 'owner'), registerUser(server, 'bob')]);
+    // Users straight into the store: 298 registrations would spend their time in the password hash.
+    const newcomers = await Promise.all(
+      Array.from({ length: 2 * 149 }, () => {
+        const tag = randomUUID().slice(0, 8);
+        return server.app.store.users.createUser({ email: `crowd-${tag}@example.com`, username: `crowd_${tag}`, passwordHash: null });
+      }),
+    );
+    const halves = [newcomers.slice(0, 149), newcomers.slice(149)].map((half) => half.map((user) => user.id));
+    // Several chats at once, so that the two additions of each really do overlap.
+    const chatIds = await Promise.all([1, 2, 3].map((n) => createChat(server, owner, [bob], `crowd ${n}`)));
+    const answers = await Promise.all(
+      chatIds.map((chatId) =>
+        Promise.all(
+          halves.map((userIds) => api(server, 'POST', `/chats/${chatId}/members`, { token: owner.token, body: { userIds } })),
+        ),
+      ),
+    );
+    const { body } = await api(server, 'GET', '/chats', { token: owner.token });
+    for (const [i, chatId] of chatIds.entries()) {
+      const [accepted, refused] = [...answers[i]!].sort((a, b) => a.status - b.status);
+      expect(accepted!.status).toBe(200);
+      expect(accepted!.body.chat.users).toHaveLength(151);
+      expectError(refused!, 400, 'VALIDATION_ERROR', 'Слишком много участников в чате');
+      expect(refused!.body.field).toBe('userIds');
+      expect(body.chats.find((chat: ChatSummary) => chat.id === chatId).users).toHaveLength(151);
+    }
   });
 });

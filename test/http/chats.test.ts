@@ -148,6 +148,29 @@ describe('POST /chats', () => {
     expect(again.body.chat).toMatchObject({ id: chatId, name: null, messages: [message], unreadCount: 1 });
   });
 
+  it('reads user ids in any case: one direct chat per pair, the caller never a member twice', async () => {
+    const alice = await registerUser(server, 'alice');
+    const bob = await registerUser(server, 'bob');
+    const upper = await api(server, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id.toUpperCase()] } });
+    expect(upper.status).toBe(201);
+    expect(sortedIds(upper.body.chat.users)).toEqual(sortedIds([alice.user, bob.user]));
+    const lower = await api(server, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id] } });
+    expect(lower.status).toBe(200);
+    expect(lower.body.chat.id).toBe(upper.body.chat.id);
+    const withSelf = await api(server, 'POST', '/chats', {
+      token: bob.token,
+      body: { userIds: [bob.user.id.toUpperCase(), alice.user.id.toUpperCase()] },
+    });
+    expect(withSelf.status).toBe(200);
+    expect(withSelf.body.chat.id).toBe(upper.body.chat.id);
+    const group = await api(server, 'POST', '/chats', {
+      token: alice.token,
+      body: { userIds: [alice.user.id.toUpperCase(), bob.user.id.toUpperCase(), bob.user.id], name: 'Case' },
+    });
+    expect(group.status).toBe(201);
+    expect(sortedIds(group.body.chat.users)).toEqual(sortedIds([alice.user, bob.user]));
+  });
+
   it('creates a new chat each time when the pair asks with a name', async () => {
     const alice = await registerUser(server, 'alice');
     const bob = await registerUser(server, 'bob');
@@ -193,6 +216,9 @@ describe('POST /chats', () => {
     ['an id is null', () => ({ userIds: [null] }), 'userIds.0'],
     ['an id is empty', () => ({ userIds: [''] }), 'userIds.0'],
     ['an id is over 100 characters', () => ({ userIds: ['a'.repeat(101)] }), 'userIds.0'],
+    ['an id holds a NUL', (other) => ({ userIds: [`${other}\u0000`] }), 'userIds.0'],
+    ['an id holds a lone surrogate', (other) => ({ userIds: [other, '\ud800'] }), 'userIds.1'],
+    ['the name holds a NUL', (other) => ({ userIds: [other], name: 'a\u0000b' }), 'name'],
     ['the name is empty', (other) => ({ userIds: [other], name: '' }), 'name'],
     ['the name is blank', (other) => ({ userIds: [other], name: '   ' }), 'name'],
     ['the name has 101 characters', (other) => ({ userIds: [other], name: 'n'.repeat(101) }), 'name'],
@@ -464,6 +490,23 @@ describe('GET /chats/:id/messages', () => {
       expectError(response, 404, 'NOT_FOUND', 'Сообщение не найдено в этом чате');
       expect(response.body.field).toBe(field);
     }
+  });
+
+  it('reads the chat id and the cursors in any case', async () => {
+    const { alice, chatId, messages, ids: all } = await chatWith(3);
+    const upper = await history(alice, chatId.toUpperCase(), `?before=${all[2]!.toUpperCase()}&after=${all[0]!.toUpperCase()}`);
+    expect(upper).toEqual({ status: 200, body: { success: true, messages: [messages[1]], hasMore: false } });
+  });
+
+  it.each([
+    ['the chat id', (chatId: string) => `/chats/${chatId}%00/messages`, 'id'],
+    ['before', (chatId: string) => `/chats/${chatId}/messages?before=%00`, 'before'],
+    ['after', (chatId: string) => `/chats/${chatId}/messages?after=${randomUUID()}%00`, 'after'],
+  ])('answers 400 VALIDATION_ERROR for text no database can store in %s', async (_label, path, field) => {
+    const { alice, chatId } = await chatWith(1);
+    const response = await api(server, 'GET', path(chatId), { token: alice.token });
+    expectError(response, 400, 'VALIDATION_ERROR');
+    expect(response.body.field).toBe(field);
   });
 
   it('answers a VALIDATION_ERROR envelope for a chat id longer than any id', async () => {

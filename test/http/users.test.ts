@@ -125,7 +125,7 @@ describe('GET /users/me', () => {
 
   it('answers 401 once the user has been deleted', async () => {
     const alice = await registerUser(server, 'me');
-    await server.app.store.users.deleteUser(alice.user.id);
+    await server.app.store.users.deleteAccount(alice.user.id);
     const response = await api(server, 'GET', '/users/me', { token: alice.token });
     expectError(response, 401, 'UNAUTHORIZED', 'Пользователь не найден');
   });

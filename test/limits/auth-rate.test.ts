@@ -120,6 +120,25 @@ describe('failed logins per account', () => {
     expect429(await attempt(user.password), RATE_LIMIT_TEXTS.login, 15 * 60_000);
   });
 
+  it('counts one budget per account whichever of its names is typed: failures by email lock logins by username', async () => {
+    server = await startServer({ RATE_LIMIT_LOGIN_FAILURES: String(FAILURES) });
+    const victim = await registered(server);
+    const byEmail = (password: string) => post(server!, '/auth/login', { email: victim.email, password });
+    const byUsername = (password: string) => post(server!, '/auth/login', { username: victim.username.toUpperCase(), password });
+    for (let i = 0; i < FAILURES; i++) expect((await byEmail(`guess-${i}-xx`)).status).toBe(401);
+    expect429(await byUsername(victim.password), RATE_LIMIT_TEXTS.login, 15 * 60_000);
+    expect429(await byEmail(victim.password), RATE_LIMIT_TEXTS.login, 15 * 60_000);
+
+    // Mixed: the guesses add up across both names.
+    const other = await registered(server);
+    const statuses = [];
+    for (let i = 0; i < FAILURES + 1; i++) {
+      const body = i % 2 === 0 ? { email: other.email, password: `guess-${i}-xx` } : { username: other.username, password: `guess-${i}-xx` };
+      statuses.push((await post(server, '/auth/login', body)).status);
+    }
+    expect(statuses).toEqual([...Array(FAILURES).fill(401), 429]);
+  });
+
   it('failures on an account that does not exist are limited the same way (no account probing)', async () => {
     server = await startServer({ RATE_LIMIT_LOGIN_FAILURES: String(FAILURES) });
     const ghost = { email: `ghost-${Date.now()}@example.com`, password: 'whatever-password' };

@@ -126,6 +126,8 @@ describe('join_chat', () => {
       ['an empty string', { chatId: '' }],
       ['an array', { chatId: [UNKNOWN_CHAT_ID] }],
       ['too long', { chatId: 'x'.repeat(101) }],
+      ['holding a NUL', { chatId: `${UNKNOWN_CHAT_ID}\u0000` }],
+      ['holding a lone surrogate', { chatId: '\udfff' }],
     ])('refuses a chatId that is %s with VALIDATION_ERROR on `chatId`', async (_, payload) => {
       const { aliceSocket } = await chatPair(server);
       const answer = await ask(aliceSocket, 'join_chat', payload);

@@ -190,6 +190,8 @@ describe('mark_read', () => {
       ['messageId an object', { chatId: UNKNOWN_CHAT_ID, messageId: { id: 1 } }, 'messageId'],
       ['messageId empty', { chatId: UNKNOWN_CHAT_ID, messageId: '' }, 'messageId'],
       ['messageId oversize', { chatId: UNKNOWN_CHAT_ID, messageId: 'x'.repeat(101) }, 'messageId'],
+      ['messageId with a NUL', { chatId: UNKNOWN_CHAT_ID, messageId: `${UNKNOWN_CHAT_ID}\u0000` }, 'messageId'],
+      ['chatId with a lone surrogate', { chatId: '\ud83d', messageId: UNKNOWN_CHAT_ID }, 'chatId'],
     ])('refuses %s', async (_, payload, field) => {
       const { aliceSocket } = await chatPair(server);
       expectValidationError(await ask(aliceSocket, 'mark_read', payload), field);

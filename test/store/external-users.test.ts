@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { ExternalUserClaims } from '../../src/store/users.js';
 import { storeTargets, useStore } from '../helpers/stores.js';
 
 /** Store.findOrCreateExternalUser: users from an external identity provider, on every store. */
@@ -11,6 +12,12 @@ describe.each(storeTargets)('external users on $name', (target) => {
     const t = tag();
     return { externalId: `idp|${randomUUID()}`, email: `${prefix}-${t}@idp.example`, username: `${prefix}_${t}` };
   };
+  /** The subject's live user (found or created). */
+  const findOrCreate = async (claims: ExternalUserClaims) => {
+    const user = await opened.store.users.findOrCreateExternalUser(claims);
+    if (!user) throw new Error(`no live user for ${claims.externalId}`);
+    return user;
+  };
   const rowsFor = (externalId: string) =>
     opened.db.query<{ id: string; password_hash: string | null }>('SELECT id, password_hash FROM users WHERE external_id = $1', [
       externalId,
@@ -19,9 +26,9 @@ describe.each(storeTargets)('external users on $name', (target) => {
 
   it('creates the user from the claims on first sight, with a uuid id and no password; then finds it', async () => {
     const claims = identity();
-    const user = await opened.store.users.findOrCreateExternalUser(claims);
+    const user = await findOrCreate(claims);
     expect(user).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), email: claims.email, username: claims.username });
-    expect(await opened.store.users.findOrCreateExternalUser({ externalId: claims.externalId })).toEqual(user);
+    expect(await findOrCreate({ externalId: claims.externalId })).toEqual(user);
     expect(await opened.store.users.findUserById(user.id)).toEqual(user);
     expect(await rowsFor(claims.externalId)).toEqual([{ id: user.id, password_hash: null }]);
     // It cannot log in with a password.
@@ -30,7 +37,7 @@ describe.each(storeTargets)('external users on $name', (target) => {
 
   it('concurrent first sights of one subject create exactly one user', async () => {
     const claims = identity('race');
-    const users = await Promise.all(Array.from({ length: 20 }, () => opened.store.users.findOrCreateExternalUser(claims)));
+    const users = await Promise.all(Array.from({ length: 20 }, () => findOrCreate(claims)));
     expect(new Set(users.map((user) => user.id)).size).toBe(1);
     expect(users[0]).toEqual({ id: users[0]!.id, email: claims.email, username: claims.username });
     expect(await rowsFor(claims.externalId)).toHaveLength(1);
@@ -39,7 +46,7 @@ describe.each(storeTargets)('external users on $name', (target) => {
   it('concurrent first sights of different subjects claiming one username all get a unique valid one', async () => {
     const name = `same_${tag()}`;
     const subjects = Array.from({ length: 8 }, () => ({ ...identity('many'), username: name }));
-    const users = await Promise.all(subjects.map((claims) => opened.store.users.findOrCreateExternalUser(claims)));
+    const users = await Promise.all(subjects.map((claims) => findOrCreate(claims)));
     expect(new Set(users.map((user) => user.id)).size).toBe(subjects.length);
     expect(new Set(users.map((user) => user.username.toLowerCase())).size).toBe(subjects.length);
     expect(users.filter((user) => user.username === name)).toHaveLength(1);
@@ -49,7 +56,7 @@ describe.each(storeTargets)('external users on $name', (target) => {
   it('a username taken by a local user (any case) is suffixed; an email taken is replaced by a placeholder', async () => {
     const local = await opened.store.users.createUser({ ...identity('local'), passwordHash: 'x' });
     const claims = { ...identity('ext'), username: local.username.toUpperCase(), email: local.email };
-    const user = await opened.store.users.findOrCreateExternalUser(claims);
+    const user = await findOrCreate(claims);
     expect(user.id).not.toBe(local.id);
     expect(user.username).toMatch(VALID_USERNAME);
     expect(user.username.toLowerCase().startsWith(local.username.toLowerCase())).toBe(true);
@@ -60,15 +67,15 @@ describe.each(storeTargets)('external users on $name', (target) => {
   });
 
   it('missing or invalid claims still give a valid user', async () => {
-    const bare = await opened.store.users.findOrCreateExternalUser({ externalId: `idp|${randomUUID()}` });
+    const bare = await findOrCreate({ externalId: `idp|${randomUUID()}` });
     expect(bare.username).toMatch(/^user_[0-9a-f]{10}$/);
     expect(bare.email).toMatch(/@external\.invalid$/);
 
     const t = tag();
-    const fromEmail = await opened.store.users.findOrCreateExternalUser({ externalId: `idp|${randomUUID()}`, email: `Mail.${t}@Idp.Example` });
+    const fromEmail = await findOrCreate({ externalId: `idp|${randomUUID()}`, email: `Mail.${t}@Idp.Example` });
     expect(fromEmail).toMatchObject({ email: `mail.${t}@idp.example`, username: `Mail.${t}` });
 
-    const messy = await opened.store.users.findOrCreateExternalUser({
+    const messy = await findOrCreate({
       externalId: `idp|${randomUUID()}`,
       email: 'not an email',
       username: `  ${'Ж'.repeat(40)}${t} <b>`,
@@ -79,7 +86,21 @@ describe.each(storeTargets)('external users on $name', (target) => {
 
   it('an external subject that happens to look like a local user id is not that user', async () => {
     const local = await opened.store.users.createUser({ ...identity('uuid'), passwordHash: 'x' });
-    const user = await opened.store.users.findOrCreateExternalUser({ externalId: local.id, email: `other-${tag()}@idp.example` });
+    const user = await findOrCreate({ externalId: local.id, email: `other-${tag()}@idp.example` });
     expect(user.id).not.toBe(local.id);
+  });
+
+  it('a deleted account’s subject stays retired: it finds nobody and is not created again', async () => {
+    const claims = identity('gone');
+    const user = await findOrCreate(claims);
+    expect(await opened.store.users.deleteAccount(user.id)).toBeDefined();
+    expect(await opened.store.users.findOrCreateExternalUser(claims)).toBeUndefined();
+    expect(await opened.store.users.findOrCreateExternalUser({ externalId: claims.externalId })).toBeUndefined();
+    expect(await rowsFor(claims.externalId)).toEqual([{ id: user.id, password_hash: null }]);
+    // Its email and username are free again, for another subject.
+    expect(await findOrCreate({ ...identity('next'), email: claims.email, username: claims.username })).toMatchObject({
+      email: claims.email,
+      username: claims.username,
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { MAX_CHAT_MEMBERS } from '../../src/protocol/schemas.js';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/database.js';
 import { storeTargets, useStore } from '../helpers/stores.js';
@@ -35,7 +36,7 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     const check = () => expectMemberListsRight(opened.db, [chatId, other]);
     await check();
 
-    await opened.store.chats.addMembers(chatId, [c.id]);
+    await opened.store.chats.addMembers(chatId, [c.id], MAX_CHAT_MEMBERS);
     expect(await listedIds(a.id, chatId)).toEqual([...[a.id, b.id].sort(), c.id]);
     await check();
     const sent = await opened.store.messages.insertMessage({ chatId, senderId: a.id, text: 'to read' });
@@ -49,9 +50,9 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     await check();
 
     // Joining again puts a at the end; a deleted user leaves every chat they were in.
-    await opened.store.chats.addMembers(chatId, [a.id, d.id]);
+    await opened.store.chats.addMembers(chatId, [a.id, d.id], MAX_CHAT_MEMBERS);
     await check();
-    await opened.store.users.deleteUser(b.id);
+    await opened.store.users.deleteAccount(b.id);
     await check();
     expect(await listedIds(c.id, chatId)).toEqual([c.id, ...[a.id, d.id].sort()]);
     expect(await listedIds(d.id, other)).toEqual([d.id]);
@@ -65,12 +66,12 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     if (first.outcome !== 'created') throw new Error(first.outcome);
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 4; i++) {
-      work.push(opened.store.chats.addMembers(chatId, [ids[4 + i]!]));
+      work.push(opened.store.chats.addMembers(chatId, [ids[4 + i]!], MAX_CHAT_MEMBERS));
       work.push(opened.store.chats.removeMember(chatId, ids[i]!));
       work.push(opened.store.messages.insertMessage({ chatId, senderId: ids[(i + 1) % 4]!, text: `race ${i}` }));
       work.push(opened.store.messages.markRead(chatId, ids[(i + 2) % 4]!, first.message.id));
     }
-    work.push(opened.store.chats.addMembers(chatId, [ids[8]!, ids[9]!]), opened.store.users.deleteUser(ids[1]!));
+    work.push(opened.store.chats.addMembers(chatId, [ids[8]!, ids[9]!], MAX_CHAT_MEMBERS), opened.store.users.deleteAccount(ids[1]!));
     await Promise.all(work);
     await expectMemberListsRight(opened.db, [chatId]);
   });

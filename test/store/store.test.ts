@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrate.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
-import { UniqueViolation } from '../../src/store/users.js';
+import { DELETED_USER, UniqueViolation } from '../../src/store/users.js';
 import { storeTargets, useStore } from '../helpers/stores.js';
 
 /**
@@ -69,10 +69,18 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await opened.store.users.searchUsers(`srch_${t}`, me.id, 1)).toHaveLength(1);
     });
 
-    it('deletes a user', async () => {
+    it('deletes an account: no lookup finds it, its email and username are free, and it is deleted once', async () => {
       const user = await newUser();
-      await opened.store.users.deleteUser(user.id);
+      expect(await opened.store.users.deleteAccount(user.id)).toEqual({ tombstones: [], left: [] });
       expect(await opened.store.users.findUserById(user.id)).toBeUndefined();
+      expect(await opened.store.users.findUserForLogin({ id: user.id })).toBeUndefined();
+      expect(await opened.store.users.findUserForLogin({ email: user.email })).toBeUndefined();
+      expect(await opened.store.users.findUserForLogin({ username: DELETED_USER.username })).toBeUndefined();
+      expect(await opened.store.users.existingUserIds([user.id])).toEqual([]);
+      expect(await opened.store.users.searchUsers('[deleted', randomUUID(), 20)).toEqual([]);
+      expect(await opened.store.users.deleteAccount(user.id)).toBeUndefined();
+      const again = await opened.store.users.createUser({ email: user.email.toUpperCase(), username: user.username, passwordHash: 'x' });
+      expect(again.id).not.toBe(user.id);
     });
   });
 

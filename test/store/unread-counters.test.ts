@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_CHAT_MEMBERS } from '../../src/protocol/schemas.js';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -75,12 +76,14 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
     // Leaving forgets the position; joining again counts the whole history as unread.
     await opened.store.chats.removeMember(chatId, c.id);
     await send(chatId, a.id, 'while c was away');
-    expect(await opened.store.chats.addMembers(chatId, [c.id, d.id])).toHaveLength(2);
+    expect(await opened.store.chats.addMembers(chatId, [c.id, d.id], MAX_CHAT_MEMBERS)).toHaveLength(2);
     expect([await unread(c.id, chatId), await unread(d.id, chatId)]).toEqual([3, 4]);
     await check();
 
-    // A deleted user's messages go with them, and so do they from everyone's counters.
-    await opened.store.users.deleteUser(b.id);
+    // A deleted account's messages become tombstones, which are nobody's unread.
+    await send(chatId, b.id, 'b, just before deleting the account');
+    expect(await unread(d.id, chatId)).toBe(5);
+    await opened.store.users.deleteAccount(b.id);
     await check();
     expect(await unread(d.id, chatId)).toBe(4);
   });
@@ -106,7 +109,7 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
       if (i % 4 === 0) work.push(opened.store.messages.markRead(chatId, c.id, seeded[(i / 4) % seeded.length]!.id));
       if (i % 6 === 0) work.push(opened.store.messages.deleteMessage(seeded[i / 6]!.id, seeded[i / 6]!.sender));
     }
-    work.push(opened.store.chats.addMembers(chatId, [users[3]!.id]), opened.store.chats.addMembers(chatId, [users[4]!.id, users[5]!.id]));
+    work.push(opened.store.chats.addMembers(chatId, [users[3]!.id], MAX_CHAT_MEMBERS), opened.store.chats.addMembers(chatId, [users[4]!.id, users[5]!.id], MAX_CHAT_MEMBERS));
     await Promise.all(work);
     await expectCountersRight(opened.db, [chatId]);
   });

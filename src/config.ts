@@ -102,6 +102,12 @@ export interface Limits {
   /** Read burst per user; at least readsPerSecond (a reconnect joins every chat). @default 100 */
   readBurst: number;
   /**
+   * Bytes of answers per user per second, averaged over READ_BYTES_WINDOW_SECONDS (rate-limits.ts):
+   * a read is refused while its user's answers of the window passed it, so that a page of big
+   * messages costs what it weighs, not what a small one does. @default 1048576
+   */
+  readBytesPerSecond: number;
+  /**
    * Events and authenticated HTTP requests of one user handled at once on a node; the next ones
    * wait their turn, so that one user's flood holds at most this many of the node's database
    * operations. @default 4
@@ -245,6 +251,7 @@ const envSchema = z.object({
   RATE_LIMIT_EVENT_BURST: wholeNumber(100, 1, MAX_RATE),
   RATE_LIMIT_READS_PER_SECOND: wholeNumber(10, 1, MAX_RATE),
   RATE_LIMIT_READ_BURST: wholeNumber(100, 1, MAX_RATE),
+  RATE_LIMIT_READ_BYTES_PER_SECOND: wholeNumber(1024 * 1024, 1024, 2 ** 40),
   MAX_CONCURRENT_REQUESTS_PER_USER: wholeNumber(4, 1, MAX_RATE),
   MAX_WAITING_REQUESTS_PER_USER: wholeNumber(32, 0, MAX_RATE),
   MAX_QUEUED_BYTES_PER_CONNECTION: wholeNumber(2 * 1024 * 1024, 1024, 2 ** 30),
@@ -353,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       eventBurst: e.RATE_LIMIT_EVENT_BURST,
       readsPerSecond: e.RATE_LIMIT_READS_PER_SECOND,
       readBurst: e.RATE_LIMIT_READ_BURST,
+      readBytesPerSecond: e.RATE_LIMIT_READ_BYTES_PER_SECOND,
       concurrentRequestsPerUser: e.MAX_CONCURRENT_REQUESTS_PER_USER,
       waitingRequestsPerUser: e.MAX_WAITING_REQUESTS_PER_USER,
       queuedBytesPerConnection: e.MAX_QUEUED_BYTES_PER_CONNECTION,

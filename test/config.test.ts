@@ -61,6 +61,7 @@ describe('loadConfig', () => {
         eventBurst: 100,
         readsPerSecond: 10,
         readBurst: 100,
+        readBytesPerSecond: 1048576,
         concurrentRequestsPerUser: 4,
         waitingRequestsPerUser: 32,
         queuedBytesPerConnection: 2 * 1024 * 1024,
@@ -120,6 +121,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_EVENT_BURST: '70',
       RATE_LIMIT_READS_PER_SECOND: '8',
       RATE_LIMIT_READ_BURST: '9',
+      RATE_LIMIT_READ_BYTES_PER_SECOND: '4096',
       MAX_CONCURRENT_REQUESTS_PER_USER: '2',
       MAX_WAITING_REQUESTS_PER_USER: '0',
       MAX_QUEUED_BYTES_PER_CONNECTION: '65536',
@@ -138,6 +140,7 @@ describe('loadConfig', () => {
       eventBurst: 70,
       readsPerSecond: 8,
       readBurst: 9,
+      readBytesPerSecond: 4096,
       concurrentRequestsPerUser: 2,
       waitingRequestsPerUser: 0,
       queuedBytesPerConnection: 65536,
@@ -282,6 +285,12 @@ describe('loadConfig', () => {
     it('MAX_WAITING_REQUESTS_PER_USER that is not a whole number from 0 to 1000000', () => {
       for (const value of ['-1', 'lots', '1.5', '1000001']) {
         expect(expectOneProblem({ MAX_WAITING_REQUESTS_PER_USER: value }, 'MAX_WAITING_REQUESTS_PER_USER')).toContain(`"${value}"`);
+      }
+    });
+
+    it('RATE_LIMIT_READ_BYTES_PER_SECOND below 1 KiB or above 1 TiB', () => {
+      for (const value of ['0', '1023', 'lots', '2.5', String(2 ** 40 + 1)]) {
+        expect(expectOneProblem({ RATE_LIMIT_READ_BYTES_PER_SECOND: value }, 'RATE_LIMIT_READ_BYTES_PER_SECOND')).toContain(`"${value}"`);
       }
     });
 

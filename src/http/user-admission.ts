@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RateLimits } from '../limits/rate-limits.js';
+import { ANSWER_BYTES_COUNTED_FROM, type RateLimits } from '../limits/rate-limits.js';
 import { tooManyWaiting, type Turn, type UserConcurrency } from '../limits/user-concurrency.js';
 
 type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -43,7 +43,16 @@ export function userAdmission(limits: RateLimits, concurrency: UserConcurrency):
     };
   return {
     request: admit(),
-    read: admit((userId) => limits.read(userId)),
+    read: async (request, reply) => {
+      await admit((userId) => limits.read(userId))(request, reply);
+      // Again once its turn came: big answers sent while it waited are charged by now.
+      await limits.answerBytesLeft(request.user.id);
+      // Paid for by weight once sent, as an event's answer is (the read budget's bytes).
+      reply.raw.once('finish', () => {
+        const bytes = Number(reply.getHeader('content-length') ?? 0);
+        if (bytes >= ANSWER_BYTES_COUNTED_FROM) limits.answered(request.user.id, bytes);
+      });
+    },
     userSearch: admit(async (userId) => {
       await limits.read(userId);
       await limits.userSearch(userId);

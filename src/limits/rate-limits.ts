@@ -20,6 +20,14 @@ export type RedisClient = ReturnType<typeof createClient>;
  * sustains more than r + (b − r) / 10 per second.
  */
 const BURST_WINDOW_SECONDS = 10;
+/**
+ * Window over which a user's answer bytes are counted (readBytesPerSecond × this many seconds per
+ * window): long enough that one big answer is paid for over several seconds, not forgiven at the
+ * end of the second it was sent in.
+ */
+const READ_BYTES_WINDOW_SECONDS = 10;
+/** The size an answer is charged from: smaller ones are left to the count of reads alone. */
+export const ANSWER_BYTES_COUNTED_FROM = 16 * 1024;
 /** Window of the per-address limit on login and registration. */
 const AUTH_WINDOW_SECONDS = 60;
 /** Window in which failed logins of one account are counted; a success clears it. */
@@ -51,6 +59,7 @@ export class RateLimits {
   private readonly messages: Limiter;
   private readonly events: Limiter;
   private readonly reads: Limiter;
+  private readonly readBytes: RateLimiterMemory | RateLimiterRedis;
   private readonly markReads: Limiter;
   private readonly typings: Limiter;
   private readonly authPerIp: Limiter;
@@ -85,6 +94,11 @@ export class RateLimits {
     this.messages = bucket('messages', limits.messagesPerSecond, limits.messageBurst);
     this.events = bucket('user-events', limits.eventsPerSecond, limits.eventBurst);
     this.reads = bucket('reads', limits.readsPerSecond, limits.readBurst);
+    // Counted in KiB: a page of big messages weighs a thousand small ones.
+    this.readBytes = make('read-bytes', {
+      points: Math.max(1, Math.floor((limits.readBytesPerSecond * READ_BYTES_WINDOW_SECONDS) / 1024)),
+      duration: READ_BYTES_WINDOW_SECONDS,
+    }) as RateLimiterMemory | RateLimiterRedis;
     // Read positions and typing change no message, but each is a write or a broadcast to the chat:
     // buckets of their own (a client marks read while it sends), with the message figures.
     this.markReads = bucket('mark-reads', limits.messagesPerSecond, limits.messageBurst);
@@ -113,8 +127,30 @@ export class RateLimits {
   }
 
   /** One read by `userId`: a history page, a chat list, a join_chat, a sync, a user search. */
-  read(userId: string): Promise<void> {
-    return this.take(this.reads, userId, 'read', RATE_LIMIT_TEXTS.reads);
+  async read(userId: string): Promise<void> {
+    await this.take(this.reads, userId, 'read', RATE_LIMIT_TEXTS.reads);
+    await this.answerBytesLeft(userId);
+  }
+
+  /**
+   * Refuses (RATE_LIMITED) while `userId`'s answers of this window weigh more than the window
+   * allows. Checked when a read arrives and again when its turn comes (the reads that waited
+   * meanwhile were admitted before the big answers ahead of them were charged).
+   */
+  async answerBytesLeft(userId: string): Promise<void> {
+    const spent = await this.readBytes.get(userId).catch(() => null);
+    if (spent && spent.consumedPoints > this.readBytes.points) {
+      this.metrics.limitRefused('read_bytes');
+      throw new RateLimitedError(Math.max(spent.msBeforeNext, 1), RATE_LIMIT_TEXTS.reads);
+    }
+  }
+
+  /**
+   * An answer of `bytes` sent to `userId`: charged to the user's answer bytes after the fact (an
+   * answer's size is known once it is made), so the reads after it wait until the window ends.
+   */
+  answered(userId: string, bytes: number): void {
+    this.readBytes.penalty(userId, Math.ceil(bytes / 1024)).catch(() => undefined);
   }
 
   /** One mark_read by `userId`. */

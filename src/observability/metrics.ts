@@ -6,6 +6,7 @@ export const LIMIT_NAMES = [
   'message',
   'event',
   'read',
+  'read_bytes',
   'mark_read',
   'typing',
   'in_flight',

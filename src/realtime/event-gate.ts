@@ -1,13 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError, TEXTS } from '../errors.js';
 import { toWireError } from '../limits/rate-limited-error.js';
-import type { RateLimits } from '../limits/rate-limits.js';
+import { ANSWER_BYTES_COUNTED_FROM, type RateLimits } from '../limits/rate-limits.js';
 import type { Turn, UserConcurrency } from '../limits/user-concurrency.js';
 import type { Metrics } from '../observability/metrics.js';
 import { parseInput } from '../validation.js';
 import type { EventTable } from './event-table.js';
 import type { ParleySocket } from './socket-types.js';
 import type { InFlight } from './in-flight.js';
+import { measure, watchAnswerBytes } from './answer-bytes.js';
 import { sendLargeAnswer } from './large-answers.js';
 
 type Acknowledge = (answer: unknown) => void;
@@ -20,6 +21,9 @@ type Budget = (limits: RateLimits, userId: string) => Promise<void>;
  * each have a budget of their own (README "Security"). leave_chat and unknown names take only
  * from the events budget.
  */
+/** The reads among them: checked again against their user's answer bytes when their turn comes. */
+const READS = new Set(['join_chat', 'get_chat_messages', 'get_my_chats', 'sync']);
+
 const USER_BUDGETS = new Map<string, Budget>([
   ['send_message', (limits, userId) => limits.message(userId)],
   ['edit_message', (limits, userId) => limits.message(userId)],
@@ -48,6 +52,7 @@ export function serveEvents(
 ): void {
   const { limits, concurrency, metrics, log, inFlight } = deps;
   const user = socket.data.user;
+  watchAnswerBytes(socket.conn);
 
   socket.use((packet) => {
     const event = String(packet[0]);
@@ -76,13 +81,21 @@ export function serveEvents(
             // The rate limits bound how fast events arrive; the user's turn bounds how many of them
             // hold the node at once, whatever number of sockets they come from.
             turn = concurrency.enter(user.id);
-            if (turn.started) await turn.started;
+            if (turn.started) {
+              await turn.started;
+              if (READS.has(event)) await limits.answerBytesLeft(user.id);
+            }
             // A socket that went away while its event waited is not served, as above.
             if (!socket.connected) return;
             const payload = definition.schema === null ? undefined : parseInput(definition.schema, args[0]);
             const result = await definition.run({ socket, user, afterAnswer: (work) => (afterAnswer ??= []).push(work) }, payload);
             const answer = { success: true, ...result };
-            if (ack && !sendLargeAnswer(socket, packet, answer)) ack(answer);
+            const bytes = measure(() => {
+              if (ack && !sendLargeAnswer(socket, packet, answer)) ack(answer);
+            });
+            // Big answers to reads are paid for by weight (the read budget's bytes): reads wait
+            // after them. A send's answer carries back only the sender's own text.
+            if (bytes >= ANSWER_BYTES_COUNTED_FROM && READS.has(event)) limits.answered(user.id, bytes);
             for (const work of afterAnswer ?? []) work();
             metrics.eventHandled(event, 'success', (performance.now() - started) / 1000);
           } catch (error) {

@@ -24,7 +24,7 @@ export interface Admission {
  */
 export function userAdmission(limits: RateLimits, concurrency: UserConcurrency): Admission {
   const admit =
-    (budget?: (userId: string) => Promise<void>): PreHandler =>
+    (budget?: (userId: string) => Promise<void>, afterWaiting?: (userId: string) => Promise<void>): PreHandler =>
     async (request, reply) => {
       const userId = request.user.id;
       let gone = false;
@@ -39,21 +39,26 @@ export function userAdmission(limits: RateLimits, concurrency: UserConcurrency):
       // A client that left while its request was counted gets no turn (nobody would end it).
       if (gone) throw tooManyWaiting();
       turn = concurrency.enter(userId);
-      if (turn.started) await turn.started;
+      if (turn.started) {
+        await turn.started;
+        await afterWaiting?.(userId);
+      }
     };
-  return {
-    request: admit(),
-    read: async (request, reply) => {
-      await admit((userId) => limits.read(userId))(request, reply);
-      // Again once its turn came: big answers sent while it waited are charged by now.
-      await limits.answerBytesLeft(request.user.id);
-      // Paid for by weight once sent, as an event's answer is (the read budget's bytes).
+  /** A read: its answer is charged by weight once sent (the read budget's bytes). */
+  const read = (budget: (userId: string) => Promise<void>): PreHandler => {
+    const admitRead = admit(budget, (userId) => limits.answerBytesLeft(userId));
+    return async (request, reply) => {
+      await admitRead(request, reply);
       reply.raw.once('finish', () => {
         const bytes = Number(reply.getHeader('content-length') ?? 0);
         if (bytes >= ANSWER_BYTES_COUNTED_FROM) limits.answered(request.user.id, bytes);
       });
-    },
-    userSearch: admit(async (userId) => {
+    };
+  };
+  return {
+    request: admit(),
+    read: read((userId) => limits.read(userId)),
+    userSearch: read(async (userId) => {
       await limits.read(userId);
       await limits.userSearch(userId);
     }),

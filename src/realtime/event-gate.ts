@@ -21,17 +21,14 @@ type Budget = (limits: RateLimits, userId: string) => Promise<void>;
  * each have a budget of their own (README "Security"). leave_chat and unknown names take only
  * from the events budget.
  */
-/** The reads among them: checked again against their user's answer bytes when their turn comes. */
+/** The reads: also checked against their user's answer bytes when their turn comes. */
 const READS = new Set(['join_chat', 'get_chat_messages', 'get_my_chats', 'sync']);
 
 const USER_BUDGETS = new Map<string, Budget>([
   ['send_message', (limits, userId) => limits.message(userId)],
   ['edit_message', (limits, userId) => limits.message(userId)],
   ['delete_message', (limits, userId) => limits.message(userId)],
-  ['join_chat', (limits, userId) => limits.read(userId)],
-  ['get_chat_messages', (limits, userId) => limits.read(userId)],
-  ['get_my_chats', (limits, userId) => limits.read(userId)],
-  ['sync', (limits, userId) => limits.read(userId)],
+  ...[...READS].map((event): [string, Budget] => [event, (limits, userId) => limits.read(userId)]),
   ['mark_read', (limits, userId) => limits.markRead(userId)],
   ['typing', (limits, userId) => limits.typing(userId)],
   ['stop_typing', (limits, userId) => limits.typing(userId)],

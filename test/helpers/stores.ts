@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { openPgliteDatabase } from '../../src/store/pglite-database.js';
 import { openPostgresDatabase } from '../../src/store/postgres-database.js';
 import { afterAll, beforeAll } from 'vitest';
-import type { PublicUser } from '../../src/protocol/types.js';
+import type { Message, PublicUser } from '../../src/protocol/types.js';
 import type { Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { Store } from '../../src/store/store.js';
@@ -44,6 +44,10 @@ export interface OpenedStore {
   newUser(prefix?: string): Promise<PublicUser>;
   /** A group chat of `memberIds`; its id. */
   newChat(memberIds: string[], name?: string | null): Promise<string>;
+  /** A message sent by `senderId`, which must be stored (anything else throws). */
+  send(chatId: string, senderId: string, text?: string): Promise<Message>;
+  /** The chat's current version; undefined when there is no such chat. */
+  chatVersion(chatId: string): Promise<number | undefined>;
 }
 
 /**
@@ -76,6 +80,14 @@ export function useStore(target: StoreTarget): OpenedStore {
     },
     async newChat(memberIds, name = 'g') {
       return (await opened.store.chats.createChat({ name, memberIds, direct: false })).chatId;
+    },
+    async send(chatId, senderId, text = 'm') {
+      const result = await opened.store.messages.insertMessage({ chatId, senderId, text });
+      if (result.outcome !== 'created') throw new Error(`send refused: ${result.outcome}`);
+      return result.message;
+    },
+    async chatVersion(chatId) {
+      return (await opened.store.messages.chatVersions([chatId])).get(chatId);
     },
   };
   return opened;

@@ -11,12 +11,7 @@ import { storeTargets, useStore } from '../helpers/stores.js';
  */
 describe.each(storeTargets)('Account deletion on $name', (target) => {
   const opened = useStore(target);
-  const send = async (chatId: string, senderId: string, text: string) => {
-    const result = await opened.store.messages.insertMessage({ chatId, senderId, text });
-    if (result.outcome !== 'created') throw new Error(`send refused: ${result.outcome}`);
-    return result.message;
-  };
-  const chatVersion = async (chatId: string) => (await opened.store.messages.chatVersions([chatId])).get(chatId);
+  const { send, chatVersion } = opened;
   const memberships = async (userId: string) =>
     (await opened.db.query<{ chat_id: string }>('SELECT chat_id FROM chat_members WHERE user_id = $1', [userId])).map((row) => row.chat_id);
   const liveMessages = async (userId: string) =>

@@ -32,11 +32,7 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
   const opened = useStore(target);
   const newUser = () => opened.newUser('uc');
   const newChat = (memberIds: string[]) => opened.newChat(memberIds);
-  const send = async (chatId: string, senderId: string, text = 'm') => {
-    const result = await opened.store.messages.insertMessage({ chatId, senderId, text });
-    if (result.outcome !== 'created') throw new Error(`send refused: ${result.outcome}`);
-    return result.message;
-  };
+  const { send } = opened;
   const unread = async (userId: string, chatId: string) => (await opened.store.chats.listChats(userId, chatId))[0]?.unreadCount;
 
   it('follow sends, batches, mark_read, edits, deletes, leaving, joining and a deleted user', async () => {

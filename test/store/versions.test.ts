@@ -36,12 +36,7 @@ async function emptyDatabase(target: StoreTarget): Promise<{ db: Database; close
  */
 describe.each(storeTargets)('Store chat versions on $name', (target) => {
   const opened = useStore(target);
-  const send = async (chatId: string, senderId: string, text: string) => {
-    const result = await opened.store.messages.insertMessage({ chatId, senderId, text });
-    if (result.outcome !== 'created') throw new Error(`send refused: ${result.outcome}`);
-    return result.message;
-  };
-  const chatVersion = async (chatId: string) => (await opened.store.messages.chatVersions([chatId])).get(chatId);
+  const { send, chatVersion } = opened;
 
   it('numbers sends 1, 2, 3… in seq and version, edits and deletes take the next version', async () => {
     const [a, b] = await Promise.all([opened.newUser('v'), opened.newUser('v')]);

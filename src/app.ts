@@ -71,7 +71,12 @@ export async function buildApp(config: Config): Promise<App> {
   const limits = new RateLimits(config.limits, metrics, redis && { client: redis, prefix: config.redisPrefix });
   const auth = new AuthService(store, tokens, new PasswordHasher(config.passwords), limits);
   // One user's share of this node, taken by their sockets' events and HTTP requests alike.
-  const concurrency = new UserConcurrency(config.limits.concurrentRequestsPerUser, config.limits.waitingRequestsPerUser, metrics);
+  const concurrency = new UserConcurrency(
+    config.limits.concurrentRequestsPerUser,
+    config.limits.waitingRequestsPerUser,
+    config.limits.concurrentReadsPerUser,
+    metrics,
+  );
   const gateway = createGateway(fastify.server, {
     auth,
     chats,

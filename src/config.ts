@@ -102,9 +102,9 @@ export interface Limits {
   /** Read burst per user; at least readsPerSecond (a reconnect joins every chat). @default 100 */
   readBurst: number;
   /**
-   * Bytes of answers per user per second, averaged over READ_BYTES_WINDOW_SECONDS (rate-limits.ts):
-   * a read is refused while its user's answers of the window passed it, so that a page of big
-   * messages costs what it weighs, not what a small one does. @default 1048576
+   * Bytes of answers per user per second (rate-limits.ts): a read is refused while its user's
+   * answers passed it, until the excess is paid off at this rate, so that a page of big messages
+   * costs what it weighs, not what a small one does. @default 1048576
    */
   readBytesPerSecond: number;
   /**
@@ -113,6 +113,11 @@ export interface Limits {
    * operations. @default 4
    */
   concurrentRequestsPerUser: number;
+  /**
+   * Of those, reads (history pages, chat lists, join_chat, sync, user search) handled at once:
+   * the big answers of one user are made one after another. @default 1
+   */
+  concurrentReadsPerUser: number;
   /** Requests of one user waiting for their turn on a node; one more is refused. @default 32 */
   waitingRequestsPerUser: number;
   /**
@@ -253,6 +258,7 @@ const envSchema = z.object({
   RATE_LIMIT_READ_BURST: wholeNumber(100, 1, MAX_RATE),
   RATE_LIMIT_READ_BYTES_PER_SECOND: wholeNumber(1024 * 1024, 1024, 2 ** 40),
   MAX_CONCURRENT_REQUESTS_PER_USER: wholeNumber(4, 1, MAX_RATE),
+  MAX_CONCURRENT_READS_PER_USER: wholeNumber(1, 1, MAX_RATE),
   MAX_WAITING_REQUESTS_PER_USER: wholeNumber(32, 0, MAX_RATE),
   MAX_QUEUED_BYTES_PER_CONNECTION: wholeNumber(2 * 1024 * 1024, 1024, 2 ** 30),
   MAX_CONNECTIONS_PER_USER: wholeNumber(50, 1, MAX_RATE),
@@ -362,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       readBurst: e.RATE_LIMIT_READ_BURST,
       readBytesPerSecond: e.RATE_LIMIT_READ_BYTES_PER_SECOND,
       concurrentRequestsPerUser: e.MAX_CONCURRENT_REQUESTS_PER_USER,
+      concurrentReadsPerUser: e.MAX_CONCURRENT_READS_PER_USER,
       waitingRequestsPerUser: e.MAX_WAITING_REQUESTS_PER_USER,
       queuedBytesPerConnection: e.MAX_QUEUED_BYTES_PER_CONNECTION,
       connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,

@@ -24,7 +24,7 @@ export interface Admission {
  */
 export function userAdmission(limits: RateLimits, concurrency: UserConcurrency): Admission {
   const admit =
-    (budget?: (userId: string) => Promise<void>, afterWaiting?: (userId: string) => Promise<void>): PreHandler =>
+    (budget?: (userId: string) => Promise<void>, afterWaiting?: (userId: string) => Promise<void>, kind: 'read' | 'other' = 'other'): PreHandler =>
     async (request, reply) => {
       const userId = request.user.id;
       let gone = false;
@@ -38,7 +38,7 @@ export function userAdmission(limits: RateLimits, concurrency: UserConcurrency):
       await budget?.(userId);
       // A client that left while its request was counted gets no turn (nobody would end it).
       if (gone) throw tooManyWaiting();
-      turn = concurrency.enter(userId);
+      turn = concurrency.enter(userId, kind);
       if (turn.started) {
         await turn.started;
         await afterWaiting?.(userId);
@@ -46,7 +46,7 @@ export function userAdmission(limits: RateLimits, concurrency: UserConcurrency):
     };
   /** A read: its answer is charged by weight once sent (the read budget's bytes). */
   const read = (budget: (userId: string) => Promise<void>): PreHandler => {
-    const admitRead = admit(budget, (userId) => limits.answerBytesLeft(userId));
+    const admitRead = admit(budget, (userId) => limits.answerBytesLeft(userId), 'read');
     return async (request, reply) => {
       await admitRead(request, reply);
       reply.raw.once('finish', () => {

@@ -20,12 +20,6 @@ export type RedisClient = ReturnType<typeof createClient>;
  * sustains more than r + (b − r) / 10 per second.
  */
 const BURST_WINDOW_SECONDS = 10;
-/**
- * Window over which a user's answer bytes are counted (readBytesPerSecond × this many seconds per
- * window): long enough that one big answer is paid for over several seconds, not forgiven at the
- * end of the second it was sent in.
- */
-const READ_BYTES_WINDOW_SECONDS = 10;
 /** The size an answer is charged from: smaller ones are left to the count of reads alone. */
 export const ANSWER_BYTES_COUNTED_FROM = 16 * 1024;
 /** Window of the per-address limit on login and registration. */
@@ -94,10 +88,10 @@ export class RateLimits {
     this.messages = bucket('messages', limits.messagesPerSecond, limits.messageBurst);
     this.events = bucket('user-events', limits.eventsPerSecond, limits.eventBurst);
     this.reads = bucket('reads', limits.readsPerSecond, limits.readBurst);
-    // Counted in KiB: a page of big messages weighs a thousand small ones.
+    // Counted in KiB per second: a page of big messages weighs a thousand small ones.
     this.readBytes = make('read-bytes', {
-      points: Math.max(1, Math.floor((limits.readBytesPerSecond * READ_BYTES_WINDOW_SECONDS) / 1024)),
-      duration: READ_BYTES_WINDOW_SECONDS,
+      points: Math.max(1, Math.floor(limits.readBytesPerSecond / 1024)),
+      duration: 1,
     }) as RateLimiterMemory | RateLimiterRedis;
     // Read positions and typing change no message, but each is a write or a broadcast to the chat:
     // buckets of their own (a client marks read while it sends), with the message figures.
@@ -133,24 +127,37 @@ export class RateLimits {
   }
 
   /**
-   * Refuses (RATE_LIMITED) while `userId`'s answers of this window weigh more than the window
-   * allows. Checked when a read arrives and again when its turn comes (the reads that waited
-   * meanwhile were admitted before the big answers ahead of them were charged).
+   * Refuses (RATE_LIMITED) while `userId`'s answers weigh more than their allowance: the second's
+   * answers passed it, or an earlier answer's excess is still being paid off (answered). Checked
+   * when a read arrives and again when its turn comes (the reads that waited meanwhile were
+   * admitted before the big answers ahead of them were charged).
    */
   async answerBytesLeft(userId: string): Promise<void> {
     const spent = await this.readBytes.get(userId).catch(() => null);
     if (spent && spent.consumedPoints > this.readBytes.points) {
       this.metrics.limitRefused('read_bytes');
-      throw new RateLimitedError(Math.max(spent.msBeforeNext, 1), RATE_LIMIT_TEXTS.reads);
+      throw new RateLimitedError(Math.max(Math.ceil(spent.msBeforeNext), 1), RATE_LIMIT_TEXTS.reads);
     }
   }
 
   /**
    * An answer of `bytes` sent to `userId`: charged to the user's answer bytes after the fact (an
-   * answer's size is known once it is made), so the reads after it wait until the window ends.
+   * answer's size is known once it is made). What passes the second's allowance is a debt: the
+   * user's reads are refused until the second ends and then for as long as the excess takes to
+   * pay off at the allowed rate. So the allowance is spread like a token bucket's (one second of
+   * burst), rather than granted anew, all at once, at the start of each window: several big
+   * answers admitted together are what stall the others' work behind them.
    */
   answered(userId: string, bytes: number): void {
-    this.readBytes.penalty(userId, Math.ceil(bytes / 1024)).catch(() => undefined);
+    const perSecond = this.readBytes.points;
+    this.readBytes
+      .penalty(userId, Math.ceil(bytes / 1024))
+      .then((spent) => {
+        const excess = spent.consumedPoints - perSecond;
+        if (excess <= 0) return;
+        return this.readBytes.block(userId, Math.ceil(spent.msBeforeNext + (1000 * excess) / perSecond) / 1000);
+      })
+      .catch(() => undefined);
   }
 
   /** One mark_read by `userId`. */

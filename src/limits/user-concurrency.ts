@@ -17,26 +17,35 @@ export interface Turn {
 }
 
 interface Waiter {
+  read: boolean;
   start(): void;
 }
 
 interface Line {
   running: number;
+  readsRunning: number;
   /** Turns not started yet, in arrival order. */
   waiting: Waiter[];
 }
 
 /**
  * One user's fair share of a node: at most `maxRunning` of the user's events and authenticated
- * HTTP requests run at once, whatever number of sockets and connections they arrive on; the
- * next `maxWaiting` wait their turn in arrival order, and one more is refused with RATE_LIMITED.
+ * HTTP requests run at once, whatever number of sockets and connections they arrive on, and of
+ * them at most `maxReadsRunning` reads (pages, chat lists, sync); the next `maxWaiting` wait their
+ * turn in arrival order (a waiting read lets a later write go first while the user's reads are all
+ * taken), and one more is refused with RATE_LIMITED.
  *
  * What this bounds is what a flood holds of the node while it waits on the database: on PGlite
  * (one connection) and a PostgreSQL pool (10 per node) alike, one user's work in the queue before
- * anyone else's is at most `maxRunning` operations. Counted per node, not across the cluster:
- * the resources it shares out — this node's event loop and database connections — are the node's
- * own, and a cluster-wide count would cost a Redis round trip at the start and end of every
- * request and outlive a node that died with requests running. Rates are cluster-wide (rate-limits.ts).
+ * anyone else's is at most `maxRunning` operations, of which at most `maxReadsRunning` are the
+ * big ones. Reads one after another also let each answer's weight be charged (rate-limits.ts,
+ * answer bytes) before the user's next read is let in, instead of several big answers admitted
+ * at once on a budget that is about to be spent.
+ *
+ * Counted per node, not across the cluster: the resources it shares out — this node's event loop
+ * and database connections — are the node's own, and a cluster-wide count would cost a Redis
+ * round trip at the start and end of every request and outlive a node that died with requests
+ * running. Rates are cluster-wide (rate-limits.ts).
  */
 export class UserConcurrency {
   private readonly lines = new Map<string, Line>();
@@ -44,14 +53,16 @@ export class UserConcurrency {
   constructor(
     private readonly maxRunning: number,
     private readonly maxWaiting: number,
+    private readonly maxReadsRunning: number,
     private readonly metrics: Metrics,
   ) {}
 
-  /** A place in `userId`'s line; throws RateLimitedError when the line is full. */
-  enter(userId: string): Turn {
+  /** A place in `userId`'s line for a read or another request; throws RateLimitedError when the line is full. */
+  enter(userId: string, kind: 'read' | 'other' = 'other'): Turn {
+    const read = kind === 'read';
     let line = this.lines.get(userId);
     if (!line) {
-      line = { running: 0, waiting: [] };
+      line = { running: 0, readsRunning: 0, waiting: [] };
       this.lines.set(userId, line);
     }
     const ownLine = line;
@@ -59,11 +70,12 @@ export class UserConcurrency {
     let started: Promise<void> | null = null;
     let place: Waiter | undefined;
     let abandon: ((error: Error) => void) | undefined;
-    if (line.running < this.maxRunning) line.running++;
+    if (this.mayStart(line, read)) this.occupy(line, read);
     else if (line.waiting.length < this.maxWaiting) {
       state = 'waiting';
       const waited = new Promise<void>((resolve, reject) => {
         place = {
+          read,
           start: () => {
             state = 'running';
             resolve();
@@ -82,7 +94,7 @@ export class UserConcurrency {
     return {
       started,
       end: () => {
-        if (state === 'running') this.finish(userId, ownLine);
+        if (state === 'running') this.finish(userId, ownLine, read);
         else if (state === 'waiting') {
           // Someone is running (that is why this turn waited), so the line stays.
           ownLine.waiting.splice(ownLine.waiting.indexOf(place!), 1);
@@ -93,10 +105,29 @@ export class UserConcurrency {
     };
   }
 
-  /** A running request of the line ended: its slot goes to the next in line, if any. */
-  private finish(userId: string, line: Line): void {
-    const next = line.waiting.shift();
-    if (next) return next.start();
-    if (--line.running === 0) this.lines.delete(userId);
+  private mayStart(line: Line, read: boolean): boolean {
+    return line.running < this.maxRunning && (!read || line.readsRunning < this.maxReadsRunning);
+  }
+
+  private occupy(line: Line, read: boolean): void {
+    line.running++;
+    if (read) line.readsRunning++;
+  }
+
+  /** A running request of the line ended: its slot goes to the first in line that may take it. */
+  private finish(userId: string, line: Line, read: boolean): void {
+    line.running--;
+    if (read) line.readsRunning--;
+    for (let i = 0; i < line.waiting.length && line.running < this.maxRunning; ) {
+      const next = line.waiting[i]!;
+      if (!this.mayStart(line, next.read)) {
+        i++;
+        continue;
+      }
+      line.waiting.splice(i, 1);
+      this.occupy(line, next.read);
+      next.start();
+    }
+    if (line.running === 0) this.lines.delete(userId);
   }
 }

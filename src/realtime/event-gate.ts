@@ -77,7 +77,7 @@ export function serveEvents(
           try {
             // The rate limits bound how fast events arrive; the user's turn bounds how many of them
             // hold the node at once, whatever number of sockets they come from.
-            turn = concurrency.enter(user.id);
+            turn = concurrency.enter(user.id, READS.has(event) ? 'read' : 'other');
             if (turn.started) {
               await turn.started;
               if (READS.has(event)) await limits.answerBytesLeft(user.id);

@@ -86,7 +86,7 @@ export class ChatStore {
         | [id: string, text: string, senderId: string, createdAt: string, editedAt: string | null, deletedAt: string | null, seq: string, version: string]
         | null,
     ];
-    const parts = await this.db.query<{ chats: string }>(
+    const parts = await this.db.read<{ chats: string }>(
       `SELECT string_agg(chat, ',' ORDER BY position) AS chats
          FROM (SELECT '[' || cm.unread_count || ',' || array_to_json(ARRAY[c.id::text, c.name, c.member_ids, c.version::text, c.read_seqs])::text
                       || ',' || COALESCE(c.last_message, 'null') || ']' AS chat,

@@ -11,6 +11,12 @@ export interface SqlExecutor {
 
 export interface Database extends SqlExecutor {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * Runs one read statement like query, for the big reads (pages, chat lists, sync): where the
+   * connection is shared on the event loop's thread (PGlite), waiting writes go before it
+   * (connection-turns.ts); on a pooled server it is a query.
+   */
+  read<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs `work` in one transaction on one connection; commits if it resolves, rolls back if it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Connections of the pool right now; only a pooled server has one (not PGlite). */

@@ -162,7 +162,7 @@ export class MessageStore {
     const ascending = range.after !== undefined;
     params.push(range.limit + 1);
     const order = ascending ? 'ASC' : 'DESC';
-    const [result] = await this.db.query<{ page: string | null; version?: string }>(
+    const [result] = await this.db.read<{ page: string | null; version?: string }>(
       `SELECT json_agg(${messageTuple('p')} ORDER BY p.created_at ${order}, p.id ${order})::text AS page
               ${options.withVersion ? ', (SELECT version FROM chats WHERE id = $1) AS version' : ''}
          FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
@@ -199,7 +199,7 @@ export class MessageStore {
   async listChangesOf(requests: readonly { chatId: string; afterVersion: number; limit: number }[]): Promise<Map<string, ChangesPage>> {
     const valid = requests.filter((request) => isStoreId(request.chatId));
     if (valid.length === 0) return new Map();
-    const rows = await this.db.query<{ chat_id: string; version: string; page: string | null; wanted: number; after: string }>(
+    const rows = await this.db.read<{ chat_id: string; version: string; page: string | null; wanted: number; after: string }>(
       `SELECT r.chat_id, c.version, r.wanted, r.after,
               (SELECT json_agg(${messageTuple('p')} ORDER BY p.version, p.seq)::text
                  FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}

@@ -1,11 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
+import { ConnectionTurns } from './connection-turns.js';
 import type { Database, SqlExecutor } from './database.js';
 
 /**
  * Embedded PostgreSQL (WASM). One connection: PGlite runs statements one at a time and
- * serialises transactions itself, so no pool is needed.
+ * serialises transactions itself, so no pool is needed; who goes next is decided here
+ * (ConnectionTurns: writes before big reads). A transaction's statements run within its turn.
  * @param dataDir folder of the database files, or undefined for an in-memory database.
  */
 export async function openPgliteDatabase(dataDir: string | undefined): Promise<Database> {
@@ -20,12 +22,16 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
       await target.exec(text);
     },
   });
+  const direct = executor(pglite);
+  const turns = new ConnectionTurns();
   return {
     kind: 'pglite',
-    ...executor(pglite),
-    transaction: (work) => pglite.transaction((tx) => work(executor(tx))),
+    query: (text, params) => turns.run(() => direct.query(text, params), 'other'),
+    read: (text, params) => turns.run(() => direct.query(text, params), 'read'),
+    script: (text) => turns.run(() => direct.script(text), 'other'),
+    transaction: (work) => turns.run(() => pglite.transaction((tx) => work(executor(tx))), 'other'),
     async ping() {
-      await pglite.query('SELECT 1');
+      await turns.run(() => pglite.query('SELECT 1'), 'other');
     },
     close: () => pglite.close(),
   };

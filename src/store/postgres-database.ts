@@ -24,9 +24,11 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
       await target.query(text);
     },
   });
+  const pooled = executor(pool);
   const database: Database = {
     kind: 'postgres',
-    ...executor(pool),
+    ...pooled,
+    read: pooled.query,
     async transaction(work) {
       const client = await pool.connect();
       let broken = false;

@@ -124,7 +124,7 @@ export class UserStore {
    */
   async searchUsers(term: string, exceptUserId: string, limit: number): Promise<PublicUser[]> {
     const usernamePrefix = `${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    return this.db.query<PublicUser>(
+    return this.db.read<PublicUser>(
       `SELECT id, email, username FROM users
         WHERE (lower(username) LIKE $1 OR lower(email) = lower($2)) AND id <> $3 AND deleted_at IS NULL
         ORDER BY lower(username), id

@@ -80,3 +80,39 @@ describe("a user's HTTP requests in the same line", () => {
     expect(await ask(aliceSocket, 'get_my_chats')).toMatchObject({ success: true });
   });
 });
+
+describe("a user's reads, one at a time", () => {
+  // Four requests at once, of which one read, and none waiting: a second read is refused at once.
+  const server = useServer({
+    MAX_CONCURRENT_REQUESTS_PER_USER: '4',
+    MAX_CONCURRENT_READS_PER_USER: '1',
+    MAX_WAITING_REQUESTS_PER_USER: '0',
+    MAX_MESSAGE_LENGTH: '60000',
+  });
+
+  it("refuses a user's second read while their first holds the read turn, lets their writes and others' reads through", async () => {
+    const alice = await registerUser(server, 'alice');
+    const bob = await registerUser(server, 'bob');
+    const chatId = await createChat(server, alice, [bob]);
+    const aliceSocket = await connect(server, alice.token);
+    // A page of 100 messages of 60,000 characters: 6 MB, more than the kernel takes for a client.
+    for (let i = 0; i < 100; i++) await sendOk(aliceSocket, chatId, `${i} ${'x'.repeat(59_990)}`);
+
+    const unread = unreadRequest(server, 'GET', `/chats/${chatId}/messages?limit=100`, alice.token);
+    try {
+      // Once the unread page holds Alice's read turn, her other reads are refused, on either transport…
+      await waitFor(async () => (await ask(aliceSocket, 'get_my_chats')).success === false, 10_000, "Alice's read turn taken");
+      expect(await ask(aliceSocket, 'get_chat_messages', { chatId, limit: 1 })).toStrictEqual(BUSY);
+      expect((await api(server, 'GET', '/chats', { token: alice.token })).status).toBe(429);
+      // …while her requests that are not reads still have turns…
+      expect(await ask(aliceSocket, 'send_message', { chatId, text: 'a write goes by' })).toMatchObject({ success: true });
+      expect((await api(server, 'GET', '/users/me', { token: alice.token })).status).toBe(200);
+      // …and Bob's reads are his own.
+      const bobSocket = await connect(server, bob.token);
+      expect(await ask(bobSocket, 'get_chat_messages', { chatId, limit: 1 })).toMatchObject({ success: true });
+    } finally {
+      unread.destroy();
+    }
+    await waitFor(async () => (await ask(aliceSocket, 'get_my_chats')).success === true, 10_000, "Alice's read turn free");
+  });
+});

@@ -6,15 +6,18 @@ import { expectRateLimited } from './rate-limit-answer.js';
 
 /**
  * Issue 17 §2–3: reads are paid for by weight as well as by count. Ten pages of 1.6 MB a second
- * were within the count of reads and stalled everyone else; a user's answers of big pages now take
- * from RATE_LIMIT_READ_BYTES_PER_SECOND (counted over a 10 s window), and their next reads — on
- * any socket, or over HTTP — wait until the window ends. Small answers are left to the count.
- * Counts refusals; never measures time.
+ * were within the count of reads and stalled everyone else; a user's answers of big pages take
+ * from RATE_LIMIT_READ_BYTES_PER_SECOND, and their next reads — on any socket, or over HTTP — are
+ * refused until what the answer weighed past the second's allowance is paid off at that rate.
+ * Small answers are left to the count. Counts refusals and reads retry hints; never measures time.
  */
-const BYTES_PER_SECOND = 4096; // 40 KiB per 10 s window
+const BYTES_PER_SECOND = 16 * 1024;
 const BIG_TEXT = 'ж'.repeat(4000); // 4,000 characters, as long as a message may be
-const BIG_MESSAGES = 12; // a page of them weighs ~48,000 characters: past the window's 40 KiB
+const BIG_MESSAGES = 12; // a page of them weighs ~96 KB (ж is two bytes): past the second's 16 KiB
+/** The excess of such a page (~80 KiB) takes about 5 s to pay off at 16 KiB/s, on top of the second. */
 const MAX_RETRY_MS = 10_000;
+/** A hint beyond the current second shows that the excess is carried over, not forgiven. */
+const MIN_DEBT_RETRY_MS = 2_000;
 
 describe('answer bytes per user', () => {
   const server = useServer({ RATE_LIMIT_READ_BYTES_PER_SECOND: String(BYTES_PER_SECOND) });
@@ -29,7 +32,7 @@ describe('answer bytes per user', () => {
     return { chatId, users };
   }
 
-  it('refuses the next read of a user whose big answers spent the window, on every socket, and not another user’s', async () => {
+  it('refuses the next reads of a user whose big answer passed the allowance, on every socket, until its excess is paid off, and not another user’s', async () => {
     const { chatId, users } = await bigChat();
     const [reader, other] = [users[1], users[2]];
     const [first, second] = [await connect(server, reader.token), await connect(server, reader.token)];
@@ -39,7 +42,9 @@ describe('answer bytes per user', () => {
     const page = await ask(first, 'get_chat_messages', { chatId, limit: 100 });
     expect(page).toMatchObject({ success: true });
     expect(page.messages).toHaveLength(BIG_MESSAGES);
-    expectRateLimited(await ask(second, 'get_chat_messages', { chatId, limit: 1 }), RATE_LIMIT_TEXTS.reads, MAX_RETRY_MS);
+    const refused = await ask(second, 'get_chat_messages', { chatId, limit: 1 });
+    expectRateLimited(refused, RATE_LIMIT_TEXTS.reads, MAX_RETRY_MS);
+    expect(refused.retryAfterMs).toBeGreaterThanOrEqual(MIN_DEBT_RETRY_MS);
     expectRateLimited(await ask(first, 'get_my_chats'), RATE_LIMIT_TEXTS.reads, MAX_RETRY_MS);
     const overHttp = await api(server, 'GET', `/chats/${chatId}/messages?limit=1`, { token: reader.token });
     expect(overHttp.status).toBe(429);

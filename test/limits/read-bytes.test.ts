@@ -6,7 +6,7 @@ import { expectRateLimited } from './rate-limit-answer.js';
 
 /**
  * Issue 17 §2–3: reads are paid for by weight as well as by count. Ten pages of 1.6 MB a second
- * were within the count of reads and stalled everyone else; a user's answers of big pages now take
+ * fit within the count of reads and would stall everyone else, so a user's answers of big pages take
  * from RATE_LIMIT_READ_BYTES_PER_SECOND (counted over a 10 s window), and their next reads — on
  * any socket, or over HTTP — wait until the window ends. Small answers are left to the count.
  * Counts refusals; never measures time.

@@ -28,7 +28,7 @@ export interface AttackPlan {
   sockets: AttackSockets;
   /** Requests per second of each WebSocket connection. */
   ratePerSocket: number;
-  /** Unanswered requests a reading connection keeps at most (the server's per-socket cap). */
+  /** Unanswered requests a reading connection keeps at most. */
   window: number;
   /** POST bodies per second of each long-polling connection, and the characters of each (below the server's 64 KiB). */
   postsPerSecond: number;

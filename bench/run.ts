@@ -67,7 +67,7 @@ const preset = args.smoke
  */
 const attackAtFullStrength = {
   attackerSockets: defaults.limits.connectionsPerUser,
-  // A little faster than a socket's events are allowed, so that the limit is met.
+  // A little faster than a user's events are allowed, so that even one socket meets the limit.
   ratePerSocket: Math.ceil(defaults.limits.eventsPerSecond * 1.2),
   pageSize: HISTORY_PAGE_MAX,
   postBytes: 60_000,
@@ -250,7 +250,7 @@ function measureFairness(store: Store): Promise<FairnessResult> {
           token: attacker!.token,
           sockets: attackSockets(f.attackerSockets),
           ratePerSocket: f.ratePerSocket,
-          // The server's cap of unanswered events per socket (event-gate.ts).
+          // As many as a user may have waiting on a node by default (MAX_WAITING_REQUESTS_PER_USER).
           window: 32,
           postsPerSecond: 2,
           postBytes: f.postBytes,

@@ -46,7 +46,7 @@ export interface Config {
   passwords: PasswordHashing;
   /**
    * Browser origins allowed to call the HTTP API and open Socket.IO connections (`CORS_ORIGINS`).
-   * Undefined: every origin, as before the allow-list existed.
+   * Undefined: every origin is allowed.
    */
   corsOrigins: string[] | undefined;
   /**

@@ -1,7 +1,7 @@
 /**
- * Buffers kept for reuse: large answers (large-answers.ts) are written into them. On these
- * machines the first touch of fresh memory costs a page fault per 4 KiB: ~2 ms for a 0.8 MB chat
- * list, in a buffer allocated anew each time (docs/performance.md, session 6). The caller gives a
+ * Buffers kept for reuse: large answers (large-answers.ts) are written into them, because the
+ * first touch of fresh memory costs a page fault per 4 KiB: ~2 ms for a 0.8 MB chat list in a
+ * buffer allocated anew each time, as measured in docs/perf-runs/history.md. The caller gives a
  * buffer back only once nothing reads it any more — for an answer, from Engine.IO's callback for
  * the packet written from it — so no answer is ever written into memory that a socket is still
  * sending; one that is never given back is left to the garbage collector.

@@ -73,10 +73,10 @@ export class ChatStore {
    * The chats come back as JSON text that PostgreSQL concatenates from the stored texts, a row per
    * CHATS_PER_PART chats: not a row per chat, as PGlite decodes every field of a row in
    * JavaScript (and the last message is already JSON), and not one text for all, as a string over
-   * 128 KiB is a fresh allocation whose pages fault anew on these machines each time, and the pg
-   * driver gathers one long row by copying its network chunks together again and again
-   * (docs/performance.md, session 6). Reading no message at all matters most on a large messages
-   * table, where one index lookup per chat made up most of the query (session 5).
+   * 128 KiB is a fresh allocation whose pages fault anew each time, and the pg driver gathers one
+   * long row by copying its network chunks together again and again (both measured in
+   * docs/perf-runs/history.md). Reading no message at all matters most on a large messages table,
+   * where one index lookup per chat would be most of the query.
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     type ChatTuple = [

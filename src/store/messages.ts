@@ -92,7 +92,7 @@ export class MessageStore {
    * than committing a message whose sender was told UNAVAILABLE.
    *
    * The stored rows come back as one JSON array (messageTuple), as history pages do: decoding
-   * rows field by field cost PGlite more JavaScript than parsing the array (docs/performance.md).
+   * rows field by field costs PGlite more JavaScript than parsing the array (docs/perf-runs/history.md).
    */
   private async writeBatch(messages: readonly NewMessage[]): Promise<InsertMessageResult[]> {
     const valid = messages.filter((m) => isStoreId(m.chatId));

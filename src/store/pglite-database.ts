@@ -41,8 +41,8 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
  * Has V8 compile WebAssembly with its optimising compiler only: each of PGlite's (PostgreSQL's)
  * functions is compiled optimised on its first call, instead of starting as baseline (Liftoff)
  * code that hot functions later leave. For a long-running server: with the baseline code, queries
- * stalled for about 10 ms now and then well after start (history pages at new depths: p99
- * ~10 ms where the steady state is ~2 ms; docs/performance.md, session 7). The price is a slower
+ * stall for about 10 ms now and then well after start (history pages at new depths measured a p99
+ * of ~10 ms where the steady state is ~2 ms; docs/perf-runs/history.md). The price is a slower
  * first call of each function (about a second more to open the database), which tests and tools
  * that open many short-lived databases do without.
  *

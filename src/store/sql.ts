@@ -44,7 +44,7 @@ export const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;
 /**
  * A timestamp as the wire writes it (`Date#toISOString`: UTC, milliseconds, `Z`), formatted by
  * PostgreSQL for rows built as JSON, where it would otherwise come back as text with an offset
- * that JavaScript has to parse and format again. (Migration 7's message_summary writes the same
+ * that JavaScript has to parse and format again. (routines.ts's message_summary writes the same
  * format for the chat list's copy of each last message.)
  */
 export const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -6,11 +6,11 @@ import { serverEnvFor, storeTargets } from '../helpers/stores.js';
 
 /**
  * README "Security": passwords are hashed at OWASP's minimum for scrypt (N = 2^17, r = 8, p = 1) by
- * default, and a hash of older parameters — such as the N = 2^15 every earlier Parley stored — is
- * replaced at the user's next successful login. These servers run the production cost.
+ * default, and a hash of older parameters — such as N = 2^15, which databases of earlier Parley
+ * versions hold — is replaced at the user's next successful login. These servers run the production cost.
  */
 const CURRENT = /^scrypt\$17\$8\$1\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/;
-/** How every account made before this change was stored. */
+/** Hashes with the older, cheaper parameters: N = 2^15. */
 const olderParley = new PasswordHasher({ log2N: 15, concurrency: 1 });
 
 describe.each(storeTargets)('password hashes on $name', (target) => {
@@ -24,7 +24,7 @@ describe.each(storeTargets)('password hashes on $name', (target) => {
 
   const storedHash = async (email: string) => (await server.app.store.users.findUserForLogin({ email }))?.passwordHash;
 
-  /** An account as an earlier Parley stored it: scrypt with N = 2^15. */
+  /** An account whose password hash has N = 2^15. */
   async function olderAccount(prefix: string) {
     const credentials = newCredentials(prefix);
     const passwordHash = await olderParley.hash(credentials.password);

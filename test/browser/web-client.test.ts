@@ -334,7 +334,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     servers.push(server);
     const alice = await registerUser(server, 'alice');
     const bob = await registerUser(server, 'bob');
-    // Above the 32 unanswered events the server allows a socket: joining all at once would fail.
+    // More chats than the 32 requests a user may have waiting by default: the page joins a few at a time.
     const count = 40;
     for (let i = 0; i < count; i++) await createChat(server, alice, [bob], `room ${i}`);
     const [b] = await signedInPages(browser, server, [bob]);

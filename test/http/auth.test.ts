@@ -251,7 +251,7 @@ describe('POST /auth/login', () => {
     expectError(response, 400, 'VALIDATION_ERROR', /^Некорректные данные/);
   });
 
-  // PostgreSQL cannot compare such text at all: refused before any lookup (it was a 500).
+  // PostgreSQL cannot compare such text at all: refused before any lookup, never a 500.
   it.each<[string, unknown, string]>([
     ['the email holds a NUL', { email: 'nul\u0000@example.com', password: 'whatever-password' }, 'email'],
     ['the username holds a NUL', { username: 'nul\u0000name', password: 'whatever-password' }, 'username'],

@@ -25,7 +25,7 @@ describe('requests in flight per user', () => {
     const chatId = await createChat(server, alice, [bob]);
     const sockets = await Promise.all(Array.from({ length: 4 }, () => connect(server, alice.token)));
     const refusedBefore = await timesLimited(server, 'in_flight');
-    // 15 each: within any one socket's old allowance of 32 unanswered events, far past the user's 7.
+    // 15 each: few for one socket, far past the user's 7 (RUNNING + WAITING).
     const answers = await Promise.all(sockets.flatMap((socket) => Array.from({ length: 15 }, () => ask(socket, 'get_my_chats'))));
     const refused = answers.filter((answer) => !answer.success);
     expect(refused.length).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import { expectRateLimited } from './rate-limit-answer.js';
 
 /**
  * Issue 17 §2–3: reads are paid for by weight as well as by count. Ten pages of 1.6 MB a second
- * were within the count of reads and stalled everyone else; a user's answers of big pages take
+ * fit within the count of reads and would stall everyone else, so a user's answers of big pages take
  * from RATE_LIMIT_READ_BYTES_PER_SECOND, and their next reads — on any socket, or over HTTP — are
  * refused until what the answer weighed past the second's allowance is paid off at that rate.
  * Small answers are left to the count. Counts refusals and reads retry hints; never measures time.

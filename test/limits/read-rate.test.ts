@@ -7,7 +7,7 @@ import { expectRateLimited, tally } from './rate-limit-answer.js';
 /**
  * Issue 17 §2: reads — a history page, a chat list, join_chat, sync, a user search, on a socket or
  * over HTTP — count against one budget per user (RATE_LIMIT_READS_PER_SECOND, burst
- * RATE_LIMIT_READ_BURST): the flood of history pages that stalled everyone else. Counts refusals;
+ * RATE_LIMIT_READ_BURST), so that a flood of history pages cannot stall everyone else. Counts refusals;
  * never measures time. A burst sent at once lands in one or two one-second windows.
  */
 const PER_SECOND = 2;

@@ -41,7 +41,7 @@ describe.each(storeTargets.map((t) => t.name))('chat versions on live events (co
   it('join_chat answers the version its page reflects, and live events continue from it without repeats', async () => {
     const { alice, aliceSocket, chatId } = await chatPair(server, { join: true });
     for (let i = 0; i < 5; i++) await sendOk(aliceSocket, chatId, `before ${i}`);
-    // A second tab of Alice's joins while 30 sends are in flight (a socket may have 32 unanswered events).
+    // A second tab of Alice's joins while 30 sends are in flight (within a user's default 4 running and 32 waiting).
     const tab = await connect(server, alice.token);
     const seen = recordMessageEvents(tab);
     const sends = Array.from({ length: 30 }, (_, i) => ask(aliceSocket, 'send_message', { chatId, text: `during ${i}` }));

@@ -1,12 +1,20 @@
 import { AppError, toErrorEnvelope, type ErrorEnvelope } from '../errors.js';
 
-/** RATE_LIMITED with a hint: how many milliseconds until the caller may try again. */
+/**
+ * RATE_LIMITED with a hint: how many milliseconds until the caller may try again. Made without a
+ * stack trace: a refusal is an expected answer, not a fault anyone debugs, and a flooding client
+ * has thousands of them made a second.
+ */
 export class RateLimitedError extends AppError {
-  constructor(
-    readonly retryAfterMs: number,
-    message?: string,
-  ) {
+  readonly retryAfterMs: number;
+
+  constructor(retryAfterMs: number, message?: string) {
+    const stackFrames = Error.stackTraceLimit;
+    // AppError's constructor cannot throw: the limit is always put back.
+    Error.stackTraceLimit = 0;
     super('RATE_LIMITED', message);
+    Error.stackTraceLimit = stackFrames;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

@@ -21,6 +21,7 @@ import { RateLimits } from './limits/rate-limits.js';
 import { UserConcurrency } from './limits/user-concurrency.js';
 import { Metrics } from './observability/metrics.js';
 import { connectRedis, joinCluster } from './realtime/cluster.js';
+import { tuneEngine, type EngineTuning } from './realtime/engine-internals.js';
 import { createGateway, MAX_PAYLOAD_BYTES } from './realtime/gateway.js';
 import { withPresence } from './realtime/presence.js';
 import type { ParleyServer } from './realtime/socket-types.js';
@@ -41,8 +42,16 @@ export interface App {
 /** How long a closing node waits for running events before it closes their sockets anyway. */
 const DRAIN_GRACE_MS = 5_000;
 
+export interface BuildOptions {
+  /**
+   * The engine tuning to serve with; by default the installed libraries are probed here (tests
+   * pass one probed with broken internals to run the fallbacks).
+   */
+  engineTuning?: EngineTuning;
+}
+
 /** The only place where the concrete pieces are built and wired together. */
-export async function buildApp(config: Config): Promise<App> {
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const fastify = Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: MAX_PAYLOAD_BYTES,
@@ -77,6 +86,7 @@ export async function buildApp(config: Config): Promise<App> {
     config.limits.concurrentReadsPerUser,
     metrics,
   );
+  const tuning = options.engineTuning ?? (await tuneEngine((message, detail) => log.warn(detail, message)));
   const gateway = createGateway(fastify.server, {
     auth,
     chats,
@@ -88,6 +98,7 @@ export async function buildApp(config: Config): Promise<App> {
     maxQueuedBytesPerConnection: config.limits.queuedBytesPerConnection,
     corsOrigins: config.corsOrigins,
     clustered: redis !== undefined,
+    tuning,
   });
   const io = gateway.io;
   const checks: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }];

@@ -18,10 +18,17 @@ export function watchAnswerBytes(connection: EngineSocket): void {
 }
 
 /**
- * Runs `write` and returns the size of the packets it queued on watched connections: an answer's
- * weight as sent, in characters of its text (one per byte of ASCII JSON), without encoding it again.
+ * Runs `write`, which sends `answer`, and returns the answer's weight as sent, in characters of
+ * its text (one per byte of ASCII JSON): the size of the packets `write` queued on watched
+ * connections, without encoding it again. That `packetCreate` comes within the write is Engine.IO's
+ * behaviour, not its promise: when the start-up probe (engine-internals.ts) found otherwise,
+ * `fromPackets` is false and the weight is the length of the answer's JSON, stringified again.
  */
-export function measure(write: () => void): number {
+export function measure(write: () => void, answer: unknown, fromPackets: boolean): number {
+  if (!fromPackets) {
+    write();
+    return JSON.stringify(answer)?.length ?? 0;
+  }
   measured = 0;
   try {
     write();

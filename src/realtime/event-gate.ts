@@ -5,6 +5,7 @@ import { ANSWER_BYTES_COUNTED_FROM, type RateLimits } from '../limits/rate-limit
 import type { Turn, UserConcurrency } from '../limits/user-concurrency.js';
 import type { Metrics } from '../observability/metrics.js';
 import { parseInput } from '../validation.js';
+import type { EngineTuning } from './engine-internals.js';
 import type { EventTable } from './event-table.js';
 import type { ParleySocket } from './socket-types.js';
 import type { InFlight } from './in-flight.js';
@@ -45,9 +46,9 @@ const USER_BUDGETS = new Map<string, Budget>([
 export function serveEvents(
   socket: ParleySocket,
   events: EventTable,
-  deps: { limits: RateLimits; concurrency: UserConcurrency; metrics: Metrics; log: FastifyBaseLogger; inFlight: InFlight },
+  deps: { limits: RateLimits; concurrency: UserConcurrency; metrics: Metrics; log: FastifyBaseLogger; inFlight: InFlight; tuning: EngineTuning },
 ): void {
-  const { limits, concurrency, metrics, log, inFlight } = deps;
+  const { limits, concurrency, metrics, log, inFlight, tuning } = deps;
   const user = socket.data.user;
   watchAnswerBytes(socket.conn);
 
@@ -87,9 +88,15 @@ export function serveEvents(
             const payload = definition.schema === null ? undefined : parseInput(definition.schema, args[0]);
             const result = await definition.run({ socket, user, afterAnswer: (work) => (afterAnswer ??= []).push(work) }, payload);
             const answer = { success: true, ...result };
-            const bytes = measure(() => {
-              if (ack && !sendLargeAnswer(socket, packet, answer)) ack(answer);
-            });
+            const bytes = !ack
+              ? 0
+              : measure(
+                  () => {
+                    if (!sendLargeAnswer(socket, packet, answer, tuning)) ack(answer);
+                  },
+                  answer,
+                  tuning.active.answerBytesFromPackets,
+                );
             // Big answers to reads are paid for by weight (the read budget's bytes): reads wait
             // after them. A send's answer carries back only the sender's own text.
             if (bytes >= ANSWER_BYTES_COUNTED_FROM && READS.has(event)) limits.answered(user.id, bytes);

@@ -18,7 +18,7 @@ import { limitConnectionsPerUser } from './connection-limit.js';
 import { serveEvents } from './event-gate.js';
 import { EventTable } from './event-table.js';
 import { InFlight } from './in-flight.js';
-import { answerIdParser } from './large-answers.js';
+import type { EngineTuning } from './engine-internals.js';
 import { limitPollingPayloads, MAX_PACKETS_PER_POLLING_REQUEST } from './polling-payloads.js';
 import { trackPresence } from './presence.js';
 import { capQueuedOutput } from './queued-output.js';
@@ -61,22 +61,26 @@ export function createGateway(
     corsOrigins: string[] | undefined;
     /** Whether other nodes share this one's rooms through a cluster adapter (REDIS_URL). */
     clustered: boolean;
+    /** What of Engine.IO's internals this server may use (engine-internals.ts). */
+    tuning: EngineTuning;
   },
 ): Gateway {
   const inFlight = new InFlight();
   let draining = false;
   const io: ParleyServer = new Server(httpServer, {
     maxHttpBufferSize: MAX_PAYLOAD_BYTES,
+    // Engine.IO sends pre-encoded frames (large-answers.ts, Socket.IO's broadcasts) only without it.
     perMessageDeflate: false,
-    // Notes each event's acknowledgement id, for answers sent as pre-encoded frames (large-answers.ts).
-    parser: answerIdParser,
+    // Notes each event's acknowledgement id, for answers sent as pre-encoded frames; when the
+    // tuning is off, Socket.IO's own parser.
+    ...(deps.tuning.parser ? { parser: deps.tuning.parser } : {}),
     // No connection-state recovery: it replays raw packets (deleted and edited text in its old
     // form) and adds an argument to every event. A reconnecting client syncs from the database.
     // Lets pages on the allowed origins use the long-polling transport (WebSocket needs no CORS).
     ...(deps.corsOrigins ? { cors: { origin: deps.corsOrigins } } : {}),
   });
 
-  coalesceWritesPerTurn(io);
+  coalesceWritesPerTurn(io, deps.tuning);
 
   // Connections that take more than their share are cut: the metric counts them, the log says
   // which socket and user (found by a scan of the sockets, on this rare path only).
@@ -86,7 +90,7 @@ export function createGateway(
     for (const candidate of io.of('/').sockets.values()) if (candidate.conn === connection) socket = candidate;
     deps.log.warn({ socketId: socket?.id, userId: socket?.data.user?.id, address: connection.remoteAddress, ...detail }, message);
   };
-  capQueuedOutput(io, deps.maxQueuedBytesPerConnection, (connection, queuedBytes) =>
+  capQueuedOutput(io, deps.tuning, deps.maxQueuedBytesPerConnection, (connection, queuedBytes) =>
     reportCut(connection, 'output_queue', 'connection cut: its client does not read what is sent to it', {
       queuedBytes,
       maxQueuedBytes: deps.maxQueuedBytesPerConnection,
@@ -144,7 +148,7 @@ export function createGateway(
     disconnectAtExpiry(socket);
     // Joins the user's room (chat_created, presence, … reach every socket of the user through it).
     trackPresence(io, socket, (userId) => deps.chats.chatPartnerIds(userId), inFlight);
-    serveEvents(socket, events, { limits: deps.limits, concurrency: deps.concurrency, metrics: deps.metrics, log: deps.log, inFlight });
+    serveEvents(socket, events, { limits: deps.limits, concurrency: deps.concurrency, metrics: deps.metrics, log: deps.log, inFlight, tuning: deps.tuning });
     socket.on('disconnect', (reason) => deps.log.debug({ ...where, reason }, 'socket disconnected'));
   });
 

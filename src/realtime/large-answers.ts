@@ -1,7 +1,7 @@
-import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
-import * as ws from 'ws';
-import type { ParleySocket } from './socket-types.js';
+import { PacketType } from 'socket.io-parser';
+import type { EngineTuning } from './engine-internals.js';
 import { PayloadBuffers } from './payload-buffers.js';
+import type { ParleySocket } from './socket-types.js';
 
 /**
  * Large answers (a chat list of a user in hundreds of chats: about 1 KB per chat) leave as a
@@ -9,18 +9,17 @@ import { PayloadBuffers } from './payload-buffers.js';
  *
  * Why: the encoder's `JSON.stringify` of a whole answer yields a string of many parts, which the
  * WebSocket library flattens to measure it and Node copies again to write it. A string over 128 KiB
- * lives in V8's large-object space, a fresh mapping each time; on this project's machines every
- * page of it costs a page fault of ~14 µs: flattening and copying a 0.8 MB chat list was 15 % of
- * the server's samples during chat lists, more than encoding it (docs/performance.md, session 6).
+ * lives in V8's large-object space, a fresh mapping each time, every page of it a page fault:
+ * flattening and copying a 0.8 MB chat list cost more than encoding it (docs/performance.md).
  * Here the answer's large array is stringified a few dozen elements at a time (each piece a small
  * string), the pieces are written once into one buffer (reused, see payload-buffers.ts), and
- * Engine.IO sends that buffer as a pre-encoded frame — the path
- * Socket.IO's own broadcasts take (`wsPreEncodedFrame`). The text is the same, byte for byte, as
- * the encoder's (see the tests).
+ * Engine.IO sends that buffer as a pre-encoded frame, the path Socket.IO's own broadcasts take.
+ * The text is the same, byte for byte, as the encoder's (see the tests).
  *
- * An answer goes through the event's acknowledgement, whose packet id Socket.IO keeps in a closure;
- * the decoder below notes it beside the event's arguments so that the event gate can address the
- * answer itself.
+ * An answer goes through the event's acknowledgement, whose packet id Socket.IO keeps in a
+ * closure; the engine tuning's decoder notes it beside the event's arguments so that the event
+ * gate can address the answer itself. Both rely on undeclared internals, checked at start-up by
+ * engine-internals.ts; without them every answer goes through Socket.IO's acknowledgement.
  */
 
 /** Arrays longer than this make an answer large; history pages (≤ 100 messages) never are. */
@@ -34,46 +33,21 @@ const isLargeArray = (value: unknown): value is unknown[] => Array.isArray(value
 
 const payloadBuffers = new PayloadBuffers();
 
-/** An event's arguments array (what packet middlewares receive) → the id its answer carries. */
-const answerIds = new WeakMap<object, number>();
-
 /**
- * socket.io-parser's decoder, noting each event's acknowledgement id. Socket.IO hands the decoded
- * packet's `data` array itself, with the acknowledgement appended, to the packet middlewares.
+ * Sends `answer` as the acknowledgement of the event whose arguments are `eventArgs`, if it is
+ * large, the socket is on WebSocket in the main namespace (Parley's only one) and the engine
+ * tuning allows it; false when it is left to Socket.IO's acknowledgement. Answers are plain JSON
+ * (no binary attachments), as every Parley answer is.
  */
-export class AnswerIdDecoder extends Decoder {
-  constructor(...args: ConstructorParameters<typeof Decoder>) {
-    super(...args);
-    // Registered before Socket.IO's own listener, so the id is known before the event runs.
-    this.on('decoded', (packet: Packet) => {
-      if (packet.type === PacketType.EVENT && packet.id !== undefined && Array.isArray(packet.data)) {
-        answerIds.set(packet.data, packet.id);
-      }
-    });
-  }
-}
-
-/** The `parser` option of the Socket.IO server. */
-export const answerIdParser = { Encoder, Decoder: AnswerIdDecoder };
-
-/**
- * Sends `answer` as the acknowledgement of the event whose arguments are `eventPacket`, if it is
- * large and the socket is on WebSocket in the main namespace (Parley's only one); false when it is
- * left to Socket.IO's acknowledgement. Answers are plain JSON (no binary attachments), as every
- * Parley answer is.
- */
-export function sendLargeAnswer(socket: ParleySocket, eventPacket: object, answer: object): boolean {
-  const id = answerIds.get(eventPacket);
-  if (id === undefined || socket.nsp.name !== '/' || socket.conn.transport.name !== 'websocket') return false;
+export function sendLargeAnswer(socket: ParleySocket, eventArgs: object, answer: object, tuning: EngineTuning): boolean {
+  const id = tuning.answerIdOf(eventArgs);
+  if (id === undefined || socket.nsp.name !== '/' || !tuning.canWriteFrame(socket.conn)) return false;
   let buffer: Buffer | undefined;
   const encoded = encodeLargeAnswer(id, answer, (bytes) => (buffer = payloadBuffers.take(bytes)));
   if (!encoded) return false;
-  const frame = Sender.frame(encoded.payload, { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
-  // Engine.IO writes the frame on WebSocket; the text is what it would send on any other transport
-  // (it is kept until the packet is flushed). On WebSocket, and only there, Engine.IO's callback
-  // runs once the socket's write has completed (never, if the connection fails first): the
-  // transport check above is what makes giving the buffer back from it safe.
-  socket.conn.write(encoded.text, { wsPreEncodedFrame: frame } as EngineSendOptions, () => payloadBuffers.giveBack(buffer!));
+  // The text is what Engine.IO would send on any other transport (it is kept until the packet is
+  // flushed); the buffer is given back once the frame's write has completed.
+  tuning.writeFrame(socket.conn, encoded.text, encoded.payload, () => payloadBuffers.giveBack(buffer!));
   return true;
 }
 
@@ -134,21 +108,4 @@ function pushArrayPieces(pieces: string[], array: unknown[]): void {
     start = end;
   }
   pieces.push(']');
-}
-
-/** Engine.IO reads `wsPreEncodedFrame` from a packet's options; its types declare only `compress`. */
-type EngineSendOptions = Parameters<ParleySocket['conn']['write']>[1];
-
-/**
- * ws builds the frame header, as it does for Socket.IO's broadcasts; its types leave Sender out,
- * so its shape is checked once here rather than found missing in the middle of an answer.
- */
-const Sender = (ws as unknown as { Sender?: { frame?: unknown } }).Sender as { frame(data: Buffer, options: FrameOptions): Buffer[] };
-if (typeof Sender?.frame !== 'function') throw new Error('ws no longer exports Sender.frame: see src/realtime/large-answers.ts');
-interface FrameOptions {
-  readOnly: boolean;
-  mask: boolean;
-  rsv1: boolean;
-  opcode: number;
-  fin: boolean;
 }

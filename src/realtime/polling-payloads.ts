@@ -16,6 +16,12 @@ export const MAX_PACKETS_PER_POLLING_REQUEST = 256;
  * drops what arrives for a closed connection), the request is aborted, and the client has to
  * connect again. Engine.IO hands a body's packets over one after another in one synchronous
  * loop, so the packets counted until the end of the current turn are those of one body.
+ *
+ * Only public API is used (the `packet` event, `transport.name`), but the synchronous loop is
+ * Engine.IO's behaviour, not its promise; test/limits/polling-payloads.test.ts fails if it changes.
+ * Were a body's packets spread over turns, the count would restart and this cap never trigger:
+ * memory would stay bounded by the body's 64 KiB (maxHttpBufferSize) and each event's work by the
+ * rate limits.
  */
 export function limitPollingPayloads(
   io: ParleyServer,

@@ -1,5 +1,5 @@
 import type { Socket as EngineSocket } from 'engine.io';
-import { webSocketOf } from './engine-internals.js';
+import type { EngineTuning } from './engine-internals.js';
 import type { ParleyServer } from './socket-types.js';
 
 /** A packet as Engine.IO queues it: what is sent is `data` (a string, or bytes). */
@@ -25,9 +25,18 @@ interface QueuedPacket {
  * encoded is counted in characters (UTF-16 code units): one per byte of ASCII JSON, fewer than its
  * UTF-8 bytes for the rest. The client sees its connection drop, reconnects and syncs as after
  * any cut.
+ *
+ * What ws holds and the immediate cut reach ws's WebSocket through a private member of Engine.IO
+ * (engine-internals.ts). When the start-up probe found it changed, the cap counts Engine.IO's write
+ * buffer only and cuts with Engine.IO's close. Memory stays bounded: Engine.IO hands its transport
+ * the next flush only once the previous one is written, so a client that stops reading leaves one
+ * flush in ws (at most the cap plus one turn's writes, or it would have been cut) while the write
+ * buffer grows past the cap and is cut; ws then holds its flush until its close handshake times
+ * out (30 s).
  */
 export function capQueuedOutput(
   io: ParleyServer,
+  tuning: EngineTuning,
   maxBytes: number,
   /** Told of a connection about to be cut. */
   onCut: (connection: EngineSocket, queuedBytes: number) => void,
@@ -35,14 +44,14 @@ export function capQueuedOutput(
   /** Bytes in each connection's write buffer since its last flush to the transport. */
   const buffered = new WeakMap<EngineSocket, number>();
   const checking = new WeakSet<EngineSocket>();
-  const backlogOf = (connection: EngineSocket) => (buffered.get(connection) ?? 0) + (webSocketOf(connection)?.bufferedAmount ?? 0);
+  const backlogOf = (connection: EngineSocket) => (buffered.get(connection) ?? 0) + tuning.webSocketBacklog(connection);
 
   const check = (connection: EngineSocket) => {
     checking.delete(connection);
     const queuedBytes = backlogOf(connection);
     if (connection.readyState === 'closed' || queuedBytes <= maxBytes) return;
     onCut(connection, queuedBytes);
-    webSocketOf(connection)?.terminate();
+    tuning.terminate(connection);
     connection.close(true);
   };
 
@@ -51,7 +60,7 @@ export function capQueuedOutput(
   function onPacketCreate(this: EngineSocket, packet: QueuedPacket): void {
     const before = buffered.get(this) ?? 0;
     buffered.set(this, before + sizeOf(packet));
-    const backlog = before + (webSocketOf(this)?.bufferedAmount ?? 0);
+    const backlog = before + tuning.webSocketBacklog(this);
     if (backlog <= maxBytes || checking.has(this)) return;
     checking.add(this);
     setImmediate(check, this);

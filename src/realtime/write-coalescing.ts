@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Socket as EngineSocket } from 'engine.io';
-import { tcpStreamOf, webSocketOf } from './engine-internals.js';
+import type { EngineTuning } from './engine-internals.js';
 import type { ParleyServer } from './socket-types.js';
 
 /**
@@ -15,8 +15,11 @@ import type { ParleyServer } from './socket-types.js';
  * tick comes sooner and coalesces less).
  *
  * Long-polling connections are left alone: their packets already leave as one HTTP response.
+ * Reaching the TCP stream takes private members of Engine.IO and ws (engine-internals.ts); when
+ * the start-up probe found them changed, nothing is coalesced and each frame is its own write.
  */
-export function coalesceWritesPerTurn(io: ParleyServer): void {
+export function coalesceWritesPerTurn(io: ParleyServer, tuning: EngineTuning): void {
+  if (!tuning.active.writeCoalescing) return;
   const corked = new Set<Duplex>();
   const uncorkAll = () => {
     try {
@@ -27,21 +30,10 @@ export function coalesceWritesPerTurn(io: ParleyServer): void {
   };
   // Engine.IO hands a connection's buffered packets to its transport in one flush.
   io.engine.on('flush', (connection: EngineSocket) => {
-    const stream = webSocketStream(connection);
-    if (!stream || corked.has(stream) || stream.destroyed) return;
+    const stream = tuning.tcpStreamOf(connection);
+    if (!stream || corked.has(stream)) return;
     stream.cork();
     corked.add(stream);
     if (corked.size === 1) process.nextTick(uncorkAll);
   });
-}
-
-/**
- * The TCP stream under a connection's WebSocket transport, whether it connected over WebSocket
- * or upgraded from long-polling; anything unexpected there means no coalescing, never an error in
- * the middle of a broadcast.
- */
-function webSocketStream(connection: EngineSocket): Duplex | undefined {
-  const webSocket = webSocketOf(connection);
-  const stream = webSocket && tcpStreamOf(webSocket);
-  return stream && typeof stream.cork === 'function' ? stream : undefined;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp, type App, type BuildOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/protocol/events.js';
 import type { PublicUser } from '../../src/protocol/types.js';
@@ -51,9 +51,9 @@ export const TEST_SCRYPT_LOG2_N = 10;
 /**
  * Starts the real server on a free port. Defaults: in-memory PGlite, silent logs, a fixed secret,
  * GENEROUS_LIMITS, TEST_SCRYPT_LOG2_N. `env` overrides any variable (e.g. DATABASE_URL for
- * PostgreSQL, DATA_DIR for a restart test, a RATE_LIMIT_* under test).
+ * PostgreSQL, DATA_DIR for a restart test, a RATE_LIMIT_* under test); `options` go to buildApp.
  */
-export async function startServer(env: Record<string, string | undefined> = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string | undefined> = {}, options: BuildOptions = {}): Promise<TestServer> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -64,7 +64,7 @@ export async function startServer(env: Record<string, string | undefined> = {}):
     ...env,
   });
   if (env.PASSWORD_SCRYPT_LOG2_N === undefined) config.passwords.log2N = TEST_SCRYPT_LOG2_N;
-  const app = await buildApp(config);
+  const app = await buildApp(config, options);
   const port = await app.listen();
   return { url: `http://127.0.0.1:${port}`, port, app, close: () => app.close() };
 }
@@ -192,14 +192,14 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * One real server for the enclosing `describe`: started before its tests, every socket closed
  * after each test, the server closed after the last. The returned object reads through to it.
  */
-export function useServer(env: Record<string, string | undefined> = {}): TestServer {
+export function useServer(env: Record<string, string | undefined> = {}, options: () => Promise<BuildOptions> | BuildOptions = () => ({})): TestServer {
   let started: TestServer | undefined;
   const current = (): TestServer => {
     if (!started) throw new Error('useServer: the server is not started yet (use it inside a test)');
     return started;
   };
   beforeAll(async () => {
-    started = await startServer(env);
+    started = await startServer(env, await options());
   });
   afterEach(() => closeSockets());
   afterAll(async () => {

@@ -125,13 +125,13 @@ describe('a server with every engine tuning off', () => {
 });
 
 describe('a server with every engine tuning off, reads paid by weight', () => {
-  const server = useServer({ RATE_LIMIT_READ_BYTES_PER_SECOND: '4096' }, brokenEngine([]));
+  const server = useServer({ RATE_LIMIT_READ_BYTES_PER_SECOND: String(16 * 1024) }, brokenEngine([]));
 
   it('charges a big answer to its reader’s bytes, weighed from its JSON', async () => {
     const [writer, reader] = await Promise.all([registerUser(server, 'rb'), registerUser(server, 'rb')]);
     const chatId = await createChat(server, writer, [reader]);
     const writerSocket = await connect(server, writer.token);
-    // A page of them weighs ~48,000 characters: past the window's 40 KiB.
+    // A page of them weighs ~96 KB (ж is two bytes): past the second's 16 KiB, ~5 s to pay off.
     for (let i = 0; i < 12; i++) await sendOk(writerSocket, chatId, 'ж'.repeat(4_000));
     const readerSocket = await connect(server, reader.token);
     const page = await ask(readerSocket, 'get_chat_messages', { chatId, limit: 100 });

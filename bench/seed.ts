@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Database } from '../src/store/database.js';
+import { messageSummary } from '../src/store/message-form.js';
 
 /**
  * Bulk data for the scenarios, written straight into the database before the server starts
@@ -124,8 +125,7 @@ export async function seedChatList(db: Database, user: SeededUser, partners: See
 async function markLastMessages(db: Database, chatIds: string[]): Promise<void> {
   await db.query(
     `UPDATE chats c SET last_message_id = m.id, last_message_at = m.created_at, last_seq = m.seq, version = m.version,
-                        last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at,
-                                                       m.seq, m.version)
+                        last_message = ${messageSummary('m')}
        FROM (SELECT DISTINCT ON (chat_id) * FROM messages
               WHERE chat_id = ANY($1::uuid[]) ORDER BY chat_id, created_at DESC, id DESC) m
       WHERE c.id = m.chat_id`,

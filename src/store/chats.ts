@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { isStoreId, toMessage } from './sql.js';
+import { toMessage, type MessageFields } from './message-form.js';
+import { isStoreId } from './sql.js';
 
 /** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
 const CHATS_PER_PART = 64;
@@ -82,9 +83,7 @@ export class ChatStore {
     type ChatTuple = [
       unreadCount: number,
       chat: [id: string, name: string | null, memberIds: string, version: string, readSeqs: string],
-      lastMessage:
-        | [id: string, text: string, senderId: string, createdAt: string, editedAt: string | null, deletedAt: string | null, seq: string, version: string]
-        | null,
+      lastMessage: MessageFields | null,
     ];
     const parts = await this.db.query<{ chats: string }>(
       `SELECT string_agg(chat, ',' ORDER BY position) AS chats
@@ -117,24 +116,7 @@ export class ChatStore {
         id,
         name,
         users: members.flatMap((memberId) => users.get(memberId) ?? []),
-        messages:
-          last && sender
-            ? [
-                toMessage({
-                  id: last[0],
-                  text: last[1],
-                  sender_id: sender.id,
-                  chat_id: id,
-                  created_at: last[3],
-                  edited_at: last[4],
-                  deleted_at: last[5],
-                  seq: last[6],
-                  version: last[7],
-                  email: sender.email,
-                  username: sender.username,
-                }),
-              ]
-            : [],
+        messages: last && sender ? [toMessage(last, id, sender)] : [],
         unreadCount,
         version: Number(version),
         readPositions: members.flatMap((memberId, j) => (users.has(memberId) ? [{ userId: memberId, seq: Number(seqs[j] ?? 0) }] : [])),

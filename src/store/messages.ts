@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, NOW_MS, parseMessageTuples, toMessage, type MessageRow } from './sql.js';
+import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
+import { isStoreId, NOW_MS } from './sql.js';
 
 export interface NewMessage {
   chatId: string;
@@ -121,12 +122,20 @@ export class MessageStore {
   }
 
   private async findByClientId(message: NewMessage): Promise<Message> {
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-        WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
-      [message.chatId, message.senderId, message.clientMessageId],
+    return (await this.findMessages('m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3', [
+      message.chatId,
+      message.senderId,
+      message.clientMessageId,
+    ]))[0]!;
+  }
+
+  /** The messages that `condition` (over MESSAGE_COLUMNS' `m`, with `params`) picks, in no order. */
+  private async findMessages(condition: string, params: unknown[]): Promise<Message[]> {
+    const [found] = await this.db.query<{ messages: string | null }>(
+      `SELECT json_agg(${messageTuple('p')})::text AS messages FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE ${condition}) p`,
+      params,
     );
-    return toMessage(rows[0]!);
+    return parseMessageTuples(found?.messages);
   }
 
   /**
@@ -319,10 +328,7 @@ export class MessageStore {
 
   async findMessage(messageId: string): Promise<Message | undefined> {
     if (!isStoreId(messageId)) return undefined;
-    const rows = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = $1`, [
-      messageId,
-    ]);
-    return rows[0] && toMessage(rows[0]);
+    return (await this.findMessages('m.id = $1', [messageId]))[0];
   }
 
   /**
@@ -370,7 +376,7 @@ export class MessageStore {
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT 1 FROM chats WHERE id = (SELECT chat_id FROM messages WHERE id = $1) FOR UPDATE', [messageId]);
       // Under the lock nothing else changes the message: if it can be changed now, it will be.
-      const rows = await tx.query<MessageRow>(
+      const [result] = await tx.query<{ changed: string | null }>(
         `WITH target AS (
            SELECT chat_id FROM messages WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
          ), versioned AS (
@@ -381,10 +387,11 @@ export class MessageStore {
             WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
            RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at, seq, version
          )${alsoChanged ? `, ${alsoChanged}` : ''}
-         SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id`,
+         SELECT json_agg(${messageTuple('t')})::text AS changed
+           FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) t`,
         [messageId, senderId, ...params],
       );
-      const changed = rows[0];
+      const [changed] = parseMessageTuples(result?.changed);
       if (!changed) return undefined;
       await tx.query(
         `UPDATE chats c
@@ -393,7 +400,7 @@ export class MessageStore {
           WHERE m.id = $1 AND c.id = m.chat_id AND c.last_message_id = m.id`,
         [messageId],
       );
-      return toMessage(changed);
+      return changed;
     });
   }
 }

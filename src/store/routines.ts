@@ -1,4 +1,4 @@
-import { isoUtc } from './sql.js';
+import { MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
 
 /**
  * The database functions, each defined once here, in its current form. Unlike migrations, which
@@ -25,18 +25,14 @@ export interface Routine {
 
 export const ROUTINES: readonly Routine[] = [
   {
-    signature: 'message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint)',
+    signature: MESSAGE_SUMMARY.signature,
     since: 8,
     sql: `
       -- A chat's last message as the JSON text the chat list sends of it (ChatStore.listChats):
-      -- [id, text, sender, createdAt, editedAt, deletedAt, seq, version], all text.
-      CREATE FUNCTION message_summary(p_id uuid, p_text text, p_sender_id uuid, p_created_at timestamptz,
-                                      p_edited_at timestamptz, p_deleted_at timestamptz,
-                                      p_seq bigint, p_version bigint) RETURNS text
+      -- the message's fields as message-form.ts defines them.
+      CREATE FUNCTION message_summary(${MESSAGE_SUMMARY.parameters}) RETURNS text
       IMMUTABLE LANGUAGE sql AS $$
-        SELECT array_to_json(ARRAY[p_id::text, p_text, p_sender_id::text,
-          ${isoUtc('p_created_at')}, ${isoUtc('p_edited_at')}, ${isoUtc('p_deleted_at')},
-          p_seq::text, p_version::text])::text
+        SELECT ${messageFieldsJson('p_')}
       $$`,
   },
   {
@@ -77,19 +73,20 @@ export const ROUTINES: readonly Routine[] = [
             FROM input t
            WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
         ), stamped AS MATERIALIZED (
-          -- One row per chat: its last message of the batch, stamped n-1 ms after the first, with
-          -- the chat's position and version before the batch. Materialized, so that
-          -- clock_timestamp() is read once per chat for both copies below.
-          SELECT a.chat_id, a.id, a.text, a.sender_id, a.n, l.last_seq AS seq0, l.version AS version0,
+          -- One row per chat: its last message of the batch as the message it will be, stamped
+          -- n-1 ms after the first, with the chat's n-th next seq and version. Materialized, so
+          -- that clock_timestamp() is read once per chat for both copies below.
+          SELECT a.chat_id, a.id, a.text, a.sender_id,
                  GREATEST(date_trunc('milliseconds', clock_timestamp()), l.last_message_at + interval '1 millisecond')
-                   + interval '1 millisecond' * (a.n - 1) AS at
+                   + interval '1 millisecond' * (a.n - 1) AS created_at,
+                 NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
+                 l.last_seq + a.n AS seq, l.version + a.n AS version
             FROM allowed a JOIN chats l ON l.id = a.chat_id
            WHERE a.rn = a.n
         ), stamp AS (
           UPDATE chats c
-             SET last_message_at = t.at, last_message_id = t.id,
-                 last_seq = t.seq0 + t.n, version = t.version0 + t.n,
-                 last_message = message_summary(t.id, t.text, t.sender_id, t.at, NULL, NULL, t.seq0 + t.n, t.version0 + t.n)
+             SET last_message_at = t.created_at, last_message_id = t.id, last_seq = t.seq, version = t.version,
+                 last_message = ${messageSummary('t')}
             FROM stamped t
            WHERE c.id = t.chat_id
           RETURNING c.id AS chat_id, c.last_message_at, c.last_seq, c.version

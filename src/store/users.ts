@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Message, PublicUser } from '../protocol/types.js';
 import type { Database, SqlExecutor } from './database.js';
-import { isStoreId, messageSummary, messageTuple, NOW_MS, parseMessageTuples, UNREAD_COUNT } from './sql.js';
+import { messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
+import { isStoreId, NOW_MS, UNREAD_COUNT } from './sql.js';
 
 export interface UserRecord extends PublicUser {
   /** Null for users created from an external identity provider's token. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Database } from '../src/store/database.js';
 import { messageSummary } from '../src/store/message-form.js';
+import { unreadCount } from '../src/store/sql.js';
 
 /**
  * Bulk data for the scenarios, written straight into the database before the server starts
@@ -131,13 +132,5 @@ async function markLastMessages(db: Database, chatIds: string[]): Promise<void> 
       WHERE c.id = m.chat_id`,
     [chatIds],
   );
-  // Nobody has read anything yet: every other member's message is unread.
-  await db.query(
-    `UPDATE chat_members cm SET unread_count = s.n
-       FROM (SELECT o.chat_id, o.user_id, count(*)::int AS n
-               FROM chat_members o JOIN messages m ON m.chat_id = o.chat_id AND m.sender_id <> o.user_id
-              WHERE o.chat_id = ANY($1::uuid[]) GROUP BY o.chat_id, o.user_id) s
-      WHERE cm.chat_id = s.chat_id AND cm.user_id = s.user_id`,
-    [chatIds],
-  );
+  await db.query(`UPDATE chat_members cm SET unread_count = ${unreadCount('cm')} WHERE cm.chat_id = ANY($1::uuid[])`, [chatIds]);
 }

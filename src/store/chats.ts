@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
 import { toMessage, type MessageFields } from './message-form.js';
-import { isStoreId } from './sql.js';
+import { isStoreId, unreadCount } from './sql.js';
 
 /** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
 const CHATS_PER_PART = 64;
@@ -158,7 +158,8 @@ export class ChatStore {
   /**
    * Adds users to a chat unless the chat would then have more than `maxMembers`; returns those
    * that were not members yet (and now are), or 'too_many' (nobody added). A new member has read
-   * nothing: their unread counter starts at the others' messages of the whole history. The chat
+   * nothing: their unread counter starts at what the unread rule counts with no read position (the
+   * others' live messages of the whole history). The chat
    * row is locked first, as sends do: a send either committed before (and is counted here) or
    * starts after this commit (and sees the new member); and the cap is counted under that lock,
    * so that concurrent additions cannot each pass it on a count the other is about to change.
@@ -177,14 +178,9 @@ export class ChatStore {
       );
       if (after!.members > maxMembers) return 'too_many';
       const rows = await tx.query<{ user_id: string }>(
-        `WITH sent AS (
-           SELECT sender_id, count(*)::int AS n FROM messages
-            WHERE chat_id = $1 AND deleted_at IS NULL GROUP BY sender_id
-         )
-         INSERT INTO chat_members (chat_id, user_id, unread_count)
-         SELECT $1, new.user_id,
-                COALESCE((SELECT sum(n) FROM sent WHERE sender_id <> new.user_id), 0)
-           FROM unnest($2::uuid[]) AS new(user_id)
+        `INSERT INTO chat_members (chat_id, user_id, unread_count)
+         SELECT new.chat_id, new.user_id, ${unreadCount('new')}
+           FROM (SELECT $1::uuid AS chat_id, id AS user_id, NULL::timestamptz AS last_read_at FROM unnest($2::uuid[]) AS id) new
          ON CONFLICT (chat_id, user_id) DO NOTHING RETURNING user_id`,
         [chatId, valid],
       );

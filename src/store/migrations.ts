@@ -1,3 +1,5 @@
+import { unreadCount } from './sql.js';
+
 /**
  * The schema's history, oldest first. A migration is never edited once released: change the
  * schema by appending one. Written for PostgreSQL 15 (the servers) — PGlite runs 18.
@@ -89,17 +91,14 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'unread counters on chat members',
     sql: `
-      -- The member's unread messages: other members' messages, not deleted, after last_read_at.
-      -- Kept by every write that changes it, in that write's transaction (Store.insertMessages,
-      -- markRead, deleteMessage, addMembers, deleteUser), so that the chat list reads a number
-      -- instead of counting messages per chat. Writers that change it for many members lock the
-      -- chat row first, as sends do, so that they serialise with the chat's sends.
+      -- The member's unread messages (the unread rule, sql.ts's isUnread), kept by every write
+      -- that changes it, in that write's transaction (insert_message_batch, MessageStore.markRead,
+      -- MessageStore.deleteMessage, ChatStore.addMembers, UserStore.deleteAccount), so that the
+      -- chat list reads a number instead of counting messages per chat. Writers that change it
+      -- for many members lock the chat row first, as sends do, so that they serialise with the
+      -- chat's sends.
       ALTER TABLE chat_members ADD COLUMN unread_count integer NOT NULL DEFAULT 0;
-      UPDATE chat_members cm
-         SET unread_count = (SELECT count(*) FROM messages um
-                              WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id
-                                AND um.deleted_at IS NULL
-                                AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz));
+      UPDATE chat_members cm SET unread_count = ${unreadCount('cm')};
     `,
   },
   {

@@ -1,4 +1,5 @@
 import { MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
+import { isUnread } from './sql.js';
 
 /**
  * The database functions, each defined once here, in its current form. Unlike migrations, which
@@ -42,8 +43,8 @@ export const ROUTINES: readonly Routine[] = [
       -- One batch of sends (MessageStore.insertMessages), as one call: lock the batch's chats in
       -- id order (two batches sharing chats cannot deadlock), then one statement that checks
       -- membership, stamps each message's created_at, seq and version, moves each chat's last
-      -- message, seq and version, inserts the messages and adds them to the other members' unread
-      -- counters. A function because its two statements are then planned once per connection:
+      -- message, seq and version, inserts the messages and adds them to the unread counters of
+      -- the members they are unread for. A function because its two statements are then planned once per connection:
       -- planned per batch, PGlite asked its file system for the size of every table and index
       -- involved each time.
       --
@@ -98,13 +99,14 @@ export const ROUTINES: readonly Routine[] = [
                  s.last_message_at - interval '1 millisecond' * (a.n - a.rn),
                  s.last_seq - (a.n - a.rn), s.version - (a.n - a.rn)
             FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
-          RETURNING id, text, sender_id, chat_id, created_at, seq, version
+          RETURNING id, text, sender_id, chat_id, created_at, deleted_at, seq, version
         ), unread AS (
-          -- New messages come after every read position: each counts for every other member.
+          -- Each new message on the counters of the members it is unread for (isUnread, sql.ts):
+          -- it comes after every read position, so every other member.
           UPDATE chat_members cm SET unread_count = cm.unread_count + b.n
-            FROM (SELECT a.chat_id, o.user_id, count(*)::int AS n
-                    FROM allowed a JOIN chat_members o ON o.chat_id = a.chat_id AND o.user_id <> a.sender_id
-                   GROUP BY a.chat_id, o.user_id) b
+            FROM (SELECT i.chat_id, o.user_id, count(*)::int AS n
+                    FROM ins i JOIN chat_members o ON o.chat_id = i.chat_id AND ${isUnread('i', 'o')}
+                   GROUP BY i.chat_id, o.user_id) b
            WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
         )
         SELECT ins.id, ins.text, ins.sender_id, ins.chat_id, ins.created_at, ins.seq, ins.version, u.email, u.username

@@ -7,10 +7,19 @@ export function isStoreId(value: string): boolean {
   return UUID.test(value);
 }
 
-/** Messages from others after the member `cm`'s read position; tombstones are not unread. */
-export const UNREAD_COUNT = `(SELECT count(*)::int FROM messages um
-    WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id AND um.deleted_at IS NULL
-      AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz))`;
+/**
+ * The unread rule, written only here: the message row `m` counts as unread for the member `cm`
+ * (a chat_members row, or anything with its chat_id, user_id and last_read_at) when someone else
+ * sent it, it is not deleted, and it comes after the member's read position: `readAt` when given
+ * (the position a move is about to set), else the member's last_read_at (NULL: nothing read).
+ * Every write that can change what it counts keeps the members' counters (unread_count) by it.
+ */
+export const isUnread = (m: string, cm: string, readAt = `${cm}.last_read_at`) =>
+  `(${m}.sender_id <> ${cm}.user_id AND ${m}.deleted_at IS NULL AND ${m}.created_at > COALESCE(${readAt}, '-infinity'::timestamptz))`;
+
+/** The member `cm`'s unread count, counted from the chat's messages by isUnread (`readAt` as there). */
+export const unreadCount = (cm: string, readAt?: string) =>
+  `(SELECT count(*)::int FROM messages um WHERE um.chat_id = ${cm}.chat_id AND ${isUnread('um', cm, readAt)})`;
 
 /** Milliseconds, like created_at, so that the ISO form round-trips. */
 export const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;

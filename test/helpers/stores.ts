@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import type { Message, PublicUser } from '../../src/protocol/types.js';
 import type { Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
+import { unreadCount } from '../../src/store/sql.js';
 import { Store } from '../../src/store/store.js';
 
 /**
@@ -58,15 +59,13 @@ export async function emptyDatabase(target: StoreTarget): Promise<{ db: Database
 }
 
 /**
- * Every member's unread counter in `chatIds` equals the count of the messages that are unread for
- * them: other members' messages, not deleted, after their read position.
+ * Every member's unread counter in `chatIds`, kept by the writes, equals the unread rule's count
+ * from the messages themselves (unreadCount). The tests that call it also state the expected
+ * numbers, which pin down what the rule means.
  */
 export async function expectCountersRight(db: Database, chatIds: string[]): Promise<void> {
   const rows = await db.query<{ user_id: string; kept: number; counted: number }>(
-    `SELECT cm.user_id, cm.unread_count AS kept,
-            (SELECT count(*)::int FROM messages um
-              WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id AND um.deleted_at IS NULL
-                AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)) AS counted
+    `SELECT cm.user_id, cm.unread_count AS kept, ${unreadCount('cm')} AS counted
        FROM chat_members cm WHERE cm.chat_id = ANY($1::uuid[]) ORDER BY cm.user_id`,
     [chatIds],
   );

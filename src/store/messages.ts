@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from '../protocol/types.js';
 import type { Database } from './database.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
-import { isStoreId, isUnread, NOW_MS, unreadCount } from './sql.js';
+import { isStoreId, isUnread, memberList, NOW_MS, unreadCount } from './sql.js';
 
 export interface NewMessage {
   chatId: string;
@@ -303,13 +303,7 @@ export class MessageStore {
         if (!now) return { outcome: 'not_member' };
         return { outcome: 'marked', moved: false, unreadCount: now.unread_count, seq: Number(now.last_read_seq) };
       }
-      await tx.query(
-        `UPDATE chats c
-            SET read_seqs = (SELECT string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id)
-                               FROM chat_members o WHERE o.chat_id = c.id)
-          WHERE c.id = $1`,
-        [chatId],
-      );
+      await tx.query(`UPDATE chats c SET read_seqs = ${memberList('last_read_seq', 'c.id')} WHERE c.id = $1`, [chatId]);
       return { outcome: 'marked', moved: true, unreadCount: moved.unread_count, seq: Number(moved.last_read_seq) };
     });
   }

@@ -1,13 +1,13 @@
 import { MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
-import { isUnread } from './sql.js';
+import { isUnread, memberList } from './sql.js';
 
 /**
- * The database functions, each defined once here, in its current form. Unlike migrations, which
- * are history and never edited, a routine is edited in place: `migrate` recreates every routine
+ * The database's functions and triggers, each defined only here, in its current form. Unlike
+ * migrations, which are history, a routine is edited in place: `migrate` recreates every routine
  * whose text differs from the one the database last applied (schema_routines), after the
- * migrations, so that a routine always runs against the schema it was written for (`since`).
- * A migration that drops a routine's function must also delete its schema_routines row.
- * Written for PostgreSQL 15 (the servers) — PGlite runs 18.
+ * migrations, so that a routine always runs against the schema it was written for (`since`) —
+ * and so no migration may call one. A migration that drops a routine's function must also delete
+ * its schema_routines row. Written for PostgreSQL 15 (the servers) — PGlite runs 18.
  */
 export interface Routine {
   /** The function's name and argument types, as DROP FUNCTION takes them. */
@@ -15,12 +15,12 @@ export interface Routine {
   /** The schema version (migration) it is written for: it is created once the schema has reached it. */
   since: number;
   /**
-   * The CREATE FUNCTION statement; for a trigger function CREATE OR REPLACE FUNCTION, because
-   * its triggers depend on it: it is replaced in place, never dropped (its result type is always
-   * trigger, which CREATE OR REPLACE can keep).
+   * The CREATE FUNCTION statement; for a trigger function CREATE OR REPLACE FUNCTION followed by
+   * its triggers' CREATE OR REPLACE TRIGGER: it is replaced in place, never dropped, as its
+   * triggers depend on it (its result type is always trigger, which CREATE OR REPLACE can keep).
    */
   sql: string;
-  /** A trigger function (see sql). */
+  /** A trigger function with its triggers (see sql). */
   trigger?: true;
 }
 
@@ -119,22 +119,21 @@ export const ROUTINES: readonly Routine[] = [
     trigger: true,
     sql: `
       -- After members are added or removed (also by cascade: a deleted user or chat), rewrites
-      -- the chat's member ids ('id,…' in join order) and their read positions ('seq,…', aligned),
-      -- which the chat list reads instead of aggregating members per chat. Writers that change a
-      -- chat's members lock the chat row first (addMembers, removeMember, deleteUser), so that
+      -- the chat's member ids and their read positions (memberList, sql.ts), which the chat list
+      -- reads instead of aggregating members per chat. Writers that change a chat's members lock
+      -- the chat row first (ChatStore.addMembers, removeMember, UserStore.deleteAccount), so that
       -- each recount sees the others' committed changes.
       CREATE OR REPLACE FUNCTION chats_recount_member_ids() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        UPDATE chats c
-           SET member_ids = COALESCE(o.ids, ''), read_seqs = COALESCE(o.seqs, '')
-          FROM (SELECT ch.id,
-                       string_agg(m.user_id::text, ',' ORDER BY m.joined_at, m.user_id) AS ids,
-                       string_agg(m.last_read_seq::text, ',' ORDER BY m.joined_at, m.user_id) AS seqs
-                  FROM (SELECT DISTINCT chat_id AS id FROM changed_members) ch
-                  LEFT JOIN chat_members m ON m.chat_id = ch.id
-                 GROUP BY ch.id) o
-         WHERE c.id = o.id;
+        UPDATE chats c SET member_ids = ${memberList('user_id', 'c.id')}, read_seqs = ${memberList('last_read_seq', 'c.id')}
+         WHERE c.id IN (SELECT DISTINCT chat_id FROM changed_members);
         RETURN NULL;
-      END $$`,
+      END $$;
+      CREATE OR REPLACE TRIGGER chat_members_added AFTER INSERT ON chat_members
+        REFERENCING NEW TABLE AS changed_members
+        FOR EACH STATEMENT EXECUTE FUNCTION chats_recount_member_ids();
+      CREATE OR REPLACE TRIGGER chat_members_removed AFTER DELETE ON chat_members
+        REFERENCING OLD TABLE AS changed_members
+        FOR EACH STATEMENT EXECUTE FUNCTION chats_recount_member_ids();`,
   },
 ];

@@ -21,5 +21,12 @@ export const isUnread = (m: string, cm: string, readAt = `${cm}.last_read_at`) =
 export const unreadCount = (cm: string, readAt?: string) =>
   `(SELECT count(*)::int FROM messages um WHERE um.chat_id = ${cm}.chat_id AND ${isUnread('um', cm, readAt)})`;
 
+/**
+ * The members of the chat `chat` as 'value,value,…' of their `column`, in join order: the chat's
+ * member_ids (user_id) and read_seqs (last_read_seq), aligned with each other; '' for none.
+ */
+export const memberList = (column: 'user_id' | 'last_read_seq', chat: string) =>
+  `COALESCE((SELECT string_agg(o.${column}::text, ',' ORDER BY o.joined_at, o.user_id) FROM chat_members o WHERE o.chat_id = ${chat}), '')`;
+
 /** Milliseconds, like created_at, so that the ISO form round-trips. */
 export const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;

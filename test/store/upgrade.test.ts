@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { ROUTINES } from '../../src/store/routines.js';
 import { Store } from '../../src/store/store.js';
 import { emptyDatabase, expectCountersRight, storeTargets, type StoreTarget } from '../helpers/stores.js';
 
@@ -18,7 +19,7 @@ const snapshot = (name: string) => readFileSync(new URL(`snapshots/${name}`, imp
  * The schema as the catalog has it: tables and columns, constraints, indexes, functions with
  * their bodies, triggers, and the migrations and routines recorded as applied.
  */
-async function schemaOf(db: Database): Promise<Record<string, unknown[]>> {
+async function schemaOf(db: Database) {
   const list = async (sql: string) => (await db.query<{ item: string }>(sql)).map((row) => row.item);
   return {
     columns: await list(
@@ -44,8 +45,10 @@ async function schemaOf(db: Database): Promise<Record<string, unknown[]>> {
   };
 }
 
-/** `snapshot` loaded into an empty database of `target`'s kind and migrated; the schema a fresh database gets there. */
-async function upgrade(target: StoreTarget, name: string, work: (db: Database, fresh: Record<string, unknown[]>, applied: number[]) => Promise<void>) {
+type Schema = Awaited<ReturnType<typeof schemaOf>>;
+
+/** `name` (a snapshot) loaded into an empty database of `target`'s kind and migrated, beside the schema a fresh database gets. */
+async function upgrade(target: StoreTarget, name: string, work: (db: Database, fresh: Schema, applied: number[]) => Promise<void>) {
   const fresh = await emptyDatabase(target);
   const old = await emptyDatabase(target);
   try {
@@ -57,7 +60,8 @@ async function upgrade(target: StoreTarget, name: string, work: (db: Database, f
   }
 }
 
-const ids = async (db: Database, sql: string) =>
+/** The rows of `sql` (key, id) as an object from key to id. */
+const idsByKey = async (db: Database, sql: string) =>
   Object.fromEntries((await db.query<{ key: string; id: string }>(sql)).map((row) => [row.key, row.id]));
 
 describe.each(storeTargets)('Upgrading an older database on $name', (target) => {
@@ -70,10 +74,16 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       changes: Record<string, unknown>;
     };
     await upgrade(target, 'v10.sql', async (db, fresh, applied) => {
+      // A fresh database has every routine, and the member triggers with theirs.
+      expect(fresh.functions.map((f) => f.split(' ')[0]).sort()).toEqual(ROUTINES.map((r) => r.signature.split('(')[0]).sort());
+      expect(fresh.triggers).toEqual([
+        expect.stringMatching(/^CREATE TRIGGER chat_members_added AFTER INSERT ON .*chats_recount_member_ids/),
+        expect.stringMatching(/^CREATE TRIGGER chat_members_removed AFTER DELETE ON .*chats_recount_member_ids/),
+      ]);
       expect(applied).toEqual([]);
       expect(await schemaOf(db)).toEqual(fresh);
       const store = new Store(db);
-      const { alice, bob, erin } = expected.users as Record<string, string>;
+      const { alice, bob, erin } = expected.users;
       const { group } = expected.chats;
       for (const [name, id] of Object.entries(expected.users)) {
         expect({ name, chats: await store.chats.listChats(id) }).toEqual({ name, chats: expected.listChats[name] });
@@ -105,8 +115,8 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       expect(applied).toEqual(MIGRATIONS.filter((m) => m.version > 7).map((m) => m.version));
       expect(await schemaOf(db)).toEqual(fresh);
       const store = new Store(db);
-      const user = await ids(db, 'SELECT username AS key, id FROM users');
-      const chat = await ids(db, `SELECT COALESCE(name, 'direct') AS key, id FROM chats`);
+      const user = await idsByKey(db, 'SELECT username AS key, id FROM users');
+      const chat = await idsByKey(db, `SELECT COALESCE(name, 'direct') AS key, id FROM chats`);
       const { alice, bob, carol } = user as Record<string, string>;
       const group = chat['old group']!;
 
@@ -128,5 +138,32 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       expect((await store.chats.listChats(carol!, group))[0]!.users.map((u) => u.id)).not.toContain(bob);
       await expectCountersRight(db, Object.values(chat));
     });
+  });
+});
+
+describe.each(storeTargets)('Routines on $name', (target) => {
+  it('are recreated when their text changes: a function dropped and created, a trigger function replaced under its triggers', async () => {
+    const { db, close } = await emptyDatabase(target);
+    try {
+      await migrate(db);
+      const before = await schemaOf(db);
+      const edited = ROUTINES.map((routine) => ({ ...routine, sql: `${routine.sql}; COMMENT ON FUNCTION ${routine.signature} IS 'edited'` }));
+      expect(await migrate(db, MIGRATIONS, edited)).toEqual([]);
+      const comments = await db.query<{ comment: string | null }>(
+        `SELECT obj_description(p.oid, 'pg_proc') AS comment FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace`,
+      );
+      expect(comments.map((c) => c.comment)).toEqual(ROUTINES.map(() => 'edited'));
+      expect((await schemaOf(db)).routines).not.toEqual(before.routines);
+
+      // Back to the routines as they are: the same schema as before, and the trigger still fires.
+      await migrate(db);
+      expect(await schemaOf(db)).toEqual(before);
+      const store = new Store(db);
+      const [a, b] = await Promise.all(['a', 'b'].map((name) => store.users.createUser({ email: `${name}@x.y`, username: name, passwordHash: null })));
+      const { chatId } = await store.chats.createChat({ name: 'g', memberIds: [a!.id, b!.id], direct: false });
+      expect((await store.chats.listChats(a!.id, chatId))[0]!.users.map((u) => u.id).sort()).toEqual([a!.id, b!.id].sort());
+    } finally {
+      await close();
+    }
   });
 });

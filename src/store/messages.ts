@@ -367,8 +367,8 @@ export class MessageStore {
              FROM target t, changed c
             WHERE cm.chat_id = t.chat_id AND ${isUnread('c', 'cm')} <> ${isUnread('t', 'cm')}
          )
-         SELECT json_agg(${messageTuple('t')})::text AS changed
-           FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) t`,
+         SELECT json_agg(${messageTuple('r')})::text AS changed
+           FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) r`,
         [messageId, senderId, ...params],
       );
       const [changed] = parseMessageTuples(result?.changed);

@@ -3,12 +3,13 @@ import { memberList, unreadCount } from './sql.js';
 
 /**
  * The schema's history, oldest first: tables, columns, indexes and the data they are filled
- * with. Change the schema by appending a migration; a released one is never changed in what it
- * does to a database. Functions and triggers are not here but in routines.ts, created after the
- * migrations. A migration may build its SQL from the store's definitions (the unread rule, the
- * message's form) as long as they hold at its schema version: every test starts from an empty
- * database, so one that no longer does fails at once. Written for PostgreSQL 15 (the servers) —
- * PGlite runs 18.
+ * with. Change the schema by appending a migration. A released one may be rewritten only so that
+ * every database `migrate` brings up to date ends exactly as before (test/store/upgrade.test.ts
+ * migrates databases that earlier code made and compares them with a fresh one). Functions and
+ * triggers are not here but in routines.ts, created after the migrations. A migration may build
+ * its SQL from the store's definitions (the unread rule, the message's form, the member lists)
+ * as long as they hold at its schema version: every test starts from an empty database, so one
+ * that no longer does fails at once. Written for PostgreSQL 15 (the servers) — PGlite runs 18.
  */
 export interface Migration {
   version: number;

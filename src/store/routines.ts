@@ -44,9 +44,9 @@ export const ROUTINES: readonly Routine[] = [
       -- id order (two batches sharing chats cannot deadlock), then one statement that checks
       -- membership, stamps each message's created_at, seq and version, moves each chat's last
       -- message, seq and version, inserts the messages and adds them to the unread counters of
-      -- the members they are unread for. A function because its two statements are then planned once per connection:
-      -- planned per batch, PGlite asked its file system for the size of every table and index
-      -- involved each time.
+      -- the members they are unread for. A function because its two statements are then planned
+      -- once per connection: planned per batch, PGlite asked its file system for the size of
+      -- every table and index involved each time.
       --
       -- Ordering invariant: the chat row stays locked until commit, and each message is stamped
       -- after the chat's previous one (created_at strictly later, even within one millisecond;

@@ -159,11 +159,11 @@ export class ChatStore {
    * Adds users to a chat unless the chat would then have more than `maxMembers`; returns those
    * that were not members yet (and now are), or 'too_many' (nobody added). A new member has read
    * nothing: their unread counter starts at what the unread rule counts with no read position (the
-   * others' live messages of the whole history). The chat
-   * row is locked first, as sends do: a send either committed before (and is counted here) or
-   * starts after this commit (and sees the new member); and the cap is counted under that lock,
-   * so that concurrent additions cannot each pass it on a count the other is about to change.
-   * Users that are not live accounts (deleted meanwhile) are left out.
+   * others' live messages of the whole history). The chat row is locked first, as sends do: a
+   * send either committed before (and is counted here) or starts after this commit (and sees the
+   * new member); and the cap is counted under that lock, so that concurrent additions cannot
+   * each pass it on a count the other is about to change. Users that are not live accounts
+   * (deleted meanwhile) are left out.
    */
   async addMembers(chatId: string, userIds: readonly string[], maxMembers: number): Promise<string[] | 'too_many'> {
     const candidates = userIds.filter(isStoreId);
@@ -190,7 +190,7 @@ export class ChatStore {
 
   /**
    * Removes a member (and with it their read position); false when they were not one. The chat
-   * row is locked first, as every change of a chat's members does (migration 5).
+   * row is locked first, as every change of a chat's members does (chats_recount_member_ids, routines.ts).
    */
   async removeMember(chatId: string, userId: string): Promise<boolean> {
     if (!isStoreId(chatId)) return false;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Database } from '../src/store/database.js';
+import { messageSummary } from '../src/store/message-form.js';
+import { unreadCount } from '../src/store/sql.js';
 
 /**
  * Bulk data for the scenarios, written straight into the database before the server starts
@@ -124,20 +126,11 @@ export async function seedChatList(db: Database, user: SeededUser, partners: See
 async function markLastMessages(db: Database, chatIds: string[]): Promise<void> {
   await db.query(
     `UPDATE chats c SET last_message_id = m.id, last_message_at = m.created_at, last_seq = m.seq, version = m.version,
-                        last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at,
-                                                       m.seq, m.version)
+                        last_message = ${messageSummary('m')}
        FROM (SELECT DISTINCT ON (chat_id) * FROM messages
               WHERE chat_id = ANY($1::uuid[]) ORDER BY chat_id, created_at DESC, id DESC) m
       WHERE c.id = m.chat_id`,
     [chatIds],
   );
-  // Nobody has read anything yet: every other member's message is unread.
-  await db.query(
-    `UPDATE chat_members cm SET unread_count = s.n
-       FROM (SELECT o.chat_id, o.user_id, count(*)::int AS n
-               FROM chat_members o JOIN messages m ON m.chat_id = o.chat_id AND m.sender_id <> o.user_id
-              WHERE o.chat_id = ANY($1::uuid[]) GROUP BY o.chat_id, o.user_id) s
-      WHERE cm.chat_id = s.chat_id AND cm.user_id = s.user_id`,
-    [chatIds],
-  );
+  await db.query(`UPDATE chat_members cm SET unread_count = ${unreadCount('cm')} WHERE cm.chat_id = ANY($1::uuid[])`, [chatIds]);
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { isStoreId, toMessage } from './sql.js';
+import { toMessage, type MessageFields } from './message-form.js';
+import { isStoreId, unreadCount } from './sql.js';
 
 /** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
 const CHATS_PER_PART = 64;
@@ -82,9 +83,7 @@ export class ChatStore {
     type ChatTuple = [
       unreadCount: number,
       chat: [id: string, name: string | null, memberIds: string, version: string, readSeqs: string],
-      lastMessage:
-        | [id: string, text: string, senderId: string, createdAt: string, editedAt: string | null, deletedAt: string | null, seq: string, version: string]
-        | null,
+      lastMessage: MessageFields | null,
     ];
     const parts = await this.db.read<{ chats: string }>(
       `SELECT string_agg(chat, ',' ORDER BY position) AS chats
@@ -117,24 +116,7 @@ export class ChatStore {
         id,
         name,
         users: members.flatMap((memberId) => users.get(memberId) ?? []),
-        messages:
-          last && sender
-            ? [
-                toMessage({
-                  id: last[0],
-                  text: last[1],
-                  sender_id: sender.id,
-                  chat_id: id,
-                  created_at: last[3],
-                  edited_at: last[4],
-                  deleted_at: last[5],
-                  seq: last[6],
-                  version: last[7],
-                  email: sender.email,
-                  username: sender.username,
-                }),
-              ]
-            : [],
+        messages: last && sender ? [toMessage(last, id, sender)] : [],
         unreadCount,
         version: Number(version),
         readPositions: members.flatMap((memberId, j) => (users.has(memberId) ? [{ userId: memberId, seq: Number(seqs[j] ?? 0) }] : [])),
@@ -176,11 +158,12 @@ export class ChatStore {
   /**
    * Adds users to a chat unless the chat would then have more than `maxMembers`; returns those
    * that were not members yet (and now are), or 'too_many' (nobody added). A new member has read
-   * nothing: their unread counter starts at the others' messages of the whole history. The chat
-   * row is locked first, as sends do: a send either committed before (and is counted here) or
-   * starts after this commit (and sees the new member); and the cap is counted under that lock,
-   * so that concurrent additions cannot each pass it on a count the other is about to change.
-   * Users that are not live accounts (deleted meanwhile) are left out.
+   * nothing: their unread counter starts at what the unread rule counts with no read position (the
+   * others' live messages of the whole history). The chat row is locked first, as sends do: a
+   * send either committed before (and is counted here) or starts after this commit (and sees the
+   * new member); and the cap is counted under that lock, so that concurrent additions cannot
+   * each pass it on a count the other is about to change. Users that are not live accounts
+   * (deleted meanwhile) are left out.
    */
   async addMembers(chatId: string, userIds: readonly string[], maxMembers: number): Promise<string[] | 'too_many'> {
     const candidates = userIds.filter(isStoreId);
@@ -195,14 +178,9 @@ export class ChatStore {
       );
       if (after!.members > maxMembers) return 'too_many';
       const rows = await tx.query<{ user_id: string }>(
-        `WITH sent AS (
-           SELECT sender_id, count(*)::int AS n FROM messages
-            WHERE chat_id = $1 AND deleted_at IS NULL GROUP BY sender_id
-         )
-         INSERT INTO chat_members (chat_id, user_id, unread_count)
-         SELECT $1, new.user_id,
-                COALESCE((SELECT sum(n) FROM sent WHERE sender_id <> new.user_id), 0)
-           FROM unnest($2::uuid[]) AS new(user_id)
+        `INSERT INTO chat_members (chat_id, user_id, unread_count)
+         SELECT new.chat_id, new.user_id, ${unreadCount('new')}
+           FROM (SELECT $1::uuid AS chat_id, id AS user_id, NULL::timestamptz AS last_read_at FROM unnest($2::uuid[]) AS id) new
          ON CONFLICT (chat_id, user_id) DO NOTHING RETURNING user_id`,
         [chatId, valid],
       );
@@ -212,7 +190,7 @@ export class ChatStore {
 
   /**
    * Removes a member (and with it their read position); false when they were not one. The chat
-   * row is locked first, as every change of a chat's members does (migration 5).
+   * row is locked first, as every change of a chat's members does (chats_recount_member_ids, routines.ts).
    */
   async removeMember(chatId: string, userId: string): Promise<boolean> {
     if (!isStoreId(chatId)) return false;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { isStoreId, MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, NOW_MS, parseMessageTuples, toMessage, type MessageRow } from './sql.js';
+import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
+import { isStoreId, isUnread, memberList, NOW_MS, unreadCount } from './sql.js';
 
 export interface NewMessage {
   chatId: string;
@@ -121,12 +122,20 @@ export class MessageStore {
   }
 
   private async findByClientId(message: NewMessage): Promise<Message> {
-    const rows = await this.db.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-        WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
-      [message.chatId, message.senderId, message.clientMessageId],
+    return (await this.findMessages('m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3', [
+      message.chatId,
+      message.senderId,
+      message.clientMessageId,
+    ]))[0]!;
+  }
+
+  /** The messages that `condition` (over MESSAGE_COLUMNS' `m`, with `params`) picks, in no order. */
+  private async findMessages(condition: string, params: unknown[]): Promise<Message[]> {
+    const [found] = await this.db.query<{ messages: string | null }>(
+      `SELECT json_agg(${messageTuple('p')})::text AS messages FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE ${condition}) p`,
+      params,
     );
-    return toMessage(rows[0]!);
+    return parseMessageTuples(found?.messages);
   }
 
   /**
@@ -278,9 +287,7 @@ export class MessageStore {
       const [moved] = await tx.query<{ unread_count: number; last_read_seq: string }>(
         `UPDATE chat_members cm
             SET last_read_at = t.created_at, last_read_seq = t.seq,
-                unread_count = (SELECT count(*)::int FROM messages um
-                                 WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id
-                                   AND um.deleted_at IS NULL AND um.created_at > t.created_at)
+                unread_count = ${unreadCount('cm', 't.created_at')}
            FROM messages t
           WHERE t.id = $3 AND cm.chat_id = $1 AND cm.user_id = $2
             AND t.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)
@@ -296,13 +303,7 @@ export class MessageStore {
         if (!now) return { outcome: 'not_member' };
         return { outcome: 'marked', moved: false, unreadCount: now.unread_count, seq: Number(now.last_read_seq) };
       }
-      await tx.query(
-        `UPDATE chats c
-            SET read_seqs = (SELECT string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id)
-                               FROM chat_members o WHERE o.chat_id = c.id)
-          WHERE c.id = $1`,
-        [chatId],
-      );
+      await tx.query(`UPDATE chats c SET read_seqs = ${memberList('last_read_seq', 'c.id')} WHERE c.id = $1`, [chatId]);
       return { outcome: 'marked', moved: true, unreadCount: moved.unread_count, seq: Number(moved.last_read_seq) };
     });
   }
@@ -319,10 +320,7 @@ export class MessageStore {
 
   async findMessage(messageId: string): Promise<Message | undefined> {
     if (!isStoreId(messageId)) return undefined;
-    const rows = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = $1`, [
-      messageId,
-    ]);
-    return rows[0] && toMessage(rows[0]);
+    return (await this.findMessages('m.id = $1', [messageId]))[0];
   }
 
   /**
@@ -334,45 +332,29 @@ export class MessageStore {
   }
 
   /**
-   * Turns `senderId`'s own message into a tombstone: text erased, `deleted_at` stamped, and the
-   * message taken off the unread counters of the members who had not read it.
+   * Turns `senderId`'s own message into a tombstone: text erased, `deleted_at` stamped (and so the
+   * message taken off the unread counters of the members who had not read it).
    */
   deleteMessage(messageId: string, senderId: string): Promise<Message | undefined> {
-    return this.changeOwnMessage(
-      messageId,
-      senderId,
-      `text = '', deleted_at = ${NOW_MS}`,
-      [],
-      `unread AS (
-         UPDATE chat_members cm SET unread_count = cm.unread_count - 1
-           FROM changed c
-          WHERE cm.chat_id = c.chat_id AND cm.user_id <> c.sender_id
-            AND c.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)
-       )`,
-    );
+    return this.changeOwnMessage(messageId, senderId, `text = '', deleted_at = ${NOW_MS}`, []);
   }
 
   /**
    * Changes `senderId`'s own live message (`assignments`, with `params` from $3): the change takes
-   * the chat's next version, and the chat's copy of the message is rewritten when it is the chat's
-   * last (ChatStore.listChats); `alsoChanged` does more with the `changed` row. The chat row is
-   * locked first, as sends do: versions are taken in one order, the chat's counters change in one
-   * order, and no send can move the last message in between.
+   * the chat's next version, each member's unread counter moves by what it does to the unread
+   * rule (isUnread: a deletion takes the message off), and the chat's copy of the message is
+   * rewritten when it is the chat's last (ChatStore.listChats). The chat row is locked first, as
+   * sends do: versions are taken in one order, the chat's counters change in one order, and no
+   * send can move the last message in between.
    */
-  private async changeOwnMessage(
-    messageId: string,
-    senderId: string,
-    assignments: string,
-    params: unknown[],
-    alsoChanged?: string,
-  ): Promise<Message | undefined> {
+  private async changeOwnMessage(messageId: string, senderId: string, assignments: string, params: unknown[]): Promise<Message | undefined> {
     if (!isStoreId(messageId)) return undefined;
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT 1 FROM chats WHERE id = (SELECT chat_id FROM messages WHERE id = $1) FOR UPDATE', [messageId]);
       // Under the lock nothing else changes the message: if it can be changed now, it will be.
-      const rows = await tx.query<MessageRow>(
+      const [result] = await tx.query<{ changed: string | null }>(
         `WITH target AS (
-           SELECT chat_id FROM messages WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
+           SELECT chat_id, sender_id, created_at, deleted_at FROM messages WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
          ), versioned AS (
            UPDATE chats c SET version = c.version + 1 FROM target t WHERE c.id = t.chat_id
            RETURNING c.version
@@ -380,11 +362,16 @@ export class MessageStore {
            UPDATE messages SET ${assignments}, version = (SELECT version FROM versioned)
             WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
            RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at, seq, version
-         )${alsoChanged ? `, ${alsoChanged}` : ''}
-         SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id`,
+         ), unread AS (
+           UPDATE chat_members cm SET unread_count = cm.unread_count + ${isUnread('c', 'cm')}::int - ${isUnread('t', 'cm')}::int
+             FROM target t, changed c
+            WHERE cm.chat_id = t.chat_id AND ${isUnread('c', 'cm')} <> ${isUnread('t', 'cm')}
+         )
+         SELECT json_agg(${messageTuple('r')})::text AS changed
+           FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) r`,
         [messageId, senderId, ...params],
       );
-      const changed = rows[0];
+      const [changed] = parseMessageTuples(result?.changed);
       if (!changed) return undefined;
       await tx.query(
         `UPDATE chats c
@@ -393,7 +380,7 @@ export class MessageStore {
           WHERE m.id = $1 AND c.id = m.chat_id AND c.last_message_id = m.id`,
         [messageId],
       );
-      return toMessage(changed);
+      return changed;
     });
   }
 }

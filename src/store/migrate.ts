@@ -6,6 +6,19 @@ import { ROUTINES, type Routine } from './routines.js';
 // Any constant works; it only has to be the same on every node of one deployment.
 const MIGRATION_LOCK_KEY = 7_244_519_001;
 
+/** migrate's own records: the migrations applied, and a hash of the text each routine was last created from. */
+const BOOKKEEPING = `
+  CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer PRIMARY KEY,
+    name       text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE TABLE IF NOT EXISTS schema_routines (
+    signature  text PRIMARY KEY,
+    sha256     text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`;
+
 /**
  * Applies the migrations not applied yet, then recreates every routine whose text changed, in one
  * transaction under a transaction-level advisory lock, so that nodes starting together apply each
@@ -20,12 +33,7 @@ export async function migrate(
 ): Promise<number[]> {
   return database.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await tx.query(`
-      CREATE TABLE IF NOT EXISTS schema_migrations (
-        version    integer PRIMARY KEY,
-        name       text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now()
-      )`);
+    await tx.script(BOOKKEEPING);
     const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((row) => row.version));
     const newlyApplied: number[] = [];
@@ -49,12 +57,6 @@ export async function migrate(
 
 /** Recreates each routine whose text is not the one last applied (schema_routines keeps a hash). */
 async function applyRoutines(tx: SqlExecutor, routines: readonly Routine[]): Promise<void> {
-  await tx.query(`
-    CREATE TABLE IF NOT EXISTS schema_routines (
-      signature  text PRIMARY KEY,
-      sha256     text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`);
   const rows = await tx.query<{ signature: string; sha256: string }>('SELECT signature, sha256 FROM schema_routines');
   const appliedHash = new Map(rows.map((row) => [row.signature, row.sha256]));
   for (const routine of routines) {

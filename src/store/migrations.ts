@@ -1,6 +1,15 @@
+import { messageFieldsJson } from './message-form.js';
+import { memberList, unreadCount } from './sql.js';
+
 /**
- * The schema's history, oldest first. A migration is never edited once released: change the
- * schema by appending one. Written for PostgreSQL 15 (the servers) — PGlite runs 18.
+ * The schema's history, oldest first: tables, columns, indexes and the data they are filled
+ * with. Change the schema by appending a migration. A released one may be rewritten only so that
+ * every database `migrate` brings up to date ends exactly as before (test/store/upgrade.test.ts
+ * migrates databases that earlier code made and compares them with a fresh one). Functions and
+ * triggers are not here but in routines.ts, created after the migrations. A migration may build
+ * its SQL from the store's definitions (the unread rule, the message's form, the member lists)
+ * as long as they hold at its schema version: every test starts from an empty database, so one
+ * that no longer does fails at once. Written for PostgreSQL 15 (the servers) — PGlite runs 18.
  */
 export interface Migration {
   version: number;
@@ -34,7 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
         direct_key      text UNIQUE,
         created_at      timestamptz NOT NULL DEFAULT now(),
         -- Kept in the sending transaction: the chat list needs no scan of messages, and the row
-        -- lock it takes orders the chat's messages (see Store.insertMessage).
+        -- lock it takes orders the chat's messages (see insert_message_batch, routines.ts).
         last_message_id uuid,
         last_message_at timestamptz
       );
@@ -89,17 +98,14 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'unread counters on chat members',
     sql: `
-      -- The member's unread messages: other members' messages, not deleted, after last_read_at.
-      -- Kept by every write that changes it, in that write's transaction (Store.insertMessages,
-      -- markRead, deleteMessage, addMembers, deleteUser), so that the chat list reads a number
-      -- instead of counting messages per chat. Writers that change it for many members lock the
-      -- chat row first, as sends do, so that they serialise with the chat's sends.
+      -- The member's unread messages (the unread rule, sql.ts's isUnread), kept by every write
+      -- that changes it, in that write's transaction (insert_message_batch, MessageStore.markRead,
+      -- MessageStore.deleteMessage, ChatStore.addMembers, UserStore.deleteAccount), so that the
+      -- chat list reads a number instead of counting messages per chat. Writers that change it
+      -- for many members lock the chat row first, as sends do, so that they serialise with the
+      -- chat's sends.
       ALTER TABLE chat_members ADD COLUMN unread_count integer NOT NULL DEFAULT 0;
-      UPDATE chat_members cm
-         SET unread_count = (SELECT count(*) FROM messages um
-                              WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id
-                                AND um.deleted_at IS NULL
-                                AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz));
+      UPDATE chat_members cm SET unread_count = ${unreadCount('cm')};
     `,
   },
   {
@@ -108,92 +114,16 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       -- The chat's member ids in join order ('id,id,…'), so that the chat list reads one column
       -- per chat instead of aggregating (and sorting) the members of each of a user's chats.
-      -- Kept by a trigger, because memberships also end by cascade (a deleted user or chat).
-      -- Writers that change a chat's members lock the chat row first (addMembers, removeMember,
-      -- deleteUser), so that each recount sees the others' committed changes.
+      -- Kept by the member trigger (chats_recount_member_ids, routines.ts, which creates it with
+      -- its function), because memberships also end by cascade (a deleted user or chat).
       ALTER TABLE chats ADD COLUMN member_ids text NOT NULL DEFAULT '';
-      UPDATE chats c
-         SET member_ids = COALESCE((SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
-                                      FROM chat_members o WHERE o.chat_id = c.id), '');
-      CREATE FUNCTION chats_recount_member_ids() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        UPDATE chats c
-           SET member_ids = COALESCE((SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
-                                        FROM chat_members o WHERE o.chat_id = c.id), '')
-         WHERE c.id IN (SELECT DISTINCT chat_id FROM changed_members);
-        RETURN NULL;
-      END $$;
-      CREATE TRIGGER chat_members_added AFTER INSERT ON chat_members
-        REFERENCING NEW TABLE AS changed_members
-        FOR EACH STATEMENT EXECUTE FUNCTION chats_recount_member_ids();
-      CREATE TRIGGER chat_members_removed AFTER DELETE ON chat_members
-        REFERENCING OLD TABLE AS changed_members
-        FOR EACH STATEMENT EXECUTE FUNCTION chats_recount_member_ids();
+      UPDATE chats c SET member_ids = ${memberList('user_id', 'c.id')};
     `,
   },
   {
     version: 6,
     name: 'message batches written by one function',
-    sql: `
-      -- One batch of sends (MessageStore.insertMessages), as one call: lock the batch's chats in
-      -- id order (two batches sharing chats cannot deadlock), then one statement that checks
-      -- membership, stamps created_at, moves each chat's last message, inserts the messages and
-      -- adds them to the other members' unread counters. A function because its two statements
-      -- are then planned once per connection: planned per batch, PGlite asked its file system for
-      -- the size of every table and index involved each time (12% of its time under load).
-      --
-      -- Ordering invariant: the chat row stays locked until commit and each message is stamped
-      -- strictly after the chat's previous one, so within a chat (created_at, id) increases in
-      -- commit order, even within one millisecond. The second statement starts after the locks
-      -- are held and, in a VOLATILE function under READ COMMITTED, takes its own snapshot, so it
-      -- sees every member added before (addMembers takes the same lock) and bumps their counters.
-      -- Parameters are p_-prefixed so that no column can ever shadow one; the result columns
-      -- share the tables' names, and inside the queries a bare name means the column.
-      CREATE FUNCTION insert_message_batch(
-        p_ids uuid[], p_chat_ids uuid[], p_sender_ids uuid[], p_texts text[], p_client_message_ids text[]
-      ) RETURNS TABLE (id uuid, text text, sender_id uuid, chat_id uuid, created_at timestamptz,
-                       email text, username text)
-      VOLATILE LANGUAGE plpgsql AS $$
-      #variable_conflict use_column
-      BEGIN
-        PERFORM 1 FROM chats c WHERE c.id = ANY(p_chat_ids) ORDER BY c.id FOR UPDATE;
-        RETURN QUERY
-        WITH input AS (
-          SELECT * FROM unnest(p_ids, p_chat_ids, p_sender_ids, p_texts, p_client_message_ids)
-                   WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, ord)
-        ), allowed AS (
-          SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
-                 count(*) OVER (PARTITION BY t.chat_id) AS n
-            FROM input t
-           WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
-        ), stamp AS (
-          -- One row per chat: its last message of the batch, stamped n-1 ms after the first.
-          UPDATE chats c
-             SET last_message_at = GREATEST(date_trunc('milliseconds', clock_timestamp()),
-                                            c.last_message_at + interval '1 millisecond')
-                                   + interval '1 millisecond' * (a.n - 1),
-                 last_message_id = a.id
-            FROM allowed a
-           WHERE c.id = a.chat_id AND a.rn = a.n
-          RETURNING c.id AS chat_id, c.last_message_at
-        ), ins AS (
-          INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
-          SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
-                 s.last_message_at - interval '1 millisecond' * (a.n - a.rn)
-            FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
-          RETURNING id, text, sender_id, chat_id, created_at
-        ), unread AS (
-          -- New messages come after every read position: each counts for every other member.
-          UPDATE chat_members cm SET unread_count = cm.unread_count + b.n
-            FROM (SELECT a.chat_id, o.user_id, count(*)::int AS n
-                    FROM allowed a JOIN chat_members o ON o.chat_id = a.chat_id AND o.user_id <> a.sender_id
-                   GROUP BY a.chat_id, o.user_id) b
-           WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
-        )
-        SELECT ins.id, ins.text, ins.sender_id, ins.chat_id, ins.created_at, u.email, u.username
-          FROM ins JOIN users u ON u.id = ins.sender_id;
-      END $$;
-    `,
+    sql: `-- It created insert_message_batch, now a routine (routines.ts).`,
   },
   {
     version: 7,
@@ -203,68 +133,9 @@ export const MIGRATIONS: readonly Migration[] = [
       -- so that listing a user's chats reads no message: on a table of a million messages, one
       -- index lookup per listed chat was most of the chat list's database time. Written with
       -- last_message_id (insert_message_batch) and when that message is edited or deleted
-      -- (MessageStore, which locks the chat row first, as sends do).
+      -- (MessageStore, which locks the chat row first, as sends do); filled by migration 8, in
+      -- the form of message_summary (routines.ts).
       ALTER TABLE chats ADD COLUMN last_message text;
-      CREATE FUNCTION message_summary(p_id uuid, p_text text, p_sender_id uuid, p_created_at timestamptz,
-                                      p_edited_at timestamptz, p_deleted_at timestamptz) RETURNS text
-      STABLE LANGUAGE sql AS $$
-        SELECT array_to_json(ARRAY[p_id::text, p_text, p_sender_id::text,
-          to_char(p_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-          to_char(p_edited_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-          to_char(p_deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')])::text
-      $$;
-      UPDATE chats c SET last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at)
-        FROM messages m WHERE m.id = c.last_message_id;
-      -- As migration 6's, but for the chat's copy of its last message.
-      CREATE OR REPLACE FUNCTION insert_message_batch(
-        p_ids uuid[], p_chat_ids uuid[], p_sender_ids uuid[], p_texts text[], p_client_message_ids text[]
-      ) RETURNS TABLE (id uuid, text text, sender_id uuid, chat_id uuid, created_at timestamptz,
-                       email text, username text)
-      VOLATILE LANGUAGE plpgsql AS $$
-      #variable_conflict use_column
-      BEGIN
-        PERFORM 1 FROM chats c WHERE c.id = ANY(p_chat_ids) ORDER BY c.id FOR UPDATE;
-        RETURN QUERY
-        WITH input AS (
-          SELECT * FROM unnest(p_ids, p_chat_ids, p_sender_ids, p_texts, p_client_message_ids)
-                   WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, ord)
-        ), allowed AS (
-          SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
-                 count(*) OVER (PARTITION BY t.chat_id) AS n
-            FROM input t
-           WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
-        ), stamped AS MATERIALIZED (
-          -- One row per chat: its last message of the batch, stamped n-1 ms after the first.
-          -- Materialized, so that clock_timestamp() is read once per chat for both copies below.
-          SELECT a.chat_id, a.id, a.text, a.sender_id,
-                 GREATEST(date_trunc('milliseconds', clock_timestamp()), l.last_message_at + interval '1 millisecond')
-                   + interval '1 millisecond' * (a.n - 1) AS at
-            FROM allowed a JOIN chats l ON l.id = a.chat_id
-           WHERE a.rn = a.n
-        ), stamp AS (
-          UPDATE chats c
-             SET last_message_at = t.at, last_message_id = t.id,
-                 last_message = message_summary(t.id, t.text, t.sender_id, t.at, NULL, NULL)
-            FROM stamped t
-           WHERE c.id = t.chat_id
-          RETURNING c.id AS chat_id, c.last_message_at
-        ), ins AS (
-          INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at)
-          SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
-                 s.last_message_at - interval '1 millisecond' * (a.n - a.rn)
-            FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
-          RETURNING id, text, sender_id, chat_id, created_at
-        ), unread AS (
-          -- New messages come after every read position: each counts for every other member.
-          UPDATE chat_members cm SET unread_count = cm.unread_count + b.n
-            FROM (SELECT a.chat_id, o.user_id, count(*)::int AS n
-                    FROM allowed a JOIN chat_members o ON o.chat_id = a.chat_id AND o.user_id <> a.sender_id
-                   GROUP BY a.chat_id, o.user_id) b
-           WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
-        )
-        SELECT ins.id, ins.text, ins.sender_id, ins.chat_id, ins.created_at, u.email, u.username
-          FROM ins JOIN users u ON u.id = ins.sender_id;
-      END $$;
     `,
   },
   {
@@ -298,17 +169,12 @@ export const MIGRATIONS: readonly Migration[] = [
                                         WHERE m.chat_id = cm.chat_id AND m.created_at <= cm.last_read_at), 0)
        WHERE cm.last_read_at IS NOT NULL;
 
-      -- The functions live in routines.ts from now on, recreated whenever their text changes.
-      -- Their old forms go, and each chat's copy of its last message is rewritten in the new form
-      -- (with seq and version, as routines.ts's message_summary writes it).
-      DROP FUNCTION insert_message_batch(uuid[], uuid[], uuid[], text[], text[]);
-      DROP FUNCTION message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz);
-      UPDATE chats c SET last_message = array_to_json(ARRAY[m.id::text, m.text, m.sender_id::text,
-          to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-          to_char(m.edited_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-          to_char(m.deleted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-          m.seq::text, m.version::text])::text
-        FROM messages m WHERE m.id = c.last_message_id;
+      -- The functions are routines (routines.ts) from here on. Databases made before that have
+      -- their older forms from migrations 6 and 7; each chat's copy of its last message is
+      -- rewritten in the current form, with seq and version.
+      DROP FUNCTION IF EXISTS insert_message_batch(uuid[], uuid[], uuid[], text[], text[]);
+      DROP FUNCTION IF EXISTS message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz);
+      UPDATE chats c SET last_message = ${messageFieldsJson('m.')} FROM messages m WHERE m.id = c.last_message_id;
     `,
   },
   {
@@ -320,9 +186,7 @@ export const MIGRATIONS: readonly Migration[] = [
       -- user's chats (10 ms per 1,000 chats on PGlite). markRead rewrites it under the chat's
       -- lock; the member trigger (routines.ts, chats_recount_member_ids) when members change.
       ALTER TABLE chats ADD COLUMN read_seqs text NOT NULL DEFAULT '';
-      UPDATE chats c
-         SET read_seqs = COALESCE((SELECT string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id)
-                                     FROM chat_members o WHERE o.chat_id = c.id), '');
+      UPDATE chats c SET read_seqs = ${memberList('last_read_seq', 'c.id')};
     `,
   },
   {

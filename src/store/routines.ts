@@ -1,12 +1,13 @@
-import { isoUtc } from './sql.js';
+import { MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
+import { isUnread, memberList } from './sql.js';
 
 /**
- * The database functions, each defined once here, in its current form. Unlike migrations, which
- * are history and never edited, a routine is edited in place: `migrate` recreates every routine
+ * The database's functions and triggers, each defined only here, in its current form. Unlike
+ * migrations, which are history, a routine is edited in place: `migrate` recreates every routine
  * whose text differs from the one the database last applied (schema_routines), after the
- * migrations, so that a routine always runs against the schema it was written for (`since`).
- * A migration that drops a routine's function must also delete its schema_routines row.
- * Written for PostgreSQL 15 (the servers) — PGlite runs 18.
+ * migrations, so that a routine always runs against the schema it was written for (`since`) —
+ * and so no migration may call one. A migration that drops a routine's function must also delete
+ * its schema_routines row. Written for PostgreSQL 15 (the servers) — PGlite runs 18.
  */
 export interface Routine {
   /** The function's name and argument types, as DROP FUNCTION takes them. */
@@ -14,29 +15,25 @@ export interface Routine {
   /** The schema version (migration) it is written for: it is created once the schema has reached it. */
   since: number;
   /**
-   * The CREATE FUNCTION statement; for a trigger function CREATE OR REPLACE FUNCTION, because
-   * its triggers depend on it: it is replaced in place, never dropped (its result type is always
-   * trigger, which CREATE OR REPLACE can keep).
+   * The CREATE FUNCTION statement; for a trigger function CREATE OR REPLACE FUNCTION followed by
+   * its triggers' CREATE OR REPLACE TRIGGER: it is replaced in place, never dropped, as its
+   * triggers depend on it (its result type is always trigger, which CREATE OR REPLACE can keep).
    */
   sql: string;
-  /** A trigger function (see sql). */
+  /** A trigger function with its triggers (see sql). */
   trigger?: true;
 }
 
 export const ROUTINES: readonly Routine[] = [
   {
-    signature: 'message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint)',
+    signature: MESSAGE_SUMMARY.signature,
     since: 8,
     sql: `
       -- A chat's last message as the JSON text the chat list sends of it (ChatStore.listChats):
-      -- [id, text, sender, createdAt, editedAt, deletedAt, seq, version], all text.
-      CREATE FUNCTION message_summary(p_id uuid, p_text text, p_sender_id uuid, p_created_at timestamptz,
-                                      p_edited_at timestamptz, p_deleted_at timestamptz,
-                                      p_seq bigint, p_version bigint) RETURNS text
+      -- the message's fields as message-form.ts defines them.
+      CREATE FUNCTION message_summary(${MESSAGE_SUMMARY.parameters}) RETURNS text
       IMMUTABLE LANGUAGE sql AS $$
-        SELECT array_to_json(ARRAY[p_id::text, p_text, p_sender_id::text,
-          ${isoUtc('p_created_at')}, ${isoUtc('p_edited_at')}, ${isoUtc('p_deleted_at')},
-          p_seq::text, p_version::text])::text
+        SELECT ${messageFieldsJson('p_')}
       $$`,
   },
   {
@@ -46,10 +43,10 @@ export const ROUTINES: readonly Routine[] = [
       -- One batch of sends (MessageStore.insertMessages), as one call: lock the batch's chats in
       -- id order (two batches sharing chats cannot deadlock), then one statement that checks
       -- membership, stamps each message's created_at, seq and version, moves each chat's last
-      -- message, seq and version, inserts the messages and adds them to the other members' unread
-      -- counters. A function because its two statements are then planned once per connection:
-      -- planned per batch, PGlite asked its file system for the size of every table and index
-      -- involved each time.
+      -- message, seq and version, inserts the messages and adds them to the unread counters of
+      -- the members they are unread for. A function because its two statements are then planned
+      -- once per connection: planned per batch, PGlite asked its file system for the size of
+      -- every table and index involved each time.
       --
       -- Ordering invariant: the chat row stays locked until commit, and each message is stamped
       -- after the chat's previous one (created_at strictly later, even within one millisecond;
@@ -77,19 +74,20 @@ export const ROUTINES: readonly Routine[] = [
             FROM input t
            WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
         ), stamped AS MATERIALIZED (
-          -- One row per chat: its last message of the batch, stamped n-1 ms after the first, with
-          -- the chat's position and version before the batch. Materialized, so that
-          -- clock_timestamp() is read once per chat for both copies below.
-          SELECT a.chat_id, a.id, a.text, a.sender_id, a.n, l.last_seq AS seq0, l.version AS version0,
+          -- One row per chat: its last message of the batch as the message it will be, stamped
+          -- n-1 ms after the first, with the chat's n-th next seq and version. Materialized, so
+          -- that clock_timestamp() is read once per chat for both copies below.
+          SELECT a.chat_id, a.id, a.text, a.sender_id,
                  GREATEST(date_trunc('milliseconds', clock_timestamp()), l.last_message_at + interval '1 millisecond')
-                   + interval '1 millisecond' * (a.n - 1) AS at
+                   + interval '1 millisecond' * (a.n - 1) AS created_at,
+                 NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
+                 l.last_seq + a.n AS seq, l.version + a.n AS version
             FROM allowed a JOIN chats l ON l.id = a.chat_id
            WHERE a.rn = a.n
         ), stamp AS (
           UPDATE chats c
-             SET last_message_at = t.at, last_message_id = t.id,
-                 last_seq = t.seq0 + t.n, version = t.version0 + t.n,
-                 last_message = message_summary(t.id, t.text, t.sender_id, t.at, NULL, NULL, t.seq0 + t.n, t.version0 + t.n)
+             SET last_message_at = t.created_at, last_message_id = t.id, last_seq = t.seq, version = t.version,
+                 last_message = ${messageSummary('t')}
             FROM stamped t
            WHERE c.id = t.chat_id
           RETURNING c.id AS chat_id, c.last_message_at, c.last_seq, c.version
@@ -101,13 +99,14 @@ export const ROUTINES: readonly Routine[] = [
                  s.last_message_at - interval '1 millisecond' * (a.n - a.rn),
                  s.last_seq - (a.n - a.rn), s.version - (a.n - a.rn)
             FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
-          RETURNING id, text, sender_id, chat_id, created_at, seq, version
+          RETURNING id, text, sender_id, chat_id, created_at, deleted_at, seq, version
         ), unread AS (
-          -- New messages come after every read position: each counts for every other member.
+          -- Each new message on the counters of the members it is unread for (isUnread, sql.ts):
+          -- it comes after every read position, so every other member.
           UPDATE chat_members cm SET unread_count = cm.unread_count + b.n
-            FROM (SELECT a.chat_id, o.user_id, count(*)::int AS n
-                    FROM allowed a JOIN chat_members o ON o.chat_id = a.chat_id AND o.user_id <> a.sender_id
-                   GROUP BY a.chat_id, o.user_id) b
+            FROM (SELECT i.chat_id, o.user_id, count(*)::int AS n
+                    FROM ins i JOIN chat_members o ON o.chat_id = i.chat_id AND ${isUnread('i', 'o')}
+                   GROUP BY i.chat_id, o.user_id) b
            WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
         )
         SELECT ins.id, ins.text, ins.sender_id, ins.chat_id, ins.created_at, ins.seq, ins.version, u.email, u.username
@@ -120,22 +119,21 @@ export const ROUTINES: readonly Routine[] = [
     trigger: true,
     sql: `
       -- After members are added or removed (also by cascade: a deleted user or chat), rewrites
-      -- the chat's member ids ('id,…' in join order) and their read positions ('seq,…', aligned),
-      -- which the chat list reads instead of aggregating members per chat. Writers that change a
-      -- chat's members lock the chat row first (addMembers, removeMember, deleteUser), so that
+      -- the chat's member ids and their read positions (memberList, sql.ts), which the chat list
+      -- reads instead of aggregating members per chat. Writers that change a chat's members lock
+      -- the chat row first (ChatStore.addMembers, removeMember, UserStore.deleteAccount), so that
       -- each recount sees the others' committed changes.
       CREATE OR REPLACE FUNCTION chats_recount_member_ids() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        UPDATE chats c
-           SET member_ids = COALESCE(o.ids, ''), read_seqs = COALESCE(o.seqs, '')
-          FROM (SELECT ch.id,
-                       string_agg(m.user_id::text, ',' ORDER BY m.joined_at, m.user_id) AS ids,
-                       string_agg(m.last_read_seq::text, ',' ORDER BY m.joined_at, m.user_id) AS seqs
-                  FROM (SELECT DISTINCT chat_id AS id FROM changed_members) ch
-                  LEFT JOIN chat_members m ON m.chat_id = ch.id
-                 GROUP BY ch.id) o
-         WHERE c.id = o.id;
+        UPDATE chats c SET member_ids = ${memberList('user_id', 'c.id')}, read_seqs = ${memberList('last_read_seq', 'c.id')}
+         WHERE c.id IN (SELECT DISTINCT chat_id FROM changed_members);
         RETURN NULL;
-      END $$`,
+      END $$;
+      CREATE OR REPLACE TRIGGER chat_members_added AFTER INSERT ON chat_members
+        REFERENCING NEW TABLE AS changed_members
+        FOR EACH STATEMENT EXECUTE FUNCTION chats_recount_member_ids();
+      CREATE OR REPLACE TRIGGER chat_members_removed AFTER DELETE ON chat_members
+        REFERENCING OLD TABLE AS changed_members
+        FOR EACH STATEMENT EXECUTE FUNCTION chats_recount_member_ids();`,
   },
 ];

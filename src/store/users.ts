@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Message, PublicUser } from '../protocol/types.js';
 import type { Database, SqlExecutor } from './database.js';
-import { isStoreId, messageSummary, messageTuple, NOW_MS, parseMessageTuples, UNREAD_COUNT } from './sql.js';
+import { messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
+import { isStoreId, NOW_MS, unreadCount } from './sql.js';
 
 export interface UserRecord extends PublicUser {
   /** Null for users created from an external identity provider's token. */
@@ -263,7 +264,7 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
          FROM messages m WHERE c.id = ANY($1::uuid[]) AND m.id = c.last_message_id AND m.sender_id = $2`,
       [rewritten, id],
     );
-    await tx.query(`UPDATE chat_members cm SET unread_count = ${UNREAD_COUNT} WHERE cm.chat_id = ANY($1::uuid[])`, [rewritten]);
+    await tx.query(`UPDATE chat_members cm SET unread_count = ${unreadCount('cm')} WHERE cm.chat_id = ANY($1::uuid[])`, [rewritten]);
   }
 
   const leftIds = memberOf.map((row) => row.chat_id);

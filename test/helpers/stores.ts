@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { openPgliteDatabase } from '../../src/store/pglite-database.js';
 import { openPostgresDatabase } from '../../src/store/postgres-database.js';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Message, PublicUser } from '../../src/protocol/types.js';
 import type { Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
+import { unreadCount } from '../../src/store/sql.js';
 import { Store } from '../../src/store/store.js';
 
 /**
@@ -31,6 +32,48 @@ export const storeTargets: StoreTarget[] = [
   { name: 'pglite', open: () => openPgliteDatabase(undefined) },
   ...(postgresUrl ? [{ name: 'postgres' as const, open: () => openPostgresDatabase(postgresUrl) }] : []),
 ];
+
+/**
+ * An empty database of `target`'s kind for one test (a database of its own on the PostgreSQL
+ * server, whose shared database already has every migration), dropped by the returned close().
+ */
+export async function emptyDatabase(target: StoreTarget): Promise<{ db: Database; close(): Promise<void> }> {
+  if (target.name === 'pglite') {
+    const db = await openPgliteDatabase(undefined);
+    return { db, close: () => db.close() };
+  }
+  const admin = await target.open();
+  const name = `parley_empty_${randomUUID().replaceAll('-', '')}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(postgresUrl!);
+  url.pathname = `/${name}`;
+  const db = await openPostgresDatabase(url.toString(), 2);
+  return {
+    db,
+    async close() {
+      await db.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+    },
+  };
+}
+
+/**
+ * Every member's unread counter in `chatIds`, kept by the writes, equals the unread rule's count
+ * from the messages themselves (unreadCount). The tests that call it also state the expected
+ * numbers, which pin down what the rule means.
+ */
+export async function expectCountersRight(db: Database, chatIds: string[]): Promise<void> {
+  const rows = await db.query<{ user_id: string; kept: number; counted: number }>(
+    `SELECT cm.user_id, cm.unread_count AS kept, ${unreadCount('cm')} AS counted
+       FROM chat_members cm WHERE cm.chat_id = ANY($1::uuid[]) ORDER BY cm.user_id`,
+    [chatIds],
+  );
+  expect(rows.length).toBeGreaterThan(0);
+  for (const row of rows) {
+    expect({ user: row.user_id, unread: row.kept }).toStrictEqual({ user: row.user_id, unread: row.counted });
+  }
+}
 
 /** Environment for startServer() that puts the server on `target`'s store. */
 export function serverEnvFor(target: StoreTarget['name']): Record<string, string> {

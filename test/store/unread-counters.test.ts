@@ -1,33 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_CHAT_MEMBERS } from '../../src/protocol/schemas.js';
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { openPostgresDatabase } from '../../src/store/postgres-database.js';
-import { openPgliteDatabase } from '../../src/store/pglite-database.js';
 import { Store } from '../../src/store/store.js';
-import { storeTargets, useStore } from '../helpers/stores.js';
+import { emptyDatabase, expectCountersRight, storeTargets, useStore } from '../helpers/stores.js';
 
 /**
  * The unread counter kept on each membership (migration 4) against the definition it replaces:
  * other members' messages, not deleted, after the member's read position — counted from the
- * messages themselves after every kind of write, and after writes that race each other.
+ * messages themselves (expectCountersRight) after every kind of write, and after writes that race
+ * each other.
  */
-const COUNTED = `SELECT cm.user_id, cm.unread_count AS kept,
-        (SELECT count(*)::int FROM messages um
-          WHERE um.chat_id = cm.chat_id AND um.sender_id <> cm.user_id AND um.deleted_at IS NULL
-            AND um.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)) AS counted
-   FROM chat_members cm WHERE cm.chat_id = ANY($1::uuid[]) ORDER BY cm.user_id`;
-
-async function expectCountersRight(db: Database, chatIds: string[]): Promise<void> {
-  const rows = await db.query<{ user_id: string; kept: number; counted: number }>(COUNTED, [chatIds]);
-  expect(rows.length).toBeGreaterThan(0);
-  for (const row of rows) {
-    expect({ user: row.user_id, unread: row.kept }).toStrictEqual({ user: row.user_id, unread: row.counted });
-  }
-}
-
 describe.each(storeTargets)('Unread counters on $name', (target) => {
   const opened = useStore(target);
   const newUser = () => opened.newUser('uc');
@@ -113,20 +97,7 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
 
 describe.each(storeTargets)('Migrations 4 and 5 on $name', (target) => {
   it('fills the counters of the chats that exist when it runs', async () => {
-    const schema = `migration_${randomUUID().replaceAll('-', '')}`;
-    let admin: Database | undefined;
-    let db: Database;
-    if (target.name === 'postgres') {
-      // A schema of its own: the shared database already has every migration.
-      const url = process.env.DATABASE_URL!;
-      admin = await openPostgresDatabase(url);
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      const scoped = new URL(url);
-      scoped.searchParams.set('options', `-c search_path=${schema}`);
-      db = await openPostgresDatabase(scoped.toString());
-    } else {
-      db = await openPgliteDatabase(undefined);
-    }
+    const { db, close } = await emptyDatabase(target);
     try {
       await migrate(db, MIGRATIONS.filter((m) => m.version < 4));
       const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
@@ -162,11 +133,7 @@ describe.each(storeTargets)('Migrations 4 and 5 on $name', (target) => {
       // Migration 5 fills the member id list of chats that existed before it.
       expect(listed!.users.map((user) => user.id)).toEqual([a, b, c].sort());
     } finally {
-      await db.close();
-      if (admin) {
-        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.close();
-      }
+      await close();
     }
   });
 });

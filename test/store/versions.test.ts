@@ -1,33 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
-import { openPgliteDatabase } from '../../src/store/pglite-database.js';
-import { openPostgresDatabase } from '../../src/store/postgres-database.js';
-import { Store } from '../../src/store/store.js';
-import { storeTargets, useStore, type StoreTarget } from '../helpers/stores.js';
-
-/** An empty database of `target`'s kind, dropped by the returned close(). */
-async function emptyDatabase(target: StoreTarget): Promise<{ db: Database; close(): Promise<void> }> {
-  if (target.name === 'pglite') {
-    const db = await openPgliteDatabase(undefined);
-    return { db, close: () => db.close() };
-  }
-  const admin = await target.open();
-  const name = `parley_v8_${Math.random().toString(36).slice(2, 10)}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = `/${name}`;
-  const db = await openPostgresDatabase(url.toString(), 2);
-  return {
-    db,
-    async close() {
-      await db.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.close();
-    },
-  };
-}
+import { storeTargets, useStore } from '../helpers/stores.js';
 
 /**
  * Chat versions and message positions (migration 8, contract §5) as the store keeps them: every
@@ -142,43 +114,5 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
     expect(await opened.store.messages.markRead(chatId, b.id, m2.id)).toEqual({ outcome: 'marked', moved: true, unreadCount: 0, seq: 2 });
     expect(await opened.store.messages.markRead(chatId, b.id, m1.id)).toEqual({ outcome: 'marked', moved: false, unreadCount: 0, seq: 2 });
     expect(await positions()).toEqual({ [a.id]: 0, [b.id]: 2 });
-  });
-});
-
-describe.each(storeTargets)('Migration 8 on $name', (target) => {
-  it('numbers the messages of existing chats in history order and carries read positions over', async () => {
-    const { db, close } = await emptyDatabase(target);
-    try {
-      // A database that stopped at migration 7, with a chat written by the code of then.
-      await migrate(db, MIGRATIONS.filter((m) => m.version <= 7), []);
-      const [a, b] = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
-      const chat = '33333333-3333-4333-8333-333333333333';
-      await db.script(`
-        INSERT INTO users (id, email, username) VALUES ('${a}', 'a@x', 'a'), ('${b}', 'b@x', 'b');
-        INSERT INTO chats (id, name) VALUES ('${chat}', 'old');
-        INSERT INTO chat_members (chat_id, user_id) VALUES ('${chat}', '${a}'), ('${chat}', '${b}');`);
-      const ids: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        const [row] = await db.query<{ id: string }>(
-          `SELECT id FROM insert_message_batch(ARRAY[gen_random_uuid()], ARRAY[$1::uuid], ARRAY[$2::uuid], ARRAY[$3], ARRAY[NULL::text])`,
-          [chat, a, `old ${i}`],
-        );
-        ids.push(row!.id);
-      }
-      await db.query(`UPDATE chat_members SET last_read_at = (SELECT created_at FROM messages WHERE id = $1) WHERE user_id = $2`, [ids[1], b]);
-
-      await migrate(db);
-      const store = new Store(db);
-      const [summary] = await store.chats.listChats(b, chat);
-      expect(summary).toMatchObject({ version: 3, messages: [{ id: ids[2], seq: 3, version: 3, text: 'old 2' }] });
-      expect(Object.fromEntries(summary!.readPositions.map((p) => [p.userId, p.seq]))).toEqual({ [a]: 0, [b]: 2 });
-      const changes = await store.messages.listChanges(chat, 0, 10);
-      expect(changes!.messages.map((m) => [m.id, m.seq, m.version])).toEqual(ids.map((id, i) => [id, i + 1, i + 1]));
-      // New sends continue the numbering.
-      const next = await store.messages.insertMessage({ chatId: chat, senderId: b, text: 'new' });
-      expect(next).toMatchObject({ outcome: 'created', message: { seq: 4, version: 4 } });
-    } finally {
-      await close();
-    }
   });
 });

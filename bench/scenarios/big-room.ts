@@ -1,0 +1,221 @@
+import { forkChild, type BenchChild } from '../child-process.js';
+import { ask, closeAll, connectClient } from '../clients.js';
+import type { FromMembers, MembersTally, ToMembers } from '../room-members.js';
+import { now, round } from '../stats.js';
+import { markdownTable } from '../table.js';
+import type { Target } from '../targets.js';
+import { sendAtRate, type Joined, type OpenLoopResult } from './fanout.js';
+
+/**
+ * A big room (issue 18): every member of one chat connected and joined, messages sent to it at a
+ * fixed rate, so that the server makes `rate × members` deliveries a second (5,000 members at
+ * 10 msg/s: 50,000). What is measured, and how:
+ *
+ * - **Two kinds of member.** A sample (100 at full size) are socket.io-client clients in the load
+ *   tool's process: they send, round-robin (fanout.ts's sendAtRate), and time each delivery to the
+ *   other sampled members. The rest are raw WebSocket clients in a process of their own
+ *   (room-members.ts), which time each `new_message` by its text without parsing it: one process
+ *   of socket.io-client cannot take in 50,000 events a second, and the sample's clocks must not
+ *   wait behind that work. Both report send → receipt; the raw members' figure includes the
+ *   queueing of their busier process.
+ * - **Join order.** A server writes a broadcast to a room's sockets in the order they joined it,
+ *   so the last ones wait for the writes to all the others. The sampled members join spread
+ *   evenly through the room (a slice of raw members, one sampled member, …), so that the sample
+ *   sees every position.
+ * - **Cost per delivery.** The server process's CPU time (user + system, from /proc) over the
+ *   measured run, divided by the deliveries it made: acknowledged messages × members (the
+ *   sender's own socket receives its message too). PostgreSQL's own processes are not included.
+ *   The ceiling broadcasting the same to a room of the same size puts it in proportion.
+ * - **Connecting.** From the first handshake until every member has joined and the events their
+ *   connecting caused (Parley's presence: each user's `user_online` reaches every other member
+ *   online) have stopped arriving at the sample for QUIET_MS: its seconds, the server's CPU time,
+ *   and those events counted at every member.
+ *
+ * A warm-up run (kept in the JSON, not judged) goes before the measured one, on the same clients.
+ */
+export interface BigRoomSetup {
+  chatId: string;
+  /** Members with full clients, which send and are timed in this process. */
+  sampleTokens: string[];
+  /** The other members (raw clients in room-members.ts). */
+  memberTokens: string[];
+}
+
+export interface BigRoomRun {
+  /** The sends, and their deliveries to the other sampled members. */
+  sample: OpenLoopResult;
+  /** Deliveries to the raw members. */
+  others: MembersTally & { expected: number };
+  /** Acknowledged messages × members. */
+  deliveries: number;
+  serverCpuMs: number;
+  serverCpuUsPerDelivery: number;
+}
+
+export interface BigRoomResult {
+  target: string;
+  members: number;
+  sampled: number;
+  rate: number;
+  connecting: {
+    seconds: number;
+    serverCpuS: number;
+    /** Events that the members received while the room connected, by name. */
+    events: Record<string, number>;
+    /** Whether the events stopped within SETTLE_DEADLINE_MS of the last join (if not, the runs went on beside them). */
+    settled: boolean;
+  };
+  warmUp: BigRoomRun;
+  measured: BigRoomRun;
+  goals: {
+    /** The sample's delivery p99 within GOAL_P99_MS, every send acknowledged and every delivery made. */
+    deliveryP99Within100ms: boolean;
+  };
+}
+
+const GOAL_P99_MS = 100;
+/** Handshakes and joins of raw members in progress at once. */
+const CONCURRENCY = 50;
+/** The room has settled once no event reached the sample for this long. */
+const QUIET_MS = 1_000;
+/** After every member joined, the scenario waits at most this long for the room to settle. */
+const SETTLE_DEADLINE_MS = 120_000;
+const JOIN_TIMEOUT_MS = 300_000;
+const COLLECT_TIMEOUT_MS = 30_000;
+const ACK_TIMEOUT_MS = 10_000;
+const WARM_UP_MS = 2_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function bigRoom(target: Target, setup: BigRoomSetup, rate: number, durationMs: number): Promise<BigRoomResult> {
+  const members = forkChild<ToMembers, FromMembers>('bench/room-members.ts');
+  const sample: Joined = { sockets: [], chatOf: [] };
+  try {
+    const cpuAtStart = await target.cpuMs();
+    const started = now();
+    let lastEvent = started;
+    const events: Record<string, number> = {};
+    const noteEvent = (name: string) => {
+      lastEvent = now();
+      events[name] = (events[name] ?? 0) + 1;
+    };
+    const joinRaw = async (tokens: string[]) => {
+      const joined = members.next('joined', JOIN_TIMEOUT_MS);
+      members.send({ type: 'join', url: target.url, chatId: setup.chatId, tokens, concurrency: CONCURRENCY });
+      const answer = await joined;
+      if (answer.error) throw new Error(`${target.name}: a big room member could not join: ${answer.error}`);
+      return answer;
+    };
+    // A slice of raw members, then one sampled member, and so on: the sample spread through the room.
+    const { sampleTokens, memberTokens } = setup;
+    for (let i = 0; i < sampleTokens.length; i++) {
+      const from = Math.floor((i * memberTokens.length) / sampleTokens.length);
+      await joinRaw(memberTokens.slice(from, Math.floor(((i + 1) * memberTokens.length) / sampleTokens.length)));
+      const socket = await connectClient(target.url, sampleTokens[i]!);
+      socket.onAny(noteEvent);
+      sample.sockets.push(socket);
+      sample.chatOf.push(setup.chatId);
+      await ask(socket, 'join_chat', { chatId: setup.chatId });
+    }
+    const joinedAt = now();
+    const quiet = () => now() - Math.max(lastEvent, joinedAt) >= QUIET_MS;
+    while (!quiet() && now() - joinedAt < SETTLE_DEADLINE_MS) await sleep(100);
+    const settled = quiet();
+    const serverCpuS = round(((await target.cpuMs()) - cpuAtStart) / 1000);
+    for (const [name, count] of Object.entries((await joinRaw([])).otherEvents)) events[name] = (events[name] ?? 0) + count;
+    const connecting = { seconds: round((Math.max(lastEvent, joinedAt) - started) / 1000), serverCpuS, events, settled };
+    for (const socket of sample.sockets) socket.offAny(noteEvent);
+
+    const membersCount = sampleTokens.length + memberTokens.length;
+    const warmUp = await run(target, sample, members, membersCount, rate, Math.min(WARM_UP_MS, durationMs));
+    const measured = await run(target, sample, members, membersCount, rate, durationMs);
+    const { sample: sent, others } = measured;
+    return {
+      target: target.name,
+      members: membersCount,
+      sampled: sampleTokens.length,
+      rate,
+      connecting,
+      warmUp,
+      measured,
+      goals: {
+        deliveryP99Within100ms:
+          sent.delivery.p99 <= GOAL_P99_MS &&
+          sent.errors === 0 &&
+          sent.delivery.count >= sent.deliveriesExpected &&
+          others.delivered >= others.expected,
+      },
+    };
+  } finally {
+    members.send({ type: 'stop' });
+    closeAll(sample.sockets);
+    // It exits by itself once its connections are closed; this is for one that hangs.
+    setTimeout(() => members.kill(), 5_000).unref();
+  }
+}
+
+/** One open-loop run on the joined room: the sample's figures, the raw members', and the server's CPU time. */
+async function run(
+  target: Target,
+  sample: Joined,
+  members: BenchChild<ToMembers, FromMembers>,
+  membersCount: number,
+  rate: number,
+  durationMs: number,
+): Promise<BigRoomRun> {
+  const sent: Array<[string, number]> = [];
+  const cpuBefore = await target.cpuMs();
+  const result = await sendAtRate(sample, rate, durationMs, ACK_TIMEOUT_MS, (text, at) => sent.push([text, performance.timeOrigin + at]));
+  const serverCpuMs = (await target.cpuMs()) - cpuBefore;
+  const collected = members.next('collected', COLLECT_TIMEOUT_MS);
+  members.send({ type: 'collect', sent });
+  const { tally } = await collected;
+  const acknowledged = result.ack.count;
+  const deliveries = acknowledged * membersCount;
+  return {
+    sample: result,
+    others: { ...tally, expected: acknowledged * tally.members },
+    deliveries,
+    serverCpuMs,
+    serverCpuUsPerDelivery: deliveries > 0 ? round((serverCpuMs * 1000) / deliveries, 3) : NaN,
+  };
+}
+
+/** The big room's figures of each target, Parley's beside the ceiling's (its ratio in brackets), each goal beside its figure. */
+export function bigRoomTable(results: BigRoomResult[]): string {
+  const ceiling = results.find((r) => r.target === 'ceiling');
+  const ratio = (value: number, base: number | undefined) =>
+    base !== undefined && Number.isFinite(value / base) ? ` (${round(value / base)}×)` : '';
+  const versus = (pick: (r: BigRoomResult) => number) => (r: BigRoomResult) =>
+    `${pick(r)}${r === ceiling || !ceiling ? '' : ratio(pick(r), pick(ceiling))}`;
+  const mark = (met: boolean) => (met ? '✓' : '✗');
+  const first = results[0];
+  const rows: Array<[string, (r: BigRoomResult) => string]> = [
+    ['send ack p50 / p99 ms', (r) => `${r.measured.sample.ack.p50} / ${r.measured.sample.ack.p99}`],
+    [`delivery p50 ms, sample of ${first?.sampled} clients`, versus((r) => r.measured.sample.delivery.p50)],
+    [
+      `delivery p99 ms, sample (goal ≤ ${GOAL_P99_MS}, all delivered)`,
+      (r) => `${versus((x) => x.measured.sample.delivery.p99)(r)} ${mark(r.goals.deliveryP99Within100ms)}`,
+    ],
+    ['delivery p50 / p99 ms, the other members (raw clients)', (r) => `${r.measured.others.delivery.p50} / ${r.measured.others.delivery.p99}`],
+    [
+      'sends failed · deliveries missing · members cut by the server',
+      (r) => {
+        const { sample: s, others } = r.measured;
+        const missing = Math.max(0, s.deliveriesExpected - s.delivery.count) + Math.max(0, others.expected - others.delivered);
+        return `${s.errors} of ${s.sent} · ${missing} of ${s.deliveriesExpected + others.expected} · ${others.closedByServer}`;
+      },
+    ],
+    ['server CPU µs per delivery', versus((r) => r.measured.serverCpuUsPerDelivery)],
+    [
+      'connecting the room: s / server CPU s',
+      (r) => `${r.connecting.seconds} / ${r.connecting.serverCpuS}${r.connecting.settled ? '' : ' (still busy)'}`,
+    ],
+    ['events the members received while connecting', versus((r) => Object.values(r.connecting.events).reduce((a, b) => a + b, 0))],
+  ];
+  const title = first ? `big room: ${first.members} members, ${first.rate} msg/s` : 'big room';
+  return markdownTable(
+    [title, ...results.map((r) => r.target)],
+    rows.map(([name, pick]) => [name, ...results.map(pick)]),
+  );
+}

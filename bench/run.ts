@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { HISTORY_PAGE_MAX } from '../src/protocol/schemas.js';
 import type { Database } from '../src/store/database.js';
 import { openDatabase } from '../src/store/open-store.js';
+import { postgresCpu } from './postgres-cpu.js';
 import { bigRoom, bigRoomTable, type BigRoomResult, type BigRoomSetup } from './scenarios/big-room.js';
 import { idleConnections, type ConnectionsResult } from './scenarios/connections.js';
 import { openLoop, saturated, type FanoutSetup, type OpenLoopResult, type SaturatedResult } from './scenarios/fanout.js';
@@ -197,8 +198,10 @@ async function onParley<Seeded, Result>(
     const target = await startParley(env, fromSource, args.profile, abuseLimits);
     target.name = `parley/${store}`;
     try {
+      if (store === 'postgres') target.databaseCpu = await postgresCpu(process.env.DATABASE_URL!);
       return await measure(target, seeded);
     } finally {
+      await target.databaseCpu?.close();
       await target.stop();
     }
   } finally {

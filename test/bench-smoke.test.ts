@@ -47,6 +47,7 @@ describe('npm run bench --smoke', () => {
 
     expect(report.bigRoom.map((r: { target: string }) => r.target)).toEqual(['ceiling', ...parleys]);
     const { members, sampled } = report.settings.room;
+    const localPostgres = /@(127\.0\.0\.1|localhost)[:/]/.test(process.env.DATABASE_URL ?? '');
     for (const result of report.bigRoom) {
       expect(result.members).toBe(members);
       expect(result.connecting.settled).toBe(true);
@@ -63,6 +64,8 @@ describe('npm run bench --smoke', () => {
         expect(others.closedByServer).toBe(0);
         expect(run.deliveries).toBe(sample.ack.count * members);
         expect(Number.isFinite(run.serverCpuUsPerDelivery)).toBe(true);
+        // PostgreSQL's backends' CPU time is read when they run on this machine (as .ci/run's do).
+        expect(Number.isFinite(run.databaseCpuUsPerDelivery)).toBe(result.target === 'parley/postgres' && localPostgres);
       }
     }
     // Parley announces each member's arrival (user_online) to the members online; the ceiling has no presence.

@@ -1,5 +1,6 @@
 import { forkChild, type BenchChild } from '../child-process.js';
 import { ask, closeAll, connectClient } from '../clients.js';
+import { cpuSpentMs } from '../postgres-cpu.js';
 import type { FromMembers, MembersTally, ToMembers } from '../room-members.js';
 import { now, round } from '../stats.js';
 import { markdownTable } from '../table.js';
@@ -24,8 +25,9 @@ import { sendAtRate, type Joined, type OpenLoopResult } from './fanout.js';
  *   sees every position.
  * - **Cost per delivery.** The server process's CPU time (user + system, from /proc) over the
  *   measured run, divided by the deliveries it made: acknowledged messages × members (the
- *   sender's own socket receives its message too). PostgreSQL's own processes are not included.
- *   The ceiling broadcasting the same to a room of the same size puts it in proportion.
+ *   sender's own socket receives its message too); the ceiling broadcasting the same to a room
+ *   of the same size puts it in proportion. On a PostgreSQL of this machine, its backends' CPU
+ *   time is reported beside it (on PGlite the database's work is in the server process).
  * - **Connecting.** From the first handshake until every member has joined and the events their
  *   connecting caused (Parley's presence: each user's `user_online` reaches every other member
  *   online) have stopped arriving at the sample for QUIET_MS: its seconds, the server's CPU time,
@@ -50,6 +52,9 @@ export interface BigRoomRun {
   deliveries: number;
   serverCpuMs: number;
   serverCpuUsPerDelivery: number;
+  /** Parley on a PostgreSQL of this machine: its backends' CPU time, which serverCpuMs leaves out. */
+  databaseCpuMs?: number;
+  databaseCpuUsPerDelivery?: number;
 }
 
 export interface BigRoomResult {
@@ -164,20 +169,25 @@ async function run(
   durationMs: number,
 ): Promise<BigRoomRun> {
   const sent: Array<[string, number]> = [];
+  const databaseBefore = await target.databaseCpu?.read();
   const cpuBefore = await target.cpuMs();
   const result = await sendAtRate(sample, rate, durationMs, ACK_TIMEOUT_MS, (text, at) => sent.push([text, performance.timeOrigin + at]));
   const serverCpuMs = (await target.cpuMs()) - cpuBefore;
+  const databaseAfter = await target.databaseCpu?.read();
   const collected = members.next('collected', COLLECT_TIMEOUT_MS);
   members.send({ type: 'collect', sent });
   const { tally } = await collected;
   const acknowledged = result.ack.count;
   const deliveries = acknowledged * membersCount;
+  const perDelivery = (ms: number) => (deliveries > 0 ? round((ms * 1000) / deliveries, 3) : NaN);
+  const databaseCpuMs = databaseBefore && databaseAfter && cpuSpentMs(databaseBefore, databaseAfter);
   return {
     sample: result,
     others: { ...tally, expected: acknowledged * tally.members },
     deliveries,
     serverCpuMs,
-    serverCpuUsPerDelivery: deliveries > 0 ? round((serverCpuMs * 1000) / deliveries, 3) : NaN,
+    serverCpuUsPerDelivery: perDelivery(serverCpuMs),
+    ...(databaseCpuMs === undefined ? {} : { databaseCpuMs, databaseCpuUsPerDelivery: perDelivery(databaseCpuMs) }),
   };
 }
 
@@ -207,6 +217,7 @@ export function bigRoomTable(results: BigRoomResult[]): string {
       },
     ],
     ['server CPU µs per delivery', versus((r) => r.measured.serverCpuUsPerDelivery)],
+    ['PostgreSQL CPU µs per delivery (its backends)', (r) => String(r.measured.databaseCpuUsPerDelivery ?? '—')],
     [
       'connecting the room: s / server CPU s',
       (r) => `${r.connecting.seconds} / ${r.connecting.serverCpuS}${r.connecting.settled ? '' : ' (still busy)'}`,

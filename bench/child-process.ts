@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** A load-tool script in a process of its own (so that its work does not slow the measuring process), driven over IPC. */
+/**
+ * A load-tool script in a process of its own, so that its work does not slow the measuring
+ * process; driven over IPC.
+ */
 export interface BenchChild<To, From extends { type: string }> {
   send(message: To): void;
   /** The child's next message of `type`; rejects if the child exits or `timeoutMs` passes first. */

@@ -35,7 +35,8 @@ export async function postgresCpu(url: string): Promise<DatabaseCpu | undefined>
       const readings = new Map<number, number>();
       for (const { pid } of rows) {
         try {
-          if ((await readFile(`/proc/${pid}/comm`, 'utf8')).startsWith('postgres')) readings.set(pid, await processCpuMs(pid));
+          const command = await readFile(`/proc/${pid}/comm`, 'utf8');
+          if (command.startsWith('postgres')) readings.set(pid, await processCpuMs(pid));
         } catch {
           // exited since the query
         }

@@ -92,63 +92,34 @@ const WARM_UP_MS = 2_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function bigRoom(target: Target, setup: BigRoomSetup, rate: number, durationMs: number): Promise<BigRoomResult> {
+type Members = BenchChild<ToMembers, FromMembers>;
+
+export async function bigRoom(
+  target: Target,
+  setup: BigRoomSetup,
+  rate: number,
+  durationMs: number,
+): Promise<BigRoomResult> {
   const members = forkChild<ToMembers, FromMembers>('bench/room-members.ts');
   const sample: Joined = { sockets: [], chatOf: [] };
   try {
-    const cpuAtStart = await target.cpuMs();
-    const started = now();
-    let lastEvent = started;
-    const events: Record<string, number> = {};
-    const noteEvent = (name: string) => {
-      lastEvent = now();
-      events[name] = (events[name] ?? 0) + 1;
-    };
-    const joinRaw = async (tokens: string[]) => {
-      const joined = members.next('joined', JOIN_TIMEOUT_MS);
-      members.send({ type: 'join', url: target.url, chatId: setup.chatId, tokens, concurrency: CONCURRENCY });
-      const answer = await joined;
-      if (answer.error) throw new Error(`${target.name}: a big room member could not join: ${answer.error}`);
-      return answer;
-    };
-    // A slice of raw members, then one sampled member, and so on: the sample spread through the room.
-    const { sampleTokens, memberTokens } = setup;
-    for (let i = 0; i < sampleTokens.length; i++) {
-      const from = Math.floor((i * memberTokens.length) / sampleTokens.length);
-      await joinRaw(memberTokens.slice(from, Math.floor(((i + 1) * memberTokens.length) / sampleTokens.length)));
-      const socket = await connectClient(target.url, sampleTokens[i]!);
-      socket.onAny(noteEvent);
-      sample.sockets.push(socket);
-      sample.chatOf.push(setup.chatId);
-      await ask(socket, 'join_chat', { chatId: setup.chatId });
-    }
-    const joinedAt = now();
-    const quiet = () => now() - Math.max(lastEvent, joinedAt) >= QUIET_MS;
-    while (!quiet() && now() - joinedAt < SETTLE_DEADLINE_MS) await sleep(100);
-    const settled = quiet();
-    const serverCpuS = round(((await target.cpuMs()) - cpuAtStart) / 1000);
-    for (const [name, count] of Object.entries((await joinRaw([])).otherEvents)) events[name] = (events[name] ?? 0) + count;
-    const connecting = { seconds: round((Math.max(lastEvent, joinedAt) - started) / 1000), serverCpuS, events, settled };
-    for (const socket of sample.sockets) socket.offAny(noteEvent);
-
-    const membersCount = sampleTokens.length + memberTokens.length;
+    const connecting = await connectRoom(target, setup, members, sample);
+    const membersCount = setup.sampleTokens.length + setup.memberTokens.length;
     const warmUp = await run(target, sample, members, membersCount, rate, Math.min(WARM_UP_MS, durationMs));
     const measured = await run(target, sample, members, membersCount, rate, durationMs);
-    const { sample: sent, others } = measured;
     return {
       target: target.name,
       members: membersCount,
-      sampled: sampleTokens.length,
+      sampled: setup.sampleTokens.length,
       rate,
       connecting,
       warmUp,
       measured,
       goals: {
         deliveryP99Within100ms:
-          sent.delivery.p99 <= GOAL_P99_MS &&
-          sent.errors === 0 &&
-          sent.delivery.count >= sent.deliveriesExpected &&
-          others.delivered >= others.expected,
+          measured.sample.delivery.p99 <= GOAL_P99_MS &&
+          measured.sample.errors === 0 &&
+          missingDeliveries(measured) === 0,
       },
     };
   } finally {
@@ -159,19 +130,67 @@ export async function bigRoom(target: Target, setup: BigRoomSetup, rate: number,
   }
 }
 
+/**
+ * Connects and joins every member, the sampled ones (into `sample`) spread through the room, and
+ * waits for the events of their connecting to stop.
+ */
+async function connectRoom(
+  target: Target,
+  { chatId, sampleTokens, memberTokens }: BigRoomSetup,
+  members: Members,
+  sample: Joined,
+): Promise<BigRoomResult['connecting']> {
+  const cpuAtStart = await target.cpuMs();
+  const started = now();
+  let lastEvent = started;
+  const events: Record<string, number> = {};
+  const count = (name: string, n = 1) => (events[name] = (events[name] ?? 0) + n);
+  const noteEvent = (name: string) => {
+    lastEvent = now();
+    count(name);
+  };
+  const joinRaw = async (tokens: string[]) => {
+    const joined = members.next('joined', JOIN_TIMEOUT_MS);
+    members.send({ type: 'join', url: target.url, chatId, tokens, concurrency: CONCURRENCY });
+    const answer = await joined;
+    if (answer.error) throw new Error(`${target.name}: a big room member could not join: ${answer.error}`);
+    return answer;
+  };
+  // A slice of raw members, then one sampled member, and so on.
+  const sliceEnd = (i: number) => Math.floor((i * memberTokens.length) / sampleTokens.length);
+  for (let i = 0; i < sampleTokens.length; i++) {
+    await joinRaw(memberTokens.slice(sliceEnd(i), sliceEnd(i + 1)));
+    const socket = await connectClient(target.url, sampleTokens[i]!);
+    socket.onAny(noteEvent);
+    sample.sockets.push(socket);
+    sample.chatOf.push(chatId);
+    await ask(socket, 'join_chat', { chatId });
+  }
+  const joinedAt = now();
+  const quiet = () => now() - Math.max(lastEvent, joinedAt) >= QUIET_MS;
+  while (!quiet() && now() - joinedAt < SETTLE_DEADLINE_MS) await sleep(100);
+  const settled = quiet();
+  const serverCpuS = round(((await target.cpuMs()) - cpuAtStart) / 1000);
+  for (const socket of sample.sockets) socket.offAny(noteEvent);
+  // Joining nobody answers what the raw members have received so far.
+  for (const [name, n] of Object.entries((await joinRaw([])).otherEvents)) count(name, n);
+  return { seconds: round((Math.max(lastEvent, joinedAt) - started) / 1000), serverCpuS, events, settled };
+}
+
 /** One open-loop run on the joined room: the sample's figures, the raw members', and the server's CPU time. */
 async function run(
   target: Target,
   sample: Joined,
-  members: BenchChild<ToMembers, FromMembers>,
+  members: Members,
   membersCount: number,
   rate: number,
   durationMs: number,
 ): Promise<BigRoomRun> {
   const sent: Array<[string, number]> = [];
+  const noteSent = (text: string, at: number) => sent.push([text, performance.timeOrigin + at]);
   const databaseBefore = await target.databaseCpu?.read();
   const cpuBefore = await target.cpuMs();
-  const result = await sendAtRate(sample, rate, durationMs, ACK_TIMEOUT_MS, (text, at) => sent.push([text, performance.timeOrigin + at]));
+  const result = await sendAtRate(sample, rate, durationMs, ACK_TIMEOUT_MS, noteSent);
   const serverCpuMs = (await target.cpuMs()) - cpuBefore;
   const databaseAfter = await target.databaseCpu?.read();
   const collected = members.next('collected', COLLECT_TIMEOUT_MS);
@@ -191,38 +210,48 @@ async function run(
   };
 }
 
-/** The big room's figures of each target, Parley's beside the ceiling's (its ratio in brackets), each goal beside its figure. */
+/** Deliveries the acknowledged sends owed the members (the sender's own excepted) and they did not receive. */
+function missingDeliveries({ sample, others }: BigRoomRun): number {
+  const owed = (expected: number, received: number) => Math.max(0, expected - received);
+  return owed(sample.deliveriesExpected, sample.delivery.count) + owed(others.expected, others.delivered);
+}
+
+/** The big room's figures of each target, with Parley's ratio to the ceiling's and each goal beside its figure. */
 export function bigRoomTable(results: BigRoomResult[]): string {
   const ceiling = results.find((r) => r.target === 'ceiling');
-  const ratio = (value: number, base: number | undefined) =>
-    base !== undefined && Number.isFinite(value / base) ? ` (${round(value / base)}×)` : '';
+  const ratio = (value: number, base: number) => (Number.isFinite(value / base) ? ` (${round(value / base)}×)` : '');
   const versus = (pick: (r: BigRoomResult) => number) => (r: BigRoomResult) =>
     `${pick(r)}${r === ceiling || !ceiling ? '' : ratio(pick(r), pick(ceiling))}`;
+  const both = (pick: (r: BigRoomResult) => { p50: number; p99: number }) => (r: BigRoomResult) =>
+    `${pick(r).p50} / ${pick(r).p99}`;
   const mark = (met: boolean) => (met ? '✓' : '✗');
   const first = results[0];
   const rows: Array<[string, (r: BigRoomResult) => string]> = [
-    ['send ack p50 / p99 ms', (r) => `${r.measured.sample.ack.p50} / ${r.measured.sample.ack.p99}`],
+    ['send ack p50 / p99 ms', both((r) => r.measured.sample.ack)],
     [`delivery p50 ms, sample of ${first?.sampled} clients`, versus((r) => r.measured.sample.delivery.p50)],
     [
       `delivery p99 ms, sample (goal ≤ ${GOAL_P99_MS}, all delivered)`,
       (r) => `${versus((x) => x.measured.sample.delivery.p99)(r)} ${mark(r.goals.deliveryP99Within100ms)}`,
     ],
-    ['delivery p50 / p99 ms, the other members (raw clients)', (r) => `${r.measured.others.delivery.p50} / ${r.measured.others.delivery.p99}`],
+    ['delivery p50 / p99 ms, the other members (raw clients)', both((r) => r.measured.others.delivery)],
     [
       'sends failed · deliveries missing · members cut by the server',
       (r) => {
         const { sample: s, others } = r.measured;
-        const missing = Math.max(0, s.deliveriesExpected - s.delivery.count) + Math.max(0, others.expected - others.delivered);
-        return `${s.errors} of ${s.sent} · ${missing} of ${s.deliveriesExpected + others.expected} · ${others.closedByServer}`;
+        const owed = s.deliveriesExpected + others.expected;
+        return `${s.errors} of ${s.sent} · ${missingDeliveries(r.measured)} of ${owed} · ${others.closedByServer}`;
       },
     ],
     ['server CPU µs per delivery', versus((r) => r.measured.serverCpuUsPerDelivery)],
     ['PostgreSQL CPU µs per delivery (its backends)', (r) => String(r.measured.databaseCpuUsPerDelivery ?? '—')],
     [
       'connecting the room: s / server CPU s',
-      (r) => `${r.connecting.seconds} / ${r.connecting.serverCpuS}${r.connecting.settled ? '' : ' (still busy)'}`,
+      ({ connecting: c }) => `${c.seconds} / ${c.serverCpuS}${c.settled ? '' : ' (still busy)'}`,
     ],
-    ['events the members received while connecting', versus((r) => Object.values(r.connecting.events).reduce((a, b) => a + b, 0))],
+    [
+      'events the members received while connecting',
+      versus((r) => Object.values(r.connecting.events).reduce((a, b) => a + b, 0)),
+    ],
   ];
   const title = first ? `big room: ${first.members} members, ${first.rate} msg/s` : 'big room';
   return markdownTable(

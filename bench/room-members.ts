@@ -52,7 +52,8 @@ const EVENT_NAME_AT = '42["'.length;
 function noteArrival(frame: Buffer): void {
   const at = clock();
   if (NEW_MESSAGE.compare(frame, 0, NEW_MESSAGE.length) !== 0) {
-    const name = frame.toString('latin1', EVENT_NAME_AT, frame.indexOf(0x22, EVENT_NAME_AT)); // up to its closing '"'
+    // The event's name runs up to its closing quote (0x22).
+    const name = frame.toString('latin1', EVENT_NAME_AT, frame.indexOf(0x22, EVENT_NAME_AT));
     otherEvents[name] = (otherEvents[name] ?? 0) + 1;
     return;
   }

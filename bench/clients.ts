@@ -5,7 +5,13 @@ import { io, type Socket } from 'socket.io-client';
  * (transport and namespace) that does not complete within `timeoutMs` fails.
  */
 export function connectClient(url: string, token: string, timeoutMs = 20_000): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token }, timeout: timeoutMs });
+  const socket = io(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    auth: { token },
+    timeout: timeoutMs,
+  });
   return new Promise((resolve, reject) => {
     const settle = (error?: Error) => {
       clearTimeout(timer);

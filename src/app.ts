@@ -74,7 +74,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const db = metrics.instrumentDatabase(await openDatabase(config.database));
   const store = new Store(db);
   const tokens = await TokenService.create(config, (message) => log.warn(message));
-  const chats = new ChatService(store, config.maxMessageLength, (error) => log.error({ err: error }, 'delivering a chat change failed'));
+  const chats = new ChatService(store, config.maxMessageLength, (error) =>
+    log.error({ err: error }, 'delivering a chat change failed'),
+  );
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   const limits = new RateLimits(config.limits, metrics, redis && { client: redis, prefix: config.redisPrefix });

@@ -50,7 +50,12 @@ export async function joinAll(target: Target, setup: FanoutSetup): Promise<Joine
 }
 
 /** Every client keeps `window` sends in flight for `durationMs`; counts what is acknowledged. */
-export async function saturated(target: Target, setup: FanoutSetup, window: number, durationMs: number): Promise<SaturatedResult> {
+export async function saturated(
+  target: Target,
+  setup: FanoutSetup,
+  window: number,
+  durationMs: number,
+): Promise<SaturatedResult> {
   const { sockets, chatOf } = await joinAll(target, setup);
   let delivered = 0;
   for (const socket of sockets) socket.on('new_message', () => delivered++);
@@ -81,7 +86,12 @@ export async function saturated(target: Target, setup: FanoutSetup, window: numb
 }
 
 /** Sends at a fixed total `rate` (messages/s) for `durationMs`, round-robin over the clients. */
-export async function openLoop(target: Target, setup: FanoutSetup, rate: number, durationMs: number): Promise<OpenLoopResult> {
+export async function openLoop(
+  target: Target,
+  setup: FanoutSetup,
+  rate: number,
+  durationMs: number,
+): Promise<OpenLoopResult> {
   const joined = await joinAll(target, setup);
   try {
     return await sendAtRate(joined, rate, durationMs);
@@ -140,8 +150,7 @@ export async function sendAtRate(
       sentAt.set(mySeq, t0);
       senderOf.set(mySeq, client);
       pending.push(
-        sockets[client]!
-          .timeout(ackTimeoutMs)
+        sockets[client]!.timeout(ackTimeoutMs)
           .emitWithAck('send_message', { chatId: chatOf[client], text: `open loop ${tag}#${mySeq}` })
           .then(
             (answer: { success?: boolean; code?: string }) => {

@@ -83,7 +83,10 @@ export class RateLimits {
     const bucket = (name: string, perSecond: number, burst: number): Limiter => {
       const steady = make(name, { points: perSecond, duration: 1 });
       if (burst <= perSecond) return steady;
-      return new BurstyRateLimiter(steady, make(`${name}:burst`, { points: burst - perSecond, duration: BURST_WINDOW_SECONDS }));
+      return new BurstyRateLimiter(
+        steady,
+        make(`${name}:burst`, { points: burst - perSecond, duration: BURST_WINDOW_SECONDS }),
+      );
     };
     this.messages = bucket('messages', limits.messagesPerSecond, limits.messageBurst);
     this.events = bucket('user-events', limits.eventsPerSecond, limits.eventBurst);
@@ -99,9 +102,10 @@ export class RateLimits {
     this.typings = bucket('typings', limits.messagesPerSecond, limits.messageBurst);
     this.authPerIp = make('auth-ip', { points: limits.authPerIpPerMinute, duration: AUTH_WINDOW_SECONDS });
     this.chatChanges = make('chat-changes', { points: limits.chatChangesPerMinute, duration: 60 });
-    this.loginFailures = make('login-failures', { points: limits.loginFailuresPerAccount, duration: LOGIN_FAILURE_WINDOW_SECONDS }) as
-      | RateLimiterMemory
-      | RateLimiterRedis;
+    this.loginFailures = make('login-failures', {
+      points: limits.loginFailuresPerAccount,
+      duration: LOGIN_FAILURE_WINDOW_SECONDS,
+    }) as RateLimiterMemory | RateLimiterRedis;
     // Each answer names up to 20 users with their emails: bounded per user, so that nobody crawls
     // the directory from several sockets or nodes.
     this.userSearches = make('user-searches', { points: limits.userSearchesPerMinute, duration: 60 });

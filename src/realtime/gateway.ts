@@ -84,11 +84,19 @@ export function createGateway(
 
   // Connections that take more than their share are cut: the metric counts them, the log says
   // which socket and user (found by a scan of the sockets, on this rare path only).
-  const reportCut = (connection: EngineSocket, limit: 'output_queue' | 'polling_packets', message: string, detail: object) => {
+  const reportCut = (
+    connection: EngineSocket,
+    limit: 'output_queue' | 'polling_packets',
+    message: string,
+    detail: object,
+  ) => {
     deps.metrics.limitRefused(limit);
     let socket: ParleySocket | undefined;
     for (const candidate of io.of('/').sockets.values()) if (candidate.conn === connection) socket = candidate;
-    deps.log.warn({ socketId: socket?.id, userId: socket?.data.user?.id, address: connection.remoteAddress, ...detail }, message);
+    deps.log.warn(
+      { socketId: socket?.id, userId: socket?.data.user?.id, address: connection.remoteAddress, ...detail },
+      message,
+    );
   };
   capQueuedOutput(io, deps.tuning, deps.maxQueuedBytesPerConnection, (connection, queuedBytes) =>
     reportCut(connection, 'output_queue', 'connection cut: its client does not read what is sent to it', {
@@ -134,7 +142,9 @@ export function createGateway(
   limitConnectionsPerUser(io, deps.maxConnectionsPerUser, deps.metrics);
   deps.metrics.countSockets(() => io.of('/').sockets.size);
 
-  const feed = new ChatFeed(io, deps.chats, deps.metrics, (error) => deps.log.warn({ err: error }, 'filling missed chat changes failed'));
+  const feed = new ChatFeed(io, deps.chats, deps.metrics, (error) =>
+    deps.log.warn({ err: error }, 'filling missed chat changes failed'),
+  );
   const closedAccounts = new ClosedAccounts(io);
   broadcastChatChanges(io, deps.chats, feed, closedAccounts, deps.clustered);
   const events = new EventTable();
@@ -148,7 +158,14 @@ export function createGateway(
     disconnectAtExpiry(socket);
     // Joins the user's room (chat_created, presence, … reach every socket of the user through it).
     trackPresence(io, socket, (userId) => deps.chats.chatPartnerIds(userId), inFlight);
-    serveEvents(socket, events, { limits: deps.limits, concurrency: deps.concurrency, metrics: deps.metrics, log: deps.log, inFlight, tuning: deps.tuning });
+    serveEvents(socket, events, {
+      limits: deps.limits,
+      concurrency: deps.concurrency,
+      metrics: deps.metrics,
+      log: deps.log,
+      inFlight,
+      tuning: deps.tuning,
+    });
     socket.on('disconnect', (reason) => deps.log.debug({ ...where, reason }, 'socket disconnected'));
   });
 
@@ -176,10 +193,13 @@ export function createGateway(
 function disconnectAtExpiry(socket: ParleySocket): void {
   // setTimeout holds at most 2^31-1 ms (~24.8 days); longer tokens are checked again then.
   const arm = (): NodeJS.Timeout =>
-    setTimeout(() => {
-      if (Date.now() >= socket.data.expiresAt) socket.disconnect(true);
-      else timer = arm();
-    }, Math.min(Math.max(socket.data.expiresAt - Date.now(), 0), 2 ** 31 - 1));
+    setTimeout(
+      () => {
+        if (Date.now() >= socket.data.expiresAt) socket.disconnect(true);
+        else timer = arm();
+      },
+      Math.min(Math.max(socket.data.expiresAt - Date.now(), 0), 2 ** 31 - 1),
+    );
   let timer = arm();
   socket.on('disconnect', () => clearTimeout(timer));
 }

@@ -263,7 +263,11 @@ const clusterSockets = new Set<ClientSocket>();
  * rooms on a reconnection (no connection-state recovery), so the client joins its chats again and
  * syncs (contract §5).
  */
-export function connectTo(node: { url: string }, token: string, options: { reconnect?: boolean } = {}): Promise<ClientSocket> {
+export function connectTo(
+  node: { url: string },
+  token: string,
+  options: { reconnect?: boolean } = {},
+): Promise<ClientSocket> {
   const socket: ClientSocket = connectClient(node.url, {
     transports: ['websocket'],
     forceNew: true,

@@ -119,7 +119,11 @@ export function useStore(target: StoreTarget): OpenedStore {
     },
     newUser(prefix = 'u') {
       const tag = randomUUID().slice(0, 8);
-      return opened.store.users.createUser({ email: `${prefix}-${tag}@example.com`, username: `${prefix}_${tag}`, passwordHash: 'x' });
+      return opened.store.users.createUser({
+        email: `${prefix}-${tag}@example.com`,
+        username: `${prefix}_${tag}`,
+        passwordHash: 'x',
+      });
     },
     async newChat(memberIds, name = 'g') {
       return (await opened.store.chats.createChat({ name, memberIds, direct: false })).chatId;

@@ -38,7 +38,10 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
       await client.connect();
       clients.push(client);
     }
-    nodes = [new RateLimits(limits, new Metrics(), { client: clients[0]!, prefix }), new RateLimits(limits, new Metrics(), { client: clients[1]!, prefix })];
+    nodes = [
+      new RateLimits(limits, new Metrics(), { client: clients[0]!, prefix }),
+      new RateLimits(limits, new Metrics(), { client: clients[1]!, prefix }),
+    ];
   });
   afterAll(async () => {
     const keys = await clients[0]!.keys(`${prefix}:*`);
@@ -46,26 +49,36 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     await Promise.all(clients.map((c) => c.quit()));
   });
 
-  it.each(['message', 'event', 'read', 'markRead', 'typing'] as const)('counts one user’s %s budget on every node together; other users apart', async (budget) => {
-    const userId = randomUUID();
-    const outcomes = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => nodes[i % 2]![budget](userId).then(() => 'ok', (e: unknown) => e)),
-    );
-    const passed = outcomes.filter((o) => o === 'ok').length;
-    expect(passed).toBeGreaterThanOrEqual(6);
-    expect(passed).toBeLessThanOrEqual(6 + 3);
-    for (const refusal of outcomes.filter((o) => o !== 'ok')) {
-      expect(refusal).toBeInstanceOf(RateLimitedError);
-      expect((refusal as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
-    }
-    await expect(nodes[1][budget](randomUUID())).resolves.toBeUndefined();
-    // The counter lives in Redis under the deployment's prefix, not in either process.
-    expect(await clients[0]!.keys(`${prefix}:rl:*${userId}`)).not.toHaveLength(0);
-  });
+  it.each(['message', 'event', 'read', 'markRead', 'typing'] as const)(
+    'counts one user’s %s budget on every node together; other users apart',
+    async (budget) => {
+      const userId = randomUUID();
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          nodes[i % 2]![budget](userId).then(
+            () => 'ok',
+            (e: unknown) => e,
+          ),
+        ),
+      );
+      const passed = outcomes.filter((o) => o === 'ok').length;
+      expect(passed).toBeGreaterThanOrEqual(6);
+      expect(passed).toBeLessThanOrEqual(6 + 3);
+      for (const refusal of outcomes.filter((o) => o !== 'ok')) {
+        expect(refusal).toBeInstanceOf(RateLimitedError);
+        expect((refusal as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
+      }
+      await expect(nodes[1][budget](randomUUID())).resolves.toBeUndefined();
+      // The counter lives in Redis under the deployment's prefix, not in either process.
+      expect(await clients[0]!.keys(`${prefix}:rl:*${userId}`)).not.toHaveLength(0);
+    },
+  );
 
   it('counts one user’s searches on every node together', async () => {
     const searchLimits = loadConfig({ RATE_LIMIT_USER_SEARCHES_PER_MINUTE: '3' }).limits;
-    const [first, second] = clients.map((client) => new RateLimits(searchLimits, new Metrics(), { client, prefix })) as [RateLimits, RateLimits];
+    const [first, second] = clients.map(
+      (client) => new RateLimits(searchLimits, new Metrics(), { client, prefix }),
+    ) as [RateLimits, RateLimits];
     const userId = randomUUID();
     await first.userSearch(userId);
     await second.userSearch(userId);

@@ -21,7 +21,12 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
   const picker = userPicker(token, showError, () => new Set(chat().users.map((u) => u.id)));
 
   const add = el('button', { text: 'Add', attrs: { type: 'submit', 'data-testid': 'add-members-submit' } });
-  const addForm = el('form', { class: 'add-members', attrs: { 'data-testid': 'add-members' } }, ...picker.elements, add);
+  const addForm = el(
+    'form',
+    { class: 'add-members', attrs: { 'data-testid': 'add-members' } },
+    ...picker.elements,
+    add,
+  );
   addForm.hidden = true;
   addForm.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -38,7 +43,11 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
     }
   });
 
-  const toggle = el('button', { class: 'link', text: 'Add people', attrs: { type: 'button', 'data-testid': 'add-members-toggle' } });
+  const toggle = el('button', {
+    class: 'link',
+    text: 'Add people',
+    attrs: { type: 'button', 'data-testid': 'add-members-toggle' },
+  });
   toggle.addEventListener('click', () => {
     addForm.hidden = !addForm.hidden;
     showError('');

@@ -7,7 +7,9 @@ import { userPicker } from './user-picker.js';
  * "New chat": tick one user for a direct chat or several (and a name) for a group, then POST /chats.
  */
 export function newChatPanel(token: string, onCreated: (chat: ChatSummary) => void): HTMLElement {
-  const name = el('input', { attrs: { type: 'text', placeholder: 'Group name (optional)', 'data-testid': 'chat-name' } });
+  const name = el('input', {
+    attrs: { type: 'text', placeholder: 'Group name (optional)', 'data-testid': 'chat-name' },
+  });
   const start = el('button', { text: 'Start chat', attrs: { type: 'submit', 'data-testid': 'start-chat' } });
   const error = el('p', { class: 'error' });
   const picker = userPicker(token, (message) => (error.textContent = message));

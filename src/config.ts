@@ -370,7 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : e.JWKS_URL
           ? { kind: 'jwks', url: e.JWKS_URL }
           : undefined,
-      ttlSeconds: e.JWT_TTL!,
+      ttlSeconds: e.JWT_TTL,
     },
     maxMessageLength: e.MAX_MESSAGE_LENGTH,
     limits: {
@@ -393,7 +393,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     passwords: { log2N: e.PASSWORD_SCRYPT_LOG2_N, concurrency: e.PASSWORD_HASH_CONCURRENCY },
     corsOrigins: e.CORS_ORIGINS,
-    trustProxy: e.TRUST_PROXY!,
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -69,10 +69,10 @@ export async function saturated(
       Array.from({ length: window }, async () => {
         let n = 0;
         while (running && now() < deadline) {
-          const answer = await socket
+          const answer = (await socket
             .timeout(30_000)
             .emitWithAck('send_message', { chatId: chatOf[i], text: `saturated ${i}-${n++}` })
-            .catch(() => undefined);
+            .catch(() => undefined)) as { success?: boolean } | undefined;
           if (answer?.success) acked++;
           else errors++;
         }

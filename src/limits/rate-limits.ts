@@ -95,7 +95,7 @@ export class RateLimits {
     this.readBytes = make('read-bytes', {
       points: Math.max(1, Math.floor(limits.readBytesPerSecond / 1024)),
       duration: 1,
-    }) as RateLimiterMemory | RateLimiterRedis;
+    });
     // Read positions and typing change no message, but each is a write or a broadcast to the chat:
     // buckets of their own (a client marks read while it sends), with the message figures.
     this.markReads = bucket('mark-reads', limits.messagesPerSecond, limits.messageBurst);
@@ -105,7 +105,7 @@ export class RateLimits {
     this.loginFailures = make('login-failures', {
       points: limits.loginFailuresPerAccount,
       duration: LOGIN_FAILURE_WINDOW_SECONDS,
-    }) as RateLimiterMemory | RateLimiterRedis;
+    });
     // Each answer names up to 20 users with their emails: bounded per user, so that nobody crawls
     // the directory from several sockets or nodes.
     this.userSearches = make('user-searches', { points: limits.userSearchesPerMinute, duration: 60 });

@@ -34,7 +34,7 @@ export class EventTable {
     schema: S,
     run: (context: EventContext, payload: EventPayload<S>) => Promise<object>,
   ): this {
-    this.definitions.set(event, { schema, run: run as EventDefinition['run'] });
+    this.definitions.set(event, { schema, run });
     return this;
   }
 

@@ -147,8 +147,8 @@ function spawnNode({ name, redisPrefix, env = {} }: NodeOptions, port: number): 
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_KEEP);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   let running = true;
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {

@@ -36,7 +36,7 @@ export function rawWebSocket(server: TestServer, token: string): Promise<RawWebS
   const closed = new Promise<number>((resolve) => webSocket.once('close', resolve));
   return new Promise((resolve, reject) => {
     webSocket.once('error', reject);
-    webSocket.on('message', (data) => {
+    webSocket.on('message', (data: Buffer) => {
       const packet = data.toString();
       if (packet.startsWith('0{')) webSocket.send(`40${JSON.stringify({ token })}`);
       else if (packet === '2') webSocket.send('3');

@@ -76,19 +76,19 @@ function runSeedClient(python: string, args: string[]): RunningClient {
   const child = spawn(python, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.setEncoding('utf8');
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
   let onReady: () => void = () => {};
   let onEarlyEnd: (error: Error) => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
     onReady = resolve;
     onEarlyEnd = reject;
   });
-  child.stdout!.on('data', (chunk: string) => {
+  child.stdout.on('data', (chunk: string) => {
     stdout += chunk;
     if (/^READY$/m.test(stdout)) onReady();
   });
-  child.stderr!.on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
   const done = new Promise<{ report: PythonReport | undefined; code: number | null; stdout: string; stderr: string }>(
     (resolve) => {
       child.on('close', (code) => {

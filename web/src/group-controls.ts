@@ -28,11 +28,18 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
     add,
   );
   addForm.hidden = true;
-  addForm.addEventListener('submit', async (event) => {
+  addForm.addEventListener('submit', (event) => {
     event.preventDefault();
+    void addPicked();
+  });
+
+  async function addPicked(): Promise<void> {
     showError('');
     const userIds = picker.pickedIds();
-    if (userIds.length === 0) return showError('Pick at least one person');
+    if (userIds.length === 0) {
+      showError('Pick at least one person');
+      return;
+    }
     try {
       const answer = await httpApi.addMembers(token, chat().id, { userIds });
       picker.reset();
@@ -41,7 +48,7 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
     } catch (e) {
       showError((e as Error).message);
     }
-  });
+  }
 
   const toggle = el('button', {
     class: 'link',
@@ -55,7 +62,9 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
   });
 
   const leave = el('button', { class: 'link', text: 'Leave', attrs: { type: 'button', 'data-testid': 'leave-chat' } });
-  leave.addEventListener('click', async () => {
+  leave.addEventListener('click', () => void leaveChat());
+
+  async function leaveChat(): Promise<void> {
     const { id } = chat();
     if (!confirm('Leave this chat? You will no longer see its messages.')) return;
     showError('');
@@ -65,7 +74,7 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
     } catch (e) {
       showError((e as Error).message);
     }
-  });
+  }
 
   return el('div', { class: 'group-controls' }, el('div', { class: 'group-buttons' }, toggle, leave), addForm, error);
 }

@@ -15,8 +15,12 @@ export function newChatPanel(token: string, onCreated: (chat: ChatSummary) => vo
   const picker = userPicker(token, (message) => (error.textContent = message));
 
   const form = el('form', { class: 'new-chat' }, ...picker.elements, name, start, error);
-  form.addEventListener('submit', async (event) => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
+    void create();
+  });
+
+  async function create(): Promise<void> {
     error.textContent = '';
     const userIds = picker.pickedIds();
     if (userIds.length === 0) {
@@ -32,6 +36,6 @@ export function newChatPanel(token: string, onCreated: (chat: ChatSummary) => vo
     } catch (e) {
       error.textContent = (e as Error).message;
     }
-  });
+  }
   return form;
 }

@@ -20,11 +20,12 @@ import { sendSecurityHeaders } from './http/security-headers.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { UserConcurrency } from './limits/user-concurrency.js';
 import { Metrics } from './observability/metrics.js';
-import { connectRedis, joinCluster } from './realtime/cluster.js';
+import { joinCluster } from './realtime/cluster.js';
 import { tuneEngine, type EngineTuning } from './realtime/engine-internals.js';
 import { createGateway, MAX_PAYLOAD_BYTES } from './realtime/gateway.js';
 import { withPresence } from './realtime/presence.js';
 import type { ParleyServer } from './realtime/socket-types.js';
+import { connectRedis } from './redis.js';
 import { openDatabase } from './store/open-store.js';
 import { Store } from './store/store.js';
 

@@ -6,12 +6,10 @@ import {
   RateLimiterRes,
   type IRateLimiterOptions,
 } from 'rate-limiter-flexible';
-import type { createClient } from 'redis';
 import type { Limits } from '../config.js';
 import type { LimitName, Metrics } from '../observability/metrics.js';
+import type { RedisClient } from '../redis.js';
 import { RateLimitedError } from './rate-limited-error.js';
-
-export type RedisClient = ReturnType<typeof createClient>;
 
 /**
  * How long the burst reserve of a token bucket takes to refill. A bucket of rate r and burst b is

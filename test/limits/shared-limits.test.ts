@@ -3,8 +3,9 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { RateLimitedError } from '../../src/limits/rate-limited-error.js';
-import { RateLimits, type RedisClient } from '../../src/limits/rate-limits.js';
+import { RateLimits } from '../../src/limits/rate-limits.js';
 import { Metrics } from '../../src/observability/metrics.js';
+import type { RedisClient } from '../../src/redis.js';
 
 /**
  * Issue 5 §1, issue 17 §2: with Redis configured, every per-user limit (messages, events, reads,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../protocol/types.js';
-import type { Database } from './database.js';
+import { isUniqueViolation, type Database } from './database.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
 import { isStoreId, isUnread, memberList, NOW_MS, unreadCount } from './sql.js';
 
@@ -407,6 +407,5 @@ export class MessageStore {
 }
 
 function isDuplicateClientId(error: unknown): boolean {
-  const e = error as { code?: string; constraint?: string; message?: string };
-  return e?.code === '23505' && `${e.constraint ?? ''} ${e.message ?? ''}`.includes('messages_client_id');
+  return isUniqueViolation(error, 'messages_client_id');
 }

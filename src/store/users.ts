@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Message, PublicUser } from '../protocol/types.js';
-import type { Database, SqlExecutor } from './database.js';
+import { isUniqueViolation, type Database, type SqlExecutor } from './database.js';
 import { messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
 import { isStoreId, NOW_MS, unreadCount } from './sql.js';
 
@@ -225,11 +225,8 @@ export class UserStore {
 }
 
 function asUniqueViolation(error: unknown): unknown {
-  const e = error as { code?: string; constraint?: string; message?: string };
-  if (e?.code !== '23505') return error;
-  const where = `${e.constraint ?? ''} ${e.message ?? ''}`;
-  if (where.includes('users_email_key')) return new UniqueViolation('email');
-  if (where.includes('users_username_key')) return new UniqueViolation('username');
+  if (isUniqueViolation(error, 'users_email_key')) return new UniqueViolation('email');
+  if (isUniqueViolation(error, 'users_username_key')) return new UniqueViolation('username');
   return error;
 }
 

@@ -17,6 +17,7 @@ import { defineChatFeatureEvents } from './chat-feature-events.js';
 import { limitConnectionsPerUser } from './connection-limit.js';
 import { serveEvents } from './event-gate.js';
 import { EventTable } from './event-table.js';
+import { handshakeRefusal } from './handshake-refusal.js';
 import { InFlight } from './in-flight.js';
 import type { EngineTuning } from './engine-internals.js';
 import { limitPollingPayloads, MAX_PACKETS_PER_POLLING_REQUEST } from './polling-payloads.js';
@@ -113,17 +114,11 @@ export function createGateway(
   io.use((socket, next) => {
     // Before authentication: a page of another site must not even learn whether a token works.
     if (originAllowed(deps.corsOrigins, socket.handshake.headers.origin)) return next();
-    const refusal = new Error(ORIGIN_REFUSED_TEXT) as Error & { data: { code: string } };
-    refusal.data = { code: 'FORBIDDEN' };
-    next(refusal);
+    next(handshakeRefusal(ORIGIN_REFUSED_TEXT, 'FORBIDDEN'));
   });
 
   io.use(async (socket, next) => {
-    if (draining) {
-      const refusal = new Error(ERRORS.UNAVAILABLE.text) as Error & { data: { code: string } };
-      refusal.data = { code: 'UNAVAILABLE' };
-      return next(refusal);
-    }
+    if (draining) return next(handshakeRefusal(ERRORS.UNAVAILABLE.text, 'UNAVAILABLE'));
     // The seed allows either place; an empty `auth.token` does not hide a header.
     const credential = socket.handshake.auth?.token || socket.handshake.headers.authorization;
     try {
@@ -133,9 +128,7 @@ export function createGateway(
       next();
     } catch (error) {
       const envelope = toErrorEnvelope(error);
-      const refusal = new Error(envelope.error) as Error & { data: { code: string } };
-      refusal.data = { code: error instanceof AppError ? envelope.code : 'UNAVAILABLE' };
-      next(refusal);
+      next(handshakeRefusal(envelope.error, error instanceof AppError ? envelope.code : 'UNAVAILABLE'));
     }
   });
 

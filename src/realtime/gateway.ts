@@ -117,19 +117,21 @@ export function createGateway(
     next(handshakeRefusal(ORIGIN_REFUSED_TEXT, 'FORBIDDEN'));
   });
 
-  io.use(async (socket, next) => {
+  io.use((socket, next) => {
     if (draining) return next(handshakeRefusal(ERRORS.UNAVAILABLE.text, 'UNAVAILABLE'));
     // The seed allows either place; an empty `auth.token` does not hide a header.
-    const credential = socket.handshake.auth?.token || socket.handshake.headers.authorization;
-    try {
-      const { user, expiresAt } = await deps.auth.authenticate(credential);
-      socket.data.user = user;
-      socket.data.expiresAt = expiresAt;
-      next();
-    } catch (error) {
-      const envelope = toErrorEnvelope(error);
-      next(handshakeRefusal(envelope.error, error instanceof AppError ? envelope.code : 'UNAVAILABLE'));
-    }
+    const credential: unknown = socket.handshake.auth?.token || socket.handshake.headers.authorization;
+    deps.auth.authenticate(credential).then(
+      ({ user, expiresAt }) => {
+        socket.data.user = user;
+        socket.data.expiresAt = expiresAt;
+        next();
+      },
+      (error: unknown) => {
+        const envelope = toErrorEnvelope(error);
+        next(handshakeRefusal(envelope.error, error instanceof AppError ? envelope.code : 'UNAVAILABLE'));
+      },
+    );
   });
 
   limitConnectionsPerUser(io, deps.maxConnectionsPerUser, deps.metrics);

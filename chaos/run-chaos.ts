@@ -193,8 +193,10 @@ async function connectClients({ ctx, clients, say }: Run): Promise<void> {
   for (const client of clients) client.start();
   const connectDeadline = Date.now() + 30_000;
   while (clients.some((client) => !client.ready)) {
-    if (Date.now() > connectDeadline)
-      throw new Error(`clients not connected within 30 s: ${clients.filter((c) => !c.ready).map((c) => c.name)}`);
+    if (Date.now() > connectDeadline) {
+      const waiting = clients.filter((c) => !c.ready).map((c) => c.name);
+      throw new Error(`clients not connected within 30 s: ${waiting.join(',')}`);
+    }
     await sleep(100);
   }
   say('every client connected and synced; sending');

@@ -33,7 +33,7 @@ export async function readStored(db: pg.Client, chatIds: string[]): Promise<Stor
        FROM messages WHERE chat_id = ANY($1::uuid[])`,
     [chatIds],
   );
-  const byChat: StoredChats = new Map(chatIds.map((id) => [id, new Map()]));
+  const byChat: StoredChats = new Map(chatIds.map((id) => [id, new Map<string, StoredMessage>()]));
   for (const row of rows) {
     byChat.get(row.chat_id)!.set(row.id, {
       id: row.id,

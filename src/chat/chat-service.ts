@@ -289,7 +289,7 @@ export class ChatService {
 /** Length in Unicode code points, so that an emoji counts as one character. */
 function countCharacters(text: string): number {
   let count = 0;
-  for (const _ of text) count++;
+  for (let i = 0; i < text.length; i += text.codePointAt(i)! > 0xffff ? 2 : 1) count++;
   return count;
 }
 

@@ -8,7 +8,7 @@ export interface EventContext {
   socket: ParleySocket;
   user: PublicUser;
   /** Runs `work` right after the event's answer is written to the socket (or would have been, without a callback). */
-  afterAnswer(work: () => void): void;
+  afterAnswer: (work: () => void) => void;
 }
 
 /** The payload a handler receives: its schema's output, or nothing for an event without one. */

@@ -65,7 +65,7 @@ export function sendLargeAnswer(
 export function encodeLargeAnswer(
   id: number,
   answer: object,
-  allocate: (bytes: number) => Buffer = Buffer.allocUnsafeSlow,
+  allocate: (bytes: number) => Buffer = (bytes) => Buffer.allocUnsafeSlow(bytes),
 ): { text: string; payload: Buffer } | undefined {
   const entries = Object.entries(answer);
   if (!entries.some(([, value]) => isLargeArray(value))) return undefined;

@@ -9,7 +9,7 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 async function sourceFiles(dir = SRC): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
-    entries.map((entry) =>
+    entries.map(async (entry) =>
       entry.isDirectory()
         ? sourceFiles(path.join(dir, entry.name))
         : entry.name.endsWith('.ts')

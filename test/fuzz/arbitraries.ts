@@ -64,12 +64,7 @@ export const storableString = (maxLength: number) =>
       ),
       { maxLength: Math.max(1, Math.floor(maxLength / 20)) },
     )
-    .map((parts) =>
-      parts
-        .join('')
-        .replace(/\u0000/g, '')
-        .slice(0, maxLength),
-    )
+    .map((parts) => parts.join('').replaceAll('\u0000', '').slice(0, maxLength))
     .filter((s) => s.isWellFormed());
 
 /** Any string at all, including lone surrogates, NUL and very long ones. */

@@ -153,7 +153,7 @@ describe('hostile input', () => {
         fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 20 }), async (calls) => {
           const raw = attacker as unknown as Socket;
           const answers = await Promise.all(
-            calls.map(({ event, args, withAck }) => {
+            calls.map(async ({ event, args, withAck }) => {
               tried.socket++;
               if (!withAck) {
                 raw.emit(event, ...args);

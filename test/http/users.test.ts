@@ -41,8 +41,6 @@ async function search(caller: TestUser, term: string) {
   return api(server, 'GET', `/users?search=${encodeURIComponent(term)}`, { token: caller.token });
 }
 
-const usernames = (body: { users: Array<{ username: string }> }) => body.users.map((u) => u.username).sort();
-
 describe('GET /users/me', () => {
   it('answers 200 with exactly the caller', async () => {
     const alice = await registerUser(server, 'me');

@@ -24,11 +24,11 @@ describe('answer bytes per user', () => {
 
   /** A chat of three users holding BIG_MESSAGES messages of 4,000 characters. */
   async function bigChat(): Promise<{ chatId: string; users: [TestUser, TestUser, TestUser] }> {
-    const users = (await Promise.all([
+    const users = await Promise.all([
       registerUser(server, 'rb'),
       registerUser(server, 'rb'),
       registerUser(server, 'rb'),
-    ])) as [TestUser, TestUser, TestUser];
+    ]);
     const chatId = await createChat(server, users[0], [users[1], users[2]]);
     const writer = await connect(server, users[0].token);
     for (let i = 0; i < BIG_MESSAGES; i++) await sendOk(writer, chatId, BIG_TEXT);

@@ -17,6 +17,7 @@ describe('write coalescing', () => {
   /** What each multi-chunk socket write of this process carried (the server shares it). */
   function recordWrites(): string[] {
     const writes: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the socket as `this`
     const original = TcpSocket.prototype._writev!;
     vi.spyOn(TcpSocket.prototype, '_writev').mockImplementation(function (this: TcpSocket, chunks, callback) {
       writes.push(

@@ -20,6 +20,8 @@ import { RateLimitedError } from './rate-limited-error.js';
 const BURST_WINDOW_SECONDS = 10;
 /** The size an answer is charged from: smaller ones are left to the count of reads alone. */
 export const ANSWER_BYTES_COUNTED_FROM = 16 * 1024;
+/** Remembered refusals (RateLimits.take) past which the ended ones are swept. */
+const REMEMBERED_REFUSALS_SWEPT_AT = 10_000;
 /** Window of the per-address limit on login and registration. */
 const AUTH_WINDOW_SECONDS = 60;
 /** Window in which failed logins of one account are counted; a success clears it. */
@@ -58,6 +60,8 @@ export class RateLimits {
   private readonly chatChanges: Limiter;
   private readonly loginFailures: RateLimiterMemory | RateLimiterRedis;
   private readonly userSearches: Limiter;
+  /** Per-user refusals remembered on this node (take): limit and key → when the refusal ends (performance.now). */
+  private readonly refusedUntil = new Map<string, number>();
 
   constructor(
     limits: Limits,
@@ -114,17 +118,17 @@ export class RateLimits {
    * and node of the user; throws RateLimitedError past the rate.
    */
   event(userId: string): Promise<void> {
-    return this.take(this.events, userId, 'event', RATE_LIMIT_TEXTS.events);
+    return this.take(this.events, userId, 'event', RATE_LIMIT_TEXTS.events, true);
   }
 
   /** One send_message, edit_message or delete_message by `userId`, across every socket and node. */
   message(userId: string): Promise<void> {
-    return this.take(this.messages, userId, 'message', RATE_LIMIT_TEXTS.messages);
+    return this.take(this.messages, userId, 'message', RATE_LIMIT_TEXTS.messages, true);
   }
 
   /** One read by `userId`: a history page, a chat list, a join_chat, a sync, a user search. */
   async read(userId: string): Promise<void> {
-    await this.take(this.reads, userId, 'read', RATE_LIMIT_TEXTS.reads);
+    await this.take(this.reads, userId, 'read', RATE_LIMIT_TEXTS.reads, true);
     await this.answerBytesLeft(userId);
   }
 
@@ -164,12 +168,12 @@ export class RateLimits {
 
   /** One mark_read by `userId`. */
   markRead(userId: string): Promise<void> {
-    return this.take(this.markReads, userId, 'mark_read', RATE_LIMIT_TEXTS.markRead);
+    return this.take(this.markReads, userId, 'mark_read', RATE_LIMIT_TEXTS.markRead, true);
   }
 
   /** One typing or stop_typing by `userId`. */
   typing(userId: string): Promise<void> {
-    return this.take(this.typings, userId, 'typing', RATE_LIMIT_TEXTS.typing);
+    return this.take(this.typings, userId, 'typing', RATE_LIMIT_TEXTS.typing, true);
   }
 
   /** One chat created, or one request adding members, by `userId`. */
@@ -205,7 +209,27 @@ export class RateLimits {
     await this.loginFailures.delete(accountKey(account)).catch(() => undefined);
   }
 
-  private async take(limiter: Limiter, key: string, limit: LimitName, text: string): Promise<void> {
+  /**
+   * Takes one point of `limiter` for `key`, or throws RateLimitedError. With `remember`, a refusal
+   * is remembered on this node until the limiter would let the key through again, and the
+   * requests meanwhile are refused here without asking it: a flooding client sends thousands of
+   * events a second past its budget, and each would otherwise cost a limiter update (a Redis
+   * round trip with REDIS_URL). The answer is the same: points consumed while refused do not
+   * bring the end of the refusal closer.
+   */
+  private async take(limiter: Limiter, key: string, limit: LimitName, text: string, remember = false): Promise<void> {
+    const memo = `${limit}:${key}`;
+    if (remember) {
+      const until = this.refusedUntil.get(memo);
+      if (until !== undefined) {
+        const left = Math.ceil(until - performance.now());
+        if (left > 0) {
+          this.metrics.limitRefused(limit);
+          throw new RateLimitedError(left, text);
+        }
+        this.refusedUntil.delete(memo);
+      }
+    }
     try {
       await limiter.consume(key);
     } catch (refusal) {
@@ -213,8 +237,20 @@ export class RateLimits {
       // request through: a broken limiter must not take the service down with it.
       if (!(refusal instanceof RateLimiterRes)) return;
       this.metrics.limitRefused(limit);
-      throw new RateLimitedError(Math.max(refusal.msBeforeNext, 1), text);
+      const retryAfterMs = Math.max(refusal.msBeforeNext, 1);
+      if (remember) this.rememberRefusal(memo, retryAfterMs);
+      throw new RateLimitedError(retryAfterMs, text);
     }
+  }
+
+  private rememberRefusal(memo: string, retryAfterMs: number): void {
+    // Only users being refused have an entry, each for at most a window; past a bound the ended
+    // ones are swept, so the map holds at most the users refused at one time.
+    if (this.refusedUntil.size >= REMEMBERED_REFUSALS_SWEPT_AT) {
+      const now = performance.now();
+      for (const [key, until] of this.refusedUntil) if (until <= now) this.refusedUntil.delete(key);
+    }
+    this.refusedUntil.set(memo, performance.now() + retryAfterMs);
   }
 }
 

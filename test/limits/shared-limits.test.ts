@@ -75,6 +75,32 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     },
   );
 
+  it("refuses again on the node that refused, without asking Redis, until the refusal ends", async () => {
+    // A third node whose Redis commands are counted: rate-limiter-flexible updates a counter with eval.
+    let evals = 0;
+    const client = clients[0]!;
+    const counted = new Proxy(client, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (property === 'eval') evals++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const node = new RateLimits(limits, new Metrics(), { client: counted, prefix });
+    const userId = randomUUID();
+    let refusal: unknown;
+    for (let i = 0; i < 20 && !refusal; i++) await node.event(userId).catch((error: unknown) => (refusal = error));
+    expect(refusal).toBeInstanceOf(RateLimitedError);
+    const asked = evals;
+    // A flood past the budget, within the refusal: answered the same, and Redis is not asked.
+    const flood = await Promise.all(Array.from({ length: 200 }, () => node.event(userId).then(() => 'ok', (error: unknown) => error)));
+    for (const outcome of flood) expect(outcome).toBeInstanceOf(RateLimitedError);
+    expect(evals).toBe(asked);
+  });
+
   it('counts one user’s searches on every node together', async () => {
     const searchLimits = loadConfig({ RATE_LIMIT_USER_SEARCHES_PER_MINUTE: '3' }).limits;
     const [first, second] = clients.map(

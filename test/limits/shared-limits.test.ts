@@ -75,7 +75,7 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     },
   );
 
-  it("refuses again on the node that refused, without asking Redis, until the refusal ends", async () => {
+  it('refuses again on the node that refused, without asking Redis, until the refusal ends', async () => {
     // A third node whose Redis commands are counted: rate-limiter-flexible updates a counter with eval.
     let evals = 0;
     const client = clients[0]!;
@@ -96,7 +96,14 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     expect(refusal).toBeInstanceOf(RateLimitedError);
     const asked = evals;
     // A flood past the budget, within the refusal: answered the same, and Redis is not asked.
-    const flood = await Promise.all(Array.from({ length: 200 }, () => node.event(userId).then(() => 'ok', (error: unknown) => error)));
+    const flood = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        node.event(userId).then(
+          () => 'ok',
+          (error: unknown) => error,
+        ),
+      ),
+    );
     for (const outcome of flood) expect(outcome).toBeInstanceOf(RateLimitedError);
     expect(evals).toBe(asked);
   });

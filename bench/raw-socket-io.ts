@@ -1,13 +1,15 @@
 import WebSocket from 'ws';
 
 /**
- * Socket.IO clients of the fairness scenario's attacker, speaking the wire protocol (Engine.IO 4,
- * Socket.IO 5) themselves, because socket.io-client can do neither thing the attacker needs:
- * - tell an answer's outcome from its first bytes, without parsing it: the attacker's process
- *   takes in history pages of 1.6 MB as fast as the server makes them;
- * - stop reading its TCP connection while it keeps sending requests (a stalled reader), or, over
- *   long-polling, POST requests and never GET what is answered.
- * Only what the scenario uses is spoken: the default namespace, JSON payloads, acknowledgements.
+ * Socket.IO clients speaking the wire protocol (Engine.IO 4, Socket.IO 5) themselves, where
+ * socket.io-client cannot do what a scenario needs:
+ * - the fairness scenario's attacker tells an answer's outcome from its first bytes, without
+ *   parsing it (its process takes in history pages of 1.6 MB as fast as the server makes them),
+ *   and stops reading its TCP connection while it keeps sending requests (a stalled reader), or,
+ *   over long-polling, POSTs requests and never GETs what is answered;
+ * - the big room's members (room-members.ts): thousands of connections in one process that
+ *   receive tens of thousands of events a second, each only matched and timed, never parsed.
+ * Only what the scenarios use is spoken: the default namespace, JSON payloads, acknowledgements.
  */
 
 /** An answer's outcome: success, a RATE_LIMITED refusal, or any other error envelope. */
@@ -46,10 +48,13 @@ export class RawWebSocket {
   private nextId = 1;
   private readonly waiting = new Map<number, (answer: Answer, frame: Buffer) => void>();
   private closedByUs = false;
+  private eventListener: ((frame: Buffer) => void) | undefined;
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       if (data.length === 1 && data[0] === 0x32) return ws.send('3'); // ping → pong
+      // An event the server sent: `42["event",…]` (0x34 0x32).
+      if (data[0] === 0x34 && data[1] === 0x32 && data[2] === 0x5b) return this.eventListener?.(data);
       const answer = readAnswer(data);
       if (!answer) return;
       const resolve = this.waiting.get(answer.id);
@@ -90,6 +95,11 @@ export class RawWebSocket {
     const id = this.nextId++;
     if (onAnswer) this.waiting.set(id, onAnswer);
     this.ws.send(eventPacket(id, event, payload));
+  }
+
+  /** Calls `listener` with each event packet the server sends (`42["event",…]`), unparsed. */
+  onEvent(listener: (frame: Buffer) => void): void {
+    this.eventListener = listener;
   }
 
   /** Events sent and not answered yet. */

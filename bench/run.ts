@@ -7,6 +7,8 @@ import { loadConfig, type Config } from '../src/config.js';
 import { HISTORY_PAGE_MAX } from '../src/protocol/schemas.js';
 import type { Database } from '../src/store/database.js';
 import { openDatabase } from '../src/store/open-store.js';
+import { postgresCpu } from './postgres-cpu.js';
+import { bigRoom, bigRoomTable, type BigRoomResult, type BigRoomSetup } from './scenarios/big-room.js';
 import { idleConnections, type ConnectionsResult } from './scenarios/connections.js';
 import {
   openLoop,
@@ -61,17 +63,28 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     /** Comma-separated subset of: ceiling, pglite, postgres. */
     targets: { type: 'string' },
-    /** One group of scenarios only: `capacity` (everything measured against the ceiling) or `fairness`. */
+    /**
+     * One group of scenarios only: `capacity` (fan-out, connections and reads, against the ceiling),
+     * `big-room` (one chat of thousands, against the ceiling) or `fairness`.
+     */
     only: { type: 'string' },
     /** Seconds of each of the fairness scenario's two runs (quiet, flood). */
     'fairness-seconds': { type: 'string' },
     /** The fairness attacker's connections (default: the per-user maximum). */
     'attacker-sockets': { type: 'string' },
+    /** The big room's members, and how many of them are full clients that send and are timed. */
+    'room-members': { type: 'string' },
+    'room-sampled': { type: 'string' },
+    /** Messages per second sent to the big room, and seconds of its measured run. */
+    'room-rate': { type: 'string' },
+    'room-seconds': { type: 'string' },
   },
 });
-if (args.only !== undefined && !['capacity', 'fairness'].includes(args.only)) {
-  throw new Error(`--only ${args.only}: expected capacity or fairness`);
+const GROUPS = ['capacity', 'big-room', 'fairness'];
+if (args.only !== undefined && !GROUPS.includes(args.only)) {
+  throw new Error(`--only ${args.only}: expected one of ${GROUPS.join(', ')}`);
 }
+const runs = (group: string) => args.only === undefined || args.only === group;
 const defaults = loadConfig({});
 
 const preset = args.smoke
@@ -136,6 +149,11 @@ const fairnessPreset = args.smoke
   : args.quick
     ? { users: 20, rate: 100, seconds: 5, bigMessages: 1_000, attackerChats: 1_000, ...attackAtFullStrength }
     : { users: 20, rate: 100, seconds: 10, bigMessages: 2_000, attackerChats: 1_000, ...attackAtFullStrength };
+const roomPreset = args.smoke
+  ? { members: 30, sampled: 5, rate: 10, seconds: 1 }
+  : args.quick
+    ? { members: 1_000, sampled: 50, rate: 10, seconds: 5 }
+    : { members: 5_000, sampled: 100, rate: 10, seconds: 10 };
 const num = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
 const settings = {
   users: num(args.users, preset.users),
@@ -155,7 +173,16 @@ const settings = {
     seconds: num(args['fairness-seconds'], fairnessPreset.seconds),
     attackerSockets: num(args['attacker-sockets'], fairnessPreset.attackerSockets),
   },
+  room: {
+    members: num(args['room-members'], roomPreset.members),
+    sampled: num(args['room-sampled'], roomPreset.sampled),
+    rate: num(args['room-rate'], roomPreset.rate),
+    seconds: num(args['room-seconds'], roomPreset.seconds),
+  },
 };
+if (settings.room.sampled < 2 || settings.room.sampled > settings.room.members) {
+  throw new Error('--room-sampled: at least 2 (a sender and a receiver), at most --room-members');
+}
 const fromSource = args['from-source'];
 
 interface TargetResult {
@@ -229,8 +256,10 @@ async function onParley<Seeded, Result>(
     const target = await startParley(env, fromSource, args.profile, abuseLimits);
     target.name = `parley/${store}`;
     try {
+      if (store === 'postgres') target.databaseCpu = await postgresCpu(process.env.DATABASE_URL!);
       return await measure(target, seeded);
     } finally {
+      await target.databaseCpu?.close();
       await target.stop();
     }
   } finally {
@@ -337,6 +366,42 @@ function measureFairness(store: Store): Promise<FairnessResult> {
   );
 }
 
+/** The big room's members, the first `sampled` of them full clients (scenarios/big-room.ts). */
+function roomSetup(chatId: string, tokens: string[]): BigRoomSetup {
+  const { sampled } = settings.room;
+  return { chatId, sampleTokens: tokens.slice(0, sampled), memberTokens: tokens.slice(sampled) };
+}
+
+function measureBigRoom(target: Target, setup: BigRoomSetup): Promise<BigRoomResult> {
+  const { members, rate, seconds } = settings.room;
+  log(`${target.name}: big room, ${members} members, ${rate} msg/s for ${seconds} s`);
+  return bigRoom(target, setup, rate, seconds * 1000);
+}
+
+async function measureBigRoomOnCeiling(): Promise<BigRoomResult> {
+  const target = await startCeiling();
+  try {
+    const tokens = Array.from({ length: settings.room.members }, (_, i) => `member-${i}`);
+    return await measureBigRoom(target, roomSetup('big-room', tokens));
+  } finally {
+    await target.stop();
+  }
+}
+
+/** Parley with every member seeded into one chat: the member cap (MAX_CHAT_MEMBERS) is the service's, not the database's. */
+function measureBigRoomOnParley(store: Store): Promise<BigRoomResult> {
+  return onParley(
+    store,
+    'lifted',
+    async (db, secret) => {
+      const users = await seedUsers(db, settings.room.members, secret);
+      const [chat] = await seedGroupChats(db, users, users.length);
+      return roomSetup(chat!.id, users.map((u) => u.token));
+    },
+    measureBigRoom,
+  );
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function table(results: TargetResult[]): string {
@@ -349,7 +414,7 @@ function table(results: TargetResult[]): string {
     [`open loop ${settings.rate}/s ack p99 ms`, (r) => r.openLoop.ack.p99],
     [`open loop ${settings.rate}/s delivery p50 ms`, (r) => r.openLoop.delivery.p50],
     [`open loop ${settings.rate}/s delivery p99 ms`, (r) => r.openLoop.delivery.p99],
-    ['handshakes/s', (r) => r.connections.handshakesPerSecond],
+    ['handshakes/s (goal ≥ 0.8× the ceiling)', (r) => r.connections.handshakesPerSecond],
     ['RSS per idle connection KiB', (r) => r.connections.rssPerConnectionKiB],
     [`history page p50 ms (${settings.historyMessages} msgs)`, (r) => r.history?.measured.p50],
     [`history page p99 ms (${settings.historyMessages} msgs)`, (r) => r.history?.measured.p99],
@@ -396,14 +461,20 @@ const stores = (['pglite', 'postgres'] as const).filter(
   (store) => wanted.has(store) && (store === 'pglite' || hasPostgres),
 );
 if (wanted.has('postgres') && !hasPostgres) log('DATABASE_URL is not set: PostgreSQL not measured');
+// Every figure of capacity and big-room is reported against the ceiling measured in the same
+// run, so the ceiling always runs with them.
 const results: TargetResult[] = [];
-if (args.only !== 'fairness') {
-  // Every figure is reported against the ceiling measured in the same run, so it always runs.
+if (runs('capacity')) {
   results.push(await measureCeiling());
   for (const store of stores) results.push(await measureParley(store));
 }
+const bigRoomResults: BigRoomResult[] = [];
+if (runs('big-room')) {
+  bigRoomResults.push(await measureBigRoomOnCeiling());
+  for (const store of stores) bigRoomResults.push(await measureBigRoomOnParley(store));
+}
 const fairnessResults: FairnessResult[] = [];
-if (args.only !== 'capacity') for (const store of stores) fairnessResults.push(await measureFairness(store));
+if (runs('fairness')) for (const store of stores) fairnessResults.push(await measureFairness(store));
 
 const report = {
   date: new Date().toISOString(),
@@ -415,11 +486,16 @@ const report = {
   },
   settings,
   results,
+  bigRoom: bigRoomResults,
   fairness: fairnessResults,
 };
 const out = args.out ?? path.join('bench', 'results', `${report.date.replace(/[:.]/g, '-')}.json`);
 await mkdir(path.dirname(out), { recursive: true });
 await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
-if (results.length > 0) console.log(table(results));
-if (fairnessResults.length > 0) console.log(`${results.length > 0 ? '\n' : ''}${fairnessTable(fairnessResults)}`);
+const tables = [
+  ...(results.length > 0 ? [table(results)] : []),
+  ...(bigRoomResults.length > 0 ? [bigRoomTable(bigRoomResults)] : []),
+  ...(fairnessResults.length > 0 ? [fairnessTable(fairnessResults)] : []),
+];
+console.log(tables.join('\n\n'));
 console.log(`\nresults: ${out}`);

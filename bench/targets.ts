@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import type { DatabaseCpu } from './postgres-cpu.js';
+import { processCpuMs } from './process-cpu.js';
 
 /** A server under measurement, running in its own process so that its memory can be read. */
 export interface Target {
@@ -12,6 +14,8 @@ export interface Target {
   rss(): Promise<number>;
   /** CPU time the server process has used so far (user + system), in ms; PostgreSQL's own not included. */
   cpuMs(): Promise<number>;
+  /** Parley on a PostgreSQL of this machine: its backends' CPU time (postgres-cpu.ts). */
+  databaseCpu?: DatabaseCpu;
   /**
    * Runs a full garbage collection in the server (through its inspector), so that a memory
    * reading counts what is alive and not what a burst of handshakes left for the next collection.
@@ -99,13 +103,7 @@ async function start(name: string, script: string[], env: Record<string, string>
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
     },
-    async cpuMs() {
-      // /proc/PID/stat: utime and stime, in clock ticks (100 per second on Linux, so 10 ms
-      // steps), are the 12th and 13th fields after the parenthesised command name.
-      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    },
+    cpuMs: () => processCpuMs(child.pid!),
     collectGarbage: () => inspect(inspectorUrl!, 'HeapProfiler.collectGarbage'),
     running: () => child.exitCode === null && child.signalCode === null,
     kill: () => child.kill('SIGKILL'),

@@ -12,7 +12,7 @@ describe('npm run bench --smoke', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('measures the ceiling and Parley on every store, then fairness under a flood, and writes the results', async () => {
+  it('measures the ceiling and Parley on every store, a big room on each, then fairness under a flood, and writes the results', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'parley-bench-smoke-'));
     const out = path.join(dir, 'results.json');
     const { stdout } = await promisify(execFile)(
@@ -21,6 +21,7 @@ describe('npm run bench --smoke', () => {
       { timeout: 260_000, maxBuffer: 10 * 1024 * 1024 },
     );
     expect(stdout).toContain('| metric');
+    expect(stdout).toContain('| big room');
     expect(stdout).toContain('| fairness');
     const report = JSON.parse(await readFile(out, 'utf8'));
     const parleys = ['parley/pglite', ...(process.env.DATABASE_URL?.startsWith('postgres') ? ['parley/postgres'] : [])];
@@ -43,6 +44,32 @@ describe('npm run bench --smoke', () => {
         expect(result.sync.page.measured.count).toBe((report.settings.syncChanges / 100) * report.settings.syncRounds);
       }
     }
+
+    expect(report.bigRoom.map((r: { target: string }) => r.target)).toEqual(['ceiling', ...parleys]);
+    const { members, sampled } = report.settings.room;
+    const localPostgres = /@(127\.0\.0\.1|localhost)[:/]/.test(process.env.DATABASE_URL ?? '');
+    for (const result of report.bigRoom) {
+      expect(result.members).toBe(members);
+      expect(result.connecting.settled).toBe(true);
+      for (const run of [result.warmUp, result.measured]) {
+        const { sample, others } = run;
+        expect(sample.errors).toBe(0);
+        expect(sample.ack.count).toBe(sample.sent);
+        // Every member received every message: the sample in the load tool, the others in their own process.
+        expect(sample.delivery.count).toBe(sample.deliveriesExpected);
+        expect(others.members).toBe(members - sampled);
+        expect(others.expected).toBe(sample.ack.count * others.members);
+        expect(others.delivered).toBe(others.expected);
+        expect(others.delivery.count).toBe(others.delivered);
+        expect(others.closedByServer).toBe(0);
+        expect(run.deliveries).toBe(sample.ack.count * members);
+        expect(Number.isFinite(run.serverCpuUsPerDelivery)).toBe(true);
+        // PostgreSQL's backends' CPU time is read when they run on this machine (as .ci/run's do).
+        expect(Number.isFinite(run.databaseCpuUsPerDelivery)).toBe(result.target === 'parley/postgres' && localPostgres);
+      }
+    }
+    // Parley announces each member's arrival (user_online) to the members online; the ceiling has no presence.
+    for (const result of report.bigRoom.slice(1)) expect(result.connecting.events.user_online).toBeGreaterThan(0);
 
     expect(report.fairness.map((r: { target: string }) => r.target)).toEqual(parleys);
     for (const result of report.fairness) {

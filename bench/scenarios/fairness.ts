@@ -1,6 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { AttackPlan, AttackSockets, AttackTally, FromAttacker, ToAttacker } from '../attacker.js';
+import { forkChild } from '../child-process.js';
 import { closeAll, connectClient } from '../clients.js';
 import { now, round } from '../stats.js';
 import { markdownTable } from '../table.js';
@@ -202,67 +201,30 @@ interface Attacker {
   stop(): Promise<AttackTally | undefined>;
 }
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
 /** Starts attacker.ts in a process of its own; resolves once its connections are open. */
 async function startAttacker(plan: AttackPlan): Promise<Attacker> {
-  const child = fork('bench/attacker.ts', [], {
-    cwd: root,
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const send = (message: ToAttacker) => child.connected && child.send(message);
+  const child = forkChild<ToAttacker, FromAttacker>('bench/attacker.ts');
   try {
-    const ready = nextMessage(child, 'ready', ATTACKER_READY_MS);
-    send({ type: 'plan', plan });
+    const ready = child.next('ready', ATTACKER_READY_MS);
+    child.send({ type: 'plan', plan });
     await ready;
   } catch (error) {
-    child.kill('SIGKILL');
+    child.kill();
     throw error;
   }
   return {
-    start: () => send({ type: 'start' }),
+    start: () => child.send({ type: 'start' }),
     async stop() {
-      const reported = nextMessage(child, 'tally', ATTACKER_REPORT_MS);
-      send({ type: 'stop' });
+      const reported = child.next('tally', ATTACKER_REPORT_MS);
+      child.send({ type: 'stop' });
       const tally = await reported.then(
         (message) => message.tally,
         () => undefined,
       );
-      child.kill('SIGKILL');
+      child.kill();
       return tally;
     },
   };
-}
-
-/** The child's next message of `type`; rejects if the child exits or `timeoutMs` passes first. */
-function nextMessage<T extends FromAttacker['type']>(
-  child: ChildProcess,
-  type: T,
-  timeoutMs: number,
-): Promise<Extract<FromAttacker, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const onMessage = (message: FromAttacker) => {
-      if (message.type !== type) return;
-      done();
-      resolve(message as Extract<FromAttacker, { type: T }>);
-    };
-    const onExit = (code: number | null) => {
-      done();
-      reject(new Error(`the attacker exited (${code}) before '${type}'`));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`the attacker did not answer '${type}' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
 }
 
 /** The fairness figures of each target, quiet against flood, each goal beside its figure. */

@@ -102,13 +102,15 @@ export async function openLoop(
 
 /**
  * openLoop on clients already joined, which stay open. A send not acknowledged within
- * `ackTimeoutMs` counts as an error, so a stalled server cannot stall the measurement.
+ * `ackTimeoutMs` counts as an error, so a stalled server cannot stall the measurement. `onSend`
+ * learns each message's text and when it was sent (now()), for receivers outside these clients.
  */
 export async function sendAtRate(
   { sockets, chatOf }: Joined,
   rate: number,
   durationMs: number,
   ackTimeoutMs = 30_000,
+  onSend?: (text: string, sentAt: number) => void,
 ): Promise<OpenLoopResult> {
   // Each run's texts carry a tag of their own: a late delivery of an earlier run on the same
   // clients must not be taken for this run's message of the same number.
@@ -146,12 +148,15 @@ export async function sendAtRate(
     while (seq < owed) {
       const client = seq % sockets.length;
       const mySeq = seq++;
+      const text = `open loop ${tag}#${mySeq}`;
       const t0 = now();
       sentAt.set(mySeq, t0);
       senderOf.set(mySeq, client);
+      onSend?.(text, t0);
       pending.push(
-        sockets[client]!.timeout(ackTimeoutMs)
-          .emitWithAck('send_message', { chatId: chatOf[client], text: `open loop ${tag}#${mySeq}` })
+        sockets[client]!
+          .timeout(ackTimeoutMs)
+          .emitWithAck('send_message', { chatId: chatOf[client], text })
           .then(
             (answer: { success?: boolean; code?: string }) => {
               if (!answer?.success) return fail(String(answer?.code));

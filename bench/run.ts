@@ -396,7 +396,10 @@ function measureBigRoomOnParley(store: Store): Promise<BigRoomResult> {
     async (db, secret) => {
       const users = await seedUsers(db, settings.room.members, secret);
       const [chat] = await seedGroupChats(db, users, users.length);
-      return roomSetup(chat!.id, users.map((u) => u.token));
+      return roomSetup(
+        chat!.id,
+        users.map((u) => u.token),
+      );
     },
     measureBigRoom,
   );

@@ -154,8 +154,7 @@ export async function sendAtRate(
       senderOf.set(mySeq, client);
       onSend?.(text, t0);
       pending.push(
-        sockets[client]!
-          .timeout(ackTimeoutMs)
+        sockets[client]!.timeout(ackTimeoutMs)
           .emitWithAck('send_message', { chatId: chatOf[client], text })
           .then(
             (answer: { success?: boolean; code?: string }) => {

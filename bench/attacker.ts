@@ -76,7 +76,7 @@ const tally: AttackTally = {
 };
 let stopped = false;
 
-/** An error the attacker does not expect ends it; scenarios/fairness.ts sees the exit. */
+/** An error the attacker does not expect ends it; the load tool sees the exit (child-process.ts). */
 function fail(error: unknown): never {
   console.error(error);
   process.exit(1);

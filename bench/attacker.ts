@@ -76,6 +76,12 @@ const tally: AttackTally = {
 };
 let stopped = false;
 
+/** An error the attacker does not expect ends it; the load tool sees the exit (child-process.ts). */
+function fail(error: unknown): never {
+  console.error(error);
+  process.exit(1);
+}
+
 interface Connection {
   /** Resolves once the first connection attempt has ended, whatever its outcome. */
   opened: Promise<void>;
@@ -94,7 +100,7 @@ function openUntilAdmitted(connect: () => Promise<void>): Promise<void> {
     } catch (error) {
       if (!(error instanceof ConnectRefused)) throw error;
       tally.connections.refused++;
-      if (!stopped) setTimeout(attempt, REOPEN_AFTER_REFUSAL_MS);
+      if (!stopped) setTimeout(() => void attempt().catch(fail), REOPEN_AFTER_REFUSAL_MS);
     }
   };
   return attempt();
@@ -125,7 +131,7 @@ function webSocketConnection(
         tally.connections.closedByServer++;
         tally.unanswered += opened.unanswered;
         socket = undefined;
-        if (!stopped) setTimeout(open, REOPEN_AFTER_CLOSE_MS);
+        if (!stopped) setTimeout(() => void open().catch(fail), REOPEN_AFTER_CLOSE_MS);
       });
       if (stopped) opened.close();
       else socket = opened;
@@ -179,7 +185,7 @@ function pollingConnection(plan: AttackPlan, payload: unknown): Connection {
         // The server no longer knows the session: it closed it.
         tally.connections.closedByServer++;
         polling = undefined;
-        setTimeout(open, REOPEN_AFTER_CLOSE_MS);
+        setTimeout(() => void open().catch(fail), REOPEN_AFTER_CLOSE_MS);
       });
     },
     close() {
@@ -241,11 +247,10 @@ let ticker: NodeJS.Timeout | undefined;
 
 const send = (message: FromAttacker) => process.send!(message);
 
-process.on('message', async (message: ToAttacker) => {
+process.on('message', (message: ToAttacker) => {
   if (message.type === 'plan') {
     connections = connectAll(message.plan);
-    await Promise.all(connections.map((c) => c.opened));
-    send({ type: 'ready' });
+    Promise.all(connections.map((c) => c.opened)).then(() => send({ type: 'ready' }), fail);
   } else if (message.type === 'start') {
     ticker = setInterval(() => connections.forEach((c) => c.tick()), TICK_MS);
   } else if (message.type === 'stop') {

@@ -5,7 +5,13 @@ import { io, type Socket } from 'socket.io-client';
  * (transport and namespace) that does not complete within `timeoutMs` fails.
  */
 export function connectClient(url: string, token: string, timeoutMs = 20_000): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token }, timeout: timeoutMs });
+  const socket = io(url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    auth: { token },
+    timeout: timeoutMs,
+  });
   return new Promise((resolve, reject) => {
     const settle = (error?: Error) => {
       clearTimeout(timer);
@@ -23,7 +29,7 @@ export function connectClient(url: string, token: string, timeoutMs = 20_000): P
 
 /** Connects every token, at most `concurrency` handshakes at a time; keeps the input order. */
 export async function connectAll(url: string, tokens: string[], concurrency = 50): Promise<Socket[]> {
-  const sockets: Socket[] = new Array(tokens.length);
+  const sockets = new Array<Socket>(tokens.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, tokens.length) }, async () => {
@@ -36,8 +42,8 @@ export async function connectAll(url: string, tokens: string[], concurrency = 50
   return sockets;
 }
 
-export async function ask<T = any>(socket: Socket, event: string, payload?: unknown): Promise<T> {
-  const answer = await socket.timeout(30_000).emitWithAck(event, payload);
+export async function ask<T>(socket: Socket, event: string, payload?: unknown): Promise<T> {
+  const answer = (await socket.timeout(30_000).emitWithAck(event, payload)) as { success?: boolean } | undefined;
   if (!answer?.success) throw new Error(`${event} failed: ${JSON.stringify(answer)}`);
   return answer as T;
 }

@@ -66,7 +66,9 @@ export class RawWebSocket {
 
   /** Opens the WebSocket and the default namespace with `token`; rejects with ConnectRefused. */
   static connect(url: string, token: string, timeoutMs: number): Promise<RawWebSocket> {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, {
+      perMessageDeflate: false,
+    });
     return new Promise((resolve, reject) => {
       const fail = (reason: string) => {
         clearTimeout(timer);

@@ -44,7 +44,7 @@ const clock = () => performance.timeOrigin + performance.now();
 /** When each text arrived, at every member that received it. */
 let arrivals = new Map<string, number[]>();
 let closedByServer = 0;
-let sockets: RawWebSocket[] = [];
+const sockets: RawWebSocket[] = [];
 
 const otherEvents: Record<string, number> = {};
 const EVENT_NAME_AT = '42["'.length;

@@ -10,9 +10,28 @@ import { openDatabase } from '../src/store/open-store.js';
 import { postgresCpu } from './postgres-cpu.js';
 import { bigRoom, bigRoomTable, type BigRoomResult, type BigRoomSetup } from './scenarios/big-room.js';
 import { idleConnections, type ConnectionsResult } from './scenarios/connections.js';
-import { openLoop, saturated, type FanoutSetup, type OpenLoopResult, type SaturatedResult } from './scenarios/fanout.js';
-import { attackSockets, fairness, fairnessTable, type FairnessResult, type FairnessSetup } from './scenarios/fairness.js';
-import { chatList, historyPages, syncCatchUp, WARM_UP_CALLS, type ReadLatency, type SyncCatchUp } from './scenarios/reads.js';
+import {
+  openLoop,
+  saturated,
+  type FanoutSetup,
+  type OpenLoopResult,
+  type SaturatedResult,
+} from './scenarios/fanout.js';
+import {
+  attackSockets,
+  fairness,
+  fairnessTable,
+  type FairnessResult,
+  type FairnessSetup,
+} from './scenarios/fairness.js';
+import {
+  chatList,
+  historyPages,
+  syncCatchUp,
+  WARM_UP_CALLS,
+  type ReadLatency,
+  type SyncCatchUp,
+} from './scenarios/reads.js';
 import { addMember, seedChatList, seedGroupChats, seedHistory, seedUsers } from './seed.js';
 import { round } from './stats.js';
 import { markdownTable } from './table.js';
@@ -69,10 +88,49 @@ const runs = (group: string) => args.only === undefined || args.only === group;
 const defaults = loadConfig({});
 
 const preset = args.smoke
-  ? { users: 12, groupSize: 6, window: 2, rate: 100, seconds: 0.5, connections: 40, historyMessages: 2_000, samples: 20, chats: 50, repeats: 5, syncChanges: 500, syncRounds: 1 }
+  ? {
+      users: 12,
+      groupSize: 6,
+      window: 2,
+      rate: 100,
+      seconds: 0.5,
+      connections: 40,
+      historyMessages: 2_000,
+      samples: 20,
+      chats: 50,
+      repeats: 5,
+      syncChanges: 500,
+      syncRounds: 1,
+    }
   : args.quick
-    ? { users: 60, groupSize: 6, window: 4, rate: 500, seconds: 3, connections: 1_000, historyMessages: 50_000, samples: 200, chats: 1_000, repeats: 30, syncChanges: 10_000, syncRounds: 2 }
-    : { users: 120, groupSize: 6, window: 4, rate: 1_000, seconds: 10, connections: 5_000, historyMessages: 1_000_000, samples: 500, chats: 1_000, repeats: 300, syncChanges: 10_000, syncRounds: 5 };
+    ? {
+        users: 60,
+        groupSize: 6,
+        window: 4,
+        rate: 500,
+        seconds: 3,
+        connections: 1_000,
+        historyMessages: 50_000,
+        samples: 200,
+        chats: 1_000,
+        repeats: 30,
+        syncChanges: 10_000,
+        syncRounds: 2,
+      }
+    : {
+        users: 120,
+        groupSize: 6,
+        window: 4,
+        rate: 1_000,
+        seconds: 10,
+        connections: 5_000,
+        historyMessages: 1_000_000,
+        samples: 500,
+        chats: 1_000,
+        repeats: 300,
+        syncChanges: 10_000,
+        syncRounds: 5,
+      };
 /**
  * The fairness scenario's: the others (in chats of 5), the attacker's big-message chat and chat
  * list, and how hard it pushes: as hard as the default limits allow, except in the smoke test,
@@ -218,9 +276,17 @@ function measureParley(store: Store): Promise<TargetResult> {
       const chats = await seedGroupChats(db, users, settings.groupSize);
       // Up to 20 sockets per user, as an app open in several tabs and devices.
       const idleUsers = await seedUsers(db, Math.ceil(settings.connections / 20), secret);
-      const connectionTokens = Array.from({ length: settings.connections }, (_, i) => idleUsers[i % idleUsers.length]!.token);
+      const connectionTokens = Array.from(
+        { length: settings.connections },
+        (_, i) => idleUsers[i % idleUsers.length]!.token,
+      );
       const [reader, partner] = await seedUsers(db, 2, secret);
-      const history = await seedHistory(db, [reader!, partner!], settings.historyMessages, WARM_UP_CALLS + settings.samples);
+      const history = await seedHistory(
+        db,
+        [reader!, partner!],
+        settings.historyMessages,
+        WARM_UP_CALLS + settings.samples,
+      );
       const [listOwner] = await seedUsers(db, 1, secret);
       await seedChatList(db, listOwner!, users, settings.chats);
       // A chat whose `syncChanges` changes (one message each) a client missed.
@@ -292,7 +358,9 @@ function measureFairness(store: Store): Promise<FairnessResult> {
       };
     },
     async (target, setup) => {
-      log(`${target.name}: fairness, ${f.users} users at ${f.rate} msg/s for ${f.seconds} s, quiet then beside an attacker`);
+      log(
+        `${target.name}: fairness, ${f.users} users at ${f.rate} msg/s for ${f.seconds} s, quiet then beside an attacker`,
+      );
       return fairness(target, setup, f.rate, f.seconds * 1000);
     },
   );
@@ -328,7 +396,10 @@ function measureBigRoomOnParley(store: Store): Promise<BigRoomResult> {
     async (db, secret) => {
       const users = await seedUsers(db, settings.room.members, secret);
       const [chat] = await seedGroupChats(db, users, users.length);
-      return roomSetup(chat!.id, users.map((u) => u.token));
+      return roomSetup(
+        chat!.id,
+        users.map((u) => u.token),
+      );
     },
     measureBigRoom,
   );
@@ -350,14 +421,26 @@ function table(results: TargetResult[]): string {
     ['RSS per idle connection KiB', (r) => r.connections.rssPerConnectionKiB],
     [`history page p50 ms (${settings.historyMessages} msgs)`, (r) => r.history?.measured.p50],
     [`history page p99 ms (${settings.historyMessages} msgs)`, (r) => r.history?.measured.p99],
-    [`history warm-up p50 / max ms (first ${WARM_UP_CALLS})`, (r) => r.history && `${r.history.warmUp.p50} / ${r.history.warmUp.max}`],
+    [
+      `history warm-up p50 / max ms (first ${WARM_UP_CALLS})`,
+      (r) => r.history && `${r.history.warmUp.p50} / ${r.history.warmUp.max}`,
+    ],
     ['history page server CPU ms per call', (r) => r.history?.serverCpuMsPerCall],
     [`get_my_chats p50 ms (${settings.chats} chats)`, (r) => r.chatList?.measured.p50],
     [`get_my_chats p99 ms (${settings.chats} chats)`, (r) => r.chatList?.measured.p99],
-    [`get_my_chats warm-up p50 / max ms (first ${WARM_UP_CALLS})`, (r) => r.chatList && `${r.chatList.warmUp.p50} / ${r.chatList.warmUp.max}`],
+    [
+      `get_my_chats warm-up p50 / max ms (first ${WARM_UP_CALLS})`,
+      (r) => r.chatList && `${r.chatList.warmUp.p50} / ${r.chatList.warmUp.max}`,
+    ],
     ['get_my_chats server CPU ms per call', (r) => r.chatList?.serverCpuMsPerCall],
-    [`sync of ${settings.syncChanges} missed changes, ms (median of ${settings.syncRounds})`, (r) => r.sync && median(r.sync.catchUpMs)],
-    ['sync page (100 changes) p50 / p99 ms', (r) => r.sync && `${r.sync.page.measured.p50} / ${r.sync.page.measured.p99}`],
+    [
+      `sync of ${settings.syncChanges} missed changes, ms (median of ${settings.syncRounds})`,
+      (r) => r.sync && median(r.sync.catchUpMs),
+    ],
+    [
+      'sync page (100 changes) p50 / p99 ms',
+      (r) => r.sync && `${r.sync.page.measured.p50} / ${r.sync.page.measured.p99}`,
+    ],
     ['sync page server CPU ms per call', (r) => r.sync?.page.serverCpuMsPerCall],
   ];
   const header = ['metric', ...results.map((r) => r.target)];
@@ -367,7 +450,9 @@ function table(results: TargetResult[]): string {
       const value = pick(r);
       if (value === undefined) return '—';
       const base = pick(ceiling);
-      return r === ceiling || typeof value !== 'number' || typeof base !== 'number' ? String(value) : `${value}${ratio(value, base)}`;
+      return r === ceiling || typeof value !== 'number' || typeof base !== 'number'
+        ? String(value)
+        : `${value}${ratio(value, base)}`;
     }),
   ]);
   return markdownTable(header, body);
@@ -375,7 +460,9 @@ function table(results: TargetResult[]): string {
 
 const hasPostgres = Boolean(process.env.DATABASE_URL?.startsWith('postgres'));
 const wanted = new Set((args.targets ?? 'ceiling,pglite,postgres').split(','));
-const stores = (['pglite', 'postgres'] as const).filter((store) => wanted.has(store) && (store === 'pglite' || hasPostgres));
+const stores = (['pglite', 'postgres'] as const).filter(
+  (store) => wanted.has(store) && (store === 'pglite' || hasPostgres),
+);
 if (wanted.has('postgres') && !hasPostgres) log('DATABASE_URL is not set: PostgreSQL not measured');
 // Every figure of capacity and big-room is reported against the ceiling measured in the same
 // run, so the ceiling always runs with them.
@@ -394,7 +481,12 @@ if (runs('fairness')) for (const store of stores) fairnessResults.push(await mea
 
 const report = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+  },
   settings,
   results,
   bigRoom: bigRoomResults,

@@ -35,7 +35,11 @@ export async function seedUsers(db: Database, count: number, secret: string): Pr
   return Promise.all(
     ids.map(async (id) => ({
       id,
-      token: await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(id).setExpirationTime('2h').sign(key),
+      token: await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(id)
+        .setExpirationTime('2h')
+        .sign(key),
     })),
   );
 }
@@ -53,7 +57,9 @@ export async function seedGroupChats(db: Database, users: SeededUser[], size: nu
 async function insertChats(db: Database, chats: SeededChat[]): Promise<void> {
   for (let i = 0; i < chats.length; i += BATCH) {
     const slice = chats.slice(i, i + BATCH);
-    await db.query(`INSERT INTO chats (id, name) SELECT id, 'bench' FROM unnest($1::uuid[]) AS id`, [slice.map((c) => c.id)]);
+    await db.query(`INSERT INTO chats (id, name) SELECT id, 'bench' FROM unnest($1::uuid[]) AS id`, [
+      slice.map((c) => c.id),
+    ]);
     const pairs = slice.flatMap((chat) => chat.memberIds.map((userId) => [chat.id, userId] as const));
     await db.query(`INSERT INTO chat_members (chat_id, user_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])`, [
       pairs.map((p) => p[0]),
@@ -104,7 +110,12 @@ export async function addMember(db: Database, chat: SeededChat, user: SeededUser
 }
 
 /** `user` in `count` direct-style chats with one partner each, every chat with one message. */
-export async function seedChatList(db: Database, user: SeededUser, partners: SeededUser[], count: number): Promise<void> {
+export async function seedChatList(
+  db: Database,
+  user: SeededUser,
+  partners: SeededUser[],
+  count: number,
+): Promise<void> {
   const chats = Array.from({ length: count }, (_, i) => ({
     id: randomUUID(),
     memberIds: [user.id, partners[i % partners.length]!.id],
@@ -116,7 +127,10 @@ export async function seedChatList(db: Database, user: SeededUser, partners: See
        FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS c(id, partner, n)`,
     [chats.map((c) => c.id), chats.map((c) => c.memberIds[1])],
   );
-  await markLastMessages(db, chats.map((c) => c.id));
+  await markLastMessages(
+    db,
+    chats.map((c) => c.id),
+  );
 }
 
 /**
@@ -132,5 +146,7 @@ async function markLastMessages(db: Database, chatIds: string[]): Promise<void> 
       WHERE c.id = m.chat_id`,
     [chatIds],
   );
-  await db.query(`UPDATE chat_members cm SET unread_count = ${unreadCount('cm')} WHERE cm.chat_id = ANY($1::uuid[])`, [chatIds]);
+  await db.query(`UPDATE chat_members cm SET unread_count = ${unreadCount('cm')} WHERE cm.chat_id = ANY($1::uuid[])`, [
+    chatIds,
+  ]);
 }

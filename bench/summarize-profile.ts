@@ -19,7 +19,11 @@ const { values: args, positionals } = parseArgs({
 });
 const file = positionals[0];
 if (!file) throw new Error('usage: tsx bench/summarize-profile.ts FILE.cpuprofile [--from S] [--to S]');
-const profile = JSON.parse(await readFile(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+const profile = JSON.parse(await readFile(file, 'utf8')) as {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+};
 const idleId = profile.nodes.find((node) => node.callFrame.functionName === '(idle)')?.id;
 const from = Number(args.from ?? 0) * 1e6;
 const to = args.to === undefined ? Infinity : Number(args.to) * 1e6;
@@ -66,4 +70,6 @@ const top = (map: Map<string, number>, n: number) =>
     .slice(0, n)
     .map(([name, count]) => `${((100 * count) / total).toFixed(1).padStart(5)}%  ${name}`)
     .join('\n');
-console.log(`samples: ${total}\n\nself time by owner:\n${top(byOwner, 20)}\n\nhottest functions:\n${top(byFunction, 25)}`);
+console.log(
+  `samples: ${total}\n\nself time by owner:\n${top(byOwner, 20)}\n\nhottest functions:\n${top(byFunction, 25)}`,
+);

@@ -66,7 +66,7 @@ function inspect(inspectorUrl: string, method: string): Promise<void> {
       reject(new Error(`${method}: the inspector closed without an answer`));
     });
     session.once('open', () => session.send(JSON.stringify({ id: 1, method })));
-    session.on('message', (data) => {
+    session.on('message', (data: Buffer) => {
       const reply = JSON.parse(String(data)) as { id?: number; error?: { message: string } };
       if (reply.id !== 1) return;
       session.close();
@@ -91,8 +91,8 @@ async function start(name: string, script: string[], env: Record<string, string>
     inspectorUrl ??= /Debugger listening on (ws:\/\/\S+)/.exec(chunk.toString())?.[1];
     log = (log + chunk.toString()).slice(-4000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, () => log);
   if (!inspectorUrl) throw new Error(`no inspector address in the server's output:\n${log}`);

@@ -2,7 +2,12 @@ import type { Socket } from 'socket.io-client';
 import type { ClientEventName, EventAnswer, EventPayload } from '../src/protocol/event-types.js';
 
 /** Emits `event` and resolves with its answer, typed from the protocol's event map; rejects after `ms`. */
-export function ask<E extends ClientEventName>(socket: Socket, ms: number, event: E, ...payload: EventPayload<E>): Promise<EventAnswer<E>> {
+export function ask<E extends ClientEventName>(
+  socket: Socket,
+  ms: number,
+  event: E,
+  ...payload: EventPayload<E>
+): Promise<EventAnswer<E>> {
   return socket.timeout(ms).emitWithAck(event, ...payload) as Promise<EventAnswer<E>>;
 }
 

@@ -103,7 +103,9 @@ export class ChaosClient {
         continue;
       }
       ctx.stats.connections.opened++;
-      const disconnected = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(String(reason))));
+      const disconnected = new Promise<string>((resolve) =>
+        socket.once('disconnect', (reason) => resolve(String(reason))),
+      );
       this.socket = socket;
       this.slot = slot;
       this.live = live;
@@ -212,7 +214,15 @@ export class ChaosClient {
       track = { last: undefined, seen: new Set(), joined: false };
       live.set(chatId, track);
     }
-    const where = { client: this.index, node: this.slot?.name, chatId, event, version, messageId: message.id, at: rel(ctx, now) };
+    const where = {
+      client: this.index,
+      node: this.slot?.name,
+      chatId,
+      event,
+      version,
+      messageId: message.id,
+      at: rel(ctx, now),
+    };
     if (!track.joined) {
       stats.live.beforeJoin++;
       ctx.examples.add('beforeJoin', where);
@@ -332,7 +342,10 @@ export class ChaosClient {
       try {
         const answer =
           kind === 'edit'
-            ? await ask(socket, ctx.ackTimeoutMs, 'edit_message', { messageId: target.id, text: `edited by client ${this.index} at ${rel(ctx)}` })
+            ? await ask(socket, ctx.ackTimeoutMs, 'edit_message', {
+                messageId: target.id,
+                text: `edited by client ${this.index} at ${rel(ctx)}`,
+              })
             : await ask(socket, ctx.ackTimeoutMs, 'delete_message', { messageId: target.id });
         if (answer.success) {
           if (kind === 'edit') ctx.stats.edits.acked++;
@@ -354,4 +367,3 @@ export class ChaosClient {
     }
   }
 }
-

@@ -70,7 +70,9 @@ export class ChaosCluster {
 
   /** Kills every node still running, closes both proxies and drops the Redis prefix; never throws. */
   async close(): Promise<void> {
-    await Promise.all(this.nodes.map((node) => (node.running ? node.stop('SIGKILL', 10_000).catch(() => undefined) : undefined)));
+    await Promise.all(
+      this.nodes.filter((node) => node.running).map((node) => node.stop('SIGKILL', 10_000).catch(() => undefined)),
+    );
     clearInterval(this.pollTimer);
     await this.postgresProxy.cut().catch(() => {});
     await this.redisProxy.cut().catch(() => {});

@@ -48,7 +48,11 @@ async function killNode(downMs: number, { cluster, ctx, say, faults }: FaultScen
 }
 
 /** Cut every connection through one proxy for `ms`, probing each node's GET /ready a quarter in. */
-async function cutConnections(what: 'Redis' | 'PostgreSQL', ms: number, { cluster, say, faults }: FaultScene): Promise<void> {
+async function cutConnections(
+  what: 'Redis' | 'PostgreSQL',
+  ms: number,
+  { cluster, say, faults }: FaultScene,
+): Promise<void> {
   const proxy = what === 'Redis' ? cluster.redisProxy : cluster.postgresProxy;
   const start = Date.now();
   await proxy.cut();
@@ -88,7 +92,14 @@ async function rollingRestart({ cluster, clients, ctx, say, faults, gracefulStop
     const exitAt = Date.now();
     pool.remove(slot);
     say(`${slot.name} stopped (SIGTERM): ${JSON.stringify(exit)} after ${exitAt - sigtermAt} ms`);
-    gracefulStops.push({ node: slot.name, exit, sigtermAt: rel(ctx, sigtermAt), clientsAtSigterm, ms: exitAt - sigtermAt, errorLines: 0 });
+    gracefulStops.push({
+      node: slot.name,
+      exit,
+      sigtermAt: rel(ctx, sigtermAt),
+      clientsAtSigterm,
+      ms: exitAt - sigtermAt,
+      errorLines: 0,
+    });
     await cluster.addNode();
     faults.push({ name: `SIGTERM ${slot.name}, start a replacement`, start, end: Date.now() });
   }

@@ -101,7 +101,14 @@ export interface ChaosReport {
   runId: string;
   seed: number;
   schedule: string[];
-  setup: { nodes: number; users: number; chats: number; membersPerChat: number; sendIntervalMs: number; targetMessagesPerSecond: number };
+  setup: {
+    nodes: number;
+    users: number;
+    chats: number;
+    membersPerChat: number;
+    sendIntervalMs: number;
+    targetMessagesPerSecond: number;
+  };
   durationMs: number;
   /** send_message emits, retries included. */
   sent: number;
@@ -160,20 +167,44 @@ export function failuresOf(report: ChaosReport): string[] {
     if (!ok) failures.push(line);
   };
   check(report.lost === 0, `lost: ${report.lost} acknowledged message(s) not stored`);
-  check(report.ackIdMismatches === 0, `ackIdMismatches: ${report.ackIdMismatches} acknowledgement(s) name another message than the one stored`);
+  check(
+    report.ackIdMismatches === 0,
+    `ackIdMismatches: ${report.ackIdMismatches} acknowledgement(s) name another message than the one stored`,
+  );
   check(report.duplicated === 0, `duplicated: ${report.duplicated} clientMessageId(s) stored more than once`);
-  check(report.live.backwards === 0, `backwards: ${report.live.backwards} live event(s) with a version lower than one the socket had`);
-  check(report.live.repeated === 0, `repeated: ${report.live.repeated} live event(s) with a version the socket had already received`);
+  check(
+    report.live.backwards === 0,
+    `backwards: ${report.live.backwards} live event(s) with a version lower than one the socket had`,
+  );
+  check(
+    report.live.repeated === 0,
+    `repeated: ${report.live.repeated} live event(s) with a version the socket had already received`,
+  );
   check(
     report.live.liveMissed === 0,
     `liveMissed: ${report.live.liveMissed} change(s) skipped by a socket's live stream although still current in the database (never delivered live)`,
   );
-  check(report.missedAtEnd === 0, `missedAtEnd: ${report.missedAtEnd} client×chat view(s) differ from the database before a final sync (${JSON.stringify(report.missedMessages)})`);
-  check(report.finalViewMismatches === 0, `finalViewMismatches: ${report.finalViewMismatches} client×chat view(s) differ from the database after a final sync`);
-  check(report.clientsNotConnectedAtEnd === 0, `clientsNotConnectedAtEnd: ${report.clientsNotConnectedAtEnd} client(s) not connected and synced at the end`);
-  check(report.logs.shutdownErrorLines === 0, `shutdownErrorLines: ${report.logs.shutdownErrorLines} error-level log line(s) during graceful shutdowns`);
+  check(
+    report.missedAtEnd === 0,
+    `missedAtEnd: ${report.missedAtEnd} client×chat view(s) differ from the database before a final sync (${JSON.stringify(report.missedMessages)})`,
+  );
+  check(
+    report.finalViewMismatches === 0,
+    `finalViewMismatches: ${report.finalViewMismatches} client×chat view(s) differ from the database after a final sync`,
+  );
+  check(
+    report.clientsNotConnectedAtEnd === 0,
+    `clientsNotConnectedAtEnd: ${report.clientsNotConnectedAtEnd} client(s) not connected and synced at the end`,
+  );
+  check(
+    report.logs.shutdownErrorLines === 0,
+    `shutdownErrorLines: ${report.logs.shutdownErrorLines} error-level log line(s) during graceful shutdowns`,
+  );
   const badExits = report.logs.gracefulStops.filter((stop) => !stop.exit || stop.exit.code !== 0);
-  check(badExits.length === 0, `gracefulExits: ${badExits.map((stop) => `${stop.node} ${JSON.stringify(stop.exit)}`).join(', ')} (SIGTERM must exit 0)`);
+  check(
+    badExits.length === 0,
+    `gracefulExits: ${badExits.map((stop) => `${stop.node} ${JSON.stringify(stop.exit)}`).join(', ')} (SIGTERM must exit 0)`,
+  );
   return failures;
 }
 
@@ -185,7 +216,9 @@ const describeDistribution = (figure: Distribution) =>
 function describeRecovery(fault: FaultFigure): string {
   if (fault.recoveryMs === null) return `not recovered (${fault.clientsNotRecovered} client(s) never acked again)`;
   const ready = fault.readyDuringFault
-    ? `; GET /ready during the cut: ${Object.entries(fault.readyDuringFault).map(([node, status]) => `${node} ${status}`).join(', ')}`
+    ? `; GET /ready during the cut: ${Object.entries(fault.readyDuringFault)
+        .map(([node, status]) => `${node} ${status}`)
+        .join(', ')}`
     : '';
   return `${ms(fault.recoveryMs)} from start (${ms(fault.recoveryAfterEndMs)} after end; fault lasted ${ms(fault.endedAt - fault.startedAt)})${ready}`;
 }
@@ -208,12 +241,26 @@ export function formatReport(report: ChaosReport): string {
     ['ack names another message', String(report.ackIdMismatches)],
     ['stored, never acked', String(report.storedNotAcked)],
     ['unacked at the end', String(report.unackedAtEnd)],
-    ['send failures', Object.entries(report.sendFailures).map(([k, v]) => `${k} ${v}`).join(', ') || '0'],
-    ['edits / deletes acked', `${report.edits.acked}/${report.edits.attempted} / ${report.deletes.acked}/${report.deletes.attempted}`],
-    ['live events (new / updated / deleted)', `${report.live.events} (${report.live.newMessage} / ${report.live.updated} / ${report.live.deleted})`],
+    [
+      'send failures',
+      Object.entries(report.sendFailures)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '0',
+    ],
+    [
+      'edits / deletes acked',
+      `${report.edits.acked}/${report.edits.attempted} / ${report.deletes.acked}/${report.deletes.attempted}`,
+    ],
+    [
+      'live events (new / updated / deleted)',
+      `${report.live.events} (${report.live.newMessage} / ${report.live.updated} / ${report.live.deleted})`,
+    ],
     ['live versions backwards', String(report.live.backwards)],
     ['live versions repeated', String(report.live.repeated)],
-    ['live version jumps (gapsSeen)', `${report.live.gapsSeen} (${report.live.gapsSuperseded} over superseded versions only)`],
+    [
+      'live version jumps (gapsSeen)',
+      `${report.live.gapsSeen} (${report.live.gapsSuperseded} over superseded versions only)`,
+    ],
     ['changes skipped live, still current (liveMissed)', String(report.live.liveMissed)],
     ['live events before join answered', String(report.live.beforeJoin)],
     [
@@ -233,7 +280,10 @@ export function formatReport(report: ChaosReport): string {
     [
       'graceful stops (node: exit code, ms to exit, clients on it, error lines)',
       report.logs.gracefulStops
-        .map((s) => `${s.node}: ${s.exit ? (s.exit.code ?? s.exit.signal) : 'timeout'}, ${s.ms} ms, ${s.clientsAtSigterm}, ${s.errorLines}`)
+        .map(
+          (s) =>
+            `${s.node}: ${s.exit ? (s.exit.code ?? s.exit.signal) : 'timeout'}, ${s.ms} ms, ${s.clientsAtSigterm}, ${s.errorLines}`,
+        )
         .join('; ') || '—',
     ],
     ['error-level log lines (whole run)', String(report.logs.errorLines)],

@@ -83,7 +83,7 @@ function settingsOf(options: ChaosOptions) {
     lateMs: options.lateMs ?? 1_000,
     editRatio: options.editRatio ?? 0.1,
     deleteRatio: options.deleteRatio ?? 0.05,
-    seed: options.seed ?? (Date.now() & 0x7fffffff),
+    seed: options.seed ?? Date.now() & 0x7fffffff,
     nodeEnv: options.nodeEnv,
     log: options.log ?? (() => {}),
   };
@@ -107,7 +107,14 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   const say = (line: string) => settings.log(`[+${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
   let signalStop!: () => void;
   const stop = new Promise<void>((resolve) => (signalStop = resolve));
-  const cluster = new ChaosCluster({ databaseUrl: settings.databaseUrl, redisUrl: settings.redisUrl, nodeEnv: settings.nodeEnv, t0, rng, say });
+  const cluster = new ChaosCluster({
+    databaseUrl: settings.databaseUrl,
+    redisUrl: settings.redisUrl,
+    nodeEnv: settings.nodeEnv,
+    t0,
+    rng,
+    say,
+  });
   const ctx: RunContext = {
     gaps: [],
     t0,
@@ -151,7 +158,10 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     ctx.retryDeadline = 0;
     signalStop();
     for (const client of run.clients) client.socket?.close();
-    await Promise.race([Promise.all(run.clients.map((client) => Promise.all([client.connectionDone(), client.sendingDone()]))), sleep(15_000)]);
+    await Promise.race([
+      Promise.all(run.clients.map((client) => Promise.all([client.connectionDone(), client.sendingDone()]))),
+      sleep(15_000),
+    ]);
     await cluster.close();
     await Promise.race([db?.end().catch(() => {}), sleep(5_000)]);
   }
@@ -183,7 +193,10 @@ async function connectClients({ ctx, clients, say }: Run): Promise<void> {
   for (const client of clients) client.start();
   const connectDeadline = Date.now() + 30_000;
   while (clients.some((client) => !client.ready)) {
-    if (Date.now() > connectDeadline) throw new Error(`clients not connected within 30 s: ${clients.filter((c) => !c.ready).map((c) => c.name)}`);
+    if (Date.now() > connectDeadline) {
+      const waiting = clients.filter((c) => !c.ready).map((c) => c.name);
+      throw new Error(`clients not connected within 30 s: ${waiting.join(',')}`);
+    }
     await sleep(100);
   }
   say('every client connected and synced; sending');
@@ -226,10 +239,15 @@ async function drain({ settings, ctx, clients, say }: Run): Promise<void> {
   ctx.sending = false;
   ctx.retryDeadline = Date.now() + drainMs;
   say(`sending stopped; draining unacknowledged sends (up to ${drainMs / 1000}s)`);
-  await Promise.race([Promise.all(clients.map((client) => client.sendingDone())), sleep(drainMs + ackTimeoutMs * 3 + 5_000)]);
+  await Promise.race([
+    Promise.all(clients.map((client) => client.sendingDone())),
+    sleep(drainMs + ackTimeoutMs * 3 + 5_000),
+  ]);
   const settleDeadline = Date.now() + settleMs;
   while (clients.some((client) => !client.ready) && Date.now() < settleDeadline) await sleep(100);
-  say(`${clients.filter((c) => c.ready).length}/${clients.length} clients connected and synced; quiescence ${quiesceMs} ms`);
+  say(
+    `${clients.filter((c) => c.ready).length}/${clients.length} clients connected and synced; quiescence ${quiesceMs} ms`,
+  );
   await sleep(quiesceMs);
 }
 
@@ -296,7 +314,11 @@ async function checkAndReport(
     clientsCheckedAtEnd: atEnd.length,
     clientsNotConnectedAtEnd: clients.length - atEnd.length,
     late: { thresholdMs: ctx.lateMs, count: stats.late, maxMs: stats.maxLateMs },
-    steadyDelivery: distribution(steadyWindow ? stats.deliveries.filter((d) => d.at >= steadyWindow.start && d.at <= steadyWindow.end).map((d) => d.ms) : []),
+    steadyDelivery: distribution(
+      steadyWindow
+        ? stats.deliveries.filter((d) => d.at >= steadyWindow.start && d.at <= steadyWindow.end).map((d) => d.ms)
+        : [],
+    ),
     runDelivery: distribution(stats.deliveries.map((d) => d.ms)),
     faults,
     connections: { ...stats.connections },

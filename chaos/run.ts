@@ -34,7 +34,9 @@ const seconds = (value: string | undefined) => (value === undefined ? undefined 
 const scheduleOptions = { steadyMs: seconds(values.steady), cutMs: seconds(values.cut) };
 
 if (!process.env.DATABASE_URL?.match(/^postgres(ql)?:/) || !process.env.REDIS_URL?.match(/^rediss?:/)) {
-  console.error('npm run chaos needs DATABASE_URL=postgres://… and REDIS_URL=redis://… (it cuts them through proxies of its own).');
+  console.error(
+    'npm run chaos needs DATABASE_URL=postgres://… and REDIS_URL=redis://… (it cuts them through proxies of its own).',
+  );
   process.exit(2);
 }
 
@@ -64,7 +66,8 @@ try {
   }
   if (report.logs.errorExamples.length > 0) {
     console.log('\nError-level node log lines (first few, verbatim):');
-    for (const line of report.logs.errorExamples) console.log(`  [${line.node} +${(line.at / 1000).toFixed(1)}s] ${line.line}`);
+    for (const line of report.logs.errorExamples)
+      console.log(`  [${line.node} +${(line.at / 1000).toFixed(1)}s] ${line.line}`);
   }
   if (values.out) {
     await mkdir(path.dirname(path.resolve(values.out)), { recursive: true });

@@ -39,7 +39,11 @@ export function fullSchedule(options: ScheduleOptions = {}): ChaosStep[] {
 
 /** The short schedule of `npm test` and `npm run chaos -- --quick`. */
 export function quickSchedule(options: ScheduleOptions = {}): ChaosStep[] {
-  return fullSchedule({ steadyMs: options.steadyMs ?? 3_000, killDownMs: options.killDownMs ?? 2_000, cutMs: options.cutMs ?? 3_000 });
+  return fullSchedule({
+    steadyMs: options.steadyMs ?? 3_000,
+    killDownMs: options.killDownMs ?? 2_000,
+    cutMs: options.cutMs ?? 3_000,
+  });
 }
 
 export function describeStep(step: ChaosStep): string {

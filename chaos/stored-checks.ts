@@ -27,7 +27,12 @@ export async function checkAcks(db: pg.Client, chatIds: string[], stored: Stored
     ackedClientIds.add(ack.clientMessageId);
     if (!storedById.has(ack.id)) {
       lost++;
-      examples.add('lost', { ...ack, emitAt: rel(ctx, ack.emitAt), ackAt: rel(ctx, ack.ackAt), storedUnderClientId: storedByClientId.get(ack.clientMessageId)?.map((m) => m.id) });
+      examples.add('lost', {
+        ...ack,
+        emitAt: rel(ctx, ack.emitAt),
+        ackAt: rel(ctx, ack.ackAt),
+        storedUnderClientId: storedByClientId.get(ack.clientMessageId)?.map((m) => m.id),
+      });
     } else if (storedById.get(ack.id)!.clientMessageId !== ack.clientMessageId) {
       ackIdMismatches++;
       examples.add('ackIdMismatches', { ...ack, storedClientMessageId: storedById.get(ack.id)!.clientMessageId });
@@ -39,7 +44,11 @@ export async function checkAcks(db: pg.Client, chatIds: string[], stored: Stored
     [chatIds],
   );
   for (const row of duplicates.rows.slice(0, EXAMPLES_KEPT)) {
-    examples.add('duplicated', { clientMessageId: row.client_message_id, count: Number(row.count), ids: storedByClientId.get(row.client_message_id)?.map((m) => m.id) });
+    examples.add('duplicated', {
+      clientMessageId: row.client_message_id,
+      count: Number(row.count),
+      ids: storedByClientId.get(row.client_message_id)?.map((m) => m.id),
+    });
   }
   let storedCount = 0;
   let storedNotAcked = 0;
@@ -48,7 +57,12 @@ export async function checkAcks(db: pg.Client, chatIds: string[], stored: Stored
     for (const message of messages.values()) {
       if (message.clientMessageId && !ackedClientIds.has(message.clientMessageId)) {
         storedNotAcked++;
-        examples.add('storedNotAcked', { id: message.id, chatId: message.chatId, clientMessageId: message.clientMessageId, version: message.version });
+        examples.add('storedNotAcked', {
+          id: message.id,
+          chatId: message.chatId,
+          clientMessageId: message.clientMessageId,
+          version: message.version,
+        });
       }
     }
   }
@@ -59,7 +73,12 @@ export async function checkAcks(db: pg.Client, chatIds: string[], stored: Stored
 export function checkLiveGaps(stored: StoredChats, ctx: RunContext) {
   const versionsByChat = new Map<string, { version: number; id: string; seq: number }[]>();
   for (const [chatId, messages] of stored) {
-    versionsByChat.set(chatId, [...messages.values()].map((m) => ({ version: m.version, id: m.id, seq: m.seq })).sort((a, b) => a.version - b.version));
+    versionsByChat.set(
+      chatId,
+      [...messages.values()]
+        .map((m) => ({ version: m.version, id: m.id, seq: m.seq }))
+        .sort((a, b) => a.version - b.version),
+    );
   }
   let gapsSuperseded = 0;
   let liveMissed = 0;

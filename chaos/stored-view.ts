@@ -33,7 +33,7 @@ export async function readStored(db: pg.Client, chatIds: string[]): Promise<Stor
        FROM messages WHERE chat_id = ANY($1::uuid[])`,
     [chatIds],
   );
-  const byChat: StoredChats = new Map(chatIds.map((id) => [id, new Map()]));
+  const byChat: StoredChats = new Map(chatIds.map((id) => [id, new Map<string, StoredMessage>()]));
   for (const row of rows) {
     byChat.get(row.chat_id)!.set(row.id, {
       id: row.id,
@@ -51,7 +51,9 @@ export async function readStored(db: pg.Client, chatIds: string[]): Promise<Stor
 
 /** Each chat's message count and highest version: equal fingerprints mean nothing was committed in between. */
 export function storedFingerprint(stored: StoredChats): string {
-  return [...stored.values()].map((m) => `${m.size}:${Math.max(0, ...[...m.values()].map((x) => x.version))}`).join('|');
+  return [...stored.values()]
+    .map((m) => `${m.size}:${Math.max(0, ...[...m.values()].map((x) => x.version))}`)
+    .join('|');
 }
 
 interface ViewDiff {
@@ -66,7 +68,11 @@ function compareView(view: Map<string, Message>, stored: Map<string, StoredMessa
   for (const message of stored.values()) {
     const seen = view.get(message.id);
     if (!seen) diff.missing.push(message);
-    else if (seen.version !== message.version || seen.text !== message.text || (seen.deletedAt ?? undefined) !== message.deletedAt) {
+    else if (
+      seen.version !== message.version ||
+      seen.text !== message.text ||
+      (seen.deletedAt ?? undefined) !== message.deletedAt
+    ) {
       diff.stale.push({ stored: message, seen });
     }
   }
@@ -101,8 +107,15 @@ export function viewsBeforeFinalSync(clients: ChaosClient[], stored: StoredChats
         heldVersion: client.held.get(chatId),
         lastLiveVersion: track?.last,
         databaseVersion: Math.max(0, ...[...stored.get(chatId)!.values()].map((m) => m.version)),
-        missing: diff.missing.slice(0, 5).map((m) => ({ id: m.id, seq: m.seq, version: m.version, createdAt: m.createdAt, deleted: !!m.deletedAt })),
-        stale: diff.stale.slice(0, 5).map((s) => ({ id: s.stored.id, seq: s.stored.seq, storedVersion: s.stored.version, seenVersion: s.seen.version })),
+        missing: diff.missing
+          .slice(0, 5)
+          .map((m) => ({ id: m.id, seq: m.seq, version: m.version, createdAt: m.createdAt, deleted: !!m.deletedAt })),
+        stale: diff.stale.slice(0, 5).map((s) => ({
+          id: s.stored.id,
+          seq: s.stored.seq,
+          storedVersion: s.stored.version,
+          seenVersion: s.seen.version,
+        })),
         extra: diff.extra.slice(0, 5).map((m) => ({ id: m.id, version: m.version })),
         counts: { missing: diff.missing.length, stale: diff.stale.length, extra: diff.extra.length },
       });
@@ -112,7 +125,11 @@ export function viewsBeforeFinalSync(clients: ChaosClient[], stored: StoredChats
 }
 
 /** finalViewMismatches: each client syncs from the versions it holds, then its views are compared again. */
-export async function viewsAfterFinalSync(clients: ChaosClient[], stored: StoredChats, ctx: RunContext): Promise<number> {
+export async function viewsAfterFinalSync(
+  clients: ChaosClient[],
+  stored: StoredChats,
+  ctx: RunContext,
+): Promise<number> {
   let finalViewMismatches = 0;
   for (const client of clients) {
     try {
@@ -128,7 +145,9 @@ export async function viewsAfterFinalSync(clients: ChaosClient[], stored: Stored
         chatId,
         heldVersion: client.held.get(chatId),
         missing: diff.missing.slice(0, 5).map((m) => ({ id: m.id, seq: m.seq, version: m.version })),
-        stale: diff.stale.slice(0, 5).map((s) => ({ id: s.stored.id, storedVersion: s.stored.version, seenVersion: s.seen.version })),
+        stale: diff.stale
+          .slice(0, 5)
+          .map((s) => ({ id: s.stored.id, storedVersion: s.stored.version, seenVersion: s.seen.version })),
         extra: diff.extra.slice(0, 5).map((m) => ({ id: m.id, version: m.version })),
       });
     }

@@ -20,11 +20,12 @@ import { sendSecurityHeaders } from './http/security-headers.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { UserConcurrency } from './limits/user-concurrency.js';
 import { Metrics } from './observability/metrics.js';
-import { connectRedis, joinCluster } from './realtime/cluster.js';
+import { joinCluster } from './realtime/cluster.js';
 import { tuneEngine, type EngineTuning } from './realtime/engine-internals.js';
 import { createGateway, MAX_PAYLOAD_BYTES } from './realtime/gateway.js';
 import { withPresence } from './realtime/presence.js';
 import type { ParleyServer } from './realtime/socket-types.js';
+import { connectRedis } from './redis.js';
 import { openDatabase } from './store/open-store.js';
 import { Store } from './store/store.js';
 
@@ -74,7 +75,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const db = metrics.instrumentDatabase(await openDatabase(config.database));
   const store = new Store(db);
   const tokens = await TokenService.create(config, (message) => log.warn(message));
-  const chats = new ChatService(store, config.maxMessageLength, (error) => log.error({ err: error }, 'delivering a chat change failed'));
+  const chats = new ChatService(store, config.maxMessageLength, (error) =>
+    log.error({ err: error }, 'delivering a chat change failed'),
+  );
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   const limits = new RateLimits(config.limits, metrics, redis && { client: redis, prefix: config.redisPrefix });

@@ -11,10 +11,7 @@ export interface Config {
   /** Bind address. @default '0.0.0.0' */
   host: string;
   /** Where the store lives: embedded PGlite in a folder, in memory, or a PostgreSQL server. */
-  database:
-    | { kind: 'pglite'; dataDir: string }
-    | { kind: 'memory' }
-    | { kind: 'postgres'; url: string };
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'memory' } | { kind: 'postgres'; url: string };
   /** Folder for the embedded database and the generated development secret. @default './data' */
   dataDir: string;
   /** Redis for the Socket.IO cluster adapter; unset means a single node. */
@@ -59,8 +56,7 @@ export interface Config {
 }
 
 export type ExternalProvider =
-  | { kind: 'public-key'; pem: string; algorithm: ExternalAlgorithm }
-  | { kind: 'jwks'; url: string };
+  { kind: 'public-key'; pem: string; algorithm: ExternalAlgorithm } | { kind: 'jwks'; url: string };
 
 /** The only algorithms accepted from an external identity provider. */
 export const EXTERNAL_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -69,8 +65,10 @@ export type ExternalAlgorithm = (typeof EXTERNAL_ALGORITHMS)[number];
 /** The one algorithm a public key may verify: RSA → RS256, P-256 → ES256, Ed25519 → EdDSA. */
 export function algorithmOfKey(key: KeyObject): ExternalAlgorithm | undefined {
   if (key.type !== 'public') return undefined;
-  if (key.asymmetricKeyType === 'rsa') return (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048 ? 'RS256' : undefined;
-  if (key.asymmetricKeyType === 'ec') return key.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? 'ES256' : undefined;
+  if (key.asymmetricKeyType === 'rsa')
+    return (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048 ? 'RS256' : undefined;
+  if (key.asymmetricKeyType === 'ec')
+    return key.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? 'ES256' : undefined;
   if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
   return undefined;
 }
@@ -235,10 +233,13 @@ const envSchema = z.object({
   // Environments often carry a PEM on one line with literal "\n" escapes.
   JWT_PUBLIC_KEY: optionalText
     .transform((v) => v?.replace(/\\n/g, '\n'))
-    .refine((v) => v === undefined || (v.includes('-----BEGIN PUBLIC KEY-----') && publicKeyAlgorithm(v) !== undefined), {
-      message:
-        'must be a PEM public key ("-----BEGIN PUBLIC KEY-----", SPKI): RSA of at least 2048 bits (RS256), P-256 (ES256) or Ed25519 (EdDSA)',
-    }),
+    .refine(
+      (v) => v === undefined || (v.includes('-----BEGIN PUBLIC KEY-----') && publicKeyAlgorithm(v) !== undefined),
+      {
+        message:
+          'must be a PEM public key ("-----BEGIN PUBLIC KEY-----", SPKI): RSA of at least 2048 bits (RS256), P-256 (ES256) or Ed25519 (EdDSA)',
+      },
+    ),
   JWKS_URL: urlWithProtocols(['http:', 'https:']),
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
@@ -270,20 +271,33 @@ const envSchema = z.object({
   PASSWORD_SCRYPT_LOG2_N: wholeNumber(OWASP_SCRYPT_LOG2_N, OWASP_SCRYPT_LOG2_N, 20),
   PASSWORD_HASH_CONCURRENCY: wholeNumber(2, 1, 64),
   CORS_ORIGINS: optionalText
-    .transform((v) => (v === undefined ? undefined : v.split(',').map((o) => o.trim()).filter(Boolean)))
+    .transform((v) =>
+      v === undefined
+        ? undefined
+        : v
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+    )
     .refine((origins) => origins === undefined || origins.every(isOrigin), {
-      message: 'must be a comma-separated list of origins such as https://chat.example.com (scheme, host, optional port)',
+      message:
+        'must be a comma-separated list of origins such as https://chat.example.com (scheme, host, optional port)',
     })
     .transform((origins) => origins?.map((o) => new URL(o).origin)),
-  TRUST_PROXY: optionalText.transform((v): boolean | number | string[] | undefined => {
-    if (v === undefined || v === 'false') return false;
-    if (v === 'true') return true;
-    if (/^\d+$/.test(v)) return Number(v);
-    const list = v.split(',').map((a) => a.trim()).filter(Boolean);
-    return list.every((a) => /^[\da-fA-F.:/]+$/.test(a)) && list.length > 0 ? list : undefined;
-  }).refine((v) => v !== undefined, {
-    message: 'must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
-  }),
+  TRUST_PROXY: optionalText
+    .transform((v): boolean | number | string[] | undefined => {
+      if (v === undefined || v === 'false') return false;
+      if (v === 'true') return true;
+      if (/^\d+$/.test(v)) return Number(v);
+      const list = v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean);
+      return list.every((a) => /^[\da-fA-F.:/]+$/.test(a)) && list.length > 0 ? list : undefined;
+    })
+    .refine((v) => v !== undefined, {
+      message: 'must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
+    }),
   LOG_LEVEL: optionalText
     .transform((v) => v ?? 'info')
     .pipe(
@@ -356,7 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : e.JWKS_URL
           ? { kind: 'jwks', url: e.JWKS_URL }
           : undefined,
-      ttlSeconds: e.JWT_TTL!,
+      ttlSeconds: e.JWT_TTL,
     },
     maxMessageLength: e.MAX_MESSAGE_LENGTH,
     limits: {
@@ -379,7 +393,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     passwords: { log2N: e.PASSWORD_SCRYPT_LOG2_N, concurrency: e.PASSWORD_HASH_CONCURRENCY },
     corsOrigins: e.CORS_ORIGINS,
-    trustProxy: e.TRUST_PROXY!,
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   };
 }

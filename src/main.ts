@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   // (server-side events, fetchSockets requests) without catching a failure: those that a Redis cut
   // fails are expected, and what they carried is recovered (message changes from the database).
   process.on('unhandledRejection', (reason) => {
-    if (isRedisConnectionError(reason)) app.log.warn({ err: reason }, 'a Redis command failed while the connection was down');
+    if (isRedisConnectionError(reason))
+      app.log.warn({ err: reason }, 'a Redis command failed while the connection was down');
     else app.log.error({ err: reason }, 'unhandled rejection');
   });
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -60,7 +61,11 @@ async function main(): Promise<void> {
 
 /** node-redis's errors for a command that met a closed or lost connection. */
 function isRedisConnectionError(reason: unknown): boolean {
-  return reason instanceof ClientClosedError || reason instanceof SocketClosedUnexpectedlyError || reason instanceof ClientOfflineError;
+  return (
+    reason instanceof ClientClosedError ||
+    reason instanceof SocketClosedUnexpectedlyError ||
+    reason instanceof ClientOfflineError
+  );
 }
 
 main().catch((error: unknown) => {

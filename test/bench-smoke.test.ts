@@ -65,7 +65,9 @@ describe('npm run bench --smoke', () => {
         expect(run.deliveries).toBe(sample.ack.count * members);
         expect(Number.isFinite(run.serverCpuUsPerDelivery)).toBe(true);
         // PostgreSQL's backends' CPU time is read when they run on this machine (as .ci/run's do).
-        expect(Number.isFinite(run.databaseCpuUsPerDelivery)).toBe(result.target === 'parley/postgres' && localPostgres);
+        expect(Number.isFinite(run.databaseCpuUsPerDelivery)).toBe(
+          result.target === 'parley/postgres' && localPostgres,
+        );
       }
     }
     // Parley announces each member's arrival (user_online) to the members online; the ceiling has no presence.

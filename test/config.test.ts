@@ -160,7 +160,10 @@ describe('loadConfig', () => {
   });
 
   it('reads the password hashing cost and concurrency', () => {
-    expect(loadConfig({ PASSWORD_SCRYPT_LOG2_N: '18', PASSWORD_HASH_CONCURRENCY: '4' }).passwords).toEqual({ log2N: 18, concurrency: 4 });
+    expect(loadConfig({ PASSWORD_SCRYPT_LOG2_N: '18', PASSWORD_HASH_CONCURRENCY: '4' }).passwords).toEqual({
+      log2N: 18,
+      concurrency: 4,
+    });
   });
 
   it('accepts PORT 0 (any free port) and 65535', () => {
@@ -201,7 +204,11 @@ describe('loadConfig', () => {
       ['an Ed25519 key → EdDSA', 'ed25519', 'EdDSA', {}],
     ] as const)('JWT_PUBLIC_KEY with %s', (_label, type, algorithm, options) => {
       const key = pem(type, 'public', options);
-      expect(loadConfig({ JWT_PUBLIC_KEY: key, JWT_AUDIENCE: 'parley' }).jwt.external).toEqual({ kind: 'public-key', pem: key.trim(), algorithm });
+      expect(loadConfig({ JWT_PUBLIC_KEY: key, JWT_AUDIENCE: 'parley' }).jwt.external).toEqual({
+        kind: 'public-key',
+        pem: key.trim(),
+        algorithm,
+      });
     });
 
     it('JWT_PUBLIC_KEY written on one line with literal \\n escapes', () => {
@@ -217,7 +224,11 @@ describe('loadConfig', () => {
 
     it.each(['https://id.example/.well-known/jwks.json', 'http://127.0.0.1:8080/jwks'])('JWKS_URL %s', (url) => {
       const config = loadConfig({ JWKS_URL: url, JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'parley' });
-      expect(config.jwt).toMatchObject({ external: { kind: 'jwks', url }, issuer: 'https://id.example', audience: 'parley' });
+      expect(config.jwt).toMatchObject({
+        external: { kind: 'jwks', url },
+        issuer: 'https://id.example',
+        audience: 'parley',
+      });
     });
 
     it.each([{ JWKS_URL: 'https://id.example/jwks' }, { JWT_PUBLIC_KEY: pem('ed25519') }])(
@@ -287,25 +298,36 @@ describe('loadConfig', () => {
 
     it('MAX_WAITING_REQUESTS_PER_USER that is not a whole number from 0 to 1000000', () => {
       for (const value of ['-1', 'lots', '1.5', '1000001']) {
-        expect(expectOneProblem({ MAX_WAITING_REQUESTS_PER_USER: value }, 'MAX_WAITING_REQUESTS_PER_USER')).toContain(`"${value}"`);
+        expect(expectOneProblem({ MAX_WAITING_REQUESTS_PER_USER: value }, 'MAX_WAITING_REQUESTS_PER_USER')).toContain(
+          `"${value}"`,
+        );
       }
     });
 
     it('RATE_LIMIT_READ_BYTES_PER_SECOND below 1 KiB or above 1 TiB', () => {
       for (const value of ['0', '1023', 'lots', '2.5', String(2 ** 40 + 1)]) {
-        expect(expectOneProblem({ RATE_LIMIT_READ_BYTES_PER_SECOND: value }, 'RATE_LIMIT_READ_BYTES_PER_SECOND')).toContain(`"${value}"`);
+        expect(
+          expectOneProblem({ RATE_LIMIT_READ_BYTES_PER_SECOND: value }, 'RATE_LIMIT_READ_BYTES_PER_SECOND'),
+        ).toContain(`"${value}"`);
       }
     });
 
     it('MAX_QUEUED_BYTES_PER_CONNECTION below 1 KiB or above 1 GiB', () => {
       for (const value of ['0', '1023', 'lots', '2.5', String(2 ** 30 + 1)]) {
-        expect(expectOneProblem({ MAX_QUEUED_BYTES_PER_CONNECTION: value }, 'MAX_QUEUED_BYTES_PER_CONNECTION')).toContain(`"${value}"`);
+        expect(
+          expectOneProblem({ MAX_QUEUED_BYTES_PER_CONNECTION: value }, 'MAX_QUEUED_BYTES_PER_CONNECTION'),
+        ).toContain(`"${value}"`);
       }
     });
 
-    it.each(['16', '10', '0', '21', 'strong', '17.5'])('PASSWORD_SCRYPT_LOG2_N %s: below OWASP’s 2^17, above 2^20 (1 GiB per hash) or not a number', (value) => {
-      expect(expectOneProblem({ PASSWORD_SCRYPT_LOG2_N: value }, 'PASSWORD_SCRYPT_LOG2_N')).toContain('from 17 to 20');
-    });
+    it.each(['16', '10', '0', '21', 'strong', '17.5'])(
+      'PASSWORD_SCRYPT_LOG2_N %s: below OWASP’s 2^17, above 2^20 (1 GiB per hash) or not a number',
+      (value) => {
+        expect(expectOneProblem({ PASSWORD_SCRYPT_LOG2_N: value }, 'PASSWORD_SCRYPT_LOG2_N')).toContain(
+          'from 17 to 20',
+        );
+      },
+    );
 
     it.each(['0', '65', 'many'])('PASSWORD_HASH_CONCURRENCY %s', (value) => {
       expectOneProblem({ PASSWORD_HASH_CONCURRENCY: value }, 'PASSWORD_HASH_CONCURRENCY');
@@ -317,9 +339,12 @@ describe('loadConfig', () => {
       expectOneProblem({ RATE_LIMIT_READS_PER_SECOND: '101' }, 'RATE_LIMIT_READ_BURST');
     });
 
-    it.each(['chat.example.com', 'https://chat.example.com/app', 'ftp://chat.example.com', '*'])('CORS_ORIGINS %s', (value) => {
-      expectOneProblem({ CORS_ORIGINS: `https://ok.example.com,${value}` }, 'CORS_ORIGINS');
-    });
+    it.each(['chat.example.com', 'https://chat.example.com/app', 'ftp://chat.example.com', '*'])(
+      'CORS_ORIGINS %s',
+      (value) => {
+        expectOneProblem({ CORS_ORIGINS: `https://ok.example.com,${value}` }, 'CORS_ORIGINS');
+      },
+    );
 
     it.each(['yes', 'proxy.internal', '-1'])('TRUST_PROXY %s', (value) => {
       expectOneProblem({ TRUST_PROXY: value }, 'TRUST_PROXY');
@@ -336,7 +361,10 @@ describe('loadConfig', () => {
 
     it.each([
       ['not a key at all', 'hello'],
-      ['a truncated PEM', '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----'],
+      [
+        'a truncated PEM',
+        '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----',
+      ],
       ['a private key', pem('ed25519', 'private')],
       ['an RSA key under 2048 bits', pem('rsa', 'public', { modulusLength: 1024 })],
       ['a P-384 key (only P-256 / ES256)', pem('ec', 'public', { namedCurve: 'P-384' })],
@@ -362,7 +390,10 @@ describe('loadConfig', () => {
     );
 
     it('JWT_PUBLIC_KEY and JWKS_URL together', () => {
-      const problem = expectOneProblem({ JWT_PUBLIC_KEY: pem('ed25519'), JWKS_URL: 'https://id.example/jwks', JWT_AUDIENCE: 'parley' }, 'JWKS_URL');
+      const problem = expectOneProblem(
+        { JWT_PUBLIC_KEY: pem('ed25519'), JWKS_URL: 'https://id.example/jwks', JWT_AUDIENCE: 'parley' },
+        'JWKS_URL',
+      );
       expect(problem).toContain('JWT_PUBLIC_KEY');
       expect(problem).not.toContain('id.example');
     });
@@ -380,7 +411,16 @@ describe('loadConfig', () => {
       JWT_SECRET: 'short',
     });
     const named = problems.map((problem) => problem.split(' ')[0]);
-    expect(named.sort()).toEqual(['JWKS_URL', 'JWT_AUDIENCE', 'JWT_SECRET', 'JWT_TTL', 'LOG_LEVEL', 'MAX_MESSAGE_LENGTH', 'PORT', 'REDIS_URL']);
+    expect(named.sort()).toEqual([
+      'JWKS_URL',
+      'JWT_AUDIENCE',
+      'JWT_SECRET',
+      'JWT_TTL',
+      'LOG_LEVEL',
+      'MAX_MESSAGE_LENGTH',
+      'PORT',
+      'REDIS_URL',
+    ]);
     expect(message.split('\n')).toEqual(problems);
   });
 });
@@ -409,8 +449,8 @@ function startEntryPoint(env: Record<string, string>, preload?: string): Run {
   running.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
       running.delete(child);
@@ -476,8 +516,17 @@ describe('start-up with good configuration', () => {
 
   it('logs "Parley listening on", answers /health and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const run = startEntryPoint({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: 'memory://', JWT_SECRET: SECRET });
-    await waitFor(() => run.stdout().includes('Parley listening on') || run.child.exitCode !== null, 45_000, 'start-up');
+    const run = startEntryPoint({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'memory://',
+      JWT_SECRET: SECRET,
+    });
+    await waitFor(
+      () => run.stdout().includes('Parley listening on') || run.child.exitCode !== null,
+      45_000,
+      'start-up',
+    );
     expect(run.child.exitCode).toBeNull();
     expect(run.stdout()).toContain(`Parley listening on http://127.0.0.1:${port}`);
 
@@ -494,18 +543,43 @@ describe('start-up with good configuration', () => {
 
   it('logs JSON lines with request and socket ids and the user id, but never a token or a password', async () => {
     const port = await freePort();
-    const run = startEntryPoint({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: 'memory://', JWT_SECRET: SECRET, LOG_LEVEL: 'trace' });
-    await waitFor(() => run.stdout().includes('Parley listening on') || run.child.exitCode !== null, 45_000, 'start-up');
+    const run = startEntryPoint({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'memory://',
+      JWT_SECRET: SECRET,
+      LOG_LEVEL: 'trace',
+    });
+    await waitFor(
+      () => run.stdout().includes('Parley listening on') || run.child.exitCode !== null,
+      45_000,
+      'start-up',
+    );
     const url = `http://127.0.0.1:${port}`;
     const password = `secret-password-${randomUUID()}`;
-    const credentials = { email: `log-${randomUUID()}@example.com`, username: `log_${randomUUID().slice(0, 8)}`, password };
+    const credentials = {
+      email: `log-${randomUUID()}@example.com`,
+      username: `log_${randomUUID().slice(0, 8)}`,
+      password,
+    };
     const post = (path: string, body: unknown) =>
-      fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const registered = (await (await post('/auth/register', credentials)).json()) as { accessToken: string; user: { id: string } };
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const registered = (await (await post('/auth/register', credentials)).json()) as {
+      accessToken: string;
+      user: { id: string };
+    };
     await post('/auth/login', { email: credentials.email, password: 'wrong-password-here' });
     await post('/auth/login', { email: credentials.email, password });
     await fetch(`${url}/users/me`, { headers: { authorization: `Bearer ${registered.accessToken}` } });
-    const socket = ioClient(url, { transports: ['websocket'], auth: { token: registered.accessToken }, reconnection: false });
+    const socket = ioClient(url, {
+      transports: ['websocket'],
+      auth: { token: registered.accessToken },
+      reconnection: false,
+    });
     await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
     await socket.timeout(5_000).emitWithAck('get_chat_messages', { chatId: 'nope' });
     socket.close();
@@ -519,7 +593,10 @@ describe('start-up with good configuration', () => {
     expect(out).not.toContain(registered.accessToken.split('.')[2]);
     expect(out).not.toContain(password);
     expect(out).not.toContain('wrong-password-here');
-    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.some((line) => typeof line.reqId === 'string' && line.userId === registered.user.id)).toBe(true);
     expect(lines.some((line) => typeof line.socketId === 'string' && line.userId === registered.user.id)).toBe(true);
   }, 60_000);
@@ -532,12 +609,23 @@ describe('start-up: the WebAssembly compiler for PGlite', () => {
   const reportSetup = './test/helpers/report-webassembly-setup.ts';
 
   /** The preload's lines, in order (see test/helpers/report-webassembly-setup.ts). */
-  const reported = (run: Run) => run.stderr().split('\n').filter((line) => /^(v8 flags|webassembly): /.test(line));
+  const reported = (run: Run) =>
+    run
+      .stderr()
+      .split('\n')
+      .filter((line) => /^(v8 flags|webassembly): /.test(line));
 
   it('on PGlite (memory://), turns off the baseline compiler before PostgreSQL is compiled', async () => {
     const port = await freePort();
-    const run = startEntryPoint({ PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: 'memory://', JWT_SECRET: SECRET }, reportSetup);
-    await waitFor(() => run.stdout().includes('Parley listening on') || run.child.exitCode !== null, 45_000, 'start-up');
+    const run = startEntryPoint(
+      { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: 'memory://', JWT_SECRET: SECRET },
+      reportSetup,
+    );
+    await waitFor(
+      () => run.stdout().includes('Parley listening on') || run.child.exitCode !== null,
+      45_000,
+      'start-up',
+    );
     expect(run.child.exitCode).toBeNull();
     // PGlite compiles PostgreSQL, then initdb's module for a new database: both after the flag.
     expect(reported(run)[0]).toBe('v8 flags: --no-liftoff');

@@ -21,7 +21,9 @@ describe.each(storeTargets.map((t) => t.name))('message order on %s', (target) =
 
     const total = 300;
     const answers = await Promise.all(
-      Array.from({ length: total }, (_, i) => ask(senders[i % senders.length]!, 'send_message', { chatId, text: `m${i}` })),
+      Array.from({ length: total }, (_, i) =>
+        ask(senders[i % senders.length]!, 'send_message', { chatId, text: `m${i}` }),
+      ),
     );
     expect(answers.every((a) => a.success)).toBe(true);
 
@@ -35,7 +37,8 @@ describe.each(storeTargets.map((t) => t.name))('message order on %s', (target) =
     expect(history).toHaveLength(total);
     for (let i = 1; i < history.length; i++) expect(history[i]!.createdAt > history[i - 1]!.createdAt).toBe(true);
     // Every ack came before the last delivery could be missing; wait for the stragglers.
-    for (let waited = 0; arrived.length < total && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; arrived.length < total && waited < 5_000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
     expect(arrived.map((m) => m.id)).toEqual(history.map((m) => m.id));
   });
 });

@@ -22,7 +22,8 @@ describe('embedded store across a restart', () => {
     const chatId = await createChat(first, alice, [bob]);
     const socket = await connect(first, alice.token);
     const sent = [];
-    for (let i = 0; i < 3; i++) sent.push((await ask(socket, 'send_message', { chatId, text: `before restart ${i}` })).message);
+    for (let i = 0; i < 3; i++)
+      sent.push((await ask(socket, 'send_message', { chatId, text: `before restart ${i}` })).message);
     socket.close();
     await first.close();
 
@@ -39,7 +40,9 @@ describe('embedded store across a restart', () => {
       const bobSocket = await connect(second, bob.token);
       const history = await ask(bobSocket, 'get_chat_messages', { chatId });
       expect(history).toEqual({ success: true, messages: sent, hasMore: false });
-      const login = await api(second, 'POST', '/auth/login', { body: { email: alice.user.email, password: alice.password } });
+      const login = await api(second, 'POST', '/auth/login', {
+        body: { email: alice.user.email, password: alice.password },
+      });
       expect(login.status).toBe(200);
     } finally {
       await second.close();

@@ -40,7 +40,8 @@ describe.each(storeTargets.map((t) => t.name))('the seed client flow on %s', (ta
     expect(await echoed).toEqual(sent.message);
 
     const ids = [sent.message.id];
-    for (let i = 0; i < 5; i++) ids.push((await ask(bobSocket, 'send_message', { chatId, text: `reply ${i}` })).message.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await ask(bobSocket, 'send_message', { chatId, text: `reply ${i}` })).message.id);
 
     const latest = await ask(aliceSocket, 'get_chat_messages', { chatId, limit: 4 });
     expect(latest.success).toBe(true);
@@ -53,7 +54,9 @@ describe.each(storeTargets.map((t) => t.name))('the seed client flow on %s', (ta
     const chats = await ask(bobSocket, 'get_my_chats');
     expect(chats.success).toBe(true);
     expect(chats.chats[0].id).toBe(chatId);
-    expect(chats.chats[0].messages).toEqual([expect.objectContaining({ id: ids[5], text: 'reply 4', seq: 6, version: 6 })]);
+    expect(chats.chats[0].messages).toEqual([
+      expect.objectContaining({ id: ids[5], text: 'reply 4', seq: 6, version: 6 }),
+    ]);
     expect(chats.chats[0].version).toBe(6);
     expect(chats.chats[0].users.map((u: { id: string }) => u.id).sort()).toEqual([alice.user.id, bob.user.id].sort());
 

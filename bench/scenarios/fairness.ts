@@ -79,7 +79,12 @@ export function attackSockets(total: number): AttackSockets {
   return { ...sockets, history: Math.max(1, total - Object.values(sockets).reduce((a, b) => a + b, 0)) };
 }
 
-export async function fairness(target: Target, setup: FairnessSetup, rate: number, durationMs: number): Promise<FairnessResult> {
+export async function fairness(
+  target: Target,
+  setup: FairnessSetup,
+  rate: number,
+  durationMs: number,
+): Promise<FairnessResult> {
   const joined = await joinAll(target, setup.others);
   const memory = watchMemory(target);
   try {
@@ -109,7 +114,11 @@ export async function fairness(target: Target, setup: FairnessSetup, rate: numbe
       warmUp,
       quiet,
       flood,
-      rss: { quietPeakMiB: round(quietPeak / MiB, 1), floodPeakMiB: round(floodPeak / MiB, 1), growthMiB: round(growth / MiB, 1) },
+      rss: {
+        quietPeakMiB: round(quietPeak / MiB, 1),
+        floodPeakMiB: round(floodPeak / MiB, 1),
+        growthMiB: round(growth / MiB, 1),
+      },
       server,
       ...(memory.killedAt === undefined ? {} : { killedAfterS: round((memory.killedAt - attackStarted) / 1000, 1) }),
       attacker: tally,
@@ -251,9 +260,15 @@ export function fairnessTable(results: FairnessResult[]): string {
     ],
     [
       'server after the flood (goal: alive)',
-      (r) => (r.server === 'killed' ? `killed at ${KILL_AT_BYTES / MiB} MiB RSS, ${r.killedAfterS} s after the attacker started` : r.server),
+      (r) =>
+        r.server === 'killed'
+          ? `killed at ${KILL_AT_BYTES / MiB} MiB RSS, ${r.killedAfterS} s after the attacker started`
+          : r.server,
     ],
-    ['attacker answers served / RATE_LIMITED / other / unanswered', (r) => (r.attacker ? answers(r.attacker) : 'no report')],
+    [
+      'attacker answers served / RATE_LIMITED / other / unanswered',
+      (r) => (r.attacker ? answers(r.attacker) : 'no report'),
+    ],
     [
       'attacker requests never read: stalled WebSocket / polling',
       (r) => (r.attacker ? `${r.attacker.unread.stalled} / ${r.attacker.unread.polling}` : '—'),

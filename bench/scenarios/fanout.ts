@@ -50,7 +50,12 @@ export async function joinAll(target: Target, setup: FanoutSetup): Promise<Joine
 }
 
 /** Every client keeps `window` sends in flight for `durationMs`; counts what is acknowledged. */
-export async function saturated(target: Target, setup: FanoutSetup, window: number, durationMs: number): Promise<SaturatedResult> {
+export async function saturated(
+  target: Target,
+  setup: FanoutSetup,
+  window: number,
+  durationMs: number,
+): Promise<SaturatedResult> {
   const { sockets, chatOf } = await joinAll(target, setup);
   let delivered = 0;
   for (const socket of sockets) socket.on('new_message', () => delivered++);
@@ -64,10 +69,10 @@ export async function saturated(target: Target, setup: FanoutSetup, window: numb
       Array.from({ length: window }, async () => {
         let n = 0;
         while (running && now() < deadline) {
-          const answer = await socket
+          const answer = (await socket
             .timeout(30_000)
             .emitWithAck('send_message', { chatId: chatOf[i], text: `saturated ${i}-${n++}` })
-            .catch(() => undefined);
+            .catch(() => undefined)) as { success?: boolean } | undefined;
           if (answer?.success) acked++;
           else errors++;
         }
@@ -81,7 +86,12 @@ export async function saturated(target: Target, setup: FanoutSetup, window: numb
 }
 
 /** Sends at a fixed total `rate` (messages/s) for `durationMs`, round-robin over the clients. */
-export async function openLoop(target: Target, setup: FanoutSetup, rate: number, durationMs: number): Promise<OpenLoopResult> {
+export async function openLoop(
+  target: Target,
+  setup: FanoutSetup,
+  rate: number,
+  durationMs: number,
+): Promise<OpenLoopResult> {
   const joined = await joinAll(target, setup);
   try {
     return await sendAtRate(joined, rate, durationMs);
@@ -144,8 +154,7 @@ export async function sendAtRate(
       senderOf.set(mySeq, client);
       onSend?.(text, t0);
       pending.push(
-        sockets[client]!
-          .timeout(ackTimeoutMs)
+        sockets[client]!.timeout(ackTimeoutMs)
           .emitWithAck('send_message', { chatId: chatOf[client], text })
           .then(
             (answer: { success?: boolean; code?: string }) => {

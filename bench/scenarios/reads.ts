@@ -64,11 +64,20 @@ async function timeCallsAfter(
  * get_chat_messages pages (before = each cursor, i.e. at random depths), one at a time: the first
  * WARM_UP_CALLS cursors warm up, the rest are measured.
  */
-export async function historyPages(target: Target, token: string, chatId: string, cursorIds: string[]): Promise<ReadLatency> {
+export async function historyPages(
+  target: Target,
+  token: string,
+  chatId: string,
+  cursorIds: string[],
+): Promise<ReadLatency> {
   const socket = await connectClient(target.url, token);
   try {
     return await timeCalls(target, socket, cursorIds.length - WARM_UP_CALLS, async (s, i) => {
-      const page = await ask<{ messages: unknown[] }>(s, 'get_chat_messages', { chatId, before: cursorIds[i], limit: 50 });
+      const page = await ask<{ messages: unknown[] }>(s, 'get_chat_messages', {
+        chatId,
+        before: cursorIds[i],
+        limit: 50,
+      });
       if (page.messages.length === 0) throw new Error('empty history page');
     });
   } finally {
@@ -77,12 +86,18 @@ export async function historyPages(target: Target, token: string, chatId: string
 }
 
 /** get_my_chats, `repeat` times, for a user in many chats. */
-export async function chatList(target: Target, token: string, repeat: number, expectChats: number): Promise<ReadLatency> {
+export async function chatList(
+  target: Target,
+  token: string,
+  repeat: number,
+  expectChats: number,
+): Promise<ReadLatency> {
   const socket = await connectClient(target.url, token);
   try {
     return await timeCalls(target, socket, repeat, async (s) => {
       const answer = await ask<{ chats: unknown[] }>(s, 'get_my_chats');
-      if (answer.chats.length !== expectChats) throw new Error(`expected ${expectChats} chats, got ${answer.chats.length}`);
+      if (answer.chats.length !== expectChats)
+        throw new Error(`expected ${expectChats} chats, got ${answer.chats.length}`);
     });
   } finally {
     closeAll([socket]);
@@ -102,7 +117,13 @@ export interface SyncCatchUp {
  * page (hasMore), as the reconnect recipe does: one whole catch-up warms up, `rounds` more are
  * measured, each page timed.
  */
-export async function syncCatchUp(target: Target, token: string, chatId: string, changes: number, rounds: number): Promise<SyncCatchUp> {
+export async function syncCatchUp(
+  target: Target,
+  token: string,
+  chatId: string,
+  changes: number,
+  rounds: number,
+): Promise<SyncCatchUp> {
   const socket = await connectClient(target.url, token);
   try {
     const pagesPerCatchUp = Math.ceil(changes / 100);

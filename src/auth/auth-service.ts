@@ -70,8 +70,14 @@ export class AuthService {
    */
   async login(body: LoginBody): Promise<Session> {
     this.requireTokenIssuing();
-    const record = await this.store.users.findUserForLogin('email' in body ? { email: body.email } : { username: body.username });
-    const account = record ? accountOf(record.id) : 'email' in body ? `email:${body.email}` : `username:${body.username.toLowerCase()}`;
+    const record = await this.store.users.findUserForLogin(
+      'email' in body ? { email: body.email } : { username: body.username },
+    );
+    const account = record
+      ? accountOf(record.id)
+      : 'email' in body
+        ? `email:${body.email}`
+        : `username:${body.username.toLowerCase()}`;
     const user = await this.checkPassword(account, body.password, record);
     return { user, accessToken: await this.tokens.issue(user.id) };
   }
@@ -97,7 +103,10 @@ export class AuthService {
    * has no password here (from the external provider), with a token issued in the last
    * FRESH_TOKEN_MS.
    */
-  async confirmOwner(userId: string, proof: { password: string | undefined; tokenIssuedAt: number | undefined }): Promise<void> {
+  async confirmOwner(
+    userId: string,
+    proof: { password: string | undefined; tokenIssuedAt: number | undefined },
+  ): Promise<void> {
     const record = await this.store.users.findUserForLogin({ id: userId });
     if (!record) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
     if (record.passwordHash) {
@@ -105,7 +114,9 @@ export class AuthService {
       try {
         await this.checkPassword(accountOf(userId), proof.password, record);
       } catch (error) {
-        throw error instanceof AppError && error.code === 'UNAUTHORIZED' ? new AppError('FORBIDDEN', TEXTS.wrongPassword) : error;
+        throw error instanceof AppError && error.code === 'UNAUTHORIZED'
+          ? new AppError('FORBIDDEN', TEXTS.wrongPassword)
+          : error;
       }
       return;
     }

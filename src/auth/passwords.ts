@@ -96,7 +96,9 @@ export class PasswordHasher {
     return this.slots(
       () =>
         new Promise<Buffer>((resolve, reject) => {
-          scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
+          scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (error, key) =>
+            error ? reject(error) : resolve(key),
+          );
         }),
     );
   }

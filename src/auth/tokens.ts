@@ -37,7 +37,8 @@ export interface VerifiedToken {
 }
 
 /** The external provider's key: a fixed public key, or a JWKS fetched (and cached) by jose. */
-type ExternalKey = { key: KeyObject; algorithms: ExternalAlgorithm[] } | { key: JWTVerifyGetKey; algorithms: ExternalAlgorithm[] };
+type ExternalKey =
+  { key: KeyObject; algorithms: ExternalAlgorithm[] } | { key: JWTVerifyGetKey; algorithms: ExternalAlgorithm[] };
 
 /** The JWKS could not be fetched or read: the token may well be good, so the caller may retry. */
 class JwksUnavailable extends Error {}
@@ -143,7 +144,8 @@ export class TokenService {
       // Claims become database rows (a provider's user) or lookups: text PostgreSQL cannot store
       // makes the token unusable, as any other malformed claim does, instead of failing there.
       const claims = [userId, verified.external?.email, verified.external?.username];
-      if (!claims.every((claim) => claim === undefined || isStorableText(claim))) throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
+      if (!claims.every((claim) => claim === undefined || isStorableText(claim)))
+        throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
       return verified;
     } catch (error) {
       if (error instanceof AppError) throw error;
@@ -166,7 +168,8 @@ function externalKey(jwt: Config['jwt']): ExternalKey | undefined {
     try {
       return await remote(header, token);
     } catch (error) {
-      if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) throw error;
+      if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys)
+        throw error;
       throw new JwksUnavailable('JWKS unavailable', { cause: error });
     }
   };

@@ -39,7 +39,8 @@ export class ChatService {
     this.sends = new GroupCommit(async (batch) => {
       const results = await store.messages.insertMessages(batch);
       for (const result of results) {
-        if (result.outcome === 'created') this.changes.publish({ type: 'message', kind: 'created', message: result.message });
+        if (result.outcome === 'created')
+          this.changes.publish({ type: 'message', kind: 'created', message: result.message });
       }
       return results;
     });
@@ -87,10 +88,19 @@ export class ChatService {
    * changes for the caller), then reads the latest page together with the chat's version: the
    * changes after that version are the ones the caller has not seen.
    */
-  async openChat(userId: string, chatId: string, beforeRead: () => void): Promise<{ messages: Message[]; version: number }> {
+  async openChat(
+    userId: string,
+    chatId: string,
+    beforeRead: () => void,
+  ): Promise<{ messages: Message[]; version: number }> {
     await this.assertMember(userId, chatId);
     beforeRead();
-    const page = await this.store.messages.listMessages(chatId, userId, { limit: HISTORY_PAGE_DEFAULT }, { withVersion: true });
+    const page = await this.store.messages.listMessages(
+      chatId,
+      userId,
+      { limit: HISTORY_PAGE_DEFAULT },
+      { withVersion: true },
+    );
     // Without a cursor there is no bad one. The page is read for members only: an empty one may
     // mean the caller left meanwhile, as for history.
     if (!('messages' in page) || page.messages.length === 0) await this.assertMember(userId, chatId);
@@ -179,7 +189,8 @@ export class ChatService {
       addedIds.map(async (userId) => ({ userId, chat: (await this.store.chats.listChats(userId, chatId))[0]! })),
     );
     const [chat] = await this.store.chats.listChats(caller.id, chatId);
-    if (added.length > 0) this.changes.publish({ type: 'members_added', chatId, users: chat!.users, added, previousIds });
+    if (added.length > 0)
+      this.changes.publish({ type: 'members_added', chatId, users: chat!.users, added, previousIds });
     return chat!;
   }
 
@@ -191,7 +202,12 @@ export class ChatService {
     await this.assertMember(userId, chatId);
     if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
     if (!(await this.store.chats.removeMember(chatId, userId))) throw forbiddenChat();
-    this.changes.publish({ type: 'member_left', chatId, userId, remaining: await this.store.chats.chatMembers(chatId) });
+    this.changes.publish({
+      type: 'member_left',
+      chatId,
+      userId,
+      remaining: await this.store.chats.chatMembers(chatId),
+    });
   }
 
   /**
@@ -205,7 +221,8 @@ export class ChatService {
     if (!deleted) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
     this.changes.publish({ type: 'account_deleted', userId });
     for (const message of deleted.tombstones) this.changes.publish({ type: 'message', kind: 'deleted', message });
-    for (const { chatId, remaining } of deleted.left) this.changes.publish({ type: 'member_left', chatId, userId, remaining });
+    for (const { chatId, remaining } of deleted.left)
+      this.changes.publish({ type: 'member_left', chatId, userId, remaining });
   }
 
   /** The users who share a chat with `userId`: the audience of their presence. */
@@ -217,7 +234,10 @@ export class ChatService {
    * Moves the caller's read position to `messageId` (never back) and returns the unread count
    * after it and the position's seq. Only a position that moved is published.
    */
-  async markRead(userId: string, { chatId, messageId }: MarkReadPayload): Promise<{ unreadCount: number; seq: number }> {
+  async markRead(
+    userId: string,
+    { chatId, messageId }: MarkReadPayload,
+  ): Promise<{ unreadCount: number; seq: number }> {
     await this.assertMember(userId, chatId);
     const result = await this.store.messages.markRead(chatId, userId, messageId);
     if (result.outcome === 'unknown_message') throw new AppError('NOT_FOUND', TEXTS.unknownMessage, 'messageId');
@@ -269,7 +289,7 @@ export class ChatService {
 /** Length in Unicode code points, so that an emoji counts as one character. */
 function countCharacters(text: string): number {
   let count = 0;
-  for (const _ of text) count++;
+  for (let i = 0; i < text.length; i += text.codePointAt(i)! > 0xffff ? 2 : 1) count++;
   return count;
 }
 

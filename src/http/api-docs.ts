@@ -33,7 +33,10 @@ interface Operation {
 }
 
 const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 const pre = (value: unknown) => `<pre>${escape(JSON.stringify(value, null, 2))}</pre>`;
 
 /** One section per operation: parameters, request body and responses, with their JSON Schemas. */
@@ -42,12 +45,16 @@ function renderPage(document: Record<string, unknown>): string {
   const paths = document.paths as Record<string, Record<string, Operation>>;
   const sections = Object.entries(paths).flatMap(([path, operations]) =>
     Object.entries(operations).map(([method, op]) => {
-      const parts = [`<h2><code>${method.toUpperCase()} ${escape(path)}</code>${op.security ? ' <small>Bearer</small>' : ''}</h2>`];
+      const parts = [
+        `<h2><code>${method.toUpperCase()} ${escape(path)}</code>${op.security ? ' <small>Bearer</small>' : ''}</h2>`,
+      ];
       if (op.summary) parts.push(`<p>${escape(op.summary)}</p>`);
       if (op.parameters?.length) {
         parts.push('<h3>Parameters</h3><ul>');
         for (const p of op.parameters) {
-          parts.push(`<li><code>${escape(p.name)}</code> (${p.in}${p.required ? ', required' : ''}) ${escape(JSON.stringify(p.schema))}</li>`);
+          parts.push(
+            `<li><code>${escape(p.name)}</code> (${p.in}${p.required ? ', required' : ''}) ${escape(JSON.stringify(p.schema))}</li>`,
+          );
         }
         parts.push('</ul>');
       }

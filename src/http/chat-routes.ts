@@ -1,7 +1,13 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { ChatAudience } from '../chat/chat-audience.js';
 import type { ChatService } from '../chat/chat-service.js';
-import { addMembersSchema, chatIdParamsSchema, createChatSchema, historyQuerySchema, syncSchema } from '../protocol/schemas.js';
+import {
+  addMembersSchema,
+  chatIdParamsSchema,
+  createChatSchema,
+  historyQuerySchema,
+  syncSchema,
+} from '../protocol/schemas.js';
 import { parseInput } from '../validation.js';
 import type { Admission } from './user-admission.js';
 

@@ -11,7 +11,13 @@ import { setSecurityHeaders } from './security-headers.js';
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(toErrorEnvelope(new AppError('NOT_FOUND', `${TEXTS.unknownRoute}: ${request.method} ${request.url.split('?')[0]}`))),
+    reply
+      .status(404)
+      .send(
+        toErrorEnvelope(
+          new AppError('NOT_FOUND', `${TEXTS.unknownRoute}: ${request.method} ${request.url.split('?')[0]}`),
+        ),
+      ),
   );
 }
 

@@ -4,7 +4,7 @@ import { AppError, toErrorEnvelope } from '../errors.js';
 /** A dependency /ready waits for; `check` rejects when it does not answer. */
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<void>;
+  check: () => Promise<void>;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;

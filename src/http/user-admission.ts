@@ -24,7 +24,11 @@ export interface Admission {
  */
 export function userAdmission(limits: RateLimits, concurrency: UserConcurrency): Admission {
   const admit =
-    (budget?: (userId: string) => Promise<void>, afterWaiting?: (userId: string) => Promise<void>, kind: 'read' | 'other' = 'other'): PreHandler =>
+    (
+      budget?: (userId: string) => Promise<void>,
+      afterWaiting?: (userId: string) => Promise<void>,
+      kind: 'read' | 'other' = 'other',
+    ): PreHandler =>
     async (request, reply) => {
       const userId = request.user.id;
       let gone = false;

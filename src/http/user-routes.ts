@@ -6,8 +6,16 @@ import type { Admission } from './user-admission.js';
 
 const SEARCH_LIMIT = 20;
 
-export function registerUserRoutes(app: FastifyInstance, store: Store, guard: preHandlerAsyncHookHandler, admit: Admission): void {
-  app.get('/users/me', { preHandler: [guard, admit.request] }, async (request) => ({ success: true, user: request.user }));
+export function registerUserRoutes(
+  app: FastifyInstance,
+  store: Store,
+  guard: preHandlerAsyncHookHandler,
+  admit: Admission,
+): void {
+  app.get('/users/me', { preHandler: [guard, admit.request] }, async (request) => ({
+    success: true,
+    user: request.user,
+  }));
 
   /**
    * Other users whose username starts with `search`, or whose email is `search`, for starting a

@@ -26,7 +26,10 @@ export function serveWebClient(app: FastifyInstance, dir = WEB_CLIENT_DIR): void
     // a new build is picked up on the next load.
     cacheControl: false,
     setHeaders(response, filePath) {
-      response.header('cache-control', filePath.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      response.header(
+        'cache-control',
+        filePath.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     },
   });
 }

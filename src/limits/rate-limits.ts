@@ -6,12 +6,10 @@ import {
   RateLimiterRes,
   type IRateLimiterOptions,
 } from 'rate-limiter-flexible';
-import type { createClient } from 'redis';
 import type { Limits } from '../config.js';
 import type { LimitName, Metrics } from '../observability/metrics.js';
+import type { RedisClient } from '../redis.js';
 import { RateLimitedError } from './rate-limited-error.js';
-
-export type RedisClient = ReturnType<typeof createClient>;
 
 /**
  * How long the burst reserve of a token bucket takes to refill. A bucket of rate r and burst b is
@@ -87,7 +85,10 @@ export class RateLimits {
     const bucket = (name: string, perSecond: number, burst: number): Limiter => {
       const steady = make(name, { points: perSecond, duration: 1 });
       if (burst <= perSecond) return steady;
-      return new BurstyRateLimiter(steady, make(`${name}:burst`, { points: burst - perSecond, duration: BURST_WINDOW_SECONDS }));
+      return new BurstyRateLimiter(
+        steady,
+        make(`${name}:burst`, { points: burst - perSecond, duration: BURST_WINDOW_SECONDS }),
+      );
     };
     this.messages = bucket('messages', limits.messagesPerSecond, limits.messageBurst);
     this.events = bucket('user-events', limits.eventsPerSecond, limits.eventBurst);
@@ -96,16 +97,17 @@ export class RateLimits {
     this.readBytes = make('read-bytes', {
       points: Math.max(1, Math.floor(limits.readBytesPerSecond / 1024)),
       duration: 1,
-    }) as RateLimiterMemory | RateLimiterRedis;
+    });
     // Read positions and typing change no message, but each is a write or a broadcast to the chat:
     // buckets of their own (a client marks read while it sends), with the message figures.
     this.markReads = bucket('mark-reads', limits.messagesPerSecond, limits.messageBurst);
     this.typings = bucket('typings', limits.messagesPerSecond, limits.messageBurst);
     this.authPerIp = make('auth-ip', { points: limits.authPerIpPerMinute, duration: AUTH_WINDOW_SECONDS });
     this.chatChanges = make('chat-changes', { points: limits.chatChangesPerMinute, duration: 60 });
-    this.loginFailures = make('login-failures', { points: limits.loginFailuresPerAccount, duration: LOGIN_FAILURE_WINDOW_SECONDS }) as
-      | RateLimiterMemory
-      | RateLimiterRedis;
+    this.loginFailures = make('login-failures', {
+      points: limits.loginFailuresPerAccount,
+      duration: LOGIN_FAILURE_WINDOW_SECONDS,
+    });
     // Each answer names up to 20 users with their emails: bounded per user, so that nobody crawls
     // the directory from several sockets or nodes.
     this.userSearches = make('user-searches', { points: limits.userSearchesPerMinute, duration: 60 });

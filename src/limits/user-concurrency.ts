@@ -118,7 +118,7 @@ export class UserConcurrency {
   private finish(userId: string, line: Line, read: boolean): void {
     line.running--;
     if (read) line.readsRunning--;
-    for (let i = 0; i < line.waiting.length && line.running < this.maxRunning; ) {
+    for (let i = 0; i < line.waiting.length && line.running < this.maxRunning;) {
       const next = line.waiting[i]!;
       if (!this.mayStart(line, next.read)) {
         i++;

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Database } from '../store/database.js';
+import type { ErrorCode } from '../errors.js';
+import type { Database, SqlExecutor } from '../store/database.js';
 
 /** Which limit refused something (README "Security"); the label values of parley_rate_limited_total. */
 export const LIMIT_NAMES = [
@@ -21,7 +22,7 @@ export const LIMIT_NAMES = [
 export type LimitName = (typeof LIMIT_NAMES)[number];
 
 /** What an event ended in: `success` or the envelope's error code. */
-export type EventOutcome = 'success' | string;
+export type EventOutcome = 'success' | ErrorCode;
 
 /**
  * Every Prometheus metric of one app (README "Monitoring"), in a registry of its own so that
@@ -136,8 +137,7 @@ export class Metrics {
       ...db,
       query: <Row>(text: string, params?: readonly unknown[]) => track('query', () => db.query<Row>(text, params)),
       script: (text: string) => track('query', () => db.script(text)),
-      transaction: <T>(work: Parameters<Database['transaction']>[0]) =>
-        track('transaction', () => db.transaction(work as never) as Promise<T>),
+      transaction: <T>(work: (tx: SqlExecutor) => Promise<T>) => track('transaction', () => db.transaction(work)),
     };
   }
 

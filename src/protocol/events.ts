@@ -7,7 +7,16 @@ import type {
   SendMessagePayload,
   SyncPayload,
 } from './schemas.js';
-import type { Answer, ChatSummary, Message, MessagesRead, PresenceChange, PublicUser, SyncEntry, UserTyping } from './types.js';
+import type {
+  Answer,
+  ChatSummary,
+  Message,
+  MessagesRead,
+  PresenceChange,
+  PublicUser,
+  SyncEntry,
+  UserTyping,
+} from './types.js';
 
 /**
  * The Socket.IO API (seed + contract §3) as socket.io's typed event maps. A TypeScript client does

@@ -15,7 +15,8 @@ export function isStorableText(text: string): boolean {
  * surrogate) is refused as VALIDATION_ERROR wherever it comes in — a payload, a body, a query
  * string, a path — instead of failing in the database.
  */
-export const clientString = () => z.string().refine(isStorableText, { message: 'Строка содержит недопустимые символы' });
+export const clientString = () =>
+  z.string().refine(isStorableText, { message: 'Строка содержит недопустимые символы' });
 
 /** Storable text of `min`..`max` UTF-16 units. */
 export function storableText(limits: { min?: number; max: number }) {
@@ -118,17 +119,31 @@ export const registerSchema = z.object({
 export const deleteAccountSchema = z.object({ password: clientString().max(1024).optional() });
 
 export const loginSchema = z.union([
-  z.object({ email: clientString().trim().max(254).transform((e) => e.toLowerCase()), password: clientString().max(1024) }),
+  z.object({
+    email: clientString()
+      .trim()
+      .max(254)
+      .transform((e) => e.toLowerCase()),
+    password: clientString().max(1024),
+  }),
   z.object({ username: clientString().trim().max(64), password: clientString().max(1024) }),
 ]);
 
 // Trimmed before the length check: a blank search would become the pattern '%' and list everyone.
-export const userSearchSchema = z.object({ search: z.string().trim().pipe(storableText({ min: 1, max: 100 })) });
+export const userSearchSchema = z.object({
+  search: z
+    .string()
+    .trim()
+    .pipe(storableText({ min: 1, max: 100 })),
+});
 
 export const MAX_CHAT_MEMBERS = 200;
 
 export const createChatSchema = z.object({
-  userIds: z.array(idSchema).min(1).max(MAX_CHAT_MEMBERS - 1),
+  userIds: z
+    .array(idSchema)
+    .min(1)
+    .max(MAX_CHAT_MEMBERS - 1),
   name: storableText({ min: 1, max: 100 })
     .transform((n) => n.trim())
     .refine((n) => n.length > 0, { message: 'Название не может быть пустым' })
@@ -137,7 +152,10 @@ export const createChatSchema = z.object({
 
 /** `POST /chats/:id/members`: users to add to a group chat (members already in it are ignored). */
 export const addMembersSchema = z.object({
-  userIds: z.array(idSchema).min(1).max(MAX_CHAT_MEMBERS - 1),
+  userIds: z
+    .array(idSchema)
+    .min(1)
+    .max(MAX_CHAT_MEMBERS - 1),
 });
 
 export const chatIdParamsSchema = z.object({ id: idSchema });

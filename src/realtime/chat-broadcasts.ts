@@ -52,7 +52,10 @@ export function broadcastChatChanges(
       case 'members_added':
         for (const { userId, chat } of change.added) io.to(userRoom(userId)).emit('chat_created', { chat });
         if (change.previousIds.length > 0) {
-          io.to(change.previousIds.map(userRoom)).emit('chat_members_changed', { chatId: change.chatId, users: change.users });
+          io.to(change.previousIds.map(userRoom)).emit('chat_members_changed', {
+            chatId: change.chatId,
+            users: change.users,
+          });
         }
         return;
       case 'member_left':

@@ -46,7 +46,9 @@ export function defineChatEvents(
     return { messages, hasMore };
   });
 
-  events.define('get_my_chats', null, async ({ user }) => ({ chats: await withPresence(io, await chats.listChats(user.id)) }));
+  events.define('get_my_chats', null, async ({ user }) => ({
+    chats: await withPresence(io, await chats.listChats(user.id)),
+  }));
 
   events.define('sync', syncSchema, async ({ user }, payload) => ({ chats: await chats.sync(user.id, payload) }));
 }

@@ -11,7 +11,10 @@ import { SocketTyping } from './typing.js';
  * answer with the same envelope. The changes they make reach other sockets as the chat service
  * publishes them (chat-broadcasts.ts); typing is not a change and is broadcast from here.
  */
-export function defineChatFeatureEvents(events: EventTable, { io, chats }: { io: ParleyServer; chats: ChatService }): void {
+export function defineChatFeatureEvents(
+  events: EventTable,
+  { io, chats }: { io: ParleyServer; chats: ChatService },
+): void {
   events.define('mark_read', markReadSchema, async ({ user }, payload) => chats.markRead(user.id, payload));
 
   events.define('edit_message', editMessageSchema, async ({ user }, payload) => ({
@@ -33,7 +36,10 @@ export function defineChatFeatureEvents(events: EventTable, { io, chats }: { io:
     if (!typing) {
       // To the other members' sockets in the chat room; the typist's own tabs know already.
       const state = new SocketTyping((typingIn, isTyping) =>
-        io.to(chatRoom(typingIn)).except(userRoom(user.id)).emit('user_typing', { chatId: typingIn, userId: user.id, typing: isTyping }),
+        io
+          .to(chatRoom(typingIn))
+          .except(userRoom(user.id))
+          .emit('user_typing', { chatId: typingIn, userId: user.id, typing: isTyping }),
       );
       typingOf.set(socket, state);
       socket.once('disconnect', () => state.stopAll());

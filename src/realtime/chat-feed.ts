@@ -124,7 +124,8 @@ export class ChatFeed {
       position.answered.push({ socket, version, lastSeq });
       return this.startIfAnswered(position);
     }
-    for (const delivery of ticket.missed) if (delivery.message.version > version) socket.emit(delivery.event, delivery.message);
+    for (const delivery of ticket.missed)
+      if (delivery.message.version > version) socket.emit(delivery.event, delivery.message);
     if (position.delivered < version) position.ahead.set(socket.id, version);
   }
 
@@ -190,7 +191,8 @@ export class ChatFeed {
     const oldest = position.answered.reduce((a, b) => (b.version < a.version ? b : a));
     position.delivered = oldest.version;
     position.lastSeq = oldest.lastSeq;
-    for (const { socket, version } of position.answered) if (version > oldest.version) position.ahead.set(socket.id, version);
+    for (const { socket, version } of position.answered)
+      if (version > oldest.version) position.ahead.set(socket.id, version);
     position.answered = [];
     for (const held of position.held.keys()) if (held <= oldest.version) position.held.delete(held);
     this.drainHeld(position);
@@ -212,7 +214,11 @@ export class ChatFeed {
 
   /** Delivers the held changes that now follow on, and waits for the next gap if one is left. */
   private drainHeld(position: ChatPosition): void {
-    for (let next = position.held.get(position.delivered! + 1); next; next = position.held.get(position.delivered! + 1)) {
+    for (
+      let next = position.held.get(position.delivered! + 1);
+      next;
+      next = position.held.get(position.delivered! + 1)
+    ) {
       position.held.delete(next.message.version);
       this.emit(position, next);
     }

@@ -1,5 +1,5 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { createClient } from 'redis';
+import type { RedisClient } from '../redis.js';
 import type { ParleyServer } from './socket-types.js';
 
 /** Entries the Redis stream keeps: enough for a node that loses Redis briefly to read on from where it stopped. */
@@ -8,17 +8,6 @@ const STREAM_MAX_LENGTH = 10_000;
 export interface Cluster {
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-export type RedisClient = ReturnType<typeof createClient>;
-
-/** The node's one Redis connection, shared by the cluster adapter and the shared rate limits. */
-export async function connectRedis(redisUrl: string): Promise<RedisClient> {
-  const client = createClient({ url: redisUrl, socket: { connectTimeout: 5_000 } });
-  // Reconnection is the client's job; an error event must not crash the process.
-  client.on('error', () => {});
-  await client.connect();
-  return client;
 }
 
 /**

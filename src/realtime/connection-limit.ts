@@ -1,5 +1,5 @@
-import { RATE_LIMIT_TEXTS } from '../limits/rate-limits.js';
 import type { Metrics } from '../observability/metrics.js';
+import { handshakeRefusal } from './handshake-refusal.js';
 import type { ParleyServer } from './socket-types.js';
 
 export const TOO_MANY_CONNECTIONS_TEXT = 'Слишком много одновременных подключений этого пользователя';
@@ -17,12 +17,11 @@ export function limitConnectionsPerUser(io: ParleyServer, max: number, metrics: 
     const count = open.get(userId) ?? 0;
     if (count >= max) {
       metrics.limitRefused('connection');
-      const refusal = new Error(TOO_MANY_CONNECTIONS_TEXT) as Error & { data: { code: string } };
-      refusal.data = { code: 'RATE_LIMITED' };
-      return next(refusal);
+      return next(handshakeRefusal(TOO_MANY_CONNECTIONS_TEXT, 'RATE_LIMITED'));
     }
-    // A transport that closed while the handshake was being checked never becomes a socket.
-    if (socket.conn.readyState !== 'open') return next(new Error(RATE_LIMIT_TEXTS.events));
+    // A transport that closed while the handshake was being checked never becomes a socket; nothing
+    // reaches its client any more, so this refusal only ends the handshake.
+    if (socket.conn.readyState !== 'open') return next(new Error('the transport closed during the handshake'));
     open.set(userId, count + 1);
     let released = false;
     const release = () => {

@@ -329,7 +329,7 @@ class Inbox {
   private arrived: (() => void) | undefined;
 
   constructor(client: ws.WebSocket) {
-    client.on('message', (data, isBinary) => {
+    client.on('message', (data: Buffer, isBinary) => {
       this.received.push(isBinary ? `(binary) ${String(data)}` : String(data));
       this.arrived?.();
     });

@@ -46,7 +46,14 @@ const USER_BUDGETS = new Map<string, Budget>([
 export function serveEvents(
   socket: ParleySocket,
   events: EventTable,
-  deps: { limits: RateLimits; concurrency: UserConcurrency; metrics: Metrics; log: FastifyBaseLogger; inFlight: InFlight; tuning: EngineTuning },
+  deps: {
+    limits: RateLimits;
+    concurrency: UserConcurrency;
+    metrics: Metrics;
+    log: FastifyBaseLogger;
+    inFlight: InFlight;
+    tuning: EngineTuning;
+  },
 ): void {
   const { limits, concurrency, metrics, log, inFlight, tuning } = deps;
   const user = socket.data.user;
@@ -86,7 +93,10 @@ export function serveEvents(
             // A socket that went away while its event waited is not served, as above.
             if (!socket.connected) return;
             const payload = definition.schema === null ? undefined : parseInput(definition.schema, args[0]);
-            const result = await definition.run({ socket, user, afterAnswer: (work) => (afterAnswer ??= []).push(work) }, payload);
+            const result = await definition.run(
+              { socket, user, afterAnswer: (work) => (afterAnswer ??= []).push(work) },
+              payload,
+            );
             const answer = { success: true, ...result };
             const bytes = !ack
               ? 0

@@ -8,7 +8,7 @@ export interface EventContext {
   socket: ParleySocket;
   user: PublicUser;
   /** Runs `work` right after the event's answer is written to the socket (or would have been, without a callback). */
-  afterAnswer(work: () => void): void;
+  afterAnswer: (work: () => void) => void;
 }
 
 /** The payload a handler receives: its schema's output, or nothing for an event without one. */
@@ -34,7 +34,7 @@ export class EventTable {
     schema: S,
     run: (context: EventContext, payload: EventPayload<S>) => Promise<object>,
   ): this {
-    this.definitions.set(event, { schema, run: run as EventDefinition['run'] });
+    this.definitions.set(event, { schema, run });
     return this;
   }
 

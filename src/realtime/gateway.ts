@@ -17,6 +17,7 @@ import { defineChatFeatureEvents } from './chat-feature-events.js';
 import { limitConnectionsPerUser } from './connection-limit.js';
 import { serveEvents } from './event-gate.js';
 import { EventTable } from './event-table.js';
+import { handshakeRefusal } from './handshake-refusal.js';
 import { InFlight } from './in-flight.js';
 import type { EngineTuning } from './engine-internals.js';
 import { limitPollingPayloads, MAX_PACKETS_PER_POLLING_REQUEST } from './polling-payloads.js';
@@ -84,11 +85,19 @@ export function createGateway(
 
   // Connections that take more than their share are cut: the metric counts them, the log says
   // which socket and user (found by a scan of the sockets, on this rare path only).
-  const reportCut = (connection: EngineSocket, limit: 'output_queue' | 'polling_packets', message: string, detail: object) => {
+  const reportCut = (
+    connection: EngineSocket,
+    limit: 'output_queue' | 'polling_packets',
+    message: string,
+    detail: object,
+  ) => {
     deps.metrics.limitRefused(limit);
     let socket: ParleySocket | undefined;
     for (const candidate of io.of('/').sockets.values()) if (candidate.conn === connection) socket = candidate;
-    deps.log.warn({ socketId: socket?.id, userId: socket?.data.user?.id, address: connection.remoteAddress, ...detail }, message);
+    deps.log.warn(
+      { socketId: socket?.id, userId: socket?.data.user?.id, address: connection.remoteAddress, ...detail },
+      message,
+    );
   };
   capQueuedOutput(io, deps.tuning, deps.maxQueuedBytesPerConnection, (connection, queuedBytes) =>
     reportCut(connection, 'output_queue', 'connection cut: its client does not read what is sent to it', {
@@ -105,36 +114,32 @@ export function createGateway(
   io.use((socket, next) => {
     // Before authentication: a page of another site must not even learn whether a token works.
     if (originAllowed(deps.corsOrigins, socket.handshake.headers.origin)) return next();
-    const refusal = new Error(ORIGIN_REFUSED_TEXT) as Error & { data: { code: string } };
-    refusal.data = { code: 'FORBIDDEN' };
-    next(refusal);
+    next(handshakeRefusal(ORIGIN_REFUSED_TEXT, 'FORBIDDEN'));
   });
 
-  io.use(async (socket, next) => {
-    if (draining) {
-      const refusal = new Error(ERRORS.UNAVAILABLE.text) as Error & { data: { code: string } };
-      refusal.data = { code: 'UNAVAILABLE' };
-      return next(refusal);
-    }
+  io.use((socket, next) => {
+    if (draining) return next(handshakeRefusal(ERRORS.UNAVAILABLE.text, 'UNAVAILABLE'));
     // The seed allows either place; an empty `auth.token` does not hide a header.
-    const credential = socket.handshake.auth?.token || socket.handshake.headers.authorization;
-    try {
-      const { user, expiresAt } = await deps.auth.authenticate(credential);
-      socket.data.user = user;
-      socket.data.expiresAt = expiresAt;
-      next();
-    } catch (error) {
-      const envelope = toErrorEnvelope(error);
-      const refusal = new Error(envelope.error) as Error & { data: { code: string } };
-      refusal.data = { code: error instanceof AppError ? envelope.code : 'UNAVAILABLE' };
-      next(refusal);
-    }
+    const credential: unknown = socket.handshake.auth?.token || socket.handshake.headers.authorization;
+    deps.auth.authenticate(credential).then(
+      ({ user, expiresAt }) => {
+        socket.data.user = user;
+        socket.data.expiresAt = expiresAt;
+        next();
+      },
+      (error: unknown) => {
+        const envelope = toErrorEnvelope(error);
+        next(handshakeRefusal(envelope.error, error instanceof AppError ? envelope.code : 'UNAVAILABLE'));
+      },
+    );
   });
 
   limitConnectionsPerUser(io, deps.maxConnectionsPerUser, deps.metrics);
   deps.metrics.countSockets(() => io.of('/').sockets.size);
 
-  const feed = new ChatFeed(io, deps.chats, deps.metrics, (error) => deps.log.warn({ err: error }, 'filling missed chat changes failed'));
+  const feed = new ChatFeed(io, deps.chats, deps.metrics, (error) =>
+    deps.log.warn({ err: error }, 'filling missed chat changes failed'),
+  );
   const closedAccounts = new ClosedAccounts(io);
   broadcastChatChanges(io, deps.chats, feed, closedAccounts, deps.clustered);
   const events = new EventTable();
@@ -148,7 +153,14 @@ export function createGateway(
     disconnectAtExpiry(socket);
     // Joins the user's room (chat_created, presence, … reach every socket of the user through it).
     trackPresence(io, socket, (userId) => deps.chats.chatPartnerIds(userId), inFlight);
-    serveEvents(socket, events, { limits: deps.limits, concurrency: deps.concurrency, metrics: deps.metrics, log: deps.log, inFlight, tuning: deps.tuning });
+    serveEvents(socket, events, {
+      limits: deps.limits,
+      concurrency: deps.concurrency,
+      metrics: deps.metrics,
+      log: deps.log,
+      inFlight,
+      tuning: deps.tuning,
+    });
     socket.on('disconnect', (reason) => deps.log.debug({ ...where, reason }, 'socket disconnected'));
   });
 
@@ -176,10 +188,13 @@ export function createGateway(
 function disconnectAtExpiry(socket: ParleySocket): void {
   // setTimeout holds at most 2^31-1 ms (~24.8 days); longer tokens are checked again then.
   const arm = (): NodeJS.Timeout =>
-    setTimeout(() => {
-      if (Date.now() >= socket.data.expiresAt) socket.disconnect(true);
-      else timer = arm();
-    }, Math.min(Math.max(socket.data.expiresAt - Date.now(), 0), 2 ** 31 - 1));
+    setTimeout(
+      () => {
+        if (Date.now() >= socket.data.expiresAt) socket.disconnect(true);
+        else timer = arm();
+      },
+      Math.min(Math.max(socket.data.expiresAt - Date.now(), 0), 2 ** 31 - 1),
+    );
   let timer = arm();
   socket.on('disconnect', () => clearTimeout(timer));
 }

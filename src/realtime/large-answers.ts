@@ -39,7 +39,12 @@ const payloadBuffers = new PayloadBuffers();
  * tuning allows it; false when it is left to Socket.IO's acknowledgement. Answers are plain JSON
  * (no binary attachments), as every Parley answer is.
  */
-export function sendLargeAnswer(socket: ParleySocket, eventArgs: object, answer: object, tuning: EngineTuning): boolean {
+export function sendLargeAnswer(
+  socket: ParleySocket,
+  eventArgs: object,
+  answer: object,
+  tuning: EngineTuning,
+): boolean {
   const id = tuning.answerIdOf(eventArgs);
   if (id === undefined || socket.nsp.name !== '/' || !tuning.canWriteFrame(socket.conn)) return false;
   let buffer: Buffer | undefined;
@@ -60,7 +65,7 @@ export function sendLargeAnswer(socket: ParleySocket, eventArgs: object, answer:
 export function encodeLargeAnswer(
   id: number,
   answer: object,
-  allocate: (bytes: number) => Buffer = Buffer.allocUnsafeSlow,
+  allocate: (bytes: number) => Buffer = (bytes) => Buffer.allocUnsafeSlow(bytes),
 ): { text: string; payload: Buffer } | undefined {
   const entries = Object.entries(answer);
   if (!entries.some(([, value]) => isLargeArray(value))) return undefined;
@@ -99,7 +104,7 @@ export function encodeLargeAnswer(
 function pushArrayPieces(pieces: string[], array: unknown[]): void {
   pieces.push('[');
   let size = FIRST_PIECE_ELEMENTS;
-  for (let start = 0; start < array.length; ) {
+  for (let start = 0; start < array.length;) {
     const end = Math.min(start + size, array.length);
     const json = JSON.stringify(array.slice(start, end));
     if (start > 0) pieces.push(',');

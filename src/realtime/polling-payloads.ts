@@ -35,6 +35,7 @@ export function limitPollingPayloads(
   function onPacket(this: EngineSocket): void {
     if (this.transport.name !== 'polling') return;
     if (counting !== this) {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- which connection is counted, not a closure's `this`
       counting = this;
       count = 0;
       queueMicrotask(() => {

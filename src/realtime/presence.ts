@@ -45,7 +45,8 @@ export function trackPresence(
     const sockets = await io.in(userRoom(userId)).fetchSockets();
     const mine = since(socket.data);
     const older = sockets.some(
-      (other) => other.id !== socket.id && (since(other.data) < mine || (since(other.data) === mine && other.id < socket.id)),
+      (other) =>
+        other.id !== socket.id && (since(other.data) < mine || (since(other.data) === mine && other.id < socket.id)),
     );
     if (!older && socket.connected) await announce('user_online');
   };

@@ -103,9 +103,11 @@ export class ChatStore {
     const named = new Set<string>(memberIds.flat());
     for (const [, , last] of chats) if (last) named.add(last[2]);
     const users = new Map(
-      (await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])', [[...named]])).map(
-        (user) => [user.id, user],
-      ),
+      (
+        await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])', [
+          [...named],
+        ])
+      ).map((user) => [user.id, user]),
     );
     return chats.map(([unreadCount, [id, name, , version, readSeqs], last], i) => {
       // A user deleted between the two queries took their memberships and messages along.
@@ -119,7 +121,9 @@ export class ChatStore {
         messages: last && sender ? [toMessage(last, id, sender)] : [],
         unreadCount,
         version: Number(version),
-        readPositions: members.flatMap((memberId, j) => (users.has(memberId) ? [{ userId: memberId, seq: Number(seqs[j] ?? 0) }] : [])),
+        readPositions: members.flatMap((memberId, j) =>
+          users.has(memberId) ? [{ userId: memberId, seq: Number(seqs[j] ?? 0) }] : [],
+        ),
       };
     });
   }
@@ -127,9 +131,10 @@ export class ChatStore {
   /** Whether the chat is direct (a pair) or a group; undefined when there is no such chat. */
   async chatKind(chatId: string): Promise<'direct' | 'group' | undefined> {
     if (!isStoreId(chatId)) return undefined;
-    const rows = await this.db.query<{ direct: boolean }>('SELECT direct_key IS NOT NULL AS direct FROM chats WHERE id = $1', [
-      chatId,
-    ]);
+    const rows = await this.db.query<{ direct: boolean }>(
+      'SELECT direct_key IS NOT NULL AS direct FROM chats WHERE id = $1',
+      [chatId],
+    );
     return rows[0] && (rows[0].direct ? 'direct' : 'group');
   }
 

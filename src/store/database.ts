@@ -25,3 +25,13 @@ export interface Database extends SqlExecutor {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Whether `error` is PostgreSQL's unique violation (SQLSTATE 23505) of the constraint or unique
+ * index `name`, as either driver raises it: the name is looked for in the error's `constraint`
+ * field and in its message.
+ */
+export function isUniqueViolation(error: unknown, name: string): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string } | undefined;
+  return e?.code === '23505' && `${e.constraint ?? ''} ${e.message ?? ''}`.includes(name);
+}

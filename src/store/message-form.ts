@@ -55,7 +55,8 @@ export const MESSAGE_SUMMARY = {
 };
 
 /** message_summary of the message row `m` (or anything with its columns), as ChatStore.listChats reads it. */
-export const messageSummary = (m: string) => `message_summary(${FIELD_COLUMNS.map(([column]) => `${m}.${column}`).join(', ')})`;
+export const messageSummary = (m: string) =>
+  `message_summary(${FIELD_COLUMNS.map(([column]) => `${m}.${column}`).join(', ')})`;
 
 /** A message's columns and its sender's email and username, for a row that messageTuple reads. */
 export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, u.email, u.username`;
@@ -66,7 +67,8 @@ export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
  * lists aggregated into one JSON value (`json_agg`), which PGlite hands over far more cheaply than
  * rows it decodes field by field. `m` names a row with MESSAGE_COLUMNS.
  */
-export const messageTuple = (m: string) => `ARRAY[${fieldTexts(`${m}.`)}, ${m}.chat_id::text, ${m}.email, ${m}.username]`;
+export const messageTuple = (m: string) =>
+  `ARRAY[${fieldTexts(`${m}.`)}, ${m}.chat_id::text, ${m}.email, ${m}.username]`;
 
 type MessageTuple = [...MessageFields, chatId: string, email: string, username: string];
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '../protocol/types.js';
-import type { Database } from './database.js';
+import { isUniqueViolation, type Database } from './database.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
 import { isStoreId, isUnread, memberList, NOW_MS, unreadCount } from './sql.js';
 
@@ -122,11 +122,13 @@ export class MessageStore {
   }
 
   private async findByClientId(message: NewMessage): Promise<Message> {
-    return (await this.findMessages('m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3', [
-      message.chatId,
-      message.senderId,
-      message.clientMessageId,
-    ]))[0]!;
+    return (
+      await this.findMessages('m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3', [
+        message.chatId,
+        message.senderId,
+        message.clientMessageId,
+      ])
+    )[0]!;
   }
 
   /** The messages that `condition` (over MESSAGE_COLUMNS' `m`, with `params`) picks, in no order. */
@@ -184,7 +186,10 @@ export class MessageStore {
     const messages = parseMessageTuples(result?.page);
     if (messages.length === 0) {
       for (const field of cursorFields) {
-        const found = await this.db.query('SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2', [range[field], chatId]);
+        const found = await this.db.query('SELECT 1 FROM messages WHERE id = $1 AND chat_id = $2', [
+          range[field],
+          chatId,
+        ]);
         if (found.length === 0) return { badCursor: field };
       }
     }
@@ -205,10 +210,18 @@ export class MessageStore {
    * in the same statement as its messages, so a page that is the last one (no `hasMore`) brings
    * the reader exactly to that version; an empty page that has more (limit 0) leaves it where it was.
    */
-  async listChangesOf(requests: readonly { chatId: string; afterVersion: number; limit: number }[]): Promise<Map<string, ChangesPage>> {
+  async listChangesOf(
+    requests: readonly { chatId: string; afterVersion: number; limit: number }[],
+  ): Promise<Map<string, ChangesPage>> {
     const valid = requests.filter((request) => isStoreId(request.chatId));
     if (valid.length === 0) return new Map();
-    const rows = await this.db.read<{ chat_id: string; version: string; page: string | null; wanted: number; after: string }>(
+    const rows = await this.db.read<{
+      chat_id: string;
+      version: string;
+      page: string | null;
+      wanted: number;
+      after: string;
+    }>(
       `SELECT r.chat_id, c.version, r.wanted, r.after,
               (SELECT json_agg(${messageTuple('p')} ORDER BY p.version, p.seq)::text
                  FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
@@ -246,9 +259,10 @@ export class MessageStore {
   async chatVersions(chatIds: readonly string[]): Promise<Map<string, number>> {
     const valid = chatIds.filter(isStoreId);
     if (valid.length === 0) return new Map();
-    const rows = await this.db.query<{ id: string; version: string }>('SELECT id, version FROM chats WHERE id = ANY($1::uuid[])', [
-      valid,
-    ]);
+    const rows = await this.db.query<{ id: string; version: string }>(
+      'SELECT id, version FROM chats WHERE id = ANY($1::uuid[])',
+      [valid],
+    );
     return new Map(rows.map((row) => [row.id, Number(row.version)]));
   }
 
@@ -347,10 +361,17 @@ export class MessageStore {
    * sends do: versions are taken in one order, the chat's counters change in one order, and no
    * send can move the last message in between.
    */
-  private async changeOwnMessage(messageId: string, senderId: string, assignments: string, params: unknown[]): Promise<Message | undefined> {
+  private async changeOwnMessage(
+    messageId: string,
+    senderId: string,
+    assignments: string,
+    params: unknown[],
+  ): Promise<Message | undefined> {
     if (!isStoreId(messageId)) return undefined;
     return this.db.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM chats WHERE id = (SELECT chat_id FROM messages WHERE id = $1) FOR UPDATE', [messageId]);
+      await tx.query('SELECT 1 FROM chats WHERE id = (SELECT chat_id FROM messages WHERE id = $1) FOR UPDATE', [
+        messageId,
+      ]);
       // Under the lock nothing else changes the message: if it can be changed now, it will be.
       const [result] = await tx.query<{ changed: string | null }>(
         `WITH target AS (
@@ -386,6 +407,5 @@ export class MessageStore {
 }
 
 function isDuplicateClientId(error: unknown): boolean {
-  const e = error as { code?: string; constraint?: string; message?: string };
-  return e?.code === '23505' && `${e.constraint ?? ''} ${e.message ?? ''}`.includes('messages_client_id');
+  return isUniqueViolation(error, 'messages_client_id');
 }

@@ -28,7 +28,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
   const database: Database = {
     kind: 'postgres',
     ...pooled,
-    read: pooled.query,
+    read: <Row>(text: string, params?: readonly unknown[]) => pooled.query<Row>(text, params),
     async transaction(work) {
       const client = await pool.connect();
       let broken = false;

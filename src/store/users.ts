@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Message, PublicUser } from '../protocol/types.js';
-import type { Database, SqlExecutor } from './database.js';
+import { isUniqueViolation, type Database, type SqlExecutor } from './database.js';
 import { messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
 import { isStoreId, NOW_MS, unreadCount } from './sql.js';
 
@@ -92,7 +92,10 @@ export class UserStore {
   /** A live account (not deleted) by id. */
   async findUserById(id: string): Promise<PublicUser | undefined> {
     if (!isStoreId(id)) return undefined;
-    const rows = await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE id = $1 AND deleted_at IS NULL', [id]);
+    const rows = await this.db.query<PublicUser>(
+      'SELECT id, email, username FROM users WHERE id = $1 AND deleted_at IS NULL',
+      [id],
+    );
     return rows[0];
   }
 
@@ -100,10 +103,16 @@ export class UserStore {
    * A live account with its password hash, for checking a password: by id, or case-insensitively
    * by email or username.
    */
-  async findUserForLogin(by: { id: string } | { email: string } | { username: string }): Promise<UserRecord | undefined> {
+  async findUserForLogin(
+    by: { id: string } | { email: string } | { username: string },
+  ): Promise<UserRecord | undefined> {
     if ('id' in by && !isStoreId(by.id)) return undefined;
     const [condition, value] =
-      'id' in by ? ['id = $1', by.id] : 'email' in by ? ['lower(email) = lower($1)', by.email] : ['lower(username) = lower($1)', by.username];
+      'id' in by
+        ? ['id = $1', by.id]
+        : 'email' in by
+          ? ['lower(email) = lower($1)', by.email]
+          : ['lower(username) = lower($1)', by.username];
     const rows = await this.db.query<UserRecord>(
       `SELECT id, email, username, password_hash AS "passwordHash" FROM users WHERE ${condition} AND deleted_at IS NULL`,
       [value],
@@ -116,7 +125,11 @@ export class UserStore {
    * hash never overwrites a change made meanwhile.
    */
   async replacePasswordHash(id: string, previous: string, next: string): Promise<void> {
-    await this.db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [id, previous, next]);
+    await this.db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [
+      id,
+      previous,
+      next,
+    ]);
   }
 
   /**
@@ -138,7 +151,10 @@ export class UserStore {
   async existingUserIds(ids: readonly string[]): Promise<string[]> {
     const valid = ids.filter(isStoreId);
     if (valid.length === 0) return [];
-    const rows = await this.db.query<{ id: string }>('SELECT id FROM users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL', [valid]);
+    const rows = await this.db.query<{ id: string }>(
+      'SELECT id FROM users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL',
+      [valid],
+    );
     return rows.map((row) => row.id);
   }
 
@@ -185,7 +201,8 @@ export class UserStore {
         'SELECT id, email, username, deleted_at IS NOT NULL AS deleted FROM users WHERE external_id = $1',
         [claims.externalId],
       );
-      if (found[0]) return found[0].deleted ? undefined : { id: found[0].id, email: found[0].email, username: found[0].username };
+      if (found[0])
+        return found[0].deleted ? undefined : { id: found[0].id, email: found[0].email, username: found[0].username };
       try {
         const inserted = await this.db.query<PublicUser>(
           `INSERT INTO users (id, email, username, password_hash, external_id) VALUES ($1, $2, $3, NULL, $4)
@@ -208,11 +225,8 @@ export class UserStore {
 }
 
 function asUniqueViolation(error: unknown): unknown {
-  const e = error as { code?: string; constraint?: string; message?: string };
-  if (e?.code !== '23505') return error;
-  const where = `${e.constraint ?? ''} ${e.message ?? ''}`;
-  if (where.includes('users_email_key')) return new UniqueViolation('email');
-  if (where.includes('users_username_key')) return new UniqueViolation('username');
+  if (isUniqueViolation(error, 'users_email_key')) return new UniqueViolation('email');
+  if (isUniqueViolation(error, 'users_username_key')) return new UniqueViolation('username');
   return error;
 }
 
@@ -264,18 +278,26 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
          FROM messages m WHERE c.id = ANY($1::uuid[]) AND m.id = c.last_message_id AND m.sender_id = $2`,
       [rewritten, id],
     );
-    await tx.query(`UPDATE chat_members cm SET unread_count = ${unreadCount('cm')} WHERE cm.chat_id = ANY($1::uuid[])`, [rewritten]);
+    await tx.query(
+      `UPDATE chat_members cm SET unread_count = ${unreadCount('cm')} WHERE cm.chat_id = ANY($1::uuid[])`,
+      [rewritten],
+    );
   }
 
   const leftIds = memberOf.map((row) => row.chat_id);
-  const chats = await tx.query<{ id: string; member_ids: string }>('SELECT id, member_ids FROM chats WHERE id = ANY($1::uuid[])', [leftIds]);
+  const chats = await tx.query<{ id: string; member_ids: string }>(
+    'SELECT id, member_ids FROM chats WHERE id = ANY($1::uuid[])',
+    [leftIds],
+  );
   const memberIds = chats.map((chat) => (chat.member_ids === '' ? [] : chat.member_ids.split(',')));
   const users = new Map(
-    (await tx.query<PublicUser>('SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])', [memberIds.flat()])).map((user) => [
-      user.id,
-      user,
-    ]),
+    (
+      await tx.query<PublicUser>('SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])', [memberIds.flat()])
+    ).map((user) => [user.id, user]),
   );
-  const left = chats.map((chat, i) => ({ chatId: chat.id, remaining: memberIds[i]!.flatMap((memberId) => users.get(memberId) ?? []) }));
+  const left = chats.map((chat, i) => ({
+    chatId: chat.id,
+    remaining: memberIds[i]!.flatMap((memberId) => users.get(memberId) ?? []),
+  }));
   return { tombstones, left };
 }

@@ -9,8 +9,12 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sr
 async function sourceFiles(dir = SRC): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
-    entries.map((entry) =>
-      entry.isDirectory() ? sourceFiles(path.join(dir, entry.name)) : entry.name.endsWith('.ts') ? [path.relative(SRC, path.join(dir, entry.name))] : [],
+    entries.map(async (entry) =>
+      entry.isDirectory()
+        ? sourceFiles(path.join(dir, entry.name))
+        : entry.name.endsWith('.ts')
+          ? [path.relative(SRC, path.join(dir, entry.name))]
+          : [],
     ),
   );
   return nested.flat();
@@ -66,9 +70,21 @@ describe('the layout of src/ (STYLE.md)', () => {
     for (const [file, targets] of graph) {
       const layer = layerOf(file);
       const reached = new Set(targets.map(layerOf));
-      if (layer === 'protocol') expect([...reached].filter((l) => l !== 'protocol'), file).toEqual([]);
-      if (layer === 'store') expect([...reached].filter((l) => ['chat', 'realtime', 'http', 'auth'].includes(l)), file).toEqual([]);
-      if (layer === 'chat') expect([...reached].filter((l) => ['realtime', 'http'].includes(l)), file).toEqual([]);
+      if (layer === 'protocol')
+        expect(
+          [...reached].filter((l) => l !== 'protocol'),
+          file,
+        ).toEqual([]);
+      if (layer === 'store')
+        expect(
+          [...reached].filter((l) => ['chat', 'realtime', 'http', 'auth'].includes(l)),
+          file,
+        ).toEqual([]);
+      if (layer === 'chat')
+        expect(
+          [...reached].filter((l) => ['realtime', 'http'].includes(l)),
+          file,
+        ).toEqual([]);
     }
   });
 });

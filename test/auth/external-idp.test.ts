@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, type CryptoKey, type JWTPayload } from 'jose';
+import {
+  SignJWT,
+  exportJWK,
+  exportPKCS8,
+  exportSPKI,
+  generateKeyPair,
+  importPKCS8,
+  type CryptoKey,
+  type JWTPayload,
+} from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS, TEXTS } from '../../src/errors.js';
 import { expectRefused, expectRussianText, nowSeconds, signToken, unsignedToken } from '../helpers/auth-tokens.js';
@@ -47,11 +56,19 @@ function providerSign(
 /** A fresh subject with a unique email and username, as a provider would describe its user. */
 function newIdentity(prefix = 'ext') {
   const tag = randomUUID().slice(0, 8);
-  return { sub: `idp|${randomUUID()}`, email: `${prefix.toLowerCase()}-${tag}@idp.example`, preferred_username: `${prefix}_${tag}` };
+  return {
+    sub: `idp|${randomUUID()}`,
+    email: `${prefix.toLowerCase()}-${tag}@idp.example`,
+    preferred_username: `${prefix}_${tag}`,
+  };
 }
 
 /** The token must be refused on HTTP (401 UNAUTHORIZED) and at the handshake, with `text`. */
-async function expectRefusedEverywhere(server: TestServer, token: string, text: string = TEXTS.invalidToken): Promise<void> {
+async function expectRefusedEverywhere(
+  server: TestServer,
+  token: string,
+  text: string = TEXTS.invalidToken,
+): Promise<void> {
   const { status, body } = await api(server, 'GET', '/users/me', { token });
   expect(status).toBe(401);
   expect(body).toEqual({ success: false, error: text, code: 'UNAUTHORIZED' });
@@ -99,7 +116,10 @@ describe.each(storeTargets)('external identity provider, JWT_PUBLIC_KEY (RS256) 
 
   it('an email claim is stored lower-cased, as registration stores it', async () => {
     const identity = newIdentity('mixed');
-    const user = await me(server, await sign(providerClaims(identity.sub, { ...identity, email: identity.email.toUpperCase() })));
+    const user = await me(
+      server,
+      await sign(providerClaims(identity.sub, { ...identity, email: identity.email.toUpperCase() })),
+    );
     expect(user.email).toBe(identity.email);
   });
 
@@ -110,7 +130,10 @@ describe.each(storeTargets)('external identity provider, JWT_PUBLIC_KEY (RS256) 
     expect(first.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(first.id).not.toBe(identity.sub);
     // A later token (other claims, even other email) is still the same user, unchanged.
-    const later = await me(server, await sign(providerClaims(identity.sub, { email: 'changed@idp.example', iat: nowSeconds() - 1 })));
+    const later = await me(
+      server,
+      await sign(providerClaims(identity.sub, { email: 'changed@idp.example', iat: nowSeconds() - 1 })),
+    );
     expect(later).toEqual(first);
   });
 
@@ -158,7 +181,10 @@ describe.each(storeTargets)('external identity provider, JWT_PUBLIC_KEY (RS256) 
 
   it('`username` is used when there is no `preferred_username`', async () => {
     const identity = newIdentity('plain');
-    const user = await me(server, await sign(providerClaims(identity.sub, { email: identity.email, username: identity.preferred_username })));
+    const user = await me(
+      server,
+      await sign(providerClaims(identity.sub, { email: identity.email, username: identity.preferred_username })),
+    );
     expect(user.username).toBe(identity.preferred_username);
   });
 
@@ -187,7 +213,10 @@ describe.each(storeTargets)('external identity provider, JWT_PUBLIC_KEY (RS256) 
 
   it('an email taken by a local account is not linked to it: the new user gets a placeholder address', async () => {
     const identity = newIdentity('takeover');
-    const user = await me(server, await sign(providerClaims(identity.sub, { ...identity, email: alice.user.email.toUpperCase() })));
+    const user = await me(
+      server,
+      await sign(providerClaims(identity.sub, { ...identity, email: alice.user.email.toUpperCase() })),
+    );
     expect(user.id).not.toBe(alice.user.id);
     expect(user.email).toMatch(/@external\.invalid$/);
     expect(user.username).toBe(identity.preferred_username);
@@ -238,7 +267,9 @@ describe.each(storeTargets)('external identity provider, JWT_PUBLIC_KEY (RS256) 
     it('HS256 "signed" with the provider’s PEM public key as the HMAC secret (key confusion)', async () => {
       const identity = newIdentity('confused');
       for (const secret of [publicPem, publicPem.trim(), `${publicPem.trim()}\n`]) {
-        const token = await signToken(providerClaims(identity.sub, identity), { key: new TextEncoder().encode(secret) });
+        const token = await signToken(providerClaims(identity.sub, identity), {
+          key: new TextEncoder().encode(secret),
+        });
         await expectRefusedEverywhere(server, token);
       }
       expect(await search(server, alice, identity.preferred_username)).toEqual([]);
@@ -246,7 +277,10 @@ describe.each(storeTargets)('external identity provider, JWT_PUBLIC_KEY (RS256) 
 
     it('a token signed by another key pair', async () => {
       const other = await generateKeyPair('RS256');
-      await expectRefusedEverywhere(server, await providerSign(providerClaims(randomUUID()), other.privateKey, 'RS256'));
+      await expectRefusedEverywhere(
+        server,
+        await providerSign(providerClaims(randomUUID()), other.privateKey, 'RS256'),
+      );
     });
 
     it('an algorithm other than the key’s own (RS384, PS256 with the right RSA key; ES256 and EdDSA)', async () => {
@@ -279,7 +313,9 @@ describe.each(storeTargets)('external identity provider, JWT_PUBLIC_KEY (RS256) 
       }
       // Nothing was created: the subject's first good token makes its user now.
       expect(await search(server, alice, identity.preferred_username)).toEqual([]);
-      expect(await me(server, await sign(providerClaims(identity.sub, identity)))).toMatchObject({ email: identity.email });
+      expect(await me(server, await sign(providerClaims(identity.sub, identity)))).toMatchObject({
+        email: identity.email,
+      });
     });
   });
 });
@@ -301,9 +337,17 @@ describe('external identity provider, JWT_PUBLIC_KEY (EdDSA, one line with \\n e
   it('accepts the provider’s EdDSA tokens of any audience or none (JWT_AUDIENCE=*, no JWT_ISSUER)', async () => {
     const identity = newIdentity('ed');
     const now = nowSeconds();
-    const token = await providerSign({ sub: identity.sub, email: identity.email, preferred_username: identity.preferred_username, exp: now + 600 }, ed.privateKey, 'EdDSA');
+    const token = await providerSign(
+      { sub: identity.sub, email: identity.email, preferred_username: identity.preferred_username, exp: now + 600 },
+      ed.privateKey,
+      'EdDSA',
+    );
     expect(await me(server, token)).toMatchObject({ email: identity.email, username: identity.preferred_username });
-    const forAnotherApp = await providerSign({ sub: identity.sub, aud: 'another-app', exp: now + 600 }, ed.privateKey, 'EdDSA');
+    const forAnotherApp = await providerSign(
+      { sub: identity.sub, aud: 'another-app', exp: now + 600 },
+      ed.privateKey,
+      'EdDSA',
+    );
     expect(await me(server, forAnotherApp)).toMatchObject({ email: identity.email });
     const socket = await connect(server, token);
     expect(await ask(socket, 'get_my_chats')).toEqual({ success: true, chats: [] });
@@ -317,7 +361,9 @@ describe('external identity provider, JWT_PUBLIC_KEY (EdDSA, one line with \\n e
     expect(register.status).toBe(403);
     expect(register.body).toEqual({ success: false, error: TEXTS.passwordLoginDisabled, code: 'FORBIDDEN' });
     expectRussianText(register.body.error.replace(/[^а-яёА-ЯЁ ,:]/g, ''));
-    const login = await api(server, 'POST', '/auth/login', { body: { email: 'local@example.com', password: 'a-long-password' } });
+    const login = await api(server, 'POST', '/auth/login', {
+      body: { email: 'local@example.com', password: 'a-long-password' },
+    });
     expect(login.status).toBe(403);
     expect(login.body.code).toBe('FORBIDDEN');
   });
@@ -325,13 +371,18 @@ describe('external identity provider, JWT_PUBLIC_KEY (EdDSA, one line with \\n e
   it('refuses every HS256 token: there is no secret, and the public key is never an HMAC key', async () => {
     const identity = newIdentity('hs');
     const pem = await exportSPKI(ed.publicKey);
-    await expectRefusedEverywhere(server, await signToken(providerClaims(identity.sub), { key: new TextEncoder().encode(pem) }));
+    await expectRefusedEverywhere(
+      server,
+      await signToken(providerClaims(identity.sub), { key: new TextEncoder().encode(pem) }),
+    );
     await expectRefusedEverywhere(server, await signToken(providerClaims(identity.sub)));
   });
 });
 
 /** A JWKS endpoint on 127.0.0.1 that counts its requests; `status` other than 200 simulates an outage. */
-async function serveJwks(keys: object[]): Promise<{ url: string; requests: () => number; server: Server; status: { code: number } }> {
+async function serveJwks(
+  keys: object[],
+): Promise<{ url: string; requests: () => number; server: Server; status: { code: number } }> {
   let requests = 0;
   const status = { code: 200 };
   const server = createServer((request, response) => {
@@ -372,12 +423,20 @@ describe('external identity provider, JWKS_URL served by the test', () => {
 
   it('accepts RS256 and ES256 tokens whose kid the JWKS holds, creating the user once', async () => {
     const identity = newIdentity('jwks');
-    const first = await me(server, await providerSign(providerClaims(identity.sub, identity), rsa.privateKey, 'RS256', 'rsa-1'));
+    const first = await me(
+      server,
+      await providerSign(providerClaims(identity.sub, identity), rsa.privateKey, 'RS256', 'rsa-1'),
+    );
     expect(first).toMatchObject({ email: identity.email, username: identity.preferred_username });
-    const socket = await connect(server, await providerSign(providerClaims(identity.sub), ec.privateKey, 'ES256', 'ec-1'));
+    const socket = await connect(
+      server,
+      await providerSign(providerClaims(identity.sub), ec.privateKey, 'ES256', 'ec-1'),
+    );
     expect(await ask(socket, 'get_my_chats')).toEqual({ success: true, chats: [] });
     socket.close();
-    expect(await me(server, await providerSign(providerClaims(identity.sub), ec.privateKey, 'ES256', 'ec-1'))).toEqual(first);
+    expect(await me(server, await providerSign(providerClaims(identity.sub), ec.privateKey, 'ES256', 'ec-1'))).toEqual(
+      first,
+    );
     // jose caches the key set: not one fetch per token.
     expect(jwks.requests()).toBeLessThanOrEqual(2);
   });
@@ -390,20 +449,34 @@ describe('external identity provider, JWKS_URL served by the test', () => {
   describe('refuses on the handshake and on HTTP', () => {
     it('a token signed by another key pair under a known kid, and under an unknown kid', async () => {
       const other = await generateKeyPair('RS256');
-      await expectRefusedEverywhere(server, await providerSign(providerClaims(randomUUID()), other.privateKey, 'RS256', 'rsa-1'));
-      await expectRefusedEverywhere(server, await providerSign(providerClaims(randomUUID()), other.privateKey, 'RS256', 'nope'));
+      await expectRefusedEverywhere(
+        server,
+        await providerSign(providerClaims(randomUUID()), other.privateKey, 'RS256', 'rsa-1'),
+      );
+      await expectRefusedEverywhere(
+        server,
+        await providerSign(providerClaims(randomUUID()), other.privateKey, 'RS256', 'nope'),
+      );
     });
 
     it('a kid used with another algorithm than its key’s', async () => {
-      await expectRefusedEverywhere(server, await providerSign(providerClaims(randomUUID()), rsa.privateKey, 'RS256', 'ec-1'));
+      await expectRefusedEverywhere(
+        server,
+        await providerSign(providerClaims(randomUUID()), rsa.privateKey, 'RS256', 'ec-1'),
+      );
     });
 
     it('wrong iss, wrong aud, expired', async () => {
-      const rs = (claims: JWTPayload & Record<string, unknown>) => providerSign(claims, rsa.privateKey, 'RS256', 'rsa-1');
+      const rs = (claims: JWTPayload & Record<string, unknown>) =>
+        providerSign(claims, rsa.privateKey, 'RS256', 'rsa-1');
       await expectRefusedEverywhere(server, await rs(providerClaims(randomUUID(), { iss: 'https://evil.example' })));
       await expectRefusedEverywhere(server, await rs(providerClaims(randomUUID(), { aud: 'other' })));
       const now = nowSeconds();
-      await expectRefusedEverywhere(server, await rs(providerClaims(randomUUID(), { iat: now - 900, exp: now - 30 })), TEXTS.expiredToken);
+      await expectRefusedEverywhere(
+        server,
+        await rs(providerClaims(randomUUID(), { iat: now - 900, exp: now - 30 })),
+        TEXTS.expiredToken,
+      );
     });
 
     it('alg none, and HS256 keyed with a JWK’s modulus or its JSON', async () => {

@@ -3,7 +3,15 @@ import { exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS, TEXTS } from '../../src/errors.js';
 import { expectRefused, nowSeconds, signToken, unsignedToken, validClaims } from '../helpers/auth-tokens.js';
-import { ask, closeSockets, connect, registerUser, startServer, type TestServer, type TestUser } from '../helpers/server.js';
+import {
+  ask,
+  closeSockets,
+  connect,
+  registerUser,
+  startServer,
+  type TestServer,
+  type TestUser,
+} from '../helpers/server.js';
 
 /** Contract §2 (identity) and §3 "Connecting": who may open a socket, and how a refusal looks. */
 describe('Socket.IO handshake', () => {
@@ -105,10 +113,13 @@ describe('Socket.IO handshake', () => {
       expect((await expectRefused(server, shouted)).message).toBe(TEXTS.invalidToken);
     });
 
-    it.each(['HS384', 'HS512'])('a %s token signed with the right secret (the algorithm is pinned to HS256)', async (alg) => {
-      const token = await signToken(validClaims(alice.user.id), { alg });
-      expect((await expectRefused(server, token)).message).toBe(TEXTS.invalidToken);
-    });
+    it.each(['HS384', 'HS512'])(
+      'a %s token signed with the right secret (the algorithm is pinned to HS256)',
+      async (alg) => {
+        const token = await signToken(validClaims(alice.user.id), { alg });
+        expect((await expectRefused(server, token)).message).toBe(TEXTS.invalidToken);
+      },
+    );
 
     it('an RS256 token (algorithm confusion), and an HS256 token keyed with the RSA public key', async () => {
       const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });

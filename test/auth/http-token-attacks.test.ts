@@ -18,11 +18,20 @@ describe('bearer tokens on HTTP (GET /users/me)', () => {
 
   const attacks: Array<[string, () => Promise<string>, string]> = [
     ['alg: none', async () => unsignedToken(validClaims(alice.user.id)), TEXTS.invalidToken],
-    ['signed with another secret', () => signToken(validClaims(alice.user.id), { key: new TextEncoder().encode('x'.repeat(48)) }), TEXTS.invalidToken],
-    ['HS384 with the right secret (algorithm pinned)', () => signToken(validClaims(alice.user.id), { alg: 'HS384' }), TEXTS.invalidToken],
+    [
+      'signed with another secret',
+      () => signToken(validClaims(alice.user.id), { key: new TextEncoder().encode('x'.repeat(48)) }),
+      TEXTS.invalidToken,
+    ],
+    [
+      'HS384 with the right secret (algorithm pinned)',
+      () => signToken(validClaims(alice.user.id), { alg: 'HS384' }),
+      TEXTS.invalidToken,
+    ],
     [
       'RS256 signed by some key pair (algorithm confusion)',
-      async () => signToken(validClaims(alice.user.id), { alg: 'RS256', key: (await generateKeyPair('RS256')).privateKey }),
+      async () =>
+        signToken(validClaims(alice.user.id), { alg: 'RS256', key: (await generateKeyPair('RS256')).privateKey }),
       TEXTS.invalidToken,
     ],
     [
@@ -33,13 +42,37 @@ describe('bearer tokens on HTTP (GET /users/me)', () => {
       },
       TEXTS.invalidToken,
     ],
-    ['expired', () => signToken({ sub: alice.user.id, iat: nowSeconds() - 7200, exp: nowSeconds() - 60 }), TEXTS.expiredToken],
-    ['not valid yet (nbf in the future)', () => signToken(validClaims(alice.user.id, { nbf: nowSeconds() + 600 })), TEXTS.invalidToken],
+    [
+      'expired',
+      () => signToken({ sub: alice.user.id, iat: nowSeconds() - 7200, exp: nowSeconds() - 60 }),
+      TEXTS.expiredToken,
+    ],
+    [
+      'not valid yet (nbf in the future)',
+      () => signToken(validClaims(alice.user.id, { nbf: nowSeconds() + 600 })),
+      TEXTS.invalidToken,
+    ],
     ['without exp', () => signToken({ sub: alice.user.id, iat: nowSeconds() }), TEXTS.invalidToken],
-    ['without any subject', () => signToken({ iat: nowSeconds(), exp: nowSeconds() + 600, email: alice.user.email }), TEXTS.invalidToken],
-    ['with a numeric sub', () => signToken({ sub: 12345 as unknown as string, exp: nowSeconds() + 600 }), TEXTS.invalidToken],
-    ['with an object sub', () => signToken({ sub: { id: alice.user.id } as unknown as string, exp: nowSeconds() + 600 }), TEXTS.invalidToken],
-    ['with an empty sub and a valid id claim', () => signToken(validClaims('', { id: alice.user.id })), TEXTS.invalidToken],
+    [
+      'without any subject',
+      () => signToken({ iat: nowSeconds(), exp: nowSeconds() + 600, email: alice.user.email }),
+      TEXTS.invalidToken,
+    ],
+    [
+      'with a numeric sub',
+      () => signToken({ sub: 12345 as unknown as string, exp: nowSeconds() + 600 }),
+      TEXTS.invalidToken,
+    ],
+    [
+      'with an object sub',
+      () => signToken({ sub: { id: alice.user.id } as unknown as string, exp: nowSeconds() + 600 }),
+      TEXTS.invalidToken,
+    ],
+    [
+      'with an empty sub and a valid id claim',
+      () => signToken(validClaims('', { id: alice.user.id })),
+      TEXTS.invalidToken,
+    ],
     ['for a user that does not exist', () => signToken(validClaims(randomUUID())), TEXTS.unknownUser],
     ['whose sub is SQL', () => signToken(validClaims("1' OR '1'='1")), TEXTS.unknownUser],
   ];

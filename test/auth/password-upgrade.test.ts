@@ -29,7 +29,11 @@ describe.each(storeTargets)('password hashes on $name', (target) => {
     const credentials = newCredentials(prefix);
     const passwordHash = await olderParley.hash(credentials.password);
     expect(passwordHash.startsWith('scrypt$15$8$1$')).toBe(true);
-    const user = await server.app.store.users.createUser({ email: credentials.email, username: credentials.username, passwordHash });
+    const user = await server.app.store.users.createUser({
+      email: credentials.email,
+      username: credentials.username,
+      passwordHash,
+    });
     return { ...credentials, user, passwordHash };
   }
 
@@ -44,21 +48,27 @@ describe.each(storeTargets)('password hashes on $name', (target) => {
   describe('POST /auth/login', () => {
     it('logs in with a hash of the older parameters and rewrites it with the current ones', async () => {
       const account = await olderAccount('old');
-      const response = await api(server, 'POST', '/auth/login', { body: { email: account.email, password: account.password } });
+      const response = await api(server, 'POST', '/auth/login', {
+        body: { email: account.email, password: account.password },
+      });
       expect(response.status).toBe(200);
       expect(response.body.user).toEqual(account.user);
       const upgraded = await storedHash(account.email);
       expect(upgraded).toMatch(CURRENT);
       // The new hash is of the same password: the next login (by username this time) works, and
       // leaves a current hash as it is.
-      const again = await api(server, 'POST', '/auth/login', { body: { username: account.username, password: account.password } });
+      const again = await api(server, 'POST', '/auth/login', {
+        body: { username: account.username, password: account.password },
+      });
       expect(again.status).toBe(200);
       expect(await storedHash(account.email)).toBe(upgraded);
     });
 
     it('leaves an old hash alone when the password is wrong', async () => {
       const account = await olderAccount('wrong');
-      const response = await api(server, 'POST', '/auth/login', { body: { email: account.email, password: `${account.password}x` } });
+      const response = await api(server, 'POST', '/auth/login', {
+        body: { email: account.email, password: `${account.password}x` },
+      });
       expectError(response, 401, 'UNAUTHORIZED', 'Неверный email или пароль');
       expect(await storedHash(account.email)).toBe(account.passwordHash);
     });

@@ -50,7 +50,9 @@ describe('password hashing', () => {
     };
     const badKey = [...parts.slice(0, 5), flip(parts[5]!)].join('$');
     const badSalt = [...parts.slice(0, 4), flip(parts[4]!), parts[5]].join('$');
-    const shortKey = [...parts.slice(0, 5), Buffer.from(parts[5]!, 'base64').subarray(0, 16).toString('base64')].join('$');
+    const shortKey = [...parts.slice(0, 5), Buffer.from(parts[5]!, 'base64').subarray(0, 16).toString('base64')].join(
+      '$',
+    );
     expect(await quick.verify('tamper me', badKey)).toBe(false);
     expect(await quick.verify('tamper me', badSalt)).toBe(false);
     expect(await quick.verify('tamper me', shortKey)).toBe(false);
@@ -100,7 +102,9 @@ describe('password hashing', () => {
     const hasher = new PasswordHasher({ log2N: TEST_SCRYPT_LOG2_N, concurrency: 2 });
     const stored = await hasher.hash('pw');
     // None of these can finish before the loop ends: scrypt answers from the thread pool, on a later turn.
-    const admitted = Array.from({ length: 2 * 17 }, (_, i) => (i % 2 ? hasher.hash('pw') : hasher.verify('pw', stored)));
+    const admitted = Array.from({ length: 2 * 17 }, (_, i) =>
+      i % 2 ? hasher.hash('pw') : hasher.verify('pw', stored),
+    );
     const refused = [hasher.hash('pw'), hasher.verify('pw', stored), hasher.decoyHash()];
     for (const answer of refused) {
       const error = await answer.catch((e: unknown) => e);

@@ -67,7 +67,10 @@ describe('token lifetime, issuer and audience', () => {
     });
 
     it('does not touch sockets with longer-lived tokens', async () => {
-      const shortLived = await connect(server, await signToken(claimsFor(alice.user.id, { exp: Math.ceil(Date.now() / 1000) + 1 })));
+      const shortLived = await connect(
+        server,
+        await signToken(claimsFor(alice.user.id, { exp: Math.ceil(Date.now() / 1000) + 1 })),
+      );
       const longLived = await connect(server, alice.token);
       expect(await nextEvent<string>(shortLived, 'disconnect', 10_000)).toBe('io server disconnect');
       expect(longLived.connected).toBe(true);
@@ -92,7 +95,9 @@ describe('token lifetime, issuer and audience', () => {
     });
 
     it('tokens from /auth/login carry them too', async () => {
-      const login = await api(server, 'POST', '/auth/login', { body: { email: alice.user.email, password: alice.password } });
+      const login = await api(server, 'POST', '/auth/login', {
+        body: { email: alice.user.email, password: alice.password },
+      });
       expect(login.status).toBe(200);
       const me = await api(server, 'GET', '/users/me', { token: login.body.accessToken });
       expect(me.body).toEqual({ success: true, user: alice.user });

@@ -24,7 +24,8 @@ if (SKIP_BROWSER_TESTS) {
 }
 
 export function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`CI is set but ${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`CI is set but ${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -52,7 +53,17 @@ export async function buildWebClient(): Promise<void> {
   const old = `${ROOT}web/dist-old-${process.pid}`;
   await promisify(execFile)(
     process.execPath,
-    [`${ROOT}node_modules/vite/bin/vite.js`, 'build', '--config', `${ROOT}web/vite.config.ts`, '--outDir', next, '--emptyOutDir', '--logLevel', 'warn'],
+    [
+      `${ROOT}node_modules/vite/bin/vite.js`,
+      'build',
+      '--config',
+      `${ROOT}web/vite.config.ts`,
+      '--outDir',
+      next,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
     { cwd: ROOT },
   );
   if (existsSync(WEB_CLIENT_DIR)) await rename(WEB_CLIENT_DIR, old);

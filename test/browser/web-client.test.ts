@@ -5,7 +5,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ask, closeSockets, connect, createChat, registerUser, startServer, type TestServer, type TestUser } from '../helpers/server.js';
+import {
+  ask,
+  closeSockets,
+  connect,
+  createChat,
+  registerUser,
+  startServer,
+  type TestServer,
+  type TestUser,
+} from '../helpers/server.js';
 import { buildWebClient, launchChromium, SKIP_BROWSER_TESTS } from './browser.js';
 
 // The README's picture is refreshed on demand (UPDATE_SCREENSHOT=1 npm test); other runs still take
@@ -33,7 +42,10 @@ async function openPage(browser: Browser, server: { url: string }): Promise<{ co
   return { context, page };
 }
 
-async function registerInPage(page: Page, prefix: string): Promise<{ username: string; email: string; password: string }> {
+async function registerInPage(
+  page: Page,
+  prefix: string,
+): Promise<{ username: string; email: string; password: string }> {
   const tag = randomUUID().slice(0, 6);
   const account = { username: `${prefix}_${tag}`, email: `${prefix}-${tag}@example.com`, password: `pw-${tag}-secret` };
   await page.fill('[data-testid=email]', account.email);
@@ -57,7 +69,8 @@ async function sendInPage(page: Page, text: string): Promise<void> {
 }
 
 /** The texts of the open conversation, oldest first. */
-const messageTexts = (page: Page) => page.$$eval('[data-testid=message-text]', (nodes) => nodes.map((n) => n.textContent));
+const messageTexts = (page: Page) =>
+  page.$$eval('[data-testid=message-text]', (nodes) => nodes.map((n) => n.textContent));
 
 async function waitForMessage(page: Page, text: string, timeout = 10_000): Promise<void> {
   await page.locator('[data-testid=message-text]').getByText(text, { exact: true }).first().waitFor({ timeout });
@@ -80,7 +93,11 @@ async function secondWindow(context: BrowserContext, server: { url: string }): P
 }
 
 /** Each user signed in (through the form) on a page of a browser context of their own. */
-async function signedInPages(browser: Browser, server: { url: string }, users: TestUser[]): Promise<{ context: BrowserContext; page: Page }[]> {
+async function signedInPages(
+  browser: Browser,
+  server: { url: string },
+  users: TestUser[],
+): Promise<{ context: BrowserContext; page: Page }[]> {
   const opened = [];
   for (const user of users) {
     const one = await openPage(browser, server);
@@ -138,7 +155,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     expect(await page.evaluate('getComputedStyle(document.body).margin')).toBe('0px');
 
     // Script injected into the page (as an XSS would) does not run, and the browser says why.
-    await page.evaluate(`document.body.append(Object.assign(document.createElement('script'), { textContent: 'window.injected = true' }))`);
+    await page.evaluate(
+      `document.body.append(Object.assign(document.createElement('script'), { textContent: 'window.injected = true' }))`,
+    );
     await expect.poll(() => cspViolations.length).toBe(1);
     expect(cspViolations.splice(0)[0]).toMatch(/inline script/i);
     expect(await page.evaluate('window.injected')).toBeUndefined();
@@ -338,12 +357,16 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     const count = 40;
     for (let i = 0; i < count; i++) await createChat(server, alice, [bob], `room ${i}`);
     const [b] = await signedInPages(browser, server, [bob]);
-    await b!.page.locator('[data-testid=chat-item]').nth(count - 1).waitFor();
+    await b!.page
+      .locator('[data-testid=chat-item]')
+      .nth(count - 1)
+      .waitFor();
 
     // The list is joined newest first, so the oldest chats were joined last.
     const sender = await connect(server, alice.token);
     const { chats } = await ask(sender, 'get_my_chats');
-    for (const chat of chats.slice(-8)) await ask(sender, 'send_message', { chatId: chat.id, text: `ping ${chat.name}` });
+    for (const chat of chats.slice(-8))
+      await ask(sender, 'send_message', { chatId: chat.id, text: `ping ${chat.name}` });
     for (const chat of chats.slice(-8)) {
       await b!.page.locator('[data-testid=chat-item]', { hasText: `ping ${chat.name}` }).waitFor({ timeout: 10_000 });
     }
@@ -401,16 +424,28 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     const second = await startServer({ ...env, PORT: String(first.port) });
     servers.push(second);
     const bobSocket = await connect(second, bob.token);
-    expect(await ask(bobSocket, 'edit_message', { messageId: toEdit.message.id, text: 'bob edited this while you were away' })).toMatchObject({ success: true });
+    expect(
+      await ask(bobSocket, 'edit_message', {
+        messageId: toEdit.message.id,
+        text: 'bob edited this while you were away',
+      }),
+    ).toMatchObject({ success: true });
     expect(await ask(bobSocket, 'delete_message', { messageId: toDelete.message.id })).toMatchObject({ success: true });
     const missed = await ask(bobSocket, 'send_message', { chatId, text: 'sent while you were away' });
     expect(missed.success).toBe(true);
-    expect(await ask(bobSocket, 'mark_read', { chatId, messageId: missed.message.id })).toMatchObject({ success: true });
+    expect(await ask(bobSocket, 'mark_read', { chatId, messageId: missed.message.id })).toMatchObject({
+      success: true,
+    });
 
     await page.waitForSelector('[data-testid=connection][data-state=online]', { timeout: 15_000 });
     await waitForMessage(page, 'sent while you were away');
     await waitForMessage(page, 'bob edited this while you were away');
-    const caughtUp = ['bob edited this while you were away', 'message deleted', 'before the restart', 'sent while you were away'];
+    const caughtUp = [
+      'bob edited this while you were away',
+      'message deleted',
+      'before the restart',
+      'sent while you were away',
+    ];
     expect(await messageTexts(page)).toEqual(caughtUp);
     expect(await page.content()).not.toContain('bob will take this back');
     await messageItem(page, 'before the restart').locator('.status', { hasText: '✓✓' }).waitFor();
@@ -438,7 +473,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
 /** docs/screenshot.png (README): the two chat windows side by side, as one image. */
 async function saveSideBySide(browser: Browser, left: Page, right: Page): Promise<void> {
   const [a, b] = await Promise.all([left.screenshot(), right.screenshot()]);
-  const context = await browser.newContext({ viewport: { width: VIEWPORT.width * 2 + 24, height: VIEWPORT.height + 16 } });
+  const context = await browser.newContext({
+    viewport: { width: VIEWPORT.width * 2 + 24, height: VIEWPORT.height + 16 },
+  });
   const page = await context.newPage();
   const img = (png: Buffer) => `<img src="data:image/png;base64,${png.toString('base64')}">`;
   await page.setContent(

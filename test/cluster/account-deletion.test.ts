@@ -21,7 +21,9 @@ describe.skipIf(!clusterEnv)('DELETE /users/me on two nodes', () => {
   });
 
   const disconnection = (socket: ClientSocket) =>
-    new Promise<string>((resolve) => (socket as unknown as Socket).once('disconnect', (reason: string) => resolve(reason)));
+    new Promise<string>((resolve) =>
+      (socket as unknown as Socket).once('disconnect', (reason: string) => resolve(reason)),
+    );
 
   it('closes the account’s sockets on every node; the members on the other node see the tombstones and the leave', async () => {
     const alice = await registerUser(a, 'alice');
@@ -36,7 +38,9 @@ describe.skipIf(!clusterEnv)('DELETE /users/me on two nodes', () => {
     const deletions = collect<Message>(bobOnB, 'message_deleted');
     const changes = collect<{ chatId: string; users: PublicUser[] }>(bobOnB, 'chat_members_changed');
 
-    expect(await api(a, 'DELETE', '/users/me', { token: alice.token, body: { password: alice.password } })).toStrictEqual({
+    expect(
+      await api(a, 'DELETE', '/users/me', { token: alice.token, body: { password: alice.password } }),
+    ).toStrictEqual({
       status: 200,
       body: { success: true },
     });

@@ -22,7 +22,8 @@ describe.skipIf(!clusterEnv)('chaos (short schedule)', () => {
       settleMs: 15_000,
     });
     // The whole table and the examples when something fails: the figures are the evidence.
-    const lines = (list: { node: string; line: string }[]) => list.map((l) => `[${l.node}] ${l.line.slice(0, 1_500)}`).join('\n');
+    const lines = (list: { node: string; line: string }[]) =>
+      list.map((l) => `[${l.node}] ${l.line.slice(0, 1_500)}`).join('\n');
     const evidence =
       `${formatReport(report)}\n\nexamples: ${JSON.stringify(report.examples, null, 1)}\n\n` +
       `error-level node log lines (whole run, first few):\n${lines(report.logs.errorExamples)}\n\n` +
@@ -38,9 +39,15 @@ describe.skipIf(!clusterEnv)('chaos (short schedule)', () => {
     expect(report.clientsNotConnectedAtEnd, evidence).toBe(0);
     expect(report.missedAtEnd, evidence).toBe(0);
     expect(report.finalViewMismatches, evidence).toBe(0);
-    expect(report.logs.gracefulStops.map((stop) => stop.exit?.code), evidence).toEqual([0, 0, 0]);
+    expect(
+      report.logs.gracefulStops.map((stop) => stop.exit?.code),
+      evidence,
+    ).toEqual([0, 0, 0]);
     // Verbatim lines are in `evidence`; the assertion names them briefly.
-    expect(report.logs.shutdownErrorExamples.map((line) => `[${line.node}] ${line.line.slice(0, 240)}`), evidence).toEqual([]);
+    expect(
+      report.logs.shutdownErrorExamples.map((line) => `[${line.node}] ${line.line.slice(0, 240)}`),
+      evidence,
+    ).toEqual([]);
     expect(report.failures, evidence).toEqual([]);
   }, 180_000);
 });

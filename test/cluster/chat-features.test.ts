@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatSummary, Message, MessagesRead, PresenceChange, UserTyping } from '../../src/protocol/types.js';
-import {
-  clusterEnv,
-  connectTo,
-  useClusterNodes,
-  type ClusterNode,
-} from '../helpers/cluster-nodes.js';
+import { clusterEnv, connectTo, useClusterNodes, type ClusterNode } from '../helpers/cluster-nodes.js';
 import { api, ask, collect, createChat, nextEvent, registerUser, sleep, type ClientSocket } from '../helpers/server.js';
 
 /**
@@ -46,7 +41,11 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     const atAlice = nextEvent<MessagesRead>(aliceOnA, 'messages_read', 5_000);
     // The reader's own socket hears of the read too (it is published to the whole chat room).
     const atBob = nextEvent<MessagesRead>(bobOnB, 'messages_read', 5_000);
-    expect(await ask(bobOnB, 'mark_read', { chatId, messageId: sent.id })).toStrictEqual({ success: true, unreadCount: 0, seq: 1 });
+    expect(await ask(bobOnB, 'mark_read', { chatId, messageId: sent.id })).toStrictEqual({
+      success: true,
+      unreadCount: 0,
+      seq: 1,
+    });
     expect(await atAlice).toStrictEqual({ chatId, userId: bob.user.id, messageId: sent.id, seq: 1 });
     expect(await atBob).toStrictEqual({ chatId, userId: bob.user.id, messageId: sent.id, seq: 1 });
   });
@@ -82,7 +81,10 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     const bob = await registerUser(b, 'bob');
     const bobOnB = await connectTo(b, bob.token);
     const created = nextEvent<{ chat: ChatSummary }>(bobOnB, 'chat_created', 5_000);
-    const response = await api(a, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id], name: 'via A' } });
+    const response = await api(a, 'POST', '/chats', {
+      token: alice.token,
+      body: { userIds: [bob.user.id], name: 'via A' },
+    });
     expect(response.status).toBe(201);
     expect(await created).toStrictEqual({ chat: response.body.chat });
   });
@@ -119,7 +121,8 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     const offline = collect<PresenceChange>(bobOnA, 'user_offline');
     const onlineOf = async (userId: string) => {
       const answer = await ask(bobOnA, 'get_my_chats');
-      return answer.chats.find((c: ChatSummary) => c.id === chatId).users.find((u: { id: string }) => u.id === userId).online;
+      return answer.chats.find((c: ChatSummary) => c.id === chatId).users.find((u: { id: string }) => u.id === userId)
+        .online;
     };
     expect(await onlineOf(alice.user.id)).toBe(false);
 

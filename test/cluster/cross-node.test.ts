@@ -209,7 +209,9 @@ describe.skipIf(!clusterEnv)('two nodes', () => {
       // Every message changed after the version held, once, in its current state, in version order.
       expect(sync).toStrictEqual({
         success: true,
-        chats: [{ success: true, chatId, version: 6, messages: [three, edited.message, deleted.message], hasMore: false }],
+        chats: [
+          { success: true, chatId, version: 6, messages: [three, edited.message, deleted.message], hasMore: false },
+        ],
       });
       expect(JSON.stringify(sync)).not.toContain('deleted while away');
       expect(deleted.message).toMatchObject({ id: two.id, text: '', deletedAt: expect.any(String) });

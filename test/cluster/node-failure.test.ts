@@ -53,7 +53,11 @@ describe.skipIf(!clusterEnv)('node failure', () => {
           const i = next++;
           started.push(i);
           try {
-            const answer = await ask(aliceOnA, 'send_message', { chatId, text: `burst ${i}`, clientMessageId: `burst-${i}` });
+            const answer = await ask(aliceOnA, 'send_message', {
+              chatId,
+              text: `burst ${i}`,
+              clientMessageId: `burst-${i}`,
+            });
             if (answer.success) acked.set(i, answer.message);
             else throw new Error(`refused: ${JSON.stringify(answer)}`);
           } catch {
@@ -91,7 +95,11 @@ describe.skipIf(!clusterEnv)('node failure', () => {
       // acknowledged ones answer the original, and every message ends up stored exactly once.
       const aliceOnB = await connectTo(b, alice.token);
       for (const i of started) {
-        const answer = await ask(aliceOnB, 'send_message', { chatId, text: `burst ${i}`, clientMessageId: `burst-${i}` });
+        const answer = await ask(aliceOnB, 'send_message', {
+          chatId,
+          text: `burst ${i}`,
+          clientMessageId: `burst-${i}`,
+        });
         expect(answer.success).toBe(true);
         if (acked.has(i)) expect(answer.message).toEqual(acked.get(i));
       }
@@ -204,7 +212,9 @@ describe.skipIf(!clusterEnv)('node failure', () => {
       await untilEvent(aliceOnD, 'new_message', () => atAlice.some((m) => m.id === later.message.id));
       // Live: what came before the drain and after the rejoin; the message in between came by sync.
       expect(atAlice.map((m) => m.id)).toEqual([first.message.id, later.message.id]);
-      expect([...atAlice, ...sync.chats[0].messages].map((m: Message) => m.version).sort((x, y) => x - y)).toEqual([1, 2, 3]);
+      expect([...atAlice, ...sync.chats[0].messages].map((m: Message) => m.version).sort((x, y) => x - y)).toEqual([
+        1, 2, 3,
+      ]);
       // History through B agrees.
       const gap = await ask(aliceOnD, 'get_chat_messages', { chatId, after: first.message.id });
       expect(gap.messages.map((m: Message) => m.id)).toEqual([missed.message.id, later.message.id]);

@@ -53,11 +53,17 @@ describe.skipIf(!clusterEnv)('Redis outage', () => {
     await ask(bobOnB, 'join_chat', { chatId });
     const atBob = collect<Message>(bobOnB, 'new_message');
     const atAlice = collect<Message>(aliceOnA, 'new_message');
-    expect(await api(a, 'GET', '/ready')).toMatchObject({ status: 200, body: { checks: { database: 'ok', redis: 'ok' } } });
+    expect(await api(a, 'GET', '/ready')).toMatchObject({
+      status: 200,
+      body: { checks: { database: 'ok', redis: 'ok' } },
+    });
 
     await proxy.cut();
     const ready = await api(a, 'GET', '/ready');
-    expect(ready).toMatchObject({ status: 503, body: { success: false, code: 'UNAVAILABLE', checks: { database: 'ok', redis: 'down' } } });
+    expect(ready).toMatchObject({
+      status: 503,
+      body: { success: false, code: 'UNAVAILABLE', checks: { database: 'ok', redis: 'down' } },
+    });
     expect((await api(a, 'GET', '/health')).status).toBe(200);
     const during = await ask(aliceOnA, 'send_message', { chatId, text: 'while Redis is cut' });
     expect(during).toMatchObject({ success: true, message: { text: 'while Redis is cut' } });

@@ -101,7 +101,7 @@ describe('API documentation against a running server', () => {
   });
 
   it('every documented route exists and its real answers match the documented responses', async () => {
-    const document = openApiDocument() as Doc;
+    const document: Doc = openApiDocument();
     const validator = validatorIn(document);
     const checked = new Set<string>();
     async function call(method: string, template: string, path: string, options: Parameters<typeof api>[3] = {}) {
@@ -169,7 +169,7 @@ describe('API documentation against a running server', () => {
   });
 
   it("every client event's answers and every server event match the AsyncAPI document", async () => {
-    const document = asyncApiDocument() as Doc;
+    const document: Doc = asyncApiDocument();
     const validator = validatorIn(document);
     const payloadOf = (message: string) => validator(document.components.messages[message].payload);
 

@@ -42,7 +42,15 @@ export const UNICODE_EDGES = [
   'مرحبا بالعالم',
 ] as const;
 
-export const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__'] as const;
+export const POLLUTION_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+] as const;
 
 /** Strings a text field may carry and PostgreSQL may store: well-formed, no NUL. */
 export const storableString = (maxLength: number) =>
@@ -56,14 +64,36 @@ export const storableString = (maxLength: number) =>
       ),
       { maxLength: Math.max(1, Math.floor(maxLength / 20)) },
     )
-    .map((parts) => parts.join('').replace(/\u0000/g, '').slice(0, maxLength))
+    .map((parts) => parts.join('').replaceAll('\u0000', '').slice(0, maxLength))
     .filter((s) => s.isWellFormed());
 
 /** Any string at all, including lone surrogates, NUL and very long ones. */
 export const hostileString = fc.oneof(
   { weight: 4, arbitrary: fc.string({ unit: 'binary', maxLength: 64 }) },
-  { weight: 2, arbitrary: fc.constantFrom(...SQL_AND_HTML, ...UNICODE_EDGES, ...POLLUTION_KEYS, '', ' ', '\u0000', '\ud800', '\udfff', 'null', 'undefined', 'NaN') },
-  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('a', 'я', '😀', '\u0000', '\ud83d'), minLength: 1000, maxLength: 12_000 }) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      ...SQL_AND_HTML,
+      ...UNICODE_EDGES,
+      ...POLLUTION_KEYS,
+      '',
+      ' ',
+      '\u0000',
+      '\ud800',
+      '\udfff',
+      'null',
+      'undefined',
+      'NaN',
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.string({
+      unit: fc.constantFrom('a', 'я', '😀', '\u0000', '\ud83d'),
+      minLength: 1000,
+      maxLength: 12_000,
+    }),
+  },
   { weight: 1, arbitrary: fc.nat({ max: 5000 }).map((n) => 'x'.repeat(n)) },
 );
 
@@ -78,7 +108,8 @@ const hostileNumber = fc.oneof(
 export const deepNesting = fc.tuple(fc.integer({ min: 50, max: 1_000 }), fc.boolean()).map(([depth, asArray]) => {
   let value: unknown = 'bottom';
   // One reference per level: the value is a chain, not a DAG that serialises exponentially.
-  for (let i = 0; i < depth; i++) value = asArray ? [value] : i % 2 === 0 ? { chatId: value, text: 'x' } : { text: value };
+  for (let i = 0; i < depth; i++)
+    value = asArray ? [value] : i % 2 === 0 ? { chatId: value, text: 'x' } : { text: value };
   return value;
 });
 
@@ -87,7 +118,30 @@ const binary = fc.uint8Array({ maxLength: 2048 }).map((bytes) => Buffer.from(byt
 /** An object whose keys include prototype-pollution names and the payload fields. */
 const hostileObject = (leaf: fc.Arbitrary<unknown>) =>
   fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom(...POLLUTION_KEYS, 'chatId', 'text', 'clientMessageId', 'before', 'after', 'limit', 'userIds', 'name', 'email', 'username', 'password', 'search'), fc.string({ maxLength: 10 })), leaf), { maxLength: 8 })
+    .array(
+      fc.tuple(
+        fc.oneof(
+          fc.constantFrom(
+            ...POLLUTION_KEYS,
+            'chatId',
+            'text',
+            'clientMessageId',
+            'before',
+            'after',
+            'limit',
+            'userIds',
+            'name',
+            'email',
+            'username',
+            'password',
+            'search',
+          ),
+          fc.string({ maxLength: 10 }),
+        ),
+        leaf,
+      ),
+      { maxLength: 8 },
+    )
     .map((entries) => {
       // JSON.parse semantics: "__proto__" becomes an own key, as it does on the wire.
       return JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${safeJson(v)}`).join(',')}}`);

@@ -5,7 +5,18 @@ import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../helpers/http-envelope.js';
-import { api, ask, closeSockets, connect, createChat, registerUser, startServer, type ClientSocket, type TestServer, type TestUser } from '../helpers/server.js';
+import {
+  api,
+  ask,
+  closeSockets,
+  connect,
+  createChat,
+  registerUser,
+  startServer,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from '../helpers/server.js';
 import { history, joinOk, sendOk } from '../helpers/socket-fixtures.js';
 import { hostileString, hostileValue, storableString } from './arbitraries.js';
 
@@ -66,13 +77,26 @@ describe('hostile input', () => {
 
   /** Values that also aim at real ids: the attacker's own chat, the victims' chat and users. */
   const withIds = () => {
-    const ids = fc.constantFrom(malloryChatId, victims.chatId, victims.bob.user.id, victims.alice.user.id, mallory.user.id);
+    const ids = fc.constantFrom(
+      malloryChatId,
+      victims.chatId,
+      victims.bob.user.id,
+      victims.alice.user.id,
+      mallory.user.id,
+    );
     return fc.oneof(
       { weight: 3, arbitrary: hostileValue },
       {
         weight: 2,
         arbitrary: fc.record(
-          { chatId: fc.oneof(ids, hostileValue), text: fc.oneof(storableString(200), hostileValue), before: ids, after: ids, limit: fc.oneof(fc.integer({ min: -5, max: 200 }), hostileValue), clientMessageId: hostileString },
+          {
+            chatId: fc.oneof(ids, hostileValue),
+            text: fc.oneof(storableString(200), hostileValue),
+            before: ids,
+            after: ids,
+            limit: fc.oneof(fc.integer({ min: -5, max: 200 }), hostileValue),
+            clientMessageId: hostileString,
+          },
           { requiredKeys: [] },
         ),
       },
@@ -83,8 +107,10 @@ describe('hostile input', () => {
   function expectNoLeak(answer: unknown, options: { usersListed?: boolean } = {}): void {
     // A VALIDATION_ERROR names the field at fault (DELETE /users/me's `password`): that name is no leak.
     const { field } = (answer ?? {}) as { field?: unknown };
-    const named = typeof field === 'string' ? (answer as { error: string }).error.replaceAll(`«${field}»`, '«»') : undefined;
-    const text = JSON.stringify(named === undefined ? answer : { ...(answer as object), field: '', error: named }) ?? '';
+    const named =
+      typeof field === 'string' ? (answer as { error: string }).error.replaceAll(`«${field}»`, '«»') : undefined;
+    const text =
+      JSON.stringify(named === undefined ? answer : { ...(answer as object), field: '', error: named }) ?? '';
     expect(text).not.toContain(victims.secret);
     expect(text).not.toContain(victims.chatId);
     if (!options.usersListed) {
@@ -107,121 +133,162 @@ describe('hostile input', () => {
     expect(await ask(control, 'get_my_chats')).toMatchObject({ success: true, chats: [{ id: victims.chatId }] });
   }
 
-  it('every Socket.IO event answers every payload with the envelope, and leaks nothing', { timeout: 40_000 }, async () => {
-    const call = fc
-      .record({
-        event: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...EVENTS) }, { weight: 1, arbitrary: hostileString.filter((e) => !RESERVED.has(e)) }),
-        args: fc.array(withIds(), { maxLength: 3 }),
-        withAck: fc.boolean(),
-      })
-      // Several large arguments together can exceed the 64 KiB packet limit, which closes the
-      // sender's transport by design (its own test below); keep this property under it.
-      .filter(({ event, args }) => Buffer.byteLength(JSON.stringify([event, ...args])) < 48 * 1024);
-    await fc.assert(
-      fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 20 }), async (calls) => {
-        const raw = attacker as unknown as Socket;
-        const answers = await Promise.all(
-          calls.map(({ event, args, withAck }) => {
-            tried.socket++;
-            if (!withAck) {
-              raw.emit(event, ...args);
-              return undefined;
-            }
-            return raw.timeout(5_000).emitWithAck(event, ...args);
-          }),
-        );
-        for (const answer of answers) {
-          if (answer === undefined) continue;
-          expectAnswer(answer);
-          expectNoLeak(answer);
-        }
-        await expectServerHealthy();
-      }),
-      { numRuns: 300 },
-    );
-    // Whatever was accepted is the attacker's own: nothing reached the victims' chat.
-    const page = await history(control, { chatId: victims.chatId, limit: 100 });
-    expect(page.messages.map((m) => m.text)).toEqual([victims.secret]);
-  });
+  it(
+    'every Socket.IO event answers every payload with the envelope, and leaks nothing',
+    { timeout: 40_000 },
+    async () => {
+      const call = fc
+        .record({
+          event: fc.oneof(
+            { weight: 6, arbitrary: fc.constantFrom(...EVENTS) },
+            { weight: 1, arbitrary: hostileString.filter((e) => !RESERVED.has(e)) },
+          ),
+          args: fc.array(withIds(), { maxLength: 3 }),
+          withAck: fc.boolean(),
+        })
+        // Several large arguments together can exceed the 64 KiB packet limit, which closes the
+        // sender's transport by design (its own test below); keep this property under it.
+        .filter(({ event, args }) => Buffer.byteLength(JSON.stringify([event, ...args])) < 48 * 1024);
+      await fc.assert(
+        fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 20 }), async (calls) => {
+          const raw = attacker as unknown as Socket;
+          const answers = await Promise.all(
+            calls.map(async ({ event, args, withAck }) => {
+              tried.socket++;
+              if (!withAck) {
+                raw.emit(event, ...args);
+                return undefined;
+              }
+              return raw.timeout(5_000).emitWithAck(event, ...args);
+            }),
+          );
+          for (const answer of answers) {
+            if (answer === undefined) continue;
+            expectAnswer(answer);
+            expectNoLeak(answer);
+          }
+          await expectServerHealthy();
+        }),
+        { numRuns: 300 },
+      );
+      // Whatever was accepted is the attacker's own: nothing reached the victims' chat.
+      const page = await history(control, { chatId: victims.chatId, limit: 100 });
+      expect(page.messages.map((m) => m.text)).toEqual([victims.secret]);
+    },
+  );
 
-  it('stored text comes back exactly as sent, after trimming, live, in history and over HTTP', { timeout: 40_000 }, async () => {
-    const receiver = await connect(server, malloryFriend.token);
-    await joinOk(receiver, malloryChatId);
-    await fc.assert(
-      fc.asyncProperty(storableString(MAX_MESSAGE_LENGTH + 200), async (text) => {
-        tried.roundTrip++;
-        const answer = await ask(attacker, 'send_message', { chatId: malloryChatId, text });
-        const trimmed = text.trim();
-        const length = [...trimmed].length;
-        if (length === 0 || length > MAX_MESSAGE_LENGTH) {
-          expect(answer).toMatchObject({ success: false, code: 'VALIDATION_ERROR', field: 'text' });
-          return;
-        }
-        expect(answer).toMatchObject({ success: true, message: { text: trimmed, chatId: malloryChatId, sender: mallory.user.id } });
-        const id = answer.message.id as string;
-        const page = await history(receiver, { chatId: malloryChatId, limit: 1 });
-        expect(page.messages.map((m) => [m.id, m.text])).toEqual([[id, trimmed]]);
-        const http = await api(server, 'GET', `/chats/${malloryChatId}/messages?limit=1`, { token: malloryFriend.token });
-        expect(http.body.messages[0].text).toBe(trimmed);
-        expect(Buffer.from(http.body.messages[0].text, 'utf8').equals(Buffer.from(trimmed, 'utf8'))).toBe(true);
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it(
+    'stored text comes back exactly as sent, after trimming, live, in history and over HTTP',
+    { timeout: 40_000 },
+    async () => {
+      const receiver = await connect(server, malloryFriend.token);
+      await joinOk(receiver, malloryChatId);
+      await fc.assert(
+        fc.asyncProperty(storableString(MAX_MESSAGE_LENGTH + 200), async (text) => {
+          tried.roundTrip++;
+          const answer = await ask(attacker, 'send_message', { chatId: malloryChatId, text });
+          const trimmed = text.trim();
+          const length = [...trimmed].length;
+          if (length === 0 || length > MAX_MESSAGE_LENGTH) {
+            expect(answer).toMatchObject({ success: false, code: 'VALIDATION_ERROR', field: 'text' });
+            return;
+          }
+          expect(answer).toMatchObject({
+            success: true,
+            message: { text: trimmed, chatId: malloryChatId, sender: mallory.user.id },
+          });
+          const id = answer.message.id as string;
+          const page = await history(receiver, { chatId: malloryChatId, limit: 1 });
+          expect(page.messages.map((m) => [m.id, m.text])).toEqual([[id, trimmed]]);
+          const http = await api(server, 'GET', `/chats/${malloryChatId}/messages?limit=1`, {
+            token: malloryFriend.token,
+          });
+          expect(http.body.messages[0].text).toBe(trimmed);
+          expect(Buffer.from(http.body.messages[0].text, 'utf8').equals(Buffer.from(trimmed, 'utf8'))).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 
-  it('every HTTP route answers every body, query and path with the envelope, and leaks nothing', { timeout: 40_000 }, async () => {
-    const routes: [string, string][] = [
-      ['POST', '/auth/register'],
-      ['POST', '/auth/login'],
-      ['GET', '/users/me'],
-      ['DELETE', '/users/me'],
-      ['GET', '/users'],
-      ['POST', '/chats'],
-      ['GET', '/chats'],
-      ['GET', '/chats/:id/messages'],
-      ['GET', '/health'],
-      ['GET', '/ready'],
-      ['DELETE', '/chats/:id'],
-      ['PUT', '/users/me'],
-    ];
-    const request = fc.record({
-      route: fc.constantFrom(...routes),
-      id: fc.oneof(fc.constantFrom(malloryChatId, victims.chatId), hostileString),
-      query: fc.array(fc.tuple(fc.oneof(fc.constantFrom('search', 'before', 'after', 'limit', '__proto__', 'constructor'), hostileString), hostileString), { maxLength: 4 }),
-      body: fc.oneof(
-        { weight: 3, arbitrary: hostileValue.map((v) => JSON.stringify(v) ?? 'null') },
-        { weight: 1, arbitrary: hostileString },
-        { weight: 1, arbitrary: fc.constant(undefined) },
-      ),
-      contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined),
-      token: fc.constantFrom<string | undefined>(mallory.token, undefined, 'garbage', `${mallory.token}x`),
-    });
-    await fc.assert(
-      fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 10 }), async (requests) => {
-        await Promise.all(
-          requests.map(async ({ route: [method, template], id, query, body, contentType, token }) => {
-            tried.http++;
-            const search = new URLSearchParams(query.map(([k, v]) => [k, v.replace(/[\ud800-\udfff]/g, '')] as [string, string])).toString();
-            const path = `${template.replace(':id', encodeURIComponent(id.replace(/[\ud800-\udfff]/g, '')))}${search ? `?${search}` : ''}`;
-            const headers: Record<string, string> = {};
-            if (token) headers.authorization = `Bearer ${token}`;
-            if (contentType && body !== undefined && method !== 'GET') headers['content-type'] = contentType;
-            const response = await fetch(`${server.url}${path}`, { method, headers, body: method === 'GET' ? undefined : body });
-            const text = await response.text();
-            expect(response.status, `${method} ${path} → ${text}`).toBeLessThan(500);
-            const parsed = JSON.parse(text) as Record<string, unknown>;
-            if (response.status >= 400) expectEnvelope(parsed);
-            else expect(parsed).toMatchObject({ success: true });
-            // An unknown route names the path it was asked for: the attacker's own input, not a leak.
-            const echo = (parsed as { error?: string }).error?.startsWith('Маршрут не найден') ? parsed.error : undefined;
-            expectNoLeak(echo ? { ...parsed, error: '' } : parsed, { usersListed: template === '/users' });
-          }),
-        );
-      }),
-      { numRuns: 200 },
-    );
-    expect((await api(server, 'GET', '/health')).status).toBe(200);
-  });
+  it(
+    'every HTTP route answers every body, query and path with the envelope, and leaks nothing',
+    { timeout: 40_000 },
+    async () => {
+      const routes: [string, string][] = [
+        ['POST', '/auth/register'],
+        ['POST', '/auth/login'],
+        ['GET', '/users/me'],
+        ['DELETE', '/users/me'],
+        ['GET', '/users'],
+        ['POST', '/chats'],
+        ['GET', '/chats'],
+        ['GET', '/chats/:id/messages'],
+        ['GET', '/health'],
+        ['GET', '/ready'],
+        ['DELETE', '/chats/:id'],
+        ['PUT', '/users/me'],
+      ];
+      const request = fc.record({
+        route: fc.constantFrom(...routes),
+        id: fc.oneof(fc.constantFrom(malloryChatId, victims.chatId), hostileString),
+        query: fc.array(
+          fc.tuple(
+            fc.oneof(fc.constantFrom('search', 'before', 'after', 'limit', '__proto__', 'constructor'), hostileString),
+            hostileString,
+          ),
+          { maxLength: 4 },
+        ),
+        body: fc.oneof(
+          { weight: 3, arbitrary: hostileValue.map((v) => JSON.stringify(v) ?? 'null') },
+          { weight: 1, arbitrary: hostileString },
+          { weight: 1, arbitrary: fc.constant(undefined) },
+        ),
+        contentType: fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          undefined,
+        ),
+        token: fc.constantFrom<string | undefined>(mallory.token, undefined, 'garbage', `${mallory.token}x`),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 10 }), async (requests) => {
+          await Promise.all(
+            requests.map(async ({ route: [method, template], id, query, body, contentType, token }) => {
+              tried.http++;
+              const search = new URLSearchParams(
+                query.map(([k, v]) => [k, v.replace(/[\ud800-\udfff]/g, '')] as [string, string]),
+              ).toString();
+              const path = `${template.replace(':id', encodeURIComponent(id.replace(/[\ud800-\udfff]/g, '')))}${search ? `?${search}` : ''}`;
+              const headers: Record<string, string> = {};
+              if (token) headers.authorization = `Bearer ${token}`;
+              if (contentType && body !== undefined && method !== 'GET') headers['content-type'] = contentType;
+              const response = await fetch(`${server.url}${path}`, {
+                method,
+                headers,
+                body: method === 'GET' ? undefined : body,
+              });
+              const text = await response.text();
+              expect(response.status, `${method} ${path} → ${text}`).toBeLessThan(500);
+              const parsed = JSON.parse(text) as Record<string, unknown>;
+              if (response.status >= 400) expectEnvelope(parsed);
+              else expect(parsed).toMatchObject({ success: true });
+              // An unknown route names the path it was asked for: the attacker's own input, not a leak.
+              const echo = (parsed as { error?: string }).error?.startsWith('Маршрут не найден')
+                ? parsed.error
+                : undefined;
+              expectNoLeak(echo ? { ...parsed, error: '' } : parsed, { usersListed: template === '/users' });
+            }),
+          );
+        }),
+        { numRuns: 200 },
+      );
+      expect((await api(server, 'GET', '/health')).status).toBe(200);
+    },
+  );
 
   it('a packet over 64 KiB is refused by the transport; that client alone is dropped', async () => {
     const big = await connect(server, mallory.token);
@@ -229,7 +296,10 @@ describe('hostile input', () => {
     (big as unknown as Socket).emit('send_message', { chatId: malloryChatId, text: 'x'.repeat(70 * 1024) });
     expect(await dropped).toBe('transport close');
     await expectServerHealthy();
-    const http = await api(server, 'POST', '/chats', { token: mallory.token, body: { userIds: ['x'.repeat(70 * 1024)] } });
+    const http = await api(server, 'POST', '/chats', {
+      token: mallory.token,
+      body: { userIds: ['x'.repeat(70 * 1024)] },
+    });
     expect(http.status).toBe(413);
     expectEnvelope(http.body);
   });

@@ -16,7 +16,9 @@ export function signToken(
   claims: JWTPayload & Record<string, unknown>,
   options: { alg?: string; key?: Parameters<SignJWT['sign']>[0] } = {},
 ): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' }).sign(options.key ?? TEST_KEY);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })
+    .sign(options.key ?? TEST_KEY);
 }
 
 /** A well-formed HS256 token for `sub`, valid for an hour, plus any extra claims. */

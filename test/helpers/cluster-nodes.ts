@@ -147,8 +147,8 @@ function spawnNode({ name, redisPrefix, env = {} }: NodeOptions, port: number): 
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-OUTPUT_KEEP);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   let running = true;
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -263,7 +263,11 @@ const clusterSockets = new Set<ClientSocket>();
  * rooms on a reconnection (no connection-state recovery), so the client joins its chats again and
  * syncs (contract §5).
  */
-export function connectTo(node: { url: string }, token: string, options: { reconnect?: boolean } = {}): Promise<ClientSocket> {
+export function connectTo(
+  node: { url: string },
+  token: string,
+  options: { reconnect?: boolean } = {},
+): Promise<ClientSocket> {
   const socket: ClientSocket = connectClient(node.url, {
     transports: ['websocket'],
     forceNew: true,

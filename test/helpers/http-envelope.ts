@@ -27,7 +27,11 @@ export function expectEnvelope(body: unknown): void {
   expect(body).toBeTypeOf('object');
   expect(body).not.toBeNull();
   const record = body as Record<string, unknown>;
-  expect(Object.keys(record).filter((key) => key !== 'field').sort()).toEqual(['code', 'error', 'success']);
+  expect(
+    Object.keys(record)
+      .filter((key) => key !== 'field')
+      .sort(),
+  ).toEqual(['code', 'error', 'success']);
   expect(record.success).toBe(false);
   expect(record.error).toBeTypeOf('string');
   expect((record.error as string).length).toBeGreaterThan(0);
@@ -36,13 +40,11 @@ export function expectEnvelope(body: unknown): void {
 }
 
 /** Asserts status, envelope and code; `error` pins the text exactly (string) or by pattern. */
-export function expectError(
-  response: ApiResponse,
-  status: number,
-  code: ErrorCode,
-  error?: string | RegExp,
-): void {
-  expect({ status: response.status, code: response.body?.code }, JSON.stringify(response.body)).toEqual({ status, code });
+export function expectError(response: ApiResponse, status: number, code: ErrorCode, error?: string | RegExp): void {
+  expect({ status: response.status, code: response.body?.code }, JSON.stringify(response.body)).toEqual({
+    status,
+    code,
+  });
   expectEnvelope(response.body);
   if (typeof error === 'string') expect(response.body.error).toBe(error);
   else if (error) expect(response.body.error).toMatch(error);

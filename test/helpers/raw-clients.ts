@@ -36,7 +36,7 @@ export function rawWebSocket(server: TestServer, token: string): Promise<RawWebS
   const closed = new Promise<number>((resolve) => webSocket.once('close', resolve));
   return new Promise((resolve, reject) => {
     webSocket.once('error', reject);
-    webSocket.on('message', (data) => {
+    webSocket.on('message', (data: Buffer) => {
       const packet = data.toString();
       if (packet.startsWith('0{')) webSocket.send(`40${JSON.stringify({ token })}`);
       else if (packet === '2') webSocket.send('3');
@@ -57,7 +57,9 @@ export class RawPollingSession {
   static async open(server: TestServer, token: string): Promise<RawPollingSession> {
     const handshake = await (await fetch(`${server.url}${ENGINE_PATH}&transport=polling`)).text();
     const engineId = (JSON.parse(handshake.slice(1)) as { sid: string }).sid;
-    const session = new RawPollingSession(`${server.url}${ENGINE_PATH}&transport=polling&sid=${encodeURIComponent(engineId)}`);
+    const session = new RawPollingSession(
+      `${server.url}${ENGINE_PATH}&transport=polling&sid=${encodeURIComponent(engineId)}`,
+    );
     if ((await session.post(`40${JSON.stringify({ token })}`)).status !== 200) throw new Error('CONNECT refused');
     // The CONNECT answer comes with the next poll: from then on the socket is connected.
     const sid = (await session.poll()).body.split(PACKET_SEPARATOR).map(connectedSid).find(Boolean);
@@ -69,7 +71,11 @@ export class RawPollingSession {
   /** One request body of `packets`; its status, or `aborted` when the server cut the request. */
   async post(...packets: string[]): Promise<{ status: number | 'aborted' }> {
     try {
-      const response = await fetch(this.url, { method: 'POST', body: packets.join(PACKET_SEPARATOR), headers: { 'content-type': 'text/plain' } });
+      const response = await fetch(this.url, {
+        method: 'POST',
+        body: packets.join(PACKET_SEPARATOR),
+        headers: { 'content-type': 'text/plain' },
+      });
       await response.text();
       return { status: response.status };
     } catch {

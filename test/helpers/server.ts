@@ -53,7 +53,10 @@ export const TEST_SCRYPT_LOG2_N = 10;
  * GENEROUS_LIMITS, TEST_SCRYPT_LOG2_N. `env` overrides any variable (e.g. DATABASE_URL for
  * PostgreSQL, DATA_DIR for a restart test, a RATE_LIMIT_* under test); `options` go to buildApp.
  */
-export async function startServer(env: Record<string, string | undefined> = {}, options: BuildOptions = {}): Promise<TestServer> {
+export async function startServer(
+  env: Record<string, string | undefined> = {},
+  options: BuildOptions = {},
+): Promise<TestServer> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -117,7 +120,12 @@ export async function registerUser(server: { url: string }, prefix = 'user'): Pr
 }
 
 /** Creates a chat through HTTP as `owner` with `others`; returns the chat id. */
-export async function createChat(server: { url: string }, owner: TestUser, others: TestUser[], name?: string): Promise<string> {
+export async function createChat(
+  server: { url: string },
+  owner: TestUser,
+  others: TestUser[],
+  name?: string,
+): Promise<string> {
   const { status, body } = await api(server, 'POST', '/chats', {
     token: owner.token,
     body: { userIds: others.map((o) => o.user.id), ...(name ? { name } : {}) },
@@ -192,7 +200,10 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * One real server for the enclosing `describe`: started before its tests, every socket closed
  * after each test, the server closed after the last. The returned object reads through to it.
  */
-export function useServer(env: Record<string, string | undefined> = {}, options: () => Promise<BuildOptions> | BuildOptions = () => ({})): TestServer {
+export function useServer(
+  env: Record<string, string | undefined> = {},
+  options: () => Promise<BuildOptions> | BuildOptions = () => ({}),
+): TestServer {
   let started: TestServer | undefined;
   const current = (): TestServer => {
     if (!started) throw new Error('useServer: the server is not started yet (use it inside a test)');

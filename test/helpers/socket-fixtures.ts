@@ -1,7 +1,16 @@
 import type { Socket } from 'socket.io-client';
 import { expect } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
-import { ask, connect, createChat, registerUser, sleep, type ClientSocket, type TestServer, type TestUser } from './server.js';
+import {
+  ask,
+  connect,
+  createChat,
+  registerUser,
+  sleep,
+  type ClientSocket,
+  type TestServer,
+  type TestUser,
+} from './server.js';
 
 /** The one answer for a chat that is someone else's, unknown, or not even an id (contract §3). */
 export const FORBIDDEN_ANSWER = Object.freeze({
@@ -48,14 +57,24 @@ export async function joinOk(socket: ClientSocket, chatId: string): Promise<Mess
 }
 
 /** send_message that must succeed; returns the stored message. */
-export async function sendOk(socket: ClientSocket, chatId: string, text: string, clientMessageId?: string): Promise<Message> {
+export async function sendOk(
+  socket: ClientSocket,
+  chatId: string,
+  text: string,
+  clientMessageId?: string,
+): Promise<Message> {
   const answer = await ask(socket, 'send_message', { chatId, text, ...(clientMessageId ? { clientMessageId } : {}) });
   expect(answer).toMatchObject({ success: true, message: { chatId } });
   return answer.message;
 }
 
 /** Sends `count` messages one after another (each acknowledged before the next). */
-export async function sendMany(socket: ClientSocket, chatId: string, count: number, prefix = 'message'): Promise<Message[]> {
+export async function sendMany(
+  socket: ClientSocket,
+  chatId: string,
+  count: number,
+  prefix = 'message',
+): Promise<Message[]> {
   const sent: Message[] = [];
   for (let i = 0; i < count; i++) sent.push(await sendOk(socket, chatId, `${prefix} ${i}`));
   return sent;
@@ -79,7 +98,11 @@ export function emitRaw(socket: ClientSocket, event: string, ...args: unknown[])
 }
 
 /** Waits until `predicate` holds, polling; fails after `ms`. */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, ms = 3_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  ms = 3_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
@@ -95,7 +118,12 @@ export function expectValidationError(answer: unknown, field: string | undefined
   if (field === undefined) {
     expect(answer).toStrictEqual({ success: false, code: 'VALIDATION_ERROR', error: expect.stringMatching(/\S/) });
   } else {
-    expect(answer).toStrictEqual({ success: false, code: 'VALIDATION_ERROR', error: expect.stringMatching(/\S/), field });
+    expect(answer).toStrictEqual({
+      success: false,
+      code: 'VALIDATION_ERROR',
+      error: expect.stringMatching(/\S/),
+      field,
+    });
   }
 }
 

@@ -37,7 +37,7 @@ export const storeTargets: StoreTarget[] = [
  * An empty database of `target`'s kind for one test (a database of its own on the PostgreSQL
  * server, whose shared database already has every migration), dropped by the returned close().
  */
-export async function emptyDatabase(target: StoreTarget): Promise<{ db: Database; close(): Promise<void> }> {
+export async function emptyDatabase(target: StoreTarget): Promise<{ db: Database; close: () => Promise<void> }> {
   if (target.name === 'pglite') {
     const db = await openPgliteDatabase(undefined);
     return { db, close: () => db.close() };
@@ -84,13 +84,13 @@ export interface OpenedStore {
   readonly db: Database;
   readonly store: Store;
   /** A user with a unique email and username starting with `prefix`. */
-  newUser(prefix?: string): Promise<PublicUser>;
+  newUser: (prefix?: string) => Promise<PublicUser>;
   /** A group chat of `memberIds`; its id. */
-  newChat(memberIds: string[], name?: string | null): Promise<string>;
+  newChat: (memberIds: string[], name?: string | null) => Promise<string>;
   /** A message sent by `senderId`, which must be stored (anything else throws). */
-  send(chatId: string, senderId: string, text?: string): Promise<Message>;
+  send: (chatId: string, senderId: string, text?: string) => Promise<Message>;
   /** The chat's current version; undefined when there is no such chat. */
-  chatVersion(chatId: string): Promise<number | undefined>;
+  chatVersion: (chatId: string) => Promise<number | undefined>;
 }
 
 /**
@@ -119,7 +119,11 @@ export function useStore(target: StoreTarget): OpenedStore {
     },
     newUser(prefix = 'u') {
       const tag = randomUUID().slice(0, 8);
-      return opened.store.users.createUser({ email: `${prefix}-${tag}@example.com`, username: `${prefix}_${tag}`, passwordHash: 'x' });
+      return opened.store.users.createUser({
+        email: `${prefix}-${tag}@example.com`,
+        username: `${prefix}_${tag}`,
+        passwordHash: 'x',
+      });
     },
     async newChat(memberIds, name = 'g') {
       return (await opened.store.chats.createChat({ name, memberIds, direct: false })).chatId;

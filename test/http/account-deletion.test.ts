@@ -33,11 +33,16 @@ import { serverEnvFor, storeTargets } from '../helpers/stores.js';
  */
 
 const deleteAccount = (server: TestServer, token: string | undefined, body?: unknown) =>
-  api(server, 'DELETE', '/users/me', { ...(token ? { token } : {}), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  api(server, 'DELETE', '/users/me', {
+    ...(token ? { token } : {}),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 
 /** Resolves with the reason the socket is disconnected for. */
 const disconnection = (socket: ClientSocket) =>
-  new Promise<string>((resolve) => (socket as unknown as Socket).once('disconnect', (reason: string) => resolve(reason)));
+  new Promise<string>((resolve) =>
+    (socket as unknown as Socket).once('disconnect', (reason: string) => resolve(reason)),
+  );
 
 const login = (server: TestServer, body: object) => api(server, 'POST', '/auth/login', { body });
 const sortedIds = (users: readonly PublicUser[]) => users.map((user) => user.id).sort();
@@ -46,20 +51,30 @@ describe.each(storeTargets)('DELETE /users/me on $name', (target) => {
   const server = useServer(serverEnvFor(target.name));
 
   it('deletes the account: its sockets close, its messages become tombstones, it leaves its chats', async () => {
-    const [alice, bob, carol] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob'), registerUser(server, 'carol')]);
+    const [alice, bob, carol] = await Promise.all([
+      registerUser(server, 'alice'),
+      registerUser(server, 'bob'),
+      registerUser(server, 'carol'),
+    ]);
     const group = await createChat(server, alice, [bob, carol], 'farewell');
     const direct = await createChat(server, alice, [bob]);
     const aliceTabs = [await connect(server, alice.token), await connect(server, alice.token)];
     const bobSocket = await connect(server, bob.token);
     for (const chatId of [group, direct]) await joinOk(bobSocket, chatId);
-    const fromAlice = [await sendOk(aliceTabs[0]!, group, 'secret in the group'), await sendOk(aliceTabs[0]!, direct, 'secret between us')];
+    const fromAlice = [
+      await sendOk(aliceTabs[0]!, group, 'secret in the group'),
+      await sendOk(aliceTabs[0]!, direct, 'secret between us'),
+    ];
     const fromBob = await sendOk(bobSocket, group, 'bob stays');
     const held = { [group]: fromBob.version, [direct]: fromAlice[1]!.version };
     const closed = aliceTabs.map(disconnection);
     const deletions = collect<Message>(bobSocket, 'message_deleted');
     const membersChanged = collect<{ chatId: string; users: PublicUser[] }>(bobSocket, 'chat_members_changed');
 
-    expect(await deleteAccount(server, alice.token, { password: alice.password })).toStrictEqual({ status: 200, body: { success: true } });
+    expect(await deleteAccount(server, alice.token, { password: alice.password })).toStrictEqual({
+      status: 200,
+      body: { success: true },
+    });
 
     // Every socket of the account is closed by the server (the client does not reconnect by itself).
     expect(await Promise.all(closed)).toEqual(['io server disconnect', 'io server disconnect']);
@@ -75,11 +90,12 @@ describe.each(storeTargets)('DELETE /users/me on $name', (target) => {
     });
 
     // sync from the versions bob held finds the tombstones; history shows them in place.
-    const synced = await ask(bobSocket, 'sync', { chats: [group, direct].map((chatId) => ({ chatId, version: held[chatId] })) });
-    expect(synced.chats.map((entry: { messages: Message[] }) => entry.messages.map((m) => [m.id, m.text, m.user]))).toEqual([
-      [[fromAlice[0]!.id, '', deletedUser]],
-      [[fromAlice[1]!.id, '', deletedUser]],
-    ]);
+    const synced = await ask(bobSocket, 'sync', {
+      chats: [group, direct].map((chatId) => ({ chatId, version: held[chatId] })),
+    });
+    expect(
+      synced.chats.map((entry: { messages: Message[] }) => entry.messages.map((m) => [m.id, m.text, m.user])),
+    ).toEqual([[[fromAlice[0]!.id, '', deletedUser]], [[fromAlice[1]!.id, '', deletedUser]]]);
     const page = await ask(bobSocket, 'get_chat_messages', { chatId: group });
     expect(page.messages.map((m: Message) => [m.id, m.text, m.user.username])).toEqual([
       [fromAlice[0]!.id, '', DELETED_USER.username],
@@ -89,15 +105,26 @@ describe.each(storeTargets)('DELETE /users/me on $name', (target) => {
     const { body } = await api(server, 'GET', '/chats', { token: bob.token });
     const listed = new Map(body.chats.map((chat: ChatSummary) => [chat.id, chat]));
     expect((listed.get(direct) as ChatSummary).users.map((user) => user.id)).toEqual([bob.user.id]);
-    expect((listed.get(direct) as ChatSummary).messages).toMatchObject([{ id: fromAlice[1]!.id, text: '', user: deletedUser }]);
+    expect((listed.get(direct) as ChatSummary).messages).toMatchObject([
+      { id: fromAlice[1]!.id, text: '', user: deletedUser },
+    ]);
 
     // Neither the token nor the password works again; nobody can add the account to a chat.
     expectError(await api(server, 'GET', '/users/me', { token: alice.token }), 401, 'UNAUTHORIZED', TEXTS.unknownUser);
     expect((await expectRefused(server, alice.token)).message).toBe(TEXTS.unknownUser);
     for (const credentials of [{ email: alice.user.email }, { username: alice.user.username }]) {
-      expectError(await login(server, { ...credentials, password: alice.password }), 401, 'UNAUTHORIZED', TEXTS.badCredentials);
+      expectError(
+        await login(server, { ...credentials, password: alice.password }),
+        401,
+        'UNAUTHORIZED',
+        TEXTS.badCredentials,
+      );
     }
-    expectError(await api(server, 'POST', `/chats/${group}/members`, { token: bob.token, body: { userIds: [alice.user.id] } }), 404, 'NOT_FOUND');
+    expectError(
+      await api(server, 'POST', `/chats/${group}/members`, { token: bob.token, body: { userIds: [alice.user.id] } }),
+      404,
+      'NOT_FOUND',
+    );
     expectError(await deleteAccount(server, alice.token, { password: alice.password }), 401, 'UNAUTHORIZED');
   });
 
@@ -108,7 +135,11 @@ describe.each(storeTargets)('DELETE /users/me on $name', (target) => {
       body: { email: alice.user.email, username: alice.user.username, password: alice.password },
     });
     expect(reborn.status).toBe(201);
-    expect(reborn.body.user).toEqual({ id: expect.any(String), email: alice.user.email, username: alice.user.username });
+    expect(reborn.body.user).toEqual({
+      id: expect.any(String),
+      email: alice.user.email,
+      username: alice.user.username,
+    });
     expect(reborn.body.user.id).not.toBe(alice.user.id);
     // The new account is not the old one: none of its chats.
     expect((await api(server, 'GET', '/chats', { token: reborn.body.accessToken })).body.chats).toEqual([]);
@@ -128,7 +159,12 @@ describe('DELETE /users/me refusals', () => {
   it('a wrong password: 403, and nothing is deleted', async () => {
     const alice = await registerUser(server, 'alice');
     const socket = await connect(server, alice.token);
-    expectError(await deleteAccount(server, alice.token, { password: `${alice.password}x` }), 403, 'FORBIDDEN', TEXTS.wrongPassword);
+    expectError(
+      await deleteAccount(server, alice.token, { password: `${alice.password}x` }),
+      403,
+      'FORBIDDEN',
+      TEXTS.wrongPassword,
+    );
     expect(socket.connected).toBe(true);
     await expectIntact(alice);
   });
@@ -136,9 +172,21 @@ describe('DELETE /users/me refusals', () => {
   it('another user’s token cannot delete the account: only the caller’s own account is named, with its own password', async () => {
     const [alice, mallory] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'mallory')]);
     // Mallory knows alice's password, but her token names her own account.
-    expectError(await deleteAccount(server, mallory.token, { password: alice.password }), 403, 'FORBIDDEN', TEXTS.wrongPassword);
+    expectError(
+      await deleteAccount(server, mallory.token, { password: alice.password }),
+      403,
+      'FORBIDDEN',
+      TEXTS.wrongPassword,
+    );
     // There is no route that takes someone else's id.
-    expectError(await api(server, 'DELETE', `/users/${alice.user.id}`, { token: mallory.token, body: JSON.stringify({ password: alice.password }) }), 404, 'NOT_FOUND');
+    expectError(
+      await api(server, 'DELETE', `/users/${alice.user.id}`, {
+        token: mallory.token,
+        body: JSON.stringify({ password: alice.password }),
+      }),
+      404,
+      'NOT_FOUND',
+    );
     await expectIntact(alice);
     await expectIntact(mallory);
   });
@@ -176,7 +224,12 @@ describe('DELETE /users/me against password guessing', () => {
   it('wrong passwords spend the account’s login failure budget: a stolen token cannot be used to guess it', async () => {
     const alice = await registerUser(server, 'alice');
     for (let i = 0; i < FAILURES; i++) {
-      expectError(await deleteAccount(server, alice.token, { password: `guess-${i}-xx` }), 403, 'FORBIDDEN', TEXTS.wrongPassword);
+      expectError(
+        await deleteAccount(server, alice.token, { password: `guess-${i}-xx` }),
+        403,
+        'FORBIDDEN',
+        TEXTS.wrongPassword,
+      );
     }
     for (const refused of [
       await deleteAccount(server, alice.token, { password: alice.password }),
@@ -197,7 +250,11 @@ describe('DELETE /users/me of an account from the external provider', () => {
 
   beforeAll(async () => {
     provider = await generateKeyPair('RS256', { extractable: true });
-    server = await startServer({ JWT_PUBLIC_KEY: await exportSPKI(provider.publicKey), JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE });
+    server = await startServer({
+      JWT_PUBLIC_KEY: await exportSPKI(provider.publicKey),
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+    });
   });
   afterAll(async () => {
     closeSockets();
@@ -207,7 +264,13 @@ describe('DELETE /users/me of an account from the external provider', () => {
   /** A provider token for `sub`, issued `age` seconds ago (no `iat` at all with null). */
   const providerToken = (sub: string, age: number | null) => {
     const now = nowSeconds();
-    const claims: JWTPayload = { sub, iss: ISSUER, aud: AUDIENCE, exp: now + 600, ...(age === null ? {} : { iat: now - age }) };
+    const claims: JWTPayload = {
+      sub,
+      iss: ISSUER,
+      aud: AUDIENCE,
+      exp: now + 600,
+      ...(age === null ? {} : { iat: now - age }),
+    };
     return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).sign(provider.privateKey);
   };
 
@@ -215,13 +278,20 @@ describe('DELETE /users/me of an account from the external provider', () => {
     const sub = `idp|${randomUUID()}`;
     const me = await api(server, 'GET', '/users/me', { token: await providerToken(sub, 3_600) });
     expect(me.status).toBe(200);
-    for (const stale of [await providerToken(sub, 6 * 60), await providerToken(sub, null), await providerToken(sub, -3_600)]) {
+    for (const stale of [
+      await providerToken(sub, 6 * 60),
+      await providerToken(sub, null),
+      await providerToken(sub, -3_600),
+    ]) {
       expectError(await deleteAccount(server, stale), 403, 'FORBIDDEN', TEXTS.staleToken);
     }
     const socket = await connect(server, await providerToken(sub, 3_600));
     const closed = disconnection(socket);
 
-    expect(await deleteAccount(server, await providerToken(sub, 10))).toStrictEqual({ status: 200, body: { success: true } });
+    expect(await deleteAccount(server, await providerToken(sub, 10))).toStrictEqual({
+      status: 200,
+      body: { success: true },
+    });
 
     expect(await closed).toBe('io server disconnect');
     // Every token of the subject, old or new, names no account: it is not created again.

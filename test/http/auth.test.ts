@@ -58,7 +58,11 @@ describe('POST /auth/register', () => {
       body: { ...credentials, id: 'chosen-id', passwordHash: 'x', isAdmin: true },
     });
     expect(response.status).toBe(201);
-    expect(response.body.user).toEqual({ id: expect.any(String), email: credentials.email, username: credentials.username });
+    expect(response.body.user).toEqual({
+      id: expect.any(String),
+      email: credentials.email,
+      username: credentials.username,
+    });
     expect(response.body.user.id).not.toBe('chosen-id');
   });
 
@@ -107,7 +111,9 @@ describe('POST /auth/register', () => {
       body: { email: first.email, username: newCredentials().username, password: 'attacker-password' },
     });
     expect(stolen.status).toBe(409);
-    const asOwner = await api(server, 'POST', '/auth/login', { body: { email: first.email, password: first.password } });
+    const asOwner = await api(server, 'POST', '/auth/login', {
+      body: { email: first.email, password: first.password },
+    });
     expect(asOwner.status).toBe(200);
     expect(asOwner.body.user).toEqual(created.body.user);
     const asAttacker = await api(server, 'POST', '/auth/login', {
@@ -136,7 +142,11 @@ describe('POST /auth/register', () => {
     ['email is empty', (c) => ({ ...c, email: '' }), 'email'],
     ['email has no @', (c) => ({ ...c, email: `${c.tag}.example.com` }), 'email'],
     ['email has no domain', (c) => ({ ...c, email: `${c.tag}@` }), 'email'],
-    ['email is over 254 characters', (c) => ({ ...c, email: `${c.tag}${'a'.repeat(50)}@${'b'.repeat(200)}.com` }), 'email'],
+    [
+      'email is over 254 characters',
+      (c) => ({ ...c, email: `${c.tag}${'a'.repeat(50)}@${'b'.repeat(200)}.com` }),
+      'email',
+    ],
     ['body is an array', (c) => [c], undefined],
     ['body is a JSON string', () => 'a string', undefined],
     ['body is JSON null', () => null, undefined],
@@ -216,7 +226,10 @@ describe('POST /auth/login', () => {
     const unknownUsername = await api(server, 'POST', '/auth/login', {
       body: { username: `nobody_${registered.user.id.slice(0, 8)}`, password: registered.password },
     });
-    const expected = { status: 401, body: { success: false, error: 'Неверный email или пароль', code: 'UNAUTHORIZED' } };
+    const expected = {
+      status: 401,
+      body: { success: false, error: 'Неверный email или пароль', code: 'UNAUTHORIZED' },
+    };
     expect(wrongPassword).toEqual(expected);
     expect(unknownEmail).toEqual(expected);
     expect(unknownUsername).toEqual(expected);
@@ -264,7 +277,10 @@ describe('POST /auth/login', () => {
   });
 
   it('answers 400 VALIDATION_ERROR for a body that is not JSON', async () => {
-    const response = await api(server, 'POST', '/auth/login', { body: 'email=a@b.c&password=x' , headers: { 'content-type': 'application/json' } });
+    const response = await api(server, 'POST', '/auth/login', {
+      body: 'email=a@b.c&password=x',
+      headers: { 'content-type': 'application/json' },
+    });
     expectError(response, 400, 'VALIDATION_ERROR', 'Некорректный JSON в теле запроса');
   });
 });

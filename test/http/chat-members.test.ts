@@ -34,7 +34,8 @@ const sortById = (users: readonly PublicUser[]) => [...users].sort((a, b) => a.i
 describe('chats that change', () => {
   const server = useServer();
 
-  const users = (count: number, prefix = 'm') => Promise.all(Array.from({ length: count }, () => registerUser(server, prefix)));
+  const users = (count: number, prefix = 'm') =>
+    Promise.all(Array.from({ length: count }, () => registerUser(server, prefix)));
   const addMembers = (caller: TestUser, chatId: string, body: unknown) =>
     api(server, 'POST', `/chats/${encodeURIComponent(chatId)}/members`, { token: caller.token, body });
   const leave = (caller: TestUser, chatId: string) =>
@@ -47,7 +48,9 @@ describe('chats that change', () => {
       const bobTabs = [await connect(server, bob!.token), await connect(server, bob!.token)];
       const carolSocket = await connect(server, carol!.token);
       const strangerSocket = await connect(server, stranger!.token);
-      const received = [ownerSocket, ...bobTabs, carolSocket].map((s) => collect<{ chat: ChatSummary }>(s, 'chat_created'));
+      const received = [ownerSocket, ...bobTabs, carolSocket].map((s) =>
+        collect<{ chat: ChatSummary }>(s, 'chat_created'),
+      );
       const toStranger = collect(strangerSocket, 'chat_created');
 
       const response = await api(server, 'POST', '/chats', {
@@ -87,9 +90,14 @@ describe('chats that change', () => {
       const toCarol = collect<{ chat: ChatSummary }>(carolSocket, 'chat_created');
       const toDave = collect<{ chat: ChatSummary }>(daveSocket, 'chat_created');
 
-      const response = await addMembers(bob!, chatId, { userIds: [carol!.user.id, dave!.user.id, carol!.user.id, owner!.user.id] });
+      const response = await addMembers(bob!, chatId, {
+        userIds: [carol!.user.id, dave!.user.id, carol!.user.id, owner!.user.id],
+      });
       expect(response.status).toBe(200);
-      expect(response.body).toStrictEqual({ success: true, chat: expect.objectContaining({ id: chatId, name: 'team' }) });
+      expect(response.body).toStrictEqual({
+        success: true,
+        chat: expect.objectContaining({ id: chatId, name: 'team' }),
+      });
       const members = [owner!.user, bob!.user, carol!.user, dave!.user];
       expect(sortById(response.body.chat.users)).toStrictEqual(sortById(members));
 
@@ -111,7 +119,9 @@ describe('chats that change', () => {
     it('reads the chat id and user ids in any case: each user is added once', async () => {
       const [owner, bob, carol] = await users(3);
       const chatId = await createChat(server, owner!, [bob!], 'any case');
-      const upper = await addMembers(owner!, chatId.toUpperCase(), { userIds: [carol!.user.id.toUpperCase(), bob!.user.id.toUpperCase()] });
+      const upper = await addMembers(owner!, chatId.toUpperCase(), {
+        userIds: [carol!.user.id.toUpperCase(), bob!.user.id.toUpperCase()],
+      });
       expect(upper.status).toBe(200);
       expect(sortById(upper.body.chat.users)).toStrictEqual(sortById([owner!.user, bob!.user, carol!.user]));
       const again = await addMembers(owner!, chatId, { userIds: [carol!.user.id] });
@@ -152,11 +162,21 @@ describe('chats that change', () => {
       const chats = await api(server, 'GET', '/chats', { token: carol!.token });
       expect(chats.body.chats).toEqual([]);
 
-      for (const body of [{}, { userIds: [] }, { userIds: 'x' }, { userIds: [5] }, { userIds: [''] }, [carol!.user.id], 'nonsense']) {
+      for (const body of [
+        {},
+        { userIds: [] },
+        { userIds: 'x' },
+        { userIds: [5] },
+        { userIds: [''] },
+        [carol!.user.id],
+        'nonsense',
+      ]) {
         const response = await addMembers(owner!, chatId, body);
         expectError(response, 400, 'VALIDATION_ERROR');
       }
-      expect((await api(server, 'POST', `/chats/${chatId}/members`, { body: { userIds: [carol!.user.id] } })).status).toBe(401);
+      expect(
+        (await api(server, 'POST', `/chats/${chatId}/members`, { body: { userIds: [carol!.user.id] } })).status,
+      ).toBe(401);
     });
   });
 
@@ -230,7 +250,12 @@ describe('chats that change', () => {
       for (const [event, payload] of refused) {
         expect(await ask(bobSocket, event, payload), event).toStrictEqual(FORBIDDEN_ANSWER);
       }
-      expectError(await api(server, 'GET', `/chats/${chatId}/messages`, { token: bob.token }), 403, 'FORBIDDEN', NO_CHAT_ACCESS);
+      expectError(
+        await api(server, 'GET', `/chats/${chatId}/messages`, { token: bob.token }),
+        403,
+        'FORBIDDEN',
+        NO_CHAT_ACCESS,
+      );
       expectError(await leave(bob, chatId), 403, 'FORBIDDEN', NO_CHAT_ACCESS);
       expectError(await addMembers(bob, chatId, { userIds: [bob.user.id] }), 403, 'FORBIDDEN', NO_CHAT_ACCESS);
       expect((await ask(bobSocket, 'get_my_chats')).chats).toEqual([]);
@@ -272,7 +297,11 @@ describe.each(storeTargets)('POST /chats/:id/members racing for the member cap, 
     const newcomers = await Promise.all(
       Array.from({ length: 2 * 149 }, () => {
         const tag = randomUUID().slice(0, 8);
-        return server.app.store.users.createUser({ email: `crowd-${tag}@example.com`, username: `crowd_${tag}`, passwordHash: null });
+        return server.app.store.users.createUser({
+          email: `crowd-${tag}@example.com`,
+          username: `crowd_${tag}`,
+          passwordHash: null,
+        });
       }),
     );
     const halves = [newcomers.slice(0, 149), newcomers.slice(149)].map((half) => half.map((user) => user.id));
@@ -281,7 +310,9 @@ describe.each(storeTargets)('POST /chats/:id/members racing for the member cap, 
     const answers = await Promise.all(
       chatIds.map((chatId) =>
         Promise.all(
-          halves.map((userIds) => api(server, 'POST', `/chats/${chatId}/members`, { token: owner.token, body: { userIds } })),
+          halves.map((userIds) =>
+            api(server, 'POST', `/chats/${chatId}/members`, { token: owner.token, body: { userIds } }),
+          ),
         ),
       ),
     );

@@ -151,7 +151,10 @@ describe('POST /chats', () => {
   it('reads user ids in any case: one direct chat per pair, the caller never a member twice', async () => {
     const alice = await registerUser(server, 'alice');
     const bob = await registerUser(server, 'bob');
-    const upper = await api(server, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id.toUpperCase()] } });
+    const upper = await api(server, 'POST', '/chats', {
+      token: alice.token,
+      body: { userIds: [bob.user.id.toUpperCase()] },
+    });
     expect(upper.status).toBe(201);
     expect(sortedIds(upper.body.chat.users)).toEqual(sortedIds([alice.user, bob.user]));
     const lower = await api(server, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id] } });
@@ -175,8 +178,14 @@ describe('POST /chats', () => {
     const alice = await registerUser(server, 'alice');
     const bob = await registerUser(server, 'bob');
     const direct = await createChat(server, alice, [bob]);
-    const named1 = await api(server, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id], name: 'Work' } });
-    const named2 = await api(server, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id], name: 'Work' } });
+    const named1 = await api(server, 'POST', '/chats', {
+      token: alice.token,
+      body: { userIds: [bob.user.id], name: 'Work' },
+    });
+    const named2 = await api(server, 'POST', '/chats', {
+      token: alice.token,
+      body: { userIds: [bob.user.id], name: 'Work' },
+    });
     expect([named1.status, named2.status]).toEqual([201, 201]);
     expect(new Set([direct, named1.body.chat.id, named2.body.chat.id]).size).toBe(3);
   });
@@ -227,7 +236,10 @@ describe('POST /chats', () => {
   ])('answers 400 VALIDATION_ERROR when %s', async (_label, build, field) => {
     const alice = await registerUser(server, 'alice');
     const bob = await registerUser(server, 'bob');
-    const response = await api(server, 'POST', '/chats', { token: alice.token, body: JSON.stringify(build(bob.user.id)) });
+    const response = await api(server, 'POST', '/chats', {
+      token: alice.token,
+      body: JSON.stringify(build(bob.user.id)),
+    });
     expectError(response, 400, 'VALIDATION_ERROR', /^Некорректные данные/);
     expect(response.body.field).toBe(field);
     expect((await api(server, 'GET', '/chats', { token: alice.token })).body.chats).toEqual([]);
@@ -237,7 +249,10 @@ describe('POST /chats', () => {
     const alice = await registerUser(server, 'alice');
     const bob = await registerUser(server, 'bob');
     const name = 'n'.repeat(100);
-    const response = await api(server, 'POST', '/chats', { token: alice.token, body: { userIds: [bob.user.id], name } });
+    const response = await api(server, 'POST', '/chats', {
+      token: alice.token,
+      body: { userIds: [bob.user.id], name },
+    });
     expect(response.status).toBe(201);
     expect(response.body.chat.name).toBe(name);
   });
@@ -343,7 +358,9 @@ describe('GET /chats', () => {
     expect(status).toBe(200);
     expect(ids(body.chats)).toEqual([mine]);
     expect(JSON.stringify(body)).not.toContain('secret');
-    expect(ids((await api(server, 'GET', '/chats', { token: bob.token })).body.chats).sort()).toEqual([mine, bobAndCarol].sort());
+    expect(ids((await api(server, 'GET', '/chats', { token: bob.token })).body.chats).sort()).toEqual(
+      [mine, bobAndCarol].sort(),
+    );
   });
 
   it('answers 401 without a token', async () => {
@@ -385,7 +402,10 @@ describe('GET /chats/:id/messages', () => {
 
   it('answers an empty page for a chat without messages', async () => {
     const { alice, chatId } = await chatWith(0);
-    expect(await history(alice, chatId)).toEqual({ status: 200, body: { success: true, messages: [], hasMore: false } });
+    expect(await history(alice, chatId)).toEqual({
+      status: 200,
+      body: { success: true, messages: [], hasMore: false },
+    });
   });
 
   it('pages backwards with limit and before', async () => {
@@ -494,7 +514,11 @@ describe('GET /chats/:id/messages', () => {
 
   it('reads the chat id and the cursors in any case', async () => {
     const { alice, chatId, messages, ids: all } = await chatWith(3);
-    const upper = await history(alice, chatId.toUpperCase(), `?before=${all[2]!.toUpperCase()}&after=${all[0]!.toUpperCase()}`);
+    const upper = await history(
+      alice,
+      chatId.toUpperCase(),
+      `?before=${all[2]!.toUpperCase()}&after=${all[0]!.toUpperCase()}`,
+    );
     expect(upper).toEqual({ status: 200, body: { success: true, messages: [messages[1]], hasMore: false } });
   });
 
@@ -512,7 +536,12 @@ describe('GET /chats/:id/messages', () => {
   it('answers a VALIDATION_ERROR envelope for a chat id longer than any id', async () => {
     const alice = await registerUser(server, 'alice');
     // The router refuses path parameters over 100 characters before the route runs.
-    expectError(await history(alice, 'x'.repeat(150)), 414, 'VALIDATION_ERROR', 'Слишком длинный параметр в пути запроса');
+    expectError(
+      await history(alice, 'x'.repeat(150)),
+      414,
+      'VALIDATION_ERROR',
+      'Слишком длинный параметр в пути запроса',
+    );
   });
 
   it('answers 401 without a token', async () => {

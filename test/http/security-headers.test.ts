@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, ask, closeSockets, connect, registerUser, startServer, type TestServer, type TestUser } from '../helpers/server.js';
+import {
+  ask,
+  closeSockets,
+  connect,
+  registerUser,
+  startServer,
+  type TestServer,
+  type TestUser,
+} from '../helpers/server.js';
 
 /**
  * README "Security": every response carries the security headers (helmet). The web client's own
@@ -9,7 +17,12 @@ import { api, ask, closeSockets, connect, registerUser, startServer, type TestSe
 /** The headers every answer must carry, whatever its route, status or origin. */
 function expectSecurityHeaders(headers: Headers, what: string): void {
   const csp = headers.get('content-security-policy') ?? '';
-  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(' ')]));
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name, values.join(' ')]),
+  );
   expect(directives.get('default-src'), `${what}: ${csp}`).toBe("'self'");
   expect(directives.get('frame-ancestors'), what).toBe("'none'");
   expect(directives.get('script-src'), what).toBe("'self'");
@@ -23,7 +36,11 @@ function expectSecurityHeaders(headers: Headers, what: string): void {
   expect(headers.get('x-powered-by'), what).toBeNull();
 }
 
-async function fetchHeaders(server: TestServer, path: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers }> {
+async function fetchHeaders(
+  server: TestServer,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; headers: Headers }> {
   const response = await fetch(`${server.url}${path}`, init);
   await response.arrayBuffer();
   return { status: response.status, headers: response.headers };
@@ -50,8 +67,18 @@ describe('security headers', () => {
     ['a route without its token', '/users/me', undefined, 401],
     ['an unknown route', '/no/such/route', undefined, 404],
     ['a malformed URL', '/chats/%E0%A4%A/messages', undefined, 400],
-    ['bad JSON', '/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' }, 400],
-    ['a body over 64 KiB', '/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `"${'x'.repeat(70_000)}"` }, 413],
+    [
+      'bad JSON',
+      '/auth/login',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' },
+      400,
+    ],
+    [
+      'a body over 64 KiB',
+      '/auth/login',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: `"${'x'.repeat(70_000)}"` },
+      413,
+    ],
     ['the Socket.IO long-polling handshake', '/socket.io/?EIO=4&transport=polling', undefined, 200],
     ['a refused Engine.IO request', '/socket.io/?EIO=4&transport=carrier-pigeon', undefined, 400],
   ])('on %s', async (what, path, init, status) => {
@@ -107,7 +134,11 @@ describe('security headers with CORS_ORIGINS', () => {
 
     const preflight = await fetchHeaders(server, '/users/me', {
       method: 'OPTIONS',
-      headers: { origin: ALLOWED, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: ALLOWED,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ALLOWED);

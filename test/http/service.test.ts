@@ -105,7 +105,10 @@ describe('request bodies', () => {
         body: 'email=a@example.com&password=secret-password',
         headers: { 'content-type': contentType },
       });
-      expect(response).toEqual({ status: 415, body: { success: false, error: BAD_MEDIA_TYPE, code: 'VALIDATION_ERROR' } });
+      expect(response).toEqual({
+        status: 415,
+        body: { success: false, error: BAD_MEDIA_TYPE, code: 'VALIDATION_ERROR' },
+      });
     },
   );
 
@@ -128,7 +131,10 @@ describe('request bodies', () => {
     ['truncated JSON', '{"email": "a@example.com"'],
     ['a bare word', 'hello'],
     ['single quotes', "{'email': 'a@example.com'}"],
-    ['__proto__ poisoning', '{"__proto__": {"isAdmin": true}, "email": "a@example.com", "password": "secret-password"}'],
+    [
+      '__proto__ poisoning',
+      '{"__proto__": {"isAdmin": true}, "email": "a@example.com", "password": "secret-password"}',
+    ],
     ['constructor poisoning', '{"constructor": {"prototype": {"isAdmin": true}}, "email": "a@example.com"}'],
   ])('answers 400 VALIDATION_ERROR for %s', async (_label, raw) => {
     const response = await api(server, 'POST', '/auth/login', { body: raw });
@@ -140,7 +146,10 @@ describe('malformed URLs', () => {
   it('answers 400 VALIDATION_ERROR in the envelope for broken percent-encoding in the path', async () => {
     const alice = await registerUser(server, 'alice');
     const response = await api(server, 'GET', '/chats/%E0%A4%A/messages', { token: alice.token });
-    expect(response).toEqual({ status: 400, body: { success: false, error: 'Некорректный URL', code: 'VALIDATION_ERROR' } });
+    expect(response).toEqual({
+      status: 400,
+      body: { success: false, error: 'Некорректный URL', code: 'VALIDATION_ERROR' },
+    });
   });
 
   it('answers 414 VALIDATION_ERROR in the envelope for a path parameter over 100 characters', async () => {
@@ -189,7 +198,13 @@ describe('the error envelope', () => {
       expect(response.status, `${method} ${path}`).toBeLessThan(500);
       expectEnvelope(response.body);
       const keys = Object.keys(response.body).sort();
-      expect([['code', 'error', 'success'], ['code', 'error', 'field', 'success']], `${method} ${path}`).toContainEqual(keys);
+      expect(
+        [
+          ['code', 'error', 'success'],
+          ['code', 'error', 'field', 'success'],
+        ],
+        `${method} ${path}`,
+      ).toContainEqual(keys);
     }
   });
 

@@ -41,8 +41,6 @@ async function search(caller: TestUser, term: string) {
   return api(server, 'GET', `/users?search=${encodeURIComponent(term)}`, { token: caller.token });
 }
 
-const usernames = (body: { users: Array<{ username: string }> }) => body.users.map((u) => u.username).sort();
-
 describe('GET /users/me', () => {
   it('answers 200 with exactly the caller', async () => {
     const alice = await registerUser(server, 'me');
@@ -120,7 +118,10 @@ describe('GET /users/me', () => {
   it('answers 401 with a valid token whose user does not exist', async () => {
     const ghost = await sign({ sub: randomUUID() });
     const response = await api(server, 'GET', '/users/me', { token: ghost });
-    expect(response).toEqual({ status: 401, body: { success: false, error: 'Пользователь не найден', code: 'UNAUTHORIZED' } });
+    expect(response).toEqual({
+      status: 401,
+      body: { success: false, error: 'Пользователь не найден', code: 'UNAUTHORIZED' },
+    });
   });
 
   it('answers 401 once the user has been deleted', async () => {
@@ -133,7 +134,10 @@ describe('GET /users/me', () => {
   it('accepts a token that names the user in `userId` instead of `sub`', async () => {
     const alice = await registerUser(server, 'me');
     const token = await sign({ userId: alice.user.id });
-    expect(await api(server, 'GET', '/users/me', { token })).toEqual({ status: 200, body: { success: true, user: alice.user } });
+    expect(await api(server, 'GET', '/users/me', { token })).toEqual({
+      status: 200,
+      body: { success: true, user: alice.user },
+    });
   });
 });
 
@@ -151,9 +155,22 @@ describe('GET /users?search=', () => {
     const tag = freshTag();
     const caller = await registerUser(server, 'caller');
     const match = await registerAs(`e_${tag}`, `${tag}.someone@example.com`);
-    expect(await search(caller, `${tag}.someone@example.com`)).toEqual({ status: 200, body: { success: true, users: [match.user] } });
-    expect(await search(caller, `${tag}.SomeOne@Example.COM`)).toEqual({ status: 200, body: { success: true, users: [match.user] } });
-    for (const part of [tag, `${tag}.some`, `${tag}.someone@`, `${tag}.someone@example.co`, '@example.com', `${tag}.someone@example.com.`]) {
+    expect(await search(caller, `${tag}.someone@example.com`)).toEqual({
+      status: 200,
+      body: { success: true, users: [match.user] },
+    });
+    expect(await search(caller, `${tag}.SomeOne@Example.COM`)).toEqual({
+      status: 200,
+      body: { success: true, users: [match.user] },
+    });
+    for (const part of [
+      tag,
+      `${tag}.some`,
+      `${tag}.someone@`,
+      `${tag}.someone@example.co`,
+      '@example.com',
+      `${tag}.someone@example.com.`,
+    ]) {
       expect(await search(caller, part), part).toEqual({ status: 200, body: { success: true, users: [] } });
     }
   });
@@ -209,7 +226,10 @@ describe('GET /users?search=', () => {
     const caller = await registerUser(server, 'caller');
     const underscored = await registerAs(`${tag}_u`, `u-${tag}@example.com`);
     await registerAs(`${tag}xu`, `x-${tag}@example.com`); // `_` as a wildcard would match this `x`
-    expect(await search(caller, `${tag}_`)).toEqual({ status: 200, body: { success: true, users: [underscored.user] } });
+    expect(await search(caller, `${tag}_`)).toEqual({
+      status: 200,
+      body: { success: true, users: [underscored.user] },
+    });
     expect(await search(caller, '_')).toEqual({ status: 200, body: { success: true, users: [] } });
   });
 

@@ -20,7 +20,9 @@ async function post(server: TestServer, path: string, body: unknown, headers: Re
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, body: await response.json(), headers: response.headers } as ApiResponse & { headers: Headers };
+  return { status: response.status, body: await response.json(), headers: response.headers } as ApiResponse & {
+    headers: Headers;
+  };
 }
 
 let server: TestServer | undefined;
@@ -38,7 +40,8 @@ describe('per client address', () => {
   it('counts logins and registrations together and then answers 429 with Retry-After', async () => {
     server = await startServer({ RATE_LIMIT_AUTH_PER_IP: String(LIMIT) });
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await post(server, '/auth/login', { email: `nobody${i}@example.com`, password: 'wrong-password' }));
+    for (let i = 0; i < 4; i++)
+      answers.push(await post(server, '/auth/login', { email: `nobody${i}@example.com`, password: 'wrong-password' }));
     answers.push(await post(server, '/auth/register', newCredentials('ip')));
     answers.push(await post(server, '/auth/register', newCredentials('ip')));
     answers.push(await post(server, '/auth/login', { broken: true }));
@@ -55,7 +58,12 @@ describe('per client address', () => {
     server = await startServer({ RATE_LIMIT_AUTH_PER_IP: '2' });
     const statuses = [];
     for (let i = 0; i < 4; i++) {
-      const r = await post(server, '/auth/login', { email: 'x@example.com', password: 'wrong-password' }, { 'x-forwarded-for': `10.0.0.${i}` });
+      const r = await post(
+        server,
+        '/auth/login',
+        { email: 'x@example.com', password: 'wrong-password' },
+        { 'x-forwarded-for': `10.0.0.${i}` },
+      );
       statuses.push(r.status);
     }
     expect(statuses).toEqual([401, 401, 429, 429]);
@@ -65,7 +73,12 @@ describe('per client address', () => {
     server = await startServer({ RATE_LIMIT_AUTH_PER_IP: '2', TRUST_PROXY: 'true' });
     const statuses = [];
     for (const ip of ['10.0.0.1', '10.0.0.1', '10.0.0.1', '10.0.0.2', '10.0.0.2']) {
-      const r = await post(server, '/auth/login', { email: 'x@example.com', password: 'wrong-password' }, { 'x-forwarded-for': ip });
+      const r = await post(
+        server,
+        '/auth/login',
+        { email: 'x@example.com', password: 'wrong-password' },
+        { 'x-forwarded-for': ip },
+      );
       statuses.push(r.status);
     }
     expect(statuses).toEqual([401, 401, 429, 401, 401]);
@@ -86,7 +99,11 @@ describe('failed logins per account', () => {
     const victim = await registered(server);
     const bystander = await registered(server);
     for (let i = 0; i < FAILURES; i++) {
-      expectError(await post(server, '/auth/login', { email: victim.email, password: `guess-${i}-xx` }), 401, 'UNAUTHORIZED');
+      expectError(
+        await post(server, '/auth/login', { email: victim.email, password: `guess-${i}-xx` }),
+        401,
+        'UNAUTHORIZED',
+      );
     }
     // The address is the same, the email differs only in case: still the same account.
     const locked = await post(server, '/auth/login', { email: victim.email.toUpperCase(), password: victim.password });
@@ -102,7 +119,9 @@ describe('failed logins per account', () => {
     server = await startServer({ RATE_LIMIT_LOGIN_FAILURES: String(FAILURES) });
     const victim = await registered(server);
     const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => post(server!, '/auth/login', { email: victim.email, password: `guess-${i}-xx` })),
+      Array.from({ length: 12 }, (_, i) =>
+        post(server!, '/auth/login', { email: victim.email, password: `guess-${i}-xx` }),
+      ),
     );
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([...Array(FAILURES).fill(401), ...Array(12 - FAILURES).fill(429)]);
@@ -124,7 +143,8 @@ describe('failed logins per account', () => {
     server = await startServer({ RATE_LIMIT_LOGIN_FAILURES: String(FAILURES) });
     const victim = await registered(server);
     const byEmail = (password: string) => post(server!, '/auth/login', { email: victim.email, password });
-    const byUsername = (password: string) => post(server!, '/auth/login', { username: victim.username.toUpperCase(), password });
+    const byUsername = (password: string) =>
+      post(server!, '/auth/login', { username: victim.username.toUpperCase(), password });
     for (let i = 0; i < FAILURES; i++) expect((await byEmail(`guess-${i}-xx`)).status).toBe(401);
     expect429(await byUsername(victim.password), RATE_LIMIT_TEXTS.login, 15 * 60_000);
     expect429(await byEmail(victim.password), RATE_LIMIT_TEXTS.login, 15 * 60_000);
@@ -133,7 +153,10 @@ describe('failed logins per account', () => {
     const other = await registered(server);
     const statuses = [];
     for (let i = 0; i < FAILURES + 1; i++) {
-      const body = i % 2 === 0 ? { email: other.email, password: `guess-${i}-xx` } : { username: other.username, password: `guess-${i}-xx` };
+      const body =
+        i % 2 === 0
+          ? { email: other.email, password: `guess-${i}-xx` }
+          : { username: other.username, password: `guess-${i}-xx` };
       statuses.push((await post(server, '/auth/login', body)).status);
     }
     expect(statuses).toEqual([...Array(FAILURES).fill(401), 429]);

@@ -19,7 +19,8 @@ async function refusal(server: TestServer, token: string): Promise<HandshakeErro
 
 describe('connections per user', () => {
   let server: TestServer;
-  const openFor = (userId: string) => [...server.app.io.of('/').sockets.values()].filter((s) => s.data.user.id === userId).length;
+  const openFor = (userId: string) =>
+    [...server.app.io.of('/').sockets.values()].filter((s) => s.data.user.id === userId).length;
   beforeAll(async () => {
     server = await startServer({ MAX_CONNECTIONS_PER_USER: String(MAX) });
   });
@@ -66,7 +67,8 @@ describe('connections per user', () => {
 
   it('an unauthenticated handshake is refused as UNAUTHORIZED, not counted', async () => {
     const erin = await registerUser(server, 'erin');
-    for (let i = 0; i < MAX + 2; i++) await expect(connect(server, 'garbage')).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    for (let i = 0; i < MAX + 2; i++)
+      await expect(connect(server, 'garbage')).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
     const sockets = await Promise.all(Array.from({ length: MAX }, () => connect(server, erin.token)));
     expect(sockets).toHaveLength(MAX);
   });

@@ -25,7 +25,11 @@ describe('events and HTTP requests per user', () => {
 
   it('refuses events past the burst with RATE_LIMITED, for every event name, from all the sockets of the user together', async () => {
     const { user, chatId } = await freshMember();
-    const sockets = await Promise.all([connect(server, user.token), connect(server, user.token), connect(server, user.token)]);
+    const sockets = await Promise.all([
+      connect(server, user.token),
+      connect(server, user.token),
+      connect(server, user.token),
+    ]);
     const answers = await Promise.all(
       sockets.flatMap((socket) => [
         ...Array.from({ length: 3 }, () => ask(socket, 'get_my_chats')),
@@ -60,7 +64,9 @@ describe('events and HTTP requests per user', () => {
 
   it('counts HTTP requests first and then refuses the sockets: one budget either way', async () => {
     const { user } = await freshMember();
-    const statuses = await Promise.all(Array.from({ length: 20 }, () => api(server, 'GET', '/users/me', { token: user.token }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () => api(server, 'GET', '/users/me', { token: user.token }).then((r) => r.status)),
+    );
     expect(statuses.filter((status) => status === 200).length).toBeLessThanOrEqual(MAX_PASSING);
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(20 - MAX_PASSING);
     const socket = await connect(server, user.token);

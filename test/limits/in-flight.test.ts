@@ -17,7 +17,10 @@ const BUSY = { success: false, code: 'RATE_LIMITED', error: TEXTS.tooManyInFligh
 describe('requests in flight per user', () => {
   const RUNNING = 2;
   const WAITING = 5;
-  const server = useServer({ MAX_CONCURRENT_REQUESTS_PER_USER: String(RUNNING), MAX_WAITING_REQUESTS_PER_USER: String(WAITING) });
+  const server = useServer({
+    MAX_CONCURRENT_REQUESTS_PER_USER: String(RUNNING),
+    MAX_WAITING_REQUESTS_PER_USER: String(WAITING),
+  });
 
   it("refuses a user's requests past the line from all their sockets together, and serves them again once answered", async () => {
     const alice = await registerUser(server, 'alice');
@@ -26,7 +29,9 @@ describe('requests in flight per user', () => {
     const sockets = await Promise.all(Array.from({ length: 4 }, () => connect(server, alice.token)));
     const refusedBefore = await timesLimited(server, 'in_flight');
     // 15 each: few for one socket, far past the user's 7 (RUNNING + WAITING).
-    const answers = await Promise.all(sockets.flatMap((socket) => Array.from({ length: 15 }, () => ask(socket, 'get_my_chats'))));
+    const answers = await Promise.all(
+      sockets.flatMap((socket) => Array.from({ length: 15 }, () => ask(socket, 'get_my_chats'))),
+    );
     const refused = answers.filter((answer) => !answer.success);
     expect(refused.length).toBeGreaterThan(0);
     for (const answer of refused) expect(answer).toStrictEqual(BUSY);
@@ -42,7 +47,9 @@ describe('requests in flight per user', () => {
     const foreignChat = await createChat(server, stranger, [await registerUser(server, 'other')]);
     const socket = await connect(server, alice.token);
     const payloads = [{ chatId: 42 }, {}, { chatId: foreignChat }, { chatId: foreignChat, limit: 1_000 }];
-    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => ask(socket, 'get_chat_messages', payloads[i % payloads.length])));
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => ask(socket, 'get_chat_messages', payloads[i % payloads.length])),
+    );
     expect(answers.some((answer) => answer.code === 'RATE_LIMITED')).toBe(true);
     for (const answer of answers) expect(['VALIDATION_ERROR', 'FORBIDDEN', 'RATE_LIMITED']).toContain(answer.code);
   });
@@ -50,7 +57,11 @@ describe('requests in flight per user', () => {
 
 describe("a user's HTTP requests in the same line", () => {
   // One request at a time and none waiting: a response the client does not read holds the line.
-  const server = useServer({ MAX_CONCURRENT_REQUESTS_PER_USER: '1', MAX_WAITING_REQUESTS_PER_USER: '0', MAX_MESSAGE_LENGTH: '60000' });
+  const server = useServer({
+    MAX_CONCURRENT_REQUESTS_PER_USER: '1',
+    MAX_WAITING_REQUESTS_PER_USER: '0',
+    MAX_MESSAGE_LENGTH: '60000',
+  });
 
   it("holds the user's turn while a response is not read, refuses their other requests meanwhile, and no one else's", async () => {
     const alice = await registerUser(server, 'alice');
@@ -63,7 +74,11 @@ describe("a user's HTTP requests in the same line", () => {
     const unread = unreadRequest(server, 'GET', `/chats/${chatId}/messages?limit=100`, alice.token);
     try {
       // Once the unread response holds Alice's one turn, her requests are refused, on HTTP…
-      await waitFor(async () => (await api(server, 'GET', '/users/me', { token: alice.token })).status === 429, 10_000, "Alice's line full");
+      await waitFor(
+        async () => (await api(server, 'GET', '/users/me', { token: alice.token })).status === 429,
+        10_000,
+        "Alice's line full",
+      );
       const refused = await fetch(`${server.url}/chats`, { headers: { authorization: `Bearer ${alice.token}` } });
       expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toBe('1');
@@ -76,7 +91,11 @@ describe("a user's HTTP requests in the same line", () => {
       unread.destroy();
     }
     // The connection gone, the turn is given back.
-    await waitFor(async () => (await api(server, 'GET', '/users/me', { token: alice.token })).status === 200, 10_000, "Alice's line free");
+    await waitFor(
+      async () => (await api(server, 'GET', '/users/me', { token: alice.token })).status === 200,
+      10_000,
+      "Alice's line free",
+    );
     expect(await ask(aliceSocket, 'get_my_chats')).toMatchObject({ success: true });
   });
 });
@@ -101,11 +120,17 @@ describe("a user's reads, one at a time", () => {
     const unread = unreadRequest(server, 'GET', `/chats/${chatId}/messages?limit=100`, alice.token);
     try {
       // Once the unread page holds Alice's read turn, her other reads are refused, on either transport…
-      await waitFor(async () => (await ask(aliceSocket, 'get_my_chats')).success === false, 10_000, "Alice's read turn taken");
+      await waitFor(
+        async () => (await ask(aliceSocket, 'get_my_chats')).success === false,
+        10_000,
+        "Alice's read turn taken",
+      );
       expect(await ask(aliceSocket, 'get_chat_messages', { chatId, limit: 1 })).toStrictEqual(BUSY);
       expect((await api(server, 'GET', '/chats', { token: alice.token })).status).toBe(429);
       // …while her requests that are not reads still have turns…
-      expect(await ask(aliceSocket, 'send_message', { chatId, text: 'a write goes by' })).toMatchObject({ success: true });
+      expect(await ask(aliceSocket, 'send_message', { chatId, text: 'a write goes by' })).toMatchObject({
+        success: true,
+      });
       expect((await api(server, 'GET', '/users/me', { token: alice.token })).status).toBe(200);
       // …and Bob's reads are his own.
       const bobSocket = await connect(server, bob.token);
@@ -113,6 +138,10 @@ describe("a user's reads, one at a time", () => {
     } finally {
       unread.destroy();
     }
-    await waitFor(async () => (await ask(aliceSocket, 'get_my_chats')).success === true, 10_000, "Alice's read turn free");
+    await waitFor(
+      async () => (await ask(aliceSocket, 'get_my_chats')).success === true,
+      10_000,
+      "Alice's read turn free",
+    );
   });
 });

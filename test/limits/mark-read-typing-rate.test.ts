@@ -16,14 +16,19 @@ const MAX_PASSING = BURST + PER_SECOND;
 const MAX_RETRY_MS = 10_000;
 
 describe('mark_read and typing per user', () => {
-  const server = useServer({ RATE_LIMIT_MESSAGES_PER_SECOND: String(PER_SECOND), RATE_LIMIT_MESSAGE_BURST: String(BURST) });
+  const server = useServer({
+    RATE_LIMIT_MESSAGES_PER_SECOND: String(PER_SECOND),
+    RATE_LIMIT_MESSAGE_BURST: String(BURST),
+  });
 
   it('refuses mark_read past the burst from all the sockets of the user; sends are another budget', async () => {
     const { alice, chatId, aliceSocket, bobSocket } = await chatPair(server, { join: true });
     const message = await sendOk(bobSocket, chatId, 'read me');
     const aliceSecond = await connect(server, alice.token);
     const answers = await Promise.all(
-      [aliceSocket, aliceSecond].flatMap((socket) => Array.from({ length: 8 }, () => ask(socket, 'mark_read', { chatId, messageId: message.id }))),
+      [aliceSocket, aliceSecond].flatMap((socket) =>
+        Array.from({ length: 8 }, () => ask(socket, 'mark_read', { chatId, messageId: message.id })),
+      ),
     );
     const { ok, refused } = tally(answers);
     expect(ok).toBeGreaterThanOrEqual(BURST);
@@ -36,12 +41,20 @@ describe('mark_read and typing per user', () => {
     const { chatId, aliceSocket } = await chatPair(server);
     const other = await chatPair(server);
     const foreign = await sendOk(other.aliceSocket, other.chatId, 'not for you');
-    const payloads = [{ chatId, messageId: 42 }, { chatId }, { chatId: other.chatId, messageId: foreign.id }, { chatId, messageId: foreign.id }];
-    const answers = await Promise.all([...payloads, ...payloads, ...payloads].map((payload) => ask(aliceSocket, 'mark_read', payload)));
+    const payloads = [
+      { chatId, messageId: 42 },
+      { chatId },
+      { chatId: other.chatId, messageId: foreign.id },
+      { chatId, messageId: foreign.id },
+    ];
+    const answers = await Promise.all(
+      [...payloads, ...payloads, ...payloads].map((payload) => ask(aliceSocket, 'mark_read', payload)),
+    );
     const refused = answers.filter((answer) => answer.code === 'RATE_LIMITED');
     expect(refused.length).toBeGreaterThanOrEqual(answers.length - MAX_PASSING);
     for (const answer of refused) expectRateLimited(answer, RATE_LIMIT_TEXTS.markRead, MAX_RETRY_MS);
-    for (const answer of answers.filter((a) => a.code !== 'RATE_LIMITED')) expect(['VALIDATION_ERROR', 'FORBIDDEN', 'NOT_FOUND']).toContain(answer.code);
+    for (const answer of answers.filter((a) => a.code !== 'RATE_LIMITED'))
+      expect(['VALIDATION_ERROR', 'FORBIDDEN', 'NOT_FOUND']).toContain(answer.code);
   });
 
   it('refuses typing and stop_typing past the burst, broadcasting only what was accepted, and no other user', async () => {

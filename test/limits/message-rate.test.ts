@@ -20,7 +20,10 @@ const MAX_RETRY_MS = 10_000;
 describe('message changes (send, edit, delete) rate limit per user', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ RATE_LIMIT_MESSAGES_PER_SECOND: String(PER_SECOND), RATE_LIMIT_MESSAGE_BURST: String(BURST) });
+    server = await startServer({
+      RATE_LIMIT_MESSAGES_PER_SECOND: String(PER_SECOND),
+      RATE_LIMIT_MESSAGE_BURST: String(BURST),
+    });
   });
   afterEach(() => closeSockets());
   afterAll(async () => {
@@ -73,7 +76,9 @@ describe('message changes (send, edit, delete) rate limit per user', () => {
     });
     const answers = await Promise.all([
       ...Array.from({ length: 10 }, () => ask(aliceSocket, 'send_message', 'not an object')),
-      ...Array.from({ length: 10 }, () => ask(aliceSocket, 'send_message', { chatId: other.chatId, text: 'x'.repeat(5000) })),
+      ...Array.from({ length: 10 }, () =>
+        ask(aliceSocket, 'send_message', { chatId: other.chatId, text: 'x'.repeat(5000) }),
+      ),
     ]);
     const refused = answers.filter((a) => a.code === 'RATE_LIMITED');
     expect(refused.length).toBeGreaterThanOrEqual(20 + 2 - MAX_PASSING);
@@ -90,8 +95,12 @@ describe('message changes (send, edit, delete) rate limit per user', () => {
     const updates = collect(bobSocket, 'message_updated');
     const deletions = collect(bobSocket, 'message_deleted');
     const answers = await Promise.all([
-      ...Array.from({ length: 8 }, (_, i) => ask(aliceSocket, 'edit_message', { messageId: first.id, text: `edit ${i}` })),
-      ...Array.from({ length: 8 }, (_, i) => ask(aliceSecond, 'edit_message', { messageId: second.id, text: `edit ${i}` })),
+      ...Array.from({ length: 8 }, (_, i) =>
+        ask(aliceSocket, 'edit_message', { messageId: first.id, text: `edit ${i}` }),
+      ),
+      ...Array.from({ length: 8 }, (_, i) =>
+        ask(aliceSecond, 'edit_message', { messageId: second.id, text: `edit ${i}` }),
+      ),
       ask(aliceSecond, 'delete_message', { messageId: third.id }),
     ]);
     const { ok, refused } = tally(answers);
@@ -100,7 +109,11 @@ describe('message changes (send, edit, delete) rate limit per user', () => {
     expect(refused.length).toBeGreaterThanOrEqual(answers.length - (MAX_PASSING - 3));
     for (const answer of refused) expectRateLimited(answer, RATE_LIMIT_TEXTS.messages, MAX_RETRY_MS);
     // And the budget is spent for sends as well.
-    expectRateLimited(await ask(aliceSocket, 'send_message', { chatId, text: 'one more' }), RATE_LIMIT_TEXTS.messages, MAX_RETRY_MS);
+    expectRateLimited(
+      await ask(aliceSocket, 'send_message', { chatId, text: 'one more' }),
+      RATE_LIMIT_TEXTS.messages,
+      MAX_RETRY_MS,
+    );
     // Only the accepted changes were broadcast.
     await sleep(QUIET_MS);
     expect(updates.length + deletions.length).toBe(ok);
@@ -118,7 +131,8 @@ describe('message changes (send, edit, delete) rate limit per user', () => {
     const refused = answers.filter((answer) => answer.code === 'RATE_LIMITED');
     expect(refused.length).toBeGreaterThanOrEqual(answers.length - MAX_PASSING);
     for (const answer of refused) expectRateLimited(answer, RATE_LIMIT_TEXTS.messages, MAX_RETRY_MS);
-    for (const answer of answers.filter((a) => a.code !== 'RATE_LIMITED')) expect(['FORBIDDEN', 'VALIDATION_ERROR']).toContain(answer.code);
+    for (const answer of answers.filter((a) => a.code !== 'RATE_LIMITED'))
+      expect(['FORBIDDEN', 'VALIDATION_ERROR']).toContain(answer.code);
     // Bob's message is untouched, and Bob's own budget too.
     expect((await history(bobSocket, { chatId })).messages).toMatchObject([{ id: bobs.id, text: 'not yours' }]);
     await sendOk(bobSocket, chatId, 'bob is fine');

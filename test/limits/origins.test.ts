@@ -53,8 +53,16 @@ describe('CORS_ORIGINS set', () => {
   });
 
   it('refuses HTTP requests from another origin with 403 in the envelope, before any route runs', async () => {
-    expectError(await api(server, 'GET', '/users/me', { token: user.token, headers: { origin: EVIL } }), 403, 'FORBIDDEN', ORIGIN_REFUSED_TEXT);
-    const login = await api(server, 'POST', '/auth/login', { body: { email: 'a@b.cd', password: 'x'.repeat(10) }, headers: { origin: EVIL } });
+    expectError(
+      await api(server, 'GET', '/users/me', { token: user.token, headers: { origin: EVIL } }),
+      403,
+      'FORBIDDEN',
+      ORIGIN_REFUSED_TEXT,
+    );
+    const login = await api(server, 'POST', '/auth/login', {
+      body: { email: 'a@b.cd', password: 'x'.repeat(10) },
+      headers: { origin: EVIL },
+    });
     expectError(login, 403, 'FORBIDDEN', ORIGIN_REFUSED_TEXT);
     // A look-alike is not the origin.
     expectError(await api(server, 'GET', '/health', { headers: { origin: `${ALLOWED}.evil.net` } }), 403, 'FORBIDDEN');
@@ -62,12 +70,18 @@ describe('CORS_ORIGINS set', () => {
   });
 
   it('answers the listed origin with CORS headers, including a preflight', async () => {
-    const response = await fetch(`${server.url}/users/me`, { headers: { origin: ALLOWED, authorization: `Bearer ${user.token}` } });
+    const response = await fetch(`${server.url}/users/me`, {
+      headers: { origin: ALLOWED, authorization: `Bearer ${user.token}` },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     const preflight = await fetch(`${server.url}/chats`, {
       method: 'OPTIONS',
-      headers: { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: ALLOWED,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ALLOWED);

@@ -51,7 +51,9 @@ describe('packets per long-polling request body', () => {
     expect((await session.poll()).status).toBe(400);
     // The events past the limit were never handled: at most the limit were counted.
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    const unknownEvents = /parley_socket_events_total\{event="unknown",outcome="VALIDATION_ERROR"\} (\d+)/.exec(metrics);
+    const unknownEvents = /parley_socket_events_total\{event="unknown",outcome="VALIDATION_ERROR"\} (\d+)/.exec(
+      metrics,
+    );
     expect(Number(unknownEvents?.[1] ?? 0)).toBeLessThanOrEqual(MAX_PACKETS_PER_POLLING_REQUEST);
 
     // The user and everyone else carry on: a fresh connection is served.
@@ -63,7 +65,9 @@ describe('packets per long-polling request body', () => {
     const alice = await registerUser(server, 'alice');
     const socket = await connect(server, alice.token);
     const closedBefore = await timesLimited(server, 'polling_packets');
-    const answers = await Promise.all(Array.from({ length: MAX_PACKETS_PER_POLLING_REQUEST + 50 }, () => ask(socket, 'get_my_chats')));
+    const answers = await Promise.all(
+      Array.from({ length: MAX_PACKETS_PER_POLLING_REQUEST + 50 }, () => ask(socket, 'get_my_chats')),
+    );
     // Each answered (the other limits may refuse some), none dropped, the connection kept.
     for (const answer of answers) expect(answer.success || answer.code === 'RATE_LIMITED').toBe(true);
     expect(socket.connected).toBe(true);

@@ -21,12 +21,19 @@ const TEXT_LENGTH = 2_000;
 describe('bytes queued per connection', () => {
   const server = useServer({ MAX_QUEUED_BYTES_PER_CONNECTION: String(CAP) });
 
-  async function chatWithHistory(): Promise<{ chatId: string; token: string; aliceSocket: ClientSocket; bobSocket: ClientSocket }> {
+  async function chatWithHistory(): Promise<{
+    chatId: string;
+    token: string;
+    aliceSocket: ClientSocket;
+    bobSocket: ClientSocket;
+  }> {
     const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
     const chatId = await createChat(server, alice, [bob]);
     const [aliceSocket, bobSocket] = await Promise.all([connect(server, alice.token), connect(server, bob.token)]);
     for (let i = 0; i < PAGE; i += 10) {
-      await Promise.all(Array.from({ length: 10 }, (_, j) => sendOk(aliceSocket, chatId, `${i + j} ${'x'.repeat(TEXT_LENGTH)}`)));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) => sendOk(aliceSocket, chatId, `${i + j} ${'x'.repeat(TEXT_LENGTH)}`)),
+      );
     }
     return { chatId, token: alice.token, aliceSocket, bobSocket };
   }
@@ -64,7 +71,9 @@ describe('bytes queued per connection', () => {
     const stalled = await RawPollingSession.open(server, setup.token);
     for (let round = 0; isConnected(stalled.sid) && round < 100; round++) {
       const ids = Array.from({ length: 5 }, (_, i) => round * 5 + i);
-      await stalled.post(...ids.map((id) => eventPacket(id, 'get_chat_messages', { chatId: setup.chatId, limit: PAGE })));
+      await stalled.post(
+        ...ids.map((id) => eventPacket(id, 'get_chat_messages', { chatId: setup.chatId, limit: PAGE })),
+      );
       await sleep(20);
     }
     await waitFor(() => !isConnected(stalled.sid), 10_000, 'the stalled long-polling session cut');
@@ -77,11 +86,20 @@ describe('bytes queued per connection', () => {
   it('never cuts a client that reads, even for answers larger than the cap, on either transport', async () => {
     const setup = await chatWithHistory();
     const cutsBefore = await timesLimited(server, 'output_queue');
-    const polling: ClientSocket = connectClient(server.url, { transports: ['polling'], auth: { token: setup.token }, forceNew: true, reconnection: false });
+    const polling: ClientSocket = connectClient(server.url, {
+      transports: ['polling'],
+      auth: { token: setup.token },
+      forceNew: true,
+      reconnection: false,
+    });
     try {
-      await new Promise((resolve, reject) => polling.once('connect', () => resolve(undefined)).once('connect_error', reject));
+      await new Promise((resolve, reject) =>
+        polling.once('connect', () => resolve(undefined)).once('connect_error', reject),
+      );
       const pages = await Promise.all(
-        [setup.aliceSocket, polling, setup.aliceSocket, polling].map((socket) => ask(socket, 'get_chat_messages', { chatId: setup.chatId, limit: PAGE })),
+        [setup.aliceSocket, polling, setup.aliceSocket, polling].map((socket) =>
+          ask(socket, 'get_chat_messages', { chatId: setup.chatId, limit: PAGE }),
+        ),
       );
       for (const page of pages) expect(page).toMatchObject({ success: true, messages: expect.any(Array) });
       expect(pages.map((page) => page.messages.length)).toEqual([PAGE, PAGE, PAGE, PAGE]);

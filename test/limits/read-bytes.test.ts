@@ -24,7 +24,11 @@ describe('answer bytes per user', () => {
 
   /** A chat of three users holding BIG_MESSAGES messages of 4,000 characters. */
   async function bigChat(): Promise<{ chatId: string; users: [TestUser, TestUser, TestUser] }> {
-    const users = (await Promise.all([registerUser(server, 'rb'), registerUser(server, 'rb'), registerUser(server, 'rb')])) as [TestUser, TestUser, TestUser];
+    const users = await Promise.all([
+      registerUser(server, 'rb'),
+      registerUser(server, 'rb'),
+      registerUser(server, 'rb'),
+    ]);
     const chatId = await createChat(server, users[0], [users[1], users[2]]);
     const writer = await connect(server, users[0].token);
     for (let i = 0; i < BIG_MESSAGES; i++) await sendOk(writer, chatId, BIG_TEXT);
@@ -37,7 +41,8 @@ describe('answer bytes per user', () => {
     const [reader, other] = [users[1], users[2]];
     const [first, second] = [await connect(server, reader.token), await connect(server, reader.token)];
     // Small answers are not weighed: many of them pass.
-    for (let i = 0; i < 5; i++) expect(await ask(first, 'get_chat_messages', { chatId, limit: 1 })).toMatchObject({ success: true });
+    for (let i = 0; i < 5; i++)
+      expect(await ask(first, 'get_chat_messages', { chatId, limit: 1 })).toMatchObject({ success: true });
 
     const page = await ask(first, 'get_chat_messages', { chatId, limit: 100 });
     expect(page).toMatchObject({ success: true });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { RATE_LIMIT_TEXTS } from '../../src/limits/rate-limits.js';
-import { api, ask, connect, createChat, registerUser, useServer, type ClientSocket, type TestUser } from '../helpers/server.js';
+import {
+  api,
+  ask,
+  connect,
+  createChat,
+  registerUser,
+  useServer,
+  type ClientSocket,
+  type TestUser,
+} from '../helpers/server.js';
 import { sendOk } from '../helpers/socket-fixtures.js';
 import { expectRateLimited, tally } from './rate-limit-answer.js';
 
@@ -33,7 +42,11 @@ describe('reads per user', () => {
       ['join_chat', { chatId }],
       ['sync', { chats: [{ chatId, version: 0 }] }],
     ];
-    const answers = await Promise.all(sockets.flatMap((socket) => reads.flatMap(([event, payload]) => [ask(socket, event, payload), ask(socket, event, payload)])));
+    const answers = await Promise.all(
+      sockets.flatMap((socket) =>
+        reads.flatMap(([event, payload]) => [ask(socket, event, payload), ask(socket, event, payload)]),
+      ),
+    );
     const { ok, refused } = tally(answers);
     expect(ok).toBeGreaterThanOrEqual(BURST);
     expect(ok).toBeLessThanOrEqual(MAX_PASSING);
@@ -46,13 +59,23 @@ describe('reads per user', () => {
   it('counts malformed reads and reads of chats that are not the user’s, so that probing costs the same', async () => {
     const { sockets } = await reader();
     const stranger = await reader();
-    const payloads = [{ chatId: 42 }, {}, 'not an object', { chatId: stranger.chatId }, { chatId: stranger.chatId, limit: 100_000 }];
-    const answers = await Promise.all([...payloads, ...payloads].map((payload) => ask(sockets[0], 'get_chat_messages', payload)));
+    const payloads = [
+      { chatId: 42 },
+      {},
+      'not an object',
+      { chatId: stranger.chatId },
+      { chatId: stranger.chatId, limit: 100_000 },
+    ];
+    const answers = await Promise.all(
+      [...payloads, ...payloads].map((payload) => ask(sockets[0], 'get_chat_messages', payload)),
+    );
     const refused = answers.filter((answer) => answer.code === 'RATE_LIMITED');
     expect(refused.length).toBeGreaterThanOrEqual(answers.length - MAX_PASSING);
     for (const answer of refused) expectRateLimited(answer, RATE_LIMIT_TEXTS.reads, MAX_RETRY_MS);
     // The stranger's budget is untouched.
-    expect(await ask(stranger.sockets[0], 'get_chat_messages', { chatId: stranger.chatId })).toMatchObject({ success: true });
+    expect(await ask(stranger.sockets[0], 'get_chat_messages', { chatId: stranger.chatId })).toMatchObject({
+      success: true,
+    });
   });
 
   it('counts the HTTP reads in the same budget and answers 429 with Retry-After and the envelope', async () => {
@@ -65,7 +88,8 @@ describe('reads per user', () => {
     ];
     const responses = [];
     for (let round = 0; round < 3; round++) {
-      for (const [method, path, body] of requests) responses.push(await api(server, method, path, { token: user.token, body }));
+      for (const [method, path, body] of requests)
+        responses.push(await api(server, method, path, { token: user.token, body }));
     }
     const refused = responses.filter((response) => response.status === 429);
     expect(responses.length - refused.length).toBeLessThanOrEqual(MAX_PASSING);

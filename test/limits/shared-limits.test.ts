@@ -3,8 +3,9 @@ import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { RateLimitedError } from '../../src/limits/rate-limited-error.js';
-import { RateLimits, type RedisClient } from '../../src/limits/rate-limits.js';
+import { RateLimits } from '../../src/limits/rate-limits.js';
 import { Metrics } from '../../src/observability/metrics.js';
+import type { RedisClient } from '../../src/redis.js';
 
 /**
  * Issue 5 §1, issue 17 §2: with Redis configured, every per-user limit (messages, events, reads,
@@ -38,7 +39,10 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
       await client.connect();
       clients.push(client);
     }
-    nodes = [new RateLimits(limits, new Metrics(), { client: clients[0]!, prefix }), new RateLimits(limits, new Metrics(), { client: clients[1]!, prefix })];
+    nodes = [
+      new RateLimits(limits, new Metrics(), { client: clients[0]!, prefix }),
+      new RateLimits(limits, new Metrics(), { client: clients[1]!, prefix }),
+    ];
   });
   afterAll(async () => {
     const keys = await clients[0]!.keys(`${prefix}:*`);
@@ -46,24 +50,32 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     await Promise.all(clients.map((c) => c.quit()));
   });
 
-  it.each(['message', 'event', 'read', 'markRead', 'typing'] as const)('counts one user’s %s budget on every node together; other users apart', async (budget) => {
-    const userId = randomUUID();
-    const outcomes = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => nodes[i % 2]![budget](userId).then(() => 'ok', (e: unknown) => e)),
-    );
-    const passed = outcomes.filter((o) => o === 'ok').length;
-    expect(passed).toBeGreaterThanOrEqual(6);
-    expect(passed).toBeLessThanOrEqual(6 + 3);
-    for (const refusal of outcomes.filter((o) => o !== 'ok')) {
-      expect(refusal).toBeInstanceOf(RateLimitedError);
-      expect((refusal as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
-    }
-    await expect(nodes[1][budget](randomUUID())).resolves.toBeUndefined();
-    // The counter lives in Redis under the deployment's prefix, not in either process.
-    expect(await clients[0]!.keys(`${prefix}:rl:*${userId}`)).not.toHaveLength(0);
-  });
+  it.each(['message', 'event', 'read', 'markRead', 'typing'] as const)(
+    'counts one user’s %s budget on every node together; other users apart',
+    async (budget) => {
+      const userId = randomUUID();
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          nodes[i % 2]![budget](userId).then(
+            () => 'ok',
+            (e: unknown) => e,
+          ),
+        ),
+      );
+      const passed = outcomes.filter((o) => o === 'ok').length;
+      expect(passed).toBeGreaterThanOrEqual(6);
+      expect(passed).toBeLessThanOrEqual(6 + 3);
+      for (const refusal of outcomes.filter((o) => o !== 'ok')) {
+        expect(refusal).toBeInstanceOf(RateLimitedError);
+        expect((refusal as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
+      }
+      await expect(nodes[1][budget](randomUUID())).resolves.toBeUndefined();
+      // The counter lives in Redis under the deployment's prefix, not in either process.
+      expect(await clients[0]!.keys(`${prefix}:rl:*${userId}`)).not.toHaveLength(0);
+    },
+  );
 
-  it("refuses again on the node that refused, without asking Redis, until the refusal ends", async () => {
+  it('refuses again on the node that refused, without asking Redis, until the refusal ends', async () => {
     // A third node whose Redis commands are counted: rate-limiter-flexible updates a counter with eval.
     let evals = 0;
     const client = clients[0]!;
@@ -84,14 +96,23 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     expect(refusal).toBeInstanceOf(RateLimitedError);
     const asked = evals;
     // A flood past the budget, within the refusal: answered the same, and Redis is not asked.
-    const flood = await Promise.all(Array.from({ length: 200 }, () => node.event(userId).then(() => 'ok', (error: unknown) => error)));
+    const flood = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        node.event(userId).then(
+          () => 'ok',
+          (error: unknown) => error,
+        ),
+      ),
+    );
     for (const outcome of flood) expect(outcome).toBeInstanceOf(RateLimitedError);
     expect(evals).toBe(asked);
   });
 
   it('counts one user’s searches on every node together', async () => {
     const searchLimits = loadConfig({ RATE_LIMIT_USER_SEARCHES_PER_MINUTE: '3' }).limits;
-    const [first, second] = clients.map((client) => new RateLimits(searchLimits, new Metrics(), { client, prefix })) as [RateLimits, RateLimits];
+    const [first, second] = clients.map(
+      (client) => new RateLimits(searchLimits, new Metrics(), { client, prefix }),
+    ) as [RateLimits, RateLimits];
     const userId = randomUUID();
     await first.userSearch(userId);
     await second.userSearch(userId);

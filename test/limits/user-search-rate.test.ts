@@ -15,11 +15,20 @@ describe('GET /users?search= per user', () => {
   const search = (caller: TestUser, query: string) => api(server, 'GET', `/users?${query}`, { token: caller.token });
 
   it('answers 429 RATE_LIMITED with Retry-After past the limit, and only for that user', async () => {
-    const [crawler, bystander, target] = await Promise.all([registerUser(server, 'crawler'), registerUser(server, 'bystander'), registerUser(server, 'target')]);
+    const [crawler, bystander, target] = await Promise.all([
+      registerUser(server, 'crawler'),
+      registerUser(server, 'bystander'),
+      registerUser(server, 'target'),
+    ]);
     for (let i = 0; i < LIMIT; i++) {
-      expect(await search(crawler, `search=${target.user.username}`)).toEqual({ status: 200, body: { success: true, users: [target.user] } });
+      expect(await search(crawler, `search=${target.user.username}`)).toEqual({
+        status: 200,
+        body: { success: true, users: [target.user] },
+      });
     }
-    const refused = await fetch(`${server.url}/users?search=${target.user.username}`, { headers: { authorization: `Bearer ${crawler.token}` } });
+    const refused = await fetch(`${server.url}/users?search=${target.user.username}`, {
+      headers: { authorization: `Bearer ${crawler.token}` },
+    });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
@@ -29,7 +38,10 @@ describe('GET /users?search= per user', () => {
       expect((await search(crawler, query)).status).toBe(429);
     }
 
-    expect(await search(bystander, `search=${target.user.username}`)).toEqual({ status: 200, body: { success: true, users: [target.user] } });
+    expect(await search(bystander, `search=${target.user.username}`)).toEqual({
+      status: 200,
+      body: { success: true, users: [target.user] },
+    });
   });
 
   it('counts searches refused as invalid (missing, repeated, oversize, NUL) too: probing is not free', async () => {

@@ -80,7 +80,10 @@ describe('edit_message and delete_message', () => {
       const { chatId, aliceSocket } = await chatPair(server);
       const sent = await sendOk(aliceSocket, chatId, 'original');
       expectValidationError(await ask(aliceSocket, 'edit_message', { messageId: sent.id, text: '   ' }), 'text');
-      expectValidationError(await ask(aliceSocket, 'edit_message', { messageId: sent.id, text: 'x'.repeat(4001) }), 'text');
+      expectValidationError(
+        await ask(aliceSocket, 'edit_message', { messageId: sent.id, text: 'x'.repeat(4001) }),
+        'text',
+      );
       expect((await history(aliceSocket, { chatId })).messages).toStrictEqual([sent]);
       // Exactly the maximum is fine (code points: an emoji counts as one).
       const max = await ask(aliceSocket, 'edit_message', { messageId: sent.id, text: '😀'.repeat(4000) });
@@ -148,7 +151,9 @@ describe('edit_message and delete_message', () => {
       const sent = await sendOk(aliceSocket, chatId, 'mine');
       const updates = collect<Message>(aliceSocket, 'message_updated');
       const deletes = collect<Message>(aliceSocket, 'message_deleted');
-      expect(await ask(bobSocket, 'edit_message', { messageId: sent.id, text: 'hijack' })).toStrictEqual(NOT_AUTHOR_ANSWER);
+      expect(await ask(bobSocket, 'edit_message', { messageId: sent.id, text: 'hijack' })).toStrictEqual(
+        NOT_AUTHOR_ANSWER,
+      );
       expect(await ask(bobSocket, 'delete_message', { messageId: sent.id })).toStrictEqual(NOT_AUTHOR_ANSWER);
       await sleep(QUIET_MS);
       expect(updates).toEqual([]);

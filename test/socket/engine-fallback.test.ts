@@ -20,7 +20,6 @@ import {
   registerUser,
   sleep,
   useServer,
-  type ClientSocket,
   type TestUser,
 } from '../helpers/server.js';
 import { chatPair, sendOk, waitFor } from '../helpers/socket-fixtures.js';

@@ -39,7 +39,11 @@ describe('get_chat_messages', () => {
 
   it('answers {success, messages: [], hasMore: false} for a chat without messages', async () => {
     const { chatId, aliceSocket } = await chatPair(server);
-    expect(await ask(aliceSocket, 'get_chat_messages', { chatId })).toStrictEqual({ success: true, messages: [], hasMore: false });
+    expect(await ask(aliceSocket, 'get_chat_messages', { chatId })).toStrictEqual({
+      success: true,
+      messages: [],
+      hasMore: false,
+    });
   });
 
   it('defaults to the latest 50, oldest first, with hasMore when older ones exist', async () => {
@@ -51,8 +55,16 @@ describe('get_chat_messages', () => {
     const { chatId, aliceSocket } = await chatPair(server);
     const sent = await sendMany(aliceSocket, chatId, 3);
     expect(await history(aliceSocket, { chatId })).toStrictEqual({ success: true, messages: sent, hasMore: false });
-    expect(await history(aliceSocket, { chatId, limit: 3 })).toStrictEqual({ success: true, messages: sent, hasMore: false });
-    expect(await history(aliceSocket, { chatId, limit: 2 })).toStrictEqual({ success: true, messages: sent.slice(1), hasMore: true });
+    expect(await history(aliceSocket, { chatId, limit: 3 })).toStrictEqual({
+      success: true,
+      messages: sent,
+      hasMore: false,
+    });
+    expect(await history(aliceSocket, { chatId, limit: 2 })).toStrictEqual({
+      success: true,
+      messages: sent.slice(1),
+      hasMore: true,
+    });
   });
 
   describe('limit', () => {
@@ -103,7 +115,11 @@ describe('get_chat_messages', () => {
         messages: sent.slice(0, 10),
         hasMore: false,
       });
-      expect(await history(socket, { chatId, before: sent[0]!.id })).toStrictEqual({ success: true, messages: [], hasMore: false });
+      expect(await history(socket, { chatId, before: sent[0]!.id })).toStrictEqual({
+        success: true,
+        messages: [],
+        hasMore: false,
+      });
     });
 
     it('paging backwards with before visits every message once, in order', async () => {
@@ -131,7 +147,11 @@ describe('get_chat_messages', () => {
         messages: sent.slice(50),
         hasMore: false,
       });
-      expect(await history(socket, { chatId, after: sent[59]!.id })).toStrictEqual({ success: true, messages: [], hasMore: false });
+      expect(await history(socket, { chatId, after: sent[59]!.id })).toStrictEqual({
+        success: true,
+        messages: [],
+        hasMore: false,
+      });
       // Default limit applies to `after` too.
       expect(await history(socket, { chatId, after: sent[0]!.id })).toStrictEqual({
         success: true,
@@ -172,7 +192,11 @@ describe('get_chat_messages', () => {
 
       const back = await connect(server, bob.token);
       const lastSeen = live.at(-1)!.id;
-      expect(await history(back, { chatId, after: lastSeen })).toStrictEqual({ success: true, messages: missed, hasMore: false });
+      expect(await history(back, { chatId, after: lastSeen })).toStrictEqual({
+        success: true,
+        messages: missed,
+        hasMore: false,
+      });
 
       // The same gap, paged.
       const paged: Message[] = [];
@@ -250,7 +274,12 @@ describe('get_chat_messages', () => {
     });
 
     it('ignores unknown extra fields', async () => {
-      const answer = await ask(await reader(), 'get_chat_messages', { chatId: shared.chatId, limit: 2, order: 'desc', offset: 5 });
+      const answer = await ask(await reader(), 'get_chat_messages', {
+        chatId: shared.chatId,
+        limit: 2,
+        order: 'desc',
+        offset: 5,
+      });
       expect(answer).toStrictEqual({ success: true, messages: shared.sent.slice(58), hasMore: true });
     });
   });

@@ -50,7 +50,11 @@ describe('get_my_chats', () => {
   });
 
   it('a chat without messages has messages: [] and a named chat carries its name', async () => {
-    const [owner, a, b] = await Promise.all([registerUser(server, 'owner'), registerUser(server, 'a'), registerUser(server, 'b')]);
+    const [owner, a, b] = await Promise.all([
+      registerUser(server, 'owner'),
+      registerUser(server, 'a'),
+      registerUser(server, 'b'),
+    ]);
     const groupId = await createChat(server, owner, [a, b], 'Команда');
     const socket = await connect(server, owner.token);
     const answer = await ask(socket, 'get_my_chats');
@@ -129,6 +133,8 @@ describe('get_my_chats', () => {
     expect(plain.success).toBe(true);
     expect(plain.chats.map((c: ChatSummary) => c.id)).toEqual([chatId]);
     expect(await ask(aliceSocket, 'get_my_chats', {})).toStrictEqual(plain);
-    expect(await ask(aliceSocket, 'get_my_chats', { chatId: 'ignored', limit: 1, userId: 'someone' })).toStrictEqual(plain);
+    expect(await ask(aliceSocket, 'get_my_chats', { chatId: 'ignored', limit: 1, userId: 'someone' })).toStrictEqual(
+      plain,
+    );
   });
 });

@@ -143,7 +143,11 @@ describe('join_chat', () => {
     it('refuses no payload at all, and the socket keeps working', async () => {
       const { chatId, aliceSocket } = await chatPair(server);
       expectValidationError(await ask(aliceSocket, 'join_chat'), undefined);
-      expect(await ask(aliceSocket, 'join_chat', { chatId })).toStrictEqual({ success: true, messages: [], version: 0 });
+      expect(await ask(aliceSocket, 'join_chat', { chatId })).toStrictEqual({
+        success: true,
+        messages: [],
+        version: 0,
+      });
     });
   });
 });

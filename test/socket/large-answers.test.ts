@@ -4,11 +4,21 @@ import { io as connectClient } from 'socket.io-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeLargeAnswer, LARGE_ARRAY_LENGTH } from '../../src/realtime/large-answers.js';
 import { PayloadBuffers } from '../../src/realtime/payload-buffers.js';
-import { api, ask, connect, createChat, registerUser, useServer, type ClientSocket, type TestUser } from '../helpers/server.js';
+import {
+  api,
+  ask,
+  connect,
+  createChat,
+  registerUser,
+  useServer,
+  type ClientSocket,
+  type TestUser,
+} from '../helpers/server.js';
 import { sendOk, waitFor } from '../helpers/socket-fixtures.js';
 
 /** What Socket.IO itself sends as the acknowledgement `id` of `answer`: the Engine.IO message text. */
-const socketIoFrame = (id: number, answer: object) => `4${new Encoder().encode({ type: PacketType.ACK, id, nsp: '/', data: [answer] })[0]}`;
+const socketIoFrame = (id: number, answer: object) =>
+  `4${new Encoder().encode({ type: PacketType.ACK, id, nsp: '/', data: [answer] })[0]}`;
 
 /**
  * src/realtime/large-answers.ts: an answer with a large array (a chat list of hundreds of chats)
@@ -41,12 +51,17 @@ describe('large answers', () => {
 
     it('splits elements of any size, one of them over 128 KiB', () => {
       const huge = 'x'.repeat(200 * 1024);
-      const answer = { success: true, chats: Array.from({ length: 300 }, (_, i) => (i === 150 ? { huge } : { i, name: 'чат' })) };
+      const answer = {
+        success: true,
+        chats: Array.from({ length: 300 }, (_, i) => (i === 150 ? { huge } : { i, name: 'чат' })),
+      };
       expect(encodeLargeAnswer(7, answer)?.payload.toString()).toBe(socketIoFrame(7, answer));
     });
 
     it('leaves answers without a large array to Socket.IO', () => {
-      expect(encodeLargeAnswer(1, { success: true, messages: Array.from({ length: LARGE_ARRAY_LENGTH }, (_, i) => i) })).toBeUndefined();
+      expect(
+        encodeLargeAnswer(1, { success: true, messages: Array.from({ length: LARGE_ARRAY_LENGTH }, (_, i) => i) }),
+      ).toBeUndefined();
       expect(encodeLargeAnswer(1, { success: true, chats: [] })).toBeUndefined();
     });
   });
@@ -157,7 +172,7 @@ describe('large answers', () => {
       // Once written, they serve the next answers (those six took whatever was spare before).
       const released = held.splice(0);
       for (const { written } of released) written!();
-      expect(await ask(sockets[0]!, 'get_my_chats')).toStrictEqual({ success: true, chats: expectedList });
+      expect(await ask(sockets[0], 'get_my_chats')).toStrictEqual({ success: true, chats: expectedList });
       expect(released.map(({ payload }) => payload.buffer)).toContain(held[0]!.payload.buffer);
     });
 

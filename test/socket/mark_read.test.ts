@@ -119,7 +119,11 @@ describe('mark_read', () => {
       await ask(bobSocket, 'mark_read', { chatId, messageId: sent.id });
 
       const expected = { chatId, userId: bob.user.id, messageId: sent.id, seq: 1 };
-      await waitFor(() => toAlice.length >= 1 && toOtherTab.length >= 1 && toMarker.length >= 1, 3_000, 'messages_read');
+      await waitFor(
+        () => toAlice.length >= 1 && toOtherTab.length >= 1 && toMarker.length >= 1,
+        3_000,
+        'messages_read',
+      );
       await sleep(QUIET_MS);
       expect(toAlice).toStrictEqual([expected]);
       expect(toOtherTab).toStrictEqual([expected]);
@@ -178,7 +182,9 @@ describe('mark_read', () => {
     it('checks membership before the message: a stranger learns nothing about message ids', async () => {
       const { chatId } = await chatPair(server);
       const stranger = await connect(server, (await registerUser(server, 'stranger')).token);
-      expect(await ask(stranger, 'mark_read', { chatId, messageId: 'not-a-message-id' })).toStrictEqual(FORBIDDEN_ANSWER);
+      expect(await ask(stranger, 'mark_read', { chatId, messageId: 'not-a-message-id' })).toStrictEqual(
+        FORBIDDEN_ANSWER,
+      );
     });
   });
 

@@ -68,7 +68,11 @@ describe('presence', () => {
     const carol = await registerUser(server, 'carol');
     await createChat(server, carol, [alice], 'another chat of alice');
     const stranger = await registerUser(server, 'stranger');
-    const watchers = [await connect(server, bob.token), await connect(server, bob.token), await connect(server, carol.token)];
+    const watchers = [
+      await connect(server, bob.token),
+      await connect(server, bob.token),
+      await connect(server, carol.token),
+    ];
     const strangerSocket = await connect(server, stranger.token);
     const seen = watchers.map((socket) => collect<PresenceChange>(socket, 'user_online'));
     const toStranger = collect(strangerSocket, 'user_online');

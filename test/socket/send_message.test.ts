@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
-import {
-  ask,
-  collect,
-  connect,
-  createChat,
-  nextEvent,
-  registerUser,
-  sleep,
-  useServer,
-} from '../helpers/server.js';
+import { ask, collect, connect, createChat, nextEvent, registerUser, sleep, useServer } from '../helpers/server.js';
 import {
   chatPair,
   emitRaw,
@@ -53,7 +44,16 @@ describe('send_message', () => {
           version: 1,
         },
       });
-      expect(Object.keys(answer.message)).toEqual(['id', 'text', 'sender', 'chatId', 'createdAt', 'user', 'seq', 'version']);
+      expect(Object.keys(answer.message)).toEqual([
+        'id',
+        'text',
+        'sender',
+        'chatId',
+        'createdAt',
+        'user',
+        'seq',
+        'version',
+      ]);
       expect(answer.message.sender).toBe(answer.message.user.id);
       expect(answer.message.id.length).toBeGreaterThan(0);
       expect(new Date(answer.message.createdAt).toISOString()).toBe(answer.message.createdAt);
@@ -72,7 +72,13 @@ describe('send_message', () => {
 
     it('ignores unknown extra fields', async () => {
       const { chatId, aliceSocket } = await chatPair(server);
-      const answer = await ask(aliceSocket, 'send_message', { chatId, text: 'extra', sender: 'someone-else', id: 'x', admin: true });
+      const answer = await ask(aliceSocket, 'send_message', {
+        chatId,
+        text: 'extra',
+        sender: 'someone-else',
+        id: 'x',
+        admin: true,
+      });
       expect(answer.success).toBe(true);
       expect(answer.message.text).toBe('extra');
       expect(answer.message.id).not.toBe('x');
@@ -236,7 +242,9 @@ describe('send_message', () => {
       const { chatId, aliceSocket, bobSocket } = await chatPair(server, { join: true });
       const bobReceived = collect<Message>(bobSocket, 'new_message');
       const answers = await Promise.all(
-        Array.from({ length: 8 }, () => ask(aliceSocket, 'send_message', { chatId, text: 'race', clientMessageId: 'same-key' })),
+        Array.from({ length: 8 }, () =>
+          ask(aliceSocket, 'send_message', { chatId, text: 'race', clientMessageId: 'same-key' }),
+        ),
       );
       for (const answer of answers) expect(answer).toStrictEqual(answers[0]);
       expect(answers[0].success).toBe(true);
@@ -338,7 +346,9 @@ describe('send_message', () => {
 
       const total = 36;
       const answers = await Promise.all(
-        Array.from({ length: total }, (_, i) => ask(sockets[i % sockets.length]!, 'send_message', { chatId, text: `burst ${i}` })),
+        Array.from({ length: total }, (_, i) =>
+          ask(sockets[i % sockets.length]!, 'send_message', { chatId, text: `burst ${i}` }),
+        ),
       );
       for (const answer of answers) expect(answer.success).toBe(true);
       await waitFor(() => arrived.length >= total, 5_000, 'all deliveries');

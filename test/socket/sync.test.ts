@@ -15,7 +15,11 @@ import {
 import { serverEnvFor, storeTargets } from '../helpers/stores.js';
 
 /** sync that must succeed; its entries. */
-async function syncOk(socket: ClientSocket, chats: { chatId: string; version: number }[], limit?: number): Promise<SyncEntry[]> {
+async function syncOk(
+  socket: ClientSocket,
+  chats: { chatId: string; version: number }[],
+  limit?: number,
+): Promise<SyncEntry[]> {
   const answer = await ask(socket, 'sync', { chats, ...(limit === undefined ? {} : { limit }) });
   expect(answer).toMatchObject({ success: true, chats: expect.any(Array) });
   expect(answer.chats).toHaveLength(chats.length);
@@ -61,7 +65,11 @@ describe.each(storeTargets.map((t) => t.name))('sync (contract §5) on %s', (tar
   });
 
   it('never gives deleted or replaced text, whatever version is presented (the recovery leak)', async () => {
-    const [alice, bob, carol] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob'), registerUser(server, 'carol')]);
+    const [alice, bob, carol] = await Promise.all([
+      registerUser(server, 'alice'),
+      registerUser(server, 'bob'),
+      registerUser(server, 'carol'),
+    ]);
     const chatId = await createChat(server, alice, [bob], 'leak');
     const aliceSocket = await connect(server, alice.token);
     const secret = await sendOk(aliceSocket, chatId, 'the secret that was deleted');
@@ -69,21 +77,27 @@ describe.each(storeTargets.map((t) => t.name))('sync (contract §5) on %s', (tar
     await ask(aliceSocket, 'delete_message', { messageId: secret.id });
     await ask(aliceSocket, 'edit_message', { messageId: draft.id, text: 'the wording now' });
     // Carol is added after both changes and asks from every version there is, and beyond.
-    const added = await api(server, 'POST', `/chats/${chatId}/members`, { token: alice.token, body: { userIds: [carol.user.id] } });
+    const added = await api(server, 'POST', `/chats/${chatId}/members`, {
+      token: alice.token,
+      body: { userIds: [carol.user.id] },
+    });
     expect(added.status).toBe(200);
     const carolSocket = await connect(server, carol.token);
     const seen: unknown[] = [];
     carolSocket.onAny((...args) => seen.push(args));
     seen.push(await joinOk(carolSocket, chatId));
-    for (const version of [0, 1, 2, 3, 4, 1_000, Number.MAX_SAFE_INTEGER]) seen.push(await syncOk(carolSocket, [{ chatId, version }]));
-    seen.push((await api(server, 'POST', '/sync', { token: carol.token, body: { chats: [{ chatId, version: 0 }] } })).body);
+    for (const version of [0, 1, 2, 3, 4, 1_000, Number.MAX_SAFE_INTEGER])
+      seen.push(await syncOk(carolSocket, [{ chatId, version }]));
+    seen.push(
+      (await api(server, 'POST', '/sync', { token: carol.token, body: { chats: [{ chatId, version: 0 }] } })).body,
+    );
     const everything = JSON.stringify(seen);
     expect(everything).toContain('the wording now');
     expect(everything).not.toContain('the secret that was deleted');
     expect(everything).not.toContain('the wording before the edit');
   });
 
-  it('pages per chat with hasMore: each page brings the client to its version, the last to the chat\'s', async () => {
+  it("pages per chat with hasMore: each page brings the client to its version, the last to the chat's", async () => {
     const { aliceSocket, bobSocket, chatId } = await chatPair(server);
     const sent: Message[] = [];
     for (let i = 0; i < 5; i++) sent.push(await sendOk(aliceSocket, chatId, `m${i}`));
@@ -109,7 +123,9 @@ describe.each(storeTargets.map((t) => t.name))('sync (contract §5) on %s', (tar
     const third = await createChat(server, alice, [bob], 'third');
     // Written straight into the store: the point is the answer's size, not how the messages came.
     for (const id of [chatId, second, third]) {
-      await server.app.store.messages.insertMessages(Array.from({ length: 150 }, (_, i) => ({ chatId: id, senderId: alice.user.id, text: `bulk ${i}` })));
+      await server.app.store.messages.insertMessages(
+        Array.from({ length: 150 }, (_, i) => ({ chatId: id, senderId: alice.user.id, text: `bulk ${i}` })),
+      );
     }
     const chats = [chatId, second, third].map((id) => ({ chatId: id, version: 0 }));
     const entries = await syncOk(bobSocket, chats, 100);
@@ -117,14 +133,18 @@ describe.each(storeTargets.map((t) => t.name))('sync (contract §5) on %s', (tar
     expect(entries.map((entry) => okEntry(entry).hasMore)).toEqual([true, true, true]);
     expect(entries.map((entry) => okEntry(entry).version)).toEqual([100, 100, 0]);
     // Asking on from where each entry left off brings every chat to 150.
-    const rest = await syncOk(bobSocket, entries.map((entry) => ({ chatId: entry.chatId, version: okEntry(entry).version })), 100);
+    const rest = await syncOk(
+      bobSocket,
+      entries.map((entry) => ({ chatId: entry.chatId, version: okEntry(entry).version })),
+      100,
+    );
     expect(rest.map((entry) => okEntry(entry).messages.length)).toEqual([50, 50, 100]);
     const last = await syncOk(bobSocket, [{ chatId: third, version: okEntry(rest[2]).version }]);
     expect(okEntry(last[0])).toMatchObject({ version: 150, hasMore: false });
     expect(okEntry(last[0]).messages).toHaveLength(50);
   });
 
-  it('answers FORBIDDEN in its own entry for a chat that is someone else\'s, unknown or no id, and the others as usual', async () => {
+  it("answers FORBIDDEN in its own entry for a chat that is someone else's, unknown or no id, and the others as usual", async () => {
     const { aliceSocket, chatId } = await chatPair(server);
     const others = await chatPair(server);
     await sendOk(others.aliceSocket, others.chatId, 'not for alice');
@@ -172,10 +192,23 @@ describe.each(storeTargets.map((t) => t.name))('sync (contract §5) on %s', (tar
       ['a negative version', { chats: [{ chatId: UNKNOWN_CHAT_ID, version: -1 }] }, 'chats.0.version'],
       ['a fractional version', { chats: [{ chatId: UNKNOWN_CHAT_ID, version: 1.5 }] }, 'chats.0.version'],
       ['a version past 2^53', { chats: [{ chatId: UNKNOWN_CHAT_ID, version: 2 ** 60 }] }, 'chats.0.version'],
-      ['the same chat twice (in any case)', { chats: [{ chatId: 'ab', version: 0 }, { chatId: 'AB', version: 1 }] }, 'chats'],
+      [
+        'the same chat twice (in any case)',
+        {
+          chats: [
+            { chatId: 'ab', version: 0 },
+            { chatId: 'AB', version: 1 },
+          ],
+        },
+        'chats',
+      ],
       ['a limit of 0', { chats: [], limit: 0 }, 'limit'],
       ['a limit of 101', { chats: [], limit: 101 }, 'limit'],
-      [`more than ${SYNC_MAX_CHATS} chats`, { chats: Array.from({ length: SYNC_MAX_CHATS + 1 }, () => ({ chatId: UNKNOWN_CHAT_ID, version: 0 })) }, 'chats'],
+      [
+        `more than ${SYNC_MAX_CHATS} chats`,
+        { chats: Array.from({ length: SYNC_MAX_CHATS + 1 }, () => ({ chatId: UNKNOWN_CHAT_ID, version: 0 })) },
+        'chats',
+      ],
     ])('refuses %s with VALIDATION_ERROR', async (_, payload, field) => {
       const { aliceSocket } = await chatPair(server);
       expectValidationError(await ask(aliceSocket, 'sync', payload), field);
@@ -191,7 +224,15 @@ describe.each(storeTargets.map((t) => t.name))('POST /sync on %s', (target) => {
   it('answers as the sync event does', async () => {
     const { alice, aliceSocket, chatId } = await chatPair(server);
     const m = await sendOk(aliceSocket, chatId, 'over http');
-    const { status, body } = await api(server, 'POST', '/sync', { token: alice.token, body: { chats: [{ chatId, version: 0 }, { chatId: UNKNOWN_CHAT_ID, version: 0 }] } });
+    const { status, body } = await api(server, 'POST', '/sync', {
+      token: alice.token,
+      body: {
+        chats: [
+          { chatId, version: 0 },
+          { chatId: UNKNOWN_CHAT_ID, version: 0 },
+        ],
+      },
+    });
     expect(status).toBe(200);
     expect(body).toStrictEqual({
       success: true,
@@ -205,10 +246,17 @@ describe.each(storeTargets.map((t) => t.name))('POST /sync on %s', (target) => {
   it('refuses a missing token with 401 and a bad body with 400 VALIDATION_ERROR', async () => {
     const { alice } = await chatPair(server);
     expect((await api(server, 'POST', '/sync', { body: { chats: [] } })).status).toBe(401);
-    const bad = await api(server, 'POST', '/sync', { token: alice.token, body: { chats: [{ chatId: UNKNOWN_CHAT_ID, version: -3 }] } });
+    const bad = await api(server, 'POST', '/sync', {
+      token: alice.token,
+      body: { chats: [{ chatId: UNKNOWN_CHAT_ID, version: -3 }] },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ success: false, code: 'VALIDATION_ERROR', field: 'chats.0.version' });
-    const notJson = await api(server, 'POST', '/sync', { token: alice.token, body: 'chats', headers: { 'content-type': 'text/plain' } });
+    const notJson = await api(server, 'POST', '/sync', {
+      token: alice.token,
+      body: 'chats',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(notJson.status).toBeGreaterThanOrEqual(400);
     expect(notJson.status).toBeLessThan(500);
   });

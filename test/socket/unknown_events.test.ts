@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
 import { api, ask, collect, connect, nextEvent, sleep, useServer } from '../helpers/server.js';
-import { chatPair, emitRaw, expectValidationError, history, idsOf, sendOk, UNKNOWN_CHAT_ID, waitFor } from '../helpers/socket-fixtures.js';
+import {
+  chatPair,
+  emitRaw,
+  expectValidationError,
+  history,
+  idsOf,
+  sendOk,
+  UNKNOWN_CHAT_ID,
+  waitFor,
+} from '../helpers/socket-fixtures.js';
 
 describe('unknown events', () => {
   const server = useServer();
@@ -104,7 +113,10 @@ describe('unknown events', () => {
       expect(answer).toMatchObject({ success: false, code: 'VALIDATION_ERROR', error: expect.any(String) });
     }
     // get_my_chats takes no payload: whatever arguments come with it are ignored.
-    expect(await ask(noisy.aliceSocket, 'get_my_chats', null, 'x', [1])).toMatchObject({ success: true, chats: [{ id: noisy.chatId }] });
+    expect(await ask(noisy.aliceSocket, 'get_my_chats', null, 'x', [1])).toMatchObject({
+      success: true,
+      chats: [{ id: noisy.chatId }],
+    });
     const calmSent = await chatter;
 
     await waitFor(() => calmReceived.length >= calmSent.length, 3_000, 'calm deliveries');

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/types.js';
 import { GAP_WAIT_MS, POSITION_CHECK_MS } from '../../src/realtime/chat-feed.js';
-import { api, ask, collect, connect, createChat, registerUser, useServer, type ClientSocket } from '../helpers/server.js';
+import {
+  api,
+  ask,
+  collect,
+  connect,
+  createChat,
+  registerUser,
+  useServer,
+  type ClientSocket,
+} from '../helpers/server.js';
 import { chatPair, joinOk, sendOk, waitFor } from '../helpers/socket-fixtures.js';
 import { serverEnvFor, storeTargets } from '../helpers/stores.js';
 
@@ -11,14 +20,16 @@ const MESSAGE_EVENTS = ['new_message', 'message_updated', 'message_deleted'] as 
 function recordMessageEvents(socket: ClientSocket): { event: string; args: number; message: Message }[] {
   const seen: { event: string; args: number; message: Message }[] = [];
   socket.onAny((event: string, ...args: unknown[]) => {
-    if ((MESSAGE_EVENTS as readonly string[]).includes(event)) seen.push({ event, args: args.length, message: args[0] as Message });
+    if ((MESSAGE_EVENTS as readonly string[]).includes(event))
+      seen.push({ event, args: args.length, message: args[0] as Message });
   });
   return seen;
 }
 
 /** A chat's versions as one socket saw them: from its join page, then each live event. */
 function expectStrictlyIncreasing(versions: number[]): void {
-  for (let i = 1; i < versions.length; i++) expect(versions[i], `version after ${versions[i - 1]}`).toBeGreaterThan(versions[i - 1]!);
+  for (let i = 1; i < versions.length; i++)
+    expect(versions[i], `version after ${versions[i - 1]}`).toBeGreaterThan(versions[i - 1]!);
 }
 
 describe.each(storeTargets.map((t) => t.name))('chat versions on live events (contract §5) on %s', (target) => {
@@ -31,7 +42,9 @@ describe.each(storeTargets.map((t) => t.name))('chat versions on live events (co
     await ask(aliceSocket, 'edit_message', { messageId: m.id, text: 'first, edited' });
     await ask(aliceSocket, 'delete_message', { messageId: m.id });
     await waitFor(() => seen.length === 3, 3_000, 'three events');
-    expect(seen.map(({ event, args, message }) => [event, args, message.chatId, message.version, message.seq, message.text])).toEqual([
+    expect(
+      seen.map(({ event, args, message }) => [event, args, message.chatId, message.version, message.seq, message.text]),
+    ).toEqual([
       ['new_message', 1, chatId, 1, 1, 'first'],
       ['message_updated', 1, chatId, 2, 1, 'first, edited'],
       ['message_deleted', 1, chatId, 3, 1, ''],
@@ -44,7 +57,9 @@ describe.each(storeTargets.map((t) => t.name))('chat versions on live events (co
     // A second tab of Alice's joins while 30 sends are in flight (within a user's default 4 running and 32 waiting).
     const tab = await connect(server, alice.token);
     const seen = recordMessageEvents(tab);
-    const sends = Array.from({ length: 30 }, (_, i) => ask(aliceSocket, 'send_message', { chatId, text: `during ${i}` }));
+    const sends = Array.from({ length: 30 }, (_, i) =>
+      ask(aliceSocket, 'send_message', { chatId, text: `during ${i}` }),
+    );
     const joined = await ask(tab, 'join_chat', { chatId });
     expect((await Promise.all(sends)).every((answer) => answer.success)).toBe(true);
     expect(joined).toMatchObject({ success: true, version: expect.any(Number) });
@@ -62,7 +77,11 @@ describe.each(storeTargets.map((t) => t.name))('chat versions on live events (co
     const seen = recordMessageEvents(bobSocket);
     await sendOk(aliceSocket, chatId, 'live');
     // Stored behind the chat service's back: nothing publishes it, as when a node dies after COMMIT.
-    const lost = await server.app.store.messages.insertMessage({ chatId, senderId: alice.user.id, text: 'never broadcast' });
+    const lost = await server.app.store.messages.insertMessage({
+      chatId,
+      senderId: alice.user.id,
+      text: 'never broadcast',
+    });
     expect(lost).toMatchObject({ outcome: 'created', message: { version: 2 } });
     await waitFor(() => seen.length === 2, POSITION_CHECK_MS + GAP_WAIT_MS + 2_000, 'the lost message');
     expect(seen.map((s) => [s.event, s.message.version, s.message.text])).toEqual([
@@ -70,7 +89,11 @@ describe.each(storeTargets.map((t) => t.name))('chat versions on live events (co
       ['new_message', 2, 'never broadcast'],
     ]);
     // And an edit whose broadcast was lost arrives as an edit, in its current state.
-    await server.app.store.messages.editMessage(lost.outcome === 'created' ? lost.message.id : '', alice.user.id, 'edited quietly');
+    await server.app.store.messages.editMessage(
+      lost.outcome === 'created' ? lost.message.id : '',
+      alice.user.id,
+      'edited quietly',
+    );
     await waitFor(() => seen.length === 3, POSITION_CHECK_MS + GAP_WAIT_MS + 2_000, 'the lost edit');
     expect(seen[2]).toMatchObject({ event: 'message_updated', message: { version: 3, text: 'edited quietly' } });
   });
@@ -103,7 +126,9 @@ describe.each(storeTargets.map((t) => t.name))('chat versions on live events (co
   });
 
   it('sockets joining a chat at once, while it changes, each get every version after their own page, once', async () => {
-    const [alice, ...others] = await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map((name) => registerUser(server, name)));
+    const [alice, ...others] = await Promise.all(
+      ['alice', 'bob', 'carol', 'dave', 'erin'].map((name) => registerUser(server, name)),
+    );
     const chatId = await createChat(server, alice!, others, 'many joins');
     const aliceSocket = await connect(server, alice!.token);
     const sockets = await Promise.all(others.map((user) => connect(server, user.token)));
@@ -114,8 +139,14 @@ describe.each(storeTargets.map((t) => t.name))('chat versions on live events (co
     expect((await Promise.all(sends)).every((answer) => answer.success)).toBe(true);
     for (const [i, joined] of joins.entries()) {
       expect(joined.success).toBe(true);
-      await waitFor(() => joined.version + seen[i]!.length >= 25, 3_000, `socket ${i}: every version after ${joined.version}`);
-      expect(seen[i]!.map((s) => s.message.version)).toEqual(Array.from({ length: 25 - joined.version }, (_, k) => joined.version + k + 1));
+      await waitFor(
+        () => joined.version + seen[i]!.length >= 25,
+        3_000,
+        `socket ${i}: every version after ${joined.version}`,
+      );
+      expect(seen[i]!.map((s) => s.message.version)).toEqual(
+        Array.from({ length: 25 - joined.version }, (_, k) => joined.version + k + 1),
+      );
     }
   });
 
@@ -123,7 +154,10 @@ describe.each(storeTargets.map((t) => t.name))('chat versions on live events (co
     const { aliceSocket, bobSocket, chatId } = await chatPair(server);
     const seen = recordMessageEvents(bobSocket);
     const sends = Array.from({ length: 10 }, (_, i) => ask(aliceSocket, 'send_message', { chatId, text: `m${i}` }));
-    const [first, second] = await Promise.all([ask(bobSocket, 'join_chat', { chatId }), ask(bobSocket, 'join_chat', { chatId })]);
+    const [first, second] = await Promise.all([
+      ask(bobSocket, 'join_chat', { chatId }),
+      ask(bobSocket, 'join_chat', { chatId }),
+    ]);
     await Promise.all(sends);
     expect([first.success, second.success]).toEqual([true, true]);
     await sendOk(aliceSocket, chatId, 'after both joins');
@@ -162,7 +196,12 @@ describe.each(storeTargets.map((t) => t.name))('chat versions on live events (co
     const sends = Array.from({ length: 20 }, (_, i) => ask(aliceSocket, 'send_message', { chatId, text: `m${i}` }));
     const again = await ask(bobSocket, 'join_chat', { chatId });
     await Promise.all(sends);
-    await waitFor(() => new Set([...again.messages.map((m: Message) => m.version), ...seen.map((s) => s.message.version)]).size === 20, 3_000, 'all 20');
+    await waitFor(
+      () =>
+        new Set([...again.messages.map((m: Message) => m.version), ...seen.map((s) => s.message.version)]).size === 20,
+      3_000,
+      'all 20',
+    );
     const afterJoin = seen.filter((s) => s.message.version > again.version).map((s) => s.message.version);
     expectStrictlyIncreasing(afterJoin);
     // Before the second join's answer the socket saw versions up to some point; after it, only newer ones.
@@ -180,14 +219,20 @@ describe.each(storeTargets.map((t) => t.name))('read positions (contract §5) on
     const ownReads = collect(bobSocket, 'messages_read');
     await sendOk(aliceSocket, chatId, 'one');
     const two = await sendOk(aliceSocket, chatId, 'two');
-    expect(await ask(bobSocket, 'mark_read', { chatId, messageId: two.id })).toEqual({ success: true, unreadCount: 0, seq: 2 });
+    expect(await ask(bobSocket, 'mark_read', { chatId, messageId: two.id })).toEqual({
+      success: true,
+      unreadCount: 0,
+      seq: 2,
+    });
     await waitFor(() => reads.length === 1 && ownReads.length === 1, 3_000, 'messages_read');
     expect(reads[0]).toStrictEqual({ chatId, userId: bob.user.id, messageId: two.id, seq: 2 });
     // After a reload: Alice's chat list shows how far Bob has read.
     const list = await ask(aliceSocket, 'get_my_chats');
     const chat = list.chats.find((c: { id: string }) => c.id === chatId);
     expect(chat.version).toBe(2);
-    expect(Object.fromEntries(chat.readPositions.map((p: { userId: string; seq: number }) => [p.userId, p.seq]))).toEqual({
+    expect(
+      Object.fromEntries(chat.readPositions.map((p: { userId: string; seq: number }) => [p.userId, p.seq])),
+    ).toEqual({
       [alice.user.id]: 0,
       [bob.user.id]: 2,
     });

@@ -17,9 +17,12 @@ describe('write coalescing', () => {
   /** What each multi-chunk socket write of this process carried (the server shares it). */
   function recordWrites(): string[] {
     const writes: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the socket as `this`
     const original = TcpSocket.prototype._writev!;
     vi.spyOn(TcpSocket.prototype, '_writev').mockImplementation(function (this: TcpSocket, chunks, callback) {
-      writes.push(chunks.map(({ chunk }) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString())).join(''));
+      writes.push(
+        chunks.map(({ chunk }) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString())).join(''),
+      );
       return original.call(this, chunks, callback);
     });
     return writes;
@@ -44,7 +47,11 @@ describe('write coalescing', () => {
 
   it('sends a batch in one write to a client that upgraded from long-polling', async () => {
     const { bob, aliceSocket, chatId } = await chatPair(server, { join: true });
-    const upgraded: ClientSocket = connectClient(server.url, { reconnection: false, forceNew: true, auth: { token: bob.token } });
+    const upgraded: ClientSocket = connectClient(server.url, {
+      reconnection: false,
+      forceNew: true,
+      auth: { token: bob.token },
+    });
     try {
       await waitFor(() => upgraded.connected && upgraded.io.engine.transport.name === 'websocket');
       await joinOk(upgraded, chatId);

@@ -13,7 +13,9 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
   const opened = useStore(target);
   const { send, chatVersion } = opened;
   const memberships = async (userId: string) =>
-    (await opened.db.query<{ chat_id: string }>('SELECT chat_id FROM chat_members WHERE user_id = $1', [userId])).map((row) => row.chat_id);
+    (await opened.db.query<{ chat_id: string }>('SELECT chat_id FROM chat_members WHERE user_id = $1', [userId])).map(
+      (row) => row.chat_id,
+    );
   const liveMessages = async (userId: string) =>
     (await opened.db.query('SELECT id FROM messages WHERE sender_id = $1 AND deleted_at IS NULL', [userId])).length;
 
@@ -41,7 +43,15 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
     expect(deleted!.left[0]!.remaining.map((user) => user.id).sort()).toEqual([b.id, c.id].sort());
     const inGroup = deleted!.tombstones.filter((message) => message.chatId === group);
     expect(inGroup).toEqual([
-      { ...tombstone, id: a1.id, chatId: group, createdAt: a1.createdAt, seq: 1, version: 7, editedAt: expect.any(String) },
+      {
+        ...tombstone,
+        id: a1.id,
+        chatId: group,
+        createdAt: a1.createdAt,
+        seq: 1,
+        version: 7,
+        editedAt: expect.any(String),
+      },
       { ...tombstone, id: a2.id, chatId: group, createdAt: a2.createdAt, seq: 3, version: 8 },
     ]);
     expect(deleted!.tombstones.filter((message) => message.chatId === left)).toEqual([
@@ -60,11 +70,18 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
       [a2.id, '', deletedUser],
       [a3.id, '', deletedUser],
     ]);
-    const everything = await opened.db.query<{ text: string }>('SELECT text FROM messages WHERE chat_id = ANY($1::uuid[])', [[group, left]]);
+    const everything = await opened.db.query<{ text: string }>(
+      'SELECT text FROM messages WHERE chat_id = ANY($1::uuid[])',
+      [[group, left]],
+    );
     expect(JSON.stringify(everything)).not.toMatch(/secret|written before/);
     // The chat list's copy of the last message is the tombstone, and the account is in no list.
     const [summary] = await opened.store.chats.listChats(b.id, left);
-    expect(summary).toMatchObject({ version: 2, messages: [{ id: a4.id, text: '', user: deletedUser, version: 2 }], users: [{ id: b.id }] });
+    expect(summary).toMatchObject({
+      version: 2,
+      messages: [{ id: a4.id, text: '', user: deletedUser, version: 2 }],
+      users: [{ id: b.id }],
+    });
     expect(await memberships(a.id)).toEqual([]);
     expect(await opened.store.chats.listChats(a.id)).toEqual([]);
   });
@@ -78,7 +95,12 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 12; i++) {
       const chatId = chats[i % 3]!;
-      work.push(opened.store.messages.insertMessages([{ chatId, senderId: a!.id, text: `a ${i}` }, { chatId, senderId: b!.id, text: `b ${i}` }]));
+      work.push(
+        opened.store.messages.insertMessages([
+          { chatId, senderId: a!.id, text: `a ${i}` },
+          { chatId, senderId: b!.id, text: `b ${i}` },
+        ]),
+      );
       if (i < 3) work.push(opened.store.messages.editMessage(seeded[i]!.id, a!.id, `edited ${i}`));
       if (i === 6) work.push(opened.store.users.deleteAccount(a!.id));
     }
@@ -90,10 +112,16 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
     expect(await opened.store.users.findUserById(a!.id)).toBeUndefined();
     // And nobody can add it now, nor make a chat with it.
     expect(await opened.store.chats.addMembers(elsewhere, [a!.id], MAX_CHAT_MEMBERS)).toEqual([]);
-    await expect(opened.store.chats.createChat({ name: 'late', memberIds: [b!.id, a!.id], direct: false })).rejects.toBeInstanceOf(UnknownMembers);
-    await expect(opened.store.chats.createChat({ name: null, memberIds: [b!.id, a!.id], direct: true })).rejects.toBeInstanceOf(UnknownMembers);
+    await expect(
+      opened.store.chats.createChat({ name: 'late', memberIds: [b!.id, a!.id], direct: false }),
+    ).rejects.toBeInstanceOf(UnknownMembers);
+    await expect(
+      opened.store.chats.createChat({ name: null, memberIds: [b!.id, a!.id], direct: true }),
+    ).rejects.toBeInstanceOf(UnknownMembers);
     for (const [i, chatId] of chats.entries()) {
-      const rows = await opened.db.query<{ version: string }>('SELECT version FROM messages WHERE chat_id = $1', [chatId]);
+      const rows = await opened.db.query<{ version: string }>('SELECT version FROM messages WHERE chat_id = $1', [
+        chatId,
+      ]);
       const versions = rows.map((row) => Number(row.version));
       expect(new Set(versions).size).toBe(versions.length);
       expect(Math.max(...versions)).toBeLessThanOrEqual((await chatVersion(chatId))!);
@@ -103,39 +131,44 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
 });
 
 // Concurrent transactions need a server: PGlite runs one transaction at a time.
-describe.each(storeTargets.filter((target) => target.name === 'postgres'))('Account deletion racing an addition on $name', (target) => {
-  const opened = useStore(target);
+describe.each(storeTargets.filter((target) => target.name === 'postgres'))(
+  'Account deletion racing an addition on $name',
+  (target) => {
+    const opened = useStore(target);
 
-  it('an addition committed while the deletion waits for the account is found, and the deletion starts over', async () => {
-    const [a, b] = await Promise.all([opened.newUser('aw'), opened.newUser('aw')]);
-    const joined = await opened.newChat([a.id, b.id]);
-    const addedTo = await opened.newChat([b.id]);
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    // An addition as ChatStore.addMembers makes it, held open: the account's row is locked FOR SHARE.
-    const addition = opened.db.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [addedTo]);
-      await tx.query('SELECT id FROM users WHERE id = $1 FOR SHARE', [a.id]);
-      await tx.query('INSERT INTO chat_members (chat_id, user_id) VALUES ($1, $2)', [addedTo, a.id]);
-      holding();
-      await released;
-    });
-    await held;
-    const deletion = opened.store.users.deleteAccount(a.id);
-    // The deletion has locked the chat it knew of and now waits for the account's row.
-    const waiting = async () =>
-      (await opened.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
+    it('an addition committed while the deletion waits for the account is found, and the deletion starts over', async () => {
+      const [a, b] = await Promise.all([opened.newUser('aw'), opened.newUser('aw')]);
+      const joined = await opened.newChat([a.id, b.id]);
+      const addedTo = await opened.newChat([b.id]);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let holding!: () => void;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      // An addition as ChatStore.addMembers makes it, held open: the account's row is locked FOR SHARE.
+      const addition = opened.db.transaction(async (tx) => {
+        await tx.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [addedTo]);
+        await tx.query('SELECT id FROM users WHERE id = $1 FOR SHARE', [a.id]);
+        await tx.query('INSERT INTO chat_members (chat_id, user_id) VALUES ($1, $2)', [addedTo, a.id]);
+        holding();
+        await released;
+      });
+      await held;
+      const deletion = opened.store.users.deleteAccount(a.id);
+      // The deletion has locked the chat it knew of and now waits for the account's row.
+      const waiting = async () =>
+        (
+          await opened.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE users SET deleted_at%'`,
-      ))[0]!.n > 0;
-    while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 10));
-    release();
-    await addition;
-    const deleted = await deletion;
-    expect(deleted!.left.map((chat) => chat.chatId).sort()).toEqual([joined, addedTo].sort());
-    const left = await opened.db.query('SELECT chat_id FROM chat_members WHERE user_id = $1', [a.id]);
-    expect(left).toEqual([]);
-  });
-});
+          )
+        )[0]!.n > 0;
+      while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 10));
+      release();
+      await addition;
+      const deleted = await deletion;
+      expect(deleted!.left.map((chat) => chat.chatId).sort()).toEqual([joined, addedTo].sort());
+      const left = await opened.db.query('SELECT chat_id FROM chat_members WHERE user_id = $1', [a.id]);
+      expect(left).toEqual([]);
+    });
+  },
+);

@@ -10,7 +10,11 @@ describe.each(storeTargets)('Store chat state on $name', (target) => {
 
   async function chatWithMessages(count: number) {
     const [author, reader] = await Promise.all([newUser(), newUser()]);
-    const { chatId } = await opened.store.chats.createChat({ name: 'g', memberIds: [author.id, reader.id], direct: false });
+    const { chatId } = await opened.store.chats.createChat({
+      name: 'g',
+      memberIds: [author.id, reader.id],
+      direct: false,
+    });
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const result = await opened.store.messages.insertMessage({ chatId, senderId: author.id, text: `m${i}` });
@@ -24,20 +28,43 @@ describe.each(storeTargets)('Store chat state on $name', (target) => {
     it('moves forward only and counts what is left', async () => {
       const { reader, chatId, ids } = await chatWithMessages(3);
       // `seq` is the position's: the second message's, also when the position does not move.
-      expect(await opened.store.messages.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({ outcome: 'marked', moved: true, unreadCount: 1, seq: 2 });
-      expect(await opened.store.messages.markRead(chatId, reader.id, ids[0]!)).toStrictEqual({ outcome: 'marked', moved: false, unreadCount: 1, seq: 2 });
-      expect(await opened.store.messages.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({ outcome: 'marked', moved: false, unreadCount: 1, seq: 2 });
+      expect(await opened.store.messages.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({
+        outcome: 'marked',
+        moved: true,
+        unreadCount: 1,
+        seq: 2,
+      });
+      expect(await opened.store.messages.markRead(chatId, reader.id, ids[0]!)).toStrictEqual({
+        outcome: 'marked',
+        moved: false,
+        unreadCount: 1,
+        seq: 2,
+      });
+      expect(await opened.store.messages.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({
+        outcome: 'marked',
+        moved: false,
+        unreadCount: 1,
+        seq: 2,
+      });
       const [summary] = await opened.store.chats.listChats(reader.id, chatId);
       expect(summary!.unreadCount).toBe(1);
-      expect(summary!.readPositions).toStrictEqual(summary!.users.map((user) => ({ userId: user.id, seq: user.id === reader.id ? 2 : 0 })));
+      expect(summary!.readPositions).toStrictEqual(
+        summary!.users.map((user) => ({ userId: user.id, seq: user.id === reader.id ? 2 : 0 })),
+      );
     });
 
     it('tells an unknown message from a non-member', async () => {
       const { reader, chatId, ids } = await chatWithMessages(1);
       const other = await chatWithMessages(1);
-      expect(await opened.store.messages.markRead(chatId, reader.id, other.ids[0]!)).toStrictEqual({ outcome: 'unknown_message' });
-      expect(await opened.store.messages.markRead(chatId, reader.id, 'nope')).toStrictEqual({ outcome: 'unknown_message' });
-      expect(await opened.store.messages.markRead(chatId, other.reader.id, ids[0]!)).toStrictEqual({ outcome: 'not_member' });
+      expect(await opened.store.messages.markRead(chatId, reader.id, other.ids[0]!)).toStrictEqual({
+        outcome: 'unknown_message',
+      });
+      expect(await opened.store.messages.markRead(chatId, reader.id, 'nope')).toStrictEqual({
+        outcome: 'unknown_message',
+      });
+      expect(await opened.store.messages.markRead(chatId, other.reader.id, ids[0]!)).toStrictEqual({
+        outcome: 'not_member',
+      });
       expect(await opened.store.messages.markRead('nope', reader.id, ids[0]!)).toStrictEqual({ outcome: 'not_member' });
     });
   });
@@ -68,7 +95,11 @@ describe.each(storeTargets)('Store chat state on $name', (target) => {
       expect(tombstone).toMatchObject({ id: ids[0], chatId, text: '', deletedAt: expect.any(String) });
       expect(await opened.store.messages.editMessage(ids[0]!, author.id, 'again')).toBeUndefined();
       expect(await opened.store.messages.deleteMessage(ids[0]!, author.id)).toBeUndefined();
-      expect(await opened.store.messages.findMessageRef(ids[0]!)).toStrictEqual({ chatId, senderId: author.id, deleted: true });
+      expect(await opened.store.messages.findMessageRef(ids[0]!)).toStrictEqual({
+        chatId,
+        senderId: author.id,
+        deleted: true,
+      });
       expect(await opened.store.messages.findMessage(ids[0]!)).toStrictEqual(tombstone);
     });
 
@@ -77,7 +108,9 @@ describe.each(storeTargets)('Store chat state on $name', (target) => {
       await opened.store.messages.deleteMessage(ids[1]!, author.id);
       const [summary] = await opened.store.chats.listChats(reader.id, chatId);
       expect(summary!.unreadCount).toBe(1);
-      expect(summary!.messages).toStrictEqual([expect.objectContaining({ id: ids[1], text: '', deletedAt: expect.any(String) })]);
+      expect(summary!.messages).toStrictEqual([
+        expect.objectContaining({ id: ids[1], text: '', deletedAt: expect.any(String) }),
+      ]);
     });
 
     it("the chat list's last message follows sends, edits and deletes of the last message only", async () => {

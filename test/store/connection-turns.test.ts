@@ -38,7 +38,10 @@ describe('ConnectionTurns', () => {
     const log: string[] = [];
     const first = operation(log, 'first read');
     const queued = ['read 1', 'write 1', 'read 2', 'write 2'].map((name) => ({ name, ...operation(log, name) }));
-    const results = [turns.run(first.work, 'read'), ...queued.map((op) => turns.run(op.work, op.name.startsWith('read') ? 'read' : 'other'))];
+    const results = [
+      turns.run(first.work, 'read'),
+      ...queued.map((op) => turns.run(op.work, op.name.startsWith('read') ? 'read' : 'other')),
+    ];
     await settle();
     expect(log).toEqual(['first read']);
     first.finish();

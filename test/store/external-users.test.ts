@@ -19,15 +19,20 @@ describe.each(storeTargets)('external users on $name', (target) => {
     return user;
   };
   const rowsFor = (externalId: string) =>
-    opened.db.query<{ id: string; password_hash: string | null }>('SELECT id, password_hash FROM users WHERE external_id = $1', [
-      externalId,
-    ]);
+    opened.db.query<{ id: string; password_hash: string | null }>(
+      'SELECT id, password_hash FROM users WHERE external_id = $1',
+      [externalId],
+    );
   const VALID_USERNAME = /^[\p{L}\p{N}_.-]{3,32}$/u;
 
   it('creates the user from the claims on first sight, with a uuid id and no password; then finds it', async () => {
     const claims = identity();
     const user = await findOrCreate(claims);
-    expect(user).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), email: claims.email, username: claims.username });
+    expect(user).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      email: claims.email,
+      username: claims.username,
+    });
     expect(await findOrCreate({ externalId: claims.externalId })).toEqual(user);
     expect(await opened.store.users.findUserById(user.id)).toEqual(user);
     expect(await rowsFor(claims.externalId)).toEqual([{ id: user.id, password_hash: null }]);

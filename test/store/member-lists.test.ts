@@ -19,7 +19,8 @@ const COUNTED = `SELECT c.id, c.member_ids || ' ' || c.read_seqs AS kept,
 async function expectMemberListsRight(db: Database, chatIds: string[]): Promise<void> {
   const rows = await db.query<{ id: string; kept: string; counted: string }>(COUNTED, [chatIds]);
   expect(rows).toHaveLength(chatIds.length);
-  for (const row of rows) expect({ chat: row.id, members: row.kept }).toStrictEqual({ chat: row.id, members: row.counted });
+  for (const row of rows)
+    expect({ chat: row.id, members: row.kept }).toStrictEqual({ chat: row.id, members: row.counted });
 }
 
 describe.each(storeTargets)('Chat member lists on $name', (target) => {
@@ -71,7 +72,10 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
       work.push(opened.store.messages.insertMessage({ chatId, senderId: ids[(i + 1) % 4]!, text: `race ${i}` }));
       work.push(opened.store.messages.markRead(chatId, ids[(i + 2) % 4]!, first.message.id));
     }
-    work.push(opened.store.chats.addMembers(chatId, [ids[8]!, ids[9]!], MAX_CHAT_MEMBERS), opened.store.users.deleteAccount(ids[1]!));
+    work.push(
+      opened.store.chats.addMembers(chatId, [ids[8]!, ids[9]!], MAX_CHAT_MEMBERS),
+      opened.store.users.deleteAccount(ids[1]!),
+    );
     await Promise.all(work);
     await expectMemberListsRight(opened.db, [chatId]);
   });

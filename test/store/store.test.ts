@@ -31,17 +31,30 @@ describe.each(storeTargets)('Store on $name', (target) => {
     it('creates a user and finds it by id, email and username, case-insensitively', async () => {
       const user = await newUser('Case');
       expect(await opened.store.users.findUserById(user.id)).toEqual(user);
-      expect(await opened.store.users.findUserForLogin({ email: user.email.toUpperCase() })).toEqual({ ...user, passwordHash: 'x' });
-      expect(await opened.store.users.findUserForLogin({ username: user.username.toLowerCase() })).toMatchObject({ id: user.id });
+      expect(await opened.store.users.findUserForLogin({ email: user.email.toUpperCase() })).toEqual({
+        ...user,
+        passwordHash: 'x',
+      });
+      expect(await opened.store.users.findUserForLogin({ username: user.username.toLowerCase() })).toMatchObject({
+        id: user.id,
+      });
     });
 
     it('refuses a taken email or username whatever the case', async () => {
       const user = await newUser();
       await expect(
-        opened.store.users.createUser({ email: user.email.toUpperCase(), username: `other_${tag()}`, passwordHash: null }),
+        opened.store.users.createUser({
+          email: user.email.toUpperCase(),
+          username: `other_${tag()}`,
+          passwordHash: null,
+        }),
       ).rejects.toEqual(new UniqueViolation('email'));
       await expect(
-        opened.store.users.createUser({ email: `other-${tag()}@example.com`, username: user.username.toUpperCase(), passwordHash: null }),
+        opened.store.users.createUser({
+          email: `other-${tag()}@example.com`,
+          username: user.username.toUpperCase(),
+          passwordHash: null,
+        }),
       ).rejects.toEqual(new UniqueViolation('username'));
     });
 
@@ -54,9 +67,21 @@ describe.each(storeTargets)('Store on $name', (target) => {
 
     it('searches by prefix of username or whole email, excluding the caller, with wildcards taken literally', async () => {
       const t = tag();
-      const me = await opened.store.users.createUser({ email: `me_${t}@example.com`, username: `srch_${t}_me`, passwordHash: null });
-      const hit = await opened.store.users.createUser({ email: `zz-${t}@example.com`, username: `srch_${t}_hit`, passwordHash: null });
-      const byEmail = await opened.store.users.createUser({ email: `srch_${t}_mail@example.com`, username: `m_${t}`, passwordHash: null });
+      const me = await opened.store.users.createUser({
+        email: `me_${t}@example.com`,
+        username: `srch_${t}_me`,
+        passwordHash: null,
+      });
+      const hit = await opened.store.users.createUser({
+        email: `zz-${t}@example.com`,
+        username: `srch_${t}_hit`,
+        passwordHash: null,
+      });
+      const byEmail = await opened.store.users.createUser({
+        email: `srch_${t}_mail@example.com`,
+        username: `m_${t}`,
+        passwordHash: null,
+      });
       const found = await opened.store.users.searchUsers(`SRCH_${t}`, me.id, 20);
       expect(found).toEqual([hit]);
       // An email is found whole (in any case), never by a part of it.
@@ -79,7 +104,11 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await opened.store.users.existingUserIds([user.id])).toEqual([]);
       expect(await opened.store.users.searchUsers('[deleted', randomUUID(), 20)).toEqual([]);
       expect(await opened.store.users.deleteAccount(user.id)).toBeUndefined();
-      const again = await opened.store.users.createUser({ email: user.email.toUpperCase(), username: user.username, passwordHash: 'x' });
+      const again = await opened.store.users.createUser({
+        email: user.email.toUpperCase(),
+        username: user.username,
+        passwordHash: 'x',
+      });
       expect(again.id).not.toBe(user.id);
     });
   });
@@ -155,8 +184,12 @@ describe.each(storeTargets)('Store on $name', (target) => {
     it('stores a message only from a member', async () => {
       const [a, b, outsider] = await Promise.all([newUser(), newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
-      expect(await opened.store.messages.insertMessage({ chatId, senderId: outsider.id, text: 'x' })).toEqual({ outcome: 'not_member' });
-      expect(await opened.store.messages.insertMessage({ chatId: 'junk', senderId: a.id, text: 'x' })).toEqual({ outcome: 'not_member' });
+      expect(await opened.store.messages.insertMessage({ chatId, senderId: outsider.id, text: 'x' })).toEqual({
+        outcome: 'not_member',
+      });
+      expect(await opened.store.messages.insertMessage({ chatId: 'junk', senderId: a.id, text: 'x' })).toEqual({
+        outcome: 'not_member',
+      });
       const result = await opened.store.messages.insertMessage({ chatId, senderId: a.id, text: 'hello' });
       expect(result).toEqual({
         outcome: 'created',
@@ -189,7 +222,9 @@ describe.each(storeTargets)('Store on $name', (target) => {
         [chatId, id],
       );
       const times = { createdAt: '2026-01-01T22:04:05.000Z', editedAt: '2026-01-01T22:04:05.070Z' };
-      expect(await opened.store.messages.listMessages(chatId, b.id, { limit: 5 })).toMatchObject({ messages: [{ id, ...times }] });
+      expect(await opened.store.messages.listMessages(chatId, b.id, { limit: 5 })).toMatchObject({
+        messages: [{ id, ...times }],
+      });
       expect(await opened.store.chats.listChats(b.id, chatId)).toMatchObject([{ messages: [{ id, ...times }] }]);
     });
 
@@ -198,13 +233,17 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const chatId = await newChat([a.id, b.id]);
       const clientMessageId = randomUUID();
       const results = await Promise.all(
-        Array.from({ length: 8 }, () => opened.store.messages.insertMessage({ chatId, senderId: a.id, text: 'once', clientMessageId })),
+        Array.from({ length: 8 }, () =>
+          opened.store.messages.insertMessage({ chatId, senderId: a.id, text: 'once', clientMessageId }),
+        ),
       );
       expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
       const ids = new Set(results.map((r) => (r.outcome === 'not_member' ? undefined : r.message.id)));
       expect(ids.size).toBe(1);
       // The same client id from another sender is another message.
-      expect((await opened.store.messages.insertMessage({ chatId, senderId: b.id, text: 'once', clientMessageId })).outcome).toBe('created');
+      expect(
+        (await opened.store.messages.insertMessage({ chatId, senderId: b.id, text: 'once', clientMessageId })).outcome,
+      ).toBe('created');
       const page = await opened.store.messages.listMessages(chatId, a.id, { limit: 100 });
       expect('messages' in page && page.messages).toHaveLength(2);
       // A duplicate must not have moved the chat's last message to a row that does not exist.
@@ -216,7 +255,9 @@ describe.each(storeTargets)('Store on $name', (target) => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
       const results = await Promise.all(
-        Array.from({ length: 60 }, (_, i) => opened.store.messages.insertMessage({ chatId, senderId: i % 2 ? a.id : b.id, text: `m${i}` })),
+        Array.from({ length: 60 }, (_, i) =>
+          opened.store.messages.insertMessage({ chatId, senderId: i % 2 ? a.id : b.id, text: `m${i}` }),
+        ),
       );
       const page = await opened.store.messages.listMessages(chatId, a.id, { limit: 100 });
       if (!('messages' in page)) throw new Error('unexpected bad cursor');
@@ -243,9 +284,22 @@ describe.each(storeTargets)('Store on $name', (target) => {
         { chatId: first, senderId: a.id, text: 'f3' },
       ];
       const results = await opened.store.messages.insertMessages(batch);
-      expect(results.map((r) => r.outcome)).toEqual(['created', 'created', 'not_member', 'not_member', 'created', 'created', 'created']);
+      expect(results.map((r) => r.outcome)).toEqual([
+        'created',
+        'created',
+        'not_member',
+        'not_member',
+        'created',
+        'created',
+        'created',
+      ]);
       results.forEach((r, i) => {
-        if (r.outcome === 'created') expect(r.message).toMatchObject({ text: batch[i]!.text, chatId: batch[i]!.chatId, sender: batch[i]!.senderId });
+        if (r.outcome === 'created')
+          expect(r.message).toMatchObject({
+            text: batch[i]!.text,
+            chatId: batch[i]!.chatId,
+            sender: batch[i]!.senderId,
+          });
       });
       const texts = async (chatId: string) => {
         const page = await opened.store.messages.listMessages(chatId, b.id, { limit: 100 });
@@ -265,7 +319,12 @@ describe.each(storeTargets)('Store on $name', (target) => {
     it('replays a batch holding retried clientMessageIds one by one: one row each, originals returned', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
-      const original = await opened.store.messages.insertMessage({ chatId, senderId: a.id, text: 'original', clientMessageId: 'k1' });
+      const original = await opened.store.messages.insertMessage({
+        chatId,
+        senderId: a.id,
+        text: 'original',
+        clientMessageId: 'k1',
+      });
       const results = await opened.store.messages.insertMessages([
         { chatId, senderId: a.id, text: 'retry of original', clientMessageId: 'k1' },
         { chatId, senderId: b.id, text: 'fresh' },
@@ -273,7 +332,9 @@ describe.each(storeTargets)('Store on $name', (target) => {
         { chatId, senderId: a.id, text: 'twice again', clientMessageId: 'k2' },
       ]);
       expect(results.map((r) => r.outcome)).toEqual(['duplicate', 'created', 'created', 'duplicate']);
-      expect(results[0]!.outcome !== 'not_member' && results[0]!.message).toEqual(original.outcome === 'created' && original.message);
+      expect(results[0]!.outcome !== 'not_member' && results[0]!.message).toEqual(
+        original.outcome === 'created' && original.message,
+      );
       expect(results[3]!.outcome !== 'not_member' && results[3]!.message.text).toBe('twice');
       const page = await opened.store.messages.listMessages(chatId, a.id, { limit: 100 });
       expect('messages' in page && page.messages.map((m) => m.text)).toEqual(['original', 'fresh', 'twice']);
@@ -297,23 +358,38 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await pageIds({ limit: 10, before: ids[5] })).toEqual({ ids: ids.slice(0, 5), hasMore: false });
       expect(await pageIds({ limit: 10, after: ids[4] })).toEqual({ ids: ids.slice(5, 15), hasMore: true });
       expect(await pageIds({ limit: 10, after: ids[14] })).toEqual({ ids: ids.slice(15), hasMore: false });
-      expect(await pageIds({ limit: 10, after: ids[2], before: ids[6] })).toEqual({ ids: ids.slice(3, 6), hasMore: false });
+      expect(await pageIds({ limit: 10, after: ids[2], before: ids[6] })).toEqual({
+        ids: ids.slice(3, 6),
+        hasMore: false,
+      });
       expect(await pageIds({ limit: 10, after: ids[24] })).toEqual({ ids: [], hasMore: false });
 
       const otherChat = await newChat([a.id, b.id]);
-      expect(await opened.store.messages.listMessages(otherChat, a.id, { limit: 10, before: ids[3] })).toEqual({ badCursor: 'before' });
+      expect(await opened.store.messages.listMessages(otherChat, a.id, { limit: 10, before: ids[3] })).toEqual({
+        badCursor: 'before',
+      });
       // A non-member's page is empty whatever is in the chat (the service then answers FORBIDDEN).
       const outsider = await newUser();
-      expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10 })).toEqual({ messages: [], hasMore: false, version: 0 });
+      expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10 })).toEqual({
+        messages: [],
+        hasMore: false,
+        version: 0,
+      });
       expect(await opened.store.messages.listMessages(chatId, outsider.id, { limit: 10, before: ids[15] })).toEqual({
         messages: [],
         hasMore: false,
         version: 0,
       });
       // With the chat's version, for join_chat (25 sends).
-      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 1 }, { withVersion: true })).toMatchObject({ version: 25 });
-      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: 'junk' })).toEqual({ badCursor: 'after' });
-      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: randomUUID() })).toEqual({ badCursor: 'after' });
+      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 1 }, { withVersion: true })).toMatchObject(
+        { version: 25 },
+      );
+      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: 'junk' })).toEqual({
+        badCursor: 'after',
+      });
+      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: randomUUID() })).toEqual({
+        badCursor: 'after',
+      });
     });
 
     it('gives back text exactly as stored, whatever it contains', async () => {

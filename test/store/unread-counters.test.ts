@@ -17,7 +17,8 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
   const newUser = () => opened.newUser('uc');
   const newChat = (memberIds: string[]) => opened.newChat(memberIds);
   const { send } = opened;
-  const unread = async (userId: string, chatId: string) => (await opened.store.chats.listChats(userId, chatId))[0]?.unreadCount;
+  const unread = async (userId: string, chatId: string) =>
+    (await opened.store.chats.listChats(userId, chatId))[0]?.unreadCount;
 
   it('follow sends, batches, mark_read, edits, deletes, leaving, joining and a deleted user', async () => {
     const [a, b, c, d] = await Promise.all([newUser(), newUser(), newUser(), newUser()]);
@@ -89,7 +90,10 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
       if (i % 4 === 0) work.push(opened.store.messages.markRead(chatId, c.id, seeded[(i / 4) % seeded.length]!.id));
       if (i % 6 === 0) work.push(opened.store.messages.deleteMessage(seeded[i / 6]!.id, seeded[i / 6]!.sender));
     }
-    work.push(opened.store.chats.addMembers(chatId, [users[3]!.id], MAX_CHAT_MEMBERS), opened.store.chats.addMembers(chatId, [users[4]!.id, users[5]!.id], MAX_CHAT_MEMBERS));
+    work.push(
+      opened.store.chats.addMembers(chatId, [users[3]!.id], MAX_CHAT_MEMBERS),
+      opened.store.chats.addMembers(chatId, [users[4]!.id, users[5]!.id], MAX_CHAT_MEMBERS),
+    );
     await Promise.all(work);
     await expectCountersRight(opened.db, [chatId]);
   });
@@ -99,7 +103,10 @@ describe.each(storeTargets)('Migrations 4 and 5 on $name', (target) => {
   it('fills the counters of the chats that exist when it runs', async () => {
     const { db, close } = await emptyDatabase(target);
     try {
-      await migrate(db, MIGRATIONS.filter((m) => m.version < 4));
+      await migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version < 4),
+      );
       const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
       const chatId = randomUUID();
       await db.query(
@@ -127,7 +134,11 @@ describe.each(storeTargets)('Migrations 4 and 5 on $name', (target) => {
         [chatId],
       );
       // a wrote 3, 6, 9; b the other seven, of which 7 is deleted; c read up to the 5th.
-      expect(Object.fromEntries(counts.map((r) => [r.user_id, r.unread_count]))).toStrictEqual({ [a]: 6, [b]: 3, [c]: 4 });
+      expect(Object.fromEntries(counts.map((r) => [r.user_id, r.unread_count]))).toStrictEqual({
+        [a]: 6,
+        [b]: 3,
+        [c]: 4,
+      });
       const [listed] = await new Store(db).chats.listChats(c, chatId);
       expect(listed!.unreadCount).toBe(4);
       // Migration 5 fills the member id list of chats that existed before it.

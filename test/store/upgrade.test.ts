@@ -30,7 +30,9 @@ async function schemaOf(db: Database) {
       `SELECT concat_ws(' ', conrelid::regclass, conname, pg_get_constraintdef(oid)) AS item
          FROM pg_constraint WHERE connamespace = current_schema()::regnamespace ORDER BY 1`,
     ),
-    indexes: await list(`SELECT replace(indexdef, schemaname || '.', '') AS item FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`),
+    indexes: await list(
+      `SELECT replace(indexdef, schemaname || '.', '') AS item FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`,
+    ),
     functions: await list(
       `SELECT concat_ws(' ', proname, pg_get_function_identity_arguments(oid), pg_get_function_result(oid), provolatile, prosrc) AS item
          FROM pg_proc WHERE pronamespace = current_schema()::regnamespace ORDER BY 1`,
@@ -48,7 +50,11 @@ async function schemaOf(db: Database) {
 type Schema = Awaited<ReturnType<typeof schemaOf>>;
 
 /** `name` (a snapshot) loaded into an empty database of `target`'s kind and migrated, beside the schema a fresh database gets. */
-async function upgrade(target: StoreTarget, name: string, work: (db: Database, fresh: Schema, applied: number[]) => Promise<void>) {
+async function upgrade(
+  target: StoreTarget,
+  name: string,
+  work: (db: Database, fresh: Schema, applied: number[]) => Promise<void>,
+) {
   const fresh = await emptyDatabase(target);
   const old = await emptyDatabase(target);
   try {
@@ -75,7 +81,9 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
     };
     await upgrade(target, 'v10.sql', async (db, fresh, applied) => {
       // A fresh database has every routine, and the member triggers with theirs.
-      expect(fresh.functions.map((f) => f.split(' ')[0]).sort()).toEqual(ROUTINES.map((r) => r.signature.split('(')[0]).sort());
+      expect(fresh.functions.map((f) => f.split(' ')[0]).sort()).toEqual(
+        ROUTINES.map((r) => r.signature.split('(')[0]).sort(),
+      );
       expect(fresh.triggers).toEqual([
         expect.stringMatching(/^CREATE TRIGGER chat_members_added AFTER INSERT ON .*chats_recount_member_ids/),
         expect.stringMatching(/^CREATE TRIGGER chat_members_removed AFTER DELETE ON .*chats_recount_member_ids/),
@@ -127,9 +135,15 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       );
       const [carols] = await store.chats.listChats(carol!, group);
       expect(carols).toMatchObject({ version: 7, unreadCount: 4, messages: [{ text: 'seven', seq: 7, version: 7 }] });
-      expect(Object.fromEntries(carols!.readPositions.map((p) => [p.userId, p.seq]))).toMatchObject({ [carol!]: 2, [alice!]: 0 });
+      expect(Object.fromEntries(carols!.readPositions.map((p) => [p.userId, p.seq]))).toMatchObject({
+        [carol!]: 2,
+        [alice!]: 0,
+      });
       const [direct] = await store.chats.listChats(alice!, chat.direct);
-      expect(direct).toMatchObject({ unreadCount: 0, messages: [{ text: 'hello!', seq: 2, editedAt: expect.any(String) }] });
+      expect(direct).toMatchObject({
+        unreadCount: 0,
+        messages: [{ text: 'hello!', seq: 2, editedAt: expect.any(String) }],
+      });
 
       // New sends continue the numbering; the member trigger keeps the lists.
       const next = await store.messages.insertMessage({ chatId: group, senderId: bob!, text: 'new' });
@@ -147,7 +161,10 @@ describe.each(storeTargets)('Routines on $name', (target) => {
     try {
       await migrate(db);
       const before = await schemaOf(db);
-      const edited = ROUTINES.map((routine) => ({ ...routine, sql: `${routine.sql}; COMMENT ON FUNCTION ${routine.signature} IS 'edited'` }));
+      const edited = ROUTINES.map((routine) => ({
+        ...routine,
+        sql: `${routine.sql}; COMMENT ON FUNCTION ${routine.signature} IS 'edited'`,
+      }));
       expect(await migrate(db, MIGRATIONS, edited)).toEqual([]);
       const comments = await db.query<{ comment: string | null }>(
         `SELECT obj_description(p.oid, 'pg_proc') AS comment FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace`,
@@ -159,9 +176,13 @@ describe.each(storeTargets)('Routines on $name', (target) => {
       await migrate(db);
       expect(await schemaOf(db)).toEqual(before);
       const store = new Store(db);
-      const [a, b] = await Promise.all(['a', 'b'].map((name) => store.users.createUser({ email: `${name}@x.y`, username: name, passwordHash: null })));
+      const [a, b] = await Promise.all(
+        ['a', 'b'].map((name) => store.users.createUser({ email: `${name}@x.y`, username: name, passwordHash: null })),
+      );
       const { chatId } = await store.chats.createChat({ name: 'g', memberIds: [a!.id, b!.id], direct: false });
-      expect((await store.chats.listChats(a!.id, chatId))[0]!.users.map((u) => u.id).sort()).toEqual([a!.id, b!.id].sort());
+      expect((await store.chats.listChats(a!.id, chatId))[0]!.users.map((u) => u.id).sort()).toEqual(
+        [a!.id, b!.id].sort(),
+      );
     } finally {
       await close();
     }

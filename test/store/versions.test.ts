@@ -39,7 +39,12 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 30; i++) {
       const sender = users[i % 3]!;
-      work.push(opened.store.messages.insertMessages([{ chatId, senderId: sender.id, text: `b${i}a` }, { chatId, senderId: sender.id, text: `b${i}b` }]));
+      work.push(
+        opened.store.messages.insertMessages([
+          { chatId, senderId: sender.id, text: `b${i}a` },
+          { chatId, senderId: sender.id, text: `b${i}b` },
+        ]),
+      );
       if (i < first.length) work.push(opened.store.messages.editMessage(first[i]!.id, users[i]!.id, `edited ${i}`));
     }
     work.push(opened.store.messages.deleteMessage(first[0]!.id, users[0]!.id));
@@ -51,7 +56,9 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
     const seqs = rows.map((row) => Number(row.seq));
     expect(seqs).toEqual(Array.from({ length: 63 }, (_, i) => i + 1));
     // Position order is history's order (created_at, id).
-    const byTime = [...rows].sort((x, y) => x.created_at.getTime() - y.created_at.getTime() || x.id.localeCompare(y.id));
+    const byTime = [...rows].sort(
+      (x, y) => x.created_at.getTime() - y.created_at.getTime() || x.id.localeCompare(y.id),
+    );
     expect(byTime.map((row) => Number(row.seq))).toEqual(seqs);
     // 63 sends, 3 edits and 1 delete: 67 versions, each message at the version of its last change.
     const versions = rows.map((row) => Number(row.version));
@@ -87,8 +94,16 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
     expect(rest).toMatchObject({ version: 5, hasMore: false });
     expect(rest!.messages.map((m) => m.version)).toEqual([5]);
     // Up to date, or even ahead: nothing, and the chat's version.
-    expect(await opened.store.messages.listChanges(chatId, 5, 100)).toEqual({ version: 5, messages: [], hasMore: false });
-    expect(await opened.store.messages.listChanges(chatId, 99, 100)).toEqual({ version: 5, messages: [], hasMore: false });
+    expect(await opened.store.messages.listChanges(chatId, 5, 100)).toEqual({
+      version: 5,
+      messages: [],
+      hasMore: false,
+    });
+    expect(await opened.store.messages.listChanges(chatId, 99, 100)).toEqual({
+      version: 5,
+      messages: [],
+      hasMore: false,
+    });
     // A limit of 0 only says whether there is more.
     expect(await opened.store.messages.listChanges(chatId, 3, 0)).toEqual({ version: 3, messages: [], hasMore: true });
 
@@ -99,7 +114,7 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
     expect(await opened.store.messages.listChanges('not-an-id', 0, 100)).toBeUndefined();
   });
 
-  it('keeps each member\'s read position as a seq, in the chat list and from markRead', async () => {
+  it("keeps each member's read position as a seq, in the chat list and from markRead", async () => {
     const [a, b] = await Promise.all([opened.newUser('rp'), opened.newUser('rp')]);
     const chatId = await opened.newChat([a.id, b.id]);
     const m1 = await send(chatId, a.id, 'one');
@@ -111,8 +126,18 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
       return Object.fromEntries(summary!.readPositions.map((p) => [p.userId, p.seq]));
     };
     expect(await positions()).toEqual({ [a.id]: 0, [b.id]: 0 });
-    expect(await opened.store.messages.markRead(chatId, b.id, m2.id)).toEqual({ outcome: 'marked', moved: true, unreadCount: 0, seq: 2 });
-    expect(await opened.store.messages.markRead(chatId, b.id, m1.id)).toEqual({ outcome: 'marked', moved: false, unreadCount: 0, seq: 2 });
+    expect(await opened.store.messages.markRead(chatId, b.id, m2.id)).toEqual({
+      outcome: 'marked',
+      moved: true,
+      unreadCount: 0,
+      seq: 2,
+    });
+    expect(await opened.store.messages.markRead(chatId, b.id, m1.id)).toEqual({
+      outcome: 'marked',
+      moved: false,
+      unreadCount: 0,
+      seq: 2,
+    });
     expect(await positions()).toEqual({ [a.id]: 0, [b.id]: 2 });
   });
 });

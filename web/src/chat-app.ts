@@ -27,8 +27,16 @@ export class ChatApp {
   /** Users with a connected socket (presence), from the chat list and user_online / user_offline. */
   private readonly online = new Set<string>();
   private readonly chatList = el('ul', { class: 'chat-list', attrs: { 'data-testid': 'chat-list' } });
-  private readonly status = el('span', { class: 'status-line', attrs: { 'data-testid': 'connection' }, text: 'connecting…' });
-  private readonly pane = el('div', { class: 'pane' }, el('p', { class: 'hint', text: 'Pick a chat or start a new one.' }));
+  private readonly status = el('span', {
+    class: 'status-line',
+    attrs: { 'data-testid': 'connection' },
+    text: 'connecting…',
+  });
+  private readonly pane = el(
+    'div',
+    { class: 'pane' },
+    el('p', { class: 'hint', text: 'Pick a chat or start a new one.' }),
+  );
 
   constructor(
     private readonly session: Session,
@@ -39,7 +47,13 @@ export class ChatApp {
     const sidebar = el(
       'aside',
       { class: 'sidebar' },
-      el('header', {}, el('strong', { text: session.user.username, attrs: { 'data-testid': 'me' } }), this.status, signOut),
+      el(
+        'header',
+        {},
+        el('strong', { text: session.user.username, attrs: { 'data-testid': 'me' } }),
+        this.status,
+        signOut,
+      ),
       newChatPanel(session.token, (chat) => void this.chatCreated(chat, true)),
       this.chatList,
     );
@@ -217,7 +231,11 @@ export class ChatApp {
   private renderList(): void {
     const items = this.chats.map((chat) => {
       const last = chat.messages[0];
-      const preview = !last ? 'no messages yet' : last.deletedAt ? 'message deleted' : `${last.user.username}: ${last.text}`;
+      const preview = !last
+        ? 'no messages yet'
+        : last.deletedAt
+          ? 'message deleted'
+          : `${last.user.username}: ${last.text}`;
       const item = el(
         'li',
         {
@@ -228,12 +246,19 @@ export class ChatApp {
           'span',
           { class: 'chat-title' },
           // A green dot when another member is online.
-          el('span', { class: chat.users.some((u) => u.id !== this.session.user.id && this.online.has(u.id)) ? 'dot online' : 'dot' }),
+          el('span', {
+            class: chat.users.some((u) => u.id !== this.session.user.id && this.online.has(u.id))
+              ? 'dot online'
+              : 'dot',
+          }),
           el('span', { text: chatTitle(chat, this.session.user) }),
         ),
         el('span', { class: 'preview', text: preview }),
       );
-      if (chat.unreadCount > 0) item.append(el('span', { class: 'unread', attrs: { 'data-testid': 'unread' }, text: String(chat.unreadCount) }));
+      if (chat.unreadCount > 0)
+        item.append(
+          el('span', { class: 'unread', attrs: { 'data-testid': 'unread' }, text: String(chat.unreadCount) }),
+        );
       item.addEventListener('click', () => void this.open(chat.id));
       return item;
     });

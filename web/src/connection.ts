@@ -39,8 +39,8 @@ export async function request<E extends ClientEventName>(
 ): Promise<EventSuccess<E>> {
   // socket.timeout() decorates the ack types in a way that loses the answer's type; EventSuccess restores it.
   const timed = socket.timeout(ANSWER_TIMEOUT_MS);
-  const emit = timed.emitWithAck as (event: E, ...args: EventPayload<E>) => Promise<Answer<object>>;
-  return ok(await emit.call(timed, event, ...payload)) as EventSuccess<E>;
+  const emit = timed.emitWithAck.bind(timed) as (event: E, ...args: EventPayload<E>) => Promise<Answer<object>>;
+  return ok(await emit(event, ...payload)) as EventSuccess<E>;
 }
 
 /** An answer's success part, or throws its Russian error text. */

@@ -61,18 +61,37 @@ export class Conversation {
   ) {
     this.title = el('span', { class: 'conversation-name', attrs: { 'data-testid': 'conversation-title' } });
     this.membersLine = el('span', { class: 'members', attrs: { 'data-testid': 'members' } });
-    const header = el('header', { class: 'conversation-title' }, el('div', { class: 'title-row' }, this.title, this.membersLine));
+    const header = el(
+      'header',
+      { class: 'conversation-title' },
+      el('div', { class: 'title-row' }, this.title, this.membersLine),
+    );
     if (tools) header.append(tools);
     this.list = el('ol', { class: 'messages', attrs: { 'data-testid': 'messages' } });
     this.typingLine = el('div', { class: 'typing', attrs: { 'data-testid': 'typing' } });
     this.errorLine = el('p', { class: 'error conversation-error', attrs: { 'data-testid': 'conversation-error' } });
     this.input = el('input', {
-      attrs: { type: 'text', placeholder: 'Message', autocomplete: 'off', maxlength: '4000', 'data-testid': 'composer' },
+      attrs: {
+        type: 'text',
+        placeholder: 'Message',
+        autocomplete: 'off',
+        maxlength: '4000',
+        'data-testid': 'composer',
+      },
     });
     this.submit = el('button', { text: 'Send', attrs: { type: 'submit', 'data-testid': 'composer-submit' } });
-    const cancelEdit = el('button', { class: 'link', text: 'cancel', attrs: { type: 'button', 'data-testid': 'cancel-edit' } });
+    const cancelEdit = el('button', {
+      class: 'link',
+      text: 'cancel',
+      attrs: { type: 'button', 'data-testid': 'cancel-edit' },
+    });
     cancelEdit.addEventListener('click', () => this.stopEditing());
-    this.editBar = el('div', { class: 'edit-bar', attrs: { 'data-testid': 'edit-bar' } }, el('span', { text: 'Editing your message' }), cancelEdit);
+    this.editBar = el(
+      'div',
+      { class: 'edit-bar', attrs: { 'data-testid': 'edit-bar' } },
+      el('span', { text: 'Editing your message' }),
+      cancelEdit,
+    );
     this.editBar.hidden = true;
     const form = el('form', { class: 'composer' }, this.input, this.submit);
     form.addEventListener('submit', (event) => {
@@ -86,7 +105,16 @@ export class Conversation {
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop < 40) void this.loadOlder();
     });
-    this.element = el('section', { class: 'conversation' }, header, this.list, this.typingLine, this.errorLine, this.editBar, form);
+    this.element = el(
+      'section',
+      { class: 'conversation' },
+      header,
+      this.list,
+      this.typingLine,
+      this.errorLine,
+      this.editBar,
+      form,
+    );
     // The chat list was read before the first page: nothing after its version is missed.
     this.version = chat.version;
     this.updateChat(chat);
@@ -144,7 +172,11 @@ export class Conversation {
     if (!this.hasOlder || this.loadingOlder || !first) return;
     this.loadingOlder = true;
     try {
-      const page = await request(this.socket, 'get_chat_messages', { chatId: this.chatId, before: first.id, limit: PAGE });
+      const page = await request(this.socket, 'get_chat_messages', {
+        chatId: this.chatId,
+        before: first.id,
+        limit: PAGE,
+      });
       const fromBottom = this.list.scrollHeight - this.list.scrollTop;
       this.hasOlder = page.hasMore;
       this.merge(page.messages);
@@ -204,7 +236,8 @@ export class Conversation {
     if (typing) this.typingUsers.add(userId);
     else this.typingUsers.delete(userId);
     const names = [...this.typingUsers].map((id) => this.chat.users.find((u) => u.id === id)?.username ?? 'someone');
-    this.typingLine.textContent = names.length === 0 ? '' : `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} typing…`;
+    this.typingLine.textContent =
+      names.length === 0 ? '' : `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} typing…`;
   }
 
   /** Called when the page leaves this chat. */

@@ -21,13 +21,25 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
   const picker = userPicker(token, showError, () => new Set(chat().users.map((u) => u.id)));
 
   const add = el('button', { text: 'Add', attrs: { type: 'submit', 'data-testid': 'add-members-submit' } });
-  const addForm = el('form', { class: 'add-members', attrs: { 'data-testid': 'add-members' } }, ...picker.elements, add);
+  const addForm = el(
+    'form',
+    { class: 'add-members', attrs: { 'data-testid': 'add-members' } },
+    ...picker.elements,
+    add,
+  );
   addForm.hidden = true;
-  addForm.addEventListener('submit', async (event) => {
+  addForm.addEventListener('submit', (event) => {
     event.preventDefault();
+    void addPicked();
+  });
+
+  async function addPicked(): Promise<void> {
     showError('');
     const userIds = picker.pickedIds();
-    if (userIds.length === 0) return showError('Pick at least one person');
+    if (userIds.length === 0) {
+      showError('Pick at least one person');
+      return;
+    }
     try {
       const answer = await httpApi.addMembers(token, chat().id, { userIds });
       picker.reset();
@@ -36,9 +48,13 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
     } catch (e) {
       showError((e as Error).message);
     }
-  });
+  }
 
-  const toggle = el('button', { class: 'link', text: 'Add people', attrs: { type: 'button', 'data-testid': 'add-members-toggle' } });
+  const toggle = el('button', {
+    class: 'link',
+    text: 'Add people',
+    attrs: { type: 'button', 'data-testid': 'add-members-toggle' },
+  });
   toggle.addEventListener('click', () => {
     addForm.hidden = !addForm.hidden;
     showError('');
@@ -46,7 +62,9 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
   });
 
   const leave = el('button', { class: 'link', text: 'Leave', attrs: { type: 'button', 'data-testid': 'leave-chat' } });
-  leave.addEventListener('click', async () => {
+  leave.addEventListener('click', () => void leaveChat());
+
+  async function leaveChat(): Promise<void> {
     const { id } = chat();
     if (!confirm('Leave this chat? You will no longer see its messages.')) return;
     showError('');
@@ -56,7 +74,7 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
     } catch (e) {
       showError((e as Error).message);
     }
-  });
+  }
 
   return el('div', { class: 'group-controls' }, el('div', { class: 'group-buttons' }, toggle, leave), addForm, error);
 }

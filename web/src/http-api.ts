@@ -1,4 +1,11 @@
-import type { AddMembersBody, ChatSummary, CreateChatBody, ErrorAnswer, PublicUser, RegisterBody } from '../../src/protocol/index.js';
+import type {
+  AddMembersBody,
+  ChatSummary,
+  CreateChatBody,
+  ErrorAnswer,
+  PublicUser,
+  RegisterBody,
+} from '../../src/protocol/index.js';
 
 /** A failed request: the envelope's Russian `error` text and `code`. */
 export class ApiError extends Error {
@@ -22,7 +29,7 @@ async function call<T>(method: string, path: string, token?: string, body?: unkn
     const failure = answer as Partial<ErrorAnswer>;
     throw new ApiError(failure.error ?? `HTTP ${response.status}`, failure.code ?? 'INTERNAL', response.status);
   }
-  return answer as T;
+  return answer;
 }
 
 interface SessionAnswer {
@@ -33,7 +40,12 @@ interface SessionAnswer {
 export const httpApi = {
   register: (body: RegisterBody) => call<SessionAnswer>('POST', '/auth/register', undefined, body),
   login: (login: string, password: string) =>
-    call<SessionAnswer>('POST', '/auth/login', undefined, login.includes('@') ? { email: login, password } : { username: login, password }),
+    call<SessionAnswer>(
+      'POST',
+      '/auth/login',
+      undefined,
+      login.includes('@') ? { email: login, password } : { username: login, password },
+    ),
   me: (token: string) => call<{ user: PublicUser }>('GET', '/users/me', token),
   searchUsers: (token: string, search: string) =>
     call<{ users: PublicUser[] }>('GET', `/users?search=${encodeURIComponent(search)}`, token),
@@ -42,5 +54,6 @@ export const httpApi = {
   addMembers: (token: string, chatId: string, body: AddMembersBody) =>
     call<{ chat: ChatSummary }>('POST', `/chats/${encodeURIComponent(chatId)}/members`, token, body),
   /** Group chats only; the server then sends `chat_left` to all of the caller's sockets. */
-  leaveChat: (token: string, chatId: string) => call<object>('DELETE', `/chats/${encodeURIComponent(chatId)}/members/me`, token),
+  leaveChat: (token: string, chatId: string) =>
+    call<object>('DELETE', `/chats/${encodeURIComponent(chatId)}/members/me`, token),
 };

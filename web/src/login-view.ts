@@ -50,5 +50,11 @@ export function loginView(onSession: (session: Session) => void): HTMLElement {
     void attempt(() => httpApi.register({ email: email.value, username: username.value, password: newPassword.value }));
   });
 
-  return el('div', { class: 'login' }, el('h1', { text: 'Parley' }), el('div', { class: 'cards' }, signIn, register), error);
+  return el(
+    'div',
+    { class: 'login' },
+    el('h1', { text: 'Parley' }),
+    el('div', { class: 'cards' }, signIn, register),
+    error,
+  );
 }

@@ -17,22 +17,39 @@ const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-d
 export function renderMessage(message: Message, own?: OwnMessageActions): HTMLElement {
   const meta = el('span', { class: 'meta' }, el('span', { text: clock(message.createdAt) }));
   if (message.editedAt && !message.deletedAt) {
-    meta.append(el('span', { text: '· edited', attrs: { 'data-testid': 'edited', title: `edited at ${clock(message.editedAt)}` } }));
+    meta.append(
+      el('span', {
+        text: '· edited',
+        attrs: { 'data-testid': 'edited', title: `edited at ${clock(message.editedAt)}` },
+      }),
+    );
   }
-  if (own && !message.deletedAt) meta.append(actionButton('edit', () => own.edit(message)), actionButton('delete', () => own.delete(message)));
+  if (own && !message.deletedAt)
+    meta.append(
+      actionButton('edit', () => own.edit(message)),
+      actionButton('delete', () => own.delete(message)),
+    );
   if (own) meta.append(el('span', { class: 'status', text: '✓' }));
   return el(
     'li',
     { class: `message${own ? ' mine' : ''}${message.deletedAt ? ' deleted' : ''}`, attrs: { 'data-id': message.id } },
     el('span', { class: 'author', text: message.user.username }),
     // textContent, never innerHTML: a message is text, whatever it contains.
-    el('span', { class: 'text', attrs: { 'data-testid': 'message-text' }, text: message.deletedAt ? 'message deleted' : message.text }),
+    el('span', {
+      class: 'text',
+      attrs: { 'data-testid': 'message-text' },
+      text: message.deletedAt ? 'message deleted' : message.text,
+    }),
     meta,
   );
 }
 
 function actionButton(action: 'edit' | 'delete', run: () => void): HTMLElement {
-  const button = el('button', { class: 'link', text: action, attrs: { type: 'button', 'data-testid': `${action}-message` } });
+  const button = el('button', {
+    class: 'link',
+    text: action,
+    attrs: { type: 'button', 'data-testid': `${action}-message` },
+  });
   button.addEventListener('click', run);
   return button;
 }

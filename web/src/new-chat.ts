@@ -7,14 +7,20 @@ import { userPicker } from './user-picker.js';
  * "New chat": tick one user for a direct chat or several (and a name) for a group, then POST /chats.
  */
 export function newChatPanel(token: string, onCreated: (chat: ChatSummary) => void): HTMLElement {
-  const name = el('input', { attrs: { type: 'text', placeholder: 'Group name (optional)', 'data-testid': 'chat-name' } });
+  const name = el('input', {
+    attrs: { type: 'text', placeholder: 'Group name (optional)', 'data-testid': 'chat-name' },
+  });
   const start = el('button', { text: 'Start chat', attrs: { type: 'submit', 'data-testid': 'start-chat' } });
   const error = el('p', { class: 'error' });
   const picker = userPicker(token, (message) => (error.textContent = message));
 
   const form = el('form', { class: 'new-chat' }, ...picker.elements, name, start, error);
-  form.addEventListener('submit', async (event) => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
+    void create();
+  });
+
+  async function create(): Promise<void> {
     error.textContent = '';
     const userIds = picker.pickedIds();
     if (userIds.length === 0) {
@@ -30,6 +36,6 @@ export function newChatPanel(token: string, onCreated: (chat: ChatSummary) => vo
     } catch (e) {
       error.textContent = (e as Error).message;
     }
-  });
+  }
   return form;
 }

@@ -56,7 +56,11 @@ export function userPicker(
       if (box.checked) picked.set(user.id, user);
       else picked.delete(user.id);
     });
-    return el('li', {}, el('label', { attrs: { 'data-username': user.username } }, box, el('span', { text: ` ${user.username}` })));
+    return el(
+      'li',
+      {},
+      el('label', { attrs: { 'data-username': user.username } }, box, el('span', { text: ` ${user.username}` })),
+    );
   }
 
   return {

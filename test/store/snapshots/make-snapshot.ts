@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const [commit, url, sqlPath, expectedPath] = process.argv.slice(2);
-if (!commit || !url || !sqlPath) throw new Error('usage: make-snapshot.ts <commit> <database url> <out.sql> [<expected.json>]');
+if (!commit || !url || !sqlPath)
+  throw new Error('usage: make-snapshot.ts <commit> <database url> <out.sql> [<expected.json>]');
 const tree = mkdtempSync(join(tmpdir(), 'parley-snapshot-'));
 execSync(`git archive ${commit} src | tar -x -C ${tree}`);
 symlinkSync(resolve('node_modules'), join(tree, 'node_modules'));
@@ -31,7 +32,8 @@ const { Store } = await from('store.ts');
 const db = await openPostgresDatabase(url);
 const applied: number[] = await migrate(db);
 const store = new Store(db);
-const user = (name: string) => store.users.createUser({ email: `${name}@example.com`, username: name, passwordHash: 'x' });
+const user = (name: string) =>
+  store.users.createUser({ email: `${name}@example.com`, username: name, passwordHash: 'x' });
 const [alice, bob, carol, dave, erin] = await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map(user));
 const newChat = async (name: string | null, members: { id: string }[], direct = false): Promise<string> =>
   (await store.chats.createChat({ name, memberIds: members.map((m) => m.id), direct })).chatId;
@@ -41,7 +43,12 @@ const empty = await newChat('empty', [alice, erin]);
 // A few milliseconds between writes, so that each has its own time.
 const pause = () => new Promise((done) => setTimeout(done, 3));
 const send = async (chatId: string, sender: { id: string }, text: string): Promise<{ id: string }> => {
-  const result = await store.messages.insertMessage({ chatId, senderId: sender.id, text, clientMessageId: `c-${text}` });
+  const result = await store.messages.insertMessage({
+    chatId,
+    senderId: sender.id,
+    text,
+    clientMessageId: `c-${text}`,
+  });
   if (result.outcome !== 'created') throw new Error(`send refused: ${result.outcome}`);
   await pause();
   return result.message;
@@ -88,7 +95,9 @@ await db.close();
 rmSync(tree, { recursive: true });
 
 // Loadable anywhere: no SET lines (some are unknown to other versions), no comments, no schema names.
-const dump = execFileSync('pg_dump', ['--no-owner', '--no-privileges', '--inserts', '--rows-per-insert=50', url], { encoding: 'utf8' });
+const dump = execFileSync('pg_dump', ['--no-owner', '--no-privileges', '--inserts', '--rows-per-insert=50', url], {
+  encoding: 'utf8',
+});
 const body = dump
   .split('\n')
   .filter((line) => !/^(\\|SET |SELECT pg_catalog\.set_config|--)/.test(line))

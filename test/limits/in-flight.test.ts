@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TEXTS } from '../../src/errors.js';
 import { timesLimited } from '../helpers/metrics.js';
 import { unreadRequest } from '../helpers/raw-clients.js';
-import { api, ask, connect, createChat, registerUser, useServer } from '../helpers/server.js';
+import { api, ask, connect, createChat, registerUser, useServer, type TestServer } from '../helpers/server.js';
 import { sendOk, waitFor } from '../helpers/socket-fixtures.js';
 
 const BUSY = { success: false, code: 'RATE_LIMITED', error: TEXTS.tooManyInFlight, retryAfterMs: 1_000 };
@@ -64,14 +64,7 @@ describe("a user's HTTP requests in the same line", () => {
   });
 
   it("holds the user's turn while a response is not read, refuses their other requests meanwhile, and no one else's", async () => {
-    const alice = await registerUser(server, 'alice');
-    const bob = await registerUser(server, 'bob');
-    const chatId = await createChat(server, alice, [bob]);
-    const aliceSocket = await connect(server, alice.token);
-    // A page of 100 messages of 60,000 characters: 6 MB, more than the kernel takes for a client.
-    for (let i = 0; i < 100; i++) await sendOk(aliceSocket, chatId, `${i} ${'x'.repeat(59_990)}`);
-
-    const unread = unreadRequest(server, 'GET', `/chats/${chatId}/messages?limit=100`, alice.token);
+    const { alice, bob, aliceSocket, unread } = await aliceReadingAPageSheDoesNotRead(server);
     try {
       // Once the unread response holds Alice's one turn, her requests are refused, on HTTP…
       await waitFor(
@@ -110,14 +103,7 @@ describe("a user's reads, one at a time", () => {
   });
 
   it("refuses a user's second read while their first holds the read turn, lets their writes and others' reads through", async () => {
-    const alice = await registerUser(server, 'alice');
-    const bob = await registerUser(server, 'bob');
-    const chatId = await createChat(server, alice, [bob]);
-    const aliceSocket = await connect(server, alice.token);
-    // A page of 100 messages of 60,000 characters: 6 MB, more than the kernel takes for a client.
-    for (let i = 0; i < 100; i++) await sendOk(aliceSocket, chatId, `${i} ${'x'.repeat(59_990)}`);
-
-    const unread = unreadRequest(server, 'GET', `/chats/${chatId}/messages?limit=100`, alice.token);
+    const { alice, bob, chatId, aliceSocket, unread } = await aliceReadingAPageSheDoesNotRead(server);
     try {
       // Once the unread page holds Alice's read turn, her other reads are refused, on either transport…
       await waitFor(
@@ -145,3 +131,17 @@ describe("a user's reads, one at a time", () => {
     );
   });
 });
+
+/**
+ * Alice and Bob in a chat of 100 messages of 60,000 characters, and Alice's HTTP request for the
+ * page of them (6 MB, more than the kernel takes for a client) whose response she does not read.
+ */
+async function aliceReadingAPageSheDoesNotRead(server: TestServer) {
+  const alice = await registerUser(server, 'alice');
+  const bob = await registerUser(server, 'bob');
+  const chatId = await createChat(server, alice, [bob]);
+  const aliceSocket = await connect(server, alice.token);
+  for (let i = 0; i < 100; i++) await sendOk(aliceSocket, chatId, `${i} ${'x'.repeat(59_990)}`);
+  const unread = unreadRequest(server, 'GET', `/chats/${chatId}/messages?limit=100`, alice.token);
+  return { alice, bob, chatId, aliceSocket, unread };
+}

@@ -218,7 +218,7 @@ export class RateLimits {
    * bring the end of the refusal closer.
    */
   private async take(limiter: Limiter, key: string, limit: LimitName, text: string, remember = false): Promise<void> {
-    const memo = `${limit}:${key}`;
+    const memo = remember ? `${limit}:${key}` : '';
     if (remember) {
       const until = this.refusedUntil.get(memo);
       if (until !== undefined) {
@@ -244,11 +244,17 @@ export class RateLimits {
   }
 
   private rememberRefusal(memo: string, retryAfterMs: number): void {
-    // Only users being refused have an entry, each for at most a window; past a bound the ended
-    // ones are swept, so the map holds at most the users refused at one time.
+    // Only users being refused have an entry. Past a bound the ended ones are swept from the
+    // oldest, stopping at the first still running: every remembered limit is a bucket of one-second
+    // windows, so a refusal ends within a second of being made and the map's order (insertion) is
+    // nearly the order of their ends. A sweep costs what it deletes, even with thousands of users
+    // refused at once, and the map holds about the users refused within the last second.
     if (this.refusedUntil.size >= REMEMBERED_REFUSALS_SWEPT_AT) {
       const now = performance.now();
-      for (const [key, until] of this.refusedUntil) if (until <= now) this.refusedUntil.delete(key);
+      for (const [key, until] of this.refusedUntil) {
+        if (until > now) break;
+        this.refusedUntil.delete(key);
+      }
     }
     this.refusedUntil.set(memo, performance.now() + retryAfterMs);
   }

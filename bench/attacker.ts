@@ -55,6 +55,11 @@ export interface AttackTally {
   unanswered: number;
   /** Requests sent by connections that never read: stalled WebSockets, and polling POSTs the server accepted. */
   unread: { stalled: number; polling: number };
+  /**
+   * Whether a history page and a chat list were each served once before the flood began: the
+   * attacker's requests are valid ones, whatever the limits refuse once they all run.
+   */
+  probed: Record<'history' | 'chatList', boolean>;
   connections: { opened: number; refused: number; closedByServer: number };
 }
 
@@ -72,6 +77,7 @@ const tally: AttackTally = {
   failedCodes: {},
   unanswered: 0,
   unread: { stalled: 0, polling: 0 },
+  probed: { history: false, chatList: false },
   connections: { opened: 0, refused: 0, closedByServer: 0 },
 };
 let stopped = false;
@@ -194,19 +200,50 @@ function pollingConnection(plan: AttackPlan, payload: unknown): Connection {
   };
 }
 
-/**
- * Sends `event` and resolves with its answer's text; a refusal or no answer is ConnectRefused:
- * the connection could not be prepared.
- */
-function askOnce(socket: RawWebSocket, event: string, payload: unknown): Promise<string> {
+/** Sends `event` and resolves with its answer; no answer in time is ConnectRefused. */
+function ask(socket: RawWebSocket, event: string, payload?: unknown): Promise<{ outcome: Outcome; text: string }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new ConnectRefused(`${event}: no answer`)), CONNECT_TIMEOUT_MS);
     socket.emit(event, payload, ({ outcome }, frame) => {
       clearTimeout(timer);
-      if (outcome === 'served') resolve(frame.toString());
-      else reject(new ConnectRefused(`${event}: ${frame.toString().slice(0, 200)}`));
+      resolve({ outcome, text: frame.toString() });
     });
   });
+}
+
+/**
+ * Sends `event` and resolves with its answer's text; a refusal is ConnectRefused: the connection
+ * could not be prepared.
+ */
+async function askOnce(socket: RawWebSocket, event: string, payload: unknown): Promise<string> {
+  const { outcome, text } = await ask(socket, event, payload);
+  if (outcome !== 'served') throw new ConnectRefused(`${event}: ${text.slice(0, 200)}`);
+  return text;
+}
+
+/**
+ * Sends `event` until it is served, waiting out each RATE_LIMITED refusal's hint (the connections
+ * opening at once share one allowance); any other answer ends the attacker: its request is wrong.
+ */
+async function askUntilServed(socket: RawWebSocket, event: string, payload?: unknown): Promise<void> {
+  for (;;) {
+    const { outcome, text } = await ask(socket, event, payload);
+    if (outcome === 'served') return;
+    if (outcome === 'failed') throw new Error(`${event} failed: ${text.slice(0, 200)}`);
+    const hint = /"retryAfterMs":(\d+)/.exec(text);
+    await new Promise((resolve) => setTimeout(resolve, Number(hint?.[1] ?? 1000)));
+  }
+}
+
+/** An `onOpen` for all connections of `kind`: the first one opened checks the request is served once. */
+function probeOnce(kind: 'history' | 'chatList', request: () => [string, unknown?]) {
+  let asked = false;
+  return async (socket: RawWebSocket) => {
+    if (asked) return;
+    asked = true;
+    await askUntilServed(socket, ...request());
+    tally.probed[kind] = true;
+  };
 }
 
 function connectAll(plan: AttackPlan): Connection[] {
@@ -222,8 +259,12 @@ function connectAll(plan: AttackPlan): Connection[] {
   const times = (count: number, make: () => Connection) => {
     for (let i = 0; i < count; i++) connections.push(make());
   };
-  times(sockets.history, () => webSocketConnection(plan, 'history', () => ['get_chat_messages', page()]));
-  times(sockets.chatList, () => webSocketConnection(plan, 'chatList', () => ['get_my_chats']));
+  const historyPage = (): [string, unknown] => ['get_chat_messages', page()];
+  const chatList = (): [string] => ['get_my_chats'];
+  const probeHistory = probeOnce('history', historyPage);
+  const probeChatList = probeOnce('chatList', chatList);
+  times(sockets.history, () => webSocketConnection(plan, 'history', historyPage, probeHistory));
+  times(sockets.chatList, () => webSocketConnection(plan, 'chatList', chatList, probeChatList));
   times(sockets.edits, () => {
     let messageId: string | undefined;
     return webSocketConnection(

@@ -99,31 +99,41 @@ export class ChatStore {
     );
     const chats = parts.flatMap((part) => JSON.parse(`[${part.chats}]`) as ChatTuple[]);
     if (chats.length === 0) return [];
-    const memberIds = chats.map(([, chat]) => chat[2].split(','));
-    const named = new Set<string>(memberIds.flat());
-    for (const [, , last] of chats) if (last) named.add(last[2]);
-    const users = new Map(
-      (
-        await this.db.query<PublicUser>('SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])', [
-          [...named],
-        ])
-      ).map((user) => [user.id, user]),
-    );
+    const memberIds: string[][] = [];
+    const named = new Set<string>();
+    for (const [, chat, last] of chats) {
+      const ids = chat[2].split(',');
+      memberIds.push(ids);
+      for (const id of ids) named.add(id);
+      if (last) named.add(last[2]);
+    }
+    const users = new Map<string, PublicUser>();
+    for (const user of await this.db.query<PublicUser>(
+      'SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])',
+      [[...named]],
+    ))
+      users.set(user.id, user);
     return chats.map(([unreadCount, [id, name, , version, readSeqs], last], i) => {
       // A user deleted between the two queries took their memberships and messages along.
       const sender = last ? users.get(last[2]) : undefined;
-      const members = memberIds[i]!;
+      const ids = memberIds[i]!;
       const seqs = readSeqs.split(',');
+      const members: PublicUser[] = [];
+      const readPositions: ChatSummary['readPositions'] = [];
+      for (let j = 0; j < ids.length; j++) {
+        const member = users.get(ids[j]!);
+        if (!member) continue;
+        members.push(member);
+        readPositions.push({ userId: member.id, seq: Number(seqs[j] ?? 0) });
+      }
       return {
         id,
         name,
-        users: members.flatMap((memberId) => users.get(memberId) ?? []),
+        users: members,
         messages: last && sender ? [toMessage(last, id, sender)] : [],
         unreadCount,
         version: Number(version),
-        readPositions: members.flatMap((memberId, j) =>
-          users.has(memberId) ? [{ userId: memberId, seq: Number(seqs[j] ?? 0) }] : [],
-        ),
+        readPositions,
       };
     });
   }

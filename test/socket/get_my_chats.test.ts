@@ -49,6 +49,15 @@ describe('get_my_chats', () => {
     expect(bobView.chats).toStrictEqual([{ ...summary, unreadCount: 1 }]);
   });
 
+  it('gives a name back exactly, whatever characters JSON has to escape in it', async () => {
+    const [owner, a] = await Promise.all([registerUser(server, 'owner'), registerUser(server, 'a')]);
+    const name = 'He said "hi" \\ back\nslash\t😀 \u2028 </script>';
+    const groupId = await createChat(server, owner, [a], name);
+    const socket = await connect(server, owner.token);
+    const answer = await ask(socket, 'get_my_chats');
+    expect(answer.chats.map((chat: ChatSummary) => [chat.id, chat.name])).toEqual([[groupId, name]]);
+  });
+
   it('a chat without messages has messages: [] and a named chat carries its name', async () => {
     const [owner, a, b] = await Promise.all([
       registerUser(server, 'owner'),

@@ -8,6 +8,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * process; driven over IPC.
  */
 export interface BenchChild<To, From extends { type: string }> {
+  pid: number;
   send(message: To): void;
   /** The child's next message of `type`; rejects if the child exits or `timeoutMs` passes first. */
   next<T extends From['type']>(type: T, timeoutMs: number): Promise<Extract<From, { type: T }>>;
@@ -23,6 +24,7 @@ export function forkChild<To, From extends { type: string }>(script: string): Be
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   return {
+    pid: child.pid!,
     send: (message) => void (child.connected && child.send(message as object)),
     next: (type, timeoutMs) =>
       new Promise((resolve, reject) => {

@@ -10,6 +10,8 @@ import { processCpuMs } from './process-cpu.js';
 export interface Target {
   name: string;
   url: string;
+  /** The server's process id. */
+  pid: number;
   /** Resident memory of the server process, in bytes. */
   rss(): Promise<number>;
   /** CPU time the server process has used so far (user + system), in ms; PostgreSQL's own not included. */
@@ -99,6 +101,7 @@ async function start(name: string, script: string[], env: Record<string, string>
   return {
     name,
     url,
+    pid: child.pid!,
     async rss() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;

@@ -86,6 +86,8 @@ describe('npm run bench --smoke', () => {
       expect(result.rss.floodPeakMiB).toBeGreaterThan(0);
       // The small flood of the smoke size leaves the server up.
       expect(result.server).toBe('alive');
+      // The server alone on one CPU where there are two (CI's machines), else told why not.
+      expect(result.cpuPlacement).toMatch(/^(server on CPU 0; |none: )/);
       expect(result.goals.alive).toBe(true);
       // Every attacker connection opened, and each kind of request was valid: answered, served or
       // refused by a limit, never failed. The reads share one budget and run one at a time, so

@@ -1,6 +1,7 @@
 import type { AttackPlan, AttackSockets, AttackTally, FromAttacker, ToAttacker } from '../attacker.js';
 import { forkChild } from '../child-process.js';
 import { closeAll, connectClient } from '../clients.js';
+import { placeForFairness } from '../cpu-placement.js';
 import { now, round } from '../stats.js';
 import { markdownTable } from '../table.js';
 import type { Target } from '../targets.js';
@@ -27,6 +28,8 @@ export type ServerState = 'alive' | 'unresponsive' | 'died' | 'killed';
 
 export interface FairnessResult {
   target: string;
+  /** Which CPUs the server, the load tool and the attacker ran on (cpu-placement.ts). */
+  cpuPlacement: string;
   /** A run before the quiet one, not judged: the server's first sends pay for compiling the code. */
   warmUp: OpenLoopResult;
   quiet: OpenLoopResult;
@@ -85,6 +88,7 @@ export async function fairness(
   rate: number,
   durationMs: number,
 ): Promise<FairnessResult> {
+  const placement = await placeForFairness(target.pid);
   const joined = await joinAll(target, setup.others);
   const memory = watchMemory(target);
   try {
@@ -93,6 +97,7 @@ export async function fairness(
     const quiet = await sendAtRate(joined, rate, durationMs, ACK_TIMEOUT_MS);
     const quietPeak = memory.takePeak();
     const attacker = await startAttacker({ url: target.url, ...setup.attack });
+    await placement.placeAttacker(attacker.pid);
     let flood: OpenLoopResult;
     let tally: AttackTally | undefined;
     const attackStarted = now();
@@ -111,6 +116,7 @@ export async function fairness(
     const within2x = (flooded: number, calm: number) => flooded <= 2 * calm;
     return {
       target: target.name,
+      cpuPlacement: placement.description,
       warmUp,
       quiet,
       flood,
@@ -135,6 +141,7 @@ export async function fairness(
   } finally {
     memory.stop();
     closeAll(joined.sockets);
+    await placement.release();
   }
 }
 
@@ -196,6 +203,7 @@ async function serverState(target: Target, memory: MemoryWatch, probeToken: stri
 }
 
 interface Attacker {
+  pid: number;
   start(): void;
   /** Stops the attack; its tally, or undefined when the process does not report in time. */
   stop(): Promise<AttackTally | undefined>;
@@ -213,6 +221,7 @@ async function startAttacker(plan: AttackPlan): Promise<Attacker> {
     throw error;
   }
   return {
+    pid: child.pid,
     start: () => child.send({ type: 'start' }),
     async stop() {
       const reported = child.next('tally', ATTACKER_REPORT_MS);
@@ -281,6 +290,7 @@ export function fairnessTable(results: FairnessResult[]): string {
         return `${opened} / ${refused} / ${closedByServer}`;
       },
     ],
+    ['CPUs', (r) => r.cpuPlacement],
     [
       'goals: others ≤ 2× · RSS growth < 200 MiB · alive',
       (r) => `${mark(r.goals.othersWithin2x)} · ${mark(r.goals.rssGrowthUnder200MiB)} · ${mark(r.goals.alive)}`,

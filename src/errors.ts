@@ -35,6 +35,7 @@ export const TEXTS = {
   tooManyInFlight: 'Слишком много запросов ждут ответа, дождитесь ответов на предыдущие',
   unknownRoute: 'Маршрут не найден',
   unknownMessage: 'Сообщение не найдено в этом чате',
+  unknownChatCursor: 'Чат не найден среди ваших чатов',
   notMessageAuthor: 'Изменять и удалять можно только свои сообщения',
   messageDeleted: 'Сообщение удалено',
   directChatMembers: 'В личном чате нельзя менять участников',

@@ -1,6 +1,7 @@
 import { MAX_CHAT_MEMBERS } from '../protocol/schemas.js';
 import type {
   AddMembersBody,
+  ChatPageQuery,
   CreateChatBody,
   EditMessagePayload,
   GetChatMessagesPayload,
@@ -9,8 +10,13 @@ import type {
   SendMessagePayload,
   SyncPayload,
 } from '../protocol/schemas.js';
-import { HISTORY_PAGE_DEFAULT, SYNC_ANSWER_MAX_MESSAGES, SYNC_PAGE_DEFAULT } from '../protocol/schemas.js';
-import type { ChatSummary, Message, PublicUser, SyncEntry } from '../protocol/types.js';
+import {
+  CHAT_PAGE_DEFAULT,
+  HISTORY_PAGE_DEFAULT,
+  SYNC_ANSWER_MAX_MESSAGES,
+  SYNC_PAGE_DEFAULT,
+} from '../protocol/schemas.js';
+import type { ChatPage, ChatSummary, Message, PublicUser, SyncEntry } from '../protocol/types.js';
 import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';
 import type { HistoryPage, InsertMessageResult, MessageRef, NewMessage } from '../store/messages.js';
@@ -150,6 +156,27 @@ export class ChatService {
 
   listChats(userId: string): Promise<ChatSummary[]> {
     return this.store.chats.listChats(userId);
+  }
+
+  /**
+   * One page of the caller's chat list, in the list's order: the chats after `before` as the list
+   * stands when the page is read. The cursor must be one of the caller's chats at that moment: an
+   * unknown, malformed or foreign id, and a chat the caller has left since, all answer the same
+   * NOT_FOUND (a client starts again from the first page). As for history, the cursor is checked on
+   * its own only when the page is empty, which is also how an unknown cursor's page comes back.
+   */
+  async listChatPage(userId: string, query: ChatPageQuery): Promise<ChatPage> {
+    const page = await this.store.chats.listChatPage(userId, {
+      before: query.before,
+      limit: query.limit ?? CHAT_PAGE_DEFAULT,
+    });
+    if (
+      query.before !== undefined &&
+      page.chats.length === 0 &&
+      !(await this.store.chats.isMember(query.before, userId))
+    )
+      throw new AppError('NOT_FOUND', TEXTS.unknownChatCursor, 'before');
+    return { ...page, nextBefore: page.hasMore ? page.chats.at(-1)!.id : null };
   }
 
   /**

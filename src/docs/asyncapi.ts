@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import type { ClientToServerEvents, ServerToClientEvents } from '../protocol/events.js';
 import {
+  chatPageSchema,
   chatRefSchema,
   editMessageSchema,
   getChatMessagesSchema,
@@ -10,7 +11,16 @@ import {
   sendMessageSchema,
   syncSchema,
 } from '../protocol/schemas.js';
-import { arrayOf, jsonSchemaOf, ref, success, wireSchemas, type JsonSchema } from './wire-schemas.js';
+import {
+  arrayOf,
+  chatListFields,
+  chatPageFields,
+  jsonSchemaOf,
+  ref,
+  success,
+  wireSchemas,
+  type JsonSchema,
+} from './wire-schemas.js';
 
 /**
  * The AsyncAPI 3 document of the Socket.IO API, written to docs/asyncapi.yaml by `npm run docs`.
@@ -26,10 +36,12 @@ export const ASYNCAPI_FILE = fileURLToPath(new URL('../../docs/asyncapi.yaml', i
 
 interface ClientEventDoc {
   summary: string;
-  /** The zod schema of the payload; null for an event without one (get_my_chats). */
-  payload: z.ZodType | null;
+  /** The zod schema of the payload. */
+  payload: z.ZodType;
   /** The fields of the success answer besides `success: true`. */
   answer: Record<string, JsonSchema>;
+  /** Those of the answer to the event's other form, for an event that has two (get_my_chats with a payload). */
+  pageAnswer?: Record<string, JsonSchema>;
 }
 
 const messageAnswer = { message: ref('Message') };
@@ -54,9 +66,13 @@ export const clientEvents = {
     answer: { messages: arrayOf(ref('Message')), hasMore: { type: 'boolean' } },
   },
   get_my_chats: {
-    summary: 'Every chat of the caller, most recent activity first.',
-    payload: null,
-    answer: { chats: arrayOf(ref('ChatSummary')) },
+    summary:
+      "The caller's chats, most recent activity first. Without a payload, or without `limit` and `before` (the seed's call): every chat. With " +
+      "either: at most `limit` chats (1–100, default 50) after the chat `before` (the previous page's `nextBefore`), in the list's " +
+      "order as it stands at the request; a `before` that is not one of the caller's chats is NOT_FOUND.",
+    payload: chatPageSchema,
+    answer: chatListFields,
+    pageAnswer: chatPageFields,
   },
   mark_read: {
     summary: 'Move the read position up to messageId (never back).',
@@ -119,11 +135,12 @@ export function asyncApiDocument(): JsonSchema {
   const messages: Record<string, JsonSchema> = {};
   const operations: Record<string, JsonSchema> = {};
   for (const [event, doc] of Object.entries(clientEvents) as [string, ClientEventDoc][]) {
-    messages[event] = { name: event, summary: doc.summary, ...(doc.payload ? { payload: jsonSchemaOf(doc.payload) } : {}) };
+    messages[event] = { name: event, summary: doc.summary, payload: jsonSchemaOf(doc.payload) };
+    const successes = doc.pageAnswer ? [success(doc.answer), success(doc.pageAnswer)] : [success(doc.answer)];
     messages[answerName(event)] = {
       name: answerName(event),
       summary: `The acknowledgement of ${event}: success, or the error envelope.`,
-      payload: { oneOf: [success(doc.answer), ref('Error')] },
+      payload: { oneOf: [...successes, ref('Error')] },
     };
     operations[event] = {
       action: 'receive',

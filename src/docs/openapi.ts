@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   addMembersSchema,
   chatIdParamsSchema,
+  chatPageQuerySchema,
   createChatSchema,
   deleteAccountSchema,
   historyQuerySchema,
@@ -10,7 +11,7 @@ import {
   userSearchSchema,
   syncSchema,
 } from '../protocol/schemas.js';
-import { jsonSchemaOf, ref, success, wireSchemas, type JsonSchema } from './wire-schemas.js';
+import { chatListFields, chatPageFields, jsonSchemaOf, ref, success, wireSchemas, type JsonSchema } from './wire-schemas.js';
 
 /**
  * The OpenAPI 3.1 document of the HTTP API. Request bodies, query strings and path parameters are
@@ -97,9 +98,17 @@ export function openApiDocument(): JsonSchema {
       },
       '/chats': {
         get: {
-          summary: 'Every chat of the caller, most recent activity first (as `get_my_chats`)',
+          summary: 'The caller’s chats, most recent activity first (as `get_my_chats`): all of them, or one page',
+          description:
+            'Without `limit` and `before`: every chat. With either: at most `limit` chats (1–100, default 50) after the chat ' +
+            '`before` (the previous page’s `nextBefore`), in the list’s order as it stands at the request. A `before` that is ' +
+            'not one of the caller’s chats (unknown, another user’s, or one left since) is 404.',
           security: bearer,
-          responses: { 200: json('The chats', success({ chats: { type: 'array', items: ref('ChatSummary') } })), ...errors(401, 429) },
+          parameters: parameters('query', chatPageQuerySchema),
+          responses: {
+            200: json('Every chat, or the page asked for', { oneOf: [success(chatListFields), success(chatPageFields)] }),
+            ...errors(400, 401, 404, 429),
+          },
         },
         post: {
           summary: 'Create a chat: one user and no name is a direct chat, otherwise a group',

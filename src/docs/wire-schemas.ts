@@ -143,3 +143,16 @@ export function success(fields: Record<string, JsonSchema>): JsonSchema {
 export const ref = (name: keyof typeof wireSchemas) => ({ $ref: `#/components/schemas/${name}` });
 
 export const arrayOf = (items: JsonSchema): JsonSchema => ({ type: 'array', items });
+
+/** The answer fields of the chat list without a page asked for (`get_my_chats`, `GET /chats`): every chat. */
+export const chatListFields: Record<string, JsonSchema> = { chats: arrayOf(ref('ChatSummary')) };
+
+/** … and of one page of it (`get_my_chats` with a payload, `GET /chats?limit=&before=`). */
+export const chatPageFields: Record<string, JsonSchema> = {
+  ...chatListFields,
+  hasMore: { type: 'boolean', description: 'Whether chats follow this page' },
+  nextBefore: {
+    type: ['string', 'null'],
+    description: "The next page's `before` (the last chat's id) while hasMore; null at the end of the list",
+  },
+};

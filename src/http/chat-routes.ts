@@ -4,6 +4,7 @@ import type { ChatService } from '../chat/chat-service.js';
 import {
   addMembersSchema,
   chatIdParamsSchema,
+  chatPageQuerySchema,
   createChatSchema,
   historyQuerySchema,
   syncSchema,
@@ -38,10 +39,20 @@ export function registerChatRoutes(
     return { success: true };
   });
 
-  app.get('/chats', { preHandler: [guard, admit.read] }, async (request) => ({
-    success: true,
-    chats: await audience.withPresence(await chats.listChats(request.user.id)),
-  }));
+  // Without `limit` and `before`, every chat (as get_my_chats without a payload); with either, one
+  // page (as get_my_chats with one). A query string cannot tell an empty object from none.
+  app.get('/chats', { preHandler: [guard, admit.read] }, async (request) => {
+    const query = parseInput(chatPageQuerySchema, request.query);
+    if (query.limit === undefined && query.before === undefined)
+      return { success: true, chats: await audience.withPresence(await chats.listChats(request.user.id)) };
+    const page = await chats.listChatPage(request.user.id, query);
+    return {
+      success: true,
+      chats: await audience.withPresence(page.chats),
+      hasMore: page.hasMore,
+      nextBefore: page.nextBefore,
+    };
+  });
 
   app.get('/chats/:id/messages', { preHandler: [guard, admit.read] }, async (request) => {
     const { id } = parseInput(chatIdParamsSchema, request.params);

@@ -1,4 +1,5 @@
 import type {
+  ChatPageRequest,
   ChatRefPayload,
   EditMessagePayload,
   GetChatMessagesPayload,
@@ -9,6 +10,7 @@ import type {
 } from './schemas.js';
 import type {
   Answer,
+  ChatPage,
   ChatSummary,
   Message,
   MessagesRead,
@@ -31,7 +33,12 @@ export interface ClientToServerEvents {
     payload: GetChatMessagesPayload,
     ack: (answer: Answer<{ messages: Message[]; hasMore: boolean }>) => void,
   ): void;
-  get_my_chats(ack: (answer: Answer<{ chats: ChatSummary[] }>) => void): void;
+  /** Without a payload, the seed's call: every chat. With one, a page of them (ChatPage). */
+  get_my_chats(
+    ...args:
+      | [ack: (answer: Answer<{ chats: ChatSummary[] }>) => void]
+      | [query: ChatPageRequest, ack: (answer: Answer<ChatPage>) => void]
+  ): void;
   // ---- beyond the seed (contract §3) ----
   mark_read(payload: MarkReadPayload, ack: (answer: Answer<{ unreadCount: number; seq: number }>) => void): void;
   edit_message(payload: EditMessagePayload, ack: (answer: Answer<{ message: Message }>) => void): void;

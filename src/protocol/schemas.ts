@@ -75,6 +75,28 @@ export const getChatMessagesSchema = z.object({
   limit: z.number().int().min(1).max(HISTORY_PAGE_MAX).optional(),
 });
 
+/** A page of the chat list: chats per page, by default and at most. */
+export const CHAT_PAGE_DEFAULT = 50;
+export const CHAT_PAGE_MAX = 100;
+
+/**
+ * `get_my_chats` with a payload: one page of the caller's chat list, in its order (most recent
+ * activity first). `before` is one of the caller's chats (the previous page's `nextBefore`): the
+ * page starts right after it in the order as it is when the page is read. Without a payload the
+ * event answers every chat, as the seed's call does.
+ */
+export const chatPageSchema = z.object({
+  before: idSchema.optional(),
+  // A JSON number, as for get_chat_messages.
+  limit: z.number().int().min(1).max(CHAT_PAGE_MAX).optional(),
+});
+
+/** `GET /chats?limit=&before=`: the same page from a query string, whose `limit` is text. */
+export const chatPageQuerySchema = z.object({
+  before: chatPageSchema.shape.before,
+  limit: z.coerce.number().int().min(1).max(CHAT_PAGE_MAX).optional(),
+});
+
 /** `sync`: messages per chat per answer, by default and at most. */
 export const SYNC_PAGE_DEFAULT = 100;
 export const SYNC_PAGE_MAX = 100;
@@ -166,6 +188,9 @@ export type ChatRefPayload = z.infer<typeof chatRefSchema>;
 export type GetChatMessagesPayload = z.infer<typeof getChatMessagesSchema>;
 export type MarkReadPayload = z.infer<typeof markReadSchema>;
 export type SyncPayload = z.infer<typeof syncSchema>;
+export type ChatPageQuery = z.infer<typeof chatPageSchema>;
+/** A page request names `limit` or `before`: without both, get_my_chats answers every chat. */
+export type ChatPageRequest = ChatPageQuery & ({ limit: number } | { before: string });
 export type EditMessagePayload = z.infer<typeof editMessageSchema>;
 export type MessageRefPayload = z.infer<typeof messageRefSchema>;
 export type RegisterBody = z.infer<typeof registerSchema>;

@@ -52,6 +52,17 @@ export interface ChatSummary {
   readPositions: ReadPosition[];
 }
 
+/**
+ * One page of the chat list (`get_my_chats` with a payload, `GET /chats?limit=&before=`), most
+ * recent activity first. `nextBefore` is what to send as `before` for the next page: the last
+ * chat's id while `hasMore`, null once the page reaches the end of the list.
+ */
+export interface ChatPage {
+  chats: ChatSummary[];
+  hasMore: boolean;
+  nextBefore: string | null;
+}
+
 /** `userId` has read the chat up to and including the message at position `seq`. */
 export interface ReadPosition {
   userId: string;

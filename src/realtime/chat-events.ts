@@ -1,5 +1,11 @@
 import type { ChatService } from '../chat/chat-service.js';
-import { chatRefSchema, getChatMessagesSchema, sendMessageSchema, syncSchema } from '../protocol/schemas.js';
+import {
+  chatPageSchema,
+  chatRefSchema,
+  getChatMessagesSchema,
+  sendMessageSchema,
+  syncSchema,
+} from '../protocol/schemas.js';
 import type { ChatFeed, JoinTicket } from './chat-feed.js';
 import type { EventTable } from './event-table.js';
 import { withPresence } from './presence.js';
@@ -46,9 +52,14 @@ export function defineChatEvents(
     return { messages, hasMore };
   });
 
-  events.define('get_my_chats', null, async ({ user }) => ({
-    chats: await withPresence(io, await chats.listChats(user.id)),
-  }));
+  // No payload, or one without `limit` and `before` (`{}`, which clients of the seed may send):
+  // the seed's call, answered with every chat. With either: one page.
+  events.define('get_my_chats', chatPageSchema.nullish(), async ({ user }, query) => {
+    if (query?.limit === undefined && query?.before === undefined)
+      return { chats: await withPresence(io, await chats.listChats(user.id)) };
+    const page = await chats.listChatPage(user.id, query);
+    return { chats: await withPresence(io, page.chats), hasMore: page.hasMore, nextBefore: page.nextBefore };
+  });
 
   events.define('sync', syncSchema, async ({ user }, payload) => ({ chats: await chats.sync(user.id, payload) }));
 }

@@ -92,7 +92,7 @@ export function serveEvents(
             }
             // A socket that went away while its event waited is not served, as above.
             if (!socket.connected) return;
-            const payload = definition.schema === null ? undefined : parseInput(definition.schema, args[0]);
+            const payload = parseInput(definition.schema, args[0]);
             const result = await definition.run(
               { socket, user, afterAnswer: (work) => (afterAnswer ??= []).push(work) },
               payload,

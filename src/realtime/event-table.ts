@@ -11,12 +11,12 @@ export interface EventContext {
   afterAnswer: (work: () => void) => void;
 }
 
-/** The payload a handler receives: its schema's output, or nothing for an event without one. */
-export type EventPayload<S extends z.ZodType | null> = S extends z.ZodType ? z.output<S> : undefined;
+/** The payload a handler receives: its schema's output. */
+export type EventPayload<S extends z.ZodType> = z.output<S>;
 
 export interface EventDefinition {
-  /** Validates the payload; null for an event that takes none (get_my_chats). */
-  schema: z.ZodType | null;
+  /** Validates the payload (the first argument; undefined when the event came with none). */
+  schema: z.ZodType;
   /** Carries the event out; what it resolves to is answered with `success: true`. */
   run(context: EventContext, payload: unknown): Promise<object>;
 }
@@ -29,7 +29,7 @@ export interface EventDefinition {
 export class EventTable {
   private readonly definitions = new Map<string, EventDefinition>();
 
-  define<S extends z.ZodType | null>(
+  define<S extends z.ZodType>(
     event: keyof ClientToServerEvents,
     schema: S,
     run: (context: EventContext, payload: EventPayload<S>) => Promise<object>,

@@ -7,6 +7,53 @@ import { isStoreId, unreadCount } from './sql.js';
 /** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
 const CHATS_PER_PART = 64;
 
+/**
+ * A chat of the chat list as CHAT_LIST reads it: the unread count is the member's counter, the
+ * members the chat's id list and the read positions aligned with it (kept by the member trigger
+ * and markRead), the last message the chat's copy of it (kept by the send path).
+ */
+type ListedChat = [
+  unreadCount: number,
+  chat: [id: string, name: string | null, memberIds: string, version: number, readSeqs: number[]],
+  lastMessage: MessageFields | null,
+];
+
+/**
+ * The chat list of user $1, as JSON text that PostgreSQL concatenates from the stored texts, a
+ * row per CHATS_PER_PART chats: not a row per chat, as PGlite decodes every field of a row in
+ * JavaScript (and the last message is already JSON), and not one text for all, as a string over
+ * 128 KiB is a fresh allocation whose pages fault anew each time, and the pg driver gathers one
+ * long row by copying its network chunks together again and again (both measured in
+ * docs/perf-runs/history.md). Reading no message at all matters most on a large messages table,
+ * where one index lookup per chat would be most of the query. Each chat's text is concatenated
+ * rather than built by a JSON function, which costs PGlite more: only the name needs escaping, the
+ * rest being a uuid, numbers, and the id and position lists (uuids, numbers and commas).
+ *
+ * The order is the chat's activity (its last message's time, or its creation's), newest first,
+ * then its id: a total order, so that a page starting after a chat ($3, which must be one of the
+ * user's: any other lists nothing) neither repeats nor skips one that did not move meanwhile.
+ * $2 keeps only that chat; $4 is the most chats to list (null: all, and then the plan is the
+ * plain list's: the ORDER BY is the window's, and no Limit). The executor pulls rows through the
+ * window one at a time, so a page builds the text of its own chats only.
+ */
+const CHAT_LIST = `
+  SELECT string_agg(chat, ',' ORDER BY position) AS chats
+    FROM (SELECT '[' || cm.unread_count || ',["' || c.id || '",' || COALESCE(to_json(c.name)::text, 'null')
+                 || ',"' || c.member_ids || '",' || c.version || ',[' || c.read_seqs || ']],'
+                 || COALESCE(c.last_message, 'null') || ']' AS chat,
+                 row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
+            FROM chat_members cm
+            JOIN chats c ON c.id = cm.chat_id
+           WHERE cm.user_id = $1 AND ($2::uuid IS NULL OR cm.chat_id = $2::uuid)
+             AND ($3::uuid IS NULL OR (COALESCE(c.last_message_at, c.created_at), c.id) <
+                  (SELECT COALESCE(cursor_chat.last_message_at, cursor_chat.created_at), cursor_chat.id
+                     FROM chat_members mine JOIN chats cursor_chat ON cursor_chat.id = mine.chat_id
+                    WHERE mine.user_id = $1 AND mine.chat_id = $3::uuid))
+           ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC
+           LIMIT $4::int) listed
+   GROUP BY position / ${CHATS_PER_PART}
+   ORDER BY position / ${CHATS_PER_PART}`;
+
 /** A chat's creation named a user that is no longer a live account (deleted meanwhile). */
 export class UnknownMembers extends Error {
   constructor() {
@@ -65,42 +112,53 @@ export class ChatStore {
   }
 
   /**
-   * Every chat `userId` belongs to, most recent activity first, each with its members, last
-   * message, unread count, version and members' read positions — in two queries whatever the
-   * number of chats: the chats (the unread count is the member's counter, the members the chat's
-   * id list and the read positions aligned with it, kept by the member trigger and markRead, the
-   * last message the chat's copy of it kept by the send path), then each user named in them once.
-   *
-   * The chats come back as JSON text that PostgreSQL concatenates from the stored texts, a row per
-   * CHATS_PER_PART chats: not a row per chat, as PGlite decodes every field of a row in
-   * JavaScript (and the last message is already JSON), and not one text for all, as a string over
-   * 128 KiB is a fresh allocation whose pages fault anew each time, and the pg driver gathers one
-   * long row by copying its network chunks together again and again (both measured in
-   * docs/perf-runs/history.md). Reading no message at all matters most on a large messages table,
-   * where one index lookup per chat would be most of the query. Each chat's text is concatenated
-   * rather than built by a JSON function, which costs PGlite more: only the name needs escaping,
-   * the rest being a uuid, numbers, and the id and position lists (uuids, numbers and commas).
+   * Every chat `userId` belongs to (or only `onlyChatId`, when they belong to it), most recent
+   * activity first, each with its members, last message, unread count, version and members' read
+   * positions — in two queries whatever the number of chats (CHAT_LIST).
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
-    type ChatTuple = [
-      unreadCount: number,
-      chat: [id: string, name: string | null, memberIds: string, version: number, readSeqs: number[]],
-      lastMessage: MessageFields | null,
-    ];
-    const parts = await this.db.read<{ chats: string }>(
-      `SELECT string_agg(chat, ',' ORDER BY position) AS chats
-         FROM (SELECT '[' || cm.unread_count || ',["' || c.id || '",' || COALESCE(to_json(c.name)::text, 'null')
-                      || ',"' || c.member_ids || '",' || c.version || ',[' || c.read_seqs || ']],'
-                      || COALESCE(c.last_message, 'null') || ']' AS chat,
-                      row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
-                 FROM chat_members cm
-                 JOIN chats c ON c.id = cm.chat_id
-                WHERE cm.user_id = $1 AND ($2::uuid IS NULL OR cm.chat_id = $2::uuid)) listed
-        GROUP BY position / ${CHATS_PER_PART}
-        ORDER BY position / ${CHATS_PER_PART}`,
-      [userId, onlyChatId ?? null],
+    return this.summaries(
+      await this.listedChats(userId, { onlyChatId: onlyChatId ?? null, before: null, limit: null }),
     );
-    const chats = parts.flatMap((part) => JSON.parse(`[${part.chats}]`) as ChatTuple[]);
+  }
+
+  /**
+   * At most `limit` of the chats `userId` belongs to, in the chat list's order, starting right
+   * after the chat `before` (none: from the top) as the list stands at this query; `hasMore`
+   * when more follow. A page costs its own chats, not the list's: only the page is built and
+   * its users read. `before` must be one of the user's chats: any other id lists nothing (an
+   * empty page, which the caller tells from the end of the list with isMember).
+   */
+  async listChatPage(
+    userId: string,
+    page: { before: string | undefined; limit: number },
+  ): Promise<{ chats: ChatSummary[]; hasMore: boolean }> {
+    if (page.before !== undefined && !isStoreId(page.before)) return { chats: [], hasMore: false };
+    // One chat beyond the page says whether more follow; it is dropped before its users are read.
+    const listed = await this.listedChats(userId, {
+      onlyChatId: null,
+      before: page.before ?? null,
+      limit: page.limit + 1,
+    });
+    const hasMore = listed.length > page.limit;
+    return { chats: await this.summaries(hasMore ? listed.slice(0, page.limit) : listed), hasMore };
+  }
+
+  private async listedChats(
+    userId: string,
+    filter: { onlyChatId: string | null; before: string | null; limit: number | null },
+  ): Promise<ListedChat[]> {
+    const parts = await this.db.read<{ chats: string }>(CHAT_LIST, [
+      userId,
+      filter.onlyChatId,
+      filter.before,
+      filter.limit,
+    ]);
+    return parts.flatMap((part) => JSON.parse(`[${part.chats}]`) as ListedChat[]);
+  }
+
+  /** The listed chats as the chat list sends them, with every user they name read in one query. */
+  private async summaries(chats: ListedChat[]): Promise<ChatSummary[]> {
     if (chats.length === 0) return [];
     const memberIds: string[][] = [];
     const named = new Set<string>();

@@ -2,6 +2,8 @@ import type { Socket } from 'socket.io-client';
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
   Answer,
+  ChatPage,
+  ChatPageRequest,
   ChatSummary,
   ClientToServerEvents,
   EventAnswer,
@@ -30,14 +32,19 @@ describe('typed SDK (src/protocol/index.ts)', () => {
       await socket.emitWithAck('send_message', { chatId });
       const page = (await socket.timeout(5_000).emitWithAck('get_chat_messages', { chatId })) as EventSuccess<'get_chat_messages'>;
       expectTypeOf(page.hasMore).toBeBoolean();
+      socket.emit('get_my_chats', (answer) => expectTypeOf(answer).toEqualTypeOf<Answer<{ chats: ChatSummary[] }>>());
+      socket.emit('get_my_chats', { limit: 20 }, (answer) => expectTypeOf(answer).toEqualTypeOf<Answer<ChatPage>>());
+      // @ts-expect-error: a page's limit is a number
+      socket.emit('get_my_chats', { limit: '20' }, () => {});
     }
     expectTypeOf(readmeExample).toBeFunction();
   });
 
   it('derives one event’s payload and answer from the maps', () => {
-    expectTypeOf<EventPayload<'get_my_chats'>>().toEqualTypeOf<[]>();
+    // get_my_chats has two forms: the seed's, without a payload, and a page.
+    expectTypeOf<EventPayload<'get_my_chats'>>().toEqualTypeOf<[] | [ChatPageRequest]>();
     expectTypeOf<EventPayload<'join_chat'>>().toEqualTypeOf<[{ chatId: string }]>();
-    expectTypeOf<EventAnswer<'get_my_chats'>>().toEqualTypeOf<Answer<{ chats: ChatSummary[] }>>();
+    expectTypeOf<EventAnswer<'get_my_chats'>>().toEqualTypeOf<Answer<{ chats: ChatSummary[] }> | Answer<ChatPage>>();
     expectTypeOf<EventSuccess<'mark_read'>['unreadCount']>().toBeNumber();
   });
 });

@@ -363,6 +363,102 @@ describe('GET /chats', () => {
     );
   });
 
+  describe('a page: ?limit=&before=', () => {
+    /** Alice in `count` chats with bob, newest first as the whole list orders them. */
+    async function listOf(count: number) {
+      const alice = await registerUser(server, 'alice');
+      const bob = await registerUser(server, 'bob');
+      for (let i = 0; i < count; i++) await createChat(server, alice, [bob], `chat ${i}`);
+      const all = (await api(server, 'GET', '/chats', { token: alice.token })).body.chats as ChatSummary[];
+      expect(all).toHaveLength(count);
+      return { alice, bob, all };
+    }
+    const chatList = (user: TestUser, query: string) => api(server, 'GET', `/chats${query}`, { token: user.token });
+
+    it('answers every chat without limit and before, whatever else the query holds', async () => {
+      const { alice, all } = await listOf(3);
+      expect(await chatList(alice, '?order=asc&chatId=x')).toEqual({
+        status: 200,
+        body: { success: true, chats: all },
+      });
+    });
+
+    it('walks the list in order, each chat once, answering exactly what get_my_chats with a payload answers', async () => {
+      const { alice } = await listOf(5);
+      // Connected first: the caller is listed online in every answer below.
+      const socket = await connect(server, alice.token);
+      const all = (await chatList(alice, '')).body.chats as ChatSummary[];
+      const walked: ChatSummary[] = [];
+      let before: string | undefined;
+      for (const expected of [
+        { chats: all.slice(0, 2), hasMore: true, nextBefore: all[1]!.id },
+        { chats: all.slice(2, 4), hasMore: true, nextBefore: all[3]!.id },
+        { chats: all.slice(4), hasMore: false, nextBefore: null },
+      ]) {
+        const { status, body } = await chatList(alice, before === undefined ? '?limit=2' : `?limit=2&before=${before}`);
+        expect(status).toBe(200);
+        expect(body).toEqual({ success: true, ...expected });
+        expect(await ask(socket, 'get_my_chats', before === undefined ? { limit: 2 } : { limit: 2, before })).toEqual(
+          body,
+        );
+        walked.push(...(body.chats as ChatSummary[]));
+        before = body.nextBefore ?? undefined;
+      }
+      expect(ids(walked)).toEqual(ids(all));
+    });
+
+    it('pages by 50 with before alone, and accepts limits 1 and 100', async () => {
+      const { alice, all } = await listOf(3);
+      expect((await chatList(alice, `?before=${all[0]!.id}`)).body).toEqual({
+        success: true,
+        chats: all.slice(1),
+        hasMore: false,
+        nextBefore: null,
+      });
+      expect((await chatList(alice, '?limit=1')).body).toMatchObject({
+        chats: [all[0]],
+        hasMore: true,
+        nextBefore: all[0]!.id,
+      });
+      expect((await chatList(alice, `?limit=100&before=${all[0]!.id.toUpperCase()}`)).body).toMatchObject({
+        chats: all.slice(1),
+        hasMore: false,
+      });
+    });
+
+    it.each(['0', '101', 'abc', '-1', '1.5', ''])('answers 400 VALIDATION_ERROR for limit=%s', async (limit) => {
+      const { alice } = await listOf(1);
+      const response = await chatList(alice, `?limit=${limit}`);
+      expectError(response, 400, 'VALIDATION_ERROR', /«limit»/);
+      expect(response.body.field).toBe('limit');
+    });
+
+    it.each([
+      ['empty', '?before='],
+      ['over 100 characters', `?before=${'a'.repeat(101)}`],
+      ['text no database can store', `?before=${randomUUID()}%00`],
+      ['repeated', `?before=${randomUUID()}&before=${randomUUID()}`],
+    ])('answers 400 VALIDATION_ERROR for a before that is %s', async (_label, query) => {
+      const { alice } = await listOf(1);
+      const response = await chatList(alice, query);
+      expectError(response, 400, 'VALIDATION_ERROR');
+      expect(response.body.field).toBe('before');
+    });
+
+    it("answers the same 404 for a before that is another user's chat, unknown, malformed, or left", async () => {
+      const { alice, bob } = await listOf(1);
+      const carol = await registerUser(server, 'carol');
+      const theirs = await createChat(server, bob, [carol]);
+      const left = await createChat(server, carol, [alice, bob], 'left');
+      expect((await api(server, 'DELETE', `/chats/${left}/members/me`, { token: alice.token })).status).toBe(200);
+      for (const before of [theirs, left, randomUUID(), 'not-a-chat-id']) {
+        const response = await chatList(alice, `?limit=5&before=${before}`);
+        expectError(response, 404, 'NOT_FOUND', 'Чат не найден среди ваших чатов');
+        expect(response.body.field).toBe('before');
+      }
+    });
+  });
+
   it('answers 401 without a token', async () => {
     expect(await api(server, 'GET', '/chats')).toEqual(UNAUTHORIZED);
   });

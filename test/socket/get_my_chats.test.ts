@@ -1,7 +1,27 @@
-import { describe, expect, it } from 'vitest';
-import type { ChatSummary, PublicUser } from '../../src/protocol/types.js';
-import { ask, connect, createChat, registerUser, sleep, useServer } from '../helpers/server.js';
-import { chatPair, sendOk } from '../helpers/socket-fixtures.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_PAGE_MAX } from '../../src/protocol/schemas.js';
+import type { ChatPage, ChatSummary, PublicUser } from '../../src/protocol/types.js';
+import {
+  api,
+  ask,
+  connect,
+  createChat,
+  registerUser,
+  sleep,
+  useServer,
+  type ClientSocket,
+  type TestUser,
+} from '../helpers/server.js';
+import {
+  chatPair,
+  expectValidationError,
+  MALFORMED_CHAT_ID,
+  NON_OBJECT_PAYLOADS,
+  sendOk,
+  UNKNOWN_CHAT_ID,
+} from '../helpers/socket-fixtures.js';
+
+const UNKNOWN_CURSOR_TEXT = 'Чат не найден среди ваших чатов';
 
 const byId = (users: readonly PublicUser[]) => [...users].sort((a, b) => a.id.localeCompare(b.id));
 
@@ -135,15 +155,199 @@ describe('get_my_chats', () => {
     expect(daveIds.sort()).toEqual([notMine, mineToo].sort());
   });
 
-  it('works with no payload and ignores a payload object', async () => {
+  it('answers every chat to the seed call (no payload, or null) whatever arguments follow', async () => {
     const { chatId, aliceSocket } = await chatPair(server);
     await sendOk(aliceSocket, chatId, 'hello');
     const plain = await ask(aliceSocket, 'get_my_chats');
     expect(plain.success).toBe(true);
+    expect(Object.keys(plain).sort()).toEqual(['chats', 'success']);
     expect(plain.chats.map((c: ChatSummary) => c.id)).toEqual([chatId]);
-    expect(await ask(aliceSocket, 'get_my_chats', {})).toStrictEqual(plain);
-    expect(await ask(aliceSocket, 'get_my_chats', { chatId: 'ignored', limit: 1, userId: 'someone' })).toStrictEqual(
-      plain,
+    expect(await ask(aliceSocket, 'get_my_chats', null)).toStrictEqual(plain);
+    expect(await ask(aliceSocket, 'get_my_chats', undefined, 'x', [1])).toStrictEqual(plain);
+  });
+
+  describe('paged: a payload {limit?, before?}', () => {
+    const CHATS = CHAT_PAGE_MAX + 3;
+    /** A user in CHATS chats, some of them moved up by a message. */
+    let owner: TestUser;
+    let partner: TestUser;
+    /** The owner's whole list, as the seed call answers it. */
+    let all: ChatSummary[];
+
+    beforeAll(async () => {
+      [owner, partner] = await Promise.all([registerUser(server, 'owner'), registerUser(server, 'partner')]);
+      const chatIds: string[] = [];
+      for (let i = 0; i < CHATS; i++) chatIds.push(await createChat(server, owner, [partner], `Чат ${i}`));
+      const socket = await connect(server, owner.token);
+      for (const chatId of [chatIds[3]!, chatIds[60]!, chatIds[0]!]) await sendOk(socket, chatId, `в ${chatId}`);
+      all = (await ask(socket, 'get_my_chats')).chats;
+      expect(all).toHaveLength(CHATS);
+      socket.close();
+    });
+
+    const ownerSocket = () => connect(server, owner.token);
+    const page = (socket: ClientSocket, query: unknown) => ask(socket, 'get_my_chats', query);
+    const ids = (chats: readonly ChatSummary[]) => chats.map((chat) => chat.id);
+
+    /** Walks the whole list `limit` chats at a time; returns the pages. */
+    async function walk(socket: ClientSocket, limit: number): Promise<ChatPage[]> {
+      const pages: ChatPage[] = [];
+      let before: string | undefined;
+      do {
+        const answer = await page(socket, before === undefined ? { limit } : { limit, before });
+        expect(answer.success).toBe(true);
+        pages.push({ chats: answer.chats, hasMore: answer.hasMore, nextBefore: answer.nextBefore });
+        before = answer.nextBefore ?? undefined;
+      } while (before !== undefined && pages.length <= CHATS);
+      return pages;
+    }
+
+    it.each([1, 7, 50, CHAT_PAGE_MAX])('pages of %i walk the whole list in order, each chat once', async (limit) => {
+      const pages = await walk(await ownerSocket(), limit);
+      expect(pages.flatMap((p) => p.chats)).toStrictEqual(all);
+      expect(pages).toHaveLength(Math.ceil(CHATS / limit));
+      pages.forEach((p, i) => {
+        const last = i === pages.length - 1;
+        expect(p.chats).toHaveLength(last ? CHATS - limit * i : limit);
+        expect(p.hasMore).toBe(!last);
+        expect(p.nextBefore).toBe(last ? null : p.chats.at(-1)!.id);
+      });
+    });
+
+    it('answers {success, chats, hasMore, nextBefore}, 50 by default; a payload without limit or before is the seed call', async () => {
+      const socket = await ownerSocket();
+      const expected = { success: true, chats: all.slice(0, 50), hasMore: true, nextBefore: all[49]!.id };
+      expect(await page(socket, {})).toStrictEqual({ success: true, chats: all });
+      expect(await page(socket, { unknown: 1 })).toStrictEqual({ success: true, chats: all });
+      expect(await page(socket, { limit: 50 })).toStrictEqual(expected);
+      expect(await page(socket, { before: all[49]!.id })).toStrictEqual({
+        success: true,
+        chats: all.slice(50, 100),
+        hasMore: true,
+        nextBefore: all[99]!.id,
+      });
+    });
+
+    it('accepts limits 1 and 100; hasMore is false once a page reaches the end', async () => {
+      const socket = await ownerSocket();
+      expect(await page(socket, { limit: 1 })).toStrictEqual({
+        success: true,
+        chats: all.slice(0, 1),
+        hasMore: true,
+        nextBefore: all[0]!.id,
+      });
+      expect(await page(socket, { limit: 100, before: all[1]!.id })).toStrictEqual({
+        success: true,
+        chats: all.slice(2, 102),
+        hasMore: true,
+        nextBefore: all[101]!.id,
+      });
+      expect(await page(socket, { limit: 100, before: all[2]!.id })).toStrictEqual({
+        success: true,
+        chats: all.slice(3),
+        hasMore: false,
+        nextBefore: null,
+      });
+      expect(await page(socket, { before: all.at(-1)!.id })).toStrictEqual({
+        success: true,
+        chats: [],
+        hasMore: false,
+        nextBefore: null,
+      });
+    });
+
+    it('reads the cursor in any case and ignores unknown extra fields', async () => {
+      const socket = await ownerSocket();
+      const expected = await page(socket, { limit: 2, before: all[5]!.id });
+      expect(ids(expected.chats)).toEqual(ids(all.slice(6, 8)));
+      expect(await page(socket, { limit: 2, before: all[5]!.id.toUpperCase() })).toStrictEqual(expected);
+      expect(
+        await page(socket, { limit: 2, before: all[5]!.id, chatId: 'ignored', offset: 40, userId: partner.user.id }),
+      ).toStrictEqual(expected);
+    });
+
+    it.each([
+      ['0', 0],
+      ['101', 101],
+      ['1.5', 1.5],
+      ['negative', -1],
+      ['a numeric string', '5'],
+      ['a non-numeric string', 'x'],
+      ['null', null],
+      ['a boolean', true],
+      ['an array', [5]],
+      ['huge', 1e9],
+    ])('refuses a limit that is %s with VALIDATION_ERROR on `limit`', async (_, limit) => {
+      const answer = await page(await ownerSocket(), { limit });
+      expectValidationError(answer, 'limit');
+      expect(answer.error).toContain('«limit»');
+    });
+
+    it.each([
+      ['a number', 123],
+      ['null', null],
+      ['an empty string', ''],
+      ['over 100 characters', 'a'.repeat(101)],
+      ['an object', { id: 'x' }],
+      ['text no database can store', 'a\u0000b'],
+    ])('refuses a before that is %s with VALIDATION_ERROR on `before`', async (_, before) => {
+      expectValidationError(await page(await ownerSocket(), { before, limit: 5 }), 'before');
+    });
+
+    it.each(NON_OBJECT_PAYLOADS.filter(([, payload]) => payload !== null))(
+      'refuses a payload that is %s',
+      async (_, payload) => {
+        expectValidationError(await page(await ownerSocket(), payload), undefined);
+      },
     );
+
+    it("answers the same NOT_FOUND for a cursor that is another user's chat, unknown, malformed, or left", async () => {
+      const { alice, bob, chatId: foreign } = await chatPair(server);
+      const carol = await registerUser(server, 'carol');
+      const group = await createChat(server, carol, [alice, bob], 'to leave');
+      const mine = await createChat(server, carol, [alice]);
+      expect(await api(server, 'DELETE', `/chats/${group}/members/me`, { token: carol.token })).toMatchObject({
+        status: 200,
+      });
+      const socket = await connect(server, carol.token);
+      // Carol's only chat now: a page after it is an empty one, not an error.
+      expect(await page(socket, { before: mine })).toStrictEqual({
+        success: true,
+        chats: [],
+        hasMore: false,
+        nextBefore: null,
+      });
+      const expected = { success: false, error: UNKNOWN_CURSOR_TEXT, code: 'NOT_FOUND', field: 'before' };
+      for (const before of [foreign, group, UNKNOWN_CHAT_ID, MALFORMED_CHAT_ID]) {
+        expect(await page(socket, { before })).toStrictEqual(expected);
+        expect(await page(socket, { before, limit: 1 })).toStrictEqual(expected);
+      }
+    });
+
+    it('keys each page on the cursor chat as it is then: a chat that moves up leaves the walk', async () => {
+      const me = await registerUser(server, 'mover');
+      const others = await Promise.all([1, 2, 3, 4, 5].map(() => registerUser(server, 'peer')));
+      for (const other of others) {
+        await createChat(server, me, [other]);
+        await tick();
+      }
+      const socket = await connect(server, me.token);
+      const start: ChatSummary[] = (await ask(socket, 'get_my_chats')).chats;
+      const [c1, c2, c3, c4, c5] = ids(start) as [string, string, string, string, string];
+
+      const first = await page(socket, { limit: 2 });
+      expect(ids(first.chats)).toEqual([c1, c2]);
+      // c4 moves to the top: it is above the cursor now, and the walk goes on without it.
+      await tick();
+      await sendOk(socket, c4, 'c4 moves up');
+      const second = await page(socket, { limit: 2, before: first.nextBefore });
+      expect(ids(second.chats)).toEqual([c3, c5]);
+      expect(second).toMatchObject({ hasMore: false, nextBefore: null });
+
+      // The cursor chat itself moves to the top: the next page starts after it there.
+      await tick();
+      await sendOk(socket, c2, 'c2 moves up');
+      expect(ids((await page(socket, { limit: 2, before: c2 })).chats)).toEqual([c4, c1]);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { ChatSummary } from '../../src/protocol/types.js';
 import { migrate } from '../../src/store/migrate.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
@@ -176,6 +177,54 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(chats.slice(0, 50).every((chat) => chat.messages[0]?.text === `in ${chat.id}`)).toBe(true);
       for (const chat of [chats[0]!, chats[64]!, chats[149]!]) {
         expect(await opened.store.chats.listChats(a.id, chat.id)).toStrictEqual([chat]);
+      }
+    });
+  });
+
+  describe('chat list pages', () => {
+    it('walk the list in its order, chats active in the same instant by id, at any page size', async () => {
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      const chatIds: string[] = [];
+      for (let i = 0; i < 9; i++) chatIds.push(await newChat([a.id, b.id], `chat ${i}`));
+      await opened.store.messages.insertMessage({ chatId: chatIds[2]!, senderId: b.id, text: 'moves up' });
+      // Five chats created in one instant (as chats created in one transaction would be).
+      const tied = chatIds.slice(4);
+      await opened.db.query(`UPDATE chats SET created_at = '2001-02-03T04:05:06.789Z' WHERE id = ANY($1::uuid[])`, [
+        tied,
+      ]);
+      const all = await opened.store.chats.listChats(a.id);
+      expect(all.map((chat) => chat.id).slice(-5)).toEqual([...tied].sort().reverse());
+      expect(all[0]!.id).toBe(chatIds[2]);
+
+      for (let limit = 1; limit <= all.length + 1; limit++) {
+        const pages: Array<{ chats: ChatSummary[]; hasMore: boolean }> = [];
+        let before: string | undefined;
+        do {
+          pages.push(await opened.store.chats.listChatPage(a.id, { before, limit }));
+          before = pages.at(-1)!.chats.at(-1)?.id;
+        } while (pages.at(-1)!.hasMore && pages.length <= all.length);
+        expect(
+          pages.flatMap((page) => page.chats),
+          `limit ${limit}`,
+        ).toStrictEqual(all);
+        expect(pages.map((page) => page.hasMore)).toEqual(pages.map((_, i) => i < pages.length - 1));
+        expect(pages.at(-1)!.chats.length).toBeGreaterThan(0);
+      }
+    });
+
+    it("list nothing after a chat that is not one of the user's", async () => {
+      const [a, b, c] = await Promise.all([newUser(), newUser(), newUser()]);
+      const mine = await newChat([a.id, b.id]);
+      const theirs = await newChat([b.id, c.id]);
+      expect(await opened.store.chats.listChatPage(a.id, { before: undefined, limit: 5 })).toMatchObject({
+        chats: [{ id: mine }],
+        hasMore: false,
+      });
+      for (const before of [theirs, randomUUID(), 'not-a-chat-id']) {
+        expect(await opened.store.chats.listChatPage(a.id, { before, limit: 5 })).toEqual({
+          chats: [],
+          hasMore: false,
+        });
       }
     });
   });

@@ -26,6 +26,7 @@ import {
 } from './scenarios/fairness.js';
 import {
   chatList,
+  CHAT_LIST_PAGE,
   historyPages,
   syncCatchUp,
   WARM_UP_CALLS,
@@ -192,6 +193,8 @@ interface TargetResult {
   connections: ConnectionsResult;
   history?: ReadLatency;
   chatList?: ReadLatency;
+  /** get_my_chats of the same user, the first page (`{limit: CHAT_LIST_PAGE}`). */
+  chatListPage?: ReadLatency;
   sync?: SyncCatchUp;
 }
 
@@ -304,9 +307,24 @@ function measureParley(store: Store): Promise<TargetResult> {
       const historyLatency = await historyPages(target, reader.token, history.chat.id, history.cursorIds);
       log(`${target.name}: get_my_chats with ${settings.chats} chats`);
       const listLatency = await chatList(target, listOwner.token, settings.repeats, settings.chats);
+      log(`${target.name}: get_my_chats, first page of ${CHAT_LIST_PAGE}`);
+      const pageLatency = await chatList(
+        target,
+        listOwner.token,
+        settings.repeats,
+        Math.min(CHAT_LIST_PAGE, settings.chats),
+        true,
+      );
       log(`${target.name}: sync of ${settings.syncChanges} missed changes, ${settings.syncRounds} times`);
       const sync = await syncCatchUp(target, away.token, missed.chat.id, settings.syncChanges, settings.syncRounds);
-      return { target: target.name, ...fanout, history: historyLatency, chatList: listLatency, sync };
+      return {
+        target: target.name,
+        ...fanout,
+        history: historyLatency,
+        chatList: listLatency,
+        chatListPage: pageLatency,
+        sync,
+      };
     },
   );
 }
@@ -433,6 +451,11 @@ function table(results: TargetResult[]): string {
       (r) => r.chatList && `${r.chatList.warmUp.p50} / ${r.chatList.warmUp.max}`,
     ],
     ['get_my_chats server CPU ms per call', (r) => r.chatList?.serverCpuMsPerCall],
+    [
+      `get_my_chats page of ${CHAT_LIST_PAGE} p50 / p99 ms`,
+      (r) => r.chatListPage && `${r.chatListPage.measured.p50} / ${r.chatListPage.measured.p99}`,
+    ],
+    ['get_my_chats page server CPU ms per call', (r) => r.chatListPage?.serverCpuMsPerCall],
     [
       `sync of ${settings.syncChanges} missed changes, ms (median of ${settings.syncRounds})`,
       (r) => r.sync && median(r.sync.catchUpMs),

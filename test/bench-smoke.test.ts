@@ -38,6 +38,7 @@ describe('npm run bench --smoke', () => {
         expect(result.history.warmUp.count).toBeGreaterThan(0);
         expect(result.chatList.measured.count).toBe(report.settings.repeats);
         expect(result.chatList.warmUp.count).toBeGreaterThan(0);
+        expect(result.chatListPage.measured.count).toBe(report.settings.repeats);
         // One measured catch-up of every missed change, page by page (the scenario checks each page).
         expect(result.sync.changes).toBe(report.settings.syncChanges);
         expect(result.sync.catchUpMs).toHaveLength(report.settings.syncRounds);

@@ -85,17 +85,26 @@ export async function historyPages(
   }
 }
 
-/** get_my_chats, `repeat` times, for a user in many chats. */
+/** The first page of the chat list a client asks for (get_my_chats `{limit}`), when it pages. */
+export const CHAT_LIST_PAGE = 50;
+
+/**
+ * get_my_chats, `repeat` times, for a user in many chats: the seed's call (every chat), or with
+ * `page` the list's first page of CHAT_LIST_PAGE chats.
+ */
 export async function chatList(
   target: Target,
   token: string,
   repeat: number,
   expectChats: number,
+  page = false,
 ): Promise<ReadLatency> {
   const socket = await connectClient(target.url, token);
   try {
     return await timeCalls(target, socket, repeat, async (s) => {
-      const answer = await ask<{ chats: unknown[] }>(s, 'get_my_chats');
+      const answer = page
+        ? await ask<{ chats: unknown[] }>(s, 'get_my_chats', { limit: CHAT_LIST_PAGE })
+        : await ask<{ chats: unknown[] }>(s, 'get_my_chats');
       if (answer.chats.length !== expectChats)
         throw new Error(`expected ${expectChats} chats, got ${answer.chats.length}`);
     });

@@ -98,6 +98,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     limits,
     concurrency,
     maxConnectionsPerUser: config.limits.connectionsPerUser,
+    presenceMaxChatMembers: config.presenceMaxChatMembers,
     maxQueuedBytesPerConnection: config.limits.queuedBytesPerConnection,
     corsOrigins: config.corsOrigins,
     clustered: redis !== undefined,

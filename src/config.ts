@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { MAX_CHAT_MEMBERS } from './protocol/schemas.js';
 
 /**
  * Every setting of the process, read once from the environment (contract §1).
@@ -37,6 +38,14 @@ export interface Config {
   };
   /** Longest message text, in characters (code points) after trimming. @default 4000 */
   maxMessageLength: number;
+  /**
+   * `user_online` / `user_offline` go to the partners who share with the user at least one chat
+   * of at most this many members: announcing every arrival to a chat of N members online makes N²
+   * events as it fills, so big chats carry no presence events (the chat list's `online` flags
+   * still do). 0: no presence events at all. @default MAX_CHAT_MEMBERS (200, the member cap of
+   * chats made through the API)
+   */
+  presenceMaxChatMembers: number;
   /** Abuse limits (README "Security"). */
   limits: Limits;
   /** How passwords are hashed (README "Security"). */
@@ -251,6 +260,7 @@ const envSchema = z.object({
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 60_000, {
       message: 'must be a whole number from 1 to 60000',
     }),
+  PRESENCE_MAX_CHAT_MEMBERS: wholeNumber(MAX_CHAT_MEMBERS, 0, 1_000_000),
   RATE_LIMIT_MESSAGES_PER_SECOND: wholeNumber(10, 1, MAX_RATE),
   RATE_LIMIT_MESSAGE_BURST: wholeNumber(20, 1, MAX_RATE),
   RATE_LIMIT_EVENTS_PER_SECOND: wholeNumber(50, 1, MAX_RATE),
@@ -373,6 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ttlSeconds: e.JWT_TTL,
     },
     maxMessageLength: e.MAX_MESSAGE_LENGTH,
+    presenceMaxChatMembers: e.PRESENCE_MAX_CHAT_MEMBERS,
     limits: {
       messagesPerSecond: e.RATE_LIMIT_MESSAGES_PER_SECOND,
       messageBurst: e.RATE_LIMIT_MESSAGE_BURST,

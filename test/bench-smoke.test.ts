@@ -71,7 +71,8 @@ describe('npm run bench --smoke', () => {
         );
       }
     }
-    // Parley announces each member's arrival (user_online) to the members online; the ceiling has no presence.
+    // In a room within PRESENCE_MAX_CHAT_MEMBERS (the smoke test's 30 members), Parley announces each
+    // member's arrival (user_online) to the members online; the ceiling has no presence.
     for (const result of report.bigRoom.slice(1)) expect(result.connecting.events.user_online).toBeGreaterThan(0);
 
     expect(report.fairness.map((r: { target: string }) => r.target)).toEqual(parleys);

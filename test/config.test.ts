@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
+import { MAX_CHAT_MEMBERS } from '../src/protocol/schemas.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,6 +55,8 @@ describe('loadConfig', () => {
       redisPrefix: 'parley',
       jwt: { secret: undefined, issuer: undefined, audience: undefined, external: undefined, ttlSeconds: 3600 },
       maxMessageLength: 4000,
+      // The member cap of chats made through the API.
+      presenceMaxChatMembers: MAX_CHAT_MEMBERS,
       limits: {
         messagesPerSecond: 10,
         messageBurst: 20,
@@ -157,6 +160,11 @@ describe('loadConfig', () => {
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it('reads the largest chat that carries presence events; 0 turns them off', () => {
+    expect(loadConfig({ PRESENCE_MAX_CHAT_MEMBERS: '5000' }).presenceMaxChatMembers).toBe(5000);
+    expect(loadConfig({ PRESENCE_MAX_CHAT_MEMBERS: '0' }).presenceMaxChatMembers).toBe(0);
   });
 
   it('reads the password hashing cost and concurrency', () => {
@@ -302,6 +310,12 @@ describe('loadConfig', () => {
           `"${value}"`,
         );
       }
+    });
+
+    it.each(['-1', 'lots', '2.5', '1000001'])('PRESENCE_MAX_CHAT_MEMBERS %s', (value) => {
+      expect(expectOneProblem({ PRESENCE_MAX_CHAT_MEMBERS: value }, 'PRESENCE_MAX_CHAT_MEMBERS')).toContain(
+        `from 0 to 1000000 (got "${value}")`,
+      );
     });
 
     it('RATE_LIMIT_READ_BYTES_PER_SECOND below 1 KiB or above 1 TiB', () => {

@@ -29,8 +29,8 @@ import { sendAtRate, type Joined, type OpenLoopResult } from './fanout.js';
  *   of the same size puts it in proportion. On a PostgreSQL of this machine, its backends' CPU
  *   time is reported beside it (on PGlite the database's work is in the server process).
  * - **Connecting.** From the first handshake until every member has joined and the events their
- *   connecting caused (Parley's presence: each user's `user_online` reaches every other member
- *   online) have stopped arriving at the sample for QUIET_MS: its seconds, the server's CPU time,
+ *   connecting caused (Parley's presence, in a room of at most PRESENCE_MAX_CHAT_MEMBERS: each
+ *   user's `user_online` reaches every other member online) have stopped arriving at the sample for QUIET_MS: its seconds, the server's CPU time,
  *   and those events counted at every member.
  *
  * A warm-up run (kept in the JSON, not judged) goes before the measured one, on the same clients.

@@ -252,9 +252,9 @@ export class ChatService {
       this.changes.publish({ type: 'member_left', chatId, userId, remaining });
   }
 
-  /** The users who share a chat with `userId`: the audience of their presence. */
-  chatPartnerIds(userId: string): Promise<string[]> {
-    return this.store.chats.chatPartnerIds(userId);
+  /** The users who share with `userId` a chat of at most `maxChatMembers` members: the audience of their presence. */
+  chatPartnerIds(userId: string, maxChatMembers: number): Promise<string[]> {
+    return this.store.chats.chatPartnerIds(userId, maxChatMembers);
   }
 
   /**

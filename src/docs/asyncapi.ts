@@ -124,8 +124,14 @@ export const serverEvents = {
     payload: object({ chatId: id, users: arrayOf(ref('PublicUser')) }),
   },
   chat_left: { summary: 'You left the chat (to all your own sockets).', payload: object({ chatId: id }) },
-  user_online: { summary: "A chat partner's first socket connected.", payload: object({ userId: id }) },
-  user_offline: { summary: "A chat partner's last socket disconnected.", payload: object({ userId: id }) },
+  user_online: {
+    summary: "The first socket of a user connected; to those who share with them a chat of at most PRESENCE_MAX_CHAT_MEMBERS (200 by default) members.",
+    payload: object({ userId: id }),
+  },
+  user_offline: {
+    summary: "The last socket of a user disconnected; to the same audience as user_online.",
+    payload: object({ userId: id }),
+  },
 } satisfies Record<keyof ServerToClientEvents, { summary: string; payload: JsonSchema }>;
 
 const channelMessage = (name: string) => ({ $ref: `#/channels/socket/messages/${name}` });

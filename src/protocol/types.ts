@@ -102,7 +102,7 @@ export interface UserTyping {
   typing: boolean;
 }
 
-/** `user_online` / `user_offline`: to the users who share a chat with `userId`. */
+/** `user_online` / `user_offline`: to the users who share with `userId` a chat of at most PRESENCE_MAX_CHAT_MEMBERS members. */
 export interface PresenceChange {
   userId: string;
 }

@@ -56,6 +56,8 @@ export function createGateway(
     concurrency: UserConcurrency;
     /** Open sockets allowed per user on this node. */
     maxConnectionsPerUser: number;
+    /** Presence is announced to partners in chats of at most this many members (PRESENCE_MAX_CHAT_MEMBERS). */
+    presenceMaxChatMembers: number;
     /** Bytes a connection may have queued and not yet sent before it is cut (queued-output.ts). */
     maxQueuedBytesPerConnection: number;
     /** CORS_ORIGINS; undefined allows every origin. */
@@ -152,7 +154,7 @@ export function createGateway(
     deps.log.debug(where, 'socket connected');
     disconnectAtExpiry(socket);
     // Joins the user's room (chat_created, presence, … reach every socket of the user through it).
-    trackPresence(io, socket, (userId) => deps.chats.chatPartnerIds(userId), inFlight);
+    trackPresence(io, socket, (userId) => deps.chats.chatPartnerIds(userId, deps.presenceMaxChatMembers), inFlight);
     serveEvents(socket, events, {
       limits: deps.limits,
       concurrency: deps.concurrency,

@@ -13,6 +13,11 @@ import type { ParleyServer, ParleySocket } from './socket-types.js';
  * once (a socket that joined later always sees the older one); `user_offline` by a socket that
  * finds none left after it. Presence is advisory: a failed count (a node not answering) announces
  * nothing.
+ *
+ * The audience is asked first, and a user with nobody to tell (no partner in a chat small enough,
+ * PRESENCE_MAX_CHAT_MEMBERS) is not counted at all: the count only decides which socket makes an
+ * announcement, and there is none to make. In a chat of thousands this spares each connection a
+ * cluster-wide round trip.
  */
 /** What presence keeps on a socket's data (which fetchSockets carries across nodes). */
 interface PresenceData {
@@ -30,33 +35,35 @@ const since = (data: unknown) => (data as PresenceData).presenceSince ?? 0;
 export function trackPresence(
   io: ParleyServer,
   socket: ParleySocket,
-  partnerIds: (userId: string) => Promise<string[]>,
+  audienceOf: (userId: string) => Promise<string[]>,
   inFlight: InFlight,
 ): void {
   const userId = socket.data.user.id;
   (socket.data as PresenceData).presenceSince = Date.now();
   void socket.join(userRoom(userId));
-  const announce = async (event: 'user_online' | 'user_offline') => {
-    const audience = await partnerIds(userId);
-    if (audience.length > 0) io.to(audience.map(userRoom)).emit(event, { userId });
-  };
+  const announce = (event: 'user_online' | 'user_offline', audience: string[]) =>
+    io.to(audience.map(userRoom)).emit(event, { userId });
 
   const connected = async () => {
+    const audience = await audienceOf(userId);
+    if (audience.length === 0) return;
     const sockets = await io.in(userRoom(userId)).fetchSockets();
     const mine = since(socket.data);
     const older = sockets.some(
       (other) =>
         other.id !== socket.id && (since(other.data) < mine || (since(other.data) === mine && other.id < socket.id)),
     );
-    if (!older && socket.connected) await announce('user_online');
+    if (!older && socket.connected) announce('user_online', audience);
   };
   connected().catch(() => {});
 
   socket.on('disconnect', () => {
     // By now the socket has left every room, its user room included.
     const disconnected = async () => {
+      const audience = await audienceOf(userId);
+      if (audience.length === 0) return;
       const sockets = await io.in(userRoom(userId)).fetchSockets();
-      if (sockets.length === 0) await announce('user_offline');
+      if (sockets.length === 0) announce('user_offline', audience);
     };
     void inFlight.track(() => disconnected().catch(() => {}));
   });

@@ -218,14 +218,19 @@ export class ChatStore {
     );
   }
 
-  /** Everyone who shares at least one chat with `userId` (not the user themselves). */
-  async chatPartnerIds(userId: string): Promise<string[]> {
+  /**
+   * Everyone who shares with `userId` at least one chat of at most `maxChatMembers` members (not
+   * the user themselves), each once. The members read are those of such chats only: a bigger chat
+   * costs its row (member_count), whatever its size.
+   */
+  async chatPartnerIds(userId: string, maxChatMembers: number): Promise<string[]> {
     if (!isStoreId(userId)) return [];
     const rows = await this.db.query<{ user_id: string }>(
       `SELECT DISTINCT other.user_id FROM chat_members mine
-         JOIN chat_members other ON other.chat_id = mine.chat_id
+         JOIN chats c ON c.id = mine.chat_id AND c.member_count <= $2
+         JOIN chat_members other ON other.chat_id = c.id
         WHERE mine.user_id = $1 AND other.user_id <> $1`,
-      [userId],
+      [userId, maxChatMembers],
     );
     return rows.map((row) => row.user_id);
   }

@@ -1,5 +1,5 @@
 import { messageFieldsJson } from './message-form.js';
-import { memberList, unreadCount } from './sql.js';
+import { memberCount, memberList, unreadCount } from './sql.js';
 
 /**
  * The schema's history, oldest first: tables, columns, indexes and the data they are filled
@@ -204,6 +204,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX users_email_key ON users (lower(email)) WHERE deleted_at IS NULL;
       DROP INDEX users_username_key;
       CREATE UNIQUE INDEX users_username_key ON users (lower(username)) WHERE deleted_at IS NULL;
+    `,
+  },
+  {
+    version: 11,
+    name: 'member counts on chats',
+    sql: `
+      -- The chat's number of members, so that presence (ChatStore.chatPartnerIds) can pass over a
+      -- chat too big to announce presence in by reading its row, without reading its members.
+      -- Kept by the member trigger (chats_recount_member_ids, routines.ts) with member_ids.
+      ALTER TABLE chats ADD COLUMN member_count integer NOT NULL DEFAULT 0;
+      UPDATE chats c SET member_count = ${memberCount('c.id')};
     `,
   },
 ];

@@ -1,5 +1,5 @@
 import { MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
-import { isUnread, memberList } from './sql.js';
+import { isUnread, memberCount, memberList } from './sql.js';
 
 /**
  * The database's functions and triggers, each defined only here, in its current form. Unlike
@@ -115,17 +115,19 @@ export const ROUTINES: readonly Routine[] = [
   },
   {
     signature: 'chats_recount_member_ids()',
-    since: 9,
+    since: 11,
     trigger: true,
     sql: `
       -- After members are added or removed (also by cascade: a deleted user or chat), rewrites
       -- the chat's member ids and their read positions (memberList, sql.ts), which the chat list
-      -- reads instead of aggregating members per chat. Writers that change a chat's members lock
-      -- the chat row first (ChatStore.addMembers, removeMember, UserStore.deleteAccount), so that
-      -- each recount sees the others' committed changes.
+      -- reads instead of aggregating members per chat, and its member count, which presence reads
+      -- (ChatStore.chatPartnerIds). Writers that change a chat's members lock the chat row first
+      -- (ChatStore.addMembers, removeMember, UserStore.deleteAccount), so that each recount sees
+      -- the others' committed changes.
       CREATE OR REPLACE FUNCTION chats_recount_member_ids() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        UPDATE chats c SET member_ids = ${memberList('user_id', 'c.id')}, read_seqs = ${memberList('last_read_seq', 'c.id')}
+        UPDATE chats c SET member_ids = ${memberList('user_id', 'c.id')}, read_seqs = ${memberList('last_read_seq', 'c.id')},
+                           member_count = ${memberCount('c.id')}
          WHERE c.id IN (SELECT DISTINCT chat_id FROM changed_members);
         RETURN NULL;
       END $$;

@@ -28,5 +28,8 @@ export const unreadCount = (cm: string, readAt?: string) =>
 export const memberList = (column: 'user_id' | 'last_read_seq', chat: string) =>
   `COALESCE((SELECT string_agg(o.${column}::text, ',' ORDER BY o.joined_at, o.user_id) FROM chat_members o WHERE o.chat_id = ${chat}), '')`;
 
+/** The number of members of the chat `chat`: the chat's member_count. */
+export const memberCount = (chat: string) => `(SELECT count(*)::int FROM chat_members o WHERE o.chat_id = ${chat})`;
+
 /** Milliseconds, like created_at, so that the ISO form round-trips. */
 export const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatSummary, PresenceChange } from '../../src/protocol/types.js';
 import {
+  api,
   ask,
   type ClientSocket,
   collect,
@@ -99,5 +100,101 @@ describe('presence', () => {
     const socket = await connect(server, loner.token);
     expect(await ask(socket, 'get_my_chats')).toStrictEqual({ success: true, chats: [] });
     socket.disconnect();
+  });
+});
+
+/**
+ * Presence only through chats of at most PRESENCE_MAX_CHAT_MEMBERS members (here 3). A user's
+ * announcement is one emit to their whole audience, so once a partner in a small chat (the
+ * witness) has it, a member of the big chat that asks anything afterwards gets its answer after
+ * the announcement would have reached it too: no waiting for something not to happen.
+ */
+describe('presence in chats bigger than PRESENCE_MAX_CHAT_MEMBERS', () => {
+  const server = useServer({ PRESENCE_MAX_CHAT_MEMBERS: '3' });
+
+  /** Alice in a group chat of four (over the limit) with bob and two others, and in a direct chat with a witness. */
+  async function bigChat() {
+    const [alice, bob, carol, dave, witness] = await Promise.all(
+      ['alice', 'bob', 'carol', 'dave', 'witness'].map((name) => registerUser(server, name)),
+    );
+    const chatId = await createChat(server, alice!, [bob!, carol!, dave!], 'big');
+    await createChat(server, alice!, [witness!]);
+    return { alice: alice!, bob: bob!, carol: carol!, witness: witness!, chatId };
+  }
+
+  /** `userId`'s `online` in `chatId`, as `socket`'s chat list shows it. */
+  async function listedOnline(socket: ClientSocket, chatId: string, userId: string) {
+    const answer = await ask(socket, 'get_my_chats');
+    return (answer.chats as ChatSummary[]).find((c) => c.id === chatId)!.users.find((u) => u.id === userId)!.online;
+  }
+
+  it('a member of a bigger chat is not told of the others through it; the chat list still shows them', async () => {
+    const { alice, bob, witness, chatId } = await bigChat();
+    const [bobSocket, witnessSocket] = await Promise.all([connect(server, bob.token), connect(server, witness.token)]);
+    const toBob = [collect(bobSocket, 'user_online'), collect(bobSocket, 'user_offline')];
+    const witnessOnline = collect<PresenceChange>(witnessSocket, 'user_online');
+    const witnessOffline = collect<PresenceChange>(witnessSocket, 'user_offline');
+
+    const aliceSocket = await connect(server, alice.token);
+    await waitFor(() => witnessOnline.length >= 1, 3_000, 'user_online at the witness');
+    expect(await listedOnline(bobSocket, chatId, alice.user.id)).toBe(true);
+    aliceSocket.disconnect();
+    await waitFor(() => witnessOffline.length >= 1, 3_000, 'user_offline at the witness');
+    expect(await listedOnline(bobSocket, chatId, alice.user.id)).toBe(false);
+
+    expect(toBob).toEqual([[], []]);
+    expect([witnessOnline, witnessOffline]).toStrictEqual([[{ userId: alice.user.id }], [{ userId: alice.user.id }]]);
+  });
+
+  it('a partner in both a small and a bigger chat is told once; the bigger chat’s other members are not', async () => {
+    const { alice, bob, carol } = await bigChat();
+    await createChat(server, alice, [bob]);
+    const [bobSocket, carolSocket] = await Promise.all([connect(server, bob.token), connect(server, carol.token)]);
+    const bobOnline = collect<PresenceChange>(bobSocket, 'user_online');
+    const bobOffline = collect<PresenceChange>(bobSocket, 'user_offline');
+    const toCarol = [collect(carolSocket, 'user_online'), collect(carolSocket, 'user_offline')];
+
+    const aliceSocket = await connect(server, alice.token);
+    await waitFor(() => bobOnline.length >= 1, 3_000, 'user_online at bob');
+    aliceSocket.disconnect();
+    await waitFor(() => bobOffline.length >= 1, 3_000, 'user_offline at bob');
+    await Promise.all([ask(bobSocket, 'get_my_chats'), ask(carolSocket, 'get_my_chats')]);
+
+    expect([bobOnline, bobOffline]).toStrictEqual([[{ userId: alice.user.id }], [{ userId: alice.user.id }]]);
+    expect(toCarol).toEqual([[], []]);
+  });
+
+  it('a chat of exactly the limit carries presence, and stops once members are added past it', async () => {
+    const [alice, bob, carol, dave, witness] = await Promise.all(
+      ['alice', 'bob', 'carol', 'dave', 'witness'].map((name) => registerUser(server, name)),
+    );
+    const chatId = await createChat(server, alice!, [bob!, carol!], 'at the limit');
+    await createChat(server, alice!, [witness!]);
+    const [bobSocket, witnessSocket] = await Promise.all([
+      connect(server, bob!.token),
+      connect(server, witness!.token),
+    ]);
+    const bobOnline = collect<PresenceChange>(bobSocket, 'user_online');
+    const witnessOnline = collect<PresenceChange>(witnessSocket, 'user_online');
+    const witnessOffline = collect<PresenceChange>(witnessSocket, 'user_offline');
+
+    const first = await connect(server, alice!.token);
+    await waitFor(
+      () => bobOnline.length >= 1 && witnessOnline.length >= 1,
+      3_000,
+      'user_online at bob and the witness',
+    );
+    first.disconnect();
+    await waitFor(() => witnessOffline.length >= 1, 3_000, 'user_offline at the witness');
+    const added = await api(server, 'POST', `/chats/${chatId}/members`, {
+      token: alice!.token,
+      body: { userIds: [dave!.user.id] },
+    });
+    expect(added.status).toBe(200);
+
+    await connect(server, alice!.token);
+    await waitFor(() => witnessOnline.length >= 2, 3_000, 'the second user_online at the witness');
+    await ask(bobSocket, 'get_my_chats');
+    expect(bobOnline).toStrictEqual([{ userId: alice!.user.id }]);
   });
 });

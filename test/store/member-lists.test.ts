@@ -4,16 +4,17 @@ import type { Database } from '../../src/store/database.js';
 import { storeTargets, useStore } from '../helpers/stores.js';
 
 /**
- * The member id list and read positions kept on each chat (the member trigger, markRead) against
- * the definitions they replace: the chat's members in join order and each one's last_read_seq in
- * the same order — after every kind of membership change, after changes that race each other, and
- * as the chat list shows them.
+ * The member id list, read positions and member count kept on each chat (the member trigger,
+ * markRead) against the definitions they replace: the chat's members in join order, each one's
+ * last_read_seq in the same order, and how many they are — after every kind of membership change,
+ * after changes that race each other, and as the chat list shows them.
  */
-const COUNTED = `SELECT c.id, c.member_ids || ' ' || c.read_seqs AS kept,
+const COUNTED = `SELECT c.id, c.member_ids || ' ' || c.read_seqs || ' ' || c.member_count AS kept,
         COALESCE((SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
                     FROM chat_members o WHERE o.chat_id = c.id), '') || ' ' ||
         COALESCE((SELECT string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id)
-                    FROM chat_members o WHERE o.chat_id = c.id), '') AS counted
+                    FROM chat_members o WHERE o.chat_id = c.id), '') || ' ' ||
+        (SELECT count(*) FROM chat_members o WHERE o.chat_id = c.id) AS counted
    FROM chats c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id`;
 
 async function expectMemberListsRight(db: Database, chatIds: string[]): Promise<void> {

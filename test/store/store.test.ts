@@ -159,6 +159,24 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await opened.store.chats.listChats(a.id, second)).toHaveLength(1);
     });
 
+    it('names the partners of a user in chats of at most a number of members, each once', async () => {
+      const [a, b, c, d, e] = await Promise.all([newUser(), newUser(), newUser(), newUser(), newUser()]);
+      await newChat([a.id, b.id], 'small');
+      const big = await newChat([a.id, b.id, c.id, d.id], 'big');
+      await newChat([c.id, e.id], 'unrelated');
+      const partners = async (userId: string, maxChatMembers: number) =>
+        (await opened.store.chats.chatPartnerIds(userId, maxChatMembers)).sort();
+
+      expect(await partners(a.id, 3)).toEqual([b.id]);
+      expect(await partners(a.id, 4)).toEqual([b.id, c.id, d.id].sort());
+      expect(await partners(a.id, 0)).toEqual([]);
+      expect(await partners(c.id, 3)).toEqual([e.id]);
+      expect(await partners('junk', 3)).toEqual([]);
+      // The count follows the members: one leaving brings the big chat down to the limit.
+      expect(await opened.store.chats.removeMember(big, d.id)).toBe(true);
+      expect(await partners(a.id, 3)).toEqual([b.id, c.id].sort());
+    });
+
     it('lists hundreds of chats whole and in order, across the rows its query answers in', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatIds: string[] = [];

@@ -66,6 +66,12 @@ async function upgrade(
   }
 }
 
+/** The chats whose member_count is not the number of their members. */
+const membersMiscounted = async (db: Database) =>
+  db.query(
+    'SELECT c.id FROM chats c WHERE c.member_count <> (SELECT count(*) FROM chat_members o WHERE o.chat_id = c.id)',
+  );
+
 /** The rows of `sql` (key, id) as an object from key to id. */
 const idsByKey = async (db: Database, sql: string) =>
   Object.fromEntries((await db.query<{ key: string; id: string }>(sql)).map((row) => [row.key, row.id]));
@@ -88,8 +94,9 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
         expect.stringMatching(/^CREATE TRIGGER chat_members_added AFTER INSERT ON .*chats_recount_member_ids/),
         expect.stringMatching(/^CREATE TRIGGER chat_members_removed AFTER DELETE ON .*chats_recount_member_ids/),
       ]);
-      expect(applied).toEqual([]);
+      expect(applied).toEqual(MIGRATIONS.filter((m) => m.version > 10).map((m) => m.version));
       expect(await schemaOf(db)).toEqual(fresh);
+      expect(await membersMiscounted(db)).toEqual([]);
       const store = new Store(db);
       const { alice, bob, erin } = expected.users;
       const { group } = expected.chats;
@@ -115,6 +122,7 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       expect(summary).toMatchObject({ unreadCount: 7, version: 12, messages: [{ text: 'and another', seq: 9 }] });
       expect(summary!.users.map((u) => u.id)).toContain(erin);
       await expectCountersRight(db, Object.values(expected.chats));
+      expect(await membersMiscounted(db)).toEqual([]);
     });
   });
 
@@ -151,6 +159,7 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       expect(await store.chats.removeMember(group, bob!)).toBe(true);
       expect((await store.chats.listChats(carol!, group))[0]!.users.map((u) => u.id)).not.toContain(bob);
       await expectCountersRight(db, Object.values(chat));
+      expect(await membersMiscounted(db)).toEqual([]);
     });
   });
 });

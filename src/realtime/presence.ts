@@ -14,10 +14,9 @@ import type { ParleyServer, ParleySocket } from './socket-types.js';
  * finds none left after it. Presence is advisory: a failed count (a node not answering) announces
  * nothing.
  *
- * The audience is asked first, and a user with nobody to tell (no partner in a chat small enough,
- * PRESENCE_MAX_CHAT_MEMBERS) is not counted at all: the count only decides which socket makes an
- * announcement, and there is none to make. In a chat of thousands this spares each connection a
- * cluster-wide round trip.
+ * The audience (the partners in chats small enough, PRESENCE_MAX_CHAT_MEMBERS) is read from the
+ * database only by the socket that makes an announcement, after the count: a user's twentieth tab
+ * costs a count of their sockets (on one node, a look at its own rooms), not a query.
  */
 /** What presence keeps on a socket's data (which fetchSockets carries across nodes). */
 interface PresenceData {
@@ -45,25 +44,25 @@ export function trackPresence(
     io.to(audience.map(userRoom)).emit(event, { userId });
 
   const connected = async () => {
-    const audience = await audienceOf(userId);
-    if (audience.length === 0) return;
     const sockets = await io.in(userRoom(userId)).fetchSockets();
     const mine = since(socket.data);
     const older = sockets.some(
       (other) =>
         other.id !== socket.id && (since(other.data) < mine || (since(other.data) === mine && other.id < socket.id)),
     );
-    if (!older && socket.connected) announce('user_online', audience);
+    if (older || !socket.connected) return;
+    const audience = await audienceOf(userId);
+    if (audience.length > 0) announce('user_online', audience);
   };
   connected().catch(() => {});
 
   socket.on('disconnect', () => {
     // By now the socket has left every room, its user room included.
     const disconnected = async () => {
-      const audience = await audienceOf(userId);
-      if (audience.length === 0) return;
       const sockets = await io.in(userRoom(userId)).fetchSockets();
-      if (sockets.length === 0) announce('user_offline', audience);
+      if (sockets.length > 0) return;
+      const audience = await audienceOf(userId);
+      if (audience.length > 0) announce('user_offline', audience);
     };
     void inFlight.track(() => disconnected().catch(() => {}));
   });

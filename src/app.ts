@@ -98,6 +98,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     limits,
     concurrency,
     maxConnectionsPerUser: config.limits.connectionsPerUser,
+    abuse: { maxRefusals: config.limits.abuseRefusals, cooldownMs: config.limits.abuseCooldownSeconds * 1000 },
     presenceMaxChatMembers: config.presenceMaxChatMembers,
     maxQueuedBytesPerConnection: config.limits.queuedBytesPerConnection,
     corsOrigins: config.corsOrigins,

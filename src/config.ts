@@ -145,6 +145,13 @@ export interface Limits {
   chatChangesPerMinute: number;
   /** GET /users?search= per user per minute: each answer names up to 20 users with their emails. @default 30 */
   userSearchesPerMinute: number;
+  /**
+   * Requests of one user refused by a rate limit within 10 s, on a node, past which the user is cut
+   * off (limits/abuse-cooldown.ts); 0: never. @default 500
+   */
+  abuseRefusals: number;
+  /** How long a user cut off stays so: their connections are refused meanwhile. @default 30 */
+  abuseCooldownSeconds: number;
 }
 
 /**
@@ -277,6 +284,8 @@ const envSchema = z.object({
   RATE_LIMIT_CHATS_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
   RATE_LIMIT_LOGIN_FAILURES: wholeNumber(10, 1, MAX_RATE),
   RATE_LIMIT_USER_SEARCHES_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
+  RATE_LIMIT_ABUSE_REFUSALS: wholeNumber(500, 0, MAX_RATE),
+  RATE_LIMIT_ABUSE_COOLDOWN_SECONDS: wholeNumber(30, 1, 86_400),
   // 2^20 is 1 GiB per hash: beyond it one login could take the machine's memory.
   PASSWORD_SCRYPT_LOG2_N: wholeNumber(OWASP_SCRYPT_LOG2_N, OWASP_SCRYPT_LOG2_N, 20),
   PASSWORD_HASH_CONCURRENCY: wholeNumber(2, 1, 64),
@@ -401,6 +410,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES,
       chatChangesPerMinute: e.RATE_LIMIT_CHATS_PER_MINUTE,
       userSearchesPerMinute: e.RATE_LIMIT_USER_SEARCHES_PER_MINUTE,
+      abuseRefusals: e.RATE_LIMIT_ABUSE_REFUSALS,
+      abuseCooldownSeconds: e.RATE_LIMIT_ABUSE_COOLDOWN_SECONDS,
     },
     passwords: { log2N: e.PASSWORD_SCRYPT_LOG2_N, concurrency: e.PASSWORD_HASH_CONCURRENCY },
     corsOrigins: e.CORS_ORIGINS,

@@ -74,6 +74,8 @@ describe('loadConfig', () => {
         loginFailuresPerAccount: 10,
         chatChangesPerMinute: 30,
         userSearchesPerMinute: 30,
+        abuseRefusals: 500,
+        abuseCooldownSeconds: 30,
       },
       passwords: { log2N: 17, concurrency: 2 },
       corsOrigins: undefined,
@@ -135,6 +137,8 @@ describe('loadConfig', () => {
       RATE_LIMIT_LOGIN_FAILURES: '4',
       RATE_LIMIT_CHATS_PER_MINUTE: '6',
       RATE_LIMIT_USER_SEARCHES_PER_MINUTE: '8',
+      RATE_LIMIT_ABUSE_REFUSALS: '0',
+      RATE_LIMIT_ABUSE_COOLDOWN_SECONDS: '600',
       CORS_ORIGINS: ' https://chat.example.com/ , http://localhost:3000 ',
       TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
     });
@@ -155,6 +159,8 @@ describe('loadConfig', () => {
       loginFailuresPerAccount: 4,
       chatChangesPerMinute: 6,
       userSearchesPerMinute: 8,
+      abuseRefusals: 0,
+      abuseCooldownSeconds: 600,
     });
     expect(config.corsOrigins).toEqual(['https://chat.example.com', 'http://localhost:3000']);
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
@@ -310,6 +316,18 @@ describe('loadConfig', () => {
           `"${value}"`,
         );
       }
+    });
+
+    it.each(['-1', 'lots', '2.5', '1000001'])('RATE_LIMIT_ABUSE_REFUSALS %s', (value) => {
+      expect(expectOneProblem({ RATE_LIMIT_ABUSE_REFUSALS: value }, 'RATE_LIMIT_ABUSE_REFUSALS')).toContain(
+        `from 0 to 1000000 (got "${value}")`,
+      );
+    });
+
+    it.each(['0', '-1', 'lots', '2.5', '86401'])('RATE_LIMIT_ABUSE_COOLDOWN_SECONDS %s', (value) => {
+      expect(
+        expectOneProblem({ RATE_LIMIT_ABUSE_COOLDOWN_SECONDS: value }, 'RATE_LIMIT_ABUSE_COOLDOWN_SECONDS'),
+      ).toContain(`from 1 to 86400 (got "${value}")`);
     });
 
     it.each(['-1', 'lots', '2.5', '1000001'])('PRESENCE_MAX_CHAT_MEMBERS %s', (value) => {

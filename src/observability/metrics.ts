@@ -14,6 +14,7 @@ export const LIMIT_NAMES = [
   'connection',
   'output_queue',
   'polling_packets',
+  'abuse_cooldown',
   'auth_ip',
   'login_account',
   'chat_change',

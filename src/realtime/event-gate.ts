@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AppError, TEXTS } from '../errors.js';
 import { toWireError } from '../limits/rate-limited-error.js';
 import { ANSWER_BYTES_COUNTED_FROM, type RateLimits } from '../limits/rate-limits.js';
+import type { AbuseCooldown } from '../limits/abuse-cooldown.js';
 import type { Turn, UserConcurrency } from '../limits/user-concurrency.js';
 import type { Metrics } from '../observability/metrics.js';
 import { parseInput } from '../validation.js';
@@ -53,9 +54,10 @@ export function serveEvents(
     log: FastifyBaseLogger;
     inFlight: InFlight;
     tuning: EngineTuning;
+    abuse: AbuseCooldown;
   },
 ): void {
-  const { limits, concurrency, metrics, log, inFlight, tuning } = deps;
+  const { limits, concurrency, metrics, log, inFlight, tuning, abuse } = deps;
   const user = socket.data.user;
   watchAnswerBytes(socket.conn);
 
@@ -114,6 +116,7 @@ export function serveEvents(
             metrics.eventHandled(event, 'success', (performance.now() - started) / 1000);
           } catch (error) {
             const envelope = toWireError(error);
+            if (envelope.code === 'RATE_LIMITED') abuse.refused(user.id);
             metrics.eventHandled(event, envelope.code, (performance.now() - started) / 1000);
             const where = { socketId: socket.id, userId: user.id, event };
             if (envelope.code === 'INTERNAL') log.error({ ...where, err: error }, 'event failed');
@@ -126,6 +129,7 @@ export function serveEvents(
       },
       (error: unknown) => {
         metrics.eventHandled(label, 'RATE_LIMITED', 0);
+        abuse.refused(user.id);
         ack?.(toWireError(error));
       },
     );

@@ -5,6 +5,7 @@ import { Server } from 'socket.io';
 import type { AuthService } from '../auth/auth-service.js';
 import type { ChatService } from '../chat/chat-service.js';
 import { AppError, ERRORS, toErrorEnvelope } from '../errors.js';
+import { AbuseCooldown, CUT_OFF_TEXT } from '../limits/abuse-cooldown.js';
 import { ORIGIN_REFUSED_TEXT, originAllowed } from '../limits/origins.js';
 import type { RateLimits } from '../limits/rate-limits.js';
 import type { UserConcurrency } from '../limits/user-concurrency.js';
@@ -23,6 +24,7 @@ import type { EngineTuning } from './engine-internals.js';
 import { limitPollingPayloads, MAX_PACKETS_PER_POLLING_REQUEST } from './polling-payloads.js';
 import { trackPresence } from './presence.js';
 import { capQueuedOutput } from './queued-output.js';
+import { userRoom } from './rooms.js';
 import type { ParleyServer, ParleySocket } from './socket-types.js';
 import { coalesceWritesPerTurn } from './write-coalescing.js';
 
@@ -56,6 +58,8 @@ export function createGateway(
     concurrency: UserConcurrency;
     /** Open sockets allowed per user on this node. */
     maxConnectionsPerUser: number;
+    /** When a user who keeps sending past their limits is cut off, and for how long (abuse-cooldown.ts). */
+    abuse: { maxRefusals: number; cooldownMs: number };
     /** Presence is announced to partners in chats of at most this many members (PRESENCE_MAX_CHAT_MEMBERS). */
     presenceMaxChatMembers: number;
     /** Bytes a connection may have queued and not yet sent before it is cut (queued-output.ts). */
@@ -136,6 +140,20 @@ export function createGateway(
     );
   });
 
+  const abuse = new AbuseCooldown(deps.abuse, (userId) => {
+    deps.metrics.limitRefused('abuse_cooldown');
+    deps.log.warn(
+      { userId, maxRefusals: deps.abuse.maxRefusals, cooldownMs: deps.abuse.cooldownMs },
+      'user cut off: their requests kept being refused',
+    );
+    io.local.in(userRoom(userId)).disconnectSockets(true);
+  });
+  io.use((socket, next) => {
+    const msLeft = abuse.msLeft(socket.data.user.id);
+    if (msLeft === 0) return next();
+    deps.metrics.limitRefused('abuse_cooldown');
+    next(handshakeRefusal(CUT_OFF_TEXT, 'RATE_LIMITED', msLeft));
+  });
   limitConnectionsPerUser(io, deps.maxConnectionsPerUser, deps.metrics);
   deps.metrics.countSockets(() => io.of('/').sockets.size);
 
@@ -162,6 +180,7 @@ export function createGateway(
       log: deps.log,
       inFlight,
       tuning: deps.tuning,
+      abuse,
     });
     socket.on('disconnect', (reason) => deps.log.debug({ ...where, reason }, 'socket disconnected'));
   });

@@ -146,7 +146,13 @@ export function createGateway(
       { userId, maxRefusals: deps.abuse.maxRefusals, cooldownMs: deps.abuse.cooldownMs },
       'user cut off: their requests kept being refused',
     );
-    io.local.in(userRoom(userId)).disconnectSockets(true);
+    for (const id of [...(io.of('/').adapter.rooms.get(userRoom(userId)) ?? [])]) {
+      const socket = io.of('/').sockets.get(id);
+      socket?.disconnect(true);
+      // A long-polling connection is closed at once, not when its client next polls: one that
+      // only posts (never polls) would otherwise keep its session until the ping timeout.
+      if (socket?.conn.transport.name === 'polling') socket.conn.close(true);
+    }
   });
   io.use((socket, next) => {
     const msLeft = abuse.msLeft(socket.data.user.id);

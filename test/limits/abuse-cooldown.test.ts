@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CUT_OFF_TEXT } from '../../src/limits/abuse-cooldown.js';
 import type { HandshakeError } from '../helpers/auth-tokens.js';
 import { timesLimited } from '../helpers/metrics.js';
+import { eventPacket, RawPollingSession } from '../helpers/raw-clients.js';
 import { ask, connect, registerUser, sleep, useServer, type ClientSocket } from '../helpers/server.js';
+import { waitFor } from '../helpers/socket-fixtures.js';
 
 /**
  * Issue 17: a user who keeps sending past their limits is cut off, so that answering their
@@ -71,6 +73,17 @@ describe('cutting off a user whose requests keep being refused', () => {
     await sleep(retryAfterMs + 50);
     const again = await connect(server, abuser.token);
     expect(again.connected).toBe(true);
+  });
+
+  it('closes a long-polling session that only posts, at once', async () => {
+    const abuser = await registerUser(server, 'poster');
+    const session = await RawPollingSession.open(server, abuser.token);
+    // More refusals than allowed, in one body that is never followed by a poll.
+    const packets = Array.from({ length: BURST + MAX_REFUSALS + 1 }, (_, id) => eventPacket(id, 'get_my_chats'));
+    expect(await session.post(...packets)).toEqual({ status: 200 });
+    await waitFor(() => !server.app.io.of('/').sockets.has(session.sid), 5_000, 'the session closed');
+    // The engine's session is gone too: the next body is refused.
+    expect((await session.post(eventPacket(0, 'get_my_chats'))).status).toBe(400);
   });
 
   it('does not cut off a user whose refusals stay within the allowance', async () => {

@@ -26,6 +26,22 @@ export interface Message {
   editedAt?: string;
   /** Set once the author has deleted the message: a tombstone whose `text` is ''. */
   deletedAt?: string;
+  /** Set for a reply only: the replied-to message as it is now. */
+  replyTo?: ReplyQuote;
+}
+
+/**
+ * The message a reply quotes, as it is when the reply is read: an edit shows its new text; a
+ * deleted target shows its tombstone (`text: ''`, `deletedAt`), never its old text.
+ */
+export interface ReplyQuote {
+  id: string;
+  /** The first 200 characters (code points) of the target's current text. */
+  text: string;
+  /** The target's author. */
+  user: PublicUser;
+  /** Set once the target is deleted. */
+  deletedAt?: string;
 }
 
 /** A member as the chat list shows them. */

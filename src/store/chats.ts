@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { toMessage, type MessageFields } from './message-form.js';
+import { REPLY_QUOTES, toMessage, type MessageFields, type ReplyTuple } from './message-form.js';
 import { isStoreId, unreadCount } from './sql.js';
 
 /** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
 const CHATS_PER_PART = 64;
+
+/** A chat of the chat list's query: the member's unread count, the chat, and its copy of its last message. */
+type ChatTuple = [
+  unreadCount: number,
+  chat: [id: string, name: string | null, memberIds: string, version: number, readSeqs: number[]],
+  lastMessage: MessageFields | null,
+];
 
 /** A chat's creation named a user that is no longer a live account (deleted meanwhile). */
 export class UnknownMembers extends Error {
@@ -69,7 +76,10 @@ export class ChatStore {
    * message, unread count, version and members' read positions — in two queries whatever the
    * number of chats: the chats (the unread count is the member's counter, the members the chat's
    * id list and the read positions aligned with it, kept by the member trigger and markRead, the
-   * last message the chat's copy of it kept by the send path), then each user named in them once.
+   * last message the chat's copy of it kept by the send path), then each user named in them once
+   * (and, only when some last messages are replies, their quotes as they are now, in one more query:
+   * the copy keeps only the target's id, so that an edit or deletion of the target need not find
+   * every chat whose last message quotes it).
    *
    * The chats come back as JSON text that PostgreSQL concatenates from the stored texts, a row per
    * CHATS_PER_PART chats: not a row per chat, as PGlite decodes every field of a row in
@@ -82,11 +92,6 @@ export class ChatStore {
    * the rest being a uuid, numbers, and the id and position lists (uuids, numbers and commas).
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
-    type ChatTuple = [
-      unreadCount: number,
-      chat: [id: string, name: string | null, memberIds: string, version: number, readSeqs: number[]],
-      lastMessage: MessageFields | null,
-    ];
     const parts = await this.db.read<{ chats: string }>(
       `SELECT string_agg(chat, ',' ORDER BY position) AS chats
          FROM (SELECT '[' || cm.unread_count || ',["' || c.id || '",' || COALESCE(to_json(c.name)::text, 'null')
@@ -116,6 +121,7 @@ export class ChatStore {
       [[...named]],
     ))
       users.set(user.id, user);
+    const quotes = await this.replyQuotes(chats);
     return chats.map(([unreadCount, [id, name, , version, readSeqs], last], i) => {
       // A user deleted between the two queries took their memberships and messages along.
       const sender = last ? users.get(last[2]) : undefined;
@@ -132,12 +138,27 @@ export class ChatStore {
         id,
         name,
         users: members,
-        messages: last && sender ? [toMessage(last, id, sender)] : [],
+        messages: last && sender ? [toMessage(last, id, sender, quotes.get(last[0]))] : [],
         unreadCount,
         version,
         readPositions,
       };
     });
+  }
+
+  /** The current quotes of the live replies among the chats' last messages, by reply id. */
+  private async replyQuotes(chats: readonly ChatTuple[]): Promise<Map<string, ReplyTuple | null>> {
+    const replies = chats.flatMap(([, [chatId], last]) => {
+      const [id, , , , , deletedAt, , , replyToId] = last ?? [];
+      return id && replyToId && !deletedAt ? [{ id, replyToId, chatId }] : [];
+    });
+    if (replies.length === 0) return new Map();
+    const rows = await this.db.query<{ id: string; reply: string | null }>(REPLY_QUOTES, [
+      replies.map((reply) => reply.id),
+      replies.map((reply) => reply.replyToId),
+      replies.map((reply) => reply.chatId),
+    ]);
+    return new Map(rows.map((row) => [row.id, row.reply === null ? null : (JSON.parse(row.reply) as ReplyTuple)]));
   }
 
   /** Whether the chat is direct (a pair) or a group; undefined when there is no such chat. */

@@ -265,8 +265,8 @@ describe.each(storeTargets.map((t) => t.name))('replies on %s', (target) => {
       }
       const last = await sendOk(aliceSocket, plain, 'no reply');
       const listed = new Map((await myChats(aliceSocket)).map((chat) => [chat.id, chat.messages]));
-      expect(listed.get(chats[0]!)).toStrictEqual([replies[0]]);
-      expect(listed.get(chats[1]!)).toStrictEqual([replies[1]]);
+      expect(listed.get(chats[0])).toStrictEqual([replies[0]]);
+      expect(listed.get(chats[1])).toStrictEqual([replies[1]]);
       expect(listed.get(plain)).toStrictEqual([last]);
     });
   });

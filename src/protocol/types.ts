@@ -30,13 +30,16 @@ export interface Message {
   replyTo?: ReplyQuote;
 }
 
+/** How much of the replied-to message's text a quote (`replyTo.text`) carries, in characters (code points). */
+export const REPLY_QUOTE_LENGTH = 200;
+
 /**
  * The message a reply quotes, as it is when the reply is read: an edit shows its new text; a
  * deleted target shows its tombstone (`text: ''`, `deletedAt`), never its old text.
  */
 export interface ReplyQuote {
   id: string;
-  /** The first 200 characters (code points) of the target's current text. */
+  /** The first REPLY_QUOTE_LENGTH characters (code points) of the target's current text. */
   text: string;
   /** The target's author. */
   user: PublicUser;

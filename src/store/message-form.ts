@@ -1,4 +1,4 @@
-import type { Message, ReplyQuote } from '../protocol/types.js';
+import { REPLY_QUOTE_LENGTH, type Message, type ReplyQuote } from '../protocol/types.js';
 
 /**
  * A message as the store hands it over, defined once: PostgreSQL builds its fields as one array
@@ -37,9 +37,6 @@ const FIELD_COLUMNS = [
  * their last messages with these, and such a copy, ending at `version`, is a message without a reply.
  */
 export const FIELDS_BEFORE_REPLIES = 8;
-
-/** How much of the replied-to message's text a quote carries, in characters (code points). */
-export const REPLY_QUOTE_LENGTH = 200;
 
 /** The fields as texts, read from the columns named `${prefix}${column}` ('m.' for a row, 'p_' for parameters). */
 const fieldTexts = (prefix: string, count: number = FIELD_COLUMNS.length) =>

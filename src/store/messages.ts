@@ -61,7 +61,10 @@ export type MarkReadResult =
 export class MessageStore {
   constructor(private readonly db: Database) {}
 
-  /** Stores one message if the sender is a member of the chat (a batch of one, see insertMessages). */
+  /**
+   * Stores one message if the sender is a member of the chat and, for a reply, its target is a live
+   * message of the chat (a batch of one, see insertMessages).
+   */
   async insertMessage(message: NewMessage): Promise<InsertMessageResult> {
     try {
       return (await this.writeBatch([message]))[0]!;

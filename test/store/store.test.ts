@@ -317,6 +317,44 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(chat!.messages[0]!.text).toBe('f3');
     });
 
+    it('stores replies in a batch only to live messages of their own chat, the rest of the batch as usual', async () => {
+      const [a, b, c] = await Promise.all([newUser(), newUser(), newUser()]);
+      const chat = await newChat([a.id, b.id]);
+      const other = await newChat([a.id, c.id]);
+      const target = await opened.send(chat, b.id, 'target');
+      const elsewhere = await opened.send(other, c.id, 'elsewhere');
+      const gone = await opened.send(chat, a.id, 'gone');
+      await opened.store.messages.deleteMessage(gone.id, a.id);
+      const results = await opened.store.messages.insertMessages([
+        { chatId: chat, senderId: a.id, text: 'to the target', replyToId: target.id },
+        { chatId: chat, senderId: a.id, text: 'to another chat', replyToId: elsewhere.id },
+        { chatId: chat, senderId: a.id, text: 'to a tombstone', replyToId: gone.id },
+        { chatId: chat, senderId: a.id, text: 'to nothing', replyToId: randomUUID() },
+        { chatId: chat, senderId: a.id, text: 'to junk', replyToId: 'junk' },
+        { chatId: chat, senderId: c.id, text: 'from a non-member', replyToId: target.id },
+        { chatId: chat, senderId: b.id, text: 'no reply' },
+      ]);
+      expect(results.map((r) => r.outcome)).toEqual([
+        'created',
+        'reply_refused',
+        'reply_refused',
+        'reply_refused',
+        'reply_refused',
+        'reply_refused',
+        'created',
+      ]);
+      const quote = { id: target.id, text: 'target', user: { id: b.id, email: b.email, username: b.username } };
+      expect('message' in results[0]! && results[0].message.replyTo).toStrictEqual(quote);
+      expect('message' in results[6]! && results[6].message).not.toHaveProperty('replyTo');
+      const page = await opened.store.messages.listMessages(chat, a.id, { limit: 10 });
+      expect('messages' in page && page.messages.map((m) => [m.text, m.replyTo?.id ?? null])).toEqual([
+        ['target', null],
+        ['', null],
+        ['to the target', target.id],
+        ['no reply', null],
+      ]);
+    });
+
     it('replays a batch holding retried clientMessageIds one by one: one row each, originals returned', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);

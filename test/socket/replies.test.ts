@@ -67,20 +67,13 @@ describe.each(storeTargets.map((t) => t.name))('replies on %s', (target) => {
           replyTo: { id: target.id, text: 'the question', user: alice.user },
         },
       });
-      expect(Object.keys(answer.message).slice(-1)).toEqual(['replyTo']);
+      // The quote comes last; without one, the fields are exactly the others, in the same order.
+      const keys = Object.keys(answer.message);
+      expect(keys.at(-1)).toBe('replyTo');
       for (const replyTo of [null, undefined]) {
         const plain = await ask(aliceSocket, 'send_message', { chatId, text: 'no reply', replyTo });
         expect(plain.success).toBe(true);
-        expect(Object.keys(plain.message)).toEqual([
-          'id',
-          'text',
-          'sender',
-          'chatId',
-          'createdAt',
-          'user',
-          'seq',
-          'version',
-        ]);
+        expect(Object.keys(plain.message)).toEqual(keys.slice(0, -1));
       }
     });
 

@@ -64,14 +64,36 @@ export class ChatService {
    */
   async sendMessage(sender: PublicUser, payload: SendMessagePayload): Promise<Message> {
     const text = checkedText(payload.text, this.maxMessageLength);
-    const result = await this.sends.submit({
+    const message: NewMessage = {
       chatId: payload.chatId,
       senderId: sender.id,
       text,
       clientMessageId: payload.clientMessageId,
-    });
+      replyToId: payload.replyTo ?? undefined,
+    };
+    const result = await this.sends.submit(message);
     if (result.outcome === 'not_member') throw forbiddenChat();
+    if (result.outcome === 'reply_refused') return this.refusedReply(message);
     return result.message;
+  }
+
+  /**
+   * A reply that was not stored, told only after the sender's membership: FORBIDDEN for a chat
+   * they are not in; NOT_FOUND for a target that is not a message of this chat — one answer
+   * whether it exists in another chat or nowhere, so that message ids cannot be probed — and for
+   * a deleted target (a reply quotes a live message; one deleted after the reply shows as its
+   * tombstone). A retry whose original was stored before its target was deleted is answered the
+   * original, as any retry is.
+   */
+  private async refusedReply(message: NewMessage): Promise<Message> {
+    await this.assertMember(message.senderId, message.chatId);
+    const original = await this.store.messages.findByClientId(message);
+    if (original) return original;
+    const target = await this.store.messages.findMessageRef(message.replyToId!);
+    if (!target || target.chatId !== message.chatId) throw new AppError('NOT_FOUND', TEXTS.unknownMessage, 'replyTo');
+    if (target.deleted) throw new AppError('NOT_FOUND', TEXTS.messageDeleted, 'replyTo');
+    // A member whose target is live: the membership changed between the send and this look.
+    throw forbiddenChat();
   }
 
   /**

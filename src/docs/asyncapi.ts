@@ -48,7 +48,10 @@ const messageAnswer = { message: ref('Message') };
 
 export const clientEvents = {
   send_message: {
-    summary: 'Send a message; answered once it is committed. A retry with the same clientMessageId returns the original.',
+    summary:
+      'Send a message; answered once it is committed. A retry with the same clientMessageId returns the original. ' +
+      'replyTo (a uuid) makes it a reply to a live message of the same chat: NOT_FOUND (field replyTo) for any other ' +
+      'id, whether it exists elsewhere or not, and for a deleted message.',
     payload: sendMessageSchema,
     answer: messageAnswer,
   },
@@ -112,8 +115,14 @@ export const serverEvents = {
     summary: "userId has read chatId up to messageId (position seq); to every socket that joined the chat.",
     payload: object({ chatId: id, userId: id, messageId: id, seq: { type: 'integer', minimum: 1 } }),
   },
-  message_updated: { summary: 'An edited message, to every socket that joined the chat.', payload: ref('Message') },
-  message_deleted: { summary: "A deleted message's tombstone (text '', deletedAt).", payload: ref('Message') },
+  message_updated: {
+    summary: "An edited message, to every socket that joined the chat; clients show its new text in its replies' quotes.",
+    payload: ref('Message'),
+  },
+  message_deleted: {
+    summary: "A deleted message's tombstone (text '', deletedAt); clients show it in its replies' quotes too.",
+    payload: ref('Message'),
+  },
   user_typing: {
     summary: "Someone started (true) or stopped (false) typing; to the chat's sockets except the typist's.",
     payload: object({ chatId: id, userId: id, typing: { type: 'boolean' } }),

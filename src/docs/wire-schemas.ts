@@ -56,8 +56,23 @@ export const wireSchemas = {
       },
       editedAt: { ...isoTime, description: 'Set once the author has edited the text' },
       deletedAt: { ...isoTime, description: 'Set once the author has deleted the message' },
+      replyTo: { $ref: '#/components/schemas/ReplyQuote' },
     },
     required: ['id', 'text', 'sender', 'chatId', 'createdAt', 'user', 'seq', 'version'],
+    additionalProperties: false,
+  },
+  ReplyQuote: {
+    type: 'object',
+    description:
+      'Set for a live reply only: the message it replies to as it is now — an edit shows its new text, a deleted ' +
+      "target its tombstone (text '', deletedAt), never its old text. A deleted reply carries none.",
+    properties: {
+      id: { type: 'string' },
+      text: { type: 'string', maxLength: 200, description: "The first 200 characters (code points) of the target's text" },
+      user: { $ref: '#/components/schemas/PublicUser' },
+      deletedAt: { ...isoTime, description: 'Set once the target is deleted' },
+    },
+    required: ['id', 'text', 'user'],
     additionalProperties: false,
   },
   ChatSummary: {

@@ -46,6 +46,15 @@ export const sendMessageSchema = z.object({
   // this bound only refuses absurd payloads before any work is done.
   text: storableText({ max: 100_000 }),
   clientMessageId: storableText({ min: 1, max: 64 }).optional(),
+  /**
+   * The id of a live message of the same chat that this message replies to; null or absent for
+   * none. Unlike other ids it must be a uuid: a reply to a malformed id is a client's bug.
+   */
+  replyTo: z
+    .uuid()
+    .transform((id) => id.toLowerCase())
+    .nullable()
+    .optional(),
 });
 
 /** `mark_read`: the read position moves to `messageId` (never back). */

@@ -26,6 +26,25 @@ export interface Message {
   editedAt?: string;
   /** Set once the author has deleted the message: a tombstone whose `text` is ''. */
   deletedAt?: string;
+  /** Set for a reply only: the replied-to message as it is now. */
+  replyTo?: ReplyQuote;
+}
+
+/** How much of the replied-to message's text a quote (`replyTo.text`) carries, in characters (code points). */
+export const REPLY_QUOTE_LENGTH = 200;
+
+/**
+ * The message a reply quotes, as it is when the reply is read: an edit shows its new text; a
+ * deleted target shows its tombstone (`text: ''`, `deletedAt`), never its old text.
+ */
+export interface ReplyQuote {
+  id: string;
+  /** The first REPLY_QUOTE_LENGTH characters (code points) of the target's current text. */
+  text: string;
+  /** The target's author. */
+  user: PublicUser;
+  /** Set once the target is deleted. */
+  deletedAt?: string;
 }
 
 /** A member as the chat list shows them. */

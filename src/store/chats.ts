@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { toMessage, type MessageFields } from './message-form.js';
+import { REPLY_QUOTES, toMessage, type MessageFields, type ReplyTuple } from './message-form.js';
 import { isStoreId, unreadCount } from './sql.js';
 
 /** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
@@ -10,7 +10,9 @@ const CHATS_PER_PART = 64;
 /**
  * A chat of the chat list as CHAT_LIST reads it: the unread count is the member's counter, the
  * members the chat's id list and the read positions aligned with it (kept by the member trigger
- * and markRead), the last message the chat's copy of it (kept by the send path).
+ * and markRead), the last message the chat's copy of it (kept by the send path). The copy of a
+ * reply keeps only the target's id: the quote is read as it is now (ChatStore.replyQuotes), so
+ * that an edit or deletion of the target need not find every chat whose last message quotes it.
  */
 type ListedChat = [
   unreadCount: number,
@@ -174,6 +176,7 @@ export class ChatStore {
       [[...named]],
     ))
       users.set(user.id, user);
+    const quotes = await this.replyQuotes(chats);
     return chats.map(([unreadCount, [id, name, , version, readSeqs], last], i) => {
       // A user deleted between the two queries took their memberships and messages along.
       const sender = last ? users.get(last[2]) : undefined;
@@ -190,12 +193,30 @@ export class ChatStore {
         id,
         name,
         users: members,
-        messages: last && sender ? [toMessage(last, id, sender)] : [],
+        messages: last && sender ? [toMessage(last, id, sender, quotes.get(last[0]))] : [],
         unreadCount,
         version,
         readPositions,
       };
     });
+  }
+
+  /**
+   * The current quotes of the live replies among the chats' last messages, by reply id: one more
+   * query, only when some last messages are replies.
+   */
+  private async replyQuotes(chats: readonly ListedChat[]): Promise<Map<string, ReplyTuple | null>> {
+    const replies = chats.flatMap(([, [chatId], last]) => {
+      const [id, , , , , deletedAt, , , replyToId] = last ?? [];
+      return id && replyToId && !deletedAt ? [{ id, replyToId, chatId }] : [];
+    });
+    if (replies.length === 0) return new Map();
+    const rows = await this.db.query<{ id: string; reply: string | null }>(REPLY_QUOTES, [
+      replies.map((reply) => reply.id),
+      replies.map((reply) => reply.replyToId),
+      replies.map((reply) => reply.chatId),
+    ]);
+    return new Map(rows.map((row) => [row.id, row.reply === null ? null : (JSON.parse(row.reply) as ReplyTuple)]));
   }
 
   /** Whether the chat is direct (a pair) or a group; undefined when there is no such chat. */

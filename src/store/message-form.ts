@@ -1,4 +1,4 @@
-import type { Message } from '../protocol/types.js';
+import { REPLY_QUOTE_LENGTH, type Message, type ReplyQuote } from '../protocol/types.js';
 
 /**
  * A message as the store hands it over, defined once: PostgreSQL builds its fields as one array
@@ -6,6 +6,11 @@ import type { Message } from '../protocol/types.js';
  * Message. Every read of messages goes through here: history pages, changes, sends, edits,
  * tombstones, and the chat's copy of its last message (message_summary, routines.ts), which
  * holds the same fields.
+ *
+ * A reply's quote (`replyTo`) is the replied-to message as it is when read, never a copy made at
+ * sending: its edits show their new text, and its deletion the tombstone. A message's fields hold
+ * only the target's id; the quote is appended where messages are read (replyQuote), and the chat
+ * list, whose copy of the last message is written once, reads its quotes on its own (REPLY_QUOTES).
  */
 
 /**
@@ -24,14 +29,23 @@ const FIELD_COLUMNS = [
   ['deleted_at', 'timestamptz'],
   ['seq', 'bigint'],
   ['version', 'bigint'],
+  ['reply_to_id', 'uuid'],
 ] as const;
 
+/**
+ * The fields a message had before replies (migration 11): migration 8 wrote the chats' copies of
+ * their last messages with these, and such a copy, ending at `version`, is a message without a reply.
+ */
+export const FIELDS_BEFORE_REPLIES = 8;
+
 /** The fields as texts, read from the columns named `${prefix}${column}` ('m.' for a row, 'p_' for parameters). */
-const fieldTexts = (prefix: string) =>
-  FIELD_COLUMNS.map(([column, type]) => {
-    const name = prefix + column;
-    return type === 'timestamptz' ? isoUtc(name) : type === 'text' ? name : `${name}::text`;
-  }).join(', ');
+const fieldTexts = (prefix: string, count: number = FIELD_COLUMNS.length) =>
+  FIELD_COLUMNS.slice(0, count)
+    .map(([column, type]) => {
+      const name = prefix + column;
+      return type === 'timestamptz' ? isoUtc(name) : type === 'text' ? name : `${name}::text`;
+    })
+    .join(', ');
 
 /** A message's fields as fieldTexts builds them. */
 export type MessageFields = [
@@ -43,10 +57,49 @@ export type MessageFields = [
   deletedAt: string | null,
   seq: string,
   version: string,
+  /** Absent from the copies written before replies (FIELDS_BEFORE_REPLIES). */
+  replyToId?: string | null,
 ];
 
-/** The fields as JSON text (`${prefix}${column}` as in fieldTexts): the chat's copy of its last message. */
-export const messageFieldsJson = (prefix: string) => `array_to_json(ARRAY[${fieldTexts(prefix)}])::text`;
+/**
+ * The fields as JSON text (`${prefix}${column}` as in fieldTexts): the chat's copy of its last
+ * message. `count` limits them to the first ones, for a migration written before the others existed.
+ */
+export const messageFieldsJson = (prefix: string, count?: number) =>
+  `array_to_json(ARRAY[${fieldTexts(prefix, count)}])::text`;
+
+/**
+ * The quote of the reply `m` (a row with MESSAGE_COLUMNS): its target as it is now, as a text
+ * array of ReplyTuple, or NULL — for no reply, for a tombstone (a deleted message shows nothing of
+ * what it was, its quote included), and for a target outside the reply's chat (which sending
+ * refuses). A deleted target's text is already '' and its deletedAt set. The CASE spares the
+ * lookup for the messages that are no reply; the aliases are ones no caller names its rows.
+ */
+const replyQuote = (m: string) =>
+  `CASE WHEN ${m}.reply_to_id IS NOT NULL AND ${m}.deleted_at IS NULL THEN
+     (SELECT ARRAY[left(quoted.text, ${REPLY_QUOTE_LENGTH}), quoted.sender_id::text, ${isoUtc('quoted.deleted_at')}, quoter.email, quoter.username]
+        FROM messages quoted JOIN users quoter ON quoter.id = quoted.sender_id
+       WHERE quoted.id = ${m}.reply_to_id AND quoted.chat_id = ${m}.chat_id) END`;
+
+export type ReplyTuple = [text: string, senderId: string, deletedAt: string | null, email: string, username: string];
+
+/**
+ * The quotes of chats' last messages that are live replies, for the chat list, whose copies of
+ * them hold only the target's id: one row (id, reply) per message given as `$1` ids, `$2` target
+ * ids and `$3` chat ids, reply being JSON text of a ReplyTuple or null.
+ */
+export const REPLY_QUOTES = `SELECT t.id::text AS id, array_to_json(${replyQuote('t')})::text AS reply
+  FROM (SELECT *, NULL::timestamptz AS deleted_at
+          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS u(id, reply_to_id, chat_id)) t`;
+
+/** A quote from a ReplyTuple (null or undefined: no reply). */
+function toReplyQuote(replyToId: string, reply: ReplyTuple | null | undefined): ReplyQuote | undefined {
+  if (!reply) return undefined;
+  const [text, senderId, deletedAt, email, username] = reply;
+  const quote: ReplyQuote = { id: replyToId, text, user: { id: senderId, email, username } };
+  if (deletedAt) quote.deletedAt = deletedAt;
+  return quote;
+}
 
 /** message_summary's signature and parameter list (routines.ts): one parameter per field column, p_-prefixed. */
 export const MESSAGE_SUMMARY = {
@@ -59,36 +112,44 @@ export const messageSummary = (m: string) =>
   `message_summary(${FIELD_COLUMNS.map(([column]) => `${m}.${column}`).join(', ')})`;
 
 /** A message's columns and its sender's email and username, for a row that messageTuple reads. */
-export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, u.email, u.username`;
+export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, u.email, u.username`;
 export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
 
 /**
- * A message and its sender as one text array: its fields, then chat id, email and username. For
- * lists aggregated into one JSON value (`json_agg`), which PGlite hands over far more cheaply than
- * rows it decodes field by field. `m` names a row with MESSAGE_COLUMNS.
+ * A message and its sender as one text array: its fields, then chat id, email and username, then
+ * for a reply its quote (ReplyTuple). For lists aggregated into one JSON value (`json_agg`), which
+ * PGlite hands over far more cheaply than rows it decodes field by field. `m` names a row with
+ * MESSAGE_COLUMNS.
  */
 export const messageTuple = (m: string) =>
-  `ARRAY[${fieldTexts(`${m}.`)}, ${m}.chat_id::text, ${m}.email, ${m}.username]`;
+  `ARRAY[${fieldTexts(`${m}.`)}, ${m}.chat_id::text, ${m}.email, ${m}.username] || ${replyQuote(m)}`;
 
-type MessageTuple = [...MessageFields, chatId: string, email: string, username: string];
+type MessageTuple = [...Required<MessageFields>, chatId: string, email: string, username: string, ...(ReplyTuple | [])];
 
 /** The messages of a JSON array of messageTuple (null: no rows were aggregated). */
 export function parseMessageTuples(json: string | null | undefined): Message[] {
   if (!json) return [];
   return (JSON.parse(json) as MessageTuple[]).map((tuple) => {
-    const [chatId, email, username] = tuple.slice(FIELD_COLUMNS.length) as [string, string, string];
-    return toMessage(tuple.slice(0, FIELD_COLUMNS.length) as MessageFields, chatId, { email, username });
+    const [chatId, email, username, ...reply] = tuple.slice(FIELD_COLUMNS.length) as [
+      string,
+      string,
+      string,
+      ...string[],
+    ];
+    const fields = tuple.slice(0, FIELD_COLUMNS.length) as MessageFields;
+    return toMessage(fields, chatId, { email, username }, reply.length > 0 ? (reply as ReplyTuple) : undefined);
   });
 }
 
 /**
  * The wire's Message: the seed's shape, then the fields added to it — `seq` and `version` always,
- * `editedAt` / `deletedAt` only once set.
+ * `editedAt` / `deletedAt` only once set, `replyTo` only for a reply (`reply`: its target now).
  */
 export function toMessage(
-  [id, text, senderId, createdAt, editedAt, deletedAt, seq, version]: MessageFields,
+  [id, text, senderId, createdAt, editedAt, deletedAt, seq, version, replyToId]: MessageFields,
   chatId: string,
   sender: { email: string; username: string },
+  reply?: ReplyTuple | null,
 ): Message {
   const message: Message = {
     id,
@@ -102,5 +163,7 @@ export function toMessage(
   };
   if (editedAt) message.editedAt = editedAt;
   if (deletedAt) message.deletedAt = deletedAt;
+  const replyTo = replyToId && !deletedAt ? toReplyQuote(replyToId, reply) : undefined;
+  if (replyTo) message.replyTo = replyTo;
   return message;
 }

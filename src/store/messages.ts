@@ -9,13 +9,17 @@ export interface NewMessage {
   senderId: string;
   text: string;
   clientMessageId?: string | undefined;
+  /** The id of the message it replies to: a live message of the same chat, or the send is refused. */
+  replyToId?: string | undefined;
 }
 
 export type InsertMessageResult =
   | { outcome: 'created'; message: Message }
   /** Same clientMessageId from the same sender in the same chat: the stored original. */
   | { outcome: 'duplicate'; message: Message }
-  | { outcome: 'not_member' };
+  | { outcome: 'not_member' }
+  /** A reply not stored: the sender is not a member, or its target is not a live message of the chat. */
+  | { outcome: 'reply_refused' };
 
 export interface HistoryPage {
   messages: Message[];
@@ -57,14 +61,17 @@ export type MarkReadResult =
 export class MessageStore {
   constructor(private readonly db: Database) {}
 
-  /** Stores one message if the sender is a member of the chat (a batch of one, see insertMessages). */
+  /**
+   * Stores one message if the sender is a member of the chat and, for a reply, its target is a live
+   * message of the chat (a batch of one, see insertMessages).
+   */
   async insertMessage(message: NewMessage): Promise<InsertMessageResult> {
     try {
       return (await this.writeBatch([message]))[0]!;
     } catch (error) {
       // The whole transaction failed, so the chat's last message was not moved either.
       if (!isDuplicateClientId(error)) throw error;
-      return { outcome: 'duplicate', message: await this.findByClientId(message) };
+      return { outcome: 'duplicate', message: (await this.findByClientId(message))! };
     }
   }
 
@@ -96,20 +103,23 @@ export class MessageStore {
    * rows field by field costs PGlite more JavaScript than parsing the array (docs/perf-runs/history.md).
    */
   private async writeBatch(messages: readonly NewMessage[]): Promise<InsertMessageResult[]> {
-    const valid = messages.filter((m) => isStoreId(m.chatId));
-    if (valid.length === 0) return messages.map(() => ({ outcome: 'not_member' }));
+    const refused = (message: NewMessage): InsertMessageResult =>
+      message.replyToId === undefined ? { outcome: 'not_member' } : { outcome: 'reply_refused' };
+    const valid = messages.filter((m) => isStoreId(m.chatId) && (m.replyToId === undefined || isStoreId(m.replyToId)));
+    if (valid.length === 0) return messages.map(refused);
     const ids = valid.map(() => randomUUID());
     const [batch] = await this.db.transaction((tx) =>
       tx.query<{ stored: string | null }>(
         `SELECT json_agg(${messageTuple('b')})::text AS stored
            FROM (SELECT *, NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at
-                   FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[])) b`,
+                   FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])) b`,
         [
           ids,
           valid.map((m) => m.chatId),
           valid.map((m) => m.senderId),
           valid.map((m) => m.text),
           valid.map((m) => m.clientMessageId ?? null),
+          valid.map((m) => m.replyToId ?? null),
         ],
       ),
     );
@@ -117,18 +127,20 @@ export class MessageStore {
     const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
     return messages.map((message) => {
       const created = byInput.get(message);
-      return created ? { outcome: 'created', message: created } : { outcome: 'not_member' };
+      return created ? { outcome: 'created', message: created } : refused(message);
     });
   }
 
-  private async findByClientId(message: NewMessage): Promise<Message> {
+  /** The message stored earlier for `message`'s clientMessageId (from the same sender in the same chat). */
+  async findByClientId(message: NewMessage): Promise<Message | undefined> {
+    if (message.clientMessageId === undefined || !isStoreId(message.chatId)) return undefined;
     return (
       await this.findMessages('m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3', [
         message.chatId,
         message.senderId,
         message.clientMessageId,
       ])
-    )[0]!;
+    )[0];
   }
 
   /** The messages that `condition` (over MESSAGE_COLUMNS' `m`, with `params`) picks, in no order. */
@@ -382,7 +394,7 @@ export class MessageStore {
          ), changed AS (
            UPDATE messages SET ${assignments}, version = (SELECT version FROM versioned)
             WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
-           RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at, seq, version
+           RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at, seq, version, reply_to_id
          ), unread AS (
            UPDATE chat_members cm SET unread_count = cm.unread_count + ${isUnread('c', 'cm')}::int - ${isUnread('t', 'cm')}::int
              FROM target t, changed c

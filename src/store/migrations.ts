@@ -1,4 +1,4 @@
-import { messageFieldsJson } from './message-form.js';
+import { FIELDS_BEFORE_REPLIES, messageFieldsJson } from './message-form.js';
 import { memberCount, memberList, unreadCount } from './sql.js';
 
 /**
@@ -174,7 +174,8 @@ export const MIGRATIONS: readonly Migration[] = [
       -- rewritten in the current form, with seq and version.
       DROP FUNCTION IF EXISTS insert_message_batch(uuid[], uuid[], uuid[], text[], text[]);
       DROP FUNCTION IF EXISTS message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz);
-      UPDATE chats c SET last_message = ${messageFieldsJson('m.')} FROM messages m WHERE m.id = c.last_message_id;
+      UPDATE chats c SET last_message = ${messageFieldsJson('m.', FIELDS_BEFORE_REPLIES)}
+        FROM messages m WHERE m.id = c.last_message_id;
     `,
   },
   {
@@ -215,6 +216,24 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Kept by the member trigger (chats_recount_member_ids, routines.ts) with member_ids.
       ALTER TABLE chats ADD COLUMN member_count integer NOT NULL DEFAULT 0;
       UPDATE chats c SET member_count = ${memberCount('c.id')};
+    `,
+  },
+  {
+    version: 12,
+    name: 'replies',
+    sql: `
+      -- The message a reply quotes: one of the same chat (sending checks it). No foreign key: a
+      -- message goes only with its chat, and with it every reply to it, so the key would only
+      -- cost every send of a reply a check and every chat deletion a lookup per message.
+      ALTER TABLE messages ADD COLUMN reply_to_id uuid;
+
+      -- The send path and the chat's copy of its last message carry the reply's id from here on
+      -- (routines.ts): their older forms go. Copies written before end at version: no reply.
+      DROP FUNCTION IF EXISTS insert_message_batch(uuid[], uuid[], uuid[], text[], text[]);
+      DROP FUNCTION IF EXISTS message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint);
+      DELETE FROM schema_routines
+       WHERE signature IN ('insert_message_batch(uuid[], uuid[], uuid[], text[], text[])',
+                           'message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint)');
     `,
   },
 ];

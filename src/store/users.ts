@@ -264,7 +264,8 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
        UPDATE messages m SET text = '', deleted_at = ${NOW_MS}, version = v.version - d.n + d.k
          FROM doomed d JOIN versioned v ON v.id = d.chat_id
         WHERE m.id = d.id
-       RETURNING m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version
+       RETURNING m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version,
+                 m.reply_to_id
      )
      SELECT json_agg(${messageTuple('t')} ORDER BY t.chat_id, t.version)::text AS tombstones
        FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) t`,

@@ -240,7 +240,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await expect.poll(() => messageItem(a, 'first draft').getByTestId('edit-message').count()).toBe(1);
     expect(await messageItem(a, 'bob was here').getByTestId('edit-message').count()).toBe(0);
     expect(await messageItem(a, 'bob was here').getByTestId('delete-message').count()).toBe(0);
-    expect(await messageItem(b, 'first draft').locator('button').count()).toBe(0);
+    expect(await messageItem(b, 'first draft').locator('button').allTextContents()).toEqual(['reply']);
     expect(await messageItem(b, 'bob was here').getByTestId('delete-message').count()).toBe(1);
     expect(await a.getByTestId('leave-chat').count()).toBe(0);
     expect(await a.getByTestId('add-members-toggle').count()).toBe(0);
@@ -279,6 +279,53 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await openChat(b, alice.user.username);
     await messageItem(b, 'final text').getByTestId('edited').waitFor();
     expect(await messageTexts(b)).toEqual(['final text', 'bob was here', 'message deleted']);
+    await Promise.all(pages.map((p) => p.context.close()));
+  }, 60_000);
+
+  it('replies: "reply" by keyboard, the quote above the bubble on both pages, a visible cancel; the target’s deletion shows in the quote', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
+    await createChat(server, alice, [bob]);
+    const pages = await signedInPages(browser, server, [alice, bob]);
+    const [a, b] = pages.map((p) => p.page) as [Page, Page];
+    acceptDialogs(a);
+    await openChat(a, bob.user.username);
+    await openChat(b, alice.user.username);
+    await sendInPage(a, 'the question');
+    await waitForMessage(b, 'the question');
+
+    // Cancelled: the bar goes, and the next send is no reply.
+    await messageItem(b, 'the question').getByTestId('reply-message').click();
+    await b.getByTestId('reply-bar').getByText('the question').waitFor();
+    await b.getByTestId('cancel-reply').click();
+    expect(await b.isVisible('[data-testid=reply-bar]')).toBe(false);
+    await sendInPage(b, 'not a reply');
+    await waitForMessage(a, 'not a reply');
+    expect(await messageItem(a, 'not a reply').getByTestId('reply-quote').count()).toBe(0);
+
+    // Chosen from the keyboard: focus the button, Enter, type, Enter.
+    await messageItem(b, 'the question').getByTestId('reply-message').focus();
+    await b.keyboard.press('Enter');
+    expect(await b.isVisible('[data-testid=reply-bar]')).toBe(true);
+    await sendInPage(b, 'the answer');
+    await waitForMessage(a, 'the answer');
+    for (const page of [a, b]) {
+      expect(await messageItem(page, 'the answer').getByTestId('reply-quote').textContent()).toBe(
+        `${alice.user.username}the question`,
+      );
+    }
+    expect(await b.isVisible('[data-testid=reply-bar]')).toBe(false);
+
+    // The target deleted on Alice's page: Bob's quote shows the deletion live, and after a reload.
+    await messageItem(a, 'the question').getByTestId('delete-message').click();
+    await messageItem(b, 'the answer').locator('.reply-quote.deleted').waitFor();
+    await b.reload();
+    await openChat(b, alice.user.username);
+    await waitForMessage(b, 'the answer');
+    expect(await messageItem(b, 'the answer').getByTestId('reply-quote').textContent()).toBe(
+      `${alice.user.username}message deleted`,
+    );
     await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 

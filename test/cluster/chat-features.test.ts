@@ -66,6 +66,28 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     expect(removal.message).toMatchObject({ text: '', deletedAt: expect.any(String), seq: 1, version: 3 });
   });
 
+  it('a reply sent on B carries its quote on A; the target deleted on A shows as its tombstone in what B reads and syncs', async () => {
+    const { alice, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
+    const target = await send(aliceOnA, chatId, 'the text that gets deleted');
+    const atAlice = nextEvent<Message>(aliceOnA, 'new_message', 5_000);
+    const reply = await ask(bobOnB, 'send_message', { chatId, text: 'a reply', replyTo: target.id });
+    const quote = { id: target.id, text: 'the text that gets deleted', user: alice.user };
+    expect(reply).toMatchObject({ success: true, message: { replyTo: quote } });
+    expect(await atAlice).toStrictEqual(reply.message);
+
+    const deleted = nextEvent<Message>(bobOnB, 'message_deleted', 5_000);
+    const removal = await ask(aliceOnA, 'delete_message', { messageId: target.id });
+    expect(await deleted).toStrictEqual(removal.message);
+    const tombstone = { ...quote, text: '', deletedAt: removal.message.deletedAt };
+    const page = await ask(bobOnB, 'get_chat_messages', { chatId });
+    expect(page.messages[1]).toStrictEqual({ ...reply.message, replyTo: tombstone });
+    const synced = await ask(bobOnB, 'sync', { chats: [{ chatId, version: 0 }] });
+    expect(synced.chats[0].messages.map((m: Message) => m.replyTo ?? null)).toStrictEqual([tombstone, null]);
+    const chats = await ask(bobOnB, 'get_my_chats');
+    const everything = JSON.stringify([page, synced, chats]);
+    expect(everything).not.toContain('the text that gets deleted');
+  });
+
   it('user_typing from a typist on B reaches a member on A, true then false', async () => {
     const { bob, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
     const started = nextEvent<UserTyping>(aliceOnA, 'user_typing', 5_000);

@@ -205,6 +205,8 @@ describe('API documentation against a running server', () => {
     await send(aliceSocket, 'join_chat', { chatId });
     await send(aliceSocket, 'join_chat', { chatId: 'not-a-chat' });
     const { message } = await send(aliceSocket, 'send_message', { chatId, text: 'hello docs' });
+    // A reply: its quote is checked in the answer, new_message, history, the chat list and sync.
+    await send(bobSocket, 'send_message', { chatId, text: 'a reply', replyTo: message.id });
     await send(aliceSocket, 'send_message', { chatId });
     await send(aliceSocket, 'get_chat_messages', { chatId, limit: 10 });
     await send(aliceSocket, 'get_my_chats');

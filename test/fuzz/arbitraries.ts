@@ -126,6 +126,7 @@ const hostileObject = (leaf: fc.Arbitrary<unknown>) =>
             'chatId',
             'text',
             'clientMessageId',
+            'replyTo',
             'before',
             'after',
             'limit',

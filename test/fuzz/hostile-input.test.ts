@@ -44,7 +44,7 @@ describe('hostile input', () => {
   let mallory: TestUser;
   let malloryChatId: string;
   let malloryFriend: TestUser;
-  let victims: { alice: TestUser; bob: TestUser; chatId: string; secret: string };
+  let victims: { alice: TestUser; bob: TestUser; chatId: string; secret: string; secretId: string };
   let control: ClientSocket;
   let attacker: ClientSocket;
   const pollutionBefore = Object.getOwnPropertyNames(Object.prototype).sort();
@@ -59,8 +59,8 @@ describe('hostile input', () => {
     const secret = `SECRET-${randomUUID()}`;
     control = await connect(server, bob.token);
     await joinOk(control, chatId);
-    await sendOk(control, chatId, secret);
-    victims = { alice, bob, chatId, secret };
+    const { id: secretId } = await sendOk(control, chatId, secret);
+    victims = { alice, bob, chatId, secret, secretId };
     attacker = await connect(server, mallory.token);
     collectGarbage();
     heapBefore = process.memoryUsage().heapUsed;
@@ -75,11 +75,12 @@ describe('hostile input', () => {
     );
   });
 
-  /** Values that also aim at real ids: the attacker's own chat, the victims' chat and users. */
+  /** Values that also aim at real ids: the attacker's own chat, the victims' chat, message and users. */
   const withIds = () => {
     const ids = fc.constantFrom(
       malloryChatId,
       victims.chatId,
+      victims.secretId,
       victims.bob.user.id,
       victims.alice.user.id,
       mallory.user.id,
@@ -96,6 +97,7 @@ describe('hostile input', () => {
             after: ids,
             limit: fc.oneof(fc.integer({ min: -5, max: 200 }), hostileValue),
             clientMessageId: hostileString,
+            replyTo: fc.oneof(ids, hostileValue),
           },
           { requiredKeys: [] },
         ),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ChatSummary } from '../../src/protocol/types.js';
 import { migrate } from '../../src/store/migrate.js';
+import { messageSummary } from '../../src/store/message-form.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 import { DELETED_USER, UniqueViolation } from '../../src/store/users.js';
@@ -284,7 +285,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
       )) as [{ id: string }];
       await opened.db.query(
         `UPDATE chats c SET last_message_id = m.id, last_seq = m.seq, version = m.version,
-                last_message = message_summary(m.id, m.text, m.sender_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version)
+                last_message = ${messageSummary('m')}
            FROM messages m WHERE c.id = $1 AND m.id = $2`,
         [chatId, id],
       );
@@ -305,7 +306,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
         ),
       );
       expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
-      const ids = new Set(results.map((r) => (r.outcome === 'not_member' ? undefined : r.message.id)));
+      const ids = new Set(results.map((r) => ('message' in r ? r.message.id : undefined)));
       expect(ids.size).toBe(1);
       // The same client id from another sender is another message.
       expect(
@@ -383,6 +384,44 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(chat!.messages[0]!.text).toBe('f3');
     });
 
+    it('stores replies in a batch only to live messages of their own chat, the rest of the batch as usual', async () => {
+      const [a, b, c] = await Promise.all([newUser(), newUser(), newUser()]);
+      const chat = await newChat([a.id, b.id]);
+      const other = await newChat([a.id, c.id]);
+      const target = await opened.send(chat, b.id, 'target');
+      const elsewhere = await opened.send(other, c.id, 'elsewhere');
+      const gone = await opened.send(chat, a.id, 'gone');
+      await opened.store.messages.deleteMessage(gone.id, a.id);
+      const results = await opened.store.messages.insertMessages([
+        { chatId: chat, senderId: a.id, text: 'to the target', replyToId: target.id },
+        { chatId: chat, senderId: a.id, text: 'to another chat', replyToId: elsewhere.id },
+        { chatId: chat, senderId: a.id, text: 'to a tombstone', replyToId: gone.id },
+        { chatId: chat, senderId: a.id, text: 'to nothing', replyToId: randomUUID() },
+        { chatId: chat, senderId: a.id, text: 'to junk', replyToId: 'junk' },
+        { chatId: chat, senderId: c.id, text: 'from a non-member', replyToId: target.id },
+        { chatId: chat, senderId: b.id, text: 'no reply' },
+      ]);
+      expect(results.map((r) => r.outcome)).toEqual([
+        'created',
+        'reply_refused',
+        'reply_refused',
+        'reply_refused',
+        'reply_refused',
+        'reply_refused',
+        'created',
+      ]);
+      const quote = { id: target.id, text: 'target', user: { id: b.id, email: b.email, username: b.username } };
+      expect('message' in results[0]! && results[0].message.replyTo).toStrictEqual(quote);
+      expect('message' in results[6]! && results[6].message).not.toHaveProperty('replyTo');
+      const page = await opened.store.messages.listMessages(chat, a.id, { limit: 10 });
+      expect('messages' in page && page.messages.map((m) => [m.text, m.replyTo?.id ?? null])).toEqual([
+        ['target', null],
+        ['', null],
+        ['to the target', target.id],
+        ['no reply', null],
+      ]);
+    });
+
     it('replays a batch holding retried clientMessageIds one by one: one row each, originals returned', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
@@ -399,10 +438,10 @@ describe.each(storeTargets)('Store on $name', (target) => {
         { chatId, senderId: a.id, text: 'twice again', clientMessageId: 'k2' },
       ]);
       expect(results.map((r) => r.outcome)).toEqual(['duplicate', 'created', 'created', 'duplicate']);
-      expect(results[0]!.outcome !== 'not_member' && results[0]!.message).toEqual(
+      expect('message' in results[0]! && results[0].message).toEqual(
         original.outcome === 'created' && original.message,
       );
-      expect(results[3]!.outcome !== 'not_member' && results[3]!.message.text).toBe('twice');
+      expect('message' in results[3]! && results[3].message.text).toBe('twice');
       const page = await opened.store.messages.listMessages(chatId, a.id, { limit: 100 });
       expect('messages' in page && page.messages.map((m) => m.text)).toEqual(['original', 'fresh', 'twice']);
     });

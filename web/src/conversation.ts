@@ -2,7 +2,7 @@ import type { ChatSummary, Message, PublicUser } from '../../src/protocol/index.
 import { chatTitle, isGroupChat } from './chat-summary.js';
 import { ignoreAnswer, request, type ParleySocket } from './connection.js';
 import { el } from './dom.js';
-import { renderMessage, type OwnMessageActions } from './message-view.js';
+import { quoteOf, renderMessage, renderQuote, type OwnMessageActions, type ReplyAction } from './message-view.js';
 
 /** Page size of history requests (the server allows 1..100). */
 const PAGE = 30;
@@ -15,7 +15,8 @@ const TYPING_IDLE_MS = 3_000;
  * The open chat: its messages in commit order, older pages loaded when the list is scrolled to the
  * top, live messages, edits and deletes, who is typing, and how far the others have read. The
  * author edits a message in the composer (which then saves instead of sending) and deletes it
- * after a confirmation.
+ * after a confirmation. "Reply" on a message makes the next send a reply to it, shown above the
+ * composer with a cancel button until then.
  */
 export class Conversation {
   readonly element: HTMLElement;
@@ -32,6 +33,12 @@ export class Conversation {
   private readonly membersLine: HTMLElement;
   /** The message the composer is editing, if any. */
   private editing: Message | undefined;
+  /** Shown while the next send is a reply: the quote and a cancel button. */
+  private readonly replyBar: HTMLElement;
+  private readonly replyQuote: HTMLElement;
+  /** The message the next send replies to, if any. */
+  private replyingTo: Message | undefined;
+  private readonly startReply: ReplyAction = (message) => this.replyTo(message);
   private readonly ownActions: OwnMessageActions = {
     edit: (message) => this.startEdit(message),
     delete: (message) => void this.deleteMessage(message),
@@ -80,19 +87,14 @@ export class Conversation {
       },
     });
     this.submit = el('button', { text: 'Send', attrs: { type: 'submit', 'data-testid': 'composer-submit' } });
-    const cancelEdit = el('button', {
-      class: 'link',
-      text: 'cancel',
-      attrs: { type: 'button', 'data-testid': 'cancel-edit' },
-    });
-    cancelEdit.addEventListener('click', () => this.stopEditing());
-    this.editBar = el(
-      'div',
-      { class: 'edit-bar', attrs: { 'data-testid': 'edit-bar' } },
-      el('span', { text: 'Editing your message' }),
-      cancelEdit,
+    this.editBar = composerBar('edit', () => this.stopEditing(), el('span', { text: 'Editing your message' }));
+    this.replyQuote = el('div', { class: 'reply-target' });
+    this.replyBar = composerBar(
+      'reply',
+      () => this.stopReplying(),
+      el('span', { text: 'Replying to' }),
+      this.replyQuote,
     );
-    this.editBar.hidden = true;
     const form = el('form', { class: 'composer' }, this.input, this.submit);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -100,7 +102,9 @@ export class Conversation {
     });
     this.input.addEventListener('input', () => this.typed());
     this.input.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape' && this.editing) this.stopEditing();
+      if (event.key !== 'Escape') return;
+      if (this.editing) this.stopEditing();
+      else if (this.replyingTo) this.stopReplying();
     });
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop < 40) void this.loadOlder();
@@ -113,6 +117,7 @@ export class Conversation {
       this.typingLine,
       this.errorLine,
       this.editBar,
+      this.replyBar,
       form,
     );
     // The chat list was read before the first page: nothing after its version is missed.
@@ -193,11 +198,14 @@ export class Conversation {
 
   /**
    * A change from sync: replaced when shown, added when newer than what was shown (`newestShown`);
-   * an older message is not shown until its page is loaded, in its current state then.
+   * an older message is not shown until its page is loaded, in its current state then (its
+   * replies shown meanwhile quote it as it is now).
    */
   private apply(message: Message, newestShown: number): void {
     if (this.messages.some((m) => m.id === message.id)) this.replace(message);
     else if (message.seq > newestShown) this.merge([message]);
+    // Not shown, but its replies may be.
+    else if (this.requote(message)) this.render();
   }
 
   /**
@@ -220,9 +228,15 @@ export class Conversation {
    */
   replace(message: Message, live = true): void {
     if (live && !this.catchingUp) this.version = Math.max(this.version, message.version);
-    if (!this.messages.some((m) => m.id === message.id)) return;
+    if (!this.messages.some((m) => m.id === message.id)) {
+      // Not shown, but its replies may be.
+      if (this.requote(message)) this.render();
+      return;
+    }
     // Deleted in another tab while this one edits it: there is nothing left to edit.
     if (message.deletedAt && this.editing?.id === message.id) this.stopEditing();
+    // Deleted while the composer replies to it: the server would refuse the reply.
+    if (message.deletedAt && this.replyingTo?.id === message.id) this.stopReplying();
     this.merge([message]);
   }
 
@@ -257,8 +271,15 @@ export class Conversation {
     this.stopTyping();
     // A retry after a dropped answer must not store the message twice.
     const clientMessageId = crypto.randomUUID();
+    const replyTo = this.replyingTo?.id;
     try {
-      const { message } = await request(this.socket, 'send_message', { chatId: this.chatId, text, clientMessageId });
+      const { message } = await request(this.socket, 'send_message', {
+        chatId: this.chatId,
+        text,
+        clientMessageId,
+        ...(replyTo ? { replyTo } : {}),
+      });
+      if (this.replyingTo?.id === replyTo) this.stopReplying();
       this.receive(message, false);
     } catch (error) {
       this.input.value = text;
@@ -266,7 +287,22 @@ export class Conversation {
     }
   }
 
+  private replyTo(message: Message): void {
+    if (this.editing) this.stopEditing();
+    this.replyingTo = message;
+    this.replyQuote.replaceChildren(renderQuote(quoteOf(message)));
+    this.replyBar.hidden = false;
+    this.input.focus();
+  }
+
+  private stopReplying(): void {
+    this.replyingTo = undefined;
+    this.replyBar.hidden = true;
+    this.replyQuote.replaceChildren();
+  }
+
   private startEdit(message: Message): void {
+    this.stopReplying();
     this.stopTyping();
     this.editing = message;
     this.input.value = message.text;
@@ -353,8 +389,27 @@ export class Conversation {
     if (newer.length === 0) return;
     for (const message of newer) byId.set(message.id, message);
     this.messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
-    for (const message of newer) this.rendered.delete(message.id);
+    for (const message of newer) {
+      this.rendered.delete(message.id);
+      this.requote(message);
+    }
     this.render();
+  }
+
+  /**
+   * Shows `target`'s edit or deletion in the quotes of the replies to it that the page holds (the
+   * server sends no event for them); whether there were any.
+   */
+  private requote(target: Message): boolean {
+    if (!target.editedAt && !target.deletedAt) return false;
+    let changed = false;
+    this.messages = this.messages.map((held) => {
+      if (held.replyTo?.id !== target.id) return held;
+      changed = true;
+      this.rendered.delete(held.id);
+      return { ...held, replyTo: quoteOf(target) };
+    });
+    return changed;
   }
 
   private render(): void {
@@ -362,7 +417,7 @@ export class Conversation {
     const items = this.messages.map((message) => {
       let item = this.rendered.get(message.id);
       if (!item) {
-        item = renderMessage(message, message.sender === this.me.id ? this.ownActions : undefined);
+        item = renderMessage(message, this.startReply, message.sender === this.me.id ? this.ownActions : undefined);
         this.rendered.set(message.id, item);
       }
       if (message.sender === this.me.id) {
@@ -379,4 +434,22 @@ export class Conversation {
   private scrollToBottom(): void {
     this.list.scrollTop = this.list.scrollHeight;
   }
+}
+
+/** A bar above the composer saying what its next submit does, with a cancel button; hidden until shown. */
+function composerBar(name: 'edit' | 'reply', cancel: () => void, ...content: Node[]): HTMLElement {
+  const cancelButton = el('button', {
+    class: 'link',
+    text: 'cancel',
+    attrs: { type: 'button', 'data-testid': `cancel-${name}`, 'aria-label': `cancel the ${name}` },
+  });
+  cancelButton.addEventListener('click', cancel);
+  const bar = el(
+    'div',
+    { class: `composer-bar ${name}-bar`, attrs: { 'data-testid': `${name}-bar` } },
+    ...content,
+    cancelButton,
+  );
+  bar.hidden = true;
+  return bar;
 }

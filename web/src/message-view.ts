@@ -1,4 +1,4 @@
-import type { Message } from '../../src/protocol/index.js';
+import { REPLY_QUOTE_LENGTH, type Message, type ReplyQuote } from '../../src/protocol/types.js';
 import { el } from './dom.js';
 
 /** What the author can do to their own message; the conversation carries it out. */
@@ -7,14 +7,18 @@ export interface OwnMessageActions {
   delete(message: Message): void;
 }
 
+/** Starts a reply to a message (anyone's, while it is not deleted). */
+export type ReplyAction = (message: Message) => void;
+
 const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /**
  * One message of the conversation. `own` is given for the signed-in user's messages: they get the
  * read status and, while not deleted, "edit" and "delete" (the server refuses both on anyone
- * else's message, so they are never offered there). A tombstone keeps its place, without its text.
+ * else's message, so they are never offered there). Every live message offers "reply". A reply
+ * shows its quote above its text. A tombstone keeps its place, without its text.
  */
-export function renderMessage(message: Message, own?: OwnMessageActions): HTMLElement {
+export function renderMessage(message: Message, reply: ReplyAction, own?: OwnMessageActions): HTMLElement {
   const meta = el('span', { class: 'meta' }, el('span', { text: clock(message.createdAt) }));
   if (message.editedAt && !message.deletedAt) {
     meta.append(
@@ -24,16 +28,20 @@ export function renderMessage(message: Message, own?: OwnMessageActions): HTMLEl
       }),
     );
   }
+  if (!message.deletedAt) meta.append(actionButton('reply', () => reply(message)));
   if (own && !message.deletedAt)
     meta.append(
       actionButton('edit', () => own.edit(message)),
       actionButton('delete', () => own.delete(message)),
     );
   if (own) meta.append(el('span', { class: 'status', text: '✓' }));
-  return el(
+  const item = el(
     'li',
     { class: `message${own ? ' mine' : ''}${message.deletedAt ? ' deleted' : ''}`, attrs: { 'data-id': message.id } },
     el('span', { class: 'author', text: message.user.username }),
+  );
+  if (message.replyTo) item.append(renderQuote(message.replyTo));
+  item.append(
     // textContent, never innerHTML: a message is text, whatever it contains.
     el('span', {
       class: 'text',
@@ -42,9 +50,34 @@ export function renderMessage(message: Message, own?: OwnMessageActions): HTMLEl
     }),
     meta,
   );
+  return item;
 }
 
-function actionButton(action: 'edit' | 'delete', run: () => void): HTMLElement {
+/** The replied-to message as the server quotes it now: its author and text, or that it was deleted. */
+export function renderQuote(quote: ReplyQuote): HTMLElement {
+  return el(
+    'blockquote',
+    { class: `reply-quote${quote.deletedAt ? ' deleted' : ''}`, attrs: { 'data-testid': 'reply-quote' } },
+    el('span', { class: 'author', text: quote.user.username }),
+    el('span', { class: 'text', text: quote.deletedAt ? 'message deleted' : quote.text }),
+  );
+}
+
+/**
+ * The quote of `target` in its replies, as the server would give it now: for an edit or deletion
+ * that arrives as an event, so that the replies the page holds need not be read again.
+ */
+export function quoteOf(target: Message): ReplyQuote {
+  const quote: ReplyQuote = {
+    id: target.id,
+    text: Array.from(target.text).slice(0, REPLY_QUOTE_LENGTH).join(''),
+    user: target.user,
+  };
+  if (target.deletedAt) quote.deletedAt = target.deletedAt;
+  return quote;
+}
+
+function actionButton(action: 'reply' | 'edit' | 'delete', run: () => void): HTMLElement {
   const button = el('button', {
     class: 'link',
     text: action,

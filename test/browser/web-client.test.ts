@@ -130,6 +130,23 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     expect(cspViolations.splice(0)).toEqual([]);
   });
 
+  /**
+   * A fresh server; alice and bob in a direct chat, each signed in on a page of their own with the
+   * chat open (alice's page, `a`, accepts confirmation dialogs; bob's is `b`).
+   */
+  async function aliceAndBobInTheirChat() {
+    const server = await startServer();
+    servers.push(server);
+    const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
+    await createChat(server, alice, [bob]);
+    const pages = await signedInPages(browser, server, [alice, bob]);
+    const [a, b] = pages.map((p) => p.page) as [Page, Page];
+    acceptDialogs(a);
+    await openChat(a, bob.user.username);
+    await openChat(b, alice.user.username);
+    return { alice, pages, a, b };
+  }
+
   afterAll(async () => {
     closeSockets();
     await browser?.close();
@@ -218,16 +235,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
   }, 60_000);
 
   it('the author edits and deletes their own message, live on the other page; nobody else gets the controls', async () => {
-    const server = await startServer();
-    servers.push(server);
-    const alice = await registerUser(server, 'alice');
-    const bob = await registerUser(server, 'bob');
-    await createChat(server, alice, [bob]);
-    const pages = await signedInPages(browser, server, [alice, bob]);
-    const [a, b] = pages.map((p) => p.page) as [Page, Page];
-    acceptDialogs(a);
-    await openChat(a, bob.user.username);
-    await openChat(b, alice.user.username);
+    const { alice, pages, a, b } = await aliceAndBobInTheirChat();
     // Each send waits for the previous one to arrive, so that their order is known.
     await sendInPage(a, 'first draft');
     await waitForMessage(b, 'first draft');
@@ -283,15 +291,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
   }, 60_000);
 
   it('replies: "reply" by keyboard, the quote above the bubble on both pages, a visible cancel; the target’s deletion shows in the quote', async () => {
-    const server = await startServer();
-    servers.push(server);
-    const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
-    await createChat(server, alice, [bob]);
-    const pages = await signedInPages(browser, server, [alice, bob]);
-    const [a, b] = pages.map((p) => p.page) as [Page, Page];
-    acceptDialogs(a);
-    await openChat(a, bob.user.username);
-    await openChat(b, alice.user.username);
+    const { alice, pages, a, b } = await aliceAndBobInTheirChat();
     await sendInPage(a, 'the question');
     await waitForMessage(b, 'the question');
 

@@ -33,7 +33,7 @@ const FIELD_COLUMNS = [
 ] as const;
 
 /**
- * The fields a message had before replies (migration 11): migration 8 wrote the chats' copies of
+ * The fields a message had before replies (migration 12): migration 8 wrote the chats' copies of
  * their last messages with these, and such a copy, ending at `version`, is a message without a reply.
  */
 export const FIELDS_BEFORE_REPLIES = 8;

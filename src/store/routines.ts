@@ -27,7 +27,7 @@ export interface Routine {
 export const ROUTINES: readonly Routine[] = [
   {
     signature: MESSAGE_SUMMARY.signature,
-    since: 11,
+    since: 12,
     sql: `
       -- A chat's last message as the JSON text the chat list sends of it (ChatStore.listChats):
       -- the message's fields as message-form.ts defines them.
@@ -38,7 +38,7 @@ export const ROUTINES: readonly Routine[] = [
   },
   {
     signature: 'insert_message_batch(uuid[], uuid[], uuid[], text[], text[], uuid[])',
-    since: 11,
+    since: 12,
     sql: `
       -- One batch of sends (MessageStore.insertMessages), as one call: lock the batch's chats in
       -- id order (two batches sharing chats cannot deadlock), then one statement that checks

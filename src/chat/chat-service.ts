@@ -176,8 +176,14 @@ export class ChatService {
     return this.store.messages.chatVersions(chatIds);
   }
 
-  listChats(userId: string): Promise<ChatSummary[]> {
-    return this.store.chats.listChats(userId);
+  /**
+   * The caller's chat list (get_my_chats, GET /chats): without `limit` and `before` every chat, the
+   * seed's answer; with either, one page of it (listChatPage).
+   */
+  chatList(userId: string, query: ChatPageQuery | null | undefined): Promise<{ chats: ChatSummary[] } | ChatPage> {
+    if (query?.limit === undefined && query?.before === undefined)
+      return this.store.chats.listChats(userId).then((chats) => ({ chats }));
+    return this.listChatPage(userId, query);
   }
 
   /**
@@ -187,7 +193,7 @@ export class ChatService {
    * NOT_FOUND (a client starts again from the first page). As for history, the cursor is checked on
    * its own only when the page is empty, which is also how an unknown cursor's page comes back.
    */
-  async listChatPage(userId: string, query: ChatPageQuery): Promise<ChatPage> {
+  private async listChatPage(userId: string, query: ChatPageQuery): Promise<ChatPage> {
     const page = await this.store.chats.listChatPage(userId, {
       before: query.before,
       limit: query.limit ?? CHAT_PAGE_DEFAULT,

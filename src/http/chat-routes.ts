@@ -42,16 +42,8 @@ export function registerChatRoutes(
   // Without `limit` and `before`, every chat (as get_my_chats without a payload); with either, one
   // page (as get_my_chats with one). A query string cannot tell an empty object from none.
   app.get('/chats', { preHandler: [guard, admit.read] }, async (request) => {
-    const query = parseInput(chatPageQuerySchema, request.query);
-    if (query.limit === undefined && query.before === undefined)
-      return { success: true, chats: await audience.withPresence(await chats.listChats(request.user.id)) };
-    const page = await chats.listChatPage(request.user.id, query);
-    return {
-      success: true,
-      chats: await audience.withPresence(page.chats),
-      hasMore: page.hasMore,
-      nextBefore: page.nextBefore,
-    };
+    const list = await chats.chatList(request.user.id, parseInput(chatPageQuerySchema, request.query));
+    return { success: true, ...list, chats: await audience.withPresence(list.chats) };
   });
 
   app.get('/chats/:id/messages', { preHandler: [guard, admit.read] }, async (request) => {

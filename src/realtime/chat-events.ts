@@ -55,10 +55,8 @@ export function defineChatEvents(
   // No payload, or one without `limit` and `before` (`{}`, which clients of the seed may send):
   // the seed's call, answered with every chat. With either: one page.
   events.define('get_my_chats', chatPageSchema.nullish(), async ({ user }, query) => {
-    if (query?.limit === undefined && query?.before === undefined)
-      return { chats: await withPresence(io, await chats.listChats(user.id)) };
-    const page = await chats.listChatPage(user.id, query);
-    return { chats: await withPresence(io, page.chats), hasMore: page.hasMore, nextBefore: page.nextBefore };
+    const list = await chats.chatList(user.id, query);
+    return { ...list, chats: await withPresence(io, list.chats) };
   });
 
   events.define('sync', syncSchema, async ({ user }, payload) => ({ chats: await chats.sync(user.id, payload) }));

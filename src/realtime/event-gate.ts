@@ -129,7 +129,8 @@ export function serveEvents(
       },
       (error: unknown) => {
         metrics.eventHandled(label, 'RATE_LIMITED', 0);
-        abuse.refused(user.id);
+        // Events still queued from sockets a cut-off has just closed do not count again.
+        if (socket.connected) abuse.refused(user.id);
         ack?.(toWireError(error));
       },
     );

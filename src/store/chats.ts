@@ -116,7 +116,8 @@ export class ChatStore {
   /**
    * Every chat `userId` belongs to (or only `onlyChatId`, when they belong to it), most recent
    * activity first, each with its members, last message, unread count, version and members' read
-   * positions — in two queries whatever the number of chats (CHAT_LIST).
+   * positions — in two queries whatever the number of chats (CHAT_LIST), and a third only when some
+   * last messages are replies (their quotes, replyQuotes).
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     return this.summaries(

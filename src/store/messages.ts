@@ -108,21 +108,28 @@ export class MessageStore {
     const valid = messages.filter((m) => isStoreId(m.chatId) && (m.replyToId === undefined || isStoreId(m.replyToId)));
     if (valid.length === 0) return messages.map(refused);
     const ids = valid.map(() => randomUUID());
-    const [batch] = await this.db.transaction((tx) =>
-      tx.query<{ stored: string | null }>(
+    const chatIds = valid.map((m) => m.chatId);
+    const [batch] = await this.db.transaction(async (tx) => {
+      // A reply's quote is read by the statement below, whose snapshot is taken when it starts:
+      // the chats are locked first, in a statement of their own, so that an edit of the target
+      // that held the lock is committed, and quoted, by then (insert_message_batch locks the same
+      // rows in the same order).
+      if (valid.some((m) => m.replyToId !== undefined))
+        await tx.query('SELECT 1 FROM chats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [chatIds]);
+      return tx.query<{ stored: string | null }>(
         `SELECT json_agg(${messageTuple('b')})::text AS stored
            FROM (SELECT *, NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at
                    FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])) b`,
         [
           ids,
-          valid.map((m) => m.chatId),
+          chatIds,
           valid.map((m) => m.senderId),
           valid.map((m) => m.text),
           valid.map((m) => m.clientMessageId ?? null),
           valid.map((m) => m.replyToId ?? null),
         ],
-      ),
-    );
+      );
+    });
     const stored = new Map(parseMessageTuples(batch?.stored).map((message) => [message.id, message]));
     const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
     return messages.map((message) => {

@@ -39,6 +39,7 @@ describe('reads per user', () => {
     const reads: Array<[string, unknown?]> = [
       ['get_chat_messages', { chatId }],
       ['get_my_chats'],
+      ['get_my_chats', { limit: 5 }],
       ['join_chat', { chatId }],
       ['sync', { chats: [{ chatId, version: 0 }] }],
     ];
@@ -82,6 +83,7 @@ describe('reads per user', () => {
     const { user, chatId, sockets } = await reader();
     const requests: Array<[string, string, unknown?]> = [
       ['GET', '/chats'],
+      ['GET', '/chats?limit=5'],
       ['GET', `/chats/${chatId}/messages?limit=5`],
       ['GET', '/users?search=re'],
       ['POST', '/sync', { chats: [{ chatId, version: 0 }] }],

@@ -82,17 +82,24 @@ export class AuthService {
     return { user, accessToken: await this.tokens.issue(user.id) };
   }
 
-  /** A raw token or `Bearer …` header → its (still existing) user. Throws UNAUTHORIZED. */
-  async authenticate(credential: unknown): Promise<Authenticated> {
+  /**
+   * A raw token or `Bearer …` header → its (still existing) user. Throws UNAUTHORIZED. `admit`,
+   * when given, may refuse the user by throwing: it is called with the user's id as soon as it is
+   * known — for a token of this server before the database is asked, so that a refused user (one
+   * cut off, say, reconnecting in a loop) costs a signature check and no query.
+   */
+  async authenticate(credential: unknown, admit?: (userId: string) => void): Promise<Authenticated> {
     const token = bearerToken(credential);
     if (!token) throw new AppError('UNAUTHORIZED');
     const { userId, expiresAt, issuedAt, external } = await this.tokens.verify(token);
+    if (!external) admit?.(userId);
     // The provider vouches for the user: the first token creates them, later ones find them (a
     // deleted account's subject finds nobody).
     const user = external
       ? await this.store.users.findOrCreateExternalUser({ externalId: userId, ...external })
       : await this.store.users.findUserById(userId);
     if (!user) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
+    if (external) admit?.(user.id);
     return { user, expiresAt, issuedAt };
   }
 

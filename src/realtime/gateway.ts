@@ -15,10 +15,10 @@ import { defineChatEvents } from './chat-events.js';
 import { ClosedAccounts } from './closed-accounts.js';
 import { ChatFeed } from './chat-feed.js';
 import { defineChatFeatureEvents } from './chat-feature-events.js';
-import { limitConnectionsPerUser } from './connection-limit.js';
+import { limitConnectionsPerUser, TOO_MANY_CONNECTIONS_TEXT } from './connection-limit.js';
 import { serveEvents } from './event-gate.js';
 import { EventTable } from './event-table.js';
-import { handshakeRefusal } from './handshake-refusal.js';
+import { handshakeRefusal, isHandshakeRefusal } from './handshake-refusal.js';
 import { InFlight } from './in-flight.js';
 import type { EngineTuning } from './engine-internals.js';
 import { limitPollingPayloads, MAX_PACKETS_PER_POLLING_REQUEST } from './polling-payloads.js';
@@ -123,23 +123,6 @@ export function createGateway(
     next(handshakeRefusal(ORIGIN_REFUSED_TEXT, 'FORBIDDEN'));
   });
 
-  io.use((socket, next) => {
-    if (draining) return next(handshakeRefusal(ERRORS.UNAVAILABLE.text, 'UNAVAILABLE'));
-    // The seed allows either place; an empty `auth.token` does not hide a header.
-    const credential: unknown = socket.handshake.auth?.token || socket.handshake.headers.authorization;
-    deps.auth.authenticate(credential).then(
-      ({ user, expiresAt }) => {
-        socket.data.user = user;
-        socket.data.expiresAt = expiresAt;
-        next();
-      },
-      (error: unknown) => {
-        const envelope = toErrorEnvelope(error);
-        next(handshakeRefusal(envelope.error, error instanceof AppError ? envelope.code : 'UNAVAILABLE'));
-      },
-    );
-  });
-
   const abuse = new AbuseCooldown(deps.abuse, (userId) => {
     deps.metrics.limitRefused('abuse_cooldown');
     deps.log.warn(
@@ -154,13 +137,38 @@ export function createGateway(
       if (socket?.conn.transport.name === 'polling') socket.conn.close(true);
     }
   });
+  const connections = limitConnectionsPerUser(deps.maxConnectionsPerUser, deps.metrics);
+  // Refuses a user before their account is read (auth-service.ts): a cut-off user, and one who has
+  // every connection allowed open already (limitConnectionsPerUser checks again once admitted).
+  const admitUser = (userId: string) => {
+    const msLeft = abuse.msLeft(userId);
+    if (msLeft > 0) {
+      deps.metrics.limitRefused('abuse_cooldown');
+      throw handshakeRefusal(CUT_OFF_TEXT, 'RATE_LIMITED', msLeft);
+    }
+    if (connections.full(userId)) {
+      deps.metrics.limitRefused('connection');
+      throw handshakeRefusal(TOO_MANY_CONNECTIONS_TEXT, 'RATE_LIMITED');
+    }
+  };
   io.use((socket, next) => {
-    const msLeft = abuse.msLeft(socket.data.user.id);
-    if (msLeft === 0) return next();
-    deps.metrics.limitRefused('abuse_cooldown');
-    next(handshakeRefusal(CUT_OFF_TEXT, 'RATE_LIMITED', msLeft));
+    if (draining) return next(handshakeRefusal(ERRORS.UNAVAILABLE.text, 'UNAVAILABLE'));
+    // The seed allows either place; an empty `auth.token` does not hide a header.
+    const credential: unknown = socket.handshake.auth?.token || socket.handshake.headers.authorization;
+    deps.auth.authenticate(credential, admitUser).then(
+      ({ user, expiresAt }) => {
+        socket.data.user = user;
+        socket.data.expiresAt = expiresAt;
+        next();
+      },
+      (error: unknown) => {
+        if (isHandshakeRefusal(error)) return next(error);
+        const envelope = toErrorEnvelope(error);
+        next(handshakeRefusal(envelope.error, error instanceof AppError ? envelope.code : 'UNAVAILABLE'));
+      },
+    );
   });
-  limitConnectionsPerUser(io, deps.maxConnectionsPerUser, deps.metrics);
+  io.use(connections.middleware);
   deps.metrics.countSockets(() => io.of('/').sockets.size);
 
   const feed = new ChatFeed(io, deps.chats, deps.metrics, (error) =>

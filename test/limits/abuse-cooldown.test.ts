@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CUT_OFF_TEXT } from '../../src/limits/abuse-cooldown.js';
 import type { HandshakeError } from '../helpers/auth-tokens.js';
 import { timesLimited } from '../helpers/metrics.js';
@@ -55,8 +55,12 @@ describe('cutting off a user whose requests keep being refused', () => {
     expect(await Promise.all(disconnects)).toEqual(['io server disconnect', 'io server disconnect']);
     expect(await timesLimited(server, 'abuse_cooldown')).toBe(cutOffBefore + 1);
 
-    // Meanwhile a connection is refused with the time left; it counts as a refusal of the limit.
+    // Meanwhile a connection is refused with the time left, before the account is read (a user
+    // reconnecting in a loop costs no query); it counts as a refusal of the limit.
+    const accountReads = vi.spyOn(server.app.store.users, 'findUserById');
     const refusal = await refusedConnection(server, abuser.token);
+    expect(accountReads).not.toHaveBeenCalled();
+    accountReads.mockRestore();
     expect(refusal.message).toBe(CUT_OFF_TEXT);
     expect(refusal.data).toEqual({ code: 'RATE_LIMITED', retryAfterMs: expect.any(Number) });
     const { retryAfterMs } = refusal.data as { retryAfterMs: number };

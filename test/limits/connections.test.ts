@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TOO_MANY_CONNECTIONS_TEXT } from '../../src/realtime/connection-limit.js';
 import { ask, closeSockets, connect, registerUser, startServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/socket-fixtures.js';
@@ -32,7 +32,11 @@ describe('connections per user', () => {
   it('refuses one more than the limit with connect_error RATE_LIMITED; other users are unaffected', async () => {
     const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
     const sockets = await Promise.all(Array.from({ length: MAX }, () => connect(server, alice.token)));
+    // Refused before the account is read: a user opening sockets in a loop costs no query.
+    const accountReads = vi.spyOn(server.app.store.users, 'findUserById');
     const refused = await refusal(server, alice.token);
+    expect(accountReads).not.toHaveBeenCalled();
+    accountReads.mockRestore();
     expect(refused.message).toBe(TOO_MANY_CONNECTIONS_TEXT);
     expect(refused.data).toEqual({ code: 'RATE_LIMITED' });
     // The open ones keep working, and another user connects.

@@ -44,6 +44,7 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     expect(await ask(bobOnB, 'mark_read', { chatId, messageId: sent.id })).toStrictEqual({
       success: true,
       unreadCount: 0,
+      unreadMentionCount: 0,
       seq: 1,
     });
     expect(await atAlice).toStrictEqual({ chatId, userId: bob.user.id, messageId: sent.id, seq: 1 });

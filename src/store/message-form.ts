@@ -11,6 +11,9 @@ import { REPLY_QUOTE_LENGTH, type Message, type ReplyQuote } from '../protocol/t
  * sending: its edits show their new text, and its deletion the tombstone. A message's fields hold
  * only the target's id; the quote is appended where messages are read (replyQuote), and the chat
  * list, whose copy of the last message is written once, reads its quotes on its own (REPLY_QUOTES).
+ *
+ * Mentions (`mentions`, migration 14) are a field like the others: the ids the send or the edit
+ * resolved (mentionIds, sql.ts), kept on the message, so its copies carry them too.
  */
 
 /**

@@ -381,9 +381,9 @@ export class MessageStore {
   /**
    * Changes `senderId`'s own live message (`assignments`, with `params` from $3): the change takes
    * the chat's next version, each member's unread counter moves by what it does to the unread
-   * rule (isUnread: a deletion takes the message off), and their unread mention counter by what it
-   * does to the mention rule (isUnreadMention: an edit can add or remove a mention), and the chat's copy of the message is
-   * rewritten when it is the chat's last (ChatStore.listChats). The chat row is locked first, as
+   * rule (isUnread: a deletion takes the message off), their unread mention counter by what it
+   * does to the mention rule (isUnreadMention: an edit can add or remove a mention), and the
+   * chat's copy of the message is rewritten when it is the chat's last (ChatStore.listChats). The chat row is locked first, as
    * sends do: versions are taken in one order, the chat's counters change in one order, and no
    * send can move the last message in between.
    */

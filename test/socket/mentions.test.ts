@@ -166,6 +166,14 @@ describe.each(storeTargets.map((t) => t.name))('mentions on %s', (target) => {
       const synced = await ask(bobSocket, 'sync', { chats: [{ chatId, version: 0 }] });
       expect((synced.chats[0] as Extract<SyncEntry, { success: true }>).messages).toStrictEqual([sent]);
       expect((await chatOf(bobSocket, chatId)).messages).toStrictEqual([sent]);
+      // And over HTTP.
+      const page = await api(server, 'GET', `/chats/${chatId}/messages`, { token: bob.token });
+      expect(page.body.messages).toStrictEqual([sent]);
+      const httpSync = await api(server, 'POST', '/sync', {
+        token: bob.token,
+        body: { chats: [{ chatId, version: 0 }] },
+      });
+      expect(httpSync.body.chats[0].messages).toStrictEqual([sent]);
     });
 
     it('an edit re-resolves them (message_updated, sync); a deletion erases them', async () => {

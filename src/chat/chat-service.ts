@@ -292,13 +292,13 @@ export class ChatService {
   async markRead(
     userId: string,
     { chatId, messageId }: MarkReadPayload,
-  ): Promise<{ unreadCount: number; seq: number }> {
+  ): Promise<{ unreadCount: number; unreadMentionCount: number; seq: number }> {
     await this.assertMember(userId, chatId);
     const result = await this.store.messages.markRead(chatId, userId, messageId);
     if (result.outcome === 'unknown_message') throw new AppError('NOT_FOUND', TEXTS.unknownMessage, 'messageId');
     if (result.outcome === 'not_member') throw forbiddenChat();
     if (result.moved) this.changes.publish({ type: 'read', chatId, userId, messageId, seq: result.seq });
-    return { unreadCount: result.unreadCount, seq: result.seq };
+    return { unreadCount: result.unreadCount, unreadMentionCount: result.unreadMentionCount, seq: result.seq };
   }
 
   /** The author replaces the text of a message; same text rules as sending. */

@@ -80,7 +80,11 @@ export const clientEvents = {
   mark_read: {
     summary: 'Move the read position up to messageId (never back).',
     payload: markReadSchema,
-    answer: { unreadCount: { type: 'integer', minimum: 0 }, seq: { type: 'integer', minimum: 0, description: 'The read position now' } },
+    answer: {
+      unreadCount: { type: 'integer', minimum: 0 },
+      unreadMentionCount: { type: 'integer', minimum: 0, description: 'Of the unread messages, those that mention the caller' },
+      seq: { type: 'integer', minimum: 0, description: 'The read position now' },
+    },
   },
   edit_message: { summary: 'Edit your own message.', payload: editMessageSchema, answer: messageAnswer },
   delete_message: { summary: 'Delete your own message (a tombstone remains).', payload: messageRefSchema, answer: messageAnswer },
@@ -126,6 +130,12 @@ export const serverEvents = {
   user_typing: {
     summary: "Someone started (true) or stopped (false) typing; to the chat's sockets except the typist's.",
     payload: object({ chatId: id, userId: id, typing: { type: 'boolean' } }),
+  },
+  mentioned: {
+    summary:
+      "A new message mentions you: to your sockets that have not joined its chat (those that have get new_message), " +
+      "never to the sender's; not for edits. Not ordered with the chat's changes, not replayed by sync (the message is).",
+    payload: object({ chatId: id, message: ref('Message') }),
   },
   chat_created: { summary: "A chat you belong to was created, or you were added to one; to all your sockets.", payload: object({ chat: ref('ChatSummary') }) },
   chat_members_changed: {

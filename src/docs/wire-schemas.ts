@@ -57,6 +57,14 @@ export const wireSchemas = {
       editedAt: { ...isoTime, description: 'Set once the author has edited the text' },
       deletedAt: { ...isoTime, description: 'Set once the author has deleted the message' },
       replyTo: { $ref: '#/components/schemas/ReplyQuote' },
+      mentions: {
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+        description:
+          'Set when the text mentions members of the chat (`@username`, case-insensitive, at a word boundary, recognised ' +
+          'by the server when the message is sent or edited): their user ids in the order of first mention. Never on a tombstone',
+      },
     },
     required: ['id', 'text', 'sender', 'chatId', 'createdAt', 'user', 'seq', 'version'],
     additionalProperties: false,
@@ -83,6 +91,7 @@ export const wireSchemas = {
       users: { type: 'array', items: { $ref: '#/components/schemas/ChatMember' } },
       messages: { type: 'array', maxItems: 1, items: { $ref: '#/components/schemas/Message' }, description: 'The last message, or empty' },
       unreadCount: { type: 'integer', minimum: 0, description: "Other members' messages after the caller's read position" },
+      unreadMentionCount: { type: 'integer', minimum: 0, description: 'Of those, the messages that mention the caller' },
       version: { type: 'integer', minimum: 0, description: "The chat's version when the list was read: sync from it" },
       readPositions: {
         type: 'array',
@@ -90,7 +99,7 @@ export const wireSchemas = {
         description: "Each member's read position, in the order of `users`",
       },
     },
-    required: ['id', 'name', 'users', 'messages', 'unreadCount', 'version', 'readPositions'],
+    required: ['id', 'name', 'users', 'messages', 'unreadCount', 'unreadMentionCount', 'version', 'readPositions'],
     additionalProperties: false,
   },
   ReadPosition: {

@@ -12,6 +12,7 @@ import type {
   Answer,
   ChatPage,
   ChatSummary,
+  Mentioned,
   Message,
   MessagesRead,
   PresenceChange,
@@ -40,7 +41,11 @@ export interface ClientToServerEvents {
       | [query: ChatPageRequest, ack: (answer: Answer<ChatPage>) => void]
   ): void;
   // ---- beyond the seed (contract §3) ----
-  mark_read(payload: MarkReadPayload, ack: (answer: Answer<{ unreadCount: number; seq: number }>) => void): void;
+  /** `unreadMentionCount`: how many of the unread messages left mention the caller. */
+  mark_read(
+    payload: MarkReadPayload,
+    ack: (answer: Answer<{ unreadCount: number; unreadMentionCount: number; seq: number }>) => void,
+  ): void;
   edit_message(payload: EditMessagePayload, ack: (answer: Answer<{ message: Message }>) => void): void;
   delete_message(payload: MessageRefPayload, ack: (answer: Answer<{ message: Message }>) => void): void;
   typing(payload: ChatRefPayload, ack: (answer: Answer<object>) => void): void;
@@ -70,6 +75,12 @@ export interface ServerToClientEvents {
   chat_members_changed(payload: { chatId: string; users: PublicUser[] }): void;
   /** To the leaver's own sockets (all tabs), which have just left the chat's room. */
   chat_left(payload: { chatId: string }): void;
+  /**
+   * A new message mentions the user: to their sockets that have not joined its chat (a joined
+   * socket gets it as `new_message`), never to the sender's. Not ordered with the chat's changes
+   * and not replayed by `sync`: the message itself is (it carries `mentions`).
+   */
+  mentioned(payload: Mentioned): void;
   /** The user's first socket (cluster-wide) connected. */
   user_online(change: PresenceChange): void;
   /** The user's last socket (cluster-wide) disconnected. */

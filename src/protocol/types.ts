@@ -28,6 +28,12 @@ export interface Message {
   deletedAt?: string;
   /** Set for a reply only: the replied-to message as it is now. */
   replyTo?: ReplyQuote;
+  /**
+   * Set when the text mentions members of the chat (`@username`, recognised by the server when the
+   * message is sent or edited): their user ids, in the order of their first mention. Never set on a
+   * tombstone.
+   */
+  mentions?: string[];
 }
 
 /** How much of the replied-to message's text a quote (`replyTo.text`) carries, in characters (code points). */
@@ -65,6 +71,8 @@ export interface ChatSummary {
   messages: Message[];
   /** Messages from other members after the caller's read position. */
   unreadCount: number;
+  /** Of those, the messages that mention the caller (`Message.mentions`). */
+  unreadMentionCount: number;
   /** The chat's version when the list was read: `sync` from it catches up on what came after. */
   version: number;
   /** Each member's read position: the `seq` of the last message they have read (0: none yet). */
@@ -105,6 +113,15 @@ export type Answer<T extends object> = ({ success: true } & T) | ErrorAnswer;
 export type SyncEntry =
   | { success: true; chatId: string; version: number; messages: Message[]; hasMore: boolean }
   | ({ chatId: string } & ErrorAnswer);
+
+/**
+ * `mentioned`: a new message of `chatId` mentions the receiver. Sent to the mentioned user's sockets
+ * that have not joined the chat (those that have get `new_message`); never to the sender.
+ */
+export interface Mentioned {
+  chatId: string;
+  message: Message;
+}
 
 /** `messages_read`: `userId` has read `chatId` up to and including `messageId`, whose position is `seq`. */
 export interface MessagesRead {

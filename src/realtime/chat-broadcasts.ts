@@ -1,4 +1,5 @@
 import type { ChatChange } from '../chat/chat-changes.js';
+import type { Message } from '../protocol/types.js';
 import type { ChatService } from '../chat/chat-service.js';
 import type { ChatFeed } from './chat-feed.js';
 import type { ClosedAccounts } from './closed-accounts.js';
@@ -36,6 +37,7 @@ export function broadcastChatChanges(
         feed.deliver(delivery);
         // Without a cluster adapter there is no other node (and Socket.IO's own adapter warns).
         if (clustered) io.serverSideEmit('message_change', delivery);
+        if (change.kind === 'created') announceMentions(io, change.message);
         return;
       }
       case 'read':
@@ -79,4 +81,19 @@ export function broadcastChatChanges(
         return;
     }
   });
+}
+
+/**
+ * `mentioned` for a new message that mentions members: to their user rooms on every node (the
+ * adapter broadcasts), except the sockets in the chat's room, which get the message as
+ * `new_message` from the feed — and never to the sender, who may mention themselves. An edit that
+ * adds a mention changes the counters and reaches the chat's room as `message_updated`, but
+ * announces nothing: a mention notifies once, when the message is new.
+ */
+function announceMentions(io: ParleyServer, message: Message): void {
+  const mentioned = message.mentions?.filter((id) => id !== message.sender);
+  if (!mentioned || mentioned.length === 0) return;
+  io.to(mentioned.map(userRoom))
+    .except(chatRoom(message.chatId))
+    .emit('mentioned', { chatId: message.chatId, message });
 }

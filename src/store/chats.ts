@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
 import { REPLY_QUOTES, toMessage, type MessageFields, type ReplyTuple } from './message-form.js';
-import { isStoreId, unreadCount } from './sql.js';
+import { isStoreId, unreadCounts } from './sql.js';
 
 /** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
 const CHATS_PER_PART = 64;
@@ -18,6 +18,7 @@ type ListedChat = [
   unreadCount: number,
   chat: [id: string, name: string | null, memberIds: string, version: number, readSeqs: number[]],
   lastMessage: MessageFields | null,
+  unreadMentionCount: number,
 ];
 
 /**
@@ -42,7 +43,7 @@ const CHAT_LIST = `
   SELECT string_agg(chat, ',' ORDER BY position) AS chats
     FROM (SELECT '[' || cm.unread_count || ',["' || c.id || '",' || COALESCE(to_json(c.name)::text, 'null')
                  || ',"' || c.member_ids || '",' || c.version || ',[' || c.read_seqs || ']],'
-                 || COALESCE(c.last_message, 'null') || ']' AS chat,
+                 || COALESCE(c.last_message, 'null') || ',' || cm.unread_mention_count || ']' AS chat,
                  row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
             FROM chat_members cm
             JOIN chats c ON c.id = cm.chat_id
@@ -178,7 +179,7 @@ export class ChatStore {
     ))
       users.set(user.id, user);
     const quotes = await this.replyQuotes(chats);
-    return chats.map(([unreadCount, [id, name, , version, readSeqs], last], i) => {
+    return chats.map(([unreadCount, [id, name, , version, readSeqs], last, unreadMentionCount], i) => {
       // A user deleted between the two queries took their memberships and messages along.
       const sender = last ? users.get(last[2]) : undefined;
       const ids = memberIds[i]!;
@@ -196,6 +197,7 @@ export class ChatStore {
         users: members,
         messages: last && sender ? [toMessage(last, id, sender, quotes.get(last[0]))] : [],
         unreadCount,
+        unreadMentionCount,
         version,
         readPositions,
       };
@@ -261,7 +263,8 @@ export class ChatStore {
    * Adds users to a chat unless the chat would then have more than `maxMembers`; returns those
    * that were not members yet (and now are), or 'too_many' (nobody added). A new member has read
    * nothing: their unread counter starts at what the unread rule counts with no read position (the
-   * others' live messages of the whole history). The chat row is locked first, as sends do: a
+   * others' live messages of the whole history), and their mention counter at those that mention
+   * them (a member who left and comes back). The chat row is locked first, as sends do: a
    * send either committed before (and is counted here) or starts after this commit (and sees the
    * new member); and the cap is counted under that lock, so that concurrent additions cannot
    * each pass it on a count the other is about to change. Users that are not live accounts
@@ -280,9 +283,10 @@ export class ChatStore {
       );
       if (after!.members > maxMembers) return 'too_many';
       const rows = await tx.query<{ user_id: string }>(
-        `INSERT INTO chat_members (chat_id, user_id, unread_count)
-         SELECT new.chat_id, new.user_id, ${unreadCount('new')}
-           FROM (SELECT $1::uuid AS chat_id, id AS user_id, NULL::timestamptz AS last_read_at FROM unnest($2::uuid[]) AS id) new
+        `INSERT INTO chat_members (chat_id, user_id, unread_count, unread_mention_count)
+         SELECT new.chat_id, new.user_id, counts.unread, counts.mentions
+           FROM (SELECT $1::uuid AS chat_id, id AS user_id, NULL::timestamptz AS last_read_at FROM unnest($2::uuid[]) AS id) new,
+                LATERAL ${unreadCounts('new')} counts
          ON CONFLICT (chat_id, user_id) DO NOTHING RETURNING user_id`,
         [chatId, valid],
       );

@@ -11,6 +11,9 @@ import { REPLY_QUOTE_LENGTH, type Message, type ReplyQuote } from '../protocol/t
  * sending: its edits show their new text, and its deletion the tombstone. A message's fields hold
  * only the target's id; the quote is appended where messages are read (replyQuote), and the chat
  * list, whose copy of the last message is written once, reads its quotes on its own (REPLY_QUOTES).
+ *
+ * Mentions (`mentions`, migration 14) are a field like the others: the ids the send or the edit
+ * resolved (mentionIds, sql.ts), kept on the message, so its copies carry them too.
  */
 
 /**
@@ -30,6 +33,7 @@ const FIELD_COLUMNS = [
   ['seq', 'bigint'],
   ['version', 'bigint'],
   ['reply_to_id', 'uuid'],
+  ['mention_ids', 'uuid[]'],
 ] as const;
 
 /**
@@ -43,7 +47,9 @@ const fieldTexts = (prefix: string, count: number = FIELD_COLUMNS.length) =>
   FIELD_COLUMNS.slice(0, count)
     .map(([column, type]) => {
       const name = prefix + column;
-      return type === 'timestamptz' ? isoUtc(name) : type === 'text' ? name : `${name}::text`;
+      if (type === 'timestamptz') return isoUtc(name);
+      if (type === 'uuid[]') return `array_to_string(${name}, ',')`;
+      return type === 'text' ? name : `${name}::text`;
     })
     .join(', ');
 
@@ -59,6 +65,8 @@ export type MessageFields = [
   version: string,
   /** Absent from the copies written before replies (FIELDS_BEFORE_REPLIES). */
   replyToId?: string | null,
+  /** The mentioned users' ids as 'id,id,…' (null: none); absent from copies written before mentions (migration 14). */
+  mentionIds?: string | null,
 ];
 
 /**
@@ -112,7 +120,7 @@ export const messageSummary = (m: string) =>
   `message_summary(${FIELD_COLUMNS.map(([column]) => `${m}.${column}`).join(', ')})`;
 
 /** A message's columns and its sender's email and username, for a row that messageTuple reads. */
-export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, u.email, u.username`;
+export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, m.mention_ids, u.email, u.username`;
 export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
 
 /**
@@ -143,10 +151,11 @@ export function parseMessageTuples(json: string | null | undefined): Message[] {
 
 /**
  * The wire's Message: the seed's shape, then the fields added to it — `seq` and `version` always,
- * `editedAt` / `deletedAt` only once set, `replyTo` only for a reply (`reply`: its target now).
+ * `editedAt` / `deletedAt` only once set, `replyTo` only for a reply (`reply`: its target now),
+ * `mentions` only for a live message that mentions someone.
  */
 export function toMessage(
-  [id, text, senderId, createdAt, editedAt, deletedAt, seq, version, replyToId]: MessageFields,
+  [id, text, senderId, createdAt, editedAt, deletedAt, seq, version, replyToId, mentionIds]: MessageFields,
   chatId: string,
   sender: { email: string; username: string },
   reply?: ReplyTuple | null,
@@ -165,5 +174,6 @@ export function toMessage(
   if (deletedAt) message.deletedAt = deletedAt;
   const replyTo = replyToId && !deletedAt ? toReplyQuote(replyToId, reply) : undefined;
   if (replyTo) message.replyTo = replyTo;
+  if (mentionIds && !deletedAt) message.mentions = mentionIds.split(',');
   return message;
 }

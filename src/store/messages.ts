@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from '../protocol/types.js';
 import { isUniqueViolation, type Database } from './database.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
-import { isStoreId, isUnread, memberList, NOW_MS, unreadCount } from './sql.js';
+import { isStoreId, isUnread, isUnreadMention, memberList, mentionIds, NOW_MS, unreadCounts } from './sql.js';
 
 export interface NewMessage {
   chatId: string;
@@ -53,7 +53,7 @@ export interface MessageRef {
 
 export type MarkReadResult =
   /** `moved` is false when the position already was at or after the message (it never moves back). */
-  | { outcome: 'marked'; moved: boolean; unreadCount: number; seq: number }
+  | { outcome: 'marked'; moved: boolean; unreadCount: number; unreadMentionCount: number; seq: number }
   | { outcome: 'unknown_message' }
   | { outcome: 'not_member' };
 
@@ -300,8 +300,8 @@ export class MessageStore {
     if (!isStoreId(chatId)) return { outcome: 'not_member' };
     if (!isStoreId(messageId)) return { outcome: 'unknown_message' };
     return this.db.transaction(async (tx) => {
-      const [member] = await tx.query<{ unread_count: number; found: boolean; moved: boolean; last_read_seq: string }>(
-        `SELECT cm.unread_count, t.created_at IS NOT NULL AS found, cm.last_read_seq,
+      const [member] = await tx.query<Counters & { found: boolean; moved: boolean }>(
+        `SELECT cm.unread_count, cm.unread_mention_count, t.created_at IS NOT NULL AS found, cm.last_read_seq,
                 t.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz) AS moved
            FROM chat_members cm
            LEFT JOIN LATERAL (SELECT created_at FROM messages WHERE id = $3 AND chat_id = $1) t ON true
@@ -314,30 +314,30 @@ export class MessageStore {
       }
       if (!member.found) return { outcome: 'unknown_message' };
       if (!member.moved) {
-        return { outcome: 'marked', moved: false, unreadCount: member.unread_count, seq: Number(member.last_read_seq) };
+        return marked(false, member);
       }
       await tx.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
-      const [moved] = await tx.query<{ unread_count: number; last_read_seq: string }>(
+      const [moved] = await tx.query<Counters>(
         `UPDATE chat_members cm
             SET last_read_at = t.created_at, last_read_seq = t.seq,
-                unread_count = ${unreadCount('cm', 't.created_at')}
+                (unread_count, unread_mention_count) = ${unreadCounts('cm', 't.created_at')}
            FROM messages t
           WHERE t.id = $3 AND cm.chat_id = $1 AND cm.user_id = $2
             AND t.created_at > COALESCE(cm.last_read_at, '-infinity'::timestamptz)
-      RETURNING cm.unread_count, cm.last_read_seq`,
+      RETURNING cm.unread_count, cm.unread_mention_count, cm.last_read_seq`,
         [chatId, userId, messageId],
       );
       if (!moved) {
         // Between the look and the lock the member left, or another mark_read moved further.
-        const [now] = await tx.query<{ unread_count: number; last_read_seq: string }>(
-          'SELECT unread_count, last_read_seq FROM chat_members WHERE chat_id = $1 AND user_id = $2',
+        const [now] = await tx.query<Counters>(
+          'SELECT unread_count, unread_mention_count, last_read_seq FROM chat_members WHERE chat_id = $1 AND user_id = $2',
           [chatId, userId],
         );
         if (!now) return { outcome: 'not_member' };
-        return { outcome: 'marked', moved: false, unreadCount: now.unread_count, seq: Number(now.last_read_seq) };
+        return marked(false, now);
       }
       await tx.query(`UPDATE chats c SET read_seqs = ${memberList('last_read_seq', 'c.id')} WHERE c.id = $1`, [chatId]);
-      return { outcome: 'marked', moved: true, unreadCount: moved.unread_count, seq: Number(moved.last_read_seq) };
+      return marked(true, moved);
     });
   }
 
@@ -357,26 +357,33 @@ export class MessageStore {
   }
 
   /**
-   * Replaces the text of `senderId`'s own message and stamps `edited_at`. Undefined when there is
-   * no such message of that sender or it is deleted. created_at, and so the order, is unchanged.
+   * Replaces the text of `senderId`'s own message and stamps `edited_at`, and resolves its
+   * mentions again from the new text. Undefined when there is no such message of that sender or
+   * it is deleted. created_at, and so the order, is unchanged.
    */
   editMessage(messageId: string, senderId: string, text: string): Promise<Message | undefined> {
-    return this.changeOwnMessage(messageId, senderId, `text = $3, edited_at = ${NOW_MS}`, [text]);
+    return this.changeOwnMessage(
+      messageId,
+      senderId,
+      `text = $3, edited_at = ${NOW_MS}, mention_ids = ${mentionIds('$3', 'messages.chat_id')}`,
+      [text],
+    );
   }
 
   /**
-   * Turns `senderId`'s own message into a tombstone: text erased, `deleted_at` stamped (and so the
-   * message taken off the unread counters of the members who had not read it).
+   * Turns `senderId`'s own message into a tombstone: text and mentions erased, `deleted_at` stamped
+   * (and so the message taken off the unread counters of the members who had not read it).
    */
   deleteMessage(messageId: string, senderId: string): Promise<Message | undefined> {
-    return this.changeOwnMessage(messageId, senderId, `text = '', deleted_at = ${NOW_MS}`, []);
+    return this.changeOwnMessage(messageId, senderId, `text = '', mention_ids = NULL, deleted_at = ${NOW_MS}`, []);
   }
 
   /**
    * Changes `senderId`'s own live message (`assignments`, with `params` from $3): the change takes
    * the chat's next version, each member's unread counter moves by what it does to the unread
-   * rule (isUnread: a deletion takes the message off), and the chat's copy of the message is
-   * rewritten when it is the chat's last (ChatStore.listChats). The chat row is locked first, as
+   * rule (isUnread: a deletion takes the message off), their unread mention counter by what it
+   * does to the mention rule (isUnreadMention: an edit can add or remove a mention), and the
+   * chat's copy of the message is rewritten when it is the chat's last (ChatStore.listChats). The chat row is locked first, as
    * sends do: versions are taken in one order, the chat's counters change in one order, and no
    * send can move the last message in between.
    */
@@ -394,18 +401,23 @@ export class MessageStore {
       // Under the lock nothing else changes the message: if it can be changed now, it will be.
       const [result] = await tx.query<{ changed: string | null }>(
         `WITH target AS (
-           SELECT chat_id, sender_id, created_at, deleted_at FROM messages WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
+           SELECT chat_id, sender_id, created_at, deleted_at, mention_ids
+             FROM messages WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
          ), versioned AS (
            UPDATE chats c SET version = c.version + 1 FROM target t WHERE c.id = t.chat_id
            RETURNING c.version
          ), changed AS (
            UPDATE messages SET ${assignments}, version = (SELECT version FROM versioned)
             WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
-           RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at, seq, version, reply_to_id
+           RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at, seq, version, reply_to_id, mention_ids
          ), unread AS (
-           UPDATE chat_members cm SET unread_count = cm.unread_count + ${isUnread('c', 'cm')}::int - ${isUnread('t', 'cm')}::int
+           UPDATE chat_members cm
+              SET unread_count = cm.unread_count + ${isUnread('c', 'cm')}::int - ${isUnread('t', 'cm')}::int,
+                  unread_mention_count = cm.unread_mention_count
+                    + ${isUnreadMention('c', 'cm')}::int - ${isUnreadMention('t', 'cm')}::int
              FROM target t, changed c
-            WHERE cm.chat_id = t.chat_id AND ${isUnread('c', 'cm')} <> ${isUnread('t', 'cm')}
+            WHERE cm.chat_id = t.chat_id
+              AND (${isUnread('c', 'cm')} <> ${isUnread('t', 'cm')} OR ${isUnreadMention('c', 'cm')} <> ${isUnreadMention('t', 'cm')})
          )
          SELECT json_agg(${messageTuple('r')})::text AS changed
            FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) r`,
@@ -423,6 +435,23 @@ export class MessageStore {
       return changed;
     });
   }
+}
+
+/** A member's counters and read position as markRead reads them. */
+interface Counters {
+  unread_count: number;
+  unread_mention_count: number;
+  last_read_seq: string;
+}
+
+function marked(moved: boolean, counters: Counters): MarkReadResult {
+  return {
+    outcome: 'marked',
+    moved,
+    unreadCount: counters.unread_count,
+    unreadMentionCount: counters.unread_mention_count,
+    seq: Number(counters.last_read_seq),
+  };
 }
 
 function isDuplicateClientId(error: unknown): boolean {

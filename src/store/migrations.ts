@@ -236,4 +236,25 @@ export const MIGRATIONS: readonly Migration[] = [
                            'message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint)');
     `,
   },
+  {
+    version: 14,
+    name: 'mentions',
+    sql: `
+      -- The members a message mentions ('@username', sql.ts's mentionIds), in the order of their
+      -- first mention, resolved when it is sent or edited (NULL: none; a tombstone has none). An
+      -- array on the message rather than a table: it is read with every message and written only
+      -- with its text, by the statement that writes the text. Messages sent before mention none.
+      ALTER TABLE messages ADD COLUMN mention_ids uuid[];
+      -- The member's unread messages that mention them (sql.ts's isUnreadMention), kept by the
+      -- writes that keep unread_count (migration 4), in the same statements. Zero at first: no
+      -- message mentions anyone yet.
+      ALTER TABLE chat_members ADD COLUMN unread_mention_count integer NOT NULL DEFAULT 0;
+
+      -- The chat's copy of its last message carries the mentions from here on (routines.ts): the
+      -- older form goes. Copies written before end at the reply's id: no mentions.
+      DROP FUNCTION IF EXISTS message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint, uuid);
+      DELETE FROM schema_routines
+       WHERE signature = 'message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint, uuid)';
+    `,
+  },
 ];

@@ -1,5 +1,5 @@
 import { MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
-import { isUnread, memberCount, memberList } from './sql.js';
+import { isUnread, memberCount, memberList, mentionIds } from './sql.js';
 
 /**
  * The database's functions and triggers, each defined only here, in its current form. Unlike
@@ -27,7 +27,7 @@ export interface Routine {
 export const ROUTINES: readonly Routine[] = [
   {
     signature: MESSAGE_SUMMARY.signature,
-    since: 12,
+    since: 14,
     sql: `
       -- A chat's last message as the JSON text the chat list sends of it (ChatStore.listChats):
       -- the message's fields as message-form.ts defines them.
@@ -38,14 +38,15 @@ export const ROUTINES: readonly Routine[] = [
   },
   {
     signature: 'insert_message_batch(uuid[], uuid[], uuid[], text[], text[], uuid[])',
-    since: 12,
+    since: 14,
     sql: `
       -- One batch of sends (MessageStore.insertMessages), as one call: lock the batch's chats in
       -- id order (two batches sharing chats cannot deadlock), then one statement that checks
       -- membership (and that a reply's target is a live message of the same chat), stamps each
       -- message's created_at, seq and version, moves each chat's last message, seq and version,
-      -- inserts the messages and adds them to the unread counters of the members they are unread
-      -- for. A function because its two statements are then planned
+      -- inserts the messages with the members they mention (mentionIds, sql.ts: a text without '@'
+      -- costs one strpos) and adds them to the unread counters, and unread mention counters, of
+      -- the members they are unread for. A function because its two statements are then planned
       -- once per connection: planned per batch, PGlite asked its file system for the size of
       -- every table and index involved each time.
       --
@@ -61,7 +62,7 @@ export const ROUTINES: readonly Routine[] = [
         p_ids uuid[], p_chat_ids uuid[], p_sender_ids uuid[], p_texts text[], p_client_message_ids text[],
         p_reply_to_ids uuid[]
       ) RETURNS TABLE (id uuid, text text, sender_id uuid, chat_id uuid, created_at timestamptz,
-                       seq bigint, version bigint, reply_to_id uuid, email text, username text)
+                       seq bigint, version bigint, reply_to_id uuid, mention_ids uuid[], email text, username text)
       VOLATILE LANGUAGE plpgsql AS $$
       #variable_conflict use_column
       BEGIN
@@ -71,7 +72,9 @@ export const ROUTINES: readonly Routine[] = [
           SELECT * FROM unnest(p_ids, p_chat_ids, p_sender_ids, p_texts, p_client_message_ids, p_reply_to_ids)
                    WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, reply_to_id, ord)
         ), allowed AS (
-          SELECT t.*, row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
+          -- Read twice below, so computed once (a CTE read twice is materialized).
+          SELECT t.*, ${mentionIds('t.text', 't.chat_id')} AS mention_ids,
+                 row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
                  count(*) OVER (PARTITION BY t.chat_id) AS n
             FROM input t
            WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
@@ -87,7 +90,7 @@ export const ROUTINES: readonly Routine[] = [
                  GREATEST(date_trunc('milliseconds', clock_timestamp()), l.last_message_at + interval '1 millisecond')
                    + interval '1 millisecond' * (a.n - 1) AS created_at,
                  NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
-                 l.last_seq + a.n AS seq, l.version + a.n AS version, a.reply_to_id
+                 l.last_seq + a.n AS seq, l.version + a.n AS version, a.reply_to_id, a.mention_ids
             FROM allowed a JOIN chats l ON l.id = a.chat_id
            WHERE a.rn = a.n
         ), stamp AS (
@@ -100,23 +103,27 @@ export const ROUTINES: readonly Routine[] = [
         ), ins AS (
           -- The chat's last message of the batch has the last stamp, seq and version; the others
           -- count back from it.
-          INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at, seq, version, reply_to_id)
+          INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at, seq, version, reply_to_id,
+                                mention_ids)
           SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
                  s.last_message_at - interval '1 millisecond' * (a.n - a.rn),
-                 s.last_seq - (a.n - a.rn), s.version - (a.n - a.rn), a.reply_to_id
+                 s.last_seq - (a.n - a.rn), s.version - (a.n - a.rn), a.reply_to_id, a.mention_ids
             FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
-          RETURNING id, text, sender_id, chat_id, created_at, deleted_at, seq, version, reply_to_id
+          RETURNING id, text, sender_id, chat_id, created_at, deleted_at, seq, version, reply_to_id, mention_ids
         ), unread AS (
           -- Each new message on the counters of the members it is unread for (isUnread, sql.ts):
-          -- it comes after every read position, so every other member.
-          UPDATE chat_members cm SET unread_count = cm.unread_count + b.n
-            FROM (SELECT i.chat_id, o.user_id, count(*)::int AS n
+          -- it comes after every read position, so every other member; and on the mention
+          -- counters of those it mentions (isUnreadMention).
+          UPDATE chat_members cm SET unread_count = cm.unread_count + b.n,
+                                     unread_mention_count = cm.unread_mention_count + b.mentions
+            FROM (SELECT i.chat_id, o.user_id, count(*)::int AS n,
+                         count(*) FILTER (WHERE o.user_id = ANY(i.mention_ids))::int AS mentions
                     FROM ins i JOIN chat_members o ON o.chat_id = i.chat_id AND ${isUnread('i', 'o')}
                    GROUP BY i.chat_id, o.user_id) b
            WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
         )
         SELECT ins.id, ins.text, ins.sender_id, ins.chat_id, ins.created_at, ins.seq, ins.version, ins.reply_to_id,
-               u.email, u.username
+               ins.mention_ids, u.email, u.username
           FROM ins JOIN users u ON u.id = ins.sender_id;
       END $$`,
   },

@@ -22,6 +22,46 @@ export const unreadCount = (cm: string, readAt?: string) =>
   `(SELECT count(*)::int FROM messages um WHERE um.chat_id = ${cm}.chat_id AND ${isUnread('um', cm, readAt)})`;
 
 /**
+ * The mention rule (migration 14): the message row `m` counts as an unread mention for the member
+ * `cm` when it is unread for them (isUnread) and mentions them (its mention_ids, NULL for none,
+ * hold their id). Kept on the members' unread_mention_count by the same writes as unread_count.
+ */
+export const isUnreadMention = (m: string, cm: string, readAt?: string) =>
+  `(${isUnread(m, cm, readAt)} AND COALESCE(${cm}.user_id = ANY(${m}.mention_ids), false))`;
+
+/**
+ * The member `cm`'s unread count and unread mention count as one row (unread, mentions), counted
+ * from the chat's messages in one scan (isUnread, isUnreadMention; `readAt` as there): for
+ * `SET (unread_count, unread_mention_count) = …` or a LATERAL join.
+ */
+export const unreadCounts = (cm: string, readAt = `${cm}.last_read_at`) =>
+  `(SELECT count(*)::int AS unread,
+           count(*) FILTER (WHERE COALESCE(${cm}.user_id = ANY(um.mention_ids), false))::int AS mentions
+      FROM messages um WHERE um.chat_id = ${cm}.chat_id AND ${isUnread('um', cm, readAt)})`;
+
+/**
+ * The users that the text `text` of a message of the chat `chatId` mentions (SQL expressions),
+ * as a uuid[] in the order of their first mention, or NULL for none (migration 14). A mention is
+ * '@' and a username, matched as the register schema spells one (usernameSchema: letters, digits,
+ * '_', '.', '-') and case-insensitively as logins and the unique index compare them (lower), at a
+ * word boundary: the '@' follows no username character or '@' (so not an email's), and the name
+ * runs to the first character that is not one — or, for a sentence's "@bob.", without its
+ * trailing dots and dashes. Only live accounts that are members of the chat count; others'
+ * names are text. A text without '@' costs one strpos. The aliases are ones no caller uses.
+ */
+export const mentionIds = (text: string, chatId: string) =>
+  `CASE WHEN strpos(${text}, '@') > 0 THEN
+     (SELECT array_agg(mentioned.id ORDER BY named.first)
+        FROM (SELECT lower(name) AS name, min(mention.ord) AS first
+                FROM regexp_matches(${text}, '(?<![[:alnum:]_.@-])@([[:alnum:]_.-]{3,})', 'g') WITH ORDINALITY AS mention(found, ord),
+                     unnest(ARRAY[mention.found[1], rtrim(mention.found[1], '.-')]) AS name
+               WHERE length(name) BETWEEN 3 AND 32
+               GROUP BY 1) named
+        JOIN users mentioned ON lower(mentioned.username) = named.name AND mentioned.deleted_at IS NULL
+        JOIN chat_members mentioned_member ON mentioned_member.chat_id = ${chatId} AND mentioned_member.user_id = mentioned.id)
+   END`;
+
+/**
  * The members of the chat `chat` as 'value,value,…' of their `column`, in join order: the chat's
  * member_ids (user_id) and read_seqs (last_read_seq), aligned with each other; '' for none.
  */

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Message, PublicUser } from '../protocol/types.js';
 import { isUniqueViolation, type Database, type SqlExecutor } from './database.js';
 import { messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
-import { isStoreId, NOW_MS, unreadCount } from './sql.js';
+import { isStoreId, NOW_MS, unreadCounts } from './sql.js';
 
 export interface UserRecord extends PublicUser {
   /** Null for users created from an external identity provider's token. */
@@ -261,11 +261,11 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
          FROM (SELECT DISTINCT chat_id, n FROM doomed) d WHERE c.id = d.chat_id
        RETURNING c.id, c.version
      ), changed AS (
-       UPDATE messages m SET text = '', deleted_at = ${NOW_MS}, version = v.version - d.n + d.k
+       UPDATE messages m SET text = '', mention_ids = NULL, deleted_at = ${NOW_MS}, version = v.version - d.n + d.k
          FROM doomed d JOIN versioned v ON v.id = d.chat_id
         WHERE m.id = d.id
        RETURNING m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version,
-                 m.reply_to_id
+                 m.reply_to_id, m.mention_ids
      )
      SELECT json_agg(${messageTuple('t')} ORDER BY t.chat_id, t.version)::text AS tombstones
        FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) t`,
@@ -280,7 +280,8 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
       [rewritten, id],
     );
     await tx.query(
-      `UPDATE chat_members cm SET unread_count = ${unreadCount('cm')} WHERE cm.chat_id = ANY($1::uuid[])`,
+      `UPDATE chat_members cm SET (unread_count, unread_mention_count) = ${unreadCounts('cm')}
+        WHERE cm.chat_id = ANY($1::uuid[])`,
       [rewritten],
     );
   }

@@ -329,6 +329,38 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 
+  it('mentions: highlighted as text on both pages, "@1" in the mentioned user’s list until read', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((p) => registerUser(server, p)));
+    await createChat(server, alice!, [bob!, carol!], 'Mention group');
+    const pages = await signedInPages(browser, server, [alice!, bob!]);
+    const [a, b] = pages.map((p) => p.page) as [Page, Page];
+    await openChat(a, 'Mention group');
+
+    // Bob has no chat open: his list counts the mention.
+    const text = `hi @${bob!.user.username.toUpperCase()}, <b>not bold</b> me@${carol!.user.username}`;
+    await sendInPage(a, text);
+    await waitForMessage(a, text);
+    await b.waitForSelector('[data-testid=chat-item] [data-testid=mention-count]');
+    expect(await b.textContent('[data-testid=mention-count]')).toBe('@1');
+    expect(await b.textContent('[data-testid=unread]')).toBe('1');
+
+    // Only the resolved mention is marked (not the email), on both pages; markup stays text.
+    for (const page of [a, b]) {
+      if (page === b) await openChat(b, 'Mention group');
+      await waitForMessage(page, text);
+      const marks = messageItem(page, text).getByTestId('mention');
+      expect(await marks.allTextContents()).toEqual([`@${bob!.user.username.toUpperCase()}`]);
+      expect(await page.$$('.messages b')).toHaveLength(0);
+    }
+    expect(await messageItem(b, text).locator('mark.mention.me').count()).toBe(1);
+    expect(await messageItem(a, text).locator('mark.mention.me').count()).toBe(0);
+    // Read on opening: the badge goes.
+    await b.waitForSelector('[data-testid=chat-item]:not(:has([data-testid=mention-count]))');
+    await Promise.all(pages.map((p) => p.context.close()));
+  }, 60_000);
+
   it('leaving a group removes it from every window of the leaver; the others keep it and see who is left', async () => {
     const server = await startServer();
     servers.push(server);

@@ -44,6 +44,7 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     expect(await ask(bobOnB, 'mark_read', { chatId, messageId: sent.id })).toStrictEqual({
       success: true,
       unreadCount: 0,
+      unreadMentionCount: 0,
       seq: 1,
     });
     expect(await atAlice).toStrictEqual({ chatId, userId: bob.user.id, messageId: sent.id, seq: 1 });
@@ -86,6 +87,32 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     const chats = await ask(bobOnB, 'get_my_chats');
     const everything = JSON.stringify([page, synced, chats]);
     expect(everything).not.toContain('the text that gets deleted');
+  });
+
+  it('a mention sent on B reaches the mentioned user’s socket on A outside the room as mentioned, the one in it as new_message; the counter reads the same on both', async () => {
+    const { alice, bob, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
+    const aliceElsewhereOnA = await connectTo(a, alice.token);
+    const aliceElsewhereOnB = await connectTo(b, alice.token);
+    const inRoom = collect(aliceOnA, 'mentioned');
+    const toBob = collect(bobOnB, 'mentioned');
+    const messageInRoom = nextEvent<Message>(aliceOnA, 'new_message', 5_000);
+    const onA = nextEvent(aliceElsewhereOnA, 'mentioned', 5_000);
+    const onB = nextEvent(aliceElsewhereOnB, 'mentioned', 5_000);
+    const sent = await send(bobOnB, chatId, `@${alice.user.username.toUpperCase()} across nodes`);
+    expect(sent.mentions).toEqual([alice.user.id]);
+    expect(await onA).toStrictEqual({ chatId, message: sent });
+    expect(await onB).toStrictEqual({ chatId, message: sent });
+    expect(await messageInRoom).toStrictEqual(sent);
+    await sleep(300);
+    expect([inRoom, toBob]).toEqual([[], []]);
+    for (const socket of [aliceOnA, aliceElsewhereOnB]) {
+      const chats = await ask(socket, 'get_my_chats');
+      expect(chats.chats.find((chat: ChatSummary) => chat.id === chatId)).toMatchObject({
+        unreadCount: 1,
+        unreadMentionCount: 1,
+      });
+    }
+    expect(bob.user.id).not.toBe(alice.user.id);
   });
 
   it('user_typing from a typist on B reaches a member on A, true then false', async () => {

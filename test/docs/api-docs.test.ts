@@ -185,11 +185,15 @@ describe('API documentation against a running server', () => {
     const alice = await registerUser(server, 'async_a');
     const bob = await registerUser(server, 'async_b');
     const bobSocket = await connect(server, bob.token);
+    // Bob's second socket never joins the chat: it gets `mentioned` where the first gets new_message.
+    const bobElsewhere = await connect(server, bob.token);
     const seen = new Map<string, unknown[]>();
-    for (const event of Object.keys(serverEvents)) {
-      (bobSocket as unknown as { on(e: string, f: (p: unknown) => void): void }).on(event, (payload) => {
-        seen.set(event, [...(seen.get(event) ?? []), payload]);
-      });
+    for (const socket of [bobSocket, bobElsewhere]) {
+      for (const event of Object.keys(serverEvents)) {
+        (socket as unknown as { on(e: string, f: (p: unknown) => void): void }).on(event, (payload) => {
+          seen.set(event, [...(seen.get(event) ?? []), payload]);
+        });
+      }
     }
     const aliceSocket = await connect(server, alice.token);
     const answers: [string, unknown][] = [];
@@ -204,7 +208,9 @@ describe('API documentation against a running server', () => {
     await send(bobSocket, 'join_chat', { chatId });
     await send(aliceSocket, 'join_chat', { chatId });
     await send(aliceSocket, 'join_chat', { chatId: 'not-a-chat' });
-    const { message } = await send(aliceSocket, 'send_message', { chatId, text: 'hello docs' });
+    // It mentions Bob: `mentions` is checked wherever the message appears, until the edit drops it.
+    const { message } = await send(aliceSocket, 'send_message', { chatId, text: `hello docs, @${bob.user.username}` });
+    expect(message.mentions).toEqual([bob.user.id]);
     // A reply: its quote is checked in the answer, new_message, history, the chat list and sync.
     await send(bobSocket, 'send_message', { chatId, text: 'a reply', replyTo: message.id });
     await send(aliceSocket, 'send_message', { chatId });

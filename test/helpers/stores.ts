@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import type { Message, PublicUser } from '../../src/protocol/types.js';
 import type { Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
-import { unreadCount } from '../../src/store/sql.js';
+import { isUnreadMention, unreadCount } from '../../src/store/sql.js';
 import { Store } from '../../src/store/store.js';
 
 /**
@@ -64,14 +64,26 @@ export async function emptyDatabase(target: StoreTarget): Promise<{ db: Database
  * numbers, which pin down what the rule means.
  */
 export async function expectCountersRight(db: Database, chatIds: string[]): Promise<void> {
-  const rows = await db.query<{ user_id: string; kept: number; counted: number }>(
-    `SELECT cm.user_id, cm.unread_count AS kept, ${unreadCount('cm')} AS counted
+  const rows = await db.query<{
+    user_id: string;
+    kept: number;
+    counted: number;
+    kept_mentions: number;
+    counted_mentions: number;
+  }>(
+    `SELECT cm.user_id, cm.unread_count AS kept, ${unreadCount('cm')} AS counted,
+            cm.unread_mention_count AS kept_mentions,
+            (SELECT count(*)::int FROM messages um WHERE um.chat_id = cm.chat_id AND ${isUnreadMention('um', 'cm')}) AS counted_mentions
        FROM chat_members cm WHERE cm.chat_id = ANY($1::uuid[]) ORDER BY cm.user_id`,
     [chatIds],
   );
   expect(rows.length).toBeGreaterThan(0);
   for (const row of rows) {
-    expect({ user: row.user_id, unread: row.kept }).toStrictEqual({ user: row.user_id, unread: row.counted });
+    expect({ user: row.user_id, unread: row.kept, mentions: row.kept_mentions }).toStrictEqual({
+      user: row.user_id,
+      unread: row.counted,
+      mentions: row.counted_mentions,
+    });
   }
 }
 

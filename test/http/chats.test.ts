@@ -73,6 +73,7 @@ describe('POST /chats', () => {
         users: expect.any(Array),
         messages: [],
         unreadCount: 0,
+        unreadMentionCount: 0,
         version: 0,
         readPositions: nothingRead(response.body.chat),
       },
@@ -116,6 +117,7 @@ describe('POST /chats', () => {
       users: expect.any(Array),
       messages: [],
       unreadCount: 0,
+      unreadMentionCount: 0,
       version: 0,
       readPositions: nothingRead(response.body.chat),
     });
@@ -310,6 +312,7 @@ describe('GET /chats', () => {
         },
       ],
       unreadCount: 0,
+      unreadMentionCount: 0,
       version: 1,
       readPositions: nothingRead(groupSummary),
     });
@@ -320,6 +323,7 @@ describe('GET /chats', () => {
       users: expect.any(Array),
       messages: [expect.objectContaining({ text: 'two', sender: bob.user.id, user: bob.user, seq: 2, version: 2 })],
       unreadCount: 2,
+      unreadMentionCount: 0,
       version: 2,
       readPositions: nothingRead(directSummary),
     });

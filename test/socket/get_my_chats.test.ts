@@ -53,6 +53,7 @@ describe('get_my_chats', () => {
           users: expect.any(Array),
           messages: [last],
           unreadCount: 2, // bob's two messages; alice's own do not count
+          unreadMentionCount: 0,
           version: 3, // three sends
           // Every member, in the order of `users`; nobody has marked anything read.
           readPositions: users.map((user) => ({ userId: user.id, seq: 0 })),
@@ -97,6 +98,7 @@ describe('get_my_chats', () => {
           users: expect.any(Array),
           messages: [],
           unreadCount: 0,
+          unreadMentionCount: 0,
           version: 0,
           readPositions: users.map((user) => ({ userId: user.id, seq: 0 })),
         },

@@ -47,6 +47,7 @@ describe('mark_read', () => {
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: sent[1]!.id })).toStrictEqual({
       success: true,
       unreadCount: 1,
+      unreadMentionCount: 0,
       seq: 2,
     });
     expect(await unreadIn(bobSocket, chatId)).toBe(1);
@@ -54,6 +55,7 @@ describe('mark_read', () => {
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: sent[2]!.id })).toStrictEqual({
       success: true,
       unreadCount: 0,
+      unreadMentionCount: 0,
       seq: 3,
     });
     expect(await unreadIn(bobSocket, chatId)).toBe(0);
@@ -71,17 +73,20 @@ describe('mark_read', () => {
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: sent[2]!.id })).toStrictEqual({
       success: true,
       unreadCount: 1,
+      unreadMentionCount: 0,
       seq: 3,
     });
     // The answer's seq is the position's, which stays at the third message.
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: sent[0]!.id })).toStrictEqual({
       success: true,
       unreadCount: 1,
+      unreadMentionCount: 0,
       seq: 3,
     });
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: sent[2]!.id })).toStrictEqual({
       success: true,
       unreadCount: 1,
+      unreadMentionCount: 0,
       seq: 3,
     });
     expect(await unreadIn(bobSocket, chatId)).toBe(1);
@@ -102,6 +107,7 @@ describe('mark_read', () => {
     expect(await ask(aliceSocket, 'mark_read', { chatId, messageId: own.id })).toStrictEqual({
       success: true,
       unreadCount: 0,
+      unreadMentionCount: 0,
       seq: 2,
     });
   });

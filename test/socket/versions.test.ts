@@ -222,6 +222,7 @@ describe.each(storeTargets.map((t) => t.name))('read positions (contract §5) on
     expect(await ask(bobSocket, 'mark_read', { chatId, messageId: two.id })).toEqual({
       success: true,
       unreadCount: 0,
+      unreadMentionCount: 0,
       seq: 2,
     });
     await waitFor(() => reads.length === 1 && ownReads.length === 1, 3_000, 'messages_read');

@@ -32,18 +32,21 @@ describe.each(storeTargets)('Store chat state on $name', (target) => {
         outcome: 'marked',
         moved: true,
         unreadCount: 1,
+        unreadMentionCount: 0,
         seq: 2,
       });
       expect(await opened.store.messages.markRead(chatId, reader.id, ids[0]!)).toStrictEqual({
         outcome: 'marked',
         moved: false,
         unreadCount: 1,
+        unreadMentionCount: 0,
         seq: 2,
       });
       expect(await opened.store.messages.markRead(chatId, reader.id, ids[1]!)).toStrictEqual({
         outcome: 'marked',
         moved: false,
         unreadCount: 1,
+        unreadMentionCount: 0,
         seq: 2,
       });
       const [summary] = await opened.store.chats.listChats(reader.id, chatId);

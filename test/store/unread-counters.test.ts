@@ -99,6 +99,113 @@ describe.each(storeTargets)('Unread counters on $name', (target) => {
   });
 });
 
+/**
+ * The unread mention counter (migration 14) against its rule (isUnreadMention: unread, and the
+ * message's mention_ids name the member), recounted from the messages after each kind of write.
+ */
+describe.each(storeTargets)('Unread mention counters on $name', (target) => {
+  const opened = useStore(target);
+  const newUser = () => opened.newUser('mc');
+  const { send } = opened;
+  const counters = async (userId: string, chatId: string) => {
+    const [chat] = await opened.store.chats.listChats(userId, chatId);
+    return chat && [chat.unreadCount, chat.unreadMentionCount];
+  };
+
+  it('follow sends, batches, mark_read, edits adding and removing mentions, deletes, rejoining and a deleted user', async () => {
+    const [a, b, c, d] = await Promise.all([newUser(), newUser(), newUser(), newUser()]);
+    const chatId = await opened.newChat([a.id, b.id, c.id]);
+    const other = await opened.newChat([a.id, d.id]);
+    const check = () => expectCountersRight(opened.db, [chatId, other]);
+
+    const m1 = await send(chatId, a.id, `hi @${b.username} and @${c.username.toUpperCase()}, not @${d.username}`);
+    expect(m1.mentions).toEqual([b.id, c.id]);
+    const m2 = await send(chatId, a.id, `@${b.username} again`);
+    expect([await counters(b.id, chatId), await counters(c.id, chatId)]).toEqual([
+      [2, 2],
+      [2, 1],
+    ]);
+    await check();
+
+    // A batch across chats and senders; a self-mention is stored but never counts.
+    await opened.store.messages.insertMessages([
+      { chatId, senderId: c.id, text: `@${c.username} @${a.username}` },
+      { chatId: other, senderId: d.id, text: `@${a.username}` },
+      { chatId, senderId: d.id, text: `@${a.username} from a non-member` },
+      { chatId, senderId: b.id, text: 'no mention' },
+    ]);
+    expect([await counters(a.id, chatId), await counters(a.id, other), await counters(c.id, chatId)]).toEqual([
+      [2, 1],
+      [1, 1],
+      [3, 1],
+    ]);
+    await check();
+
+    // Reading past a mention takes it off; an older position changes nothing.
+    expect(await opened.store.messages.markRead(chatId, b.id, m1.id)).toMatchObject({
+      moved: true,
+      unreadCount: 2,
+      unreadMentionCount: 1,
+    });
+    expect(await opened.store.messages.markRead(chatId, b.id, m1.id)).toMatchObject({ unreadMentionCount: 1 });
+    await check();
+
+    // An edit re-resolves the mentions: removing one takes it off, adding one puts it on.
+    const edited = await opened.store.messages.editMessage(m2.id, a.id, `now @${c.username} instead`);
+    expect(edited?.mentions).toEqual([c.id]);
+    expect([await counters(b.id, chatId), await counters(c.id, chatId)]).toEqual([
+      [2, 0],
+      [3, 2],
+    ]);
+    await check();
+    const plain = await opened.store.messages.editMessage(m2.id, a.id, 'nobody now');
+    expect(plain?.mentions).toBeUndefined();
+    expect(await counters(c.id, chatId)).toEqual([3, 1]);
+    await opened.store.messages.editMessage(m2.id, a.id, `@${c.username} back`);
+    await check();
+
+    // Deleting takes the message and its mentions off; a tombstone mentions nobody.
+    const tombstone = await opened.store.messages.deleteMessage(m2.id, a.id);
+    expect(tombstone?.mentions).toBeUndefined();
+    expect(await counters(c.id, chatId)).toEqual([2, 1]);
+    await check();
+
+    // Leaving and joining again: the mentions made while a member count again, unread; one made
+    // while away mentioned a non-member, which is no mention.
+    await opened.store.chats.removeMember(chatId, c.id);
+    const away = await send(chatId, a.id, `@${c.username} while c was away`);
+    expect(away.mentions).toBeUndefined();
+    await opened.store.chats.addMembers(chatId, [c.id], MAX_CHAT_MEMBERS);
+    expect(await counters(c.id, chatId)).toEqual([3, 1]);
+    await check();
+
+    // A deleted account's messages become tombstones: their mentions go with them.
+    await send(chatId, b.id, `@${c.username} from b`);
+    expect(await counters(c.id, chatId)).toEqual([4, 2]);
+    await opened.store.users.deleteAccount(b.id);
+    expect(await counters(c.id, chatId)).toEqual([2, 1]);
+    await check();
+  });
+
+  it('stay right when mentioning sends, reads, edits and deletes race', async () => {
+    const [a, b, c] = await Promise.all([newUser(), newUser(), newUser()]);
+    const chatId = await opened.newChat([a.id, b.id, c.id]);
+    const seeded = [];
+    for (let i = 0; i < 6; i++) seeded.push(await send(chatId, a.id, `seed @${i % 2 ? b.username : c.username}`));
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const [sender, named] = i % 2 ? [a, b] : [b, c];
+      work.push(opened.store.messages.insertMessage({ chatId, senderId: sender.id, text: `race @${named.username}` }));
+      if (i % 4 === 0) work.push(opened.store.messages.markRead(chatId, c.id, seeded[(i / 4) % seeded.length]!.id));
+      if (i % 5 === 0)
+        work.push(opened.store.messages.editMessage(seeded[i / 5]!.id, a.id, `@${b.username} @${c.username}`));
+      if (i % 6 === 0) work.push(opened.store.messages.deleteMessage(seeded[5 - i / 6]!.id, a.id));
+    }
+    await Promise.all(work);
+    await expectCountersRight(opened.db, [chatId]);
+  });
+});
+
 describe.each(storeTargets)('Migrations 4 and 5 on $name', (target) => {
   it('fills the counters of the chats that exist when it runs', async () => {
     const { db, close } = await emptyDatabase(target);

@@ -100,8 +100,14 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       const store = new Store(db);
       const { alice, bob, erin } = expected.users;
       const { group } = expected.chats;
+      // Chat summaries gained unreadMentionCount since (migration 14): no message of then mentions anyone.
+      const withMentionCounts = (chats: unknown) =>
+        (chats as Record<string, unknown>[]).map((chat) => ({ ...chat, unreadMentionCount: 0 }));
       for (const [name, id] of Object.entries(expected.users)) {
-        expect({ name, chats: await store.chats.listChats(id) }).toEqual({ name, chats: expected.listChats[name] });
+        expect({ name, chats: await store.chats.listChats(id) }).toEqual({
+          name,
+          chats: withMentionCounts(expected.listChats[name]),
+        });
       }
       for (const chatId of Object.values(expected.chats)) {
         expect(await store.messages.listMessages(chatId, alice!, { limit: 50 })).toEqual(expected.history[chatId]);

@@ -130,12 +130,14 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
       outcome: 'marked',
       moved: true,
       unreadCount: 0,
+      unreadMentionCount: 0,
       seq: 2,
     });
     expect(await opened.store.messages.markRead(chatId, b.id, m1.id)).toEqual({
       outcome: 'marked',
       moved: false,
       unreadCount: 0,
+      unreadMentionCount: 0,
       seq: 2,
     });
     expect(await positions()).toEqual({ [a.id]: 0, [b.id]: 2 });

@@ -79,6 +79,8 @@ export class ChatApp {
       else this.setStatus('reconnecting…');
     });
     socket.on('new_message', (message) => this.newMessage(message));
+    // A mention in a chat this socket has not joined (yet): the same message, counted once.
+    socket.on('mentioned', ({ message }) => this.newMessage(message));
     socket.on('message_updated', (message) => this.changedMessage(message));
     socket.on('message_deleted', (message) => this.changedMessage(message));
     socket.on('messages_read', ({ chatId, userId, seq }) => {
@@ -150,7 +152,10 @@ export class ChatApp {
     const isNew = chat.messages[0]?.id !== message.id;
     chat.messages = [message];
     const open = this.conversation?.chatId === message.chatId;
-    if (isNew && !open && message.sender !== this.session.user.id) chat.unreadCount += 1;
+    if (isNew && !open && message.sender !== this.session.user.id) {
+      chat.unreadCount += 1;
+      if (message.mentions?.includes(this.session.user.id)) chat.unreadMentionCount += 1;
+    }
     // Most recent activity first.
     this.chats = [chat, ...this.chats.filter((c) => c !== chat)];
     this.renderList();
@@ -207,10 +212,11 @@ export class ChatApp {
           left: (id) => this.removeChat(id),
         })
       : undefined;
-    const onRead = (id: string, unreadCount: number) => {
+    const onRead = (id: string, unreadCount: number, unreadMentionCount: number) => {
       const read = this.chats.find((c) => c.id === id);
-      if (read && read.unreadCount !== unreadCount) {
+      if (read && (read.unreadCount !== unreadCount || read.unreadMentionCount !== unreadMentionCount)) {
         read.unreadCount = unreadCount;
+        read.unreadMentionCount = unreadMentionCount;
         this.renderList();
       }
     };
@@ -255,10 +261,21 @@ export class ChatApp {
         ),
         el('span', { class: 'preview', text: preview }),
       );
+      const badges = el('span', { class: 'badges' });
+      // "@3": unread messages that mention you, beside the unread count.
+      if (chat.unreadMentionCount > 0)
+        badges.append(
+          el('span', {
+            class: 'mention-count',
+            attrs: { 'data-testid': 'mention-count', title: `${chat.unreadMentionCount} unread mentions of you` },
+            text: `@${chat.unreadMentionCount}`,
+          }),
+        );
       if (chat.unreadCount > 0)
-        item.append(
+        badges.append(
           el('span', { class: 'unread', attrs: { 'data-testid': 'unread' }, text: String(chat.unreadCount) }),
         );
+      if (badges.childElementCount > 0) item.append(badges);
       item.addEventListener('click', () => void this.open(chat.id));
       return item;
     });

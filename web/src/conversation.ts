@@ -2,7 +2,14 @@ import type { ChatSummary, Message, PublicUser } from '../../src/protocol/index.
 import { chatTitle, isGroupChat } from './chat-summary.js';
 import { ignoreAnswer, request, type ParleySocket } from './connection.js';
 import { el } from './dom.js';
-import { quoteOf, renderMessage, renderQuote, type OwnMessageActions, type ReplyAction } from './message-view.js';
+import {
+  quoteOf,
+  renderMessage,
+  renderQuote,
+  type MentionedNames,
+  type OwnMessageActions,
+  type ReplyAction,
+} from './message-view.js';
 
 /** Page size of history requests (the server allows 1..100). */
 const PAGE = 30;
@@ -62,7 +69,7 @@ export class Conversation {
     private chat: ChatSummary,
     private readonly me: PublicUser,
     private readonly socket: ParleySocket,
-    private readonly onRead: (chatId: string, unreadCount: number) => void,
+    private readonly onRead: (chatId: string, unreadCount: number, unreadMentionCount: number) => void,
     /** Controls the chat app puts in the header (a group's "Add people" and "Leave"). */
     tools?: HTMLElement,
   ) {
@@ -375,7 +382,7 @@ export class Conversation {
     const last = this.messages.at(-1);
     if (!last || document.visibilityState === 'hidden') return;
     this.socket.emit('mark_read', { chatId: this.chatId, messageId: last.id }, (answer) => {
-      if (answer.success) this.onRead(this.chatId, answer.unreadCount);
+      if (answer.success) this.onRead(this.chatId, answer.unreadCount, answer.unreadMentionCount);
     });
   }
 
@@ -412,12 +419,25 @@ export class Conversation {
     return changed;
   }
 
+  /** The usernames of the members `message` mentions, as the chat's member list has them now. */
+  private mentionedNames(message: Message): MentionedNames | undefined {
+    if (!message.mentions) return undefined;
+    const ids = new Set(message.mentions);
+    const names = new Set(this.chat.users.filter((u) => ids.has(u.id)).map((u) => u.username.toLowerCase()));
+    return { names, me: this.me.username.toLowerCase() };
+  }
+
   private render(): void {
     const readUpTo = Math.max(0, ...this.readBy.values());
     const items = this.messages.map((message) => {
       let item = this.rendered.get(message.id);
       if (!item) {
-        item = renderMessage(message, this.startReply, message.sender === this.me.id ? this.ownActions : undefined);
+        item = renderMessage(
+          message,
+          this.startReply,
+          message.sender === this.me.id ? this.ownActions : undefined,
+          this.mentionedNames(message),
+        );
         this.rendered.set(message.id, item);
       }
       if (message.sender === this.me.id) {

@@ -18,7 +18,12 @@ const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-d
  * else's message, so they are never offered there). Every live message offers "reply". A reply
  * shows its quote above its text. A tombstone keeps its place, without its text.
  */
-export function renderMessage(message: Message, reply: ReplyAction, own?: OwnMessageActions): HTMLElement {
+export function renderMessage(
+  message: Message,
+  reply: ReplyAction,
+  own?: OwnMessageActions,
+  mentioned?: MentionedNames,
+): HTMLElement {
   const meta = el('span', { class: 'meta' }, el('span', { text: clock(message.createdAt) }));
   if (message.editedAt && !message.deletedAt) {
     meta.append(
@@ -42,15 +47,54 @@ export function renderMessage(message: Message, reply: ReplyAction, own?: OwnMes
   );
   if (message.replyTo) item.append(renderQuote(message.replyTo));
   item.append(
-    // textContent, never innerHTML: a message is text, whatever it contains.
-    el('span', {
-      class: 'text',
-      attrs: { 'data-testid': 'message-text' },
-      text: message.deletedAt ? 'message deleted' : message.text,
-    }),
+    // Text nodes, never innerHTML: a message is text, whatever it contains.
+    el(
+      'span',
+      { class: 'text', attrs: { 'data-testid': 'message-text' } },
+      ...(message.deletedAt ? [document.createTextNode('message deleted')] : textWithMentions(message.text, mentioned)),
+    ),
     meta,
   );
   return item;
+}
+
+/**
+ * The members a message mentions (`message.mentions`) by lower-case username, and which of them is
+ * the signed-in user, for highlighting.
+ */
+export interface MentionedNames {
+  names: ReadonlySet<string>;
+  me: string;
+}
+
+/**
+ * `@name` as the server recognises a mention (README "Mentions"): not after a username character
+ * or '@', the name running to the first character that is not one of a username's.
+ */
+const MENTION = /(?<![\p{L}\p{N}_.@-])@([\p{L}\p{N}_.-]+)/gu;
+
+/**
+ * The text as text nodes, with each `@name` of a mentioned member in a `<mark>` (its own text node
+ * inside): only the names the server resolved are marked, so the highlight shows who was notified.
+ */
+export function textWithMentions(text: string, mentioned: MentionedNames | undefined): Node[] {
+  if (!mentioned || mentioned.names.size === 0) return [document.createTextNode(text)];
+  const nodes: Node[] = [];
+  let from = 0;
+  for (const match of text.matchAll(MENTION)) {
+    const found = match[1]!;
+    const name = [found, found.replace(/[.-]+$/u, '')].find((n) => mentioned.names.has(n.toLowerCase()));
+    if (!name) continue;
+    const start = match.index;
+    if (start > from) nodes.push(document.createTextNode(text.slice(from, start)));
+    const isMe = name.toLowerCase() === mentioned.me;
+    nodes.push(
+      el('mark', { class: `mention${isMe ? ' me' : ''}`, attrs: { 'data-testid': 'mention' }, text: `@${name}` }),
+    );
+    from = start + 1 + name.length;
+  }
+  if (from < text.length) nodes.push(document.createTextNode(text.slice(from)));
+  return nodes;
 }
 
 /** The replied-to message as the server quotes it now: its author and text, or that it was deleted. */

@@ -30,6 +30,8 @@ const FIELD_COLUMNS = [
   ['seq', 'bigint'],
   ['version', 'bigint'],
   ['reply_to_id', 'uuid'],
+  ['pinned_at', 'timestamptz'],
+  ['pinned_by', 'uuid'],
 ] as const;
 
 /**
@@ -59,6 +61,9 @@ export type MessageFields = [
   version: string,
   /** Absent from the copies written before replies (FIELDS_BEFORE_REPLIES). */
   replyToId?: string | null,
+  /** Absent from the copies written before pins (migration 13), as is pinnedBy. */
+  pinnedAt?: string | null,
+  pinnedBy?: string | null,
 ];
 
 /**
@@ -112,7 +117,7 @@ export const messageSummary = (m: string) =>
   `message_summary(${FIELD_COLUMNS.map(([column]) => `${m}.${column}`).join(', ')})`;
 
 /** A message's columns and its sender's email and username, for a row that messageTuple reads. */
-export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, u.email, u.username`;
+export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, m.pinned_at, m.pinned_by, u.email, u.username`;
 export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
 
 /**
@@ -143,10 +148,11 @@ export function parseMessageTuples(json: string | null | undefined): Message[] {
 
 /**
  * The wire's Message: the seed's shape, then the fields added to it — `seq` and `version` always,
- * `editedAt` / `deletedAt` only once set, `replyTo` only for a reply (`reply`: its target now).
+ * `editedAt` / `deletedAt` only once set, `replyTo` only for a reply (`reply`: its target now),
+ * `pinnedAt` / `pinnedBy` only while pinned. `reactions` are read on their own (ReactionStore).
  */
 export function toMessage(
-  [id, text, senderId, createdAt, editedAt, deletedAt, seq, version, replyToId]: MessageFields,
+  [id, text, senderId, createdAt, editedAt, deletedAt, seq, version, replyToId, pinnedAt, pinnedBy]: MessageFields,
   chatId: string,
   sender: { email: string; username: string },
   reply?: ReplyTuple | null,
@@ -165,5 +171,10 @@ export function toMessage(
   if (deletedAt) message.deletedAt = deletedAt;
   const replyTo = replyToId && !deletedAt ? toReplyQuote(replyToId, reply) : undefined;
   if (replyTo) message.replyTo = replyTo;
+  // A deletion unpins; a tombstone shows no pin in any case.
+  if (pinnedAt && pinnedBy && !deletedAt) {
+    message.pinnedAt = pinnedAt;
+    message.pinnedBy = pinnedBy;
+  }
   return message;
 }

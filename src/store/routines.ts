@@ -27,7 +27,7 @@ export interface Routine {
 export const ROUTINES: readonly Routine[] = [
   {
     signature: MESSAGE_SUMMARY.signature,
-    since: 12,
+    since: 13,
     sql: `
       -- A chat's last message as the JSON text the chat list sends of it (ChatStore.listChats):
       -- the message's fields as message-form.ts defines them.
@@ -38,7 +38,7 @@ export const ROUTINES: readonly Routine[] = [
   },
   {
     signature: 'insert_message_batch(uuid[], uuid[], uuid[], text[], text[], uuid[])',
-    since: 12,
+    since: 13,
     sql: `
       -- One batch of sends (MessageStore.insertMessages), as one call: lock the batch's chats in
       -- id order (two batches sharing chats cannot deadlock), then one statement that checks
@@ -87,7 +87,8 @@ export const ROUTINES: readonly Routine[] = [
                  GREATEST(date_trunc('milliseconds', clock_timestamp()), l.last_message_at + interval '1 millisecond')
                    + interval '1 millisecond' * (a.n - 1) AS created_at,
                  NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
-                 l.last_seq + a.n AS seq, l.version + a.n AS version, a.reply_to_id
+                 l.last_seq + a.n AS seq, l.version + a.n AS version, a.reply_to_id,
+                 NULL::timestamptz AS pinned_at, NULL::uuid AS pinned_by
             FROM allowed a JOIN chats l ON l.id = a.chat_id
            WHERE a.rn = a.n
         ), stamp AS (

@@ -206,8 +206,20 @@ describe('API documentation against a running server', () => {
     await send(aliceSocket, 'join_chat', { chatId: 'not-a-chat' });
     const { message } = await send(aliceSocket, 'send_message', { chatId, text: 'hello docs' });
     // A reply: its quote is checked in the answer, new_message, history, the chat list and sync.
-    await send(bobSocket, 'send_message', { chatId, text: 'a reply', replyTo: message.id });
+    const { message: reply } = await send(bobSocket, 'send_message', { chatId, text: 'a reply', replyTo: message.id });
     await send(aliceSocket, 'send_message', { chatId });
+    // Reactions and pins on the reply, which stays: seen with `me` in answers and without in events.
+    await send(aliceSocket, 'add_reaction', { messageId: reply.id, emoji: '👍' });
+    await send(bobSocket, 'add_reaction', { messageId: reply.id, emoji: 'heart' });
+    await send(aliceSocket, 'add_reaction', { messageId: reply.id, emoji: 'not an emoji' });
+    await send(bobSocket, 'remove_reaction', { messageId: reply.id, emoji: 'heart' });
+    await send(bobSocket, 'pin_message', { messageId: reply.id });
+    await send(bobSocket, 'unpin_message', { messageId: reply.id });
+    await send(aliceSocket, 'pin_message', { messageId: reply.id });
+    await send(aliceSocket, 'pin_message', { messageId: '00000000-0000-4000-8000-000000000000' });
+    await send(aliceSocket, 'unpin_message', { messageId: message.id });
+    await send(aliceSocket, 'get_pinned_messages', { chatId });
+    await send(aliceSocket, 'get_pinned_messages', { chatId: 'not-a-chat' });
     await send(aliceSocket, 'get_chat_messages', { chatId, limit: 10 });
     await send(aliceSocket, 'get_my_chats');
     await send(aliceSocket, 'get_my_chats', { limit: 1 });

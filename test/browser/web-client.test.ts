@@ -248,7 +248,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await expect.poll(() => messageItem(a, 'first draft').getByTestId('edit-message').count()).toBe(1);
     expect(await messageItem(a, 'bob was here').getByTestId('edit-message').count()).toBe(0);
     expect(await messageItem(a, 'bob was here').getByTestId('delete-message').count()).toBe(0);
-    expect(await messageItem(b, 'first draft').locator('button').allTextContents()).toEqual(['reply']);
+    expect(await messageItem(b, 'first draft').locator('.meta button').allTextContents()).toEqual([
+      'reply',
+      'react',
+      'pin',
+    ]);
     expect(await messageItem(b, 'bob was here').getByTestId('delete-message').count()).toBe(1);
     expect(await a.getByTestId('leave-chat').count()).toBe(0);
     expect(await a.getByTestId('add-members-toggle').count()).toBe(0);
@@ -326,6 +330,49 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     expect(await messageItem(b, 'the answer').getByTestId('reply-quote').textContent()).toBe(
       `${alice.user.username}message deleted`,
     );
+    await Promise.all(pages.map((p) => p.context.close()));
+  }, 60_000);
+
+  it('reactions and pins: the palette by keyboard, chips that toggle, counts and pins live on the other page', async () => {
+    const { alice, pages, a, b } = await aliceAndBobInTheirChat();
+    await sendInPage(a, 'react to this');
+    await waitForMessage(b, 'react to this');
+
+    // Bob opens the palette from the keyboard and picks 👍: both pages show one 👍, pressed on Bob's only.
+    await messageItem(b, 'react to this').getByTestId('react-message').focus();
+    await b.keyboard.press('Enter');
+    await b.keyboard.press('Enter'); // the palette's first emoji has the focus
+    const chip = (page: Page) => messageItem(page, 'react to this').locator('[data-testid=reaction][data-emoji="👍"]');
+    for (const page of [a, b]) await chip(page).filter({ hasText: '👍 1' }).waitFor();
+    expect(await chip(b).getAttribute('aria-pressed')).toBe('true');
+    expect(await chip(a).getAttribute('aria-pressed')).toBe('false');
+    expect(await chip(a).getAttribute('aria-label')).toBe('👍: 1 reaction');
+
+    // Alice's click on the chip adds hers; Bob's count follows, and his `me` stays.
+    await chip(a).click();
+    for (const page of [a, b]) await chip(page).filter({ hasText: '👍 2' }).waitFor();
+    expect(await chip(a).getAttribute('aria-pressed')).toBe('true');
+    expect(await chip(b).getAttribute('aria-pressed')).toBe('true');
+    // Bob takes his back.
+    await chip(b).click();
+    for (const page of [a, b]) await chip(page).filter({ hasText: '👍 1' }).waitFor();
+    expect(await chip(b).getAttribute('aria-pressed')).toBe('false');
+    expect(await chip(a).getAttribute('aria-pressed')).toBe('true');
+
+    // Alice pins it: the pinned bar on both pages; Bob unpins it and the bars empty.
+    await messageItem(a, 'react to this').getByTestId('pin-message').click();
+    for (const page of [a, b]) {
+      await page.getByTestId('pinned-bar').getByText(`${alice.user.username}: react to this`).waitFor();
+      await messageItem(page, 'react to this').getByTestId('pinned-mark').waitFor();
+    }
+    await messageItem(b, 'react to this').getByTestId('unpin-message').click();
+    for (const page of [a, b]) await page.getByTestId('pinned-bar').waitFor({ state: 'hidden' });
+
+    // A fresh page reads the same state: Alice's reaction, pressed for her.
+    await a.reload();
+    await openChat(a, 'bob');
+    await chip(a).filter({ hasText: '👍 1' }).waitFor();
+    expect(await chip(a).getAttribute('aria-pressed')).toBe('true');
     await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 

@@ -196,6 +196,10 @@ export const addMembersSchema = z.object({
 });
 
 export const chatIdParamsSchema = z.object({ id: idSchema });
+/** `/messages/:id/pin`. */
+export const messageIdParamsSchema = z.object({ id: idSchema });
+/** `/messages/:id/reactions/:emoji` (the emoji percent-encoded in the path; checked as add_reaction's). */
+export const reactionParamsSchema = z.object({ id: idSchema, emoji: reactionSchema.shape.emoji });
 export const historyQuerySchema = z.object(historyQueryShape);
 
 export type SendMessagePayload = z.infer<typeof sendMessageSchema>;

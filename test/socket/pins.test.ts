@@ -179,6 +179,33 @@ describe.each(storeTargets.map((t) => t.name))('pins on %s', (target) => {
     });
   });
 
+  describe('POST and DELETE /messages/:id/pin, GET /chats/:id/pins', () => {
+    it('pin and list as the events do, broadcast alike, with the same refusals', async () => {
+      const { alice, bob, chatId, aliceSocket } = await chatPair(server, { join: true });
+      const message = await sendOk(aliceSocket, chatId, 'over http');
+      const events = collect<ChatPinsEvent>(aliceSocket, 'chat_pins');
+      const pinnedOne = await api(server, 'POST', `/messages/${message.id}/pin`, { token: bob.token });
+      expect(pinnedOne.status).toBe(200);
+      expect(pinnedOne.body.message).toMatchObject({ id: message.id, pinnedBy: bob.user.id });
+      await waitFor(() => events.length >= 1, 3_000, 'chat_pins');
+      expect(events[0]).toMatchObject({ messageId: message.id, pinned: true, pinnedBy: bob.user.id });
+      const list = await api(server, 'GET', `/chats/${chatId}/pins`, { token: alice.token });
+      expect(list.body).toStrictEqual({ success: true, messages: [pinnedOne.body.message] });
+      const unpinned = await api(server, 'DELETE', `/messages/${message.id}/pin`, { token: alice.token });
+      expect(unpinned.body.message).not.toHaveProperty('pinnedAt');
+      const stranger = await registerUser(server, 'mallory');
+      for (const [method, path] of [
+        ['POST', `/messages/${message.id}/pin`],
+        ['DELETE', `/messages/${message.id}/pin`],
+        ['GET', `/chats/${chatId}/pins`],
+        ['GET', `/chats/${UNKNOWN_CHAT_ID}/pins`],
+      ] as const) {
+        const answer = await api(server, method, path, { token: stranger.token });
+        expect([answer.status, answer.body]).toStrictEqual([403, FORBIDDEN_ANSWER]);
+      }
+    });
+  });
+
   describe('chat_pins', () => {
     it('reaches the chat’s sockets in version order with the message events', async () => {
       const { alice, chatId, aliceSocket, bobSocket } = await chatPair(server, { join: true });

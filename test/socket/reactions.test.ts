@@ -257,6 +257,41 @@ describe.each(storeTargets.map((t) => t.name))('reactions on %s', (target) => {
     });
   });
 
+  describe('POST and DELETE /messages/:id/reactions/:emoji', () => {
+    it('react as the events do, broadcast alike, with the same refusals', async () => {
+      const { alice, bob, chatId, aliceSocket } = await chatPair(server, { join: true });
+      const message = await sendOk(aliceSocket, chatId, 'over http');
+      const events = collect<MessageReactionsEvent>(aliceSocket, 'message_reactions');
+      const path = (emoji: string, id = message.id) => `/messages/${id}/reactions/${encodeURIComponent(emoji)}`;
+      const added = await api(server, 'POST', path('+1'), { token: bob.token });
+      expect(added.status).toBe(200);
+      expect(added.body).toStrictEqual({
+        success: true,
+        message: { ...message, version: message.version + 1, reactions: [{ emoji: '👍', count: 1, me: true }] },
+      });
+      expect((await api(server, 'POST', path('👍'), { token: bob.token })).body).toStrictEqual(added.body);
+      await waitFor(() => events.length >= 1, 3_000, 'message_reactions');
+      expect(events[0]).toMatchObject({ userId: bob.user.id, emoji: '👍', added: true });
+      const removed = await api(server, 'DELETE', path('👍'), { token: bob.token });
+      expect(removed.body.message).not.toHaveProperty('reactions');
+      const refused = await api(server, 'POST', path('no'), { token: bob.token });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ code: 'VALIDATION_ERROR', field: 'emoji' });
+      const stranger = await registerUser(server, 'mallory');
+      for (const [token, id] of [
+        [stranger.token, message.id],
+        [alice.token, randomUUID()],
+        [alice.token, 'junk'],
+      ] as const) {
+        const answer = await api(server, 'POST', path('👍', id), { token });
+        expect([answer.status, answer.body]).toStrictEqual([403, FORBIDDEN_ANSWER]);
+      }
+      await ask(aliceSocket, 'delete_message', { messageId: message.id });
+      const gone = await api(server, 'POST', path('👍'), { token: bob.token });
+      expect([gone.status, gone.body]).toStrictEqual([404, DELETED_ANSWER]);
+    });
+  });
+
   describe('sync, join_chat and the chat list', () => {
     it('give a client that was away the current reactions, `me` its own, and none on a deleted message', async () => {
       const { alice, bob, chatId, aliceSocket, bobSocket } = await chatPair(server);

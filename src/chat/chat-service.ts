@@ -78,6 +78,8 @@ export class ChatService {
     const result = await this.sends.submit(message);
     if (result.outcome === 'not_member') throw forbiddenChat();
     if (result.outcome === 'reply_refused') return this.refusedReply(message);
+    // A retry answers the original as it is now: it may have been reacted to meanwhile.
+    if (result.outcome === 'duplicate') return (await this.store.marks.withReactions([result.message], sender.id))[0]!;
     return result.message;
   }
 

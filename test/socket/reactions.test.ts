@@ -184,6 +184,20 @@ describe.each(storeTargets.map((t) => t.name))('reactions on %s', (target) => {
     });
   });
 
+  describe('send_message retried', () => {
+    it('answers the original with its reactions as they are now', async () => {
+      const { chatId, aliceSocket, bobSocket } = await chatPair(server);
+      const clientMessageId = randomUUID();
+      const original = await sendOk(aliceSocket, chatId, 'retried', clientMessageId);
+      const reacted = await react(bobSocket, original.id, '👍');
+      const retry = await ask(aliceSocket, 'send_message', { chatId, text: 'retried', clientMessageId });
+      expect(retry).toStrictEqual({
+        success: true,
+        message: { ...reacted, reactions: [{ emoji: '👍', count: 1, me: false }] },
+      });
+    });
+  });
+
   describe('remove_reaction', () => {
     it('takes back only the caller’s own reaction; removing what is not there changes nothing', async () => {
       const { chatId, aliceSocket, bobSocket } = await chatPair(server, { join: true });

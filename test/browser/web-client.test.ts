@@ -368,6 +368,19 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await messageItem(b, 'react to this').getByTestId('unpin-message').click();
     for (const page of [a, b]) await page.getByTestId('pinned-bar').waitFor({ state: 'hidden' });
 
+    // A pinned message's edit shows in the bar; its deletion unpins it on both pages.
+    await sendInPage(a, 'pin then delete');
+    await waitForMessage(b, 'pin then delete');
+    await messageItem(b, 'pin then delete').getByTestId('pin-message').click();
+    for (const page of [a, b])
+      await page.getByTestId('pinned-bar').getByText(`${alice.user.username}: pin then delete`).waitFor();
+    await messageItem(a, 'pin then delete').getByTestId('edit-message').click();
+    await sendInPage(a, 'pinned, edited');
+    for (const page of [a, b])
+      await page.getByTestId('pinned-bar').getByText(`${alice.user.username}: pinned, edited`).waitFor();
+    await messageItem(a, 'pinned, edited').getByTestId('delete-message').click();
+    for (const page of [a, b]) await page.getByTestId('pinned-bar').waitFor({ state: 'hidden' });
+
     // A fresh page reads the same state: Alice's reaction, pressed for her.
     await a.reload();
     await openChat(a, 'bob');

@@ -443,6 +443,18 @@ export class Conversation {
     }
   }
 
+  /** The pinned bar follows the pinned messages' edits, and drops those unpinned or deleted (a deletion unpins). */
+  private repin(changed: Message[]): void {
+    const byId = new Map(changed.map((m) => [m.id, m]));
+    if (!this.pins.some((pin) => byId.has(pin.id))) return;
+    this.pins = this.pins.flatMap((pin) => {
+      const now = byId.get(pin.id);
+      if (!now) return [pin];
+      return now.pinnedAt && !now.deletedAt ? [now] : [];
+    });
+    this.renderPins();
+  }
+
   /** The pinned bar: each pin a button that scrolls to the message when the page holds it. */
   private renderPins(): void {
     const items = this.pins.map((message) => {
@@ -510,6 +522,7 @@ export class Conversation {
       this.rendered.delete(message.id);
       this.requote(message);
     }
+    this.repin(newer);
     this.render();
   }
 

@@ -8,6 +8,7 @@ import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
+import { registerMessageMarkRoutes } from './http/message-mark-routes.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { registerHealthRoutes, type ReadinessCheck } from './http/health-routes.js';
 import { registerUserRoutes } from './http/user-routes.js';
@@ -119,6 +120,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerUserRoutes(fastify, store, guard, admit);
   registerAccountRoutes(fastify, auth, chats, guard, admit);
   registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, admit);
+  registerMessageMarkRoutes(fastify, chats, guard, admit);
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);
   // The browser client (web/, bundled by `npm run build`) at `/`; API routes and /socket.io are unaffected.

@@ -9,6 +9,13 @@ import type { ChatSummary, Message, PublicUser } from '../protocol/types.js';
  */
 export type ChatChange =
   | { type: 'message'; kind: 'created' | 'edited' | 'deleted'; message: Message }
+  /**
+   * `userId` added or removed a reaction with `emoji`; `message` (its reactions without `me`)
+   * is the message after it, whose version the change took. Published only when it changed something.
+   */
+  | { type: 'reaction'; message: Message; userId: string; emoji: string; added: boolean }
+  /** `message` was pinned or unpinned (its pinnedAt/pinnedBy say by whom); versioned as a reaction is. */
+  | { type: 'pin'; message: Message; pinned: boolean }
   /** `userId` has read `chatId` up to `messageId` (position `seq`). */
   | { type: 'read'; chatId: string; userId: string; messageId: string; seq: number }
   /** A new chat, as its creator sees it; every member is in `chat.users`. */

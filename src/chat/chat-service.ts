@@ -7,6 +7,7 @@ import type {
   GetChatMessagesPayload,
   MarkReadPayload,
   MessageRefPayload,
+  ReactionPayload,
   SendMessagePayload,
   SyncPayload,
 } from '../protocol/schemas.js';
@@ -17,12 +18,15 @@ import {
   SYNC_PAGE_DEFAULT,
 } from '../protocol/schemas.js';
 import type { ChatPage, ChatSummary, Message, PublicUser, SyncEntry } from '../protocol/types.js';
+import { MAX_DISTINCT_REACTIONS, MAX_PINS_PER_CHAT } from '../protocol/types.js';
 import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';
 import type { HistoryPage, InsertMessageResult, MessageRef, NewMessage } from '../store/messages.js';
 import { UnknownMembers } from '../store/chats.js';
+import { asBroadcast, type MarkResult } from '../store/message-marks.js';
 import type { Store } from '../store/store.js';
 import { ChatChanges } from './chat-changes.js';
+import { reactionEmoji } from './emoji.js';
 import { GroupCommit } from './group-commit.js';
 
 /**
@@ -74,6 +78,8 @@ export class ChatService {
     const result = await this.sends.submit(message);
     if (result.outcome === 'not_member') throw forbiddenChat();
     if (result.outcome === 'reply_refused') return this.refusedReply(message);
+    // A retry answers the original as it is now: it may have been reacted to meanwhile.
+    if (result.outcome === 'duplicate') return (await this.store.marks.withReactions([result.message], sender.id))[0]!;
     return result.message;
   }
 
@@ -108,7 +114,7 @@ export class ChatService {
     });
     if ('badCursor' in page || page.messages.length === 0) await this.assertMember(userId, query.chatId);
     if ('badCursor' in page) throw new AppError('NOT_FOUND', TEXTS.unknownMessage, page.badCursor);
-    return page;
+    return { ...page, messages: await this.store.marks.withReactions(page.messages, userId) };
   }
 
   /**
@@ -132,7 +138,8 @@ export class ChatService {
     // Without a cursor there is no bad one. The page is read for members only: an empty one may
     // mean the caller left meanwhile, as for history.
     if (!('messages' in page) || page.messages.length === 0) await this.assertMember(userId, chatId);
-    return 'messages' in page ? { messages: page.messages, version: page.version } : { messages: [], version: 0 };
+    if (!('messages' in page)) return { messages: [], version: 0 };
+    return { messages: await this.store.marks.withReactions(page.messages, userId), version: page.version };
   }
 
   /**
@@ -157,6 +164,16 @@ export class ChatService {
       return [{ chatId, afterVersion: version, limit: take }];
     });
     const pages = await this.store.messages.listChangesOf(wanted);
+    // Every page's reactions in one read.
+    const reacted = new Map(
+      (
+        await this.store.marks.withReactions(
+          [...pages.values()].flatMap((page) => page.messages),
+          userId,
+        )
+      ).map((message) => [message.id, message]),
+    );
+    for (const page of pages.values()) page.messages = page.messages.map((message) => reacted.get(message.id)!);
     return chats.map(({ chatId, version }): SyncEntry => {
       const latest = current.get(chatId);
       if (latest === undefined) return { chatId, ...toErrorEnvelope(forbiddenChat()) };
@@ -166,9 +183,13 @@ export class ChatService {
     });
   }
 
-  /** A chat's changes after `afterVersion`, for delivering changes a node has missed (no access check). */
-  changesSince(chatId: string, afterVersion: number, limit: number) {
-    return this.store.messages.listChanges(chatId, afterVersion, limit);
+  /**
+   * A chat's changes after `afterVersion`, for delivering changes a node has missed (no access
+   * check): with their reactions as broadcast (no `me`).
+   */
+  async changesSince(chatId: string, afterVersion: number, limit: number) {
+    const page = await this.store.messages.listChanges(chatId, afterVersion, limit);
+    return page && { ...page, messages: await this.store.marks.withReactions(page.messages) };
   }
 
   /** The latest version of each chat that exists. */
@@ -180,10 +201,28 @@ export class ChatService {
    * The caller's chat list (get_my_chats, GET /chats): without `limit` and `before` every chat, the
    * seed's answer; with either, one page of it (listChatPage).
    */
-  chatList(userId: string, query: ChatPageQuery | null | undefined): Promise<{ chats: ChatSummary[] } | ChatPage> {
-    if (query?.limit === undefined && query?.before === undefined)
-      return this.store.chats.listChats(userId).then((chats) => ({ chats }));
-    return this.listChatPage(userId, query);
+  async chatList(
+    userId: string,
+    query: ChatPageQuery | null | undefined,
+  ): Promise<{ chats: ChatSummary[] } | ChatPage> {
+    const list =
+      query?.limit === undefined && query?.before === undefined
+        ? { chats: await this.store.chats.listChats(userId) }
+        : await this.listChatPage(userId, query);
+    return { ...list, chats: await this.withLastReactions(list.chats, userId) };
+  }
+
+  /** The chats' last messages with their reactions as `userId` sees them: one read for all. */
+  private async withLastReactions(chats: ChatSummary[], userId: string): Promise<ChatSummary[]> {
+    const reacted = new Map(
+      (
+        await this.store.marks.withReactions(
+          chats.flatMap((chat) => chat.messages),
+          userId,
+        )
+      ).map((message) => [message.id, message]),
+    );
+    return chats.map((chat) => ({ ...chat, messages: chat.messages.map((message) => reacted.get(message.id)!) }));
   }
 
   /**
@@ -305,10 +344,12 @@ export class ChatService {
   async editMessage(userId: string, { messageId, text }: EditMessagePayload): Promise<Message> {
     const checked = checkedText(text, this.maxMessageLength);
     const ref = await this.ownMessage(userId, messageId);
-    const edited = ref.deleted ? undefined : await this.store.messages.editMessage(messageId, userId, checked);
-    if (!edited) throw new AppError('NOT_FOUND', TEXTS.messageDeleted, 'messageId');
-    this.changes.publish({ type: 'message', kind: 'edited', message: edited });
-    return edited;
+    const stored = ref.deleted ? undefined : await this.store.messages.editMessage(messageId, userId, checked);
+    if (!stored) throw new AppError('NOT_FOUND', TEXTS.messageDeleted, 'messageId');
+    // Read after the commit: a reaction made meanwhile has a later version and its own event.
+    const [edited] = await this.store.marks.withReactions([stored], userId);
+    this.changes.publish({ type: 'message', kind: 'edited', message: asBroadcast(edited!) });
+    return edited!;
   }
 
   /**
@@ -328,6 +369,37 @@ export class ChatService {
   }
 
   /**
+   * A member adds (`added`) or removes a reaction to a live message: `emoji` is one emoji or a
+   * short name (emoji.ts). Idempotent: a change that changes nothing takes no version and is not
+   * published. Answers the message as it is now, `me` from the caller's point of view.
+   */
+  async react(userId: string, { messageId, emoji }: ReactionPayload, added: boolean): Promise<Message> {
+    const stored = reactionEmoji(emoji);
+    if (stored === undefined) failValidation(TEXTS.invalidReaction, 'emoji');
+    const result = await this.store.marks.react(messageId, userId, stored, added, MAX_DISTINCT_REACTIONS);
+    const message = markedMessage(result, TEXTS.tooManyReactions, 'emoji');
+    if (result.outcome === 'done' && result.changed)
+      this.changes.publish({ type: 'reaction', message: asBroadcast(message), userId, emoji: stored, added });
+    return message;
+  }
+
+  /** A member pins (`pinned`) or unpins a live message; idempotent as reactions are. */
+  async pin(userId: string, { messageId }: MessageRefPayload, pinned: boolean): Promise<Message> {
+    const result = await this.store.marks.pin(messageId, userId, pinned, MAX_PINS_PER_CHAT);
+    const message = markedMessage(result, TEXTS.tooManyPins, 'messageId');
+    if (result.outcome === 'done' && result.changed)
+      this.changes.publish({ type: 'pin', message: asBroadcast(message), pinned });
+    return message;
+  }
+
+  /** A chat's pinned messages in their current state, most recently pinned first (all of them: pins are capped). */
+  async pinnedMessages(userId: string, chatId: string): Promise<Message[]> {
+    const messages = await this.store.marks.pinnedMessages(chatId, userId, MAX_PINS_PER_CHAT);
+    if (!messages) throw forbiddenChat();
+    return messages;
+  }
+
+  /**
    * Access to a message for its author. A message that does not exist and one in a chat the
    * caller is not a member of give the seed's "no access" answer, so message ids cannot be probed
    * (contract §3, as for chats); someone else's message in the caller's own chat is FORBIDDEN too.
@@ -338,6 +410,25 @@ export class ChatService {
     await this.assertMember(userId, ref.chatId);
     if (ref.senderId !== userId) throw new AppError('FORBIDDEN', TEXTS.notMessageAuthor);
     return ref;
+  }
+}
+
+/**
+ * The message a reaction or pin change answers, or its refusal: a message that does not exist and
+ * one in a chat the caller is not a member of answer alike (as for edits, no probing); a tombstone
+ * NOT_FOUND; past the cap VALIDATION_ERROR.
+ */
+function markedMessage(result: MarkResult, tooMany: string, field: string): Message {
+  switch (result.outcome) {
+    case 'unknown':
+      throw forbiddenChat();
+    case 'deleted':
+      throw new AppError('NOT_FOUND', TEXTS.messageDeleted, 'messageId');
+    case 'too_many':
+      failValidation(tooMany, field);
+    // falls through: failValidation never returns
+    case 'done':
+      return result.message;
   }
 }
 

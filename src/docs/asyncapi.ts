@@ -8,6 +8,7 @@ import {
   getChatMessagesSchema,
   markReadSchema,
   messageRefSchema,
+  reactionSchema,
   sendMessageSchema,
   syncSchema,
 } from '../protocol/schemas.js';
@@ -97,6 +98,38 @@ export const clientEvents = {
     payload: syncSchema,
     answer: { chats: arrayOf(ref('SyncEntry')) },
   },
+  add_reaction: {
+    summary:
+      'React to a live message of a chat you are a member of. emoji: one emoji (a single grapheme cluster: a pictograph with ' +
+      'its modifiers or ZWJ sequence, a flag, a keycap) or one of the short names +1 -1 heart laugh wow sad fire tada eyes ' +
+      'pray ok check (stored as their emoji); anything else is VALIDATION_ERROR (field emoji), as is a 21st distinct emoji ' +
+      'on one message. Adding a reaction you have already made changes nothing. An unknown message and one of a chat you ' +
+      "are not in are FORBIDDEN alike; a deleted one NOT_FOUND. Answers the message as it is now (reactions' `me` yours).",
+    payload: reactionSchema,
+    answer: messageAnswer,
+  },
+  remove_reaction: {
+    summary: 'Take back your reaction; removing one you have not made changes nothing. Same rules and answer as add_reaction.',
+    payload: reactionSchema,
+    answer: messageAnswer,
+  },
+  pin_message: {
+    summary:
+      'Pin a live message of a chat you are a member of (any member; at most 50 pins per chat, past it VALIDATION_ERROR). ' +
+      'Pinning a pinned message changes nothing. Errors as for add_reaction. Answers the message with pinnedAt and pinnedBy.',
+    payload: messageRefSchema,
+    answer: messageAnswer,
+  },
+  unpin_message: {
+    summary: 'Unpin a message (any member); unpinning one that is not pinned changes nothing. Deleting a message unpins it.',
+    payload: messageRefSchema,
+    answer: messageAnswer,
+  },
+  get_pinned_messages: {
+    summary: "The chat's pinned messages in their current state, most recently pinned first (all of them: at most 50).",
+    payload: chatRefSchema,
+    answer: { messages: arrayOf(ref('Message')) },
+  },
 } satisfies Record<keyof ClientToServerEvents, ClientEventDoc>;
 
 const object = (properties: Record<string, JsonSchema>): JsonSchema => ({
@@ -150,6 +183,40 @@ export const serverEvents = {
   user_offline: {
     summary: "The last socket of a user disconnected; to the same audience as user_online.",
     payload: object({ userId: id }),
+  },
+  message_reactions: {
+    summary:
+      "A reaction was added or removed, to every socket that joined the chat, in the chat's version order with the message " +
+      "events (version is the message's new version). reactions: the message's summary after it, without `me`; userId, " +
+      'emoji and added say what changed, so a client sets `me` from its own user\'s changes. Missed ones come back as ' +
+      'message_updated (a gap filled from the database) or from sync, with the message in its current state.',
+    payload: object({
+      chatId: id,
+      messageId: id,
+      version: { type: 'integer', minimum: 1 },
+      reactions: arrayOf(ref('Reaction')),
+      userId: id,
+      emoji: { type: 'string' },
+      added: { type: 'boolean' },
+    }),
+  },
+  chat_pins: {
+    summary:
+      "A message was pinned or unpinned, to every socket that joined the chat, in the chat's version order (version is the " +
+      "message's new version); pinnedBy and pinnedAt when pinned. Missed ones come back as message_updated or from sync.",
+    payload: {
+      type: 'object',
+      properties: {
+        chatId: id,
+        version: { type: 'integer', minimum: 1 },
+        messageId: id,
+        pinned: { type: 'boolean' },
+        pinnedBy: id,
+        pinnedAt: { type: 'string', format: 'date-time' },
+      },
+      required: ['chatId', 'version', 'messageId', 'pinned'],
+      additionalProperties: false,
+    },
   },
 } satisfies Record<keyof ServerToClientEvents, { summary: string; payload: JsonSchema }>;
 

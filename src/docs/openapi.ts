@@ -6,6 +6,8 @@ import {
   createChatSchema,
   deleteAccountSchema,
   historyQuerySchema,
+  messageIdParamsSchema,
+  reactionParamsSchema,
   loginSchema,
   registerSchema,
   userSearchSchema,
@@ -43,6 +45,11 @@ const body = (schema: z.ZodType) => ({ required: true, content: { 'application/j
 const bearer = [{ bearerAuth: [] }];
 const session = success({ accessToken: { type: 'string', description: 'A JWT: `Authorization: Bearer …` or Socket.IO `auth: { token }`' }, user: ref('PublicUser') });
 const chatParam = parameters('path', chatIdParamsSchema);
+const messageParam = parameters('path', messageIdParamsSchema);
+const reactionParams = parameters('path', reactionParamsSchema);
+const messageAnswer = (description: string) => json(description, success({ message: ref('Message') }));
+/** The reaction and pin routes' refusals: 400 (emoji, cap), 403 (unknown id or not a member), 404 (deleted). */
+const markErrors = () => errors(400, 401, 403, 404, 429);
 
 export function openApiDocument(): JsonSchema {
   return {
@@ -146,6 +153,45 @@ export function openApiDocument(): JsonSchema {
           responses: {
             200: json('The page', success({ messages: { type: 'array', items: ref('Message') }, hasMore: { type: 'boolean' } })),
             ...errors(400, 401, 403, 404, 429),
+          },
+        },
+      },
+      '/messages/{id}/reactions/{emoji}': {
+        post: {
+          summary: 'React to a message (as `add_reaction`; the emoji or short name percent-encoded in the path)',
+          security: bearer,
+          parameters: reactionParams,
+          responses: { 200: messageAnswer('The message as it is now, `me` from the caller’s view'), ...markErrors() },
+        },
+        delete: {
+          summary: 'Take back your reaction (as `remove_reaction`)',
+          security: bearer,
+          parameters: reactionParams,
+          responses: { 200: messageAnswer('The message as it is now'), ...markErrors() },
+        },
+      },
+      '/messages/{id}/pin': {
+        post: {
+          summary: 'Pin a message (as `pin_message`)',
+          security: bearer,
+          parameters: messageParam,
+          responses: { 200: messageAnswer('The message, pinned'), ...markErrors() },
+        },
+        delete: {
+          summary: 'Unpin a message (as `unpin_message`)',
+          security: bearer,
+          parameters: messageParam,
+          responses: { 200: messageAnswer('The message, unpinned'), ...markErrors() },
+        },
+      },
+      '/chats/{id}/pins': {
+        get: {
+          summary: 'The chat’s pinned messages, most recently pinned first (as `get_pinned_messages`)',
+          security: bearer,
+          parameters: chatParam,
+          responses: {
+            200: json('The pinned messages', success({ messages: { type: 'array', items: ref('Message') } })),
+            ...errors(400, 401, 403, 429),
           },
         },
       },

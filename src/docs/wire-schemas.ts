@@ -57,6 +57,17 @@ export const wireSchemas = {
       editedAt: { ...isoTime, description: 'Set once the author has edited the text' },
       deletedAt: { ...isoTime, description: 'Set once the author has deleted the message' },
       replyTo: { $ref: '#/components/schemas/ReplyQuote' },
+      reactions: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 20,
+        items: { $ref: '#/components/schemas/Reaction' },
+        description:
+          "The message's reactions, in the order of each emoji's first one; absent when none and on a tombstone. `me` only in " +
+          'answers (from the caller\'s point of view), never in events broadcast to the chat',
+      },
+      pinnedAt: { ...isoTime, description: 'Set while the message is pinned: when it was pinned' },
+      pinnedBy: { type: 'string', description: 'Set while the message is pinned: the user id of who pinned it' },
       mentions: {
         type: 'array',
         items: { type: 'string' },
@@ -81,6 +92,17 @@ export const wireSchemas = {
       deletedAt: { ...isoTime, description: 'Set once the target is deleted' },
     },
     required: ['id', 'text', 'user'],
+    additionalProperties: false,
+  },
+  Reaction: {
+    type: 'object',
+    description: "One emoji's reactions to a message",
+    properties: {
+      emoji: { type: 'string', description: 'One emoji (a short name given to add_reaction is stored as its emoji)' },
+      count: { type: 'integer', minimum: 1 },
+      me: { type: 'boolean', description: 'In answers only: whether the caller reacted with it' },
+    },
+    required: ['emoji', 'count'],
     additionalProperties: false,
   },
   ChatSummary: {

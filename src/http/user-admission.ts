@@ -14,6 +14,8 @@ export interface Admission {
   userSearch: PreHandler;
   /** A new chat or new members: also the user's chat-change budget. */
   chatChange: PreHandler;
+  /** A reaction or pin: also the user's message-changes budget (with their sends and edits). */
+  messageChange: PreHandler;
 }
 
 /**
@@ -67,5 +69,6 @@ export function userAdmission(limits: RateLimits, concurrency: UserConcurrency):
       await limits.userSearch(userId);
     }),
     chatChange: admit((userId) => limits.chatChange(userId)),
+    messageChange: admit((userId) => limits.message(userId)),
   };
 }

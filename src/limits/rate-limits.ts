@@ -121,7 +121,10 @@ export class RateLimits {
     return this.take(this.events, userId, 'event', RATE_LIMIT_TEXTS.events, true);
   }
 
-  /** One send_message, edit_message or delete_message by `userId`, across every socket and node. */
+  /**
+   * One send_message, edit_message, delete_message, add_reaction, remove_reaction, pin_message or
+   * unpin_message by `userId`, across every socket and node.
+   */
   message(userId: string): Promise<void> {
     return this.take(this.messages, userId, 'message', RATE_LIMIT_TEXTS.messages, true);
   }

@@ -5,15 +5,18 @@ import type {
   GetChatMessagesPayload,
   MarkReadPayload,
   MessageRefPayload,
+  ReactionPayload,
   SendMessagePayload,
   SyncPayload,
 } from './schemas.js';
 import type {
   Answer,
   ChatPage,
+  ChatPinsEvent,
   ChatSummary,
   Mentioned,
   Message,
+  MessageReactionsEvent,
   MessagesRead,
   PresenceChange,
   PublicUser,
@@ -52,6 +55,14 @@ export interface ClientToServerEvents {
   stop_typing(payload: ChatRefPayload, ack: (answer: Answer<object>) => void): void;
   /** Catch-up from the database (contract §5): what changed in each chat after the version the client holds. */
   sync(payload: SyncPayload, ack: (answer: Answer<{ chats: SyncEntry[] }>) => void): void;
+  /** Any member reacts to a live message; answers the message as it is now (`me` from the caller's view). */
+  add_reaction(payload: ReactionPayload, ack: (answer: Answer<{ message: Message }>) => void): void;
+  remove_reaction(payload: ReactionPayload, ack: (answer: Answer<{ message: Message }>) => void): void;
+  /** Any member pins a live message of the chat (at most MAX_PINS_PER_CHAT); answers the message as it is now. */
+  pin_message(payload: MessageRefPayload, ack: (answer: Answer<{ message: Message }>) => void): void;
+  unpin_message(payload: MessageRefPayload, ack: (answer: Answer<{ message: Message }>) => void): void;
+  /** The chat's pinned messages in their current state, most recently pinned first. */
+  get_pinned_messages(payload: ChatRefPayload, ack: (answer: Answer<{ messages: Message[] }>) => void): void;
 }
 
 /**
@@ -85,4 +96,8 @@ export interface ServerToClientEvents {
   user_online(change: PresenceChange): void;
   /** The user's last socket (cluster-wide) disconnected. */
   user_offline(change: PresenceChange): void;
+  /** A reaction was added or removed: in the chat's version order, with the messages' other changes. */
+  message_reactions(change: MessageReactionsEvent): void;
+  /** A message was pinned or unpinned: in the chat's version order, with the messages' other changes. */
+  chat_pins(change: ChatPinsEvent): void;
 }

@@ -68,6 +68,12 @@ export const editMessageSchema = z.object({
 
 export const messageRefSchema = z.object({ messageId: idSchema });
 
+/**
+ * `add_reaction` / `remove_reaction`: one emoji or a short name (the chat service checks which,
+ * README "Reactions"); this bound only refuses absurd payloads before any work is done.
+ */
+export const reactionSchema = z.object({ messageId: idSchema, emoji: storableText({ min: 1, max: 64 }) });
+
 export const historyQueryShape = {
   before: idSchema.optional(),
   after: idSchema.optional(),
@@ -190,6 +196,10 @@ export const addMembersSchema = z.object({
 });
 
 export const chatIdParamsSchema = z.object({ id: idSchema });
+/** `/messages/:id/pin`. */
+export const messageIdParamsSchema = z.object({ id: idSchema });
+/** `/messages/:id/reactions/:emoji` (the emoji percent-encoded in the path; checked as add_reaction's). */
+export const reactionParamsSchema = z.object({ id: idSchema, emoji: reactionSchema.shape.emoji });
 export const historyQuerySchema = z.object(historyQueryShape);
 
 export type SendMessagePayload = z.infer<typeof sendMessageSchema>;
@@ -202,6 +212,7 @@ export type ChatPageQuery = z.infer<typeof chatPageSchema>;
 export type ChatPageRequest = ChatPageQuery & ({ limit: number } | { before: string });
 export type EditMessagePayload = z.infer<typeof editMessageSchema>;
 export type MessageRefPayload = z.infer<typeof messageRefSchema>;
+export type ReactionPayload = z.infer<typeof reactionSchema>;
 export type RegisterBody = z.infer<typeof registerSchema>;
 export type LoginBody = z.infer<typeof loginSchema>;
 export type CreateChatBody = z.infer<typeof createChatSchema>;

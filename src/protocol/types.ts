@@ -29,11 +29,65 @@ export interface Message {
   /** Set for a reply only: the replied-to message as it is now. */
   replyTo?: ReplyQuote;
   /**
+   * The message's reactions, in the order of each emoji's first reaction; absent when none (and
+   * always on a tombstone). In answers `me` says whether the caller reacted with the emoji; in
+   * events broadcast to a chat (`new_message`, `message_updated`, `message_deleted`,
+   * `message_reactions`) there is no caller and no `me`: clients keep `me` from answers and from
+   * `message_reactions` events whose `userId` is theirs.
+   */
+  reactions?: Reaction[];
+  /** Set while the message is pinned: when it was pinned (ISO 8601, ms). */
+  pinnedAt?: string;
+  /** Set while the message is pinned: who pinned it (a user id). */
+  pinnedBy?: string;
+  /**
    * Set when the text mentions members of the chat (`@username`, recognised by the server when the
    * message is sent or edited): their user ids, in the order of their first mention. Never set on a
    * tombstone.
    */
   mentions?: string[];
+}
+
+/** One emoji's reactions to a message. */
+export interface Reaction {
+  /** The emoji (one grapheme cluster; short names are stored as their emoji). */
+  emoji: string;
+  /** How many users reacted with it. */
+  count: number;
+  /** In answers only: whether the caller is one of them. */
+  me?: boolean;
+}
+
+/** At most this many distinct emoji per message: a new one past it is refused (VALIDATION_ERROR). */
+export const MAX_DISTINCT_REACTIONS = 20;
+
+/** At most this many pinned messages per chat: pinning past it is refused (VALIDATION_ERROR). */
+export const MAX_PINS_PER_CHAT = 50;
+
+/** `message_reactions`: a member added or removed a reaction; `reactions` is the message's summary after it. */
+export interface MessageReactionsEvent {
+  chatId: string;
+  messageId: string;
+  /** The chat version the change took (the message's `version`). */
+  version: number;
+  /** Without `me` (a broadcast). */
+  reactions: Reaction[];
+  /** Who reacted, and with what: a client sets `me` from its own user's changes. */
+  userId: string;
+  emoji: string;
+  added: boolean;
+}
+
+/** `chat_pins`: a message was pinned or unpinned. */
+export interface ChatPinsEvent {
+  chatId: string;
+  /** The chat version the change took (the message's `version`). */
+  version: number;
+  messageId: string;
+  pinned: boolean;
+  /** When pinned: who pinned it and when. */
+  pinnedBy?: string;
+  pinnedAt?: string;
 }
 
 /** How much of the replied-to message's text a quote (`replyTo.text`) carries, in characters (code points). */

@@ -1,13 +1,17 @@
 import type { ChatChange } from '../chat/chat-changes.js';
 import type { Message } from '../protocol/types.js';
 import type { ChatService } from '../chat/chat-service.js';
+import type { ChatPinsEvent } from '../protocol/types.js';
 import type { ChatFeed } from './chat-feed.js';
 import type { ClosedAccounts } from './closed-accounts.js';
 import type { MessageDelivery, MessageEvent } from './message-delivery.js';
 import { chatRoom, userRoom } from './rooms.js';
 import type { ParleyServer } from './socket-types.js';
 
-const EVENT_OF_KIND: Record<Extract<ChatChange, { type: 'message' }>['kind'], MessageEvent> = {
+const EVENT_OF_KIND: Record<
+  Extract<ChatChange, { type: 'message' }>['kind'],
+  Exclude<MessageEvent, 'message_reactions' | 'chat_pins'>
+> = {
   created: 'new_message',
   edited: 'message_updated',
   deleted: 'message_deleted',
@@ -38,6 +42,40 @@ export function broadcastChatChanges(
         // Without a cluster adapter there is no other node (and Socket.IO's own adapter warns).
         if (clustered) io.serverSideEmit('message_change', delivery);
         if (change.kind === 'created') announceMentions(io, change.message);
+        return;
+      }
+      case 'reaction': {
+        const { message, userId, emoji, added } = change;
+        const reactions = message.reactions ?? [];
+        const payload = {
+          chatId: message.chatId,
+          messageId: message.id,
+          version: message.version,
+          reactions,
+          userId,
+          emoji,
+          added,
+        };
+        const delivery: MessageDelivery = { event: 'message_reactions', message, payload };
+        feed.deliver(delivery);
+        if (clustered) io.serverSideEmit('message_change', delivery);
+        return;
+      }
+      case 'pin': {
+        const { message, pinned } = change;
+        const payload: ChatPinsEvent = {
+          chatId: message.chatId,
+          version: message.version,
+          messageId: message.id,
+          pinned,
+        };
+        if (pinned && message.pinnedAt && message.pinnedBy) {
+          payload.pinnedBy = message.pinnedBy;
+          payload.pinnedAt = message.pinnedAt;
+        }
+        const delivery: MessageDelivery = { event: 'chat_pins', message, payload };
+        feed.deliver(delivery);
+        if (clustered) io.serverSideEmit('message_change', delivery);
         return;
       }
       case 'read':

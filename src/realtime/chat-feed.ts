@@ -1,7 +1,7 @@
 import type { Metrics } from '../observability/metrics.js';
 import type { Message } from '../protocol/types.js';
 import type { ChangesPage } from '../store/messages.js';
-import type { MessageDelivery } from './message-delivery.js';
+import { emitDelivery, type MessageDelivery } from './message-delivery.js';
 import { chatRoom } from './rooms.js';
 import type { ParleyServer, ParleySocket } from './socket-types.js';
 
@@ -124,8 +124,7 @@ export class ChatFeed {
       position.answered.push({ socket, version, lastSeq });
       return this.startIfAnswered(position);
     }
-    for (const delivery of ticket.missed)
-      if (delivery.message.version > version) socket.emit(delivery.event, delivery.message);
+    for (const delivery of ticket.missed) if (delivery.message.version > version) emitDelivery(socket, delivery);
     if (position.delivered < version) position.ahead.set(socket.id, version);
   }
 
@@ -206,7 +205,7 @@ export class ChatFeed {
       if (floor >= version) skip.push(socketId);
       else position.ahead.delete(socketId);
     }
-    this.io.local.to(chatRoom(position.chatId)).except(skip).emit(delivery.event, delivery.message);
+    emitDelivery(this.io.local.to(chatRoom(position.chatId)).except(skip), delivery);
     for (const ticket of position.joining) ticket.missed.push(delivery);
     position.delivered = version;
     if (delivery.event === 'new_message' && seq > position.lastSeq) position.lastSeq = seq;
@@ -274,8 +273,11 @@ export class ChatFeed {
     if (this.positions.get(position.chatId) === position) this.drainHeld(position);
   }
 
-  /** What a message read from the database is to this node's sockets: new, edited or deleted. */
-  private eventFor(position: ChatPosition, message: Message): MessageDelivery['event'] {
+  /**
+   * What a message read from the database is to this node's sockets: new, edited or deleted (a
+   * missed reaction or pin is the message in its current state, as `message_updated`).
+   */
+  private eventFor(position: ChatPosition, message: Message): 'new_message' | 'message_updated' | 'message_deleted' {
     if (message.seq > position.lastSeq) return 'new_message';
     return message.deletedAt ? 'message_deleted' : 'message_updated';
   }

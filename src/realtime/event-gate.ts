@@ -24,12 +24,17 @@ type Budget = (limits: RateLimits, userId: string) => Promise<void>;
  * from the events budget.
  */
 /** The reads: also checked against their user's answer bytes when their turn comes. */
-const READS = new Set(['join_chat', 'get_chat_messages', 'get_my_chats', 'sync']);
+const READS = new Set(['join_chat', 'get_chat_messages', 'get_my_chats', 'sync', 'get_pinned_messages']);
 
 const USER_BUDGETS = new Map<string, Budget>([
   ['send_message', (limits, userId) => limits.message(userId)],
   ['edit_message', (limits, userId) => limits.message(userId)],
   ['delete_message', (limits, userId) => limits.message(userId)],
+  // Reactions and pins change a message for the whole chat: counted with the message changes.
+  ...['add_reaction', 'remove_reaction', 'pin_message', 'unpin_message'].map((event): [string, Budget] => [
+    event,
+    (limits, userId) => limits.message(userId),
+  ]),
   ...[...READS].map((event): [string, Budget] => [event, (limits, userId) => limits.read(userId)]),
   ['mark_read', (limits, userId) => limits.markRead(userId)],
   ['typing', (limits, userId) => limits.typing(userId)],

@@ -15,6 +15,7 @@ import { defineChatEvents } from './chat-events.js';
 import { ClosedAccounts } from './closed-accounts.js';
 import { ChatFeed } from './chat-feed.js';
 import { defineChatFeatureEvents } from './chat-feature-events.js';
+import { defineMessageMarkEvents } from './message-mark-events.js';
 import { limitConnectionsPerUser, TOO_MANY_CONNECTIONS_TEXT } from './connection-limit.js';
 import { serveEvents } from './event-gate.js';
 import { EventTable } from './event-table.js';
@@ -179,6 +180,7 @@ export function createGateway(
   const events = new EventTable();
   defineChatEvents(events, { io, chats: deps.chats, feed });
   defineChatFeatureEvents(events, { io, chats: deps.chats });
+  defineMessageMarkEvents(events, { chats: deps.chats });
 
   io.on('connection', (socket) => {
     if (!closedAccounts.admit(socket)) return;

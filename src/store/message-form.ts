@@ -33,6 +33,8 @@ const FIELD_COLUMNS = [
   ['seq', 'bigint'],
   ['version', 'bigint'],
   ['reply_to_id', 'uuid'],
+  ['pinned_at', 'timestamptz'],
+  ['pinned_by', 'uuid'],
   ['mention_ids', 'uuid[]'],
 ] as const;
 
@@ -65,6 +67,9 @@ export type MessageFields = [
   version: string,
   /** Absent from the copies written before replies (FIELDS_BEFORE_REPLIES). */
   replyToId?: string | null,
+  /** Absent from the copies written before pins (migration 13), as is pinnedBy. */
+  pinnedAt?: string | null,
+  pinnedBy?: string | null,
   /** The mentioned users' ids as 'id,id,…' (null: none); absent from copies written before mentions (migration 14). */
   mentionIds?: string | null,
 ];
@@ -120,7 +125,7 @@ export const messageSummary = (m: string) =>
   `message_summary(${FIELD_COLUMNS.map(([column]) => `${m}.${column}`).join(', ')})`;
 
 /** A message's columns and its sender's email and username, for a row that messageTuple reads. */
-export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, m.mention_ids, u.email, u.username`;
+export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, m.pinned_at, m.pinned_by, m.mention_ids, u.email, u.username`;
 export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
 
 /**
@@ -152,10 +157,24 @@ export function parseMessageTuples(json: string | null | undefined): Message[] {
 /**
  * The wire's Message: the seed's shape, then the fields added to it — `seq` and `version` always,
  * `editedAt` / `deletedAt` only once set, `replyTo` only for a reply (`reply`: its target now),
- * `mentions` only for a live message that mentions someone.
+ * `pinnedAt` / `pinnedBy` only while pinned, `mentions` only for a live message that mentions
+ * someone. `reactions` are read on their own (ReactionStore).
  */
 export function toMessage(
-  [id, text, senderId, createdAt, editedAt, deletedAt, seq, version, replyToId, mentionIds]: MessageFields,
+  [
+    id,
+    text,
+    senderId,
+    createdAt,
+    editedAt,
+    deletedAt,
+    seq,
+    version,
+    replyToId,
+    pinnedAt,
+    pinnedBy,
+    mentionIds,
+  ]: MessageFields,
   chatId: string,
   sender: { email: string; username: string },
   reply?: ReplyTuple | null,
@@ -174,6 +193,11 @@ export function toMessage(
   if (deletedAt) message.deletedAt = deletedAt;
   const replyTo = replyToId && !deletedAt ? toReplyQuote(replyToId, reply) : undefined;
   if (replyTo) message.replyTo = replyTo;
+  // A deletion unpins; a tombstone shows no pin in any case.
+  if (pinnedAt && pinnedBy && !deletedAt) {
+    message.pinnedAt = pinnedAt;
+    message.pinnedBy = pinnedBy;
+  }
   if (mentionIds && !deletedAt) message.mentions = mentionIds.split(',');
   return message;
 }

@@ -118,7 +118,8 @@ export class MessageStore {
         await tx.query('SELECT 1 FROM chats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [chatIds]);
       return tx.query<{ stored: string | null }>(
         `SELECT json_agg(${messageTuple('b')})::text AS stored
-           FROM (SELECT *, NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at
+           FROM (SELECT *, NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
+                        NULL::timestamptz AS pinned_at, NULL::uuid AS pinned_by
                    FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])) b`,
         [
           ids,
@@ -371,11 +372,17 @@ export class MessageStore {
   }
 
   /**
-   * Turns `senderId`'s own message into a tombstone: text and mentions erased, `deleted_at` stamped
-   * (and so the message taken off the unread counters of the members who had not read it).
+   * Turns `senderId`'s own message into a tombstone: text and mentions erased, `deleted_at`
+   * stamped (and so the message taken off the unread counters of the members who had not read
+   * it), unpinned. Its reactions are left to go with it, never read again (ReactionStore).
    */
   deleteMessage(messageId: string, senderId: string): Promise<Message | undefined> {
-    return this.changeOwnMessage(messageId, senderId, `text = '', mention_ids = NULL, deleted_at = ${NOW_MS}`, []);
+    return this.changeOwnMessage(
+      messageId,
+      senderId,
+      `text = '', mention_ids = NULL, deleted_at = ${NOW_MS}, pinned_at = NULL, pinned_by = NULL`,
+      [],
+    );
   }
 
   /**
@@ -409,7 +416,8 @@ export class MessageStore {
          ), changed AS (
            UPDATE messages SET ${assignments}, version = (SELECT version FROM versioned)
             WHERE id = $1 AND sender_id = $2 AND deleted_at IS NULL
-           RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at, seq, version, reply_to_id, mention_ids
+           RETURNING id, text, sender_id, chat_id, created_at, edited_at, deleted_at, seq, version, reply_to_id,
+                     pinned_at, pinned_by, mention_ids
          ), unread AS (
            UPDATE chat_members cm
               SET unread_count = cm.unread_count + ${isUnread('c', 'cm')}::int - ${isUnread('t', 'cm')}::int,

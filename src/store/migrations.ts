@@ -237,6 +237,34 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 13,
+    name: 'reactions and pins',
+    sql: `
+      -- A member's reaction to a message: one row per (message, user, emoji), so that adding twice
+      -- counts once. \`version\` is the chat version the reaction was added at: a message's
+      -- reactions are listed in the order of their first one. The rows go with their message (and
+      -- so with its chat); a tombstone's rows are left but never read (message-form.ts).
+      CREATE TABLE message_reactions (
+        message_id uuid NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        user_id    uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        emoji      text NOT NULL,
+        version    bigint NOT NULL,
+        PRIMARY KEY (message_id, user_id, emoji)
+      );
+
+      -- A pinned message: when and by whom. A deletion unpins.
+      ALTER TABLE messages ADD COLUMN pinned_at timestamptz, ADD COLUMN pinned_by uuid;
+      -- A chat's pins, newest first (get_pinned_messages) and counted against the cap.
+      CREATE INDEX messages_pinned ON messages (chat_id, pinned_at DESC, id DESC) WHERE pinned_at IS NOT NULL;
+
+      -- The chat's copy of its last message carries the pin from here on (routines.ts): the older
+      -- message_summary goes. Copies written before end at reply_to_id: not pinned.
+      DROP FUNCTION IF EXISTS message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint, uuid);
+      DELETE FROM schema_routines
+       WHERE signature = 'message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint, uuid)';
+    `,
+  },
+  {
     version: 14,
     name: 'mentions',
     sql: `
@@ -250,11 +278,8 @@ export const MIGRATIONS: readonly Migration[] = [
       -- message mentions anyone yet.
       ALTER TABLE chat_members ADD COLUMN unread_mention_count integer NOT NULL DEFAULT 0;
 
-      -- The chat's copy of its last message carries the mentions from here on (routines.ts): the
-      -- older form goes. Copies written before end at the reply's id: no mentions.
-      DROP FUNCTION IF EXISTS message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint, uuid);
-      DELETE FROM schema_routines
-       WHERE signature = 'message_summary(uuid, text, uuid, timestamptz, timestamptz, timestamptz, bigint, bigint, uuid)';
+      -- The chat's copy of its last message carries the mentions too from here on (routines.ts:
+      -- message_summary, whose older form migration 13 dropped). Copies written before mention nobody.
     `,
   },
 ];

@@ -90,7 +90,8 @@ export const ROUTINES: readonly Routine[] = [
                  GREATEST(date_trunc('milliseconds', clock_timestamp()), l.last_message_at + interval '1 millisecond')
                    + interval '1 millisecond' * (a.n - 1) AS created_at,
                  NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
-                 l.last_seq + a.n AS seq, l.version + a.n AS version, a.reply_to_id, a.mention_ids
+                 l.last_seq + a.n AS seq, l.version + a.n AS version, a.reply_to_id,
+                 NULL::timestamptz AS pinned_at, NULL::uuid AS pinned_by, a.mention_ids
             FROM allowed a JOIN chats l ON l.id = a.chat_id
            WHERE a.rn = a.n
         ), stamp AS (

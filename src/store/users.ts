@@ -261,11 +261,12 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
          FROM (SELECT DISTINCT chat_id, n FROM doomed) d WHERE c.id = d.chat_id
        RETURNING c.id, c.version
      ), changed AS (
-       UPDATE messages m SET text = '', mention_ids = NULL, deleted_at = ${NOW_MS}, version = v.version - d.n + d.k
+       UPDATE messages m SET text = '', mention_ids = NULL, deleted_at = ${NOW_MS}, pinned_at = NULL, pinned_by = NULL,
+                             version = v.version - d.n + d.k
          FROM doomed d JOIN versioned v ON v.id = d.chat_id
         WHERE m.id = d.id
        RETURNING m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version,
-                 m.reply_to_id, m.mention_ids
+                 m.reply_to_id, m.pinned_at, m.pinned_by, m.mention_ids
      )
      SELECT json_agg(${messageTuple('t')} ORDER BY t.chat_id, t.version)::text AS tombstones
        FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) t`,

@@ -248,7 +248,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await expect.poll(() => messageItem(a, 'first draft').getByTestId('edit-message').count()).toBe(1);
     expect(await messageItem(a, 'bob was here').getByTestId('edit-message').count()).toBe(0);
     expect(await messageItem(a, 'bob was here').getByTestId('delete-message').count()).toBe(0);
-    expect(await messageItem(b, 'first draft').locator('button').allTextContents()).toEqual(['reply']);
+    expect(await messageItem(b, 'first draft').locator('.meta button').allTextContents()).toEqual([
+      'reply',
+      'react',
+      'pin',
+    ]);
     expect(await messageItem(b, 'bob was here').getByTestId('delete-message').count()).toBe(1);
     expect(await a.getByTestId('leave-chat').count()).toBe(0);
     expect(await a.getByTestId('add-members-toggle').count()).toBe(0);
@@ -358,6 +362,62 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     expect(await messageItem(a, text).locator('mark.mention.me').count()).toBe(0);
     // Read on opening: the badge goes.
     await b.waitForSelector('[data-testid=chat-item]:not(:has([data-testid=mention-count]))');
+    await Promise.all(pages.map((p) => p.context.close()));
+  }, 60_000);
+
+  it('reactions and pins: the palette by keyboard, chips that toggle, counts and pins live on the other page', async () => {
+    const { alice, pages, a, b } = await aliceAndBobInTheirChat();
+    await sendInPage(a, 'react to this');
+    await waitForMessage(b, 'react to this');
+
+    // Bob opens the palette from the keyboard and picks 👍: both pages show one 👍, pressed on Bob's only.
+    await messageItem(b, 'react to this').getByTestId('react-message').focus();
+    await b.keyboard.press('Enter');
+    await b.keyboard.press('Enter'); // the palette's first emoji has the focus
+    const chip = (page: Page) => messageItem(page, 'react to this').locator('[data-testid=reaction][data-emoji="👍"]');
+    for (const page of [a, b]) await chip(page).filter({ hasText: '👍 1' }).waitFor();
+    expect(await chip(b).getAttribute('aria-pressed')).toBe('true');
+    expect(await chip(a).getAttribute('aria-pressed')).toBe('false');
+    expect(await chip(a).getAttribute('aria-label')).toBe('👍: 1 reaction');
+
+    // Alice's click on the chip adds hers; Bob's count follows, and his `me` stays.
+    await chip(a).click();
+    for (const page of [a, b]) await chip(page).filter({ hasText: '👍 2' }).waitFor();
+    expect(await chip(a).getAttribute('aria-pressed')).toBe('true');
+    expect(await chip(b).getAttribute('aria-pressed')).toBe('true');
+    // Bob takes his back.
+    await chip(b).click();
+    for (const page of [a, b]) await chip(page).filter({ hasText: '👍 1' }).waitFor();
+    expect(await chip(b).getAttribute('aria-pressed')).toBe('false');
+    expect(await chip(a).getAttribute('aria-pressed')).toBe('true');
+
+    // Alice pins it: the pinned bar on both pages; Bob unpins it and the bars empty.
+    await messageItem(a, 'react to this').getByTestId('pin-message').click();
+    for (const page of [a, b]) {
+      await page.getByTestId('pinned-bar').getByText(`${alice.user.username}: react to this`).waitFor();
+      await messageItem(page, 'react to this').getByTestId('pinned-mark').waitFor();
+    }
+    await messageItem(b, 'react to this').getByTestId('unpin-message').click();
+    for (const page of [a, b]) await page.getByTestId('pinned-bar').waitFor({ state: 'hidden' });
+
+    // A pinned message's edit shows in the bar; its deletion unpins it on both pages.
+    await sendInPage(a, 'pin then delete');
+    await waitForMessage(b, 'pin then delete');
+    await messageItem(b, 'pin then delete').getByTestId('pin-message').click();
+    for (const page of [a, b])
+      await page.getByTestId('pinned-bar').getByText(`${alice.user.username}: pin then delete`).waitFor();
+    await messageItem(a, 'pin then delete').getByTestId('edit-message').click();
+    await sendInPage(a, 'pinned, edited');
+    for (const page of [a, b])
+      await page.getByTestId('pinned-bar').getByText(`${alice.user.username}: pinned, edited`).waitFor();
+    await messageItem(a, 'pinned, edited').getByTestId('delete-message').click();
+    for (const page of [a, b]) await page.getByTestId('pinned-bar').waitFor({ state: 'hidden' });
+
+    // A fresh page reads the same state: Alice's reaction, pressed for her.
+    await a.reload();
+    await openChat(a, 'bob');
+    await chip(a).filter({ hasText: '👍 1' }).waitFor();
+    expect(await chip(a).getAttribute('aria-pressed')).toBe('true');
     await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 

@@ -115,6 +115,45 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     expect(bob.user.id).not.toBe(alice.user.id);
   });
 
+  it('reactions and pins made on both nodes reach both in version order; B syncs and reads their current state', async () => {
+    const { alice, bob, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
+    const sent = await send(aliceOnA, chatId, 'react and pin across nodes');
+    const seenOnA: [string, { version: number }][] = [];
+    const seenOnB: [string, { version: number }][] = [];
+    for (const [socket, seen] of [
+      [aliceOnA, seenOnA],
+      [bobOnB, seenOnB],
+    ] as const) {
+      for (const event of ['message_reactions', 'chat_pins', 'message_updated'])
+        (socket as unknown as { on(e: string, f: (p: { version: number }) => void): void }).on(event, (payload) =>
+          seen.push([event, payload]),
+        );
+    }
+    const reacted = await ask(bobOnB, 'add_reaction', { messageId: sent.id, emoji: '👍' });
+    expect(reacted.message.reactions).toStrictEqual([{ emoji: '👍', count: 1, me: true }]);
+    await ask(aliceOnA, 'add_reaction', { messageId: sent.id, emoji: '👍' });
+    const pinned = await ask(aliceOnA, 'pin_message', { messageId: sent.id });
+    expect(pinned.message).toMatchObject({ pinnedBy: alice.user.id, version: sent.version + 3 });
+    await ask(bobOnB, 'remove_reaction', { messageId: sent.id, emoji: '👍' });
+    const deadline = Date.now() + 5_000;
+    while ((seenOnA.length < 4 || seenOnB.length < 4) && Date.now() < deadline) await sleep(20);
+    for (const seen of [seenOnA, seenOnB]) {
+      expect(seen.map(([event, payload]) => [event, payload.version])).toStrictEqual([
+        ['message_reactions', sent.version + 1],
+        ['message_reactions', sent.version + 2],
+        ['chat_pins', sent.version + 3],
+        ['message_reactions', sent.version + 4],
+      ]);
+    }
+    expect(seenOnA[3]![1]).toMatchObject({ userId: bob.user.id, added: false, reactions: [{ emoji: '👍', count: 1 }] });
+    const synced = await ask(bobOnB, 'sync', { chats: [{ chatId, version: sent.version }] });
+    expect(synced.chats[0].messages).toStrictEqual([
+      { ...pinned.message, version: sent.version + 4, reactions: [{ emoji: '👍', count: 1, me: false }] },
+    ]);
+    const pins = await ask(bobOnB, 'get_pinned_messages', { chatId });
+    expect(pins.messages).toStrictEqual(synced.chats[0].messages);
+  });
+
   it('user_typing from a typist on B reaches a member on A, true then false', async () => {
     const { bob, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
     const started = nextEvent<UserTyping>(aliceOnA, 'user_typing', 5_000);

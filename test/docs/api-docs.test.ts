@@ -160,6 +160,22 @@ describe('API documentation against a running server', () => {
     await call('POST', '/sync', '/sync', { body: { chats: [] } });
     const carolSocket = await connect(server, carol.token);
     expect(await ask(carolSocket, 'send_message', { chatId: group, text: 'carol was here' })).toMatchObject({ success: true });
+    // Reactions and pins on carol's message, before she deletes her account.
+    const carolsMessage = (await call('GET', '/chats/{id}/messages', `/chats/${group}/messages`, { token })).body.messages[0].id as string;
+    const reactions = `/messages/${carolsMessage}/reactions`;
+    await call('POST', '/messages/{id}/reactions/{emoji}', `${reactions}/${encodeURIComponent('👍')}`, { token });
+    await call('POST', '/messages/{id}/reactions/{emoji}', `${reactions}/%2B1`, { token: bob.token });
+    await call('POST', '/messages/{id}/reactions/{emoji}', `${reactions}/not-an-emoji`, { token });
+    await call('POST', '/messages/{id}/reactions/{emoji}', `/messages/00000000-0000-4000-8000-000000000000/reactions/ok`, { token });
+    await call('DELETE', '/messages/{id}/reactions/{emoji}', `${reactions}/%2B1`, { token: bob.token });
+    await call('POST', '/messages/{id}/pin', `/messages/${carolsMessage}/pin`, { token });
+    await call('DELETE', '/messages/{id}/pin', `/messages/${carolsMessage}/pin`, { token });
+    await call('POST', '/messages/{id}/pin', `/messages/${carolsMessage}/pin`, { token: bob.token });
+    await call('DELETE', '/messages/{id}/pin', `/messages/00000000-0000-4000-8000-000000000000/pin`, { token });
+    const pins = await call('GET', '/chats/{id}/pins', `/chats/${group}/pins`, { token });
+    expect(pins.body.messages.map((m: Doc) => m.id)).toEqual([carolsMessage]);
+    await call('GET', '/chats/{id}/pins', `/chats/${group}/pins`, { token: carol.token });
+    await call('GET', '/chats/{id}/pins', `/chats/${direct}/pins`, { token: carol.token });
     await call('DELETE', '/chats/{id}/members/me', `/chats/${group}/members/me`, { token: carol.token });
     await call('DELETE', '/users/me', '/users/me', { token: carol.token });
     await call('DELETE', '/users/me', '/users/me', { token: carol.token, body: { password: 'not carol’s password' } });
@@ -212,8 +228,20 @@ describe('API documentation against a running server', () => {
     const { message } = await send(aliceSocket, 'send_message', { chatId, text: `hello docs, @${bob.user.username}` });
     expect(message.mentions).toEqual([bob.user.id]);
     // A reply: its quote is checked in the answer, new_message, history, the chat list and sync.
-    await send(bobSocket, 'send_message', { chatId, text: 'a reply', replyTo: message.id });
+    const { message: reply } = await send(bobSocket, 'send_message', { chatId, text: 'a reply', replyTo: message.id });
     await send(aliceSocket, 'send_message', { chatId });
+    // Reactions and pins on the reply, which stays: seen with `me` in answers and without in events.
+    await send(aliceSocket, 'add_reaction', { messageId: reply.id, emoji: '👍' });
+    await send(bobSocket, 'add_reaction', { messageId: reply.id, emoji: 'heart' });
+    await send(aliceSocket, 'add_reaction', { messageId: reply.id, emoji: 'not an emoji' });
+    await send(bobSocket, 'remove_reaction', { messageId: reply.id, emoji: 'heart' });
+    await send(bobSocket, 'pin_message', { messageId: reply.id });
+    await send(bobSocket, 'unpin_message', { messageId: reply.id });
+    await send(aliceSocket, 'pin_message', { messageId: reply.id });
+    await send(aliceSocket, 'pin_message', { messageId: '00000000-0000-4000-8000-000000000000' });
+    await send(aliceSocket, 'unpin_message', { messageId: message.id });
+    await send(aliceSocket, 'get_pinned_messages', { chatId });
+    await send(aliceSocket, 'get_pinned_messages', { chatId: 'not-a-chat' });
     await send(aliceSocket, 'get_chat_messages', { chatId, limit: 10 });
     await send(aliceSocket, 'get_my_chats');
     await send(aliceSocket, 'get_my_chats', { limit: 1 });

@@ -127,6 +127,8 @@ const hostileObject = (leaf: fc.Arbitrary<unknown>) =>
             'text',
             'clientMessageId',
             'replyTo',
+            'messageId',
+            'emoji',
             'before',
             'after',
             'limit',

@@ -28,7 +28,16 @@ import { hostileString, hostileValue, storableString } from './arbitraries.js';
  * on failure; runs are sized to finish well within a minute.
  */
 
-const EVENTS = ['send_message', 'join_chat', 'leave_chat', 'get_chat_messages', 'get_my_chats'] as const;
+const EVENTS = [
+  'send_message',
+  'join_chat',
+  'leave_chat',
+  'get_chat_messages',
+  'get_my_chats',
+  'add_reaction',
+  'pin_message',
+  'get_pinned_messages',
+] as const;
 /** Names the Socket.IO client itself refuses to emit. */
 const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 const MAX_MESSAGE_LENGTH = 4000;
@@ -98,6 +107,8 @@ describe('hostile input', () => {
             limit: fc.oneof(fc.integer({ min: -5, max: 200 }), hostileValue),
             clientMessageId: hostileString,
             replyTo: fc.oneof(ids, hostileValue),
+            messageId: fc.oneof(ids, hostileValue),
+            emoji: fc.oneof(fc.constantFrom('👍', '+1', 'heart'), hostileString, hostileValue),
           },
           { requiredKeys: [] },
         ),
@@ -176,6 +187,9 @@ describe('hostile input', () => {
       // Whatever was accepted is the attacker's own: nothing reached the victims' chat.
       const page = await history(control, { chatId: victims.chatId, limit: 100 });
       expect(page.messages.map((m) => m.text)).toEqual([victims.secret]);
+      // Neither reacted to nor pinned by the attacker.
+      expect(page.messages[0]).not.toHaveProperty('reactions');
+      expect(page.messages[0]).not.toHaveProperty('pinnedAt');
     },
   );
 
@@ -226,6 +240,9 @@ describe('hostile input', () => {
         ['POST', '/chats'],
         ['GET', '/chats'],
         ['GET', '/chats/:id/messages'],
+        ['GET', '/chats/:id/pins'],
+        ['POST', '/messages/:id/pin'],
+        ['POST', '/messages/:id/reactions/%F0%9F%91%8D'],
         ['GET', '/health'],
         ['GET', '/ready'],
         ['DELETE', '/chats/:id'],
@@ -233,7 +250,7 @@ describe('hostile input', () => {
       ];
       const request = fc.record({
         route: fc.constantFrom(...routes),
-        id: fc.oneof(fc.constantFrom(malloryChatId, victims.chatId), hostileString),
+        id: fc.oneof(fc.constantFrom(malloryChatId, victims.chatId, victims.secretId), hostileString),
         query: fc.array(
           fc.tuple(
             fc.oneof(fc.constantFrom('search', 'before', 'after', 'limit', '__proto__', 'constructor'), hostileString),

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_TEXTS } from '../../src/limits/rate-limits.js';
-import { ask, closeSockets, collect, connect, startServer, type TestServer } from '../helpers/server.js';
+import { api, ask, closeSockets, collect, connect, startServer, type TestServer } from '../helpers/server.js';
 import { chatPair, emitRaw, expectValidationError, history, QUIET_MS, sendOk } from '../helpers/socket-fixtures.js';
 import { sleep } from '../helpers/server.js';
 import { expectRateLimited, tally } from './rate-limit-answer.js';
@@ -117,6 +117,38 @@ describe('message changes (send, edit, delete) rate limit per user', () => {
     // Only the accepted changes were broadcast.
     await sleep(QUIET_MS);
     expect(updates.length + deletions.length).toBe(ok);
+  });
+
+  it('counts reactions and pins with sends, over sockets and HTTP: a refused one changes and broadcasts nothing', async () => {
+    const { bob, chatId, aliceSocket, bobSocket } = await chatPair(server, { join: true });
+    const target = await sendOk(aliceSocket, chatId, 'popular');
+    const reactions = collect(aliceSocket, 'message_reactions');
+    const pins = collect(aliceSocket, 'chat_pins');
+    const palette = [...'😀😁😂🤣😃😄😅😆'];
+    const answers = await Promise.all([
+      ...palette.map((emoji) => ask(bobSocket, 'add_reaction', { messageId: target.id, emoji })),
+      ask(bobSocket, 'pin_message', { messageId: target.id }),
+      ask(bobSocket, 'remove_reaction', { messageId: target.id, emoji: '🙃' }),
+    ]);
+    const { ok, refused } = tally(answers);
+    expect(ok).toBeLessThanOrEqual(MAX_PASSING);
+    expect(refused.length).toBeGreaterThanOrEqual(answers.length - MAX_PASSING);
+    for (const answer of refused) expectRateLimited(answer, RATE_LIMIT_TEXTS.messages, MAX_RETRY_MS);
+    // The budget is spent for sends and for the HTTP routes as well.
+    expectRateLimited(
+      await ask(bobSocket, 'send_message', { chatId, text: 'one more' }),
+      RATE_LIMIT_TEXTS.messages,
+      MAX_RETRY_MS,
+    );
+    const http = await api(server, 'POST', `/messages/${target.id}/pin`, { token: bob.token });
+    expect(http.status).toBe(429);
+    await sleep(QUIET_MS);
+    const page = await history(aliceSocket, { chatId });
+    const stored = page.messages[0]!;
+    expect((stored.reactions?.length ?? 0) + (stored.pinnedAt ? 1 : 0)).toBe(reactions.length + pins.length);
+    // The remove changed nothing, so it took no version: every accepted change but it was broadcast.
+    const removeAccepted = (answers.at(-1) as { success: boolean }).success;
+    expect(reactions.length + pins.length).toBe(ok - (removeAccepted ? 1 : 0));
   });
 
   it('counts malformed edits and deletes, and those of messages that are not the user’s', async () => {

@@ -508,4 +508,65 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect('messages' in page && page.messages[0]!.text).toBe(text);
     });
   });
+  describe('reactions and pins', () => {
+    it('keeps one reaction per user and emoji, versions only real changes, and caps distinct emoji', async () => {
+      const [a, b, c] = await Promise.all([newUser(), newUser(), newUser()]);
+      const chatId = await newChat([a.id, b.id]);
+      const message = await opened.send(chatId, a.id, 'react');
+      const marks = opened.store.marks;
+      const added = await marks.react(message.id, b.id, '👍', true, 2);
+      expect(added).toMatchObject({ outcome: 'done', changed: true, message: { version: message.version + 1 } });
+      expect(await marks.react(message.id, b.id, '👍', true, 2)).toStrictEqual({ ...added, changed: false });
+      await marks.react(message.id, a.id, '🔥', true, 2);
+      expect(await marks.react(message.id, a.id, '🎉', true, 2)).toEqual({ outcome: 'too_many' });
+      const more = await marks.react(message.id, a.id, '👍', true, 2);
+      expect(more.outcome === 'done' && more.message.reactions).toStrictEqual([
+        { emoji: '👍', count: 2, me: true },
+        { emoji: '🔥', count: 1, me: true },
+      ]);
+      // A non-member, an unknown id and junk are one outcome; nothing is stored for them.
+      expect(await marks.react(message.id, c.id, '👍', true, 2)).toEqual({ outcome: 'unknown' });
+      expect(await marks.react(randomUUID(), a.id, '👍', true, 2)).toEqual({ outcome: 'unknown' });
+      expect(await marks.react('junk', a.id, '👍', true, 2)).toEqual({ outcome: 'unknown' });
+      const [broadcast] = await marks.withReactions([more.outcome === 'done' ? more.message : message]);
+      expect(broadcast!.reactions).toStrictEqual([
+        { emoji: '👍', count: 2 },
+        { emoji: '🔥', count: 1 },
+      ]);
+      // The chat's version moved once per real change (3), and the changes read it back in their current state.
+      const changes = await opened.store.messages.listChanges(chatId, message.version, 10);
+      expect(changes).toMatchObject({ version: message.version + 3, messages: [{ id: message.id }] });
+      await opened.store.messages.deleteMessage(message.id, a.id);
+      expect(await marks.react(message.id, b.id, '👍', false, 2)).toEqual({ outcome: 'deleted' });
+      expect(
+        (await marks.withReactions([(await opened.store.messages.findMessage(message.id))!], a.id))[0],
+      ).not.toHaveProperty('reactions');
+    });
+
+    it('pins up to the cap, lists pins newest first, and a deletion unpins', async () => {
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      const chatId = await newChat([a.id, b.id]);
+      const [m1, m2, m3] = [
+        await opened.send(chatId, a.id, 'one'),
+        await opened.send(chatId, a.id, 'two'),
+        await opened.send(chatId, b.id, 'three'),
+      ];
+      const marks = opened.store.marks;
+      const pinned = await marks.pin(m1.id, b.id, true, 2);
+      expect(pinned).toMatchObject({ outcome: 'done', changed: true, message: { pinnedBy: b.id } });
+      expect(await marks.pin(m1.id, a.id, true, 2)).toStrictEqual({ ...pinned, changed: false });
+      await marks.pin(m3.id, a.id, true, 2);
+      expect(await marks.pin(m2.id, a.id, true, 2)).toEqual({ outcome: 'too_many' });
+      expect((await marks.pinnedMessages(chatId, a.id, 50))!.map((m) => m.id)).toEqual([m3.id, m1.id]);
+      expect(await marks.pinnedMessages(chatId, randomUUID(), 50)).toBeUndefined();
+      const tombstone = await opened.store.messages.deleteMessage(m3.id, b.id);
+      expect(tombstone).not.toHaveProperty('pinnedAt');
+      expect((await marks.pinnedMessages(chatId, a.id, 50))!.map((m) => m.id)).toEqual([m1.id]);
+      // The chat list's copy of its last message follows its pins.
+      const last = await opened.send(chatId, a.id, 'last');
+      await marks.pin(last.id, a.id, true, 2);
+      const [chat] = await opened.store.chats.listChats(a.id, chatId);
+      expect(chat!.messages[0]).toMatchObject({ id: last.id, pinnedBy: a.id });
+    });
+  });
 });

@@ -83,6 +83,12 @@ export class ChatApp {
     socket.on('mentioned', ({ message }) => this.newMessage(message));
     socket.on('message_updated', (message) => this.changedMessage(message));
     socket.on('message_deleted', (message) => this.changedMessage(message));
+    socket.on('message_reactions', (change) => {
+      if (this.conversation?.chatId === change.chatId) this.conversation.reactionsChanged(change);
+    });
+    socket.on('chat_pins', (change) => {
+      if (this.conversation?.chatId === change.chatId) this.conversation.pinsChanged(change);
+    });
     socket.on('messages_read', ({ chatId, userId, seq }) => {
       if (this.conversation?.chatId === chatId) this.conversation.messagesRead(userId, seq);
     });

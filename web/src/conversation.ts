@@ -1,4 +1,10 @@
-import type { ChatSummary, Message, PublicUser } from '../../src/protocol/index.js';
+import type {
+  ChatPinsEvent,
+  ChatSummary,
+  Message,
+  MessageReactionsEvent,
+  PublicUser,
+} from '../../src/protocol/index.js';
 import { chatTitle, isGroupChat } from './chat-summary.js';
 import { ignoreAnswer, request, type ParleySocket } from './connection.js';
 import { el } from './dom.js';
@@ -7,6 +13,7 @@ import {
   renderMessage,
   renderQuote,
   type MentionedNames,
+  type MarkActions,
   type OwnMessageActions,
   type ReplyAction,
 } from './message-view.js';
@@ -50,6 +57,13 @@ export class Conversation {
     edit: (message) => this.startEdit(message),
     delete: (message) => void this.deleteMessage(message),
   };
+  private readonly markActions: MarkActions = {
+    react: (message, emoji, add) => void this.react(message, emoji, add),
+    pin: (message, pinned) => void this.pin(message, pinned),
+  };
+  /** The pinned messages above the list, most recently pinned first (get_pinned_messages). */
+  private readonly pinnedBar: HTMLElement;
+  private pins: Message[] = [];
   /** Oldest first; `(createdAt, id)` increases along it, as the server guarantees. */
   private messages: Message[] = [];
   private readonly rendered = new Map<string, HTMLElement>();
@@ -82,6 +96,11 @@ export class Conversation {
     );
     if (tools) header.append(tools);
     this.list = el('ol', { class: 'messages', attrs: { 'data-testid': 'messages' } });
+    this.pinnedBar = el('nav', {
+      class: 'pinned-bar',
+      attrs: { 'data-testid': 'pinned-bar', 'aria-label': 'pinned messages' },
+    });
+    this.pinnedBar.hidden = true;
     this.typingLine = el('div', { class: 'typing', attrs: { 'data-testid': 'typing' } });
     this.errorLine = el('p', { class: 'error conversation-error', attrs: { 'data-testid': 'conversation-error' } });
     this.input = el('input', {
@@ -120,6 +139,7 @@ export class Conversation {
       'section',
       { class: 'conversation' },
       header,
+      this.pinnedBar,
       this.list,
       this.typingLine,
       this.errorLine,
@@ -153,6 +173,7 @@ export class Conversation {
     this.merge(page.messages);
     this.scrollToBottom();
     this.markRead();
+    await this.loadPins();
     // A short first page may not fill the list: there is nothing to scroll, so load on.
     while (this.hasOlder && this.list.scrollHeight <= this.list.clientHeight) await this.loadOlder();
   }
@@ -176,6 +197,7 @@ export class Conversation {
     this.catchingUp = false;
     this.scrollToBottom();
     this.markRead();
+    await this.loadPins();
   }
 
   /** Older history when the list is scrolled to the top; the visible messages stay where they are. */
@@ -245,6 +267,39 @@ export class Conversation {
     // Deleted while the composer replies to it: the server would refuse the reply.
     if (message.deletedAt && this.replyingTo?.id === message.id) this.stopReplying();
     this.merge([message]);
+  }
+
+  /**
+   * A `message_reactions`: the message's new summary (without `me`, as every broadcast), with `me`
+   * kept from what the page knew and set from the change when it is this user's own.
+   */
+  reactionsChanged(change: MessageReactionsEvent): void {
+    if (!this.catchingUp) this.version = Math.max(this.version, change.version);
+    const held = this.messages.find((m) => m.id === change.messageId);
+    if (!held || held.version >= change.version) return;
+    const mine = new Set(held.reactions?.filter((r) => r.me).map((r) => r.emoji));
+    if (change.userId === this.me.id) {
+      if (change.added) mine.add(change.emoji);
+      else mine.delete(change.emoji);
+    }
+    const { reactions: _, ...rest } = held;
+    const reactions = change.reactions.map((r) => ({ ...r, me: mine.has(r.emoji) }));
+    this.merge([{ ...rest, version: change.version, ...(reactions.length > 0 ? { reactions } : {}) }]);
+  }
+
+  /** A `chat_pins`: the message's pin changes, and the pinned bar is read again. */
+  pinsChanged(change: ChatPinsEvent): void {
+    if (!this.catchingUp) this.version = Math.max(this.version, change.version);
+    const held = this.messages.find((m) => m.id === change.messageId);
+    if (held && held.version < change.version) {
+      const { pinnedAt: _at, pinnedBy: _by, ...rest } = held;
+      const pin =
+        change.pinned && change.pinnedAt && change.pinnedBy
+          ? { pinnedAt: change.pinnedAt, pinnedBy: change.pinnedBy }
+          : {};
+      this.merge([{ ...rest, version: change.version, ...pin }]);
+    }
+    void this.loadPins();
   }
 
   messagesRead(userId: string, seq: number): void {
@@ -354,6 +409,72 @@ export class Conversation {
     }
   }
 
+  private async react(message: Message, emoji: string, add: boolean): Promise<void> {
+    this.showError('');
+    try {
+      const answer = await request(this.socket, add ? 'add_reaction' : 'remove_reaction', {
+        messageId: message.id,
+        emoji,
+      });
+      this.replace(answer.message, false);
+    } catch (error) {
+      this.showError(`Reaction not ${add ? 'added' : 'removed'}: ${(error as Error).message}`);
+    }
+  }
+
+  private async pin(message: Message, pinned: boolean): Promise<void> {
+    this.showError('');
+    try {
+      const answer = await request(this.socket, pinned ? 'pin_message' : 'unpin_message', { messageId: message.id });
+      this.replace(answer.message, false);
+      await this.loadPins();
+    } catch (error) {
+      this.showError(`Not ${pinned ? 'pinned' : 'unpinned'}: ${(error as Error).message}`);
+    }
+  }
+
+  /** The chat's pinned messages, read again (a change may concern a message this page does not hold). */
+  private async loadPins(): Promise<void> {
+    try {
+      const { messages } = await request(this.socket, 'get_pinned_messages', { chatId: this.chatId });
+      this.pins = messages;
+      this.renderPins();
+    } catch {
+      // The bar keeps what it showed; the next change or reconnect reads it again.
+    }
+  }
+
+  /** The pinned bar follows the pinned messages' edits, and drops those unpinned or deleted (a deletion unpins). */
+  private repin(changed: Message[]): void {
+    const byId = new Map(changed.map((m) => [m.id, m]));
+    if (!this.pins.some((pin) => byId.has(pin.id))) return;
+    this.pins = this.pins.flatMap((pin) => {
+      const now = byId.get(pin.id);
+      if (!now) return [pin];
+      return now.pinnedAt && !now.deletedAt ? [now] : [];
+    });
+    this.renderPins();
+  }
+
+  /** The pinned bar: each pin a button that scrolls to the message when the page holds it. */
+  private renderPins(): void {
+    const items = this.pins.map((message) => {
+      const button = el('button', {
+        class: 'link pinned-item',
+        text: `${message.user.username}: ${Array.from(message.text).slice(0, 80).join('')}`,
+        attrs: {
+          type: 'button',
+          'data-testid': 'pinned-item',
+          'aria-label': `pinned message from ${message.user.username}`,
+        },
+      });
+      button.addEventListener('click', () => this.rendered.get(message.id)?.scrollIntoView({ block: 'center' }));
+      return el('li', {}, button);
+    });
+    this.pinnedBar.replaceChildren(el('span', { class: 'pinned-label', text: '📌 Pinned' }), el('ul', {}, ...items));
+    this.pinnedBar.hidden = items.length === 0;
+  }
+
   private showError(text: string): void {
     this.errorLine.textContent = text;
   }
@@ -392,7 +513,9 @@ export class Conversation {
    */
   private merge(incoming: Message[]): void {
     const byId = new Map(this.messages.map((m) => [m.id, m]));
-    const newer = incoming.filter((message) => (byId.get(message.id)?.version ?? 0) <= message.version);
+    const newer = incoming
+      .filter((message) => (byId.get(message.id)?.version ?? 0) <= message.version)
+      .map((message) => withMe(message, byId.get(message.id)));
     if (newer.length === 0) return;
     for (const message of newer) byId.set(message.id, message);
     this.messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
@@ -400,6 +523,7 @@ export class Conversation {
       this.rendered.delete(message.id);
       this.requote(message);
     }
+    this.repin(newer);
     this.render();
   }
 
@@ -436,6 +560,7 @@ export class Conversation {
           message,
           this.startReply,
           message.sender === this.me.id ? this.ownActions : undefined,
+          this.markActions,
           this.mentionedNames(message),
         );
         this.rendered.set(message.id, item);
@@ -454,6 +579,16 @@ export class Conversation {
   private scrollToBottom(): void {
     this.list.scrollTop = this.list.scrollHeight;
   }
+}
+
+/**
+ * A message as broadcast (its reactions without `me`) with `me` taken from the state the page held:
+ * events go to the whole chat, so only answers and the user's own reaction events tell `me`.
+ */
+function withMe(message: Message, held: Message | undefined): Message {
+  if (!message.reactions || message.reactions.every((r) => r.me !== undefined)) return message;
+  const mine = new Set(held?.reactions?.filter((r) => r.me).map((r) => r.emoji));
+  return { ...message, reactions: message.reactions.map((r) => ({ ...r, me: r.me ?? mine.has(r.emoji) })) };
 }
 
 /** A bar above the composer saying what its next submit does, with a cancel button; hidden until shown. */

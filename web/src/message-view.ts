@@ -10,6 +10,15 @@ export interface OwnMessageActions {
 /** Starts a reply to a message (anyone's, while it is not deleted). */
 export type ReplyAction = (message: Message) => void;
 
+/** What any member can do to a live message: react (adding or taking back an emoji), pin or unpin. */
+export interface MarkActions {
+  react(message: Message, emoji: string, add: boolean): void;
+  pin(message: Message, pinned: boolean): void;
+}
+
+/** The emoji the "react" palette offers (any other one a member reacted with shows as a chip too). */
+export const REACTION_PALETTE = ['👍', '❤️', '😂', '😮', '😢', '🎉'] as const;
+
 const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /**
@@ -22,6 +31,7 @@ export function renderMessage(
   message: Message,
   reply: ReplyAction,
   own?: OwnMessageActions,
+  marks?: MarkActions,
   mentioned?: MentionedNames,
 ): HTMLElement {
   const meta = el('span', { class: 'meta' }, el('span', { text: clock(message.createdAt) }));
@@ -33,7 +43,26 @@ export function renderMessage(
       }),
     );
   }
+  if (message.pinnedAt && !message.deletedAt)
+    meta.append(
+      el('span', { class: 'pinned-mark', text: '📌', attrs: { 'data-testid': 'pinned-mark', title: 'pinned' } }),
+    );
   if (!message.deletedAt) meta.append(actionButton('reply', () => reply(message)));
+  const palette = marks && !message.deletedAt ? renderPalette(message, marks) : undefined;
+  if (marks && palette && !message.deletedAt) {
+    const react = actionButton('react', () => {
+      palette.hidden = !palette.hidden;
+      react.setAttribute('aria-expanded', String(!palette.hidden));
+      if (!palette.hidden) palette.querySelector('button')?.focus();
+    });
+    react.setAttribute('aria-expanded', 'false');
+    react.setAttribute('aria-label', 'add a reaction');
+    const pinned = Boolean(message.pinnedAt);
+    meta.append(
+      react,
+      actionButton(pinned ? 'unpin' : 'pin', () => marks.pin(message, !pinned)),
+    );
+  }
   if (own && !message.deletedAt)
     meta.append(
       actionButton('edit', () => own.edit(message)),
@@ -55,6 +84,8 @@ export function renderMessage(
     ),
     meta,
   );
+  if (marks && !message.deletedAt && message.reactions?.length) item.append(renderReactions(message, marks));
+  if (palette) item.append(palette);
   return item;
 }
 
@@ -97,6 +128,53 @@ export function textWithMentions(text: string, mentioned: MentionedNames | undef
   return nodes;
 }
 
+/**
+ * The message's reactions as chips: each a toggle button (pressed when it is yours) that adds or
+ * takes back your reaction with that emoji.
+ */
+function renderReactions(message: Message, marks: MarkActions): HTMLElement {
+  const chips = (message.reactions ?? []).map(({ emoji, count, me }) => {
+    const chip = el('button', {
+      class: `reaction${me ? ' me' : ''}`,
+      text: `${emoji} ${count}`,
+      attrs: {
+        type: 'button',
+        'data-testid': 'reaction',
+        'data-emoji': emoji,
+        'aria-pressed': String(Boolean(me)),
+        'aria-label': `${emoji}: ${count} ${count === 1 ? 'reaction' : 'reactions'}${me ? ', yours' : ''}`,
+      },
+    });
+    chip.addEventListener('click', () => marks.react(message, emoji, !me));
+    return chip;
+  });
+  return el('div', { class: 'reactions', attrs: { 'data-testid': 'reactions' } }, ...chips);
+}
+
+/** The fixed palette "react" opens: one labelled button per emoji; hidden until opened. */
+function renderPalette(message: Message, marks: MarkActions): HTMLElement {
+  const buttons = REACTION_PALETTE.map((emoji) => {
+    const mine = message.reactions?.some((r) => r.emoji === emoji && r.me) ?? false;
+    const button = el('button', {
+      class: 'link palette-emoji',
+      text: emoji,
+      attrs: { type: 'button', 'data-testid': 'palette-emoji', 'aria-label': `react with ${emoji}` },
+    });
+    button.addEventListener('click', () => {
+      palette.hidden = true;
+      marks.react(message, emoji, !mine);
+    });
+    return button;
+  });
+  const palette = el(
+    'div',
+    { class: 'palette', attrs: { 'data-testid': 'reaction-palette', role: 'group', 'aria-label': 'reactions' } },
+    ...buttons,
+  );
+  palette.hidden = true;
+  return palette;
+}
+
 /** The replied-to message as the server quotes it now: its author and text, or that it was deleted. */
 export function renderQuote(quote: ReplyQuote): HTMLElement {
   return el(
@@ -121,7 +199,7 @@ export function quoteOf(target: Message): ReplyQuote {
   return quote;
 }
 
-function actionButton(action: 'reply' | 'edit' | 'delete', run: () => void): HTMLElement {
+function actionButton(action: 'reply' | 'edit' | 'delete' | 'react' | 'pin' | 'unpin', run: () => void): HTMLElement {
   const button = el('button', {
     class: 'link',
     text: action,

@@ -8,6 +8,8 @@ import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
+import { registerFileRoutes } from './http/file-routes.js';
+import { FileService } from './files/file-service.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { registerHealthRoutes, type ReadinessCheck } from './http/health-routes.js';
 import { registerUserRoutes } from './http/user-routes.js';
@@ -119,6 +121,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerUserRoutes(fastify, store, guard, admit);
   registerAccountRoutes(fastify, auth, chats, guard, admit);
   registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, admit);
+  const files = new FileService(store, config.files);
+  await registerFileRoutes(fastify, files, config.files, guard, admit, limits);
+  const stopSweeping = files.startSweeping((error) => log.error({ err: error }, 'sweeping expired uploads failed'));
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);
   // The browser client (web/, bundled by `npm run build`) at `/`; API routes and /socket.io are unaffected.
@@ -130,6 +135,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await gateway.drain(DRAIN_GRACE_MS);
   });
   fastify.addHook('onClose', async () => {
+    stopSweeping();
     await cluster?.close();
     await db.close();
   });

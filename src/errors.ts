@@ -38,6 +38,7 @@ export const TEXTS = {
   unknownChatCursor: 'Чат не найден среди ваших чатов',
   notMessageAuthor: 'Изменять и удалять можно только свои сообщения',
   messageDeleted: 'Сообщение удалено',
+  unknownFile: 'Файл не найден',
   directChatMembers: 'В личном чате нельзя менять участников',
   tooManyMembers: 'Слишком много участников в чате',
   emailTaken: 'Пользователь с таким email уже существует',

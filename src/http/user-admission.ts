@@ -14,6 +14,8 @@ export interface Admission {
   userSearch: PreHandler;
   /** A new chat or new members: also the user's chat-change budget. */
   chatChange: PreHandler;
+  /** POST /files: also the user's upload budget (uploads per minute, bytes per hour). */
+  upload: PreHandler;
 }
 
 /**
@@ -67,5 +69,6 @@ export function userAdmission(limits: RateLimits, concurrency: UserConcurrency):
       await limits.userSearch(userId);
     }),
     chatChange: admit((userId) => limits.chatChange(userId)),
+    upload: admit((userId) => limits.upload(userId)),
   };
 }

@@ -28,6 +28,26 @@ export interface Message {
   deletedAt?: string;
   /** Set for a reply only: the replied-to message as it is now. */
   replyTo?: ReplyQuote;
+  /** The files sent with the message, in the order given (absent when none, and on a tombstone). */
+  attachments?: Attachment[];
+}
+
+/**
+ * A file as uploaded (`POST /files`) and as a message carries it. Its bytes are read with
+ * `GET /files/:id` (and an image's thumbnail with `GET /files/:id/thumbnail`).
+ */
+export interface Attachment {
+  id: string;
+  /** The uploaded file's name, sanitised: no path, no control characters, at most 255 characters. */
+  name: string;
+  /** The media type sniffed from the bytes, e.g. `image/png`, `application/pdf`, `text/plain`. */
+  type: string;
+  /** In bytes. */
+  size: number;
+  /** Images only: width in pixels. */
+  width?: number;
+  /** Images only: height in pixels. */
+  height?: number;
 }
 
 /** How much of the replied-to message's text a quote (`replyTo.text`) carries, in characters (code points). */

@@ -57,6 +57,13 @@ export const wireSchemas = {
       editedAt: { ...isoTime, description: 'Set once the author has edited the text' },
       deletedAt: { ...isoTime, description: 'Set once the author has deleted the message' },
       replyTo: { $ref: '#/components/schemas/ReplyQuote' },
+      attachments: {
+        type: 'array',
+        items: { $ref: '#/components/schemas/Attachment' },
+        minItems: 1,
+        maxItems: 10,
+        description: 'The files sent with the message, in the order given; absent when none, and on a tombstone',
+      },
     },
     required: ['id', 'text', 'sender', 'chatId', 'createdAt', 'user', 'seq', 'version'],
     additionalProperties: false,
@@ -73,6 +80,26 @@ export const wireSchemas = {
       deletedAt: { ...isoTime, description: 'Set once the target is deleted' },
     },
     required: ['id', 'text', 'user'],
+    additionalProperties: false,
+  },
+  Attachment: {
+    type: 'object',
+    description:
+      'An uploaded file (POST /files), as a message carries it. Its bytes: GET /files/{id}; an image\'s thumbnail: ' +
+      'GET /files/{id}/thumbnail. Readable by the uploader and by the members of the chat it was sent in.',
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string', maxLength: 255, description: 'The uploaded name without path or control characters' },
+      type: {
+        type: 'string',
+        enum: ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'application/zip', 'text/plain'],
+        description: 'Sniffed from the bytes, never taken from the client',
+      },
+      size: { type: 'integer', minimum: 1, description: 'In bytes' },
+      width: { type: 'integer', minimum: 1, description: 'Images only, in pixels (EXIF orientation applied)' },
+      height: { type: 'integer', minimum: 1, description: 'Images only, in pixels (EXIF orientation applied)' },
+    },
+    required: ['id', 'name', 'type', 'size'],
     additionalProperties: false,
   },
   ChatSummary: {

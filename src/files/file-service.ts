@@ -10,7 +10,7 @@ import { IMAGE_TYPES, sanitiseFileName, sniffType, TEXT_TYPE, TextCheck } from '
 import { readImage } from './images.js';
 
 /** Images held in memory at once on a node (each up to FILE_MAX_BYTES), for their dimensions and thumbnail. */
-const IMAGE_SLOTS = 4;
+const IMAGE_SLOTS = 2;
 
 /**
  * A file request refused for what it is — an upload too large (413) or of a type not allowed

@@ -206,6 +206,22 @@ describe.each(storeTargets.map((t) => t.name))('files on %s', (target) => {
       for (const user of [alice, bob]) expect((await download(server, user, `/files/${file.id}`)).status).toBe(404);
     });
 
+    it('deletes an account’s files with it, sent and unsent', async () => {
+      const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
+      const chatId = await createChat(server, alice, [bob]);
+      const sent = await uploadOk(server, alice, SAMPLES.text('sent'), 'sent.txt');
+      await attach(server, alice, chatId, [sent.id]);
+      await uploadOk(server, alice, SAMPLES.text('unsent'), 'unsent.txt');
+      const gone = await api(server, 'DELETE', '/users/me', { token: alice.token, body: { password: alice.password } });
+      expect(gone.status).toBe(200);
+      expect((await download(server, bob, `/files/${sent.id}`)).status).toBe(404);
+      const counted = await server.app.store.files['db'].query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM files WHERE owner_id = $1',
+        [alice.user.id],
+      );
+      expect(counted[0]?.n).toBe(0);
+    });
+
     it('answers a single Range with 206 and Content-Range, across chunk boundaries', async () => {
       const alice = await registerUser(server, 'alice');
       const data = randomText(MAX_BYTES);
@@ -266,6 +282,29 @@ describe.each(storeTargets.map((t) => t.name))('files on %s', (target) => {
       const file = await uploadOk(server, alice, SAMPLES.pdf(), 'a.pdf');
       expect((await download(server, alice, `/files/${file.id}/thumbnail`)).status).toBe(404);
     });
+  });
+});
+
+describe('expiry of uploads never sent', () => {
+  const server = useServer({ FILE_ORPHAN_TTL: '60', FILE_SWEEP_INTERVAL: '1' });
+
+  it('each node sweeps on its own, every FILE_SWEEP_INTERVAL, the unsent uploads older than FILE_ORPHAN_TTL', async () => {
+    const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
+    const chatId = await createChat(server, alice, [bob]);
+    const sent = await uploadOk(server, alice, SAMPLES.text('sent'), 'sent.txt');
+    await attach(server, alice, chatId, [sent.id]);
+    const old = await uploadOk(server, alice, SAMPLES.text('old'), 'old.txt');
+    const fresh = await uploadOk(server, alice, SAMPLES.text('fresh'), 'fresh.txt');
+    // Backdated past the TTL, as if uploaded two minutes ago (the sent one too: it stays).
+    await server.app.store.files['db'].query(
+      "UPDATE files SET created_at = now() - interval '2 minutes' WHERE id = ANY($1::uuid[])",
+      [[sent.id, old.id]],
+    );
+    await expect
+      .poll(async () => (await download(server, alice, `/files/${old.id}`)).status, { timeout: 5_000 })
+      .toBe(404);
+    expect((await download(server, alice, `/files/${fresh.id}`)).status).toBe(200);
+    expect((await download(server, bob, `/files/${sent.id}`)).status).toBe(200);
   });
 });
 

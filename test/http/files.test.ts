@@ -308,6 +308,20 @@ describe('expiry of uploads never sent', () => {
   });
 });
 
+describe('upload bytes per hour', () => {
+  const server = useServer({ RATE_LIMIT_UPLOAD_BYTES_PER_HOUR: String(1024 * 1024) });
+
+  it('refuses uploads once the hour’s bytes are spent, refused uploads’ bytes included', async () => {
+    const alice = await registerUser(server, 'alice');
+    await uploadOk(server, alice, Buffer.alloc(700 * 1024, 'a'), 'a.txt');
+    const refused = await uploadParts(server, alice, [{ data: Buffer.alloc(400 * 1024, 0), name: 'b.bin' }]);
+    expect(refused.status).toBe(415);
+    const third = await uploadParts(server, alice, [{ data: SAMPLES.text('small'), name: 'c.txt' }]);
+    expect(third.status).toBe(429);
+    expect(third.body).toMatchObject({ success: false, code: 'RATE_LIMITED' });
+  });
+});
+
 describe('upload limits', () => {
   const server = useServer({ FILE_MAX_UNATTACHED: '2', RATE_LIMIT_UPLOADS_PER_MINUTE: '4' });
 

@@ -166,6 +166,17 @@ describe.each(storeTargets.map((t) => t.name))('attachments on %s', (target) => 
       for (const file of files) expect((await download(server, pair.bob, `/files/${file.id}`)).status).toBe(200);
     });
 
+    it('keeps them through an edit, in the answer and in message_updated', async () => {
+      const pair = await chatPair(server, { join: true });
+      const files = await filesOf(pair, 2);
+      const message = await sendWith(pair, 'before', files);
+      const updates = collect<Message>(pair.bobSocket, 'message_updated');
+      const edit = await ask(pair.aliceSocket, 'edit_message', { messageId: message.id, text: 'after' });
+      expect(edit).toMatchObject({ success: true, message: { text: 'after', attachments: files } });
+      await waitFor(() => updates.length === 1);
+      expect(updates[0]).toStrictEqual(edit.message);
+    });
+
     it('shows none on a tombstone, in the answer, in sync and in the chat list, and the files are gone', async () => {
       const pair = await chatPair(server, { join: true });
       const files = await filesOf(pair, 2);

@@ -32,6 +32,7 @@ export const UPLOAD_TEXTS = {
   unsatisfiableRange: 'Запрошенный диапазон байтов вне файла',
   notMultipart: 'Ожидается multipart/form-data с одним файлом в поле «file»',
   oneFile: 'Загружайте по одному файлу в поле «file»',
+  malformed: 'Некорректное тело multipart/form-data',
   noFile: 'Нет файла в поле «file»',
   badType: 'Недопустимый тип файла: разрешены изображения PNG, JPEG, GIF, WebP, PDF, ZIP и текст в UTF-8',
   badImage: 'Изображение повреждено или слишком велико',

@@ -3,6 +3,7 @@ import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, preHandlerAsyncHookHandler } from 'fastify';
 import parseRange from 'range-parser';
 import type { FileSettings } from '../config.js';
+import { AppError } from '../errors.js';
 import { FileRefused, UPLOAD_TEXTS, type FileService } from '../files/file-service.js';
 import { IMAGE_TYPES, TEXT_TYPE } from '../files/file-types.js';
 import type { RateLimits } from '../limits/rate-limits.js';
@@ -36,7 +37,7 @@ export async function registerFileRoutes(
     let received = 0;
     let file: Attachment | undefined;
     try {
-      for await (const part of request.parts()) {
+      for await (const part of fromClient(request.parts(), settings.maxBytes)) {
         if (part.type !== 'file') continue;
         if (part.fieldname !== 'file' || file) throw new FileRefused(400, UPLOAD_TEXTS.oneFile);
         file = await files.upload(
@@ -44,7 +45,7 @@ export async function registerFileRoutes(
           // Browsers send `"` and line breaks in a name as %22, %0A and %0D (HTML's form encoding).
           part.filename?.replace(/%22/g, '"').replace(/%0[AD]/gi, ''),
           (async function* () {
-            for await (const piece of part.file as AsyncIterable<Buffer>) {
+            for await (const piece of fromClient(part.file as AsyncIterable<Buffer>, settings.maxBytes)) {
               received += piece.length;
               yield piece;
             }
@@ -54,7 +55,7 @@ export async function registerFileRoutes(
       if (!file) throw new FileRefused(400, UPLOAD_TEXTS.noFile);
     } catch (error) {
       if (file) await files.discard(file.id);
-      throw translateMultipartError(error, settings.maxBytes);
+      throw error;
     } finally {
       limits.uploaded(userId, received);
     }
@@ -112,13 +113,33 @@ function wantedRange(size: number, header: string | undefined): [number, number]
   return [ranges[0]!.start, ranges[0]!.end];
 }
 
-/** @fastify/multipart's refusals as the envelope's VALIDATION_ERROR with their status. */
-function translateMultipartError(error: unknown, maxBytes: number): unknown {
+/**
+ * What the client sends, read through @fastify/multipart: every failure of reading it — its
+ * refusals (too large, too many parts, not multipart) and busboy's (no boundary, a body cut
+ * short, a malformed part) — is the client's, answered as VALIDATION_ERROR with its status, never
+ * as a server fault. Failures of what is done with the pieces (the database) are not caught here.
+ */
+async function* fromClient<T>(source: AsyncIterable<T>, maxBytes: number): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<T>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      throw clientRefusal(error, maxBytes);
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+function clientRefusal(error: unknown, maxBytes: number): unknown {
+  if (error instanceof AppError) return error;
   const code = (error as { code?: unknown } | undefined)?.code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') return new FileRefused(413, UPLOAD_TEXTS.tooLarge(maxBytes));
-  if (code === 'FST_FILES_LIMIT') return new FileRefused(400, UPLOAD_TEXTS.oneFile);
   if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || code === 'FST_NO_FORM_DATA')
     return new FileRefused(415, UPLOAD_TEXTS.notMultipart);
-  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') return new FileRefused(400, UPLOAD_TEXTS.oneFile);
-  return error;
+  if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
+    return new FileRefused(400, UPLOAD_TEXTS.oneFile);
+  return new FileRefused(400, UPLOAD_TEXTS.malformed);
 }

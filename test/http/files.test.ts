@@ -111,6 +111,27 @@ describe.each(storeTargets.map((t) => t.name))('files on %s', (target) => {
       expect(answer.body).toMatchObject({ success: false, code: 'VALIDATION_ERROR' });
     });
 
+    it.each([
+      ['no boundary', 'multipart/form-data', 'x'],
+      [
+        'a body cut short',
+        'multipart/form-data; boundary=b',
+        '--b\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhel',
+      ],
+      ['a malformed part header', 'multipart/form-data; boundary=b', '--b\r\nnot a header\r\n\r\nx\r\n--b--\r\n'],
+      ['an empty body', 'multipart/form-data; boundary=b', ''],
+    ])('refuses a multipart body with %s as VALIDATION_ERROR (never 500), keeping nothing', async (_, type, body) => {
+      const alice = await registerUser(server, 'alice');
+      const answer = await api(server, 'POST', '/files', {
+        token: alice.token,
+        headers: { 'content-type': type },
+        body,
+      });
+      expect([400, 415]).toContain(answer.status);
+      expect(answer.body).toMatchObject({ success: false, code: 'VALIDATION_ERROR' });
+      expect(await unattachedCount(server, alice)).toBe(0);
+    });
+
     it('refuses without a token (401) and keeps nothing', async () => {
       const answer = await uploadParts(server, undefined, [{ data: SAMPLES.text(), name: 'a.txt' }]);
       expect(answer.status).toBe(401);

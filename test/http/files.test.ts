@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../helpers/http-envelope.js';
 import { download, SAMPLES, uploadOk, uploadParts } from '../helpers/files.js';
 import { api, ask, connect, createChat, registerUser, useServer, type TestServer } from '../helpers/server.js';
-import { UNKNOWN_CHAT_ID } from '../helpers/socket-fixtures.js';
+import { UNKNOWN_CHAT_ID, waitFor } from '../helpers/socket-fixtures.js';
 import { serverEnvFor, storeTargets } from '../helpers/stores.js';
 import type { TestUser } from '../helpers/server.js';
 
@@ -130,6 +131,27 @@ describe.each(storeTargets.map((t) => t.name))('files on %s', (target) => {
       expect([400, 415]).toContain(answer.status);
       expect(answer.body).toMatchObject({ success: false, code: 'VALIDATION_ERROR' });
       expect(await unattachedCount(server, alice)).toBe(0);
+    });
+
+    it('keeps nothing of an upload whose client goes away halfway', async () => {
+      const alice = await registerUser(server, 'alice');
+      const head = '--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n';
+      const request = httpRequest(`${server.url}/files`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${alice.token}`,
+          'content-type': 'multipart/form-data; boundary=b',
+          'content-length': String(MAX_BYTES),
+        },
+      });
+      request.on('error', () => undefined);
+      request.write(head);
+      request.write(Buffer.alloc(300 * 1024, 'a'));
+      // Two chunks' worth stored or on their way, then the client is gone.
+      await waitFor(async () => (await unattachedCount(server, alice)) === 1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      request.destroy();
+      await waitFor(async () => (await unattachedCount(server, alice)) === 0, 5_000, 'the upload removed');
     });
 
     it('refuses without a token (401) and keeps nothing', async () => {

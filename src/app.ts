@@ -9,6 +9,8 @@ import { registerAuthRoutes } from './http/auth-routes.js';
 import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
 import { registerMessageMarkRoutes } from './http/message-mark-routes.js';
+import { registerFileRoutes } from './http/file-routes.js';
+import { FileService } from './files/file-service.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.js';
 import { registerHealthRoutes, type ReadinessCheck } from './http/health-routes.js';
 import { registerUserRoutes } from './http/user-routes.js';
@@ -121,6 +123,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerAccountRoutes(fastify, auth, chats, guard, admit);
   registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, admit);
   registerMessageMarkRoutes(fastify, chats, guard, admit);
+  const files = new FileService(store, config.files);
+  await registerFileRoutes(fastify, files, config.files, guard, admit, limits);
+  const stopSweeping = files.startSweeping((error) => log.error({ err: error }, 'sweeping expired uploads failed'));
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);
   // The browser client (web/, bundled by `npm run build`) at `/`; API routes and /socket.io are unaffected.
@@ -132,6 +137,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await gateway.drain(DRAIN_GRACE_MS);
   });
   fastify.addHook('onClose', async () => {
+    stopSweeping();
     await cluster?.close();
     await db.close();
   });

@@ -46,6 +46,8 @@ export interface Config {
    * chats made through the API)
    */
   presenceMaxChatMembers: number;
+  /** Uploaded files (README "Files and images"). */
+  files: FileSettings;
   /** Abuse limits (README "Security"). */
   limits: Limits;
   /** How passwords are hashed (README "Security"). */
@@ -89,6 +91,20 @@ function publicKeyAlgorithm(pem: string): ExternalAlgorithm | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface FileSettings {
+  /** Largest upload, in bytes (`FILE_MAX_BYTES`); a bigger one is refused with 413. @default 10 MiB */
+  maxBytes: number;
+  /**
+   * Files a user may hold unattached to any message (uploads in progress included); one more
+   * upload is refused until some are sent or expire (`FILE_MAX_UNATTACHED`). @default 20
+   */
+  maxUnattached: number;
+  /** How long an upload never attached to a message is kept, in seconds (`FILE_ORPHAN_TTL`). @default 86400 */
+  orphanTtlSeconds: number;
+  /** How often each node sweeps expired uploads, in seconds (`FILE_SWEEP_INTERVAL`). @default 600 */
+  sweepIntervalSeconds: number;
 }
 
 export interface Limits {
@@ -138,6 +154,10 @@ export interface Limits {
   authPerIpPerMinute: number;
   /** Failed logins per account in 15 minutes before its logins are refused. @default 10 */
   loginFailuresPerAccount: number;
+  /** `POST /files` uploads per user per minute, every node together. @default 20 */
+  uploadsPerMinute: number;
+  /** Bytes a user may upload per hour, every node together. @default 200 MiB */
+  uploadBytesPerHour: number;
   /**
    * Chats created plus member additions per user per minute: each puts other users into a chat
    * (and their chat lists) without asking them. @default 30
@@ -284,6 +304,18 @@ const envSchema = z.object({
   RATE_LIMIT_CHATS_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
   RATE_LIMIT_LOGIN_FAILURES: wholeNumber(10, 1, MAX_RATE),
   RATE_LIMIT_USER_SEARCHES_PER_MINUTE: wholeNumber(30, 1, MAX_RATE),
+  RATE_LIMIT_UPLOADS_PER_MINUTE: wholeNumber(20, 1, MAX_RATE),
+  RATE_LIMIT_UPLOAD_BYTES_PER_HOUR: wholeNumber(200 * 1024 * 1024, 1024 * 1024, 2 ** 40),
+  FILE_MAX_BYTES: wholeNumber(10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  FILE_MAX_UNATTACHED: wholeNumber(20, 1, 10_000),
+  FILE_ORPHAN_TTL: optionalText
+    .transform((v) => (v === undefined ? 86_400 : parseDuration(v)))
+    .refine((v) => v !== undefined && v >= 60, {
+      message: 'must be a duration of at least a minute, such as 3600, 30m, 24h or 7d',
+    }),
+  FILE_SWEEP_INTERVAL: optionalText
+    .transform((v) => (v === undefined ? 600 : parseDuration(v)))
+    .refine((v) => v !== undefined && v >= 1, { message: 'must be a duration such as 60, 10m or 1h' }),
   RATE_LIMIT_ABUSE_REFUSALS: wholeNumber(500, 0, MAX_RATE),
   RATE_LIMIT_ABUSE_COOLDOWN_SECONDS: wholeNumber(30, 1, 86_400),
   // 2^20 is 1 GiB per hash: beyond it one login could take the machine's memory.
@@ -393,6 +425,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     maxMessageLength: e.MAX_MESSAGE_LENGTH,
     presenceMaxChatMembers: e.PRESENCE_MAX_CHAT_MEMBERS,
+    files: {
+      maxBytes: e.FILE_MAX_BYTES,
+      maxUnattached: e.FILE_MAX_UNATTACHED,
+      orphanTtlSeconds: e.FILE_ORPHAN_TTL!,
+      sweepIntervalSeconds: e.FILE_SWEEP_INTERVAL!,
+    },
     limits: {
       messagesPerSecond: e.RATE_LIMIT_MESSAGES_PER_SECOND,
       messageBurst: e.RATE_LIMIT_MESSAGE_BURST,
@@ -410,6 +448,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginFailuresPerAccount: e.RATE_LIMIT_LOGIN_FAILURES,
       chatChangesPerMinute: e.RATE_LIMIT_CHATS_PER_MINUTE,
       userSearchesPerMinute: e.RATE_LIMIT_USER_SEARCHES_PER_MINUTE,
+      uploadsPerMinute: e.RATE_LIMIT_UPLOADS_PER_MINUTE,
+      uploadBytesPerHour: e.RATE_LIMIT_UPLOAD_BYTES_PER_HOUR,
       abuseRefusals: e.RATE_LIMIT_ABUSE_REFUSALS,
       abuseCooldownSeconds: e.RATE_LIMIT_ABUSE_COOLDOWN_SECONDS,
     },

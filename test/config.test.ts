@@ -57,6 +57,7 @@ describe('loadConfig', () => {
       maxMessageLength: 4000,
       // The member cap of chats made through the API.
       presenceMaxChatMembers: MAX_CHAT_MEMBERS,
+      files: { maxBytes: 10 * 1024 * 1024, maxUnattached: 20, orphanTtlSeconds: 86_400, sweepIntervalSeconds: 600 },
       limits: {
         messagesPerSecond: 10,
         messageBurst: 20,
@@ -74,6 +75,8 @@ describe('loadConfig', () => {
         loginFailuresPerAccount: 10,
         chatChangesPerMinute: 30,
         userSearchesPerMinute: 30,
+        uploadsPerMinute: 20,
+        uploadBytesPerHour: 200 * 1024 * 1024,
         abuseRefusals: 500,
         abuseCooldownSeconds: 30,
       },
@@ -137,6 +140,8 @@ describe('loadConfig', () => {
       RATE_LIMIT_LOGIN_FAILURES: '4',
       RATE_LIMIT_CHATS_PER_MINUTE: '6',
       RATE_LIMIT_USER_SEARCHES_PER_MINUTE: '8',
+      RATE_LIMIT_UPLOADS_PER_MINUTE: '3',
+      RATE_LIMIT_UPLOAD_BYTES_PER_HOUR: '2097152',
       RATE_LIMIT_ABUSE_REFUSALS: '0',
       RATE_LIMIT_ABUSE_COOLDOWN_SECONDS: '600',
       CORS_ORIGINS: ' https://chat.example.com/ , http://localhost:3000 ',
@@ -159,6 +164,8 @@ describe('loadConfig', () => {
       loginFailuresPerAccount: 4,
       chatChangesPerMinute: 6,
       userSearchesPerMinute: 8,
+      uploadsPerMinute: 3,
+      uploadBytesPerHour: 2097152,
       abuseRefusals: 0,
       abuseCooldownSeconds: 600,
     });
@@ -166,6 +173,31 @@ describe('loadConfig', () => {
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+  });
+
+  it('reads the file settings: size cap, unattached files, expiry and sweep interval', () => {
+    const config = loadConfig({
+      FILE_MAX_BYTES: '1048576',
+      FILE_MAX_UNATTACHED: '5',
+      FILE_ORPHAN_TTL: '2h',
+      FILE_SWEEP_INTERVAL: '30s',
+    });
+    expect(config.files).toEqual({
+      maxBytes: 1048576,
+      maxUnattached: 5,
+      orphanTtlSeconds: 7200,
+      sweepIntervalSeconds: 30,
+    });
+    for (const [variable, value] of [
+      ['FILE_MAX_BYTES', '100'],
+      ['FILE_MAX_BYTES', 'lots'],
+      ['FILE_MAX_UNATTACHED', '0'],
+      ['FILE_ORPHAN_TTL', '10'],
+      ['FILE_ORPHAN_TTL', 'soon'],
+      ['FILE_SWEEP_INTERVAL', '0'],
+    ] as const) {
+      expect(() => loadConfig({ [variable]: value }), `${variable}=${value}`).toThrow(variable);
+    }
   });
 
   it('reads the largest chat that carries presence events; 0 turns them off', () => {

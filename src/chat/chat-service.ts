@@ -67,20 +67,36 @@ export class ChatService {
    * stored or published. Concurrent calls resolve in commit order.
    */
   async sendMessage(sender: PublicUser, payload: SendMessagePayload): Promise<Message> {
-    const text = checkedText(payload.text, this.maxMessageLength);
+    const attachmentIds = payload.attachments?.length ? payload.attachments : undefined;
+    const text = checkedText(payload.text, this.maxMessageLength, attachmentIds !== undefined);
     const message: NewMessage = {
       chatId: payload.chatId,
       senderId: sender.id,
       text,
       clientMessageId: payload.clientMessageId,
       replyToId: payload.replyTo ?? undefined,
+      attachmentIds,
     };
     const result = await this.sends.submit(message);
     if (result.outcome === 'not_member') throw forbiddenChat();
     if (result.outcome === 'reply_refused') return this.refusedReply(message);
     // A retry answers the original as it is now: it may have been reacted to meanwhile.
     if (result.outcome === 'duplicate') return (await this.store.marks.withReactions([result.message], sender.id))[0]!;
+    if (result.outcome === 'attachments_refused') return this.refusedAttachments(message);
     return result.message;
+  }
+
+  /**
+   * A send whose files could not be attached, told after the sender's membership: NOT_FOUND for
+   * every file that is not a complete, unattached upload of the sender's — unknown, someone
+   * else's, or sent already — alike, so that file ids cannot be probed. A retry whose original
+   * was stored (and took the files) is answered the original.
+   */
+  private async refusedAttachments(message: NewMessage): Promise<Message> {
+    await this.assertMember(message.senderId, message.chatId);
+    const original = await this.store.messages.findByClientId(message);
+    if (original) return original;
+    throw new AppError('NOT_FOUND', TEXTS.unknownFile, 'attachments');
   }
 
   /**
@@ -361,6 +377,8 @@ export class ChatService {
     const deleted = await this.store.messages.deleteMessage(messageId, userId);
     if (deleted) {
       this.changes.publish({ type: 'message', kind: 'deleted', message: deleted });
+      // Unreadable since the commit (FileStore.findReadable); their bytes go now.
+      await this.store.files.deleteOfMessage(messageId);
       return deleted;
     }
     const tombstone = await this.store.messages.findMessage(messageId);
@@ -440,9 +458,10 @@ function countCharacters(text: string): number {
 }
 
 /** Message text as stored by send and edit alike: trimmed, 1..max code points. */
-function checkedText(text: string, max: number): string {
+/** The message's text trimmed; it may be empty only for a message with attachments (`mayBeEmpty`). */
+function checkedText(text: string, max: number, mayBeEmpty = false): string {
   const trimmed = text.trim();
-  if (trimmed.length === 0) failValidation('Текст сообщения не может быть пустым', 'text');
+  if (trimmed.length === 0 && !mayBeEmpty) failValidation('Текст сообщения не может быть пустым', 'text');
   const length = countCharacters(trimmed);
   if (length > max) failValidation(`Текст сообщения слишком длинный: ${length} символов при максимуме ${max}`, 'text');
   return trimmed;

@@ -52,7 +52,9 @@ export const clientEvents = {
     summary:
       'Send a message; answered once it is committed. A retry with the same clientMessageId returns the original. ' +
       'replyTo (a uuid) makes it a reply to a live message of the same chat: NOT_FOUND (field replyTo) for any other ' +
-      'id, whether it exists elsewhere or not, and for a deleted message.',
+      'id, whether it exists elsewhere or not, and for a deleted message. attachments: up to 10 ids of files the sender ' +
+      'uploaded (POST /files) and has not sent yet, each going with this message only; with at least one, text may be ' +
+      "empty. NOT_FOUND (field attachments) alike for an unknown id, another user's file and one sent already.",
     payload: sendMessageSchema,
     answer: messageAnswer,
   },

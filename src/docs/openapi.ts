@@ -4,6 +4,7 @@ import {
   chatIdParamsSchema,
   chatPageQuerySchema,
   createChatSchema,
+  fileIdParamsSchema,
   deleteAccountSchema,
   historyQuerySchema,
   messageIdParamsSchema,
@@ -31,6 +32,9 @@ const ERROR_RESPONSES: Record<string, ReturnType<typeof failure>> = {
   403: failure("FORBIDDEN: e.g. a chat that does not exist or that you are not a member of ('У вас нет доступа к этому чату')"),
   404: failure('NOT_FOUND'),
   409: failure('CONFLICT: the email or username is taken'),
+  413: failure('VALIDATION_ERROR: the file is larger than FILE_MAX_BYTES (nothing is kept)'),
+  415: failure('VALIDATION_ERROR: not multipart/form-data, or a file type that is not allowed (sniffed from the bytes)'),
+  416: failure('VALIDATION_ERROR: the Range is wholly past the end (`Content-Range: bytes */size`)'),
   429: failure('RATE_LIMITED (with a Retry-After header): a per-user rate, or too many of the user’s requests at once'),
 };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), ERROR_RESPONSES[s]]));
@@ -50,6 +54,16 @@ const reactionParams = parameters('path', reactionParamsSchema);
 const messageAnswer = (description: string) => json(description, success({ message: ref('Message') }));
 /** The reaction and pin routes' refusals: 400 (emoji, cap), 403 (unknown id or not a member), 404 (deleted). */
 const markErrors = () => errors(400, 401, 403, 404, 429);
+const fileParam = parameters('path', fileIdParamsSchema);
+const fileNotFound = json('NOT_FOUND alike for an unknown id and a file the caller may not read', ref('Error'));
+const DOWNLOAD_HEADERS = {
+  'Content-Disposition': {
+    description: '`inline` for images, `attachment` for everything else, with the name (RFC 6266, RFC 5987 filename*)',
+    schema: { type: 'string' },
+  },
+  'Content-Security-Policy': { description: "`default-src 'none'; sandbox`", schema: { type: 'string' } },
+  'X-Content-Type-Options': { description: '`nosniff`', schema: { type: 'string' } },
+};
 
 export function openApiDocument(): JsonSchema {
   return {
@@ -203,6 +217,55 @@ export function openApiDocument(): JsonSchema {
           security: bearer,
           requestBody: body(syncSchema),
           responses: { 200: json('One entry per chat asked for', success({ chats: { type: 'array', items: ref('SyncEntry') } })), ...errors(400, 401, 429) },
+        },
+      },
+      '/files': {
+        post: {
+          summary: 'Upload one file, to send with a message (send_message `attachments`)',
+          description:
+            'multipart/form-data with one file in the field `file`, streamed into the database. At most FILE_MAX_BYTES ' +
+            '(default 10 MiB: 413 past it). The type is sniffed from the bytes: PNG, JPEG, GIF, WebP, PDF, ZIP, or text ' +
+            '(valid UTF-8 without NUL); anything else is 415. Images get width, height and a thumbnail. A file not sent ' +
+            'within FILE_ORPHAN_TTL (default 24 h) is deleted; a user holds at most FILE_MAX_UNATTACHED unsent files ' +
+            '(429 past it). Limited per user: RATE_LIMIT_UPLOADS_PER_MINUTE, RATE_LIMIT_UPLOAD_BYTES_PER_HOUR.',
+          security: bearer,
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: { type: 'object', properties: { file: { type: 'string', contentMediaType: 'application/octet-stream' } }, required: ['file'] },
+              },
+            },
+          },
+          responses: { 201: json('Stored', success({ file: ref('Attachment') })), ...errors(400, 401, 413, 415, 429) },
+        },
+      },
+      '/files/{id}': {
+        get: {
+          summary: 'A file’s bytes, for its uploader and for the members of the chat it was sent in',
+          description:
+            'One `Range: bytes=…` is honoured (206 with Content-Range); several, or a malformed one, get the whole file; one ' +
+            'wholly past the end is 416. A deleted message’s files are gone.',
+          security: bearer,
+          parameters: [...fileParam, { name: 'Range', in: 'header', required: false, schema: { type: 'string' } }],
+          responses: {
+            200: { description: 'The whole file, with its sniffed type', headers: DOWNLOAD_HEADERS, content: { '*/*': {} } },
+            206: { description: 'The range asked for', headers: DOWNLOAD_HEADERS, content: { '*/*': {} } },
+            404: fileNotFound,
+            ...errors(400, 401, 416, 429),
+          },
+        },
+      },
+      '/files/{id}/thumbnail': {
+        get: {
+          summary: 'An image’s thumbnail: WebP, at most 320 px each way, for the same readers as the file',
+          security: bearer,
+          parameters: fileParam,
+          responses: {
+            200: { description: 'The thumbnail', content: { 'image/webp': {} } },
+            404: json('NOT_FOUND: as for the file, and for a file that is no image', ref('Error')),
+            ...errors(400, 401, 429),
+          },
         },
       },
       '/health': {

@@ -76,6 +76,13 @@ export const wireSchemas = {
           'Set when the text mentions members of the chat (`@username`, case-insensitive, at a word boundary, recognised ' +
           'by the server when the message is sent or edited): their user ids in the order of first mention. Never on a tombstone',
       },
+      attachments: {
+        type: 'array',
+        items: { $ref: '#/components/schemas/Attachment' },
+        minItems: 1,
+        maxItems: 10,
+        description: 'The files sent with the message, in the order given; absent when none, and on a tombstone',
+      },
     },
     required: ['id', 'text', 'sender', 'chatId', 'createdAt', 'user', 'seq', 'version'],
     additionalProperties: false,
@@ -103,6 +110,26 @@ export const wireSchemas = {
       me: { type: 'boolean', description: 'In answers only: whether the caller reacted with it' },
     },
     required: ['emoji', 'count'],
+    additionalProperties: false,
+  },
+  Attachment: {
+    type: 'object',
+    description:
+      'An uploaded file (POST /files), as a message carries it. Its bytes: GET /files/{id}; an image\'s thumbnail: ' +
+      'GET /files/{id}/thumbnail. Readable by the uploader and by the members of the chat it was sent in.',
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string', maxLength: 255, description: 'The uploaded name without path or control characters' },
+      type: {
+        type: 'string',
+        enum: ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf', 'application/zip', 'text/plain'],
+        description: 'Sniffed from the bytes, never taken from the client',
+      },
+      size: { type: 'integer', minimum: 1, description: 'In bytes' },
+      width: { type: 'integer', minimum: 1, description: 'Images only, in pixels (EXIF orientation applied)' },
+      height: { type: 'integer', minimum: 1, description: 'Images only, in pixels (EXIF orientation applied)' },
+    },
+    required: ['id', 'name', 'type', 'size'],
     additionalProperties: false,
   },
   ChatSummary: {

@@ -20,7 +20,8 @@ export const SECURITY_HEADERS = {
       'form-action': ["'self'"],
       // Clickjacking: no page may frame Parley (X-Frame-Options: DENY says it to older browsers).
       'frame-ancestors': ["'none'"],
-      'img-src': ["'self'", 'data:'],
+      // blob: the web client shows attachments it fetched with the bearer header as object URLs.
+      'img-src': ["'self'", 'data:', 'blob:'],
       'object-src': ["'none'"],
       'script-src': ["'self'"],
       'script-src-attr': ["'none'"],

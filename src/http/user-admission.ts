@@ -16,6 +16,8 @@ export interface Admission {
   chatChange: PreHandler;
   /** A reaction or pin: also the user's message-changes budget (with their sends and edits). */
   messageChange: PreHandler;
+  /** POST /files: also the user's upload budget (uploads per minute, bytes per hour). */
+  upload: PreHandler;
 }
 
 /**
@@ -70,5 +72,6 @@ export function userAdmission(limits: RateLimits, concurrency: UserConcurrency):
     }),
     chatChange: admit((userId) => limits.chatChange(userId)),
     messageChange: admit((userId) => limits.message(userId)),
+    upload: admit((userId) => limits.upload(userId)),
   };
 }

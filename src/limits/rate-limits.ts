@@ -37,6 +37,7 @@ export const RATE_LIMIT_TEXTS = {
   login: 'Слишком много неудачных попыток входа в эту учётную запись, попробуйте позже',
   chats: 'Слишком много новых чатов и участников, попробуйте позже',
   userSearch: 'Слишком много запросов поиска пользователей, попробуйте позже',
+  uploads: 'Слишком много загрузок файлов, попробуйте позже',
 } as const;
 
 interface Limiter {
@@ -60,6 +61,8 @@ export class RateLimits {
   private readonly chatChanges: Limiter;
   private readonly loginFailures: RateLimiterMemory | RateLimiterRedis;
   private readonly userSearches: Limiter;
+  private readonly uploads: Limiter;
+  private readonly uploadBytes: RateLimiterMemory | RateLimiterRedis;
   /** Per-user refusals remembered on this node (take): limit and key → when the refusal ends (performance.now). */
   private readonly refusedUntil = new Map<string, number>();
 
@@ -111,6 +114,30 @@ export class RateLimits {
     // Each answer names up to 20 users with their emails: bounded per user, so that nobody crawls
     // the directory from several sockets or nodes.
     this.userSearches = make('user-searches', { points: limits.userSearchesPerMinute, duration: 60 });
+    this.uploads = make('uploads', { points: limits.uploadsPerMinute, duration: 60 });
+    // Counted in KiB per hour, charged once an upload's size is known (uploaded).
+    this.uploadBytes = make('upload-bytes', {
+      points: Math.max(1, Math.floor(limits.uploadBytesPerHour / 1024)),
+      duration: 3600,
+    });
+  }
+
+  /**
+   * One POST /files by `userId`, across every node: refused past the uploads per minute, or while
+   * the bytes uploaded this hour passed their allowance.
+   */
+  async upload(userId: string): Promise<void> {
+    await this.take(this.uploads, userId, 'upload', RATE_LIMIT_TEXTS.uploads);
+    const spent = await this.uploadBytes.get(userId).catch(() => null);
+    if (spent && spent.consumedPoints >= this.uploadBytes.points) {
+      this.metrics.limitRefused('upload_bytes');
+      throw new RateLimitedError(Math.max(Math.ceil(spent.msBeforeNext), 1), RATE_LIMIT_TEXTS.uploads);
+    }
+  }
+
+  /** `bytes` received from `userId`'s upload (kept or not): charged to their bytes of the hour. */
+  uploaded(userId: string, bytes: number): void {
+    this.uploadBytes.penalty(userId, Math.ceil(bytes / 1024)).catch(() => undefined);
   }
 
   /**

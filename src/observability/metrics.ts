@@ -19,6 +19,9 @@ export const LIMIT_NAMES = [
   'login_account',
   'chat_change',
   'user_search',
+  'upload',
+  'upload_bytes',
+  'unattached_files',
 ] as const;
 export type LimitName = (typeof LIMIT_NAMES)[number];
 

@@ -38,6 +38,9 @@ export const idSchema = clientString()
 export const HISTORY_PAGE_DEFAULT = 50;
 export const HISTORY_PAGE_MAX = 100;
 
+/** Files one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+
 export const chatRefSchema = z.object({ chatId: idSchema });
 
 export const sendMessageSchema = z.object({
@@ -54,6 +57,15 @@ export const sendMessageSchema = z.object({
     .uuid()
     .transform((id) => id.toLowerCase())
     .nullable()
+    .optional(),
+  /**
+   * Ids of files the sender uploaded (`POST /files`) and has not attached yet, at most
+   * MAX_ATTACHMENTS, each once; with at least one, `text` may be empty.
+   */
+  attachments: z
+    .array(idSchema)
+    .max(MAX_ATTACHMENTS)
+    .refine((ids) => new Set(ids).size === ids.length, { message: 'Файл указан дважды' })
     .optional(),
 });
 
@@ -200,6 +212,7 @@ export const chatIdParamsSchema = z.object({ id: idSchema });
 export const messageIdParamsSchema = z.object({ id: idSchema });
 /** `/messages/:id/reactions/:emoji` (the emoji percent-encoded in the path; checked as add_reaction's). */
 export const reactionParamsSchema = z.object({ id: idSchema, emoji: reactionSchema.shape.emoji });
+export const fileIdParamsSchema = z.object({ id: idSchema });
 export const historyQuerySchema = z.object(historyQueryShape);
 
 export type SendMessagePayload = z.infer<typeof sendMessageSchema>;

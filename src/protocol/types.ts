@@ -46,6 +46,8 @@ export interface Message {
    * tombstone.
    */
   mentions?: string[];
+  /** The files sent with the message, in the order given (absent when none, and on a tombstone). */
+  attachments?: Attachment[];
 }
 
 /** One emoji's reactions to a message. */
@@ -88,6 +90,24 @@ export interface ChatPinsEvent {
   /** When pinned: who pinned it and when. */
   pinnedBy?: string;
   pinnedAt?: string;
+}
+
+/**
+ * A file as uploaded (`POST /files`) and as a message carries it. Its bytes are read with
+ * `GET /files/:id` (and an image's thumbnail with `GET /files/:id/thumbnail`).
+ */
+export interface Attachment {
+  id: string;
+  /** The uploaded file's name, sanitised: no path, no control characters, at most 255 characters. */
+  name: string;
+  /** The media type sniffed from the bytes, e.g. `image/png`, `application/pdf`, `text/plain`. */
+  type: string;
+  /** In bytes. */
+  size: number;
+  /** Images only: width in pixels. */
+  width?: number;
+  /** Images only: height in pixels. */
+  height?: number;
 }
 
 /** How much of the replied-to message's text a quote (`replyTo.text`) carries, in characters (code points). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatSummary, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
+import { FileStore } from './files.js';
 import { REPLY_QUOTES, toMessage, type MessageFields, type ReplyTuple } from './message-form.js';
 import { isStoreId, unreadCounts } from './sql.js';
 
@@ -179,6 +180,10 @@ export class ChatStore {
     ))
       users.set(user.id, user);
     const quotes = await this.replyQuotes(chats);
+    // The copies of the last messages do not carry their attachments (read at read time).
+    const attachments = await new FileStore(this.db).attachmentsOf(
+      chats.flatMap(([, , last]) => (last && !last[5] ? [last[0]] : [])),
+    );
     return chats.map(([unreadCount, [id, name, , version, readSeqs], last, unreadMentionCount], i) => {
       // A user deleted between the two queries took their memberships and messages along.
       const sender = last ? users.get(last[2]) : undefined;
@@ -195,7 +200,7 @@ export class ChatStore {
         id,
         name,
         users: members,
-        messages: last && sender ? [toMessage(last, id, sender, quotes.get(last[0]))] : [],
+        messages: last && sender ? [toMessage(last, id, sender, quotes.get(last[0]), attachments.get(last[0]))] : [],
         unreadCount,
         unreadMentionCount,
         version,

@@ -1,4 +1,4 @@
-import { REPLY_QUOTE_LENGTH, type Message, type ReplyQuote } from '../protocol/types.js';
+import { REPLY_QUOTE_LENGTH, type Attachment, type Message, type ReplyQuote } from '../protocol/types.js';
 
 /**
  * A message as the store hands it over, defined once: PostgreSQL builds its fields as one array
@@ -129,28 +129,61 @@ export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_
 export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
 
 /**
- * A message and its sender as one text array: its fields, then chat id, email and username, then
- * for a reply its quote (ReplyTuple). For lists aggregated into one JSON value (`json_agg`), which
- * PGlite hands over far more cheaply than rows it decodes field by field. `m` names a row with
- * MESSAGE_COLUMNS.
+ * The attachments of the message `m` (files.ts), as JSON text of AttachmentTuple[] in their order,
+ * or NULL — for none, and for a tombstone (a deleted message shows nothing of what it was).
  */
-export const messageTuple = (m: string) =>
-  `ARRAY[${fieldTexts(`${m}.`)}, ${m}.chat_id::text, ${m}.email, ${m}.username] || ${replyQuote(m)}`;
+const attachmentList = (m: string) =>
+  `CASE WHEN ${m}.deleted_at IS NULL THEN
+     (SELECT json_agg(json_build_array(f.id, f.name, f.type, f.size, f.width, f.height) ORDER BY f.position)::text
+        FROM files f WHERE f.message_id = ${m}.id) END`;
 
-type MessageTuple = [...Required<MessageFields>, chatId: string, email: string, username: string, ...(ReplyTuple | [])];
+type AttachmentTuple = [
+  id: string,
+  name: string,
+  type: string,
+  size: number,
+  width: number | null,
+  height: number | null,
+];
+
+/**
+ * A message and its sender as one text array: its fields, then chat id, email and username, its
+ * attachments (attachmentList; NULL without `withAttachments`, for the sends that attach none),
+ * then for a reply its quote (ReplyTuple). For lists aggregated into one JSON value (`json_agg`),
+ * which PGlite hands over far more cheaply than rows it decodes field by field. `m` names a row
+ * with MESSAGE_COLUMNS.
+ */
+export const messageTuple = (m: string, withAttachments = true) =>
+  `ARRAY[${fieldTexts(`${m}.`)}, ${m}.chat_id::text, ${m}.email, ${m}.username, ${withAttachments ? attachmentList(m) : 'NULL'}] || ${replyQuote(m)}`;
+
+type MessageTuple = [
+  ...Required<MessageFields>,
+  chatId: string,
+  email: string,
+  username: string,
+  attachments: string | null,
+  ...(ReplyTuple | []),
+];
 
 /** The messages of a JSON array of messageTuple (null: no rows were aggregated). */
 export function parseMessageTuples(json: string | null | undefined): Message[] {
   if (!json) return [];
   return (JSON.parse(json) as MessageTuple[]).map((tuple) => {
-    const [chatId, email, username, ...reply] = tuple.slice(FIELD_COLUMNS.length) as [
+    const [chatId, email, username, attachments, ...reply] = tuple.slice(FIELD_COLUMNS.length) as [
       string,
       string,
       string,
+      string | null,
       ...string[],
     ];
     const fields = tuple.slice(0, FIELD_COLUMNS.length) as MessageFields;
-    return toMessage(fields, chatId, { email, username }, reply.length > 0 ? (reply as ReplyTuple) : undefined);
+    return toMessage(
+      fields,
+      chatId,
+      { email, username },
+      reply.length > 0 ? (reply as ReplyTuple) : undefined,
+      attachments ? (JSON.parse(attachments) as AttachmentTuple[]).map(toAttachment) : undefined,
+    );
   });
 }
 
@@ -178,6 +211,7 @@ export function toMessage(
   chatId: string,
   sender: { email: string; username: string },
   reply?: ReplyTuple | null,
+  attachments?: Attachment[],
 ): Message {
   const message: Message = {
     id,
@@ -199,5 +233,15 @@ export function toMessage(
     message.pinnedBy = pinnedBy;
   }
   if (mentionIds && !deletedAt) message.mentions = mentionIds.split(',');
+  if (attachments && attachments.length > 0 && !deletedAt) message.attachments = attachments;
   return message;
+}
+
+function toAttachment([id, name, type, size, width, height]: AttachmentTuple): Attachment {
+  const attachment: Attachment = { id, name, type, size };
+  if (width !== null && height !== null) {
+    attachment.width = width;
+    attachment.height = height;
+  }
+  return attachment;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Message } from '../protocol/types.js';
-import { isUniqueViolation, type Database } from './database.js';
+import type { Attachment, Message } from '../protocol/types.js';
+import { isUniqueViolation, type Database, type SqlExecutor } from './database.js';
+import { attachFiles, lockAttachable } from './files.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
 import { isStoreId, isUnread, isUnreadMention, memberList, mentionIds, NOW_MS, unreadCounts } from './sql.js';
 
@@ -11,6 +12,11 @@ export interface NewMessage {
   clientMessageId?: string | undefined;
   /** The id of the message it replies to: a live message of the same chat, or the send is refused. */
   replyToId?: string | undefined;
+  /**
+   * Ids of files to attach, in order: complete files of the sender attached to no message yet,
+   * or the send is refused (each file goes with one message only).
+   */
+  attachmentIds?: readonly string[] | undefined;
 }
 
 export type InsertMessageResult =
@@ -19,7 +25,9 @@ export type InsertMessageResult =
   | { outcome: 'duplicate'; message: Message }
   | { outcome: 'not_member' }
   /** A reply not stored: the sender is not a member, or its target is not a live message of the chat. */
-  | { outcome: 'reply_refused' };
+  | { outcome: 'reply_refused' }
+  /** Not stored: an attachment is not a complete, unattached file of the sender (checked before membership). */
+  | { outcome: 'attachments_refused' };
 
 export interface HistoryPage {
   messages: Message[];
@@ -107,8 +115,13 @@ export class MessageStore {
       message.replyToId === undefined ? { outcome: 'not_member' } : { outcome: 'reply_refused' };
     const valid = messages.filter((m) => isStoreId(m.chatId) && (m.replyToId === undefined || isStoreId(m.replyToId)));
     if (valid.length === 0) return messages.map(refused);
+    const attaching = valid.filter((m) => m.attachmentIds !== undefined && m.attachmentIds.length > 0);
+    // A malformed file id names no file: refused without asking.
+    const refusedAttachments = new Set(attaching.filter((m) => !m.attachmentIds!.every(isStoreId)));
+    const lockable = attaching.filter((m) => !refusedAttachments.has(m));
     const ids = valid.map(() => randomUUID());
     const chatIds = valid.map((m) => m.chatId);
+    let attachable = new Map<string, Attachment>();
     const [batch] = await this.db.transaction(async (tx) => {
       // A reply's quote is read by the statement below, whose snapshot is taken when it starts:
       // the chats are locked first, in a statement of their own, so that an edit of the target
@@ -116,27 +129,77 @@ export class MessageStore {
       // rows in the same order).
       if (valid.some((m) => m.replyToId !== undefined))
         await tx.query('SELECT 1 FROM chats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [chatIds]);
-      return tx.query<{ stored: string | null }>(
-        `SELECT json_agg(${messageTuple('b')})::text AS stored
+      // Sends with attachments (only they pay for this): their files are checked and locked
+      // first; a send naming a file that is not attachable, or one an earlier send of the batch
+      // takes, is stored with no text in the batch — passed on with a chat id that names no chat.
+      let sendable = valid;
+      if (attaching.length > 0) {
+        attachable = await lockAttachable(
+          tx,
+          lockable.flatMap((m) => [...m.attachmentIds!]),
+          lockable.flatMap((m) => m.attachmentIds!.map(() => m.senderId)),
+        );
+        const claimed = new Set<string>();
+        for (const message of lockable) {
+          const fileIds = message.attachmentIds!;
+          if (!fileIds.every((id) => attachable.has(id) && !claimed.has(id))) refusedAttachments.add(message);
+          for (const id of fileIds) claimed.add(id);
+        }
+        sendable = valid.map((m) => (refusedAttachments.has(m) ? { ...m, chatId: NO_CHAT } : m));
+      }
+      const inserted = await tx.query<{ stored: string | null }>(
+        `SELECT json_agg(${messageTuple('b', false)})::text AS stored
            FROM (SELECT *, NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
                         NULL::timestamptz AS pinned_at, NULL::uuid AS pinned_by
                    FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])) b`,
         [
           ids,
-          chatIds,
-          valid.map((m) => m.senderId),
-          valid.map((m) => m.text),
-          valid.map((m) => m.clientMessageId ?? null),
-          valid.map((m) => m.replyToId ?? null),
+          sendable.map((m) => m.chatId),
+          sendable.map((m) => m.senderId),
+          sendable.map((m) => m.text),
+          sendable.map((m) => m.clientMessageId ?? null),
+          sendable.map((m) => m.replyToId ?? null),
         ],
       );
+      if (attaching.length > 0) await this.attach(tx, valid, ids, refusedAttachments, inserted[0]?.stored);
+      return inserted;
     });
     const stored = new Map(parseMessageTuples(batch?.stored).map((message) => [message.id, message]));
     const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
     return messages.map((message) => {
+      if (refusedAttachments.has(message)) return attachmentsRefused;
       const created = byInput.get(message);
+      if (created && message.attachmentIds?.length)
+        created.attachments = message.attachmentIds.map((id) => attachable.get(id)!);
       return created ? { outcome: 'created', message: created } : refused(message);
     });
+  }
+
+  /** Links the files of the batch's stored messages to them, in the send's transaction. */
+  private async attach(
+    tx: SqlExecutor,
+    valid: readonly NewMessage[],
+    ids: readonly string[],
+    refusedAttachments: ReadonlySet<NewMessage>,
+    stored: string | null | undefined,
+  ): Promise<void> {
+    const storedIds = new Set(parseMessageTuples(stored).map((message) => message.id));
+    const links = {
+      fileIds: [] as string[],
+      messageIds: [] as string[],
+      chatIds: [] as string[],
+      positions: [] as number[],
+    };
+    valid.forEach((message, i) => {
+      if (refusedAttachments.has(message) || !storedIds.has(ids[i]!)) return;
+      message.attachmentIds?.forEach((fileId, position) => {
+        links.fileIds.push(fileId);
+        links.messageIds.push(ids[i]!);
+        links.chatIds.push(message.chatId);
+        links.positions.push(position);
+      });
+    });
+    if (links.fileIds.length > 0) await attachFiles(tx, links);
   }
 
   /** The message stored earlier for `message`'s clientMessageId (from the same sender in the same chat). */
@@ -461,6 +524,10 @@ function marked(moved: boolean, counters: Counters): MarkReadResult {
     seq: Number(counters.last_read_seq),
   };
 }
+const attachmentsRefused: InsertMessageResult = { outcome: 'attachments_refused' };
+
+/** A chat id that names no chat: insert_message_batch stores nothing for it. */
+const NO_CHAT = '00000000-0000-0000-0000-000000000000';
 
 function isDuplicateClientId(error: unknown): boolean {
   return isUniqueViolation(error, 'messages_client_id');

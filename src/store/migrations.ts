@@ -282,4 +282,43 @@ export const MIGRATIONS: readonly Migration[] = [
       -- message_summary, whose older form migration 13 dropped). Copies written before mention nobody.
     `,
   },
+  {
+    version: 16,
+    name: 'files',
+    sql: `
+      -- Uploaded files (FileStore, files.ts), kept in the database so that every node of a
+      -- cluster serves them: a row per file and its bytes in chunks of FILE_CHUNK_BYTES.
+      -- complete: the upload has ended and its type was accepted (until then nobody can read or
+      -- attach it). message_id / chat_id: the one message the file is attached to, set by the
+      -- send that attaches it; an unattached file is the uploader's alone and expires
+      -- (FileStore.sweep). position: its place among the message's attachments.
+      -- No foreign key to messages: a file is swept with its message's chat or its tombstone.
+      CREATE TABLE files (
+        id uuid PRIMARY KEY,
+        owner_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name text NOT NULL,
+        type text NOT NULL DEFAULT '',
+        size bigint NOT NULL DEFAULT 0,
+        width integer,
+        height integer,
+        thumbnail bytea,
+        complete boolean NOT NULL DEFAULT false,
+        message_id uuid,
+        chat_id uuid,
+        position smallint,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX files_message ON files (message_id) WHERE message_id IS NOT NULL;
+      CREATE INDEX files_unattached ON files (owner_id, created_at) WHERE message_id IS NULL;
+      CREATE INDEX files_expiring ON files (created_at) WHERE message_id IS NULL;
+      CREATE TABLE file_chunks (
+        file_id uuid NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        n integer NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (file_id, n)
+      );
+      -- Most uploads are compressed already (images, zip, pdf): stored out of line uncompressed.
+      ALTER TABLE file_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+    `,
+  },
 ];

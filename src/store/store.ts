@@ -1,11 +1,12 @@
 import { ChatStore } from './chats.js';
 import type { Database } from './database.js';
 import { MessageMarkStore } from './message-marks.js';
+import { FileStore } from './files.js';
 import { MessageStore } from './messages.js';
 import { UserStore } from './users.js';
 
 /**
- * Everything Parley keeps, as PostgreSQL SQL written once for both connections, in three parts
+ * Everything Parley keeps, as PostgreSQL SQL written once for both connections, in four parts
  * over one database. The store knows no access rules beyond what a query needs; the services
  * decide who may do what.
  */
@@ -15,11 +16,13 @@ export class Store {
   readonly messages: MessageStore;
   /** Reactions and pins. */
   readonly marks: MessageMarkStore;
+  readonly files: FileStore;
 
   constructor(db: Database) {
     this.users = new UserStore(db);
     this.chats = new ChatStore(db);
     this.messages = new MessageStore(db);
     this.marks = new MessageMarkStore(db);
+    this.files = new FileStore(db);
   }
 }

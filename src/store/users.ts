@@ -273,6 +273,8 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
     [id],
   );
   const tombstones = parseMessageTuples(made?.tombstones);
+  // Its files go with it: the unsent ones, and those of its messages, now tombstones.
+  await tx.query('DELETE FROM files WHERE owner_id = $1', [id]);
   const rewritten = [...new Set(tombstones.map((message) => message.chatId))];
   if (rewritten.length > 0) {
     await tx.query(

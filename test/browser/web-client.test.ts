@@ -16,6 +16,7 @@ import {
   type TestUser,
 } from '../helpers/server.js';
 import { buildWebClient, launchChromium, SKIP_BROWSER_TESTS } from './browser.js';
+import { SAMPLES } from '../helpers/files.js';
 
 // The README's picture is refreshed on demand (UPDATE_SCREENSHOT=1 npm test); other runs still take
 // it, into the temp folder, so that a plain `npm test` leaves the work tree clean.
@@ -418,6 +419,47 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await openChat(a, 'bob');
     await chip(a).filter({ hasText: '👍 1' }).waitFor();
     expect(await chip(a).getAttribute('aria-pressed')).toBe('true');
+    await Promise.all(pages.map((p) => p.context.close()));
+  }, 60_000);
+
+  it('attachments: the labelled attach button uploads and sends; an image shows as a preview, a file as a download with name and size, on both pages', async () => {
+    const { pages, a, b } = await aliceAndBobInTheirChat();
+    const png = await SAMPLES.png(200, 100);
+    const attach = a.getByRole('button', { name: 'Attach files' });
+    expect(await attach.count()).toBe(1);
+    await a.fill('[data-testid=composer]', 'two files');
+    await a.setInputFiles('[data-testid=attach-input]', [
+      { name: 'wide.png', mimeType: 'image/png', buffer: png },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') },
+    ]);
+    await waitForMessage(b, 'two files');
+    for (const page of [a, b]) {
+      await waitForMessage(page, 'two files');
+      const item = messageItem(page, 'two files');
+      const image = item.getByTestId('attachment-image');
+      await expect
+        .poll(
+          () =>
+            image.evaluate((img) => {
+              const loaded = img as unknown as { complete: boolean; naturalWidth: number };
+              return loaded.complete ? loaded.naturalWidth : 0;
+            }),
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBe(200);
+      expect(await image.getAttribute('alt')).toBe('wide.png');
+      expect(await item.getByTestId('attachment-file').textContent()).toBe('notes.txt (5 B)');
+    }
+    const [saved] = await Promise.all([
+      b.waitForEvent('download'),
+      messageItem(b, 'two files').getByTestId('attachment-file').click(),
+    ]);
+    expect(saved.suggestedFilename()).toBe('notes.txt');
+    // An image alone, with no text: the message is its preview.
+    await a.setInputFiles('[data-testid=attach-input]', [{ name: 'only.png', mimeType: 'image/png', buffer: png }]);
+    await expect.poll(() => b.getByTestId('attachment-image').count(), { timeout: 10_000 }).toBe(2);
     await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 

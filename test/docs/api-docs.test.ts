@@ -158,6 +158,31 @@ describe('API documentation against a running server', () => {
     expect(synced.body.chats.map((entry: Doc) => entry.success)).toEqual([true, false]);
     await call('POST', '/sync', '/sync', { token, body: { chats: [{ chatId: direct, version: -1 }] } });
     await call('POST', '/sync', '/sync', { body: { chats: [] } });
+    // Files: one text file in multipart/form-data, sent with a message, read back.
+    const boundary = `docs${tag}`;
+    const multipart = (field: string, content: string) => ({
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="notes.txt"\r\nContent-Type: text/plain\r\n\r\n${content}\r\n--${boundary}--\r\n`,
+    });
+    const file = (await call('POST', '/files', '/files', { token, ...multipart('file', 'hello docs') })).body.file;
+    await call('POST', '/files', '/files', { token, ...multipart('other', 'wrong field') });
+    await call('POST', '/files', '/files', { token, ...multipart('file', '\u0000binary') });
+    await call('POST', '/files', '/files', { token, body: { file: 'json' } });
+    await call('POST', '/files', '/files', multipart('file', 'no token'));
+    await call('GET', '/files/{id}', `/files/${file.id}`, { token });
+    await call('GET', '/files/{id}', `/files/${file.id}`, { token, headers: { range: 'bytes=0-4' } });
+    await call('GET', '/files/{id}', `/files/${file.id}`, { token, headers: { range: 'bytes=100-' } });
+    await call('GET', '/files/{id}', `/files/${file.id}`, { token: bob.token });
+    await call('GET', '/files/{id}', `/files/${file.id}`);
+    await call('GET', '/files/{id}/thumbnail', `/files/${file.id}/thumbnail`, { token });
+    await call('GET', '/files/{id}/thumbnail', `/files/${file.id}/thumbnail`);
+    const aliceSocket = await connect(server, token);
+    expect(await ask(aliceSocket, 'send_message', { chatId: direct, text: '', attachments: [file.id] })).toMatchObject({
+      success: true,
+    });
+    aliceSocket.close();
+    await call('GET', '/chats/{id}/messages', `/chats/${direct}/messages`, { token: bob.token });
+    await call('GET', '/chats', '/chats', { token: bob.token });
     const carolSocket = await connect(server, carol.token);
     expect(await ask(carolSocket, 'send_message', { chatId: group, text: 'carol was here' })).toMatchObject({ success: true });
     // Reactions and pins on carol's message, before she deletes her account.

@@ -226,7 +226,7 @@ export class ChatApp {
         this.renderList();
       }
     };
-    const conversation = new Conversation(chat, this.session.user, this.socket, onRead, tools);
+    const conversation = new Conversation(chat, this.session.user, this.socket, onRead, tools, this.session.token);
     this.conversation = conversation;
     this.pane.replaceChildren(conversation.element);
     this.renderList();

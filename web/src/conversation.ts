@@ -7,7 +7,9 @@ import type {
 } from '../../src/protocol/index.js';
 import { chatTitle, isGroupChat } from './chat-summary.js';
 import { ignoreAnswer, request, type ParleySocket } from './connection.js';
+import { renderAttachments } from './attachments-view.js';
 import { el } from './dom.js';
+import { httpApi } from './http-api.js';
 import {
   quoteOf,
   renderMessage,
@@ -40,6 +42,8 @@ export class Conversation {
   private readonly errorLine: HTMLElement;
   private readonly input: HTMLInputElement;
   private readonly submit: HTMLButtonElement;
+  /** The attach button's file input (hidden: the button opens it). */
+  private readonly fileInput: HTMLInputElement;
   /** Shown while the composer edits a message instead of writing a new one. */
   private readonly editBar: HTMLElement;
   private readonly title: HTMLElement;
@@ -86,6 +90,8 @@ export class Conversation {
     private readonly onRead: (chatId: string, unreadCount: number, unreadMentionCount: number) => void,
     /** Controls the chat app puts in the header (a group's "Add people" and "Leave"). */
     tools?: HTMLElement,
+    /** The bearer token, for uploads and for fetching files. */
+    private readonly token = '',
   ) {
     this.title = el('span', { class: 'conversation-name', attrs: { 'data-testid': 'conversation-title' } });
     this.membersLine = el('span', { class: 'members', attrs: { 'data-testid': 'members' } });
@@ -121,7 +127,19 @@ export class Conversation {
       el('span', { text: 'Replying to' }),
       this.replyQuote,
     );
-    const form = el('form', { class: 'composer' }, this.input, this.submit);
+    // Attach: the chosen files are uploaded, then sent in one message with the composer's text.
+    this.fileInput = el('input', {
+      attrs: { type: 'file', multiple: '', 'data-testid': 'attach-input', 'aria-label': 'Files to send' },
+    });
+    this.fileInput.hidden = true;
+    this.fileInput.addEventListener('change', () => void this.sendFiles());
+    const attach = el('button', {
+      text: '📎',
+      class: 'attach',
+      attrs: { type: 'button', 'aria-label': 'Attach files', title: 'Attach files', 'data-testid': 'attach-file' },
+    });
+    attach.addEventListener('click', () => this.fileInput.click());
+    const form = el('form', { class: 'composer' }, attach, this.fileInput, this.input, this.submit);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       void (this.editing ? this.saveEdit(this.editing) : this.send());
@@ -325,9 +343,24 @@ export class Conversation {
     this.input.focus();
   }
 
-  private async send(): Promise<void> {
+  /** Uploads the files chosen with the attach button (at most 10), then sends them with the composer's text. */
+  private async sendFiles(): Promise<void> {
+    const chosen = [...(this.fileInput.files ?? [])].slice(0, 10);
+    this.fileInput.value = '';
+    if (chosen.length === 0 || this.editing) return;
+    this.showError(`Uploading ${chosen.map((f) => f.name).join(', ')}…`);
+    try {
+      const files = [];
+      for (const file of chosen) files.push(await httpApi.uploadFile(this.token, file));
+      await this.send(files.map((file) => file.id));
+    } catch (error) {
+      this.showError(`Not sent: ${(error as Error).message}`);
+    }
+  }
+
+  private async send(attachments: string[] = []): Promise<void> {
     const text = this.input.value.trim();
-    if (!text) return;
+    if (!text && attachments.length === 0) return;
     this.input.value = '';
     this.showError('');
     this.stopTyping();
@@ -340,6 +373,7 @@ export class Conversation {
         text,
         clientMessageId,
         ...(replyTo ? { replyTo } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
       });
       if (this.replyingTo?.id === replyTo) this.stopReplying();
       this.receive(message, false);
@@ -563,6 +597,8 @@ export class Conversation {
           this.markActions,
           this.mentionedNames(message),
         );
+        if (message.attachments && !message.deletedAt)
+          item.querySelector('.meta')?.before(renderAttachments(message.attachments, this.token));
         this.rendered.set(message.id, item);
       }
       if (message.sender === this.me.id) {

@@ -1,5 +1,6 @@
 import type {
   AddMembersBody,
+  Attachment,
   ChatSummary,
   CreateChatBody,
   ErrorAnswer,
@@ -37,6 +38,33 @@ interface SessionAnswer {
   user: PublicUser;
 }
 
+/** A file's bytes (`path`: /files/:id or its thumbnail), fetched with the bearer header. */
+async function fetchBlob(token: string, path: string): Promise<Blob> {
+  const response = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+  if (!response.ok) {
+    const failure = (await response.json().catch(() => ({}))) as Partial<ErrorAnswer>;
+    throw new ApiError(failure.error ?? `HTTP ${response.status}`, failure.code ?? 'INTERNAL', response.status);
+  }
+  return response.blob();
+}
+
+/** POST /files: one file as multipart/form-data; resolves with the stored file. */
+async function uploadFile(token: string, file: File): Promise<Attachment> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const response = await fetch('/files', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const answer = (await response.json().catch(() => ({}))) as {
+    success?: boolean;
+    file?: Attachment;
+    error?: string;
+    code?: string;
+  };
+  if (!response.ok || answer.success !== true || !answer.file) {
+    throw new ApiError(answer.error ?? `HTTP ${response.status}`, answer.code ?? 'INTERNAL', response.status);
+  }
+  return answer.file;
+}
+
 export const httpApi = {
   register: (body: RegisterBody) => call<SessionAnswer>('POST', '/auth/register', undefined, body),
   login: (login: string, password: string) =>
@@ -56,4 +84,8 @@ export const httpApi = {
   /** Group chats only; the server then sends `chat_left` to all of the caller's sockets. */
   leaveChat: (token: string, chatId: string) =>
     call<object>('DELETE', `/chats/${encodeURIComponent(chatId)}/members/me`, token),
+  uploadFile,
+  /** A file's bytes; `thumbnail` for an image's small WebP. */
+  fileBlob: (token: string, fileId: string, thumbnail = false) =>
+    fetchBlob(token, `/files/${encodeURIComponent(fileId)}${thumbnail ? '/thumbnail' : ''}`),
 };

@@ -19,6 +19,14 @@ export const FORBIDDEN_ANSWER = Object.freeze({
   code: 'FORBIDDEN',
 });
 
+/** The answer to a change (reaction, pin) of a deleted message. */
+export const DELETED_ANSWER = Object.freeze({
+  success: false,
+  error: 'Сообщение удалено',
+  code: 'NOT_FOUND',
+  field: 'messageId',
+});
+
 /** ISO 8601 UTC with milliseconds, as in the seed's `createdAt`. */
 export const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 

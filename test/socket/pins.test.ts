@@ -5,6 +5,7 @@ import { MAX_PINS_PER_CHAT } from '../../src/protocol/types.js';
 import { api, ask, collect, connect, createChat, registerUser, sleep, useServer } from '../helpers/server.js';
 import {
   chatPair,
+  DELETED_ANSWER,
   expectValidationError,
   FORBIDDEN_ANSWER,
   history,
@@ -22,13 +23,6 @@ import {
 import { serverEnvFor, storeTargets } from '../helpers/stores.js';
 
 type Socket = ChatPair['aliceSocket'];
-
-const DELETED_ANSWER = Object.freeze({
-  success: false,
-  error: 'Сообщение удалено',
-  code: 'NOT_FOUND',
-  field: 'messageId',
-});
 
 /** pin_message / unpin_message that must succeed; returns the message answered. */
 async function pin(socket: Socket, messageId: string, pinned = true): Promise<Message> {

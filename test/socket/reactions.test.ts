@@ -5,6 +5,7 @@ import { MAX_DISTINCT_REACTIONS } from '../../src/protocol/types.js';
 import { api, ask, collect, connect, createChat, registerUser, sleep, useServer } from '../helpers/server.js';
 import {
   chatPair,
+  DELETED_ANSWER,
   expectValidationError,
   FORBIDDEN_ANSWER,
   history,
@@ -20,13 +21,6 @@ import { serverEnvFor, storeTargets } from '../helpers/stores.js';
 import { GAP_WAIT_MS, POSITION_CHECK_MS } from '../../src/realtime/chat-feed.js';
 
 type Socket = ChatPair['aliceSocket'];
-
-const DELETED_ANSWER = Object.freeze({
-  success: false,
-  error: 'Сообщение удалено',
-  code: 'NOT_FOUND',
-  field: 'messageId',
-});
 
 /** add_reaction / remove_reaction that must succeed; returns the message answered. */
 async function react(socket: Socket, messageId: string, emoji: string, added = true): Promise<Message> {

@@ -1,5 +1,6 @@
 import { ChatStore } from './chats.js';
 import type { Database } from './database.js';
+import { MessageSearch } from './message-search.js';
 import { MessageStore } from './messages.js';
 import { UserStore } from './users.js';
 
@@ -12,10 +13,12 @@ export class Store {
   readonly users: UserStore;
   readonly chats: ChatStore;
   readonly messages: MessageStore;
+  readonly search: MessageSearch;
 
   constructor(db: Database) {
     this.users = new UserStore(db);
     this.chats = new ChatStore(db);
     this.messages = new MessageStore(db);
+    this.search = new MessageSearch(db);
   }
 }

@@ -8,6 +8,7 @@ import {
   getChatMessagesSchema,
   markReadSchema,
   messageRefSchema,
+  searchMessagesSchema,
   sendMessageSchema,
   syncSchema,
 } from '../protocol/schemas.js';
@@ -17,6 +18,7 @@ import {
   chatPageFields,
   jsonSchemaOf,
   ref,
+  searchPageFields,
   success,
   wireSchemas,
   type JsonSchema,
@@ -92,6 +94,15 @@ export const clientEvents = {
       '(a deleted one as its tombstone), in version order, at most `limit` (default 100) per chat and 200 per answer; each chat at most once.',
     payload: syncSchema,
     answer: { chats: arrayOf(ref('SyncEntry')) },
+  },
+  search_messages: {
+    summary:
+      "Full-text search of the caller's chats' messages (or of `chatId`, one of them: FORBIDDEN otherwise) by their current " +
+      'text, Russian and English stemming and words as written; web-search syntax (words, "phrases", -word, or); ' +
+      'query 1–200 characters after trimming. Newest first, `limit` 1–50 (default 20) after the hit `before` (the previous ' +
+      "page's `nextBefore`; NOT_FOUND if it is not a message of the searched chats). Deleted messages are never found.",
+    payload: searchMessagesSchema,
+    answer: searchPageFields,
   },
 } satisfies Record<keyof ClientToServerEvents, ClientEventDoc>;
 

@@ -5,6 +5,7 @@ import type {
   GetChatMessagesPayload,
   MarkReadPayload,
   MessageRefPayload,
+  SearchMessagesPayload,
   SendMessagePayload,
   SyncPayload,
 } from './schemas.js';
@@ -16,6 +17,7 @@ import type {
   MessagesRead,
   PresenceChange,
   PublicUser,
+  SearchPage,
   SyncEntry,
   UserTyping,
 } from './types.js';
@@ -47,6 +49,8 @@ export interface ClientToServerEvents {
   stop_typing(payload: ChatRefPayload, ack: (answer: Answer<object>) => void): void;
   /** Catch-up from the database (contract §5): what changed in each chat after the version the client holds. */
   sync(payload: SyncPayload, ack: (answer: Answer<{ chats: SyncEntry[] }>) => void): void;
+  /** Full-text search of the caller's chats' messages, newest first, paged (README "Search"). */
+  search_messages(payload: SearchMessagesPayload, ack: (answer: Answer<SearchPage>) => void): void;
 }
 
 /**

@@ -32,15 +32,28 @@ const LESS_THAN = '\uE002';
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=12, ShortWord=2`;
 
 /**
- * How far back from the page's start (the cursor's time, or now) each attempt looks, in order.
- * Hits come newest first: a common word fills a page from the latest messages, and reading every
- * match of it in the caller's chats to sort them (a bitmap scan of the GIN index) would cost as
- * many heap rows as it has matches. So the first attempts are bounded in time, which lets
- * PostgreSQL combine the index of the chats' messages by time (messages_chat_order) with the
- * search index; a window that does not fill the page is widened, and the last one is unbounded.
- * A rare word has few matches, so each attempt costs little, and it reaches the unbounded one.
+ * The windows a search reads, newest first: each reaches this far back from the page's start (the
+ * cursor's time, or now) and begins where the one before ended. Hits come newest first, and
+ * reading every match of a common word in the caller's chats only to sort them would cost a heap
+ * row per match (a third of a million for a word in a third of a million messages). A window
+ * bounds that: PostgreSQL reads its matches by the index of messages by time
+ * (messages_created_at), the search index (messages_search) or both (a BitmapAnd), whichever the
+ * window's size and the words' frequency make cheaper, and a common word fills the page within
+ * the first windows. A window that leaves the page short is followed by one four times as long,
+ * so a rare word costs a few cheap statements more before the last window, which is unbounded.
  */
-const WINDOWS = ['1 day', '7 days', '30 days', '365 days', null] as const;
+const WINDOWS = [
+  '15 minutes',
+  '1 hour',
+  '4 hours',
+  '16 hours',
+  '64 hours',
+  '256 hours',
+  '1024 hours',
+  '4096 hours',
+  '16384 hours',
+  null,
+] as const;
 
 export interface SearchRequest {
   query: string;
@@ -58,6 +71,26 @@ export type SearchResult =
   /** `before` is not a message of the caller's chats (or of `chatId` when given). */
   | { refused: 'before' };
 
+/** A message's place in the search's order: created_at (as PostgreSQL writes it) and id. */
+interface Cursor {
+  at: string;
+  id: string;
+}
+
+/** Whose messages a search reads: one chat's (its membership checked before), or those of a user's chats. */
+type Scope = { chatId: string } | { userId: string };
+
+/**
+ * The scope as a condition on the message row `h`. A user's chats are a semi-join on their
+ * memberships, not a list of ids: a list of a thousand chats costs PostgreSQL milliseconds to
+ * plan, and the join lets it pick, by the query's words, between following the search index and
+ * walking the newest messages (messages_created_at) while checking each one's chat.
+ */
+const scopeCondition = (scope: Scope, param: string) =>
+  'chatId' in scope
+    ? `h.chat_id = ${param}::uuid`
+    : `EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = h.chat_id AND cm.user_id = ${param}::uuid)`;
+
 export class MessageSearch {
   constructor(private readonly db: Database) {}
 
@@ -69,59 +102,86 @@ export class MessageSearch {
   async search(userId: string, request: SearchRequest): Promise<SearchResult> {
     if (!isStoreId(userId)) return { hits: [], hasMore: false, nextBefore: null };
     if (request.chatId !== undefined && !isStoreId(request.chatId)) return { refused: 'chat' };
-    const chatIds = (
-      await this.db.query<{ chat_id: string }>(
-        `SELECT chat_id FROM chat_members WHERE user_id = $1 ${request.chatId !== undefined ? 'AND chat_id = $2' : ''}`,
-        request.chatId !== undefined ? [userId, request.chatId] : [userId],
-      )
-    ).map((row) => row.chat_id);
-    if (request.chatId !== undefined && chatIds.length === 0) return { refused: 'chat' };
+    // Whether the caller may search (a member of the chat asked for, or of any chat at all), and
+    // the time the windows are counted back from when there is no cursor: read once, so that
+    // consecutive windows meet exactly.
+    const [access] = await this.db.query<{ chats: number; member: boolean; now: string }>(
+      `SELECT count(*)::int AS chats, bool_or(chat_id = $2) AS member, now()::text AS now
+         FROM chat_members WHERE user_id = $1`,
+      [userId, request.chatId ?? null],
+    );
+    if (request.chatId !== undefined && !access?.member) return { refused: 'chat' };
+    const scope: Scope = request.chatId !== undefined ? { chatId: request.chatId } : { userId };
 
-    let cursor: { at: string; id: string } | undefined;
+    let cursor: Cursor | undefined;
     if (request.before !== undefined) {
       if (!isStoreId(request.before)) return { refused: 'before' };
       // created_at as PostgreSQL writes it (with its offset): it goes back in as it came, exactly.
-      const [row] = await this.db.query<{ at: string; id: string }>(
-        'SELECT created_at::text AS at, id FROM messages WHERE id = $1 AND chat_id = ANY($2::uuid[])',
-        [request.before, chatIds],
+      const [row] = await this.db.query<Cursor>(
+        `SELECT created_at::text AS at, id FROM messages h WHERE id = $2 AND ${scopeCondition(scope, '$1')}`,
+        ['chatId' in scope ? scope.chatId : scope.userId, request.before],
       );
       if (!row) return { refused: 'before' };
       cursor = row;
     }
-    if (chatIds.length === 0) return { hits: [], hasMore: false, nextBefore: null };
+    if (!access?.chats) return { hits: [], hasMore: false, nextBefore: null };
 
-    for (const window of WINDOWS) {
-      const hits = await this.readHits(chatIds, request, cursor, window);
-      if (hits.length > request.limit || window === null) {
-        const hasMore = hits.length > request.limit;
-        const page = hits.slice(0, request.limit);
-        return { hits: page, hasMore, nextBefore: hasMore ? page.at(-1)!.message.id : null };
-      }
-    }
-    throw new Error('unreachable: the last window is unbounded');
+    const hits = await this.readHits(scope, request, cursor?.at ?? access.now, cursor);
+    const hasMore = hits.length > request.limit;
+    const page = hits.slice(0, request.limit);
+    return { hits: page, hasMore, nextBefore: hasMore ? page.at(-1)!.message.id : null };
   }
 
   /**
-   * One attempt: the newest `limit + 1` matches before the cursor and within `window` of it (or of
-   * now), as one JSON array of messages and one of their chat names and snippets, in the same order.
+   * The newest `limit + 1` matches (one more tells hasMore), as one JSON array of messages and one
+   * of their chat names and snippets, in the same order. One statement of one branch per window
+   * (WINDOWS), newest first, each the window's newest matches: PostgreSQL runs the branches of a
+   * UNION ALL in order and stops once the LIMIT above them is reached, so the windows after the
+   * one that fills the page are never read. Each branch reads every match of its window by
+   * bitmaps (OFFSET 0 keeps its LIMIT out of that plan): ordered by time under a LIMIT,
+   * PostgreSQL may walk the newest messages looking for a word it thinks common, which for a rare
+   * word is a walk through every message. `from` is the time the windows count back from, the
+   * cursor's when there is one (only what is after it in the order is read).
    */
   private async readHits(
-    chatIds: readonly string[],
+    scope: Scope,
     request: SearchRequest,
-    cursor: { at: string; id: string } | undefined,
-    window: string | null,
+    from: string,
+    cursor: Cursor | undefined,
   ): Promise<SearchHit[]> {
-    const params: unknown[] = [chatIds, request.query, HEADLINE_OPTIONS, START + STOP + LESS_THAN, request.limit + 1];
-    const conditions: string[] = [];
-    if (cursor) {
-      params.push(cursor.at, cursor.id);
-      conditions.push(`(h.created_at, h.id) < ($6::timestamptz, $7::uuid)`);
-    }
-    if (window !== null) {
-      params.push(window);
-      const from = cursor ? '$6::timestamptz' : 'now()';
-      conditions.push(`h.created_at >= ${from} - $${params.length}::interval`);
-    }
+    const params: unknown[] = [
+      'chatId' in scope ? scope.chatId : scope.userId,
+      request.query,
+      HEADLINE_OPTIONS,
+      START + STOP + LESS_THAN,
+      request.limit + 1,
+      from,
+    ];
+    // Each window's bound, as a parameter of its own once.
+    const bounds = new Map<string, string>();
+    const span = (window: string) => {
+      if (!bounds.has(window)) {
+        params.push(window);
+        bounds.set(window, `$6::timestamptz - $${params.length}::interval`);
+      }
+      return bounds.get(window)!;
+    };
+    if (cursor) params.push(cursor.id);
+    const branches = WINDOWS.map((window, i) => {
+      const conditions: string[] = [];
+      const newer = WINDOWS[i - 1];
+      if (newer) conditions.push(`h.created_at < ${span(newer)}`);
+      else if (cursor) conditions.push('(h.created_at, h.id) < ($6::timestamptz, $7::uuid)');
+      if (window !== null) conditions.push(`h.created_at >= ${span(window)}`);
+      return `(SELECT f.* FROM (
+                 SELECT h.* FROM messages h
+                  WHERE ${scopeCondition(scope, '$1')} AND h.deleted_at IS NULL
+                    AND h.search_vector @@ ${TS_QUERY('$2')}
+                    ${conditions.map((condition) => `AND ${condition}`).join(' ')}
+                 OFFSET 0) f
+                ORDER BY f.created_at DESC, f.id DESC
+                LIMIT $5)`;
+    });
     const order = 'p.created_at DESC, p.id DESC';
     const markers = (headline: string) => `(length(${headline}) - length(replace(${headline}, '${START}', '')))`;
     const [result] = await this.db.read<{ messages: string | null; extras: string | null }>(
@@ -129,12 +189,7 @@ export class MessageSearch {
               json_agg(json_build_array(p.chat_name, p.snippet) ORDER BY ${order})::text AS extras
          FROM (SELECT ${MESSAGE_COLUMNS}, c.name AS chat_name,
                       CASE WHEN ${markers('s.simple')} > ${markers('s.stemmed')} THEN s.simple ELSE s.stemmed END AS snippet
-                 FROM (SELECT h.* FROM messages h
-                        WHERE h.chat_id = ANY($1::uuid[]) AND h.deleted_at IS NULL
-                          AND h.search_vector @@ ${TS_QUERY('$2')}
-                          ${conditions.map((condition) => `AND ${condition}`).join(' ')}
-                        ORDER BY h.created_at DESC, h.id DESC
-                        LIMIT $5) m
+                 FROM (${branches.join(' UNION ALL ')} LIMIT $5) m
                  JOIN users u ON u.id = m.sender_id
                  JOIN chats c ON c.id = m.chat_id
                  CROSS JOIN LATERAL (SELECT replace(translate(m.text, $4, ''), '<', '${LESS_THAN}') AS clean) t

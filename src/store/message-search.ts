@@ -32,28 +32,28 @@ const LESS_THAN = '\uE002';
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=12, ShortWord=2`;
 
 /**
- * The windows a search reads, newest first: each reaches this far back from the page's start (the
- * cursor's time, or now) and begins where the one before ended. Hits come newest first, and
- * reading every match of a common word in the caller's chats only to sort them would cost a heap
- * row per match (a third of a million for a word in a third of a million messages). A window
- * bounds that: PostgreSQL reads its matches by the index of messages by time
- * (messages_created_at), the search index (messages_search) or both (a BitmapAnd), whichever the
- * window's size and the words' frequency make cheaper, and a common word fills the page within
- * the first windows. A window that leaves the page short is followed by one four times as long,
- * so a rare word costs a few cheap statements more before the last window, which is unbounded.
+ * How a search reads (readHits), so that neither a common nor a rare word costs a read of all its
+ * matches only to sort them (hits come newest first, and PostgreSQL's guess of a rare word's
+ * frequency is often far off): first the newest WALK messages after the cursor, each checked (a
+ * common word fills the page there); then windows of time older than those — the rest of the last
+ * day, of the last week, then everything older — where PostgreSQL combines the index of messages
+ * by time (messages_created_at), the search index (messages_search) and the index of the caller's
+ * chats' messages as the sizes make cheaper; the last window, unbounded, by the search index
+ * alone. All are branches of one UNION ALL under the page's LIMIT: PostgreSQL stops at the
+ * branch that fills the page.
  */
-const WINDOWS = [
-  '15 minutes',
-  '1 hour',
-  '4 hours',
-  '16 hours',
-  '64 hours',
-  '256 hours',
-  '1024 hours',
-  '4096 hours',
-  '16384 hours',
-  null,
-] as const;
+const WINDOWS = ['1 day', '7 days', null] as const;
+
+/** The newest messages a search checks one by one before it turns to the windows. */
+const WALK = 5_000;
+
+/**
+ * Up to this many chats, the windows name the caller's chats by id (chat_id = ANY(…)), which
+ * lets PostgreSQL AND the search index with the index of those chats' messages and read only the
+ * caller's matches; past it, a list costs more to plan than it saves, and the windows check each
+ * match's membership instead (such a caller's chats hold much of what there is).
+ */
+const FEW_CHATS = 300;
 
 export interface SearchRequest {
   query: string;
@@ -78,7 +78,9 @@ interface Cursor {
 }
 
 /** Whose messages a search reads: one chat's (its membership checked before), or those of a user's chats. */
-type Scope = { chatId: string } | { userId: string };
+type ChatScope = { chatId: string } | { userId: string };
+/** …or a user's chats by their ids. */
+type Scope = ChatScope | { chatIds: readonly string[] };
 
 /**
  * The scope as a condition on the message row `h`. A user's chats are a semi-join on their
@@ -86,10 +88,12 @@ type Scope = { chatId: string } | { userId: string };
  * plan, and the join lets it pick, by the query's words, between following the search index and
  * walking the newest messages (messages_created_at) while checking each one's chat.
  */
-const scopeCondition = (scope: Scope, param: string) =>
+const scopeCondition = (scope: Scope, param: string, h = 'h') =>
   'chatId' in scope
-    ? `h.chat_id = ${param}::uuid`
-    : `EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = h.chat_id AND cm.user_id = ${param}::uuid)`;
+    ? `${h}.chat_id = ${param}::uuid`
+    : 'chatIds' in scope
+      ? `${h}.chat_id = ANY(${param}::uuid[])`
+      : `EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = ${h}.chat_id AND cm.user_id = ${param}::uuid)`;
 
 export class MessageSearch {
   constructor(private readonly db: Database) {}
@@ -105,13 +109,16 @@ export class MessageSearch {
     // Whether the caller may search (a member of the chat asked for, or of any chat at all), and
     // the time the windows are counted back from when there is no cursor: read once, so that
     // consecutive windows meet exactly.
-    const [access] = await this.db.query<{ chats: number; member: boolean; now: string }>(
-      `SELECT count(*)::int AS chats, bool_or(chat_id = $2) AS member, now()::text AS now
+    const [access] = await this.db.query<{ chats: number; member: boolean; now: string; ids: string[] | null }>(
+      `SELECT count(*)::int AS chats, bool_or(chat_id = $2) AS member, now()::text AS now,
+              CASE WHEN count(*) <= $3 THEN array_agg(chat_id::text) END AS ids
          FROM chat_members WHERE user_id = $1`,
-      [userId, request.chatId ?? null],
+      [userId, request.chatId ?? null, FEW_CHATS],
     );
     if (request.chatId !== undefined && !access?.member) return { refused: 'chat' };
-    const scope: Scope = request.chatId !== undefined ? { chatId: request.chatId } : { userId };
+    const scope: ChatScope = request.chatId !== undefined ? { chatId: request.chatId } : { userId };
+    // The windows read a caller's few chats by their ids (see FEW_CHATS).
+    const windowScope: Scope = request.chatId === undefined && access?.ids ? { chatIds: access.ids } : scope;
 
     let cursor: Cursor | undefined;
     if (request.before !== undefined) {
@@ -126,7 +133,7 @@ export class MessageSearch {
     }
     if (!access?.chats) return { hits: [], hasMore: false, nextBefore: null };
 
-    const hits = await this.readHits(scope, request, cursor?.at ?? access.now, cursor);
+    const hits = await this.readHits(scope, windowScope, request, cursor?.at ?? access.now, cursor);
     const hasMore = hits.length > request.limit;
     const page = hits.slice(0, request.limit);
     return { hits: page, hasMore, nextBefore: hasMore ? page.at(-1)!.message.id : null };
@@ -144,7 +151,8 @@ export class MessageSearch {
    * cursor's when there is one (only what is after it in the order is read).
    */
   private async readHits(
-    scope: Scope,
+    scope: ChatScope,
+    windowScope: Scope,
     request: SearchRequest,
     from: string,
     cursor: Cursor | undefined,
@@ -167,29 +175,57 @@ export class MessageSearch {
       return bounds.get(window)!;
     };
     if (cursor) params.push(cursor.id);
+    const afterCursor = (h: string) => (cursor ? `(${h}.created_at, ${h}.id) < ($6::timestamptz, $7::uuid)` : 'true');
+    params.push(WALK);
+    const walk = `$${params.length}`;
+    // First the newest WALK messages after the cursor, whatever their chat (or the chat's, for
+    // one chat), each checked by ts_match_vq (@@'s function, which no index serves): a common
+    // word fills the page here.
+    const inChat = (h: string) => ('chatId' in scope ? `${h}.chat_id = $1::uuid` : 'true');
+    const walked = `(SELECT w.* FROM (
+                       SELECT h.* FROM messages h WHERE ${afterCursor('h')} AND ${inChat('h')}
+                        ORDER BY h.created_at DESC, h.id DESC LIMIT ${walk}) w
+                      WHERE w.deleted_at IS NULL AND ts_match_vq(w.search_vector, ${TS_QUERY('$2')})
+                        AND ${scopeCondition(scope, '$1', 'w')}
+                      ORDER BY w.created_at DESC, w.id DESC
+                      LIMIT $5)`;
+    // Then the windows, older than the walk's last message (the boundary; none when the walk
+    // reached the oldest message).
+    let chatIdsParam = '';
+    if ('chatIds' in windowScope) {
+      params.push(windowScope.chatIds);
+      chatIdsParam = `$${params.length}`;
+    }
     const branches = WINDOWS.map((window, i) => {
-      const conditions: string[] = [];
+      // The last window, unbounded, reads the query's matches by the search index alone: its
+      // bounds are written so that no index serves them (+ interval '0'), or PostgreSQL, taking a
+      // rare word for a common one, would build a bitmap of most of the table to AND with it.
+      const unindexed = window === null ? " + interval '0'" : '';
+      const conditions = [`(h.created_at${unindexed}, h.id) < (SELECT b.created_at, b.id FROM boundary b)`];
       const newer = WINDOWS[i - 1];
-      if (newer) conditions.push(`h.created_at < ${span(newer)}`);
-      else if (cursor) conditions.push('(h.created_at, h.id) < ($6::timestamptz, $7::uuid)');
+      if (newer) conditions.push(`h.created_at${unindexed} < ${span(newer)}`);
       if (window !== null) conditions.push(`h.created_at >= ${span(window)}`);
       return `(SELECT f.* FROM (
                  SELECT h.* FROM messages h
-                  WHERE ${scopeCondition(scope, '$1')} AND h.deleted_at IS NULL
-                    AND h.search_vector @@ ${TS_QUERY('$2')}
+                  WHERE ${'chatIds' in windowScope ? `h.chat_id = ANY(${chatIdsParam}::uuid[])` : scopeCondition(scope, '$1')}
+                    AND h.deleted_at IS NULL AND h.search_vector @@ ${TS_QUERY('$2')}
                     ${conditions.map((condition) => `AND ${condition}`).join(' ')}
                  OFFSET 0) f
                 ORDER BY f.created_at DESC, f.id DESC
                 LIMIT $5)`;
     });
+    const boundary = `WITH boundary AS MATERIALIZED (
+                        SELECT h.created_at, h.id FROM messages h WHERE ${afterCursor('h')} AND ${inChat('h')}
+                         ORDER BY h.created_at DESC, h.id DESC OFFSET ${walk}::int - 1 LIMIT 1)`;
     const order = 'p.created_at DESC, p.id DESC';
     const markers = (headline: string) => `(length(${headline}) - length(replace(${headline}, '${START}', '')))`;
-    const [result] = await this.db.read<{ messages: string | null; extras: string | null }>(
-      `SELECT json_agg(${messageTuple('p')} ORDER BY ${order})::text AS messages,
+    const [result] = await this.readSerially<{ messages: string | null; extras: string | null }>(
+      `${boundary}
+       SELECT json_agg(${messageTuple('p')} ORDER BY ${order})::text AS messages,
               json_agg(json_build_array(p.chat_name, p.snippet) ORDER BY ${order})::text AS extras
          FROM (SELECT ${MESSAGE_COLUMNS}, c.name AS chat_name,
                       CASE WHEN ${markers('s.simple')} > ${markers('s.stemmed')} THEN s.simple ELSE s.stemmed END AS snippet
-                 FROM (${branches.join(' UNION ALL ')} LIMIT $5) m
+                 FROM (${[walked, ...branches].join(' UNION ALL ')} LIMIT $5) m
                  JOIN users u ON u.id = m.sender_id
                  JOIN chats c ON c.id = m.chat_id
                  CROSS JOIN LATERAL (SELECT replace(translate(m.text, $4, ''), '<', '${LESS_THAN}') AS clean) t
@@ -207,6 +243,19 @@ export class MessageSearch {
     return messages.map((message, i) => {
       const [name, snippet] = extras[i]!;
       return { message, chat: { id: message.chatId, name }, snippet: toSnippet(snippet) };
+    });
+  }
+
+  /**
+   * A read without parallel workers on a PostgreSQL server: a search's windows are small reads
+   * that PostgreSQL, misjudging a rare word's frequency, would start workers for, whose start-up
+   * costs more than the read (tens of milliseconds on a busy machine). PGlite has no workers.
+   */
+  private readSerially<Row>(sql: string, params: unknown[]): Promise<Row[]> {
+    if (this.db.kind !== 'postgres') return this.db.read<Row>(sql, params);
+    return this.db.transaction(async (tx) => {
+      await tx.query('SET LOCAL max_parallel_workers_per_gather = 0');
+      return tx.query<Row>(sql, params);
     });
   }
 }

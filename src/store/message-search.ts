@@ -96,7 +96,11 @@ const scopeCondition = (scope: Scope, param: string, h = 'h') =>
       : `EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = ${h}.chat_id AND cm.user_id = ${param}::uuid)`;
 
 export class MessageSearch {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** WALK and FEW_CHATS, smaller in tests so that a small database reaches every branch. */
+    private readonly tuning: { walk: number; fewChats: number } = { walk: WALK, fewChats: FEW_CHATS },
+  ) {}
 
   /**
    * The messages of `userId`'s chats (or of `chatId`, one of them) whose current text matches the
@@ -113,7 +117,7 @@ export class MessageSearch {
       `SELECT count(*)::int AS chats, bool_or(chat_id = $2) AS member, now()::text AS now,
               CASE WHEN count(*) <= $3 THEN array_agg(chat_id::text) END AS ids
          FROM chat_members WHERE user_id = $1`,
-      [userId, request.chatId ?? null, FEW_CHATS],
+      [userId, request.chatId ?? null, this.tuning.fewChats],
     );
     if (request.chatId !== undefined && !access?.member) return { refused: 'chat' };
     const scope: ChatScope = request.chatId !== undefined ? { chatId: request.chatId } : { userId };
@@ -176,7 +180,7 @@ export class MessageSearch {
     };
     if (cursor) params.push(cursor.id);
     const afterCursor = (h: string) => (cursor ? `(${h}.created_at, ${h}.id) < ($6::timestamptz, $7::uuid)` : 'true');
-    params.push(WALK);
+    params.push(this.tuning.walk);
     const walk = `$${params.length}`;
     // First the newest WALK messages after the cursor, whatever their chat (or the chat's, for
     // one chat), each checked by ts_match_vq (@@'s function, which no index serves): a common

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { toSnippet, type SearchResult } from '../../src/store/message-search.js';
+import { MessageSearch, toSnippet, type SearchResult } from '../../src/store/message-search.js';
 import { storeTargets, useStore } from '../helpers/stores.js';
 
 /** A word no other test writes. */
@@ -49,32 +49,46 @@ describe.each(storeTargets)('MessageSearch on $name', (target) => {
     return rows.map((row) => row.id).sort((a, b) => ages.get(a)! - ages.get(b)!);
   }
 
-  it('pages newest first across every window, up to years back, without a hit lost or repeated', async () => {
-    const { store } = opened;
-    const user = await opened.newUser();
-    const chatId = await opened.newChat([user.id]);
-    const tag = token();
-    // Within 15 minutes, within an hour, …, then past the last bounded window (about 1.9 years).
-    const ages = [0.01, 0.1, 0.5, 2, 3, 10, 30, 100, 500, 2_000, 8_000, 20_000, 30_000];
-    const expected = await insertAged(chatId, user.id, `needle ${tag}`, ages);
-    for (const limit of [1, 2, 5, 13, 20]) {
-      const seen: string[] = [];
-      let before: string | undefined;
-      for (;;) {
-        const page = await store.search.search(user.id, { query: tag, limit, before });
-        if (!('hits' in page)) throw new Error('refused');
-        seen.push(...page.hits.map((hit) => hit.message.id));
-        expect(page.hits.length).toBeLessThanOrEqual(limit);
-        if (!page.hasMore) {
-          expect(page.nextBefore).toBeNull();
-          break;
+  it.each([
+    ['the store’s', undefined],
+    ['a walk of 2 and chats by id (every window)', { walk: 2, fewChats: 300 }],
+    ['a walk of 2 and membership checked (every window)', { walk: 2, fewChats: 0 }],
+  ] as const)(
+    'pages newest first with %s search, up to years back, without a hit lost or repeated',
+    async (_, tuning) => {
+      const store = { search: tuning ? new MessageSearch(opened.db, tuning) : opened.store.search };
+      const user = await opened.newUser();
+      const chatId = await opened.newChat([user.id]);
+      const other = await opened.newUser();
+      const othersChat = await opened.newChat([other.id]);
+      const tag = token();
+      // Within 15 minutes, within an hour, …, then past the last bounded window (about 1.9 years).
+      const ages = [0.01, 0.1, 0.5, 2, 3, 10, 30, 100, 500, 2_000, 8_000, 20_000, 30_000];
+      const expected = await insertAged(chatId, user.id, `needle ${tag}`, ages);
+      // Another user's matches in between, which no page shows.
+      await insertAged(othersChat, other.id, `needle ${tag}`, [0.02, 5, 600, 25_000]);
+      for (const limit of [1, 2, 5, 13, 20]) {
+        const seen: string[] = [];
+        let before: string | undefined;
+        for (;;) {
+          const page = await store.search.search(user.id, { query: tag, limit, before });
+          if (!('hits' in page)) throw new Error('refused');
+          seen.push(...page.hits.map((hit) => hit.message.id));
+          expect(page.hits.length).toBeLessThanOrEqual(limit);
+          if (!page.hasMore) {
+            expect(page.nextBefore).toBeNull();
+            break;
+          }
+          expect(page.nextBefore).toBe(page.hits.at(-1)!.message.id);
+          before = page.nextBefore!;
         }
-        expect(page.nextBefore).toBe(page.hits.at(-1)!.message.id);
-        before = page.nextBefore!;
+        expect(seen).toStrictEqual(expected);
+        // And one chat of them, by its own index.
+        const inChat = await store.search.search(user.id, { query: tag, chatId, limit: 20 });
+        expect(idsOf(inChat)).toStrictEqual(expected);
       }
-      expect(seen).toStrictEqual(expected);
-    }
-  });
+    },
+  );
 
   it('finds a rare word only in a message years old, and a common word in the newest first', async () => {
     const { store } = opened;

@@ -28,7 +28,14 @@ import { hostileString, hostileValue, storableString } from './arbitraries.js';
  * on failure; runs are sized to finish well within a minute.
  */
 
-const EVENTS = ['send_message', 'join_chat', 'leave_chat', 'get_chat_messages', 'get_my_chats'] as const;
+const EVENTS = [
+  'send_message',
+  'join_chat',
+  'leave_chat',
+  'get_chat_messages',
+  'get_my_chats',
+  'search_messages',
+] as const;
 /** Names the Socket.IO client itself refuses to emit. */
 const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 const MAX_MESSAGE_LENGTH = 4000;
@@ -98,6 +105,8 @@ describe('hostile input', () => {
             limit: fc.oneof(fc.integer({ min: -5, max: 200 }), hostileValue),
             clientMessageId: hostileString,
             replyTo: fc.oneof(ids, hostileValue),
+            // A search for the victims' secret must find nothing of theirs.
+            query: fc.oneof(fc.constantFrom(victims.secret, 'SECRET', victims.secret.slice(7)), hostileValue),
           },
           { requiredKeys: [] },
         ),
@@ -226,6 +235,7 @@ describe('hostile input', () => {
         ['POST', '/chats'],
         ['GET', '/chats'],
         ['GET', '/chats/:id/messages'],
+        ['GET', '/messages/search'],
         ['GET', '/health'],
         ['GET', '/ready'],
         ['DELETE', '/chats/:id'],
@@ -236,8 +246,11 @@ describe('hostile input', () => {
         id: fc.oneof(fc.constantFrom(malloryChatId, victims.chatId), hostileString),
         query: fc.array(
           fc.tuple(
-            fc.oneof(fc.constantFrom('search', 'before', 'after', 'limit', '__proto__', 'constructor'), hostileString),
-            hostileString,
+            fc.oneof(
+              fc.constantFrom('search', 'query', 'chatId', 'before', 'after', 'limit', '__proto__', 'constructor'),
+              hostileString,
+            ),
+            fc.oneof(hostileString, fc.constantFrom('SECRET', victims.secret, victims.chatId)),
           ),
           { maxLength: 4 },
         ),

@@ -145,14 +145,13 @@ export class MessageSearch {
 
   /**
    * The newest `limit + 1` matches (one more tells hasMore), as one JSON array of messages and one
-   * of their chat names and snippets, in the same order. One statement of one branch per window
-   * (WINDOWS), newest first, each the window's newest matches: PostgreSQL runs the branches of a
-   * UNION ALL in order and stops once the LIMIT above them is reached, so the windows after the
-   * one that fills the page are never read. Each branch reads every match of its window by
-   * bitmaps (OFFSET 0 keeps its LIMIT out of that plan): ordered by time under a LIMIT,
-   * PostgreSQL may walk the newest messages looking for a word it thinks common, which for a rare
-   * word is a walk through every message. `from` is the time the windows count back from, the
-   * cursor's when there is one (only what is after it in the order is read).
+   * of their chat names and snippets, in the same order: the walk, then the windows (see WINDOWS),
+   * as the branches of one UNION ALL under the page's LIMIT, which PostgreSQL runs in order and
+   * stops reading once the page is full. Each window reads its matches without its LIMIT in the
+   * plan (OFFSET 0): ordered by time under a LIMIT, PostgreSQL may walk back through messages
+   * looking for a word it thinks common, which for a rare word is a walk through every message.
+   * `from` is the time the windows count back from: the cursor's when there is one, else now.
+   * `windowScope` names a caller's few chats by id for the windows (FEW_CHATS).
    */
   private async readHits(
     scope: ChatScope,

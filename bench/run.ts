@@ -33,6 +33,7 @@ import {
   type ReadLatency,
   type SyncCatchUp,
 } from './scenarios/reads.js';
+import { searchLatency, searchTable, seedSearch, type SearchResult } from './scenarios/search.js';
 import { addMember, seedChatList, seedGroupChats, seedHistory, seedUsers } from './seed.js';
 import { round } from './stats.js';
 import { markdownTable } from './table.js';
@@ -66,7 +67,8 @@ const { values: args } = parseArgs({
     targets: { type: 'string' },
     /**
      * One group of scenarios only: `capacity` (fan-out, connections and reads, against the ceiling),
-     * `big-room` (one chat of thousands, against the ceiling) or `fairness`.
+     * `big-room` (one chat of thousands, against the ceiling), `fairness` or `search` (message
+     * search over a corpus of a million messages).
      */
     only: { type: 'string' },
     /** Seconds of each of the fairness scenario's two runs (quiet, flood). */
@@ -79,9 +81,15 @@ const { values: args } = parseArgs({
     /** Messages per second sent to the big room, and seconds of its measured run. */
     'room-rate': { type: 'string' },
     'room-seconds': { type: 'string' },
+    /** The search scenario's corpus: messages, chats, and chats of each (but the heavy) searcher. */
+    'search-messages': { type: 'string' },
+    'search-chats': { type: 'string' },
+    'search-user-chats': { type: 'string' },
+    /** Measured search_messages calls (after the warm-up). */
+    'search-calls': { type: 'string' },
   },
 });
-const GROUPS = ['capacity', 'big-room', 'fairness'];
+const GROUPS = ['capacity', 'big-room', 'fairness', 'search'];
 if (args.only !== undefined && !GROUPS.includes(args.only)) {
   throw new Error(`--only ${args.only}: expected one of ${GROUPS.join(', ')}`);
 }
@@ -155,6 +163,11 @@ const roomPreset = args.smoke
   : args.quick
     ? { members: 1_000, sampled: 50, rate: 10, seconds: 5 }
     : { members: 5_000, sampled: 100, rate: 10, seconds: 10 };
+const searchPreset = args.smoke
+  ? { messages: 2_000, chats: 20, userChats: 5, calls: 30, warmUp: 6 }
+  : args.quick
+    ? { messages: 100_000, chats: 2_000, userChats: 100, calls: 300, warmUp: 30 }
+    : { messages: 1_000_000, chats: 5_000, userChats: 100, calls: 600, warmUp: 60 };
 const num = (value: string | undefined, fallback: number) => (value === undefined ? fallback : Number(value));
 const settings = {
   users: num(args.users, preset.users),
@@ -173,6 +186,15 @@ const settings = {
     ...fairnessPreset,
     seconds: num(args['fairness-seconds'], fairnessPreset.seconds),
     attackerSockets: num(args['attacker-sockets'], fairnessPreset.attackerSockets),
+  },
+  search: {
+    messages: num(args['search-messages'], searchPreset.messages),
+    chats: num(args['search-chats'], searchPreset.chats),
+    userChats: num(args['search-user-chats'], searchPreset.userChats),
+    calls: num(args['search-calls'], searchPreset.calls),
+    warmUp: searchPreset.warmUp,
+    /** Searchers: the last one in every chat (scenarios/search.ts). */
+    searchers: 4,
   },
   room: {
     members: num(args['room-members'], roomPreset.members),
@@ -384,6 +406,23 @@ function measureFairness(store: Store): Promise<FairnessResult> {
   );
 }
 
+/** The search scenario (scenarios/search.ts) against Parley on a corpus seeded straight into the database. */
+function measureSearch(store: Store): Promise<SearchResult> {
+  const { messages, chats, userChats, calls, warmUp, searchers } = settings.search;
+  return onParley(
+    store,
+    'lifted',
+    (db, secret) => {
+      log(`parley/${store}: search corpus of ${messages} messages in ${chats} chats`);
+      return seedSearch(db, secret, { messages, chats, searchers, chatsPerSearcher: userChats });
+    },
+    (target, setup) => {
+      log(`${target.name}: search_messages, ${calls} calls (rare, common and multi-word queries)`);
+      return searchLatency(target, setup, { messages, chats }, calls, warmUp);
+    },
+  );
+}
+
 /** The big room's members, the first `sampled` of them full clients (scenarios/big-room.ts). */
 function roomSetup(chatId: string, tokens: string[]): BigRoomSetup {
   const { sampled } = settings.room;
@@ -501,6 +540,8 @@ if (runs('big-room')) {
 }
 const fairnessResults: FairnessResult[] = [];
 if (runs('fairness')) for (const store of stores) fairnessResults.push(await measureFairness(store));
+const searchResults: SearchResult[] = [];
+if (runs('search')) for (const store of stores) searchResults.push(await measureSearch(store));
 
 const report = {
   date: new Date().toISOString(),
@@ -514,6 +555,7 @@ const report = {
   results,
   bigRoom: bigRoomResults,
   fairness: fairnessResults,
+  search: searchResults,
 };
 const out = args.out ?? path.join('bench', 'results', `${report.date.replace(/[:.]/g, '-')}.json`);
 await mkdir(path.dirname(out), { recursive: true });
@@ -522,6 +564,7 @@ const tables = [
   ...(results.length > 0 ? [table(results)] : []),
   ...(bigRoomResults.length > 0 ? [bigRoomTable(bigRoomResults)] : []),
   ...(fairnessResults.length > 0 ? [fairnessTable(fairnessResults)] : []),
+  ...(searchResults.length > 0 ? [searchTable(searchResults)] : []),
 ];
 console.log(tables.join('\n\n'));
 console.log(`\nresults: ${out}`);

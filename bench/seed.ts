@@ -137,7 +137,7 @@ export async function seedChatList(
  * What the send path maintains: each chat's newest message (and its copy), position and version,
  * and its members' unread counters. The seeded messages are numbered 1, 2, 3… in seq and version.
  */
-async function markLastMessages(db: Database, chatIds: string[]): Promise<void> {
+export async function markLastMessages(db: Database, chatIds: string[]): Promise<void> {
   await db.query(
     `UPDATE chats c SET last_message_id = m.id, last_message_at = m.created_at, last_seq = m.seq, version = m.version,
                         last_message = ${messageSummary('m')}

@@ -36,6 +36,7 @@ export const TEXTS = {
   unknownRoute: 'Маршрут не найден',
   unknownMessage: 'Сообщение не найдено в этом чате',
   unknownChatCursor: 'Чат не найден среди ваших чатов',
+  unknownSearchCursor: 'Сообщение не найдено в ваших чатах',
   notMessageAuthor: 'Изменять и удалять можно только свои сообщения',
   messageDeleted: 'Сообщение удалено',
   invalidReaction: 'Реакция должна быть одним эмодзи или коротким именем из списка',

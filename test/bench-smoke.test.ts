@@ -12,7 +12,7 @@ describe('npm run bench --smoke', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('measures the ceiling and Parley on every store, a big room on each, then fairness under a flood, and writes the results', async () => {
+  it('measures the ceiling and Parley on every store, a big room on each, fairness under a flood and message search, and writes the results', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'parley-bench-smoke-'));
     const out = path.join(dir, 'results.json');
     const { stdout } = await promisify(execFile)(
@@ -23,6 +23,7 @@ describe('npm run bench --smoke', () => {
     expect(stdout).toContain('| metric');
     expect(stdout).toContain('| big room');
     expect(stdout).toContain('| fairness');
+    expect(stdout).toContain('| search');
     const report = JSON.parse(await readFile(out, 'utf8'));
     const parleys = ['parley/pglite', ...(process.env.DATABASE_URL?.startsWith('postgres') ? ['parley/postgres'] : [])];
     expect(report.results.map((r: { target: string }) => r.target)).toEqual(['ceiling', ...parleys]);
@@ -105,6 +106,15 @@ describe('npm run bench --smoke', () => {
       expect(attacker.answers.edits.served).toBeGreaterThan(0);
       expect(attacker.unread.stalled).toBeGreaterThan(0);
       expect(attacker.unread.polling).toBeGreaterThan(0);
+    }
+
+    // Search: every measured call answered (a failed one throws), each kind asked, common words found.
+    expect(report.search.map((r: { target: string }) => r.target)).toEqual(parleys);
+    for (const result of report.search) {
+      expect(result.messages).toBe(report.settings.search.messages);
+      expect(result.all.count).toBe(report.settings.search.calls);
+      for (const kind of ['rare', 'common', 'multi-word']) expect(result.byKind[kind].count).toBeGreaterThan(0);
+      expect(result.byKind.common.hitsPerCall).toBeGreaterThan(0);
     }
   }, 270_000);
 });

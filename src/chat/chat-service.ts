@@ -8,16 +8,18 @@ import type {
   MarkReadPayload,
   MessageRefPayload,
   ReactionPayload,
+  SearchMessagesPayload,
   SendMessagePayload,
   SyncPayload,
 } from '../protocol/schemas.js';
 import {
   CHAT_PAGE_DEFAULT,
   HISTORY_PAGE_DEFAULT,
+  SEARCH_PAGE_DEFAULT,
   SYNC_ANSWER_MAX_MESSAGES,
   SYNC_PAGE_DEFAULT,
 } from '../protocol/schemas.js';
-import type { ChatPage, ChatSummary, Message, PublicUser, SyncEntry } from '../protocol/types.js';
+import type { ChatPage, ChatSummary, Message, PublicUser, SearchPage, SyncEntry } from '../protocol/types.js';
 import { MAX_DISTINCT_REACTIONS, MAX_PINS_PER_CHAT } from '../protocol/types.js';
 import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';
@@ -197,6 +199,31 @@ export class ChatService {
       // Moved past the caller's version, but no budget was left for it.
       return { success: true, chatId, ...(page ?? { version, messages: [], hasMore: true }) };
     });
+  }
+
+  /**
+   * search_messages: the caller's chats' messages matching the query, newest first (README
+   * "Search"), each in its current state. A `chatId` the caller is not in answers FORBIDDEN, as every event about a chat does;
+   * a cursor that is not a message of the searched chats answers NOT_FOUND, one answer whether
+   * it exists elsewhere or nowhere.
+   */
+  async searchMessages(userId: string, payload: SearchMessagesPayload): Promise<SearchPage> {
+    const result = await this.store.search.search(userId, {
+      query: payload.query,
+      chatId: payload.chatId,
+      before: payload.before,
+      limit: payload.limit ?? SEARCH_PAGE_DEFAULT,
+    });
+    if ('refused' in result) {
+      if (result.refused === 'chat') throw forbiddenChat();
+      throw new AppError('NOT_FOUND', TEXTS.unknownSearchCursor, 'before');
+    }
+    // Each hit's message as every answer gives it: with its reactions from the caller's view.
+    const messages = await this.store.marks.withReactions(
+      result.hits.map((hit) => hit.message),
+      userId,
+    );
+    return { ...result, hits: result.hits.map((hit, i) => ({ ...hit, message: messages[i]! })) };
   }
 
   /**

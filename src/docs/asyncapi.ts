@@ -9,6 +9,7 @@ import {
   markReadSchema,
   messageRefSchema,
   reactionSchema,
+  searchMessagesSchema,
   sendMessageSchema,
   syncSchema,
 } from '../protocol/schemas.js';
@@ -18,6 +19,7 @@ import {
   chatPageFields,
   jsonSchemaOf,
   ref,
+  searchPageFields,
   success,
   wireSchemas,
   type JsonSchema,
@@ -131,6 +133,15 @@ export const clientEvents = {
     summary: "The chat's pinned messages in their current state, most recently pinned first (all of them: at most 50).",
     payload: chatRefSchema,
     answer: { messages: arrayOf(ref('Message')) },
+  },
+  search_messages: {
+    summary:
+      "Full-text search of the caller's chats' messages (or of `chatId`, one of them: FORBIDDEN otherwise) by their current " +
+      'text, Russian and English stemming and words as written; web-search syntax (words, "phrases", -word, or); ' +
+      'query 1–200 characters after trimming. Newest first, `limit` 1–50 (default 20) after the hit `before` (the previous ' +
+      "page's `nextBefore`; NOT_FOUND if it is not a message of the searched chats). Deleted messages are never found.",
+    payload: searchMessagesSchema,
+    answer: searchPageFields,
   },
 } satisfies Record<keyof ClientToServerEvents, ClientEventDoc>;
 

@@ -11,10 +11,20 @@ import {
   reactionParamsSchema,
   loginSchema,
   registerSchema,
+  searchMessagesQuerySchema,
   userSearchSchema,
   syncSchema,
 } from '../protocol/schemas.js';
-import { chatListFields, chatPageFields, jsonSchemaOf, ref, success, wireSchemas, type JsonSchema } from './wire-schemas.js';
+import {
+  chatListFields,
+  chatPageFields,
+  jsonSchemaOf,
+  ref,
+  searchPageFields,
+  success,
+  wireSchemas,
+  type JsonSchema,
+} from './wire-schemas.js';
 
 /**
  * The OpenAPI 3.1 document of the HTTP API. Request bodies, query strings and path parameters are
@@ -207,6 +217,17 @@ export function openApiDocument(): JsonSchema {
             200: json('The pinned messages', success({ messages: { type: 'array', items: ref('Message') } })),
             ...errors(400, 401, 403, 429),
           },
+        },
+      },
+      '/messages/search': {
+        get: {
+          summary:
+            "Full-text search of the caller's chats' messages, newest first (as `search_messages`): `query` (1–200 characters, " +
+            'web-search syntax), optional `chatId` (one of your chats: 403 otherwise), `before` (the previous page\'s ' +
+            '`nextBefore`: 404 if it is not a message of the searched chats), `limit` 1–50 (default 20)',
+          security: bearer,
+          parameters: parameters('query', searchMessagesQuerySchema),
+          responses: { 200: json('A page of hits', success(searchPageFields)), ...errors(400, 401, 403, 404, 429) },
         },
       },
       '/sync': {

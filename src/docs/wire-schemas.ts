@@ -188,6 +188,37 @@ export const wireSchemas = {
       },
     ],
   },
+  SearchHit: {
+    type: 'object',
+    description: 'One message found by search_messages / GET /messages/search',
+    properties: {
+      message: { $ref: '#/components/schemas/Message', description: 'The message in its current state, as history answers it' },
+      chat: {
+        type: 'object',
+        properties: { id: { type: 'string' }, name: { type: ['string', 'null'], description: 'null for direct chats' } },
+        required: ['id', 'name'],
+        additionalProperties: false,
+      },
+      snippet: { $ref: '#/components/schemas/SearchSnippet' },
+    },
+    required: ['message', 'chat', 'snippet'],
+    additionalProperties: false,
+  },
+  SearchSnippet: {
+    type: 'object',
+    description:
+      "A fragment of the message's current text around the matched words, as plain text (never markup), and the matched " +
+      'words as [start, end) ranges in UTF-16 code units of `text` (JavaScript string indices), ascending and disjoint',
+    properties: {
+      text: { type: 'string' },
+      highlights: {
+        type: 'array',
+        items: { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 2, maxItems: 2 },
+      },
+    },
+    required: ['text', 'highlights'],
+    additionalProperties: false,
+  },
   Error: {
     type: 'object',
     properties: {
@@ -227,5 +258,15 @@ export const chatPageFields: Record<string, JsonSchema> = {
   nextBefore: {
     type: ['string', 'null'],
     description: "The next page's `before` (the last chat's id) while hasMore; null at the end of the list",
+  },
+};
+
+/** The answer fields of a page of search hits (`search_messages`, `GET /messages/search`). */
+export const searchPageFields: Record<string, JsonSchema> = {
+  hits: arrayOf(ref('SearchHit')),
+  hasMore: { type: 'boolean', description: 'Whether older hits follow this page' },
+  nextBefore: {
+    type: ['string', 'null'],
+    description: "The next page's `before` (the last hit's message id) while hasMore; null at the end",
   },
 };

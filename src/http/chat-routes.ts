@@ -7,6 +7,7 @@ import {
   chatPageQuerySchema,
   createChatSchema,
   historyQuerySchema,
+  searchMessagesQuerySchema,
   syncSchema,
 } from '../protocol/schemas.js';
 import { parseInput } from '../validation.js';
@@ -52,6 +53,12 @@ export function registerChatRoutes(
     const { messages, hasMore } = await chats.history(request.user.id, { chatId: id, ...query });
     return { success: true, messages, hasMore };
   });
+
+  // The same search as the `search_messages` event (README "Search"), a read like history.
+  app.get('/messages/search', { preHandler: [guard, admit.read] }, async (request) => ({
+    success: true,
+    ...(await chats.searchMessages(request.user.id, parseInput(searchMessagesQuerySchema, request.query))),
+  }));
 
   // The same catch-up as the `sync` event (contract §5), for clients between connections.
   app.post('/sync', { preHandler: [guard, admit.read] }, async (request) => ({

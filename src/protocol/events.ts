@@ -6,6 +6,7 @@ import type {
   MarkReadPayload,
   MessageRefPayload,
   ReactionPayload,
+  SearchMessagesPayload,
   SendMessagePayload,
   SyncPayload,
 } from './schemas.js';
@@ -20,6 +21,7 @@ import type {
   MessagesRead,
   PresenceChange,
   PublicUser,
+  SearchPage,
   SyncEntry,
   UserTyping,
 } from './types.js';
@@ -63,6 +65,8 @@ export interface ClientToServerEvents {
   unpin_message(payload: MessageRefPayload, ack: (answer: Answer<{ message: Message }>) => void): void;
   /** The chat's pinned messages in their current state, most recently pinned first. */
   get_pinned_messages(payload: ChatRefPayload, ack: (answer: Answer<{ messages: Message[] }>) => void): void;
+  /** Full-text search of the caller's chats' messages, newest first, paged (README "Search"). */
+  search_messages(payload: SearchMessagesPayload, ack: (answer: Answer<SearchPage>) => void): void;
 }
 
 /**

@@ -142,6 +142,35 @@ export const syncSchema = z.object({
   limit: z.number().int().min(1).max(SYNC_PAGE_MAX).optional(),
 });
 
+/** `search_messages`: the query's length (UTF-16 units, after trimming), and hits per page by default and at most. */
+export const SEARCH_QUERY_MAX = 200;
+export const SEARCH_PAGE_DEFAULT = 20;
+export const SEARCH_PAGE_MAX = 50;
+
+/** Trimmed before the length check: a blank query would match nothing at the cost of a search. */
+const searchQuery = z
+  .string()
+  .trim()
+  .pipe(storableText({ min: 1, max: SEARCH_QUERY_MAX }));
+
+/**
+ * `search_messages`: messages of the caller's chats (or of `chatId`, one of them) whose current
+ * text matches `query` (web-search syntax: words, "phrases", -excluded, or), newest first.
+ * `before` is the previous page's `nextBefore` (a hit's message id): the page starts after it.
+ */
+export const searchMessagesSchema = z.object({
+  query: searchQuery,
+  chatId: idSchema.optional(),
+  before: idSchema.optional(),
+  // A JSON number, as for get_chat_messages.
+  limit: z.number().int().min(1).max(SEARCH_PAGE_MAX).optional(),
+});
+
+/** `GET /messages/search?query=&chatId=&before=&limit=`: the same from a query string, whose `limit` is text. */
+export const searchMessagesQuerySchema = searchMessagesSchema.extend({
+  limit: z.coerce.number().int().min(1).max(SEARCH_PAGE_MAX).optional(),
+});
+
 export const emailSchema = clientString()
   .trim()
   .max(254)
@@ -220,6 +249,7 @@ export type ChatRefPayload = z.infer<typeof chatRefSchema>;
 export type GetChatMessagesPayload = z.infer<typeof getChatMessagesSchema>;
 export type MarkReadPayload = z.infer<typeof markReadSchema>;
 export type SyncPayload = z.infer<typeof syncSchema>;
+export type SearchMessagesPayload = z.infer<typeof searchMessagesSchema>;
 export type ChatPageQuery = z.infer<typeof chatPageSchema>;
 /** A page request names `limit` or `before`: without both, get_my_chats answers every chat. */
 export type ChatPageRequest = ChatPageQuery & ({ limit: number } | { before: string });

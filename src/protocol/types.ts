@@ -216,3 +216,32 @@ export interface UserTyping {
 export interface PresenceChange {
   userId: string;
 }
+
+/**
+ * A search hit's snippet (`search_messages`): a fragment of the message's current text around the
+ * words the query matched, as plain text, with the matched words as ranges — never markup.
+ * Each range is `[start, end)` in UTF-16 code units of `text` (JavaScript string indices:
+ * `text.slice(start, end)`), ascending and disjoint.
+ */
+export interface SearchSnippet {
+  text: string;
+  highlights: [start: number, end: number][];
+}
+
+/** One message found by `search_messages`: the message as history answers it now, its chat, and the snippet. */
+export interface SearchHit {
+  message: Message;
+  /** The message's chat: its id and name (null for a direct chat, as in the chat list). */
+  chat: { id: string; name: string | null };
+  snippet: SearchSnippet;
+}
+
+/**
+ * One page of `search_messages` / `GET /messages/search`, newest first. `nextBefore` is what to send
+ * as `before` for the next page: the last hit's message id while `hasMore`, null at the end.
+ */
+export interface SearchPage {
+  hits: SearchHit[];
+  hasMore: boolean;
+  nextBefore: string | null;
+}

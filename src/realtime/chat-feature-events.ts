@@ -1,5 +1,11 @@
 import type { ChatService } from '../chat/chat-service.js';
-import { chatRefSchema, editMessageSchema, markReadSchema, messageRefSchema } from '../protocol/schemas.js';
+import {
+  chatRefSchema,
+  editMessageSchema,
+  markReadSchema,
+  messageRefSchema,
+  searchMessagesSchema,
+} from '../protocol/schemas.js';
 import type { EventTable } from './event-table.js';
 import { chatRoom, userRoom } from './rooms.js';
 import type { ParleyServer, ParleySocket } from './socket-types.js';
@@ -24,6 +30,11 @@ export function defineChatFeatureEvents(
   events.define('delete_message', messageRefSchema, async ({ user }, payload) => ({
     message: await chats.deleteMessage(user.id, payload),
   }));
+
+  // A read (event-gate.ts): the read budget and the user's one read at a time.
+  events.define('search_messages', searchMessagesSchema, async ({ user }, payload) =>
+    chats.searchMessages(user.id, payload),
+  );
 
   // A socket's typing state exists only once it has typed: most sockets never do.
   const typingOf = new WeakMap<ParleySocket, SocketTyping>();

@@ -24,7 +24,14 @@ type Budget = (limits: RateLimits, userId: string) => Promise<void>;
  * from the events budget.
  */
 /** The reads: also checked against their user's answer bytes when their turn comes. */
-const READS = new Set(['join_chat', 'get_chat_messages', 'get_my_chats', 'sync', 'get_pinned_messages']);
+const READS = new Set([
+  'join_chat',
+  'get_chat_messages',
+  'get_my_chats',
+  'sync',
+  'get_pinned_messages',
+  'search_messages',
+]);
 
 const USER_BUDGETS = new Map<string, Budget>([
   ['send_message', (limits, userId) => limits.message(userId)],

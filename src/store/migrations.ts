@@ -283,6 +283,24 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 15,
+    name: 'message search',
+    sql: `
+      -- Full-text search of messages (MessageStore.searchMessages): the text's lexemes under
+      -- Russian stemming (whose config also stems Latin words as English), English stemming and
+      -- no stemming at all ('simple': made-up tokens, names, stop words), in one vector that
+      -- PostgreSQL keeps with the text. A tombstone's text is '', so its vector is empty and an
+      -- edit replaces the old text's lexemes: deleted messages are never found, edited ones only
+      -- by their new text. The GIN index finds a rare word's messages; for a common word the
+      -- search walks the newest messages by time instead (messages_created_at) and stops at a page.
+      ALTER TABLE messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        to_tsvector('russian'::regconfig, text) || to_tsvector('english'::regconfig, text)
+          || to_tsvector('simple'::regconfig, text)) STORED;
+      CREATE INDEX messages_search ON messages USING gin (search_vector);
+      CREATE INDEX messages_created_at ON messages (created_at, id);
+    `,
+  },
+  {
     version: 16,
     name: 'files',
     sql: `

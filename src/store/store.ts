@@ -2,6 +2,7 @@ import { ChatStore } from './chats.js';
 import type { Database } from './database.js';
 import { MessageMarkStore } from './message-marks.js';
 import { FileStore } from './files.js';
+import { MessageSearch } from './message-search.js';
 import { MessageStore } from './messages.js';
 import { UserStore } from './users.js';
 
@@ -17,6 +18,7 @@ export class Store {
   /** Reactions and pins. */
   readonly marks: MessageMarkStore;
   readonly files: FileStore;
+  readonly search: MessageSearch;
 
   constructor(db: Database) {
     this.users = new UserStore(db);
@@ -24,5 +26,6 @@ export class Store {
     this.messages = new MessageStore(db);
     this.marks = new MessageMarkStore(db);
     this.files = new FileStore(db);
+    this.search = new MessageSearch(db);
   }
 }

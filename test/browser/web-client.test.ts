@@ -463,6 +463,46 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 
+  it('searches messages from a labelled box by keyboard: hits with chat titles and <mark>ed words as text; a hit opens its chat', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
+    await createChat(server, alice, [bob]);
+    const groupId = await createChat(server, alice, [bob], 'Поисковая группа');
+    const socket = await connect(server, alice.token);
+    await ask(socket, 'send_message', {
+      chatId: groupId,
+      text: 'Важные сообщения <b>не</b> разметка <img src=x onerror=alert(1)>',
+    });
+    await ask(socket, 'send_message', { chatId: groupId, text: 'другой текст' });
+    const { page, context } = (await signedInPages(browser, server, [bob]))[0]!;
+
+    // The box is found by its label and used from the keyboard alone.
+    await page.getByLabel('Search messages').focus();
+    await page.keyboard.type('сообщение');
+    await page.keyboard.press('Enter');
+    const hit = page.getByTestId('search-hit');
+    await hit.first().waitFor();
+    expect(await hit.count()).toBe(1);
+    expect(await hit.locator('.chat-title').textContent()).toBe('Поисковая группа');
+    expect(await hit.getByTestId('search-snippet').textContent()).toBe(
+      'Важные сообщения <b>не</b> разметка <img src=x onerror=alert(1)>',
+    );
+    expect(await hit.locator('mark').allTextContents()).toEqual(['сообщения']);
+    // The message's markup is text: no element came out of it.
+    expect(await hit.locator('b, img').count()).toBe(0);
+
+    await hit.first().focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=conversation-title]', { hasText: 'Поисковая группа' }).waitFor();
+    await waitForMessage(page, 'другой текст');
+
+    await page.getByLabel('Search messages').fill('nothingofthekind');
+    await page.getByTestId('search-submit').click();
+    await page.getByTestId('search-status').getByText('Nothing found').waitFor();
+    await context.close();
+  }, 60_000);
+
   it('leaving a group removes it from every window of the leaver; the others keep it and see who is left', async () => {
     const server = await startServer();
     servers.push(server);

@@ -154,6 +154,29 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     expect(pins.messages).toStrictEqual(synced.chats[0].messages);
   });
 
+  it('search through B finds what was sent and edited on A by its current text, and never a message deleted on A', async () => {
+    const { chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
+    const token = () => `zq${randomUUID().slice(0, 8)}`;
+    const [kept, old, fresh, gone] = [token(), token(), token(), token()];
+    const edited = await send(aliceOnA, chatId, `сообщения ${kept} ${old}`);
+    expect(
+      await ask(aliceOnA, 'edit_message', { messageId: edited.id, text: `сообщение ${kept} ${fresh}` }),
+    ).toMatchObject({
+      success: true,
+    });
+    const deleted = await send(aliceOnA, chatId, `${kept} ${gone}`);
+    expect(await ask(aliceOnA, 'delete_message', { messageId: deleted.id })).toMatchObject({ success: true });
+    const search = (query: string) => ask(bobOnB, 'search_messages', { query, chatId });
+    const found = await search(`сообщениями ${kept}`);
+    expect(found).toMatchObject({
+      success: true,
+      hasMore: false,
+      hits: [{ message: { id: edited.id, text: `сообщение ${kept} ${fresh}` } }],
+    });
+    for (const query of [old, gone]) expect((await search(query)).hits).toStrictEqual([]);
+    expect((await search(kept)).hits.map((hit: { message: Message }) => hit.message.id)).toStrictEqual([edited.id]);
+  });
+
   it('user_typing from a typist on B reaches a member on A, true then false', async () => {
     const { bob, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
     const started = nextEvent<UserTyping>(aliceOnA, 'user_typing', 5_000);

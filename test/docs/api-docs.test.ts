@@ -15,6 +15,7 @@ import {
   historyQuerySchema,
   loginSchema,
   registerSchema,
+  searchMessagesQuerySchema,
   syncSchema,
 } from '../../src/protocol/schemas.js';
 import { api, ask, closeSockets, connect, registerUser, sleep, startServer, type ClientSocket, type TestServer } from '../helpers/server.js';
@@ -103,6 +104,7 @@ describe('API documentation against a running server', () => {
     const queryOf = (path: string) => paths[path].get.parameters.filter((p: Doc) => p.in === 'query').map((p: Doc) => p.name);
     expect(queryOf('/chats/{id}/messages')).toEqual(Object.keys(historyQuerySchema.shape));
     expect(queryOf('/chats')).toEqual(Object.keys(chatPageQuerySchema.shape));
+    expect(queryOf('/messages/search')).toEqual(Object.keys(searchMessagesQuerySchema.shape));
   });
 
   it('every documented route exists and its real answers match the documented responses', async () => {
@@ -183,6 +185,17 @@ describe('API documentation against a running server', () => {
     aliceSocket.close();
     await call('GET', '/chats/{id}/messages', `/chats/${direct}/messages`, { token: bob.token });
     await call('GET', '/chats', '/chats', { token: bob.token });
+    const searchingSocket = await connect(server, token);
+    expect(await ask(searchingSocket, 'send_message', { chatId: direct, text: 'searchable docs message' })).toMatchObject({
+      success: true,
+    });
+    const found = await call('GET', '/messages/search', '/messages/search?query=docs&limit=1', { token });
+    expect(found.body.hits).toHaveLength(1);
+    await call('GET', '/messages/search', '/messages/search?query=%20', { token });
+    await call('GET', '/messages/search', `/messages/search?query=docs&chatId=${group}&before=${found.body.hits[0].message.id}`, {
+      token,
+    });
+    await call('GET', '/messages/search', `/messages/search?query=docs&chatId=${direct}`, { token: carol.token });
     const carolSocket = await connect(server, carol.token);
     expect(await ask(carolSocket, 'send_message', { chatId: group, text: 'carol was here' })).toMatchObject({ success: true });
     // Reactions and pins on carol's message, before she deletes her account.
@@ -276,6 +289,10 @@ describe('API documentation against a running server', () => {
     await send(aliceSocket, 'typing', { chatId });
     await send(aliceSocket, 'stop_typing', { chatId });
     await send(aliceSocket, 'edit_message', { messageId: message.id, text: 'hello, docs' });
+    // Search: a hit with its snippet (the reply, whose quote is the target's text), and an error.
+    const searched = await send(aliceSocket, 'search_messages', { query: 'reply', limit: 1 });
+    expect(searched.hits).toHaveLength(1);
+    await send(aliceSocket, 'search_messages', { query: '' });
     await send(aliceSocket, 'delete_message', { messageId: message.id });
     // Catching up from version 0: the deleted message as its tombstone; a chat not the caller's is FORBIDDEN.
     const synced = await send(aliceSocket, 'sync', {

@@ -37,6 +37,7 @@ const EVENTS = [
   'add_reaction',
   'pin_message',
   'get_pinned_messages',
+  'search_messages',
 ] as const;
 /** Names the Socket.IO client itself refuses to emit. */
 const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
@@ -109,6 +110,8 @@ describe('hostile input', () => {
             replyTo: fc.oneof(ids, hostileValue),
             messageId: fc.oneof(ids, hostileValue),
             emoji: fc.oneof(fc.constantFrom('👍', '+1', 'heart'), hostileString, hostileValue),
+            // A search for the victims' secret must find nothing of theirs.
+            query: fc.oneof(fc.constantFrom(victims.secret, 'SECRET', victims.secret.slice(7)), hostileValue),
           },
           { requiredKeys: [] },
         ),
@@ -243,6 +246,7 @@ describe('hostile input', () => {
         ['GET', '/chats/:id/pins'],
         ['POST', '/messages/:id/pin'],
         ['POST', '/messages/:id/reactions/%F0%9F%91%8D'],
+        ['GET', '/messages/search'],
         ['GET', '/health'],
         ['GET', '/ready'],
         ['DELETE', '/chats/:id'],
@@ -253,8 +257,11 @@ describe('hostile input', () => {
         id: fc.oneof(fc.constantFrom(malloryChatId, victims.chatId, victims.secretId), hostileString),
         query: fc.array(
           fc.tuple(
-            fc.oneof(fc.constantFrom('search', 'before', 'after', 'limit', '__proto__', 'constructor'), hostileString),
-            hostileString,
+            fc.oneof(
+              fc.constantFrom('search', 'query', 'chatId', 'before', 'after', 'limit', '__proto__', 'constructor'),
+              hostileString,
+            ),
+            fc.oneof(hostileString, fc.constantFrom('SECRET', victims.secret, victims.chatId)),
           ),
           { maxLength: 4 },
         ),

@@ -4,6 +4,7 @@ import { connectSocket, request, type ParleySocket } from './connection.js';
 import { Conversation } from './conversation.js';
 import { el } from './dom.js';
 import { groupControls } from './group-controls.js';
+import { messageSearchPanel } from './message-search.js';
 import { newChatPanel } from './new-chat.js';
 import type { Session } from './session.js';
 
@@ -42,6 +43,7 @@ export class ChatApp {
     private readonly session: Session,
     private readonly onSignOut: () => void,
   ) {
+    this.socket = connectSocket(session.token);
     const signOut = el('button', { text: 'Sign out', attrs: { type: 'button', 'data-testid': 'sign-out' } });
     signOut.addEventListener('click', () => this.signOut());
     const sidebar = el(
@@ -55,10 +57,18 @@ export class ChatApp {
         signOut,
       ),
       newChatPanel(session.token, (chat) => void this.chatCreated(chat, true)),
+      // Hits are titled as the chat list titles their chats (a direct chat by the other member).
+      messageSearchPanel(
+        this.socket,
+        (hit) => {
+          const chat = this.chats.find((c) => c.id === hit.chat.id);
+          return chat ? chatTitle(chat, session.user) : (hit.chat.name ?? 'Direct chat');
+        },
+        (chatId) => void this.open(chatId),
+      ),
       this.chatList,
     );
     this.element = el('div', { class: 'app' }, sidebar, this.pane);
-    this.socket = connectSocket(session.token);
     this.listen();
   }
 

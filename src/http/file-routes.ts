@@ -26,40 +26,44 @@ export async function registerFileRoutes(
   admit: Admission,
   limits: RateLimits,
 ): Promise<void> {
-  await app.register(fastifyMultipart, {
-    limits: { fileSize: settings.maxBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 50 },
-    throwFileSizeLimit: true,
-  });
+  // A scope of its own: @fastify/multipart's body parser serves POST /files only, and every other
+  // route keeps refusing multipart bodies (415), as before uploads existed.
+  await app.register(async (uploads) => {
+    await uploads.register(fastifyMultipart, {
+      limits: { fileSize: settings.maxBytes, files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 50 },
+      throwFileSizeLimit: true,
+    });
 
-  app.post('/files', { preHandler: [guard, admit.upload] }, async (request, reply) => {
-    if (!request.isMultipart()) throw new FileRefused(415, UPLOAD_TEXTS.notMultipart);
-    const userId = request.user.id;
-    let received = 0;
-    let file: Attachment | undefined;
-    try {
-      for await (const part of fromClient(request.parts(), settings.maxBytes)) {
-        if (part.type !== 'file') continue;
-        if (part.fieldname !== 'file' || file) throw new FileRefused(400, UPLOAD_TEXTS.oneFile);
-        file = await files.upload(
-          userId,
-          // Browsers send `"` and line breaks in a name as %22, %0A and %0D (HTML's form encoding).
-          part.filename?.replace(/%22/g, '"').replace(/%0[AD]/gi, ''),
-          (async function* () {
-            for await (const piece of fromClient(part.file as AsyncIterable<Buffer>, settings.maxBytes)) {
-              received += piece.length;
-              yield piece;
-            }
-          })(),
-        );
+    uploads.post('/files', { preHandler: [guard, admit.upload] }, async (request, reply) => {
+      if (!request.isMultipart()) throw new FileRefused(415, UPLOAD_TEXTS.notMultipart);
+      const userId = request.user.id;
+      let received = 0;
+      let file: Attachment | undefined;
+      try {
+        for await (const part of fromClient(request.parts(), settings.maxBytes)) {
+          if (part.type !== 'file') continue;
+          if (part.fieldname !== 'file' || file) throw new FileRefused(400, UPLOAD_TEXTS.oneFile);
+          file = await files.upload(
+            userId,
+            // Browsers send `"` and line breaks in a name as %22, %0A and %0D (HTML's form encoding).
+            part.filename?.replace(/%22/g, '"').replace(/%0[AD]/gi, ''),
+            (async function* () {
+              for await (const piece of fromClient(part.file as AsyncIterable<Buffer>, settings.maxBytes)) {
+                received += piece.length;
+                yield piece;
+              }
+            })(),
+          );
+        }
+        if (!file) throw new FileRefused(400, UPLOAD_TEXTS.noFile);
+      } catch (error) {
+        if (file) await files.discard(file.id);
+        throw error;
+      } finally {
+        limits.uploaded(userId, received);
       }
-      if (!file) throw new FileRefused(400, UPLOAD_TEXTS.noFile);
-    } catch (error) {
-      if (file) await files.discard(file.id);
-      throw error;
-    } finally {
-      limits.uploaded(userId, received);
-    }
-    return reply.status(201).send({ success: true, file });
+      return reply.status(201).send({ success: true, file });
+    });
   });
 
   app.get('/files/:id', { preHandler: [guard, admit.request] }, async (request, reply) => {

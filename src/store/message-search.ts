@@ -29,28 +29,40 @@ const STOP = '\uE001';
  * text first; one UTF-16 unit for another, so the ranges hold.
  */
 const LESS_THAN = '\uE002';
+
+/** The greatest uuid: with no cursor, a window of few chats starts after every message at `from`. */
+const MAX_UUID = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=12, ShortWord=2`;
 
 /**
  * How a search reads (readHits), so that neither a common nor a rare word costs a read of all its
  * matches only to sort them (hits come newest first, and PostgreSQL's guess of a rare word's
- * frequency is often far off): first the newest WALK messages after the cursor, each checked (a
- * common word fills the page there); then windows of time older than those — the rest of the last
- * day, of the last week, then everything older — where PostgreSQL combines the index of messages
- * by time (messages_created_at), the search index (messages_search) and the index of the caller's
- * chats' messages as the sizes make cheaper; the last window, unbounded, by the search index
- * alone. All are branches of one UNION ALL under the page's LIMIT: PostgreSQL stops at the
- * branch that fills the page.
+ * frequency is often far off), and so that the search index, whose read costs as much as the
+ * query's rarest word has matches in the whole table, is read at most once:
+ *
+ * - A caller in many chats (or searching one chat): first the newest WALK messages after the
+ *   cursor, each checked (a common word fills the page there); then windows of time older than
+ *   those — the rest of the last day, of the last week — where PostgreSQL combines the index of
+ *   messages by time (messages_created_at), the search index (messages_search) and the chat
+ *   condition as the sizes make cheaper; then everything older, by the search index alone.
+ * - A caller in few chats (FEW_CHATS): the walk would mostly read other chats' messages, and two
+ *   words that are each common but rare together would cost the search index in every window. So
+ *   the windows — the last day, week, month and quarter — read each of the caller's chats by its
+ *   index (messages_chat_order) and check each of its messages: their cost is what the caller's
+ *   chats hold in the window, whatever the words. Only what is older is read by the search index.
+ *
+ * All are branches of one UNION ALL under the page's LIMIT: PostgreSQL stops at the branch that
+ * fills the page.
  */
 const WINDOWS = ['1 day', '7 days', null] as const;
+const FEW_CHAT_WINDOWS = ['1 day', '7 days', '30 days', '90 days', null] as const;
 
 /** The newest messages a search checks one by one before it turns to the windows. */
 const WALK = 5_000;
 
 /**
- * Up to this many chats, the windows name the caller's chats by id (chat_id = ANY(…)), which
- * lets PostgreSQL AND the search index with the index of those chats' messages and read only the
- * caller's matches; past it, a list costs more to plan than it saves, and the windows check each
+ * Up to this many chats, the windows name the caller's chats by id and read them chat by chat
+ * (FEW_CHAT_WINDOWS); past it, a list costs more to plan than it saves, and the windows check each
  * match's membership instead (such a caller's chats hold much of what there is).
  */
 const FEW_CHATS = 300;
@@ -145,13 +157,15 @@ export class MessageSearch {
 
   /**
    * The newest `limit + 1` matches (one more tells hasMore), as one JSON array of messages and one
-   * of their chat names and snippets, in the same order: the walk, then the windows (see WINDOWS),
+   * of their chat names and snippets, in the same order: the walk (not for a caller in few chats),
+   * then the windows (see WINDOWS and FEW_CHAT_WINDOWS),
    * as the branches of one UNION ALL under the page's LIMIT, which PostgreSQL runs in order and
    * stops reading once the page is full. Each window reads its matches without its LIMIT in the
    * plan (OFFSET 0): ordered by time under a LIMIT, PostgreSQL may walk back through messages
    * looking for a word it thinks common, which for a rare word is a walk through every message.
    * `from` is the time the windows count back from: the cursor's when there is one, else now.
-   * `windowScope` names a caller's few chats by id for the windows (FEW_CHATS).
+   * `windowScope` names a caller's few chats by id (FEW_CHATS): then there is no walk, and the
+   * windows read those chats one by one.
    */
   private async readHits(
     scope: ChatScope,
@@ -160,8 +174,10 @@ export class MessageSearch {
     from: string,
     cursor: Cursor | undefined,
   ): Promise<SearchHit[]> {
+    const few = 'chatIds' in windowScope;
+    // $1 is the scope: the chat's id, the caller's, or, for a caller in few chats, their ids.
     const params: unknown[] = [
-      'chatId' in scope ? scope.chatId : scope.userId,
+      'chatIds' in windowScope ? windowScope.chatIds : 'chatId' in scope ? scope.chatId : scope.userId,
       request.query,
       HEADLINE_OPTIONS,
       START + STOP + LESS_THAN,
@@ -179,11 +195,11 @@ export class MessageSearch {
     };
     if (cursor) params.push(cursor.id);
     const afterCursor = (h: string) => (cursor ? `(${h}.created_at, ${h}.id) < ($6::timestamptz, $7::uuid)` : 'true');
-    params.push(this.tuning.walk);
+    if (!few) params.push(this.tuning.walk);
     const walk = `$${params.length}`;
-    // First the newest WALK messages after the cursor, whatever their chat (or the chat's, for
-    // one chat), each checked by ts_match_vq (@@'s function, which no index serves): a common
-    // word fills the page here.
+    // First, for a caller in many chats, the newest WALK messages after the cursor, whatever their
+    // chat (or the chat's, for one chat), each checked by ts_match_vq (@@'s function, which no index
+    // serves): a common word fills the page here.
     const inChat = (h: string) => ('chatId' in scope ? `${h}.chat_id = $1::uuid` : 'true');
     const walked = `(SELECT w.* FROM (
                        SELECT h.* FROM messages h WHERE ${afterCursor('h')} AND ${inChat('h')}
@@ -192,34 +208,36 @@ export class MessageSearch {
                         AND ${scopeCondition(scope, '$1', 'w')}
                       ORDER BY w.created_at DESC, w.id DESC
                       LIMIT $5)`;
-    // Then the windows, older than the walk's last message (the boundary; none when the walk
-    // reached the oldest message).
-    let chatIdsParam = '';
-    if ('chatIds' in windowScope) {
-      params.push(windowScope.chatIds);
-      chatIdsParam = `$${params.length}`;
-    }
-    const branches = WINDOWS.map((window, i) => {
+    // Then the windows, older than the boundary: the walk's last message (none when the walk
+    // reached the oldest message), or, with no walk, the cursor (or the greatest position at
+    // `from`).
+    const windows = few ? FEW_CHAT_WINDOWS : WINDOWS;
+    const branches = windows.map((window, i) => {
       // The last window, unbounded, reads the query's matches by the search index alone: its
       // bounds are written so that no index serves them (+ interval '0'), or PostgreSQL, taking a
       // rare word for a common one, would build a bitmap of most of the table to AND with it.
       const unindexed = window === null ? " + interval '0'" : '';
       const conditions = [`(h.created_at${unindexed}, h.id) < (SELECT b.created_at, b.id FROM boundary b)`];
-      const newer = WINDOWS[i - 1];
+      const newer = windows[i - 1];
       if (newer) conditions.push(`h.created_at${unindexed} < ${span(newer)}`);
       if (window !== null) conditions.push(`h.created_at >= ${span(window)}`);
-      return `(SELECT f.* FROM (
-                 SELECT h.* FROM messages h
-                  WHERE ${'chatIds' in windowScope ? `h.chat_id = ANY(${chatIdsParam}::uuid[])` : scopeCondition(scope, '$1')}
-                    AND h.deleted_at IS NULL AND h.search_vector @@ ${TS_QUERY('$2')}
-                    ${conditions.map((condition) => `AND ${condition}`).join(' ')}
-                 OFFSET 0) f
-                ORDER BY f.created_at DESC, f.id DESC
-                LIMIT $5)`;
+      const bounds = conditions.map((condition) => `AND ${condition}`).join(' ');
+      const matches =
+        few && window !== null
+          ? `SELECT h.* FROM unnest($1::uuid[]) AS s(chat_id)
+              CROSS JOIN LATERAL (SELECT * FROM messages h WHERE h.chat_id = s.chat_id ${bounds}) h
+              WHERE h.deleted_at IS NULL AND ts_match_vq(h.search_vector, ${TS_QUERY('$2')})`
+          : `SELECT h.* FROM messages h
+              WHERE ${scopeCondition(windowScope, '$1')}
+                AND h.deleted_at IS NULL AND h.search_vector @@ ${TS_QUERY('$2')} ${bounds}`;
+      return `(SELECT f.* FROM (${matches} OFFSET 0) f ORDER BY f.created_at DESC, f.id DESC LIMIT $5)`;
     });
-    const boundary = `WITH boundary AS MATERIALIZED (
-                        SELECT h.created_at, h.id FROM messages h WHERE ${afterCursor('h')} AND ${inChat('h')}
-                         ORDER BY h.created_at DESC, h.id DESC OFFSET ${walk}::int - 1 LIMIT 1)`;
+    const boundary = few
+      ? `WITH boundary AS MATERIALIZED (
+           SELECT $6::timestamptz AS created_at, ${cursor ? '$7::uuid' : `'${MAX_UUID}'::uuid`} AS id)`
+      : `WITH boundary AS MATERIALIZED (
+           SELECT h.created_at, h.id FROM messages h WHERE ${afterCursor('h')} AND ${inChat('h')}
+            ORDER BY h.created_at DESC, h.id DESC OFFSET ${walk}::int - 1 LIMIT 1)`;
     const order = 'p.created_at DESC, p.id DESC';
     const markers = (headline: string) => `(length(${headline}) - length(replace(${headline}, '${START}', '')))`;
     const [result] = await this.readSerially<{ messages: string | null; extras: string | null }>(
@@ -228,7 +246,7 @@ export class MessageSearch {
               json_agg(json_build_array(p.chat_name, p.snippet) ORDER BY ${order})::text AS extras
          FROM (SELECT ${MESSAGE_COLUMNS}, c.name AS chat_name,
                       CASE WHEN ${markers('s.simple')} > ${markers('s.stemmed')} THEN s.simple ELSE s.stemmed END AS snippet
-                 FROM (${[walked, ...branches].join(' UNION ALL ')} LIMIT $5) m
+                 FROM (${(few ? branches : [walked, ...branches]).join(' UNION ALL ')} LIMIT $5) m
                  JOIN users u ON u.id = m.sender_id
                  JOIN chats c ON c.id = m.chat_id
                  CROSS JOIN LATERAL (SELECT replace(translate(m.text, $4, ''), '<', '${LESS_THAN}') AS clean) t

@@ -34,8 +34,8 @@ describe.each(storeTargets)('MessageSearch on $name', (target) => {
 
   /**
    * Messages of `chatId` from `senderId` written straight into the table with their ages in
-   * hours, so that a search crosses its windows (the newest 15 minutes, then four times as long
-   * each time, then the rest); returns their ids, newest first.
+   * hours, so that a search crosses its windows (the last day, week, month and quarter, then the
+   * rest); returns their ids, newest first.
    */
   async function insertAged(chatId: string, senderId: string, text: string, hoursAgo: number[]): Promise<string[]> {
     const rows = await opened.db.query<{ id: string }>(
@@ -51,7 +51,7 @@ describe.each(storeTargets)('MessageSearch on $name', (target) => {
 
   it.each([
     ['the store’s', undefined],
-    ['a walk of 2 and chats by id (every window)', { walk: 2, fewChats: 300 }],
+    ['chats by id, read one by one (every window)', { walk: 2, fewChats: 300 }],
     ['a walk of 2 and membership checked (every window)', { walk: 2, fewChats: 0 }],
   ] as const)(
     'pages newest first with %s search, up to years back, without a hit lost or repeated',

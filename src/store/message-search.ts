@@ -37,8 +37,7 @@ const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWo
 /**
  * How a search reads (readHits), so that neither a common nor a rare word costs a read of all its
  * matches only to sort them (hits come newest first, and PostgreSQL's guess of a rare word's
- * frequency is often far off), and so that the search index, whose read costs as much as the
- * query's rarest word has matches in the whole table, is read at most once:
+ * frequency is often far off):
  *
  * - A caller in many chats (or searching one chat): first the newest WALK messages after the
  *   cursor, each checked (a common word fills the page there); then windows of time older than
@@ -46,16 +45,17 @@ const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWo
  *   messages by time (messages_created_at), the search index (messages_search) and the chat
  *   condition as the sizes make cheaper; then everything older, by the search index alone.
  * - A caller in few chats (FEW_CHATS): the walk would mostly read other chats' messages, and two
- *   words that are each common but rare together would cost the search index in every window. So
- *   the windows — the last day, week, month and quarter — read each of the caller's chats by its
- *   index (messages_chat_order) and check each of its messages: their cost is what the caller's
- *   chats hold in the window, whatever the words. Only what is older is read by the search index.
+ *   words that are each common but rare together would cost the search index (as much as the
+ *   rarer word has matches in the whole table) in every window. So the windows — the last day,
+ *   week and month — read each of the caller's chats by its index (messages_chat_order) and check
+ *   each of its messages: their cost is what the caller's chats hold in the window, whatever the
+ *   words. Only what is older is read by the search index, once.
  *
  * All are branches of one UNION ALL under the page's LIMIT: PostgreSQL stops at the branch that
  * fills the page.
  */
 const WINDOWS = ['1 day', '7 days', null] as const;
-const FEW_CHAT_WINDOWS = ['1 day', '7 days', '30 days', '90 days', null] as const;
+const FEW_CHAT_WINDOWS = ['1 day', '7 days', '30 days', null] as const;
 
 /** The newest messages a search checks one by one before it turns to the windows. */
 const WALK = 5_000;

@@ -34,8 +34,8 @@ describe.each(storeTargets)('MessageSearch on $name', (target) => {
 
   /**
    * Messages of `chatId` from `senderId` written straight into the table with their ages in
-   * hours, so that a search crosses its windows (the last day, week, month and quarter, then the
-   * rest); returns their ids, newest first.
+   * hours, so that a search crosses its windows (the last day, week and month, then the rest);
+   * returns their ids, newest first.
    */
   async function insertAged(chatId: string, senderId: string, text: string, hoursAgo: number[]): Promise<string[]> {
     const rows = await opened.db.query<{ id: string }>(

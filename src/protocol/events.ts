@@ -12,6 +12,7 @@ import type {
 } from './schemas.js';
 import type {
   Answer,
+  ChatEvent,
   ChatPage,
   ChatPinsEvent,
   ChatSummary,
@@ -104,4 +105,11 @@ export interface ServerToClientEvents {
   message_reactions(change: MessageReactionsEvent): void;
   /** A message was pinned or unpinned: in the chat's version order, with the messages' other changes. */
   chat_pins(change: ChatPinsEvent): void;
+  /**
+   * A change to the chat itself (members, name, roles, settings; README "Chat events"): to the
+   * sockets that joined the chat, in the chat's version order with its messages' changes; a
+   * member's own removal (or leaving) also to all of that member's sockets, just before they leave
+   * the chat's room.
+   */
+  chat_event(event: ChatEvent): void;
 }

@@ -1,4 +1,4 @@
-import type { ChatEvent, ChatSummary, Message, PublicUser } from '../protocol/types.js';
+import type { ChatEvent, ChatMember, ChatSummary, Message } from '../protocol/types.js';
 
 /**
  * What happened in chats, as the chat service publishes it after each commit. A message change
@@ -25,7 +25,7 @@ export type ChatChange =
   | {
       type: 'members_added';
       chatId: string;
-      users: PublicUser[];
+      users: ChatMember[];
       added: { userId: string; chat: ChatSummary }[];
       previousIds: string[];
     }
@@ -35,7 +35,7 @@ export type ChatChange =
    */
   | { type: 'chat_event'; event: ChatEvent }
   /** `userId` left or was removed; `remaining` are the members after it. */
-  | { type: 'member_left'; chatId: string; userId: string; remaining: PublicUser[] }
+  | { type: 'member_left'; chatId: string; userId: string; remaining: ChatMember[] }
   /** `userId`'s account was deleted: none of its sockets may stay open. */
   | { type: 'account_deleted'; userId: string };
 

@@ -192,8 +192,8 @@ export const serverEvents = {
   },
   chat_created: { summary: "A chat you belong to was created, or you were added to one; to all your sockets.", payload: object({ chat: ref('ChatSummary') }) },
   chat_members_changed: {
-    summary: 'Users were added or someone left; `users` is the membership after the change.',
-    payload: object({ chatId: id, users: arrayOf(ref('PublicUser')) }),
+    summary: 'Users were added, or someone left or was removed; `users` is the membership after the change (roles in groups).',
+    payload: object({ chatId: id, users: arrayOf(ref('ChatMember')) }),
   },
   chat_left: { summary: 'You left the chat (to all your own sockets).', payload: object({ chatId: id }) },
   user_online: {

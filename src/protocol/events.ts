@@ -13,6 +13,7 @@ import type {
 import type {
   Answer,
   ChatEvent,
+  ChatMember,
   ChatPage,
   ChatPinsEvent,
   ChatSummary,
@@ -87,8 +88,11 @@ export interface ServerToClientEvents {
   user_typing(state: UserTyping): void;
   /** To every member's sockets when a chat they belong to is created or they are added to one. */
   chat_created(payload: { chat: ChatSummary }): void;
-  /** To the other members when someone was added or left; `users` is the membership after it. */
-  chat_members_changed(payload: { chatId: string; users: PublicUser[] }): void;
+  /**
+   * To the other members when someone was added, left or was removed; `users` is the membership
+   * after it (with roles, as in the chat list).
+   */
+  chat_members_changed(payload: { chatId: string; users: ChatMember[] }): void;
   /** To the leaver's own sockets (all tabs), which have just left the chat's room. */
   chat_left(payload: { chatId: string }): void;
   /**

@@ -281,14 +281,16 @@ export class ChatStore {
     return row;
   }
 
-  /** The chat's members in the order they joined (as in the chat list's `users`). */
-  async chatMembers(chatId: string): Promise<PublicUser[]> {
+  /** The chat's members in the order they joined, with their roles in a group (as in the chat list's `users`). */
+  async chatMembers(chatId: string): Promise<ChatMember[]> {
     if (!isStoreId(chatId)) return [];
-    return this.db.query<PublicUser>(
-      `SELECT u.id, u.email, u.username FROM chat_members cm JOIN users u ON u.id = cm.user_id
+    const rows = await this.db.query<ChatMember & { role: MemberRole | null }>(
+      `SELECT u.id, u.email, u.username, CASE WHEN c.direct_key IS NULL THEN cm.role END AS role
+         FROM chat_members cm JOIN users u ON u.id = cm.user_id JOIN chats c ON c.id = cm.chat_id
         WHERE cm.chat_id = $1 ORDER BY cm.joined_at, u.id`,
       [chatId],
     );
+    return rows.map(({ role, ...user }) => (role === null ? user : { ...user, role }));
   }
 
   /**

@@ -219,7 +219,12 @@ describe('chats that change', () => {
       for (const received of leftEvents) expect(received).toStrictEqual([{ chatId }]);
       expect(changed).toHaveLength(1);
       expect(changed[0]).toStrictEqual({ chatId, users: expect.any(Array) });
-      expect(sortById((changed[0] as { users: PublicUser[] }).users)).toStrictEqual(sortById([owner.user, carol.user]));
+      expect(sortById((changed[0] as { users: PublicUser[] }).users)).toStrictEqual(
+        sortById([
+          { ...owner.user, role: 'owner' },
+          { ...carol.user, role: 'member' },
+        ]),
+      );
     });
 
     it('takes the chat id in any case: every socket of the leaver leaves the room', async () => {

@@ -521,7 +521,10 @@ export class ChatService {
   private async deletableMessage(userId: string, messageId: string): Promise<MessageRef> {
     const ref = await this.store.messages.findMessageRef(messageId);
     if (!ref) throw forbiddenChat();
-    if (ref.senderId === userId) return this.ownMessage(userId, messageId);
+    if (ref.senderId === userId) {
+      await this.assertMember(userId, ref.chatId);
+      return ref;
+    }
     const member = await this.store.chats.memberRole(ref.chatId, userId);
     if (!member) throw forbiddenChat();
     if (member.direct || member.role === 'member') throw new AppError('FORBIDDEN', TEXTS.notMessageAuthor);

@@ -22,7 +22,6 @@ import type {
   MessageReactionsEvent,
   MessagesRead,
   PresenceChange,
-  PublicUser,
   SearchPage,
   SyncEntry,
   UserTyping,

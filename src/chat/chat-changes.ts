@@ -1,11 +1,12 @@
-import type { ChatSummary, Message, PublicUser } from '../protocol/types.js';
+import type { ChatEvent, ChatMember, ChatSummary, Message } from '../protocol/types.js';
 
 /**
  * What happened in chats, as the chat service publishes it after each commit. A message change
  * carries the chat version it made (`message.version`); the service publishes a chat's message
  * changes in version order as far as it can (a send batch in commit order), and the realtime side
- * restores the order across writers and nodes. The other changes are not versioned: they concern
- * members, not messages.
+ * restores the order across writers and nodes. A chat event carries its own version
+ * (`event.version`) and travels the same way. The other changes are not versioned: reads, and
+ * notifications to users' own rooms that accompany chat events.
  */
 export type ChatChange =
   | { type: 'message'; kind: 'created' | 'edited' | 'deleted'; message: Message }
@@ -24,12 +25,17 @@ export type ChatChange =
   | {
       type: 'members_added';
       chatId: string;
-      users: PublicUser[];
+      users: ChatMember[];
       added: { userId: string; chat: ChatSummary }[];
       previousIds: string[];
     }
-  /** `userId` left; `remaining` are the members after it. */
-  | { type: 'member_left'; chatId: string; userId: string; remaining: PublicUser[] }
+  /**
+   * A change to the chat itself (members, name, roles, settings), at the chat version it took:
+   * published in version order, before the member notifications below that go with it.
+   */
+  | { type: 'chat_event'; event: ChatEvent }
+  /** `userId` left or was removed; `remaining` are the members after it. */
+  | { type: 'member_left'; chatId: string; userId: string; remaining: ChatMember[] }
   /** `userId`'s account was deleted: none of its sockets may stay open. */
   | { type: 'account_deleted'; userId: string };
 

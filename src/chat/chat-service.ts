@@ -10,7 +10,9 @@ import type {
   ReactionPayload,
   SearchMessagesPayload,
   SendMessagePayload,
+  SetRoleBody,
   SyncPayload,
+  UpdateChatBody,
 } from '../protocol/schemas.js';
 import {
   CHAT_PAGE_DEFAULT,
@@ -19,7 +21,15 @@ import {
   SYNC_ANSWER_MAX_MESSAGES,
   SYNC_PAGE_DEFAULT,
 } from '../protocol/schemas.js';
-import type { ChatPage, ChatSummary, Message, PublicUser, SearchPage, SyncEntry } from '../protocol/types.js';
+import type {
+  ChatEvent,
+  ChatPage,
+  ChatSummary,
+  Message,
+  PublicUser,
+  SearchPage,
+  SyncEntry,
+} from '../protocol/types.js';
 import { MAX_DISTINCT_REACTIONS, MAX_PINS_PER_CHAT } from '../protocol/types.js';
 import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';
@@ -30,6 +40,7 @@ import type { Store } from '../store/store.js';
 import { ChatChanges } from './chat-changes.js';
 import { reactionEmoji } from './emoji.js';
 import { GroupCommit } from './group-commit.js';
+import { mayAddMembers, mayLeave, mayManageGroup, mayRemoveMember, maySetRole } from './group-rules.js';
 
 /**
  * The chat rules of the seed and contract §3, independent of any transport: only members see or
@@ -162,10 +173,11 @@ export class ChatService {
 
   /**
    * sync: for each chat, the messages changed after the version the caller holds, in their
-   * current state and version order (contract §5). A chat the caller is not a member of (or that
-   * does not exist) answers FORBIDDEN in its own entry. At most `limit` messages per chat and
-   * SYNC_ANSWER_MAX_MESSAGES in all, shared out in the order asked (a chat has at most as many
-   * changed messages as versions it moved): a chat past the budget answers hasMore.
+   * current state and version order (contract §5), and the chat events over the same versions. A
+   * chat the caller is not a member of (or that does not exist) answers FORBIDDEN in its own
+   * entry. At most `limit` changes (messages and events) per chat and SYNC_ANSWER_MAX_MESSAGES in
+   * all, shared out in the order asked (a chat has at most as many changes as versions it moved):
+   * a chat past the budget answers hasMore.
    * Two statements whatever the number of chats: membership and versions, then the pages.
    */
   async sync(userId: string, { chats, limit = SYNC_PAGE_DEFAULT }: SyncPayload): Promise<SyncEntry[]> {
@@ -195,9 +207,10 @@ export class ChatService {
     return chats.map(({ chatId, version }): SyncEntry => {
       const latest = current.get(chatId);
       if (latest === undefined) return { chatId, ...toErrorEnvelope(forbiddenChat()) };
-      const page = latest <= version ? { version: latest, messages: [], hasMore: false } : pages.get(chatId);
+      const page =
+        latest <= version ? { version: latest, messages: [], events: [], hasMore: false } : pages.get(chatId);
       // Moved past the caller's version, but no budget was left for it.
-      return { success: true, chatId, ...(page ?? { version, messages: [], hasMore: true }) };
+      return { success: true, chatId, ...(page ?? { version, messages: [], events: [], hasMore: true }) };
     });
   }
 
@@ -311,34 +324,85 @@ export class ChatService {
     return { chat: chat!, created };
   }
 
-  /** Adds users to a group chat the caller belongs to; returns the chat as the caller sees it. */
+  /**
+   * Adds users to a group the caller belongs to, if the caller may (mayAddMembers); returns the
+   * chat as the caller sees it. The new members hear of it as `chat_created`, the others as
+   * `chat_members_changed`, and the chat's sockets as the `members_added` chat event.
+   */
   async addMembers(caller: PublicUser, chatId: string, body: AddMembersBody): Promise<ChatSummary> {
-    await this.assertMember(caller.id, chatId);
-    if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
-    const previousIds = (await this.store.chats.chatMembers(chatId)).map((member) => member.id);
-    const candidates = [...new Set(body.userIds)].filter((id) => !previousIds.includes(id));
-    const existing = new Set(await this.store.users.existingUserIds(candidates));
-    const missing = candidates.find((id) => !existing.has(id));
-    if (missing !== undefined) throw new AppError('NOT_FOUND', `${TEXTS.unknownUser}: ${missing}`, 'userIds');
-    const addedIds = await this.store.chats.addMembers(chatId, candidates, MAX_CHAT_MEMBERS);
-    if (addedIds === 'too_many') failValidation(TEXTS.tooManyMembers, 'userIds');
-    const added = await Promise.all(
-      addedIds.map(async (userId) => ({ userId, chat: (await this.store.chats.listChats(userId, chatId))[0]! })),
-    );
+    const result = await this.store.groups.addMembers(chatId, body.userIds, MAX_CHAT_MEMBERS, {
+      id: caller.id,
+      check: mayAddMembers,
+    });
+    if (result.outcome === 'unknown_user')
+      throw new AppError('NOT_FOUND', `${TEXTS.unknownUser}: ${result.userId}`, 'userIds');
+    if (result.outcome === 'too_many') failValidation(TEXTS.tooManyMembers, 'userIds');
     const [chat] = await this.store.chats.listChats(caller.id, chatId);
-    if (added.length > 0)
-      this.changes.publish({ type: 'members_added', chatId, users: chat!.users, added, previousIds });
+    if (result.addedIds.length === 0) return chat!;
+    this.publishEvents(result.events);
+    const added = await Promise.all(
+      result.addedIds.map(async (userId) => ({ userId, chat: (await this.store.chats.listChats(userId, chatId))[0]! })),
+    );
+    const previousIds = chat!.users.map((user) => user.id).filter((id) => !result.addedIds.includes(id));
+    this.changes.publish({ type: 'members_added', chatId, users: chat!.users, added, previousIds });
     return chat!;
   }
 
   /**
    * The caller leaves a group chat: from now on every event for it is refused to them. A direct
-   * chat cannot be left (its pair would have no chat).
+   * chat cannot be left (its pair would have no chat). An owner who leaves hands the group over
+   * (GroupStore.removeMember).
    */
   async leaveChat(userId: string, chatId: string): Promise<void> {
-    await this.assertMember(userId, chatId);
-    if ((await this.store.chats.chatKind(chatId)) !== 'group') throw new AppError('FORBIDDEN', TEXTS.directChatMembers);
-    if (!(await this.store.chats.removeMember(chatId, userId))) throw forbiddenChat();
+    const events = await this.store.groups.removeMember(chatId, userId, { id: userId, check: mayLeave });
+    if (!events) throw forbiddenChat();
+    await this.publishDeparture(chatId, userId, events);
+  }
+
+  /**
+   * An admin or the owner removes `userId` from a group (mayRemoveMember); the caller naming
+   * themselves leaves. The removed member's sockets get the event of their removal and
+   * `chat_left`, and leave the chat's room on every node.
+   */
+  async removeMember(caller: PublicUser, chatId: string, userId: string): Promise<void> {
+    if (userId === caller.id) return this.leaveChat(caller.id, chatId);
+    const events = await this.store.groups.removeMember(chatId, userId, { id: caller.id, check: mayRemoveMember });
+    if (!events) throw new AppError('NOT_FOUND', TEXTS.notChatMember, 'userId');
+    await this.publishDeparture(chatId, userId, events);
+  }
+
+  /** An admin or the owner renames a group and/or changes its settings; answers the chat as the caller sees it. */
+  async updateChat(caller: PublicUser, chatId: string, body: UpdateChatBody): Promise<ChatSummary> {
+    const actor = { id: caller.id, check: mayManageGroup };
+    if (body.name !== undefined) this.publishEvents(await this.store.groups.rename(chatId, body.name, actor));
+    if (body.membersCanAdd !== undefined)
+      this.publishEvents(await this.store.groups.setMembersCanAdd(chatId, body.membersCanAdd, actor));
+    return this.chatOf(caller.id, chatId);
+  }
+
+  /**
+   * The owner makes a member an admin or a plain member, or hands ownership over ('owner': the
+   * caller becomes an admin); answers the chat as the caller sees it.
+   */
+  async setRole(caller: PublicUser, chatId: string, userId: string, { role }: SetRoleBody): Promise<ChatSummary> {
+    this.publishEvents(await this.store.groups.setRole(chatId, userId, role, { id: caller.id, check: maySetRole }));
+    return this.chatOf(caller.id, chatId);
+  }
+
+  /** The chat as `userId` sees it in their list; FORBIDDEN when they are not (or no longer) a member. */
+  private async chatOf(userId: string, chatId: string): Promise<ChatSummary> {
+    const [chat] = await this.store.chats.listChats(userId, chatId);
+    if (!chat) throw forbiddenChat();
+    return (await this.withLastReactions([chat], userId))[0]!;
+  }
+
+  private publishEvents(events: readonly ChatEvent[]): void {
+    for (const event of events) this.changes.publish({ type: 'chat_event', event });
+  }
+
+  /** `userId` left (or was removed from) `chatId` with `events`: the events, then the members' notifications. */
+  private async publishDeparture(chatId: string, userId: string, events: readonly ChatEvent[]): Promise<void> {
+    this.publishEvents(events);
     this.changes.publish({
       type: 'member_left',
       chatId,
@@ -358,8 +422,10 @@ export class ChatService {
     if (!deleted) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
     this.changes.publish({ type: 'account_deleted', userId });
     for (const message of deleted.tombstones) this.changes.publish({ type: 'message', kind: 'deleted', message });
-    for (const { chatId, remaining } of deleted.left)
+    for (const { chatId, remaining, events } of deleted.left) {
+      this.publishEvents(events);
       this.changes.publish({ type: 'member_left', chatId, userId, remaining });
+    }
   }
 
   /** The users who share with `userId` a chat of at most `maxChatMembers` members: the audience of their presence. */
@@ -396,12 +462,13 @@ export class ChatService {
   }
 
   /**
-   * The author deletes a message: it stays in history as a tombstone. Deleting a tombstone again
-   * answers it and changes (and publishes) nothing.
+   * The author (or an admin or owner of the group: deletableMessage) deletes a message: it stays
+   * in history as a tombstone. Deleting a tombstone again answers it and changes (and publishes)
+   * nothing.
    */
   async deleteMessage(userId: string, { messageId }: MessageRefPayload): Promise<Message> {
-    await this.ownMessage(userId, messageId);
-    const deleted = await this.store.messages.deleteMessage(messageId, userId);
+    const { senderId } = await this.deletableMessage(userId, messageId);
+    const deleted = await this.store.messages.deleteMessage(messageId, senderId);
     if (deleted) {
       this.changes.publish({ type: 'message', kind: 'deleted', message: deleted });
       // Unreadable since the commit (FileStore.findReadable); their bytes go now.
@@ -428,7 +495,10 @@ export class ChatService {
     return message;
   }
 
-  /** A member pins (`pinned`) or unpins a live message; idempotent as reactions are. */
+  /**
+   * A member pins (`pinned`) or unpins a live message — in a group, an admin or the owner only;
+   * idempotent as reactions are.
+   */
   async pin(userId: string, { messageId }: MessageRefPayload, pinned: boolean): Promise<Message> {
     const result = await this.store.marks.pin(messageId, userId, pinned, MAX_PINS_PER_CHAT);
     const message = markedMessage(result, TEXTS.tooManyPins, 'messageId');
@@ -442,6 +512,23 @@ export class ChatService {
     const messages = await this.store.marks.pinnedMessages(chatId, userId, MAX_PINS_PER_CHAT);
     if (!messages) throw forbiddenChat();
     return messages;
+  }
+
+  /**
+   * Access to a message for deleting it: its author's, as ownMessage; someone else's message in a
+   * group to the group's admins and owner (their role as it is at this read). Refused alike.
+   */
+  private async deletableMessage(userId: string, messageId: string): Promise<MessageRef> {
+    const ref = await this.store.messages.findMessageRef(messageId);
+    if (!ref) throw forbiddenChat();
+    if (ref.senderId === userId) {
+      await this.assertMember(userId, ref.chatId);
+      return ref;
+    }
+    const member = await this.store.chats.memberRole(ref.chatId, userId);
+    if (!member) throw forbiddenChat();
+    if (member.direct || member.role === 'member') throw new AppError('FORBIDDEN', TEXTS.notMessageAuthor);
+    return ref;
   }
 
   /**
@@ -469,6 +556,8 @@ function markedMessage(result: MarkResult, tooMany: string, field: string): Mess
       throw forbiddenChat();
     case 'deleted':
       throw new AppError('NOT_FOUND', TEXTS.messageDeleted, 'messageId');
+    case 'not_admin':
+      throw new AppError('FORBIDDEN', TEXTS.adminsOnly);
     case 'too_many':
       failValidation(tooMany, field);
     // falls through: failValidation never returns

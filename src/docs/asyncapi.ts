@@ -92,13 +92,18 @@ export const clientEvents = {
     },
   },
   edit_message: { summary: 'Edit your own message.', payload: editMessageSchema, answer: messageAnswer },
-  delete_message: { summary: 'Delete your own message (a tombstone remains).', payload: messageRefSchema, answer: messageAnswer },
+  delete_message: {
+    summary: "Delete your own message, or (an admin or the group's owner) anyone's in a group (a tombstone remains).",
+    payload: messageRefSchema,
+    answer: messageAnswer,
+  },
   typing: { summary: 'You are typing in the chat (send every second or two while typing).', payload: chatRefSchema, answer: {} },
   stop_typing: { summary: 'You stopped typing.', payload: chatRefSchema, answer: {} },
   sync: {
     summary:
       'Catch up from the database: for each chat, every message changed after the version you hold, in its current state ' +
-      '(a deleted one as its tombstone), in version order, at most `limit` (default 100) per chat and 200 per answer; each chat at most once.',
+      '(a deleted one as its tombstone), and every chat event after it (`events`), in version order, at most `limit` ' +
+      '(default 100) changes per chat and 200 per answer; each chat at most once.',
     payload: syncSchema,
     answer: { chats: arrayOf(ref('SyncEntry')) },
   },
@@ -119,13 +124,15 @@ export const clientEvents = {
   },
   pin_message: {
     summary:
-      'Pin a live message of a chat you are a member of (any member; at most 50 pins per chat, past it VALIDATION_ERROR). ' +
+      'Pin a live message of a chat you are a member of (in a direct chat either of the pair; in a group its admins and ' +
+      'owner, FORBIDDEN for a plain member; at most 50 pins per chat, past it VALIDATION_ERROR). ' +
       'Pinning a pinned message changes nothing. Errors as for add_reaction. Answers the message with pinnedAt and pinnedBy.',
     payload: messageRefSchema,
     answer: messageAnswer,
   },
   unpin_message: {
-    summary: 'Unpin a message (any member); unpinning one that is not pinned changes nothing. Deleting a message unpins it.',
+    summary:
+      'Unpin a message (who may pin may unpin); unpinning one that is not pinned changes nothing. Deleting a message unpins it.',
     payload: messageRefSchema,
     answer: messageAnswer,
   },
@@ -185,8 +192,8 @@ export const serverEvents = {
   },
   chat_created: { summary: "A chat you belong to was created, or you were added to one; to all your sockets.", payload: object({ chat: ref('ChatSummary') }) },
   chat_members_changed: {
-    summary: 'Users were added or someone left; `users` is the membership after the change.',
-    payload: object({ chatId: id, users: arrayOf(ref('PublicUser')) }),
+    summary: 'Users were added, or someone left or was removed; `users` is the membership after the change (roles in groups).',
+    payload: object({ chatId: id, users: arrayOf(ref('ChatMember')) }),
   },
   chat_left: { summary: 'You left the chat (to all your own sockets).', payload: object({ chatId: id }) },
   user_online: {
@@ -230,6 +237,13 @@ export const serverEvents = {
       required: ['chatId', 'version', 'messageId', 'pinned'],
       additionalProperties: false,
     },
+  },
+  chat_event: {
+    summary:
+      "A change to the chat itself (members added, left or removed, renamed, a role, ownership, settings), to every socket " +
+      "that joined the chat, in the chat's version order with the message events; a member's own leaving or removal also " +
+      'to all their sockets, just before they leave the chat. Missed ones come back from sync (`events`).',
+    payload: ref('ChatEvent'),
   },
 } satisfies Record<keyof ServerToClientEvents, { summary: string; payload: JsonSchema }>;
 

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   addMembersSchema,
   chatIdParamsSchema,
+  chatMemberParamsSchema,
   chatPageQuerySchema,
   createChatSchema,
   fileIdParamsSchema,
@@ -12,6 +13,8 @@ import {
   loginSchema,
   registerSchema,
   searchMessagesQuerySchema,
+  setRoleSchema,
+  updateChatSchema,
   userSearchSchema,
   syncSchema,
 } from '../protocol/schemas.js';
@@ -59,6 +62,7 @@ const body = (schema: z.ZodType) => ({ required: true, content: { 'application/j
 const bearer = [{ bearerAuth: [] }];
 const session = success({ accessToken: { type: 'string', description: 'A JWT: `Authorization: Bearer …` or Socket.IO `auth: { token }`' }, user: ref('PublicUser') });
 const chatParam = parameters('path', chatIdParamsSchema);
+const memberParams = parameters('path', chatMemberParamsSchema);
 const messageParam = parameters('path', messageIdParamsSchema);
 const reactionParams = parameters('path', reactionParamsSchema);
 const messageAnswer = (description: string) => json(description, success({ message: ref('Message') }));
@@ -161,9 +165,44 @@ export function openApiDocument(): JsonSchema {
           responses: { 200: json('The chat after the change', success({ chat: ref('ChatSummary') })), ...errors(400, 401, 403, 404, 429) },
         },
       },
+      '/chats/{id}': {
+        patch: {
+          summary: 'Rename a group and/or change its settings (admins and the owner)',
+          description:
+            '`name` (1–100 characters after trimming) and/or `membersCanAdd` (whether plain members may add people; true ' +
+            'for a new group). Each change is a chat event (`chat_renamed`, `settings_changed`) to every member; one that ' +
+            "changes nothing makes none. A plain member → 403; a direct chat → 403; a chat you are not in → 403 'У вас нет " +
+            "доступа к этому чату'.",
+          security: bearer,
+          parameters: chatParam,
+          requestBody: body(updateChatSchema),
+          responses: { 200: json('The chat after the change', success({ chat: ref('ChatSummary') })), ...errors(400, 401, 403, 429) },
+        },
+      },
+      '/chats/{id}/members/{userId}': {
+        delete: {
+          summary: 'Remove a member from a group (the owner: anyone; an admin: plain members); your own id leaves',
+          description:
+            'A `member_removed` chat event to every member, the removed one included, whose sockets then leave the chat on ' +
+            'every node (`chat_left`). A user who is not a member (or a malformed id) → 404 with `field: userId`, told only ' +
+            'to those who may remove.',
+          security: bearer,
+          parameters: memberParams,
+          responses: { 200: json('Removed', success({})), ...errors(400, 401, 403, 404, 429) },
+        },
+      },
+      '/chats/{id}/members/{userId}/role': {
+        put: {
+          summary: "Set a member's role (the owner only): admin, member, or owner — handing ownership over (you become an admin)",
+          security: bearer,
+          parameters: memberParams,
+          requestBody: body(setRoleSchema),
+          responses: { 200: json('The chat after the change', success({ chat: ref('ChatSummary') })), ...errors(400, 401, 403, 404, 429) },
+        },
+      },
       '/chats/{id}/members/me': {
         delete: {
-          summary: 'Leave a group chat',
+          summary: 'Leave a group chat (an owner hands ownership to the longest-standing admin, else member)',
           security: bearer,
           parameters: chatParam,
           responses: { 200: json('Left', success({})), ...errors(401, 403, 429) },
@@ -234,7 +273,7 @@ export function openApiDocument(): JsonSchema {
         post: {
           summary:
             'Catch up from the database (as the `sync` event): for each chat, every message changed after the version the ' +
-            'client holds, in its current state and version order; FORBIDDEN in its own entry for a chat the caller may not read',
+            'client holds, in its current state, and every chat event after it, in version order; FORBIDDEN in its own entry for a chat the caller may not read',
           security: bearer,
           requestBody: body(syncSchema),
           responses: { 200: json('One entry per chat asked for', success({ chats: { type: 'array', items: ref('SyncEntry') } })), ...errors(400, 401, 429) },

@@ -35,6 +35,10 @@ export const wireSchemas = {
       email: { type: 'string', format: 'email' },
       username: { type: 'string' },
       online: { type: 'boolean', description: 'In get_my_chats / GET /chats: whether the user has a socket connected to any node' },
+      role: {
+        enum: ['owner', 'admin', 'member'],
+        description: "In groups only (a direct chat's pair has no roles): the member's role, README \"Group roles\"",
+      },
     },
     required: ['id', 'email', 'username'],
     additionalProperties: false,
@@ -147,6 +151,10 @@ export const wireSchemas = {
         items: { $ref: '#/components/schemas/ReadPosition' },
         description: "Each member's read position, in the order of `users`",
       },
+      membersCanAdd: {
+        type: 'boolean',
+        description: 'In groups only: whether plain members may add people (admins and the owner always may); default true',
+      },
     },
     required: ['id', 'name', 'users', 'messages', 'unreadCount', 'unreadMentionCount', 'version', 'readPositions'],
     additionalProperties: false,
@@ -161,7 +169,7 @@ export const wireSchemas = {
   SyncEntry: {
     description:
       'One chat of a sync answer: the messages changed after the version asked for, in their current state and version ' +
-      'order, and the version they bring the client to (hasMore: ask again from it); or the error for a chat the caller may not read',
+      'order, the chat events over the same versions, and the version they bring the client to (hasMore: ask again from it); or the error for a chat the caller may not read',
     oneOf: [
       {
         type: 'object',
@@ -170,9 +178,14 @@ export const wireSchemas = {
           chatId: { type: 'string' },
           version: { type: 'integer', minimum: 0 },
           messages: { type: 'array', items: { $ref: '#/components/schemas/Message' } },
+          events: {
+            type: 'array',
+            items: { $ref: '#/components/schemas/ChatEvent' },
+            description: 'The chat events over the same versions as the messages, in version order',
+          },
           hasMore: { type: 'boolean' },
         },
-        required: ['success', 'chatId', 'version', 'messages', 'hasMore'],
+        required: ['success', 'chatId', 'version', 'messages', 'events', 'hasMore'],
         additionalProperties: false,
       },
       {
@@ -187,6 +200,31 @@ export const wireSchemas = {
         additionalProperties: false,
       },
     ],
+  },
+  ChatEvent: {
+    type: 'object',
+    description:
+      'A change to a chat itself, at the chat version it took (README "Chat events"). By kind: members_added {userIds}; ' +
+      'member_left {userId}; member_removed {userId}; chat_renamed {name}; role_changed {userId, role: admin|member}; ' +
+      'owner_changed {userId, previousOwnerId} (the previous owner is an admin since, or left just before); ' +
+      'settings_changed {membersCanAdd}',
+    properties: {
+      chatId: { type: 'string' },
+      version: { type: 'integer', minimum: 1 },
+      kind: {
+        enum: ['members_added', 'member_left', 'member_removed', 'chat_renamed', 'role_changed', 'owner_changed', 'settings_changed'],
+      },
+      actorId: { type: ['string', 'null'], description: 'Who made the change' },
+      createdAt: isoTime,
+      userIds: { type: 'array', items: { type: 'string' } },
+      userId: { type: 'string' },
+      name: { type: 'string' },
+      role: { enum: ['admin', 'member'] },
+      previousOwnerId: { type: 'string' },
+      membersCanAdd: { type: 'boolean' },
+    },
+    required: ['chatId', 'version', 'kind', 'actorId', 'createdAt'],
+    additionalProperties: false,
   },
   SearchHit: {
     type: 'object',

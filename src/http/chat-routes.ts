@@ -4,11 +4,14 @@ import type { ChatService } from '../chat/chat-service.js';
 import {
   addMembersSchema,
   chatIdParamsSchema,
+  chatMemberParamsSchema,
   chatPageQuerySchema,
   createChatSchema,
   historyQuerySchema,
   searchMessagesQuerySchema,
+  setRoleSchema,
   syncSchema,
+  updateChatSchema,
 } from '../protocol/schemas.js';
 import { parseInput } from '../validation.js';
 import type { Admission } from './user-admission.js';
@@ -38,6 +41,26 @@ export function registerChatRoutes(
     const { id } = parseInput(chatIdParamsSchema, request.params);
     await chats.leaveChat(request.user.id, id);
     return { success: true };
+  });
+
+  // Group administration (README "Group roles"): each change is a chat event every member's
+  // sockets receive, limited as member additions are.
+  app.delete('/chats/:id/members/:userId', { preHandler: [guard, admit.chatChange] }, async (request) => {
+    const { id, userId } = parseInput(chatMemberParamsSchema, request.params);
+    await chats.removeMember(request.user, id, userId);
+    return { success: true };
+  });
+
+  app.put('/chats/:id/members/:userId/role', { preHandler: [guard, admit.chatChange] }, async (request) => {
+    const { id, userId } = parseInput(chatMemberParamsSchema, request.params);
+    const chat = await chats.setRole(request.user, id, userId, parseInput(setRoleSchema, request.body));
+    return { success: true, chat };
+  });
+
+  app.patch('/chats/:id', { preHandler: [guard, admit.chatChange] }, async (request) => {
+    const { id } = parseInput(chatIdParamsSchema, request.params);
+    const chat = await chats.updateChat(request.user, id, parseInput(updateChatSchema, request.body));
+    return { success: true, chat };
   });
 
   // Without `limit` and `before`, every chat (as get_my_chats without a payload); with either, one

@@ -12,6 +12,8 @@ import type {
 } from './schemas.js';
 import type {
   Answer,
+  ChatEvent,
+  ChatMember,
   ChatPage,
   ChatPinsEvent,
   ChatSummary,
@@ -20,7 +22,6 @@ import type {
   MessageReactionsEvent,
   MessagesRead,
   PresenceChange,
-  PublicUser,
   SearchPage,
   SyncEntry,
   UserTyping,
@@ -86,8 +87,11 @@ export interface ServerToClientEvents {
   user_typing(state: UserTyping): void;
   /** To every member's sockets when a chat they belong to is created or they are added to one. */
   chat_created(payload: { chat: ChatSummary }): void;
-  /** To the other members when someone was added or left; `users` is the membership after it. */
-  chat_members_changed(payload: { chatId: string; users: PublicUser[] }): void;
+  /**
+   * To the other members when someone was added, left or was removed; `users` is the membership
+   * after it (with roles, as in the chat list).
+   */
+  chat_members_changed(payload: { chatId: string; users: ChatMember[] }): void;
   /** To the leaver's own sockets (all tabs), which have just left the chat's room. */
   chat_left(payload: { chatId: string }): void;
   /**
@@ -104,4 +108,11 @@ export interface ServerToClientEvents {
   message_reactions(change: MessageReactionsEvent): void;
   /** A message was pinned or unpinned: in the chat's version order, with the messages' other changes. */
   chat_pins(change: ChatPinsEvent): void;
+  /**
+   * A change to the chat itself (members, name, roles, settings; README "Chat events"): to the
+   * sockets that joined the chat, in the chat's version order with its messages' changes; a
+   * member's own removal (or leaving) also to all of that member's sockets, just before they leave
+   * the chat's room.
+   */
+  chat_event(event: ChatEvent): void;
 }

@@ -237,6 +237,24 @@ export const addMembersSchema = z.object({
 });
 
 export const chatIdParamsSchema = z.object({ id: idSchema });
+/** `/chats/:id/members/:userId` (removing a member, setting their role). */
+export const chatMemberParamsSchema = z.object({ id: idSchema, userId: idSchema });
+
+/** A group's name, as at creation: 1..100 characters after trimming. */
+const chatNameSchema = createChatSchema.shape.name.unwrap();
+
+/**
+ * `PATCH /chats/:id`: renames a group and/or changes its settings (admins and the owner; README
+ * "Group roles"). At least one field.
+ */
+export const updateChatSchema = z
+  .object({ name: chatNameSchema.optional(), membersCanAdd: z.boolean().optional() })
+  .refine((body) => body.name !== undefined || body.membersCanAdd !== undefined, {
+    message: 'Укажите name или membersCanAdd',
+  });
+
+/** `PUT /chats/:id/members/:userId/role`: the owner makes a member an admin or a member, or hands ownership over. */
+export const setRoleSchema = z.object({ role: z.enum(['owner', 'admin', 'member']) });
 /** `/messages/:id/pin`. */
 export const messageIdParamsSchema = z.object({ id: idSchema });
 /** `/messages/:id/reactions/:emoji` (the emoji percent-encoded in the path; checked as add_reaction's). */
@@ -260,4 +278,6 @@ export type RegisterBody = z.infer<typeof registerSchema>;
 export type LoginBody = z.infer<typeof loginSchema>;
 export type CreateChatBody = z.infer<typeof createChatSchema>;
 export type AddMembersBody = z.infer<typeof addMembersSchema>;
+export type UpdateChatBody = z.infer<typeof updateChatSchema>;
+export type SetRoleBody = z.infer<typeof setRoleSchema>;
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;

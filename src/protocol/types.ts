@@ -127,8 +127,13 @@ export interface ReplyQuote {
   deletedAt?: string;
 }
 
+/** A group member's role (README "Group roles"): one owner, any number of admins, the rest members. */
+export type MemberRole = 'owner' | 'admin' | 'member';
+
 /** A member as the chat list shows them. */
 export interface ChatMember extends PublicUser {
+  /** In groups only (a direct chat's pair has no roles). */
+  role?: MemberRole;
   /**
    * In `get_my_chats` / `GET /chats`: whether the user has a socket connected to any node. Absent
    * elsewhere (`chat_created`, `POST /chats`) and when presence could not be determined.
@@ -151,7 +156,41 @@ export interface ChatSummary {
   version: number;
   /** Each member's read position: the `seq` of the last message they have read (0: none yet). */
   readPositions: ReadPosition[];
+  /** In groups only: whether plain members may add people (admins and the owner always may). */
+  membersCanAdd?: boolean;
 }
+
+/**
+ * A change to a chat itself rather than to its messages (README "Chat events"), at the chat
+ * version it took: the live `chat_event` and each entry of a sync answer's `events`. Users are
+ * named by id only (the chat list and chat_members_changed carry their details).
+ */
+export type ChatEvent = {
+  chatId: string;
+  version: number;
+  actorId: string | null;
+  createdAt: string;
+} & ChatEventChange;
+
+/** What a chat event says, by kind. */
+export type ChatEventChange =
+  /** `userIds` were added (by `actorId`) as members. */
+  | { kind: 'members_added'; userIds: string[] }
+  /** `userId` left the group (or their account was deleted). */
+  | { kind: 'member_left'; userId: string }
+  /** `actorId` removed `userId`. */
+  | { kind: 'member_removed'; userId: string }
+  | { kind: 'chat_renamed'; name: string }
+  /** `userId` is now an admin or a plain member. */
+  | { kind: 'role_changed'; userId: string; role: 'admin' | 'member' }
+  /**
+   * `userId` is the owner now. `previousOwnerId` handed ownership over and is an admin since, or
+   * left (a `member_left` just before).
+   */
+  | { kind: 'owner_changed'; userId: string; previousOwnerId: string }
+  | { kind: 'settings_changed'; membersCanAdd: boolean };
+
+export type ChatEventKind = ChatEventChange['kind'];
 
 /**
  * One page of the chat list (`get_my_chats` with a payload, `GET /chats?limit=&before=`), most
@@ -185,7 +224,7 @@ export type Answer<T extends object> = ({ success: true } & T) | ErrorAnswer;
  * it). A chat the caller may not read answers the usual error in its own entry.
  */
 export type SyncEntry =
-  | { success: true; chatId: string; version: number; messages: Message[]; hasMore: boolean }
+  | { success: true; chatId: string; version: number; messages: Message[]; events: ChatEvent[]; hasMore: boolean }
   | ({ chatId: string } & ErrorAnswer);
 
 /**

@@ -10,7 +10,7 @@ import type { ParleyServer } from './socket-types.js';
 
 const EVENT_OF_KIND: Record<
   Extract<ChatChange, { type: 'message' }>['kind'],
-  Exclude<MessageEvent, 'message_reactions' | 'chat_pins'>
+  Exclude<MessageEvent, 'message_reactions' | 'chat_pins' | 'chat_event'>
 > = {
   created: 'new_message',
   edited: 'message_updated',
@@ -19,8 +19,8 @@ const EVENT_OF_KIND: Record<
 
 /**
  * The one subscriber to the chat service's changes: turns each into what sockets receive, on
- * every node. Message changes go through the feed, which orders them by version on each node
- * (the other nodes hear of them as a `message_change` server-side event); the rest are room
+ * every node. Message changes and chat events go through the feed, which orders them by version
+ * on each node (the other nodes hear of them as a `message_change` server-side event); the rest are room
  * broadcasts, to a chat's room (reads) or to users' rooms (a user learns of a chat before any of
  * their sockets has joined it).
  */
@@ -74,6 +74,17 @@ export function broadcastChatChanges(
           payload.pinnedAt = message.pinnedAt;
         }
         const delivery: MessageDelivery = { event: 'chat_pins', message, payload };
+        feed.deliver(delivery);
+        if (clustered) io.serverSideEmit('message_change', delivery);
+        return;
+      }
+      case 'chat_event': {
+        const { event } = change;
+        const delivery: MessageDelivery = { event: 'chat_event', payload: event };
+        // A departing member's own sockets hear of it on their own (the feed skips them), before
+        // the member_left change that follows takes them out of the chat's room.
+        if (event.kind === 'member_left' || event.kind === 'member_removed')
+          io.to(userRoom(event.userId)).emit('chat_event', event);
         feed.deliver(delivery);
         if (clustered) io.serverSideEmit('message_change', delivery);
         return;

@@ -1,8 +1,8 @@
 import type { Metrics } from '../observability/metrics.js';
 import type { Message } from '../protocol/types.js';
 import type { ChangesPage } from '../store/messages.js';
-import { emitDelivery, type MessageDelivery } from './message-delivery.js';
-import { chatRoom } from './rooms.js';
+import { deliveryChatId, deliveryVersion, emitDelivery, type MessageDelivery } from './message-delivery.js';
+import { chatRoom, userRoom } from './rooms.js';
 import type { ParleyServer, ParleySocket } from './socket-types.js';
 
 /** How long a change that arrived ahead of a missing version is held before the gap is read from the database. */
@@ -13,6 +13,16 @@ export const POSITION_CHECK_MS = 1_000;
 const MAX_HELD = 1_000;
 /** Messages per database read while filling a gap. */
 const FILL_PAGE = 100;
+
+/**
+ * The member whose leaving (or removal) `delivery` is: their sockets get it on their own, to their
+ * user room, before they leave the chat's room (chat-broadcasts.ts), so the room's copy skips them.
+ */
+function departedUserId(delivery: MessageDelivery): string | undefined {
+  if (delivery.event !== 'chat_event') return undefined;
+  const event = delivery.payload;
+  return event.kind === 'member_left' || event.kind === 'member_removed' ? event.userId : undefined;
+}
 
 /** The database side a feed needs: a chat's changes after a version, and chats' latest versions. */
 export interface ChangeSource {
@@ -52,7 +62,7 @@ export interface JoinTicket {
 }
 
 /**
- * Delivers each chat's message changes to this node's sockets in version order, without repeats,
+ * Delivers each chat's versioned changes (its messages' and its chat events) to this node's sockets in version order, without repeats,
  * whichever node made them (contract §5). The versions come from PostgreSQL; this keeps, per chat
  * with sockets here, the last version delivered. A change that arrives ahead of a missing one is
  * held; if the missing one does not arrive within GAP_WAIT_MS, the gap is read from the database
@@ -79,9 +89,9 @@ export class ChatFeed {
 
   /** Delivers a change to this node's sockets in the chat, in version order. */
   deliver(delivery: MessageDelivery): void {
-    const position = this.positions.get(delivery.message.chatId);
+    const position = this.positions.get(deliveryChatId(delivery));
     if (!position) return;
-    const { version } = delivery.message;
+    const version = deliveryVersion(delivery);
     if (position.delivered === undefined || version > position.delivered + 1) {
       if (position.delivered === undefined || version > position.delivered) position.held.set(version, delivery);
       if (position.delivered !== undefined) this.awaitGap(position);
@@ -124,7 +134,7 @@ export class ChatFeed {
       position.answered.push({ socket, version, lastSeq });
       return this.startIfAnswered(position);
     }
-    for (const delivery of ticket.missed) if (delivery.message.version > version) emitDelivery(socket, delivery);
+    for (const delivery of ticket.missed) if (deliveryVersion(delivery) > version) emitDelivery(socket, delivery);
     if (position.delivered < version) position.ahead.set(socket.id, version);
   }
 
@@ -197,18 +207,24 @@ export class ChatFeed {
     this.drainHeld(position);
   }
 
-  /** Sends a change to the room (but not to sockets whose page already has it) and to joining sockets. */
+  /**
+   * Sends a change to the room (but not to sockets whose page already has it, nor to a departing
+   * member's, which get their departure on their own: chat-broadcasts.ts) and to joining sockets.
+   */
   private emit(position: ChatPosition, delivery: MessageDelivery): void {
-    const { version, seq } = delivery.message;
+    const version = deliveryVersion(delivery);
     const skip: string[] = [];
     for (const [socketId, floor] of position.ahead) {
       if (floor >= version) skip.push(socketId);
       else position.ahead.delete(socketId);
     }
+    const departed = departedUserId(delivery);
+    if (departed !== undefined) skip.push(userRoom(departed));
     emitDelivery(this.io.local.to(chatRoom(position.chatId)).except(skip), delivery);
-    for (const ticket of position.joining) ticket.missed.push(delivery);
+    for (const ticket of position.joining) if (ticket.socket.data.user.id !== departed) ticket.missed.push(delivery);
     position.delivered = version;
-    if (delivery.event === 'new_message' && seq > position.lastSeq) position.lastSeq = seq;
+    if (delivery.event === 'new_message' && delivery.message.seq > position.lastSeq)
+      position.lastSeq = delivery.message.seq;
   }
 
   /** Delivers the held changes that now follow on, and waits for the next gap if one is left. */
@@ -218,7 +234,7 @@ export class ChatFeed {
       next;
       next = position.held.get(position.delivered! + 1)
     ) {
-      position.held.delete(next.message.version);
+      position.held.delete(deliveryVersion(next));
       this.emit(position, next);
     }
     for (const held of position.held.keys()) if (held <= position.delivered!) position.held.delete(held);
@@ -253,9 +269,9 @@ export class ChatFeed {
         const page = await this.source.changesSince(position.chatId, position.delivered, FILL_PAGE);
         if (!page || this.positions.get(position.chatId) !== position) return;
         let filled = 0;
-        for (const message of page.messages) {
-          if (message.version <= position.delivered) continue;
-          this.emit(position, { event: this.eventFor(position, message), message });
+        for (const delivery of this.inVersionOrder(position, page)) {
+          if (deliveryVersion(delivery) <= position.delivered) continue;
+          this.emit(position, delivery);
           filled++;
         }
         this.metrics.chatChangesFilled(filled);
@@ -271,6 +287,15 @@ export class ChatFeed {
       position.filling = false;
     }
     if (this.positions.get(position.chatId) === position) this.drainHeld(position);
+  }
+
+  /** A page read from the database as deliveries: its messages and chat events merged by version. */
+  private inVersionOrder(position: ChatPosition, page: ChangesPage): MessageDelivery[] {
+    const deliveries: MessageDelivery[] = [
+      ...page.messages.map((message) => ({ event: this.eventFor(position, message), message })),
+      ...page.events.map((event) => ({ event: 'chat_event' as const, payload: event })),
+    ];
+    return deliveries.sort((a, b) => deliveryVersion(a) - deliveryVersion(b));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ChatSummary, PublicUser } from '../protocol/types.js';
+import type { ChatMember, ChatSummary } from '../protocol/types.js';
 import type { InFlight } from './in-flight.js';
 import { userRoom } from './rooms.js';
 import type { ParleyServer, ParleySocket } from './socket-types.js';
@@ -75,13 +75,15 @@ export function trackPresence(
  * the list is answered without `online` rather than not at all.
  */
 export async function withPresence(io: ParleyServer, chats: ChatSummary[]): Promise<ChatSummary[]> {
-  const users = new Map<string, PublicUser>();
-  for (const chat of chats) for (const user of chat.users) users.set(user.id, user);
+  // A user's entry differs between chats only by their role in each (groups): keyed by both.
+  const entryKey = (user: ChatMember) => (user.role === undefined ? user.id : `${user.id}:${user.role}`);
+  const users = new Map<string, ChatMember>();
+  for (const chat of chats) for (const user of chat.users) users.set(entryKey(user), user);
   if (users.size === 0) return chats;
   const localRooms = io.of('/').adapter.rooms;
   const online = new Set<string>();
   const elsewhere: string[] = [];
-  for (const id of users.keys()) {
+  for (const id of new Set([...users.values()].map((user) => user.id))) {
     if (localRooms.get(userRoom(id))?.size) online.add(id);
     else elsewhere.push(userRoom(id));
   }
@@ -92,7 +94,7 @@ export async function withPresence(io: ParleyServer, chats: ChatSummary[]): Prom
       return chats;
     }
   }
-  // One object per user, shared by every chat they are in.
-  const withState = new Map([...users].map(([id, user]) => [id, { ...user, online: online.has(id) }]));
-  return chats.map((chat) => ({ ...chat, users: chat.users.map((user) => withState.get(user.id)!) }));
+  // One object per user (and role), shared by every chat they are in (so).
+  const withState = new Map([...users].map(([key, user]) => [key, { ...user, online: online.has(user.id) }]));
+  return chats.map((chat) => ({ ...chat, users: chat.users.map((user) => withState.get(entryKey(user))!) }));
 }

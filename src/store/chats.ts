@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatSummary, PublicUser } from '../protocol/types.js';
+import type { ChatMember, ChatSummary, MemberRole, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
 import { FileStore } from './files.js';
 import { REPLY_QUOTES, toMessage, type MessageFields, type ReplyTuple } from './message-form.js';
-import { isStoreId, unreadCounts } from './sql.js';
+import { isStoreId } from './sql.js';
 
 /** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
 const CHATS_PER_PART = 64;
@@ -17,7 +17,15 @@ const CHATS_PER_PART = 64;
  */
 type ListedChat = [
   unreadCount: number,
-  chat: [id: string, name: string | null, memberIds: string, version: number, readSeqs: number[]],
+  chat: [
+    id: string,
+    name: string | null,
+    memberIds: string,
+    version: number,
+    readSeqs: number[],
+    /** Null for a direct chat. */
+    membersCanAdd: boolean | null,
+  ],
   lastMessage: MessageFields | null,
   unreadMentionCount: number,
 ];
@@ -43,7 +51,8 @@ type ListedChat = [
 const CHAT_LIST = `
   SELECT string_agg(chat, ',' ORDER BY position) AS chats
     FROM (SELECT '[' || cm.unread_count || ',["' || c.id || '",' || COALESCE(to_json(c.name)::text, 'null')
-                 || ',"' || c.member_ids || '",' || c.version || ',[' || c.read_seqs || ']],'
+                 || ',"' || c.member_ids || '",' || c.version || ',[' || c.read_seqs || '],'
+                 || CASE WHEN c.direct_key IS NULL THEN c.members_can_add::text ELSE 'null' END || '],'
                  || COALESCE(c.last_message, 'null') || ',' || cm.unread_mention_count || ']' AS chat,
                  row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
             FROM chat_members cm
@@ -71,14 +80,15 @@ export class UnknownMembers extends Error {
  * deleted (UserStore.deleteAccount) is waited for and then left out, and one not being deleted
  * cannot be until this commit, when the deletion finds its new memberships.
  */
-const LIVE_ACCOUNTS = 'SELECT id FROM users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL ORDER BY id FOR SHARE';
+export const LIVE_ACCOUNTS =
+  'SELECT id FROM users WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL ORDER BY id FOR SHARE';
 
-/** Chats and their members: creating, listing, joining and leaving. */
+/** Chats and their members: creating and listing (changes to a group's members: GroupStore, groups.ts). */
 export class ChatStore {
   constructor(private readonly db: Database) {}
 
   /**
-   * Creates a chat with its members. A direct chat is keyed by its pair of users: when that pair
+   * Creates a chat with its members, the first of them its creator (a group's owner). A direct chat is keyed by its pair of users: when that pair
    * already has one, nothing is written and the existing chat's id comes back with created=false.
    * Throws UnknownMembers when a member is not a live account.
    */
@@ -101,7 +111,12 @@ export class ChatStore {
       }
       const memberIds = [...new Set(chat.memberIds)];
       if ((await tx.query(LIVE_ACCOUNTS, [memberIds])).length < memberIds.length) throw new UnknownMembers();
-      await tx.query('INSERT INTO chat_members (chat_id, user_id) SELECT $1, unnest($2::uuid[])', [id, memberIds]);
+      // A group's creator (the first member) owns it; a direct chat's pair has no roles.
+      await tx.query(
+        `INSERT INTO chat_members (chat_id, user_id, role)
+         SELECT $1, member_id, CASE WHEN member_id = $3 THEN 'owner' ELSE 'member' END FROM unnest($2::uuid[]) member_id`,
+        [id, memberIds, chat.direct ? null : memberIds[0]],
+      );
       return { chatId: id, created: true };
     });
   }
@@ -180,20 +195,23 @@ export class ChatStore {
     ))
       users.set(user.id, user);
     const quotes = await this.replyQuotes(chats);
+    const roles = await this.groupRoles(chats);
     // The copies of the last messages do not carry their attachments (read at read time).
     const attachments = await new FileStore(this.db).attachmentsOf(
       chats.flatMap(([, , last]) => (last && !last[5] ? [last[0]] : [])),
     );
-    return chats.map(([unreadCount, [id, name, , version, readSeqs], last, unreadMentionCount], i) => {
+    return chats.map(([unreadCount, [id, name, , version, readSeqs, membersCanAdd], last, unreadMentionCount], i) => {
       // A user deleted between the two queries took their memberships and messages along.
       const sender = last ? users.get(last[2]) : undefined;
       const ids = memberIds[i]!;
-      const members: PublicUser[] = [];
+      const members: ChatMember[] = [];
       const readPositions: ChatSummary['readPositions'] = [];
       for (let j = 0; j < ids.length; j++) {
         const member = users.get(ids[j]!);
         if (!member) continue;
-        members.push(member);
+        members.push(
+          membersCanAdd === null ? member : { ...member, role: roles.get(`${id}:${member.id}`) ?? 'member' },
+        );
         readPositions.push({ userId: member.id, seq: readSeqs[j] ?? 0 });
       }
       return {
@@ -205,8 +223,23 @@ export class ChatStore {
         unreadMentionCount,
         version,
         readPositions,
+        ...(membersCanAdd === null ? {} : { membersCanAdd }),
       };
     });
+  }
+
+  /**
+   * The owners and admins of the listed groups, by `chatId:userId` (everyone else is a plain
+   * member): one more query, only when groups are listed, reading a few rows per group.
+   */
+  private async groupRoles(chats: readonly ListedChat[]): Promise<Map<string, MemberRole>> {
+    const groupIds = chats.flatMap(([, [id, , , , , membersCanAdd]]) => (membersCanAdd === null ? [] : [id]));
+    if (groupIds.length === 0) return new Map();
+    const rows = await this.db.query<{ chat_id: string; user_id: string; role: MemberRole }>(
+      "SELECT chat_id, user_id, role FROM chat_members WHERE chat_id = ANY($1::uuid[]) AND role <> 'member'",
+      [groupIds],
+    );
+    return new Map(rows.map((row) => [`${row.chat_id}:${row.user_id}`, row.role]));
   }
 
   /**
@@ -237,14 +270,27 @@ export class ChatStore {
     return rows[0] && (rows[0].direct ? 'direct' : 'group');
   }
 
-  /** The chat's members in the order they joined (as in the chat list's `users`). */
-  async chatMembers(chatId: string): Promise<PublicUser[]> {
+  /** `userId`'s role in `chatId` and whether the chat is direct; undefined when they are not a member. */
+  async memberRole(chatId: string, userId: string): Promise<{ direct: boolean; role: MemberRole } | undefined> {
+    if (!isStoreId(chatId) || !isStoreId(userId)) return undefined;
+    const [row] = await this.db.query<{ direct: boolean; role: MemberRole }>(
+      `SELECT c.direct_key IS NOT NULL AS direct, cm.role
+         FROM chat_members cm JOIN chats c ON c.id = cm.chat_id WHERE cm.chat_id = $1 AND cm.user_id = $2`,
+      [chatId, userId],
+    );
+    return row;
+  }
+
+  /** The chat's members in the order they joined, with their roles in a group (as in the chat list's `users`). */
+  async chatMembers(chatId: string): Promise<ChatMember[]> {
     if (!isStoreId(chatId)) return [];
-    return this.db.query<PublicUser>(
-      `SELECT u.id, u.email, u.username FROM chat_members cm JOIN users u ON u.id = cm.user_id
+    const rows = await this.db.query<ChatMember & { role: MemberRole | null }>(
+      `SELECT u.id, u.email, u.username, CASE WHEN c.direct_key IS NULL THEN cm.role END AS role
+         FROM chat_members cm JOIN users u ON u.id = cm.user_id JOIN chats c ON c.id = cm.chat_id
         WHERE cm.chat_id = $1 ORDER BY cm.joined_at, u.id`,
       [chatId],
     );
+    return rows.map(({ role, ...user }) => (role === null ? user : { ...user, role }));
   }
 
   /**
@@ -262,56 +308,5 @@ export class ChatStore {
       [userId, maxChatMembers],
     );
     return rows.map((row) => row.user_id);
-  }
-
-  /**
-   * Adds users to a chat unless the chat would then have more than `maxMembers`; returns those
-   * that were not members yet (and now are), or 'too_many' (nobody added). A new member has read
-   * nothing: their unread counter starts at what the unread rule counts with no read position (the
-   * others' live messages of the whole history), and their mention counter at those that mention
-   * them (a member who left and comes back). The chat row is locked first, as sends do: a
-   * send either committed before (and is counted here) or starts after this commit (and sees the
-   * new member); and the cap is counted under that lock, so that concurrent additions cannot
-   * each pass it on a count the other is about to change. Users that are not live accounts
-   * (deleted meanwhile) are left out.
-   */
-  async addMembers(chatId: string, userIds: readonly string[], maxMembers: number): Promise<string[] | 'too_many'> {
-    const candidates = userIds.filter(isStoreId);
-    if (!isStoreId(chatId) || candidates.length === 0) return [];
-    return this.db.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
-      const valid = (await tx.query<{ id: string }>(LIVE_ACCOUNTS, [candidates])).map((user) => user.id);
-      const [after] = await tx.query<{ members: number }>(
-        `SELECT count(*)::int AS members
-           FROM (SELECT user_id FROM chat_members WHERE chat_id = $1 UNION SELECT unnest($2::uuid[])) everyone`,
-        [chatId, valid],
-      );
-      if (after!.members > maxMembers) return 'too_many';
-      const rows = await tx.query<{ user_id: string }>(
-        `INSERT INTO chat_members (chat_id, user_id, unread_count, unread_mention_count)
-         SELECT new.chat_id, new.user_id, counts.unread, counts.mentions
-           FROM (SELECT $1::uuid AS chat_id, id AS user_id, NULL::timestamptz AS last_read_at FROM unnest($2::uuid[]) AS id) new,
-                LATERAL ${unreadCounts('new')} counts
-         ON CONFLICT (chat_id, user_id) DO NOTHING RETURNING user_id`,
-        [chatId, valid],
-      );
-      return rows.map((row) => row.user_id);
-    });
-  }
-
-  /**
-   * Removes a member (and with it their read position); false when they were not one. The chat
-   * row is locked first, as every change of a chat's members does (chats_recount_member_ids, routines.ts).
-   */
-  async removeMember(chatId: string, userId: string): Promise<boolean> {
-    if (!isStoreId(chatId)) return false;
-    return this.db.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM chats WHERE id = $1 FOR UPDATE', [chatId]);
-      const rows = await tx.query('DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2 RETURNING 1', [
-        chatId,
-        userId,
-      ]);
-      return rows.length > 0;
-    });
   }
 }

@@ -17,6 +17,8 @@ export type MarkResult =
   | { outcome: 'deleted' }
   /** Past MAX_DISTINCT_REACTIONS (a new emoji) or MAX_PINS_PER_CHAT. */
   | { outcome: 'too_many' }
+  /** A pin in a group by a plain member: admins and the owner pin there. */
+  | { outcome: 'not_admin' }
   /** `changed`: whether it took a version; `message` is its current state (reactions from the user's point of view). */
   | { outcome: 'done'; changed: boolean; message: Message };
 
@@ -105,9 +107,18 @@ export class MessageMarkStore {
     });
   }
 
-  /** `userId` pins (or unpins) a message of a chat they are a member of; at most `maxPins` per chat. */
+  /**
+   * `userId` pins (or unpins) a message of a chat they are a member of: in a direct chat either
+   * of the pair, in a group its admins and owner (README "Group roles"); at most `maxPins` per chat.
+   */
   pin(messageId: string, userId: string, pinned: boolean, maxPins: number): Promise<MarkResult> {
     return this.change(messageId, userId, async (tx, chatId, isPinned) => {
+      const [plain] = await tx.query(
+        `SELECT 1 FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
+          WHERE cm.chat_id = $1 AND cm.user_id = $2 AND cm.role = 'member' AND c.direct_key IS NULL`,
+        [chatId, userId],
+      );
+      if (plain) return 'not_admin';
       if (pinned === isPinned) return 'unchanged';
       if (pinned) {
         const [{ count } = { count: 0 }] = await tx.query<{ count: number }>(
@@ -154,7 +165,11 @@ export class MessageMarkStore {
   private async change(
     messageId: string,
     userId: string,
-    work: (tx: SqlExecutor, chatId: string, pinned: boolean) => Promise<'changed' | 'unchanged' | 'too_many'>,
+    work: (
+      tx: SqlExecutor,
+      chatId: string,
+      pinned: boolean,
+    ) => Promise<'changed' | 'unchanged' | 'too_many' | 'not_admin'>,
   ): Promise<MarkResult> {
     if (!isStoreId(messageId) || !isStoreId(userId)) return { outcome: 'unknown' };
     return this.db.transaction(async (tx) => {
@@ -170,7 +185,7 @@ export class MessageMarkStore {
       if (!target) return { outcome: 'unknown' };
       if (target.deleted) return { outcome: 'deleted' };
       const done = await work(tx, target.chat_id, target.pinned);
-      if (done === 'too_many') return { outcome: 'too_many' };
+      if (done === 'too_many' || done === 'not_admin') return { outcome: done };
       const [found] = await tx.query<{ message: string | null }>(
         `SELECT json_agg(${messageTuple('p')})::text AS message
            FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = $1) p`,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Attachment, Message } from '../protocol/types.js';
+import type { Attachment, ChatEvent, Message } from '../protocol/types.js';
+import { eventsAfter, parseEvents } from './chat-events.js';
 import { isUniqueViolation, type Database, type SqlExecutor } from './database.js';
 import { attachFiles, lockAttachable } from './files.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
@@ -36,12 +37,17 @@ export interface HistoryPage {
   version: number;
 }
 
-/** A chat's changes after a version: the messages changed since, in their current state. */
+/**
+ * A chat's changes after a version: the messages changed since, in their current state, and the
+ * chat events since (chat-events.ts), both up to the same version.
+ */
 export interface ChangesPage {
   /** The version the changes bring a client to: the chat's version, or the page's last one when hasMore. */
   version: number;
   /** In version order. */
   messages: Message[];
+  /** In version order. */
+  events: ChatEvent[];
   hasMore: boolean;
 }
 
@@ -288,10 +294,11 @@ export class MessageStore {
 
   /**
    * Each requested chat's messages changed after `afterVersion` (created, edited or deleted
-   * since), in their current state and version order, at most `limit`, by chat id; one statement
-   * for all (no access check). A chat that does not exist has no page. Each chat's version is read
-   * in the same statement as its messages, so a page that is the last one (no `hasMore`) brings
-   * the reader exactly to that version; an empty page that has more (limit 0) leaves it where it was.
+   * since), in their current state and version order, and its chat events after it: at most
+   * `limit` changes of both together, the first by version, by chat id; one statement for all (no
+   * access check). A chat that does not exist has no page. Each chat's version is read in the same
+   * statement as its changes, so a page that is the last one (no `hasMore`) brings the reader
+   * exactly to that version; an empty page that has more (limit 0) leaves it where it was.
    */
   async listChangesOf(
     requests: readonly { chatId: string; afterVersion: number; limit: number }[],
@@ -302,10 +309,11 @@ export class MessageStore {
       chat_id: string;
       version: string;
       page: string | null;
+      events: string | null;
       wanted: number;
       after: string;
     }>(
-      `SELECT r.chat_id, c.version, r.wanted, r.after,
+      `SELECT r.chat_id, c.version, r.wanted, r.after, ${eventsAfter('r.chat_id', 'r.after', 'r.wanted + 1')} AS events,
               (SELECT json_agg(${messageTuple('p')} ORDER BY p.version, p.seq)::text
                  FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
                         WHERE m.chat_id = r.chat_id AND m.version > r.after
@@ -317,11 +325,22 @@ export class MessageStore {
     );
     return new Map(
       rows.map((row) => {
+        // Both lists hold the first wanted + 1 of their kind: the first `wanted` changes of the two
+        // merged by version are among them, and one more says that more follow.
         const messages = parseMessageTuples(row.page);
-        const hasMore = messages.length > row.wanted;
-        const page = messages.slice(0, row.wanted);
-        const version = hasMore ? (page.at(-1)?.version ?? Number(row.after)) : Number(row.version);
-        return [row.chat_id, { version, messages: page, hasMore }];
+        const events = parseEvents(row.chat_id, row.events);
+        const versions = [...messages, ...events].map((change) => change.version).sort((a, b) => a - b);
+        const hasMore = versions.length > row.wanted;
+        const last = hasMore ? (versions[row.wanted - 1] ?? Number(row.after)) : Number(row.version);
+        return [
+          row.chat_id,
+          {
+            version: last,
+            messages: messages.filter((message) => message.version <= last),
+            events: events.filter((event) => event.version <= last),
+            hasMore,
+          },
+        ];
       }),
     );
   }

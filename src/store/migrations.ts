@@ -339,4 +339,35 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE file_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
     `,
   },
+  {
+    version: 17,
+    name: 'group roles and chat events',
+    sql: `
+      -- A group member's role (ChatStore, README "Group roles"): one 'owner', any number of
+      -- 'admin's, everyone else 'member'. Direct chats keep 'member' for both: they have no roles.
+      -- Existing groups: each one's earliest member (the creator) becomes its owner.
+      ALTER TABLE chat_members ADD COLUMN role text NOT NULL DEFAULT 'member'
+        CHECK (role IN ('owner', 'admin', 'member'));
+      UPDATE chat_members cm SET role = 'owner'
+        FROM (SELECT DISTINCT ON (m.chat_id) m.chat_id, m.user_id
+                FROM chat_members m JOIN chats c ON c.id = m.chat_id AND c.direct_key IS NULL
+               ORDER BY m.chat_id, m.joined_at, m.user_id) first
+       WHERE cm.chat_id = first.chat_id AND cm.user_id = first.user_id;
+      -- Whether plain members may add people to a group (true: as before roles existed).
+      ALTER TABLE chats ADD COLUMN members_can_add boolean NOT NULL DEFAULT true;
+      -- Changes to a chat itself (members, name, roles, settings), each at the chat version it
+      -- took, under the chat's row lock, with the message changes (ChatEventStore,
+      -- chat-events.ts): sync and the feed read them back by version. data names users by id
+      -- only, so that an account's deletion leaves no email or username behind here.
+      CREATE TABLE chat_events (
+        chat_id uuid NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+        version bigint NOT NULL,
+        kind text NOT NULL,
+        actor_id uuid,
+        data jsonb NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (chat_id, version)
+      );
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { ChatStore } from './chats.js';
 import type { Database } from './database.js';
 import { MessageMarkStore } from './message-marks.js';
 import { FileStore } from './files.js';
+import { GroupStore } from './groups.js';
 import { MessageSearch } from './message-search.js';
 import { MessageStore } from './messages.js';
 import { UserStore } from './users.js';
@@ -14,6 +15,8 @@ import { UserStore } from './users.js';
 export class Store {
   readonly users: UserStore;
   readonly chats: ChatStore;
+  /** Changes to a group's members, name, roles and settings, each a versioned chat event. */
+  readonly groups: GroupStore;
   readonly messages: MessageStore;
   /** Reactions and pins. */
   readonly marks: MessageMarkStore;
@@ -23,6 +26,7 @@ export class Store {
   constructor(db: Database) {
     this.users = new UserStore(db);
     this.chats = new ChatStore(db);
+    this.groups = new GroupStore(db);
     this.messages = new MessageStore(db);
     this.marks = new MessageMarkStore(db);
     this.files = new FileStore(db);

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Message, PublicUser } from '../protocol/types.js';
+import type { ChatEvent, Message, PublicUser } from '../protocol/types.js';
+import { removeMembership } from './chat-events.js';
 import { isUniqueViolation, type Database, type SqlExecutor } from './database.js';
 import { messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
 import { isStoreId, NOW_MS, unreadCounts } from './sql.js';
@@ -28,8 +29,11 @@ export const DELETED_USER = { email: 'deleted@deleted.invalid', username: '[dele
 export interface DeletedAccount {
   /** The account's messages, now tombstones, each with a new version of its chat; in version order within a chat. */
   tombstones: Message[];
-  /** The chats the account was a member of, each with its members after it left, in join order. */
-  left: { chatId: string; remaining: PublicUser[] }[];
+  /**
+   * The chats the account was a member of, each with its members after it left, in join order,
+   * and the chat events of its leaving (member_left, and owner_changed when it owned the group).
+   */
+  left: { chatId: string; remaining: PublicUser[]; events: ChatEvent[] }[];
 }
 
 /** The account joined a chat that deleteAccount had not locked: the deletion starts over. */
@@ -248,7 +252,6 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
   const lockedIds = new Set(locked.map((chat) => chat.id));
   const memberOf = await tx.query<{ chat_id: string }>('SELECT chat_id FROM chat_members WHERE user_id = $1', [id]);
   if (memberOf.some((row) => !lockedIds.has(row.chat_id))) throw new JoinedMeanwhile();
-  await tx.query('DELETE FROM chat_members WHERE user_id = $1', [id]);
 
   // Each chat's tombstones take its next versions, oldest message first.
   const [made] = await tx.query<{ tombstones: string | null }>(
@@ -289,6 +292,10 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
     );
   }
 
+  // It leaves each chat after its tombstones there, as a versioned event, handing over what it owned.
+  const events = new Map<string, ChatEvent[]>();
+  for (const { chat_id } of memberOf) events.set(chat_id, (await removeMembership(tx, chat_id, id)) ?? []);
+
   const leftIds = memberOf.map((row) => row.chat_id);
   const chats = await tx.query<{ id: string; member_ids: string }>(
     'SELECT id, member_ids FROM chats WHERE id = ANY($1::uuid[])',
@@ -303,6 +310,7 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
   const left = chats.map((chat, i) => ({
     chatId: chat.id,
     remaining: memberIds[i]!.flatMap((memberId) => users.get(memberId) ?? []),
+    events: events.get(chat.id) ?? [],
   }));
   return { tombstones, left };
 }

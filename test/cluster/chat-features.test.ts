@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ChatSummary, Message, MessagesRead, PresenceChange, UserTyping } from '../../src/protocol/types.js';
-import { clusterEnv, connectTo, useClusterNodes, type ClusterNode } from '../helpers/cluster-nodes.js';
+import type {
+  ChatEvent,
+  ChatSummary,
+  Message,
+  MessagesRead,
+  PresenceChange,
+  UserTyping,
+} from '../../src/protocol/types.js';
+import { clusterEnv, connectTo, untilEvent, useClusterNodes, type ClusterNode } from '../helpers/cluster-nodes.js';
 import { api, ask, collect, createChat, nextEvent, registerUser, sleep, type ClientSocket } from '../helpers/server.js';
 
 /**
@@ -215,7 +222,7 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     // Sent as soon as the leave is answered, without waiting for any event.
     const sent = await send(aliceOnA, chatId, 'after bob left');
     expect(await left).toStrictEqual({ chatId });
-    expect(await changed).toStrictEqual({ chatId, users: [alice.user] });
+    expect(await changed).toStrictEqual({ chatId, users: [{ ...alice.user, role: 'owner' }] });
     expect(await atAlice).toStrictEqual(sent);
     await sleep(500);
     expect(toBobOnB).toEqual([]);
@@ -257,5 +264,47 @@ describe.skipIf(!clusterEnv)('features beyond the seed on two nodes', () => {
     // A hand-over between sockets may repeat user_online (state, not a toggle), never user_offline.
     expect(online.every((change) => change.userId === alice.user.id)).toBe(true);
     expect(await onlineOf(alice.user.id)).toBe(false);
+  });
+  it('a role change and a removal made on A reach B in version order; the removed member’s socket on B stops receiving the chat', async () => {
+    const { alice, bob, chatId, aliceOnA, bobOnB } = await pairAcrossNodes();
+    const carol = await registerUser(b, 'carol');
+    const added = nextEvent<ChatEvent>(bobOnB, 'chat_event', 5_000);
+    const addition = await api(a, 'POST', `/chats/${chatId}/members`, {
+      token: bob.token,
+      body: { userIds: [carol.user.id] },
+    });
+    expect(addition.status).toBe(200);
+    expect(await added).toMatchObject({ kind: 'members_added', version: 1, userIds: [carol.user.id] });
+    const carolOnB = await connectTo(b, carol.token);
+    expect(await ask(carolOnB, 'join_chat', { chatId })).toMatchObject({ success: true });
+    const atBob = collect<ChatEvent>(bobOnB, 'chat_event');
+    const atCarol = collect<ChatEvent>(carolOnB, 'chat_event');
+    const carolLeft = nextEvent(carolOnB, 'chat_left', 5_000);
+    const carolMessages = collect<Message>(carolOnB, 'new_message');
+
+    const granted = await api(a, 'PUT', `/chats/${chatId}/members/${bob.user.id}/role`, {
+      token: alice.token,
+      body: { role: 'admin' },
+    });
+    expect(granted.status).toBe(200);
+    // The new admin removes carol through node A; her socket is on B.
+    expect((await api(a, 'DELETE', `/chats/${chatId}/members/${carol.user.id}`, { token: bob.token })).status).toBe(
+      200,
+    );
+    expect(await carolLeft).toEqual({ chatId });
+    await untilEvent(bobOnB, 'chat_event', () => atBob.length >= 2);
+    expect(atBob.map((event) => [event.kind, event.version])).toEqual([
+      ['role_changed', 2],
+      ['member_removed', 3],
+    ]);
+    // Carol's socket, in the room, got the role change; then her removal, once.
+    expect(atCarol.map((event) => [event.kind, event.version])).toEqual([
+      ['role_changed', 2],
+      ['member_removed', 3],
+    ]);
+    await send(aliceOnA, chatId, 'after carol was removed');
+    await sleep(300);
+    expect(carolMessages).toEqual([]);
+    expect(atCarol).toHaveLength(2);
   });
 });

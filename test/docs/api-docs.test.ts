@@ -208,7 +208,22 @@ describe('API documentation against a running server', () => {
     await call('DELETE', '/messages/{id}/reactions/{emoji}', `${reactions}/%2B1`, { token: bob.token });
     await call('POST', '/messages/{id}/pin', `/messages/${carolsMessage}/pin`, { token });
     await call('DELETE', '/messages/{id}/pin', `/messages/${carolsMessage}/pin`, { token });
+    // A plain member of a group pins nothing (403); made an admin, bob may.
     await call('POST', '/messages/{id}/pin', `/messages/${carolsMessage}/pin`, { token: bob.token });
+    const members = `/chats/${group}/members`;
+    await call('PUT', '/chats/{id}/members/{userId}/role', `${members}/${bob.user.id}/role`, { token, body: { role: 'admin' } });
+    await call('PUT', '/chats/{id}/members/{userId}/role', `${members}/${bob.user.id}/role`, { token, body: { role: 'king' } });
+    await call('PUT', '/chats/{id}/members/{userId}/role', `${members}/${bob.user.id}/role`, { token: carol.token, body: { role: 'admin' } });
+    await call('PUT', '/chats/{id}/members/{userId}/role', `${members}/not-a-member/role`, { token, body: { role: 'admin' } });
+    await call('POST', '/messages/{id}/pin', `/messages/${carolsMessage}/pin`, { token: bob.token });
+    await call('PATCH', '/chats/{id}', `/chats/${group}`, { token: bob.token, body: { name: 'Docs, renamed', membersCanAdd: true } });
+    await call('PATCH', '/chats/{id}', `/chats/${group}`, { token: carol.token, body: { name: 'not yours' } });
+    await call('PATCH', '/chats/{id}', `/chats/${group}`, { token, body: {} });
+    const dave = await registerUser(server, 'docs_d');
+    await call('POST', '/chats/{id}/members', members, { token, body: { userIds: [dave.user.id] } });
+    await call('DELETE', '/chats/{id}/members/{userId}', `${members}/${dave.user.id}`, { token: carol.token });
+    await call('DELETE', '/chats/{id}/members/{userId}', `${members}/${dave.user.id}`, { token: bob.token });
+    await call('DELETE', '/chats/{id}/members/{userId}', `${members}/${dave.user.id}`, { token: bob.token });
     await call('DELETE', '/messages/{id}/pin', `/messages/00000000-0000-4000-8000-000000000000/pin`, { token });
     const pins = await call('GET', '/chats/{id}/pins', `/chats/${group}/pins`, { token });
     expect(pins.body.messages.map((m: Doc) => m.id)).toEqual([carolsMessage]);

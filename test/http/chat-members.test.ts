@@ -29,7 +29,7 @@ import {
 /** Chats that change: chat_created, adding members to a group, leaving it. */
 
 const DIRECT_CHAT_TEXT = 'В личном чате нельзя менять участников';
-const sortById = (users: readonly PublicUser[]) => [...users].sort((a, b) => a.id.localeCompare(b.id));
+const sortById = <U extends PublicUser>(users: readonly U[]) => [...users].sort((a, b) => a.id.localeCompare(b.id));
 
 describe('chats that change', () => {
   const server = useServer();
@@ -98,7 +98,11 @@ describe('chats that change', () => {
         success: true,
         chat: expect.objectContaining({ id: chatId, name: 'team' }),
       });
-      const members = [owner!.user, bob!.user, carol!.user, dave!.user];
+      // The creator owns the group; the rest are plain members (README "Group roles").
+      const members = [
+        { ...owner!.user, role: 'owner' },
+        ...[bob!, carol!, dave!].map((user) => ({ ...user.user, role: 'member' })),
+      ];
       expect(sortById(response.body.chat.users)).toStrictEqual(sortById(members));
 
       await waitFor(() => toBob.length >= 1 && toCarol.length >= 1 && toDave.length >= 1, 3_000, 'events');
@@ -123,7 +127,9 @@ describe('chats that change', () => {
         userIds: [carol!.user.id.toUpperCase(), bob!.user.id.toUpperCase()],
       });
       expect(upper.status).toBe(200);
-      expect(sortById(upper.body.chat.users)).toStrictEqual(sortById([owner!.user, bob!.user, carol!.user]));
+      expect(sortById(upper.body.chat.users).map((user: PublicUser) => user.id)).toStrictEqual(
+        sortById([owner!.user, bob!.user, carol!.user]).map((user) => user.id),
+      );
       const again = await addMembers(owner!, chatId, { userIds: [carol!.user.id] });
       expect(again.status).toBe(200);
       expect(again.body.chat.users).toHaveLength(3);
@@ -136,7 +142,12 @@ describe('chats that change', () => {
       const events = collect(bobSocket, 'chat_members_changed');
       const response = await addMembers(owner!, chatId, { userIds: [bob!.user.id] });
       expect(response.status).toBe(200);
-      expect(sortById(response.body.chat.users)).toStrictEqual(sortById([owner!.user, bob!.user]));
+      expect(sortById(response.body.chat.users)).toStrictEqual(
+        sortById([
+          { ...owner!.user, role: 'owner' },
+          { ...bob!.user, role: 'member' },
+        ]),
+      );
       await sleep(QUIET_MS);
       expect(events).toEqual([]);
     });
@@ -208,7 +219,12 @@ describe('chats that change', () => {
       for (const received of leftEvents) expect(received).toStrictEqual([{ chatId }]);
       expect(changed).toHaveLength(1);
       expect(changed[0]).toStrictEqual({ chatId, users: expect.any(Array) });
-      expect(sortById((changed[0] as { users: PublicUser[] }).users)).toStrictEqual(sortById([owner.user, carol.user]));
+      expect(sortById((changed[0] as { users: PublicUser[] }).users)).toStrictEqual(
+        sortById([
+          { ...owner.user, role: 'owner' },
+          { ...carol.user, role: 'member' },
+        ]),
+      );
     });
 
     it('takes the chat id in any case: every socket of the leaver leaves the room', async () => {

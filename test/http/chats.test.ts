@@ -120,6 +120,7 @@ describe('POST /chats', () => {
       unreadMentionCount: 0,
       version: 0,
       readPositions: nothingRead(response.body.chat),
+      membersCanAdd: true,
     });
     expect(sortedIds(response.body.chat.users)).toEqual(sortedIds([alice.user, bob.user, carol.user]));
     expect(response.body.chat.readPositions).toHaveLength(3);
@@ -315,6 +316,7 @@ describe('GET /chats', () => {
       unreadMentionCount: 0,
       version: 1,
       readPositions: nothingRead(groupSummary),
+      membersCanAdd: true,
     });
     expect(sortedIds(groupSummary!.users)).toEqual(sortedIds([alice.user, bob.user, carol.user]));
     expect(directSummary).toEqual({

@@ -101,11 +101,16 @@ describe('get_my_chats', () => {
           unreadMentionCount: 0,
           version: 0,
           readPositions: users.map((user) => ({ userId: user.id, seq: 0 })),
+          membersCanAdd: true,
         },
       ],
     });
     expect(byId(answer.chats[0].users)).toStrictEqual(
-      byId([owner.user, a.user, b.user]).map((u) => ({ ...u, online: u.id === owner.user.id })),
+      byId([owner.user, a.user, b.user]).map((u) => ({
+        ...u,
+        role: u.id === owner.user.id ? 'owner' : 'member',
+        online: u.id === owner.user.id,
+      })),
     );
   });
 

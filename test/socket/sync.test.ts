@@ -61,7 +61,7 @@ describe.each(storeTargets.map((t) => t.name))('sync (contract §5) on %s', (tar
     const [fromThree] = await syncOk(bobSocket, [{ chatId, version: 3 }]);
     expect(okEntry(fromThree).messages.map((m) => m.version)).toEqual([4, 5]);
     const [upToDate] = await syncOk(bobSocket, [{ chatId, version: 5 }]);
-    expect(upToDate).toStrictEqual({ success: true, chatId, version: 5, messages: [], hasMore: false });
+    expect(upToDate).toStrictEqual({ success: true, chatId, version: 5, messages: [], events: [], hasMore: false });
   });
 
   it('never gives deleted or replaced text, whatever version is presented (the recovery leak)', async () => {
@@ -237,7 +237,7 @@ describe.each(storeTargets.map((t) => t.name))('POST /sync on %s', (target) => {
     expect(body).toStrictEqual({
       success: true,
       chats: [
-        { success: true, chatId, version: 1, messages: [m], hasMore: false },
+        { success: true, chatId, version: 1, messages: [m], events: [], hasMore: false },
         { chatId: UNKNOWN_CHAT_ID, ...FORBIDDEN_ANSWER },
       ],
     });

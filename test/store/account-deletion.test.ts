@@ -30,16 +30,31 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
     const a3 = await send(group, a.id, 'already deleted');
     await opened.store.messages.deleteMessage(a3.id, a.id);
     const a4 = await send(left, a.id, 'written before leaving');
-    expect(await opened.store.chats.removeMember(left, a.id)).toBe(true);
+    expect(await opened.store.groups.removeMember(left, a.id)).toBeDefined();
     const [groupBefore, leftBefore] = [await chatVersion(group), await chatVersion(left)];
-    expect([groupBefore, leftBefore]).toEqual([6, 1]);
+    // Leaving took versions of its own (chat events: a left, and handed the group to b).
+    expect([groupBefore, leftBefore]).toEqual([6, 3]);
 
     const deleted = await opened.store.users.deleteAccount(a.id);
 
     const deletedUser = { id: a.id, ...DELETED_USER };
     const tombstone = { text: '', deletedAt: expect.any(String), sender: a.id, user: deletedUser };
     // The chat the account was still in, with its members after it; its tombstones in seq order.
-    expect(deleted!.left).toEqual([{ chatId: group, remaining: expect.any(Array) }]);
+    // Leaving it after its tombstones, as chat events: a, the group's creator, hands it to the
+    // longest-standing member — b and c joined together, so the first by id.
+    const events = [
+      { chatId: group, version: 9, kind: 'member_left', userId: a.id, actorId: a.id, createdAt: expect.any(String) },
+      {
+        chatId: group,
+        version: 10,
+        kind: 'owner_changed',
+        userId: [b.id, c.id].sort()[0],
+        previousOwnerId: a.id,
+        actorId: a.id,
+        createdAt: expect.any(String),
+      },
+    ];
+    expect(deleted!.left).toEqual([{ chatId: group, remaining: expect.any(Array), events }]);
     expect(deleted!.left[0]!.remaining.map((user) => user.id).sort()).toEqual([b.id, c.id].sort());
     const inGroup = deleted!.tombstones.filter((message) => message.chatId === group);
     expect(inGroup).toEqual([
@@ -55,14 +70,14 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
       { ...tombstone, id: a2.id, chatId: group, createdAt: a2.createdAt, seq: 3, version: 8 },
     ]);
     expect(deleted!.tombstones.filter((message) => message.chatId === left)).toEqual([
-      { ...tombstone, id: a4.id, chatId: left, createdAt: a4.createdAt, seq: 1, version: 2 },
+      { ...tombstone, id: a4.id, chatId: left, createdAt: a4.createdAt, seq: 1, version: 4 },
     ]);
     expect(deleted!.tombstones).toHaveLength(3);
-    expect([await chatVersion(group), await chatVersion(left)]).toEqual([8, 2]);
+    expect([await chatVersion(group), await chatVersion(left)]).toEqual([10, 4]);
 
-    // sync finds the tombstones, and only them, after the version it held; nothing of the old text remains.
+    // sync finds the tombstones and the leaving, and only them, after the version it held; nothing of the old text remains.
     const changes = await opened.store.messages.listChanges(group, groupBefore!, 100);
-    expect(changes).toEqual({ version: 8, messages: inGroup, hasMore: false });
+    expect(changes).toEqual({ version: 10, messages: inGroup, events, hasMore: false });
     const history = await opened.store.messages.listMessages(group, b.id, { limit: 50 });
     expect('messages' in history && history.messages.map((m) => [m.id, m.text, m.user])).toEqual([
       [a1.id, '', deletedUser],
@@ -78,8 +93,8 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
     // The chat list's copy of the last message is the tombstone, and the account is in no list.
     const [summary] = await opened.store.chats.listChats(b.id, left);
     expect(summary).toMatchObject({
-      version: 2,
-      messages: [{ id: a4.id, text: '', user: deletedUser, version: 2 }],
+      version: 4,
+      messages: [{ id: a4.id, text: '', user: deletedUser, version: 4 }],
       users: [{ id: b.id }],
     });
     expect(await memberships(a.id)).toEqual([]);
@@ -104,14 +119,17 @@ describe.each(storeTargets)('Account deletion on $name', (target) => {
       if (i < 3) work.push(opened.store.messages.editMessage(seeded[i]!.id, a!.id, `edited ${i}`));
       if (i === 6) work.push(opened.store.users.deleteAccount(a!.id));
     }
-    work.push(opened.store.chats.addMembers(elsewhere, [a!.id], MAX_CHAT_MEMBERS));
+    work.push(opened.store.groups.addMembers(elsewhere, [a!.id], MAX_CHAT_MEMBERS));
     await Promise.all(work);
     // If the addition came first, the deletion took the account out again.
     expect(await memberships(a!.id)).toEqual([]);
     expect(await liveMessages(a!.id)).toBe(0);
     expect(await opened.store.users.findUserById(a!.id)).toBeUndefined();
     // And nobody can add it now, nor make a chat with it.
-    expect(await opened.store.chats.addMembers(elsewhere, [a!.id], MAX_CHAT_MEMBERS)).toEqual([]);
+    expect(await opened.store.groups.addMembers(elsewhere, [a!.id], MAX_CHAT_MEMBERS)).toEqual({
+      outcome: 'unknown_user',
+      userId: a!.id,
+    });
     await expect(
       opened.store.chats.createChat({ name: 'late', memberIds: [b!.id, a!.id], direct: false }),
     ).rejects.toBeInstanceOf(UnknownMembers);

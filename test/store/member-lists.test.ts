@@ -38,7 +38,7 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     const check = () => expectMemberListsRight(opened.db, [chatId, other]);
     await check();
 
-    await opened.store.chats.addMembers(chatId, [c.id], MAX_CHAT_MEMBERS);
+    await opened.store.groups.addMembers(chatId, [c.id], MAX_CHAT_MEMBERS);
     expect(await listedIds(a.id, chatId)).toEqual([...[a.id, b.id].sort(), c.id]);
     await check();
     const sent = await opened.store.messages.insertMessage({ chatId, senderId: a.id, text: 'to read' });
@@ -46,13 +46,13 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     await opened.store.messages.markRead(chatId, c.id, sent.message.id);
     await check();
 
-    expect(await opened.store.chats.removeMember(chatId, a.id)).toBe(true);
-    expect(await opened.store.chats.removeMember(chatId, a.id)).toBe(false);
+    expect(await opened.store.groups.removeMember(chatId, a.id)).toBeDefined();
+    expect(await opened.store.groups.removeMember(chatId, a.id)).toBeUndefined();
     expect(await listedIds(b.id, chatId)).toEqual([b.id, c.id]);
     await check();
 
     // Joining again puts a at the end; a deleted user leaves every chat they were in.
-    await opened.store.chats.addMembers(chatId, [a.id, d.id], MAX_CHAT_MEMBERS);
+    await opened.store.groups.addMembers(chatId, [a.id, d.id], MAX_CHAT_MEMBERS);
     await check();
     await opened.store.users.deleteAccount(b.id);
     await check();
@@ -68,13 +68,13 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     if (first.outcome !== 'created') throw new Error(first.outcome);
     const work: Promise<unknown>[] = [];
     for (let i = 0; i < 4; i++) {
-      work.push(opened.store.chats.addMembers(chatId, [ids[4 + i]!], MAX_CHAT_MEMBERS));
-      work.push(opened.store.chats.removeMember(chatId, ids[i]!));
+      work.push(opened.store.groups.addMembers(chatId, [ids[4 + i]!], MAX_CHAT_MEMBERS));
+      work.push(opened.store.groups.removeMember(chatId, ids[i]!));
       work.push(opened.store.messages.insertMessage({ chatId, senderId: ids[(i + 1) % 4]!, text: `race ${i}` }));
       work.push(opened.store.messages.markRead(chatId, ids[(i + 2) % 4]!, first.message.id));
     }
     work.push(
-      opened.store.chats.addMembers(chatId, [ids[8]!, ids[9]!], MAX_CHAT_MEMBERS),
+      opened.store.groups.addMembers(chatId, [ids[8]!, ids[9]!], MAX_CHAT_MEMBERS),
       opened.store.users.deleteAccount(ids[1]!),
     );
     await Promise.all(work);

@@ -132,7 +132,7 @@ describe.each(storeTargets)('MessageSearch on $name', (target) => {
       await store.search.search(bob.id, { query: tag, chatId: bobs, before: inShared.id, limit: 20 }),
     ).toStrictEqual({ refused: 'before' });
     // Once alice has left, the shared chat is no longer hers to search.
-    await store.chats.removeMember(shared, alice.id);
+    await store.groups.removeMember(shared, alice.id);
     expect(await store.search.search(alice.id, { query: tag, limit: 20 })).toStrictEqual({
       hits: [],
       hasMore: false,

@@ -97,15 +97,22 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
     expect(await opened.store.messages.listChanges(chatId, 5, 100)).toEqual({
       version: 5,
       messages: [],
+      events: [],
       hasMore: false,
     });
     expect(await opened.store.messages.listChanges(chatId, 99, 100)).toEqual({
       version: 5,
       messages: [],
+      events: [],
       hasMore: false,
     });
     // A limit of 0 only says whether there is more.
-    expect(await opened.store.messages.listChanges(chatId, 3, 0)).toEqual({ version: 3, messages: [], hasMore: true });
+    expect(await opened.store.messages.listChanges(chatId, 3, 0)).toEqual({
+      version: 3,
+      messages: [],
+      events: [],
+      hasMore: true,
+    });
 
     // Access is memberChatVersions' to tell: a member's chats only.
     expect(await opened.store.messages.memberChatVersions(b.id, [chatId, 'not-an-id'])).toEqual(new Map([[chatId, 5]]));
@@ -141,5 +148,54 @@ describe.each(storeTargets)('Store chat versions on $name', (target) => {
       seq: 2,
     });
     expect(await positions()).toEqual({ [a.id]: 0, [b.id]: 2 });
+  });
+  it('chat events take versions between the messages, and listChanges pages both together by version', async () => {
+    const [a, b, c] = await Promise.all([opened.newUser('v'), opened.newUser('v'), opened.newUser('v')]);
+    const chatId = await opened.newChat([a.id, b.id]);
+    const m1 = await send(chatId, a.id, 'one');
+    const actor = { id: a.id };
+    await opened.store.groups.rename(chatId, 'renamed', actor);
+    expect(await opened.store.groups.addMembers(chatId, [c.id], 10, actor)).toMatchObject({ addedIds: [c.id] });
+    const m4 = await send(chatId, c.id, 'four');
+    await opened.store.groups.setRole(chatId, b.id, 'admin', actor);
+    // Nothing changed, no version: the same name, a role it has.
+    expect(await opened.store.groups.rename(chatId, 'renamed', actor)).toEqual([]);
+    expect(await opened.store.groups.setRole(chatId, b.id, 'admin', actor)).toEqual([]);
+    expect(await chatVersion(chatId)).toBe(5);
+    const all = await opened.store.messages.listChanges(chatId, 0, 100);
+    expect(all!.messages.map((m) => [m.id, m.version])).toEqual([
+      [m1.id, 1],
+      [m4.id, 4],
+    ]);
+    expect(all!.events).toEqual([
+      { chatId, version: 2, kind: 'chat_renamed', name: 'renamed', actorId: a.id, createdAt: expect.any(String) },
+      { chatId, version: 3, kind: 'members_added', userIds: [c.id], actorId: a.id, createdAt: expect.any(String) },
+      {
+        chatId,
+        version: 5,
+        kind: 'role_changed',
+        userId: b.id,
+        role: 'admin',
+        actorId: a.id,
+        createdAt: expect.any(String),
+      },
+    ]);
+    expect(all).toMatchObject({ version: 5, hasMore: false });
+    // Pages of two changes, whichever their kinds: versions 1–2, 3–4, 5.
+    const pages = [];
+    for (let version = 0, more = true; more;) {
+      const page = (await opened.store.messages.listChanges(chatId, version, 2))!;
+      pages.push([
+        page.version,
+        page.hasMore,
+        [...page.messages, ...page.events].map((change) => change.version).sort(),
+      ]);
+      ({ version, hasMore: more } = page);
+    }
+    expect(pages).toEqual([
+      [2, true, [1, 2]],
+      [4, true, [3, 4]],
+      [5, false, [5]],
+    ]);
   });
 });

@@ -70,8 +70,8 @@ await store.messages.editMessage(hello.id, bob.id, 'hello!');
 await store.messages.markRead(group, carol.id, two.id);
 await store.messages.markRead(direct, alice.id, hello.id);
 // Older versions take no cap argument and ignore it.
-await store.chats.addMembers(group, [dave.id, erin.id], 200);
-await store.chats.removeMember(group, erin.id);
+await store.groups.addMembers(group, [dave.id, erin.id], 200);
+await store.groups.removeMember(group, erin.id);
 await send(group, dave, 'six, from dave');
 await send(group, alice, 'seven');
 // Versions with deleted accounts (migration 10): dave's message becomes a tombstone.

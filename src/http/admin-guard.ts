@@ -1,0 +1,23 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import { unknownRoute } from './error-handler.js';
+
+/**
+ * preHandler of the operators' `/admin/...` routes: `Authorization: Bearer <ADMIN_TOKEN>`.
+ * Without ADMIN_TOKEN the routes answer 404 as an unknown route does, so that a deployment that
+ * does not use them does not reveal them; a missing or wrong token answers 401. The token is
+ * compared in constant time, through digests of equal length (timingSafeEqual needs equal
+ * lengths, and comparing lengths first would reveal the token's).
+ */
+export function adminGuard(adminToken: string | undefined) {
+  const expected = adminToken === undefined ? undefined : digest(adminToken);
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    if (expected === undefined) throw unknownRoute(request);
+    const header = request.headers.authorization;
+    const presented = typeof header === 'string' ? /^\s*bearer\s+(.+?)\s*$/i.exec(header)?.[1] : undefined;
+    if (presented === undefined || !timingSafeEqual(digest(presented), expected)) throw new AppError('UNAUTHORIZED');
+  };
+}
+
+const digest = (token: string) => createHash('sha256').update(token).digest();

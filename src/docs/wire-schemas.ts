@@ -225,7 +225,7 @@ export const wireSchemas = {
       success: { const: false },
       error: { type: 'string', description: 'What went wrong, in Russian (as in the seed)' },
       code: {
-        enum: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE'],
+        enum: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'BANNED', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE'],
       },
       field: { type: 'string', description: 'The invalid field, for VALIDATION_ERROR (and some NOT_FOUND)' },
     },

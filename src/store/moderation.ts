@@ -1,0 +1,160 @@
+import type {
+  MessageReport,
+  ModerationAction,
+  ModerationAuditEntry,
+  ModerationPage,
+  PublicUser,
+} from '../protocol/types.js';
+import type { Database, SqlExecutor } from './database.js';
+import { isoUtc, MESSAGE_COLUMNS, MESSAGE_FROM, messageTuple, parseMessageTuples } from './message-form.js';
+import { isStoreId } from './sql.js';
+
+/** One moderation action for the audit log. */
+export interface AuditRecord {
+  moderatorId: string;
+  action: ModerationAction;
+  targetUserId?: string | undefined;
+  targetMessageId?: string | undefined;
+  reason?: string | undefined;
+}
+
+/** A page request: newest first, entries with an id below `before`. */
+export interface PageRange {
+  before?: string | undefined;
+  limit: number;
+}
+
+/** Bans, reports and the audit log of moderation (README "Operating"). */
+export class ModerationStore {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Bans (`banned`) or unbans a live account and writes the action to the audit log, in one
+   * transaction. False when there is no live account `userId`. Banning a banned account again
+   * replaces its reason.
+   */
+  setBanned(record: AuditRecord & { targetUserId: string }, banned: boolean): Promise<boolean> {
+    if (!isStoreId(record.targetUserId)) return Promise.resolve(false);
+    return this.db.transaction(async (tx) => {
+      const changed = await tx.query(
+        `UPDATE users SET banned_at = CASE WHEN $2 THEN COALESCE(banned_at, now()) END,
+                          ban_reason = CASE WHEN $2 THEN $3 END
+          WHERE id = $1 AND deleted_at IS NULL RETURNING 1`,
+        [record.targetUserId, banned, record.reason ?? null],
+      );
+      if (changed.length === 0) return false;
+      await audit(tx, record);
+      return true;
+    });
+  }
+
+  /** Writes one action to the audit log (one that changed something elsewhere, committed already). */
+  async audit(record: AuditRecord): Promise<void> {
+    await audit(this.db, record);
+  }
+
+  /**
+   * Stores `reporterId`'s report of a live message of a chat they are a member of. 'refused' when
+   * it is not that (unknown, deleted, or not in their chats; the caller tells which); a second
+   * report of one message by one user changes nothing and answers 'done'.
+   */
+  async report(messageId: string, reporterId: string, reason: string): Promise<'done' | 'refused'> {
+    if (!isStoreId(messageId)) return 'refused';
+    const [row] = await this.db.query<{ stored: boolean }>(
+      `WITH reportable AS (
+         SELECT m.id FROM messages m JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = $2
+          WHERE m.id = $1 AND m.deleted_at IS NULL
+       ), stored AS (
+         INSERT INTO message_reports (message_id, reporter_id, reason) SELECT id, $2, $3 FROM reportable
+         ON CONFLICT (message_id, reporter_id) DO NOTHING RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM reportable) AS stored`,
+      [messageId, reporterId, reason],
+    );
+    return row?.stored ? 'done' : 'refused';
+  }
+
+  /** Reports, newest first, each with its message as it is now and its reporter. */
+  async listReports(range: PageRange): Promise<ModerationPage<MessageReport>> {
+    const rows = await this.db.read<{
+      id: string;
+      reason: string;
+      created_at: string;
+      reporter_id: string;
+      reporter_email: string;
+      reporter_username: string;
+      message: string;
+    }>(
+      `SELECT r.id::text, r.reason, ${isoUtc('r.created_at')} AS created_at,
+              ru.id AS reporter_id, ru.email AS reporter_email, ru.username AS reporter_username,
+              (SELECT json_agg(${messageTuple('p')})::text
+                 FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = r.message_id) p) AS message
+         FROM message_reports r JOIN users ru ON ru.id = r.reporter_id
+        WHERE $1::bigint IS NULL OR r.id < $1::bigint
+        ORDER BY r.id DESC LIMIT $2`,
+      [range.before ?? null, range.limit + 1],
+    );
+    return page(rows, range.limit, (row) => ({
+      id: row.id,
+      message: parseMessageTuples(row.message)[0]!,
+      reporter: user(row.reporter_id, row.reporter_email, row.reporter_username),
+      reason: row.reason,
+      createdAt: row.created_at,
+    }));
+  }
+
+  /** The audit log, newest first. */
+  async listAudit(range: PageRange): Promise<ModerationPage<ModerationAuditEntry>> {
+    const rows = await this.db.read<{
+      id: string;
+      action: ModerationAction;
+      target_user_id: string | null;
+      target_message_id: string | null;
+      reason: string | null;
+      created_at: string;
+      moderator_id: string;
+      moderator_email: string;
+      moderator_username: string;
+    }>(
+      `SELECT a.id::text, a.action, a.target_user_id, a.target_message_id, a.reason,
+              ${isoUtc('a.created_at')} AS created_at,
+              mu.id AS moderator_id, mu.email AS moderator_email, mu.username AS moderator_username
+         FROM moderation_audit a JOIN users mu ON mu.id = a.moderator_id
+        WHERE $1::bigint IS NULL OR a.id < $1::bigint
+        ORDER BY a.id DESC LIMIT $2`,
+      [range.before ?? null, range.limit + 1],
+    );
+    return page(rows, range.limit, (row) => ({
+      id: row.id,
+      moderator: user(row.moderator_id, row.moderator_email, row.moderator_username),
+      action: row.action,
+      targetUserId: row.target_user_id,
+      targetMessageId: row.target_message_id,
+      reason: row.reason,
+      createdAt: row.created_at,
+    }));
+  }
+}
+
+async function audit(executor: SqlExecutor, record: AuditRecord): Promise<void> {
+  await executor.query(
+    `INSERT INTO moderation_audit (moderator_id, action, target_user_id, target_message_id, reason)
+     VALUES ($1, $2, $3, $4, $5)`,
+    [
+      record.moderatorId,
+      record.action,
+      record.targetUserId ?? null,
+      record.targetMessageId ?? null,
+      record.reason ?? null,
+    ],
+  );
+}
+
+const user = (id: string, email: string, username: string): PublicUser => ({ id, email, username });
+
+/** `limit + 1` rows newest first → a page of `limit` and whether more follow. */
+function page<Row extends { id: string }, T>(rows: Row[], limit: number, toEntry: (row: Row) => T): ModerationPage<T> {
+  const hasMore = rows.length > limit;
+  const kept = rows.slice(0, limit);
+  return { entries: kept.map(toEntry), hasMore, nextBefore: hasMore ? kept.at(-1)!.id : null };
+}

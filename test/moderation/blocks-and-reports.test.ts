@@ -40,9 +40,9 @@ describe('blocking and reporting', () => {
         success: true,
       });
       // The existing direct chat is still answered; a new one is refused both ways.
-      expect((await api(server, 'POST', '/chats', { token: bob.token, body: { userIds: [alice.user.id] } })).status).toBe(
-        200,
-      );
+      expect(
+        (await api(server, 'POST', '/chats', { token: bob.token, body: { userIds: [alice.user.id] } })).status,
+      ).toBe(200);
       const dave = await registerUser(server, 'dave');
       await api(server, 'POST', `/users/${alice.user.id}/block`, { token: dave.token });
       for (const [from, to] of [
@@ -68,8 +68,16 @@ describe('blocking and reporting', () => {
       const alice = await registerUser(server, 'alice');
       expectError(await api(server, 'POST', `/users/${randomUUID()}/block`, { token: alice.token }), 404, 'NOT_FOUND');
       expectError(await api(server, 'POST', '/users/not-an-id/block', { token: alice.token }), 404, 'NOT_FOUND');
-      expectError(await api(server, 'POST', `/users/${'x'.repeat(101)}/block`, { token: alice.token }), 414, 'VALIDATION_ERROR');
-      expectError(await api(server, 'POST', `/users/${alice.user.id}/block`, { token: alice.token }), 400, 'VALIDATION_ERROR');
+      expectError(
+        await api(server, 'POST', `/users/${'x'.repeat(101)}/block`, { token: alice.token }),
+        414,
+        'VALIDATION_ERROR',
+      );
+      expectError(
+        await api(server, 'POST', `/users/${alice.user.id}/block`, { token: alice.token }),
+        400,
+        'VALIDATION_ERROR',
+      );
       expectError(await api(server, 'POST', `/users/${alice.user.id}/block`), 401, 'UNAUTHORIZED');
     });
 
@@ -131,12 +139,16 @@ describe('blocking and reporting', () => {
     it('refuses wrong types, missing fields and oversize reasons, naming the field', async () => {
       const { chatId, aliceSocket } = await chatPair(server);
       const { message } = await ask(aliceSocket, 'send_message', { chatId, text: 'x' });
-      for (const [, payload] of NON_OBJECT_PAYLOADS) expectValidationError(await ask(aliceSocket, 'report_message', payload), undefined);
+      for (const [, payload] of NON_OBJECT_PAYLOADS)
+        expectValidationError(await ask(aliceSocket, 'report_message', payload), undefined);
       expectValidationError(await ask(aliceSocket, 'report_message', { messageId: message.id }), 'reason');
       expectValidationError(await ask(aliceSocket, 'report_message', { reason: 'x' }), 'messageId');
       expectValidationError(await ask(aliceSocket, 'report_message', { messageId: 5, reason: 'x' }), 'messageId');
       expectValidationError(await ask(aliceSocket, 'report_message', { messageId: message.id, reason: 5 }), 'reason');
-      expectValidationError(await ask(aliceSocket, 'report_message', { messageId: message.id, reason: '   ' }), 'reason');
+      expectValidationError(
+        await ask(aliceSocket, 'report_message', { messageId: message.id, reason: '   ' }),
+        'reason',
+      );
       expectValidationError(
         await ask(aliceSocket, 'report_message', { messageId: message.id, reason: 'x'.repeat(501) }),
         'reason',
@@ -179,7 +191,11 @@ describe('blocking and reporting', () => {
         'FORBIDDEN',
       );
       expectError(await api(server, 'POST', path, { token: alice.token, body: {} }), 400, 'VALIDATION_ERROR');
-      expectError(await api(server, 'POST', path, { token: alice.token, body: { reason: ['x'] } }), 400, 'VALIDATION_ERROR');
+      expectError(
+        await api(server, 'POST', path, { token: alice.token, body: { reason: ['x'] } }),
+        400,
+        'VALIDATION_ERROR',
+      );
       expectError(
         await api(server, 'POST', path, { token: alice.token, body: { reason: 'x'.repeat(501) } }),
         400,

@@ -26,9 +26,8 @@ describe.skipIf(!clusterEnv)('POST /moderation/users/:id/ban on two nodes', () =
   let a: ClusterNode;
   let b: ClusterNode;
   beforeAll(async () => {
-    [a, b] = await Promise.all(
-      ['A', 'B'].map((name) => startNode({ name, redisPrefix: prefix, env: { MODERATOR_IDS: moderatorId } })),
-    );
+    const start = (name: string) => startNode({ name, redisPrefix: prefix, env: { MODERATOR_IDS: moderatorId } });
+    [a, b] = await Promise.all([start('A'), start('B')]);
   });
   afterAll(async () => {
     closeClusterSockets();

@@ -110,7 +110,11 @@ describe('blocking and reporting', () => {
 
   describe('GET /users/me/blocks', () => {
     it('lists the caller’s blocks only, most recent first', async () => {
-      const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((p) => registerUser(server, p)));
+      const [alice, bob, carol] = await Promise.all([
+        registerUser(server, 'alice'),
+        registerUser(server, 'bob'),
+        registerUser(server, 'carol'),
+      ]);
       await api(server, 'POST', `/users/${bob.user.id}/block`, { token: alice.token });
       await api(server, 'POST', `/users/${carol.user.id}/block`, { token: alice.token });
       await api(server, 'POST', `/users/${alice.user.id}/block`, { token: bob.token });

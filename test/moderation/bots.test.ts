@@ -38,7 +38,7 @@ describe('bots', () => {
   describe('the admin guard', () => {
     it('answers 401 for a missing or wrong token, in any form', async () => {
       for (const headers of [
-        {},
+        {} as Record<string, string>,
         { authorization: 'Bearer wrong' },
         { authorization: ADMIN_TOKEN },
         { authorization: `Bearer ${ADMIN_TOKEN}x` },
@@ -165,7 +165,11 @@ describe('bots', () => {
 
   describe('POST /chats/:id/messages', () => {
     it('sends as send_message does, for any user: retries, replies, same refusals', async () => {
-      const [alice, bob, outsider] = await Promise.all(['alice', 'bob', 'out'].map((p) => registerUser(server, p)));
+      const [alice, bob, outsider] = await Promise.all([
+        registerUser(server, 'alice'),
+        registerUser(server, 'bob'),
+        registerUser(server, 'out'),
+      ]);
       const chatId = await createChat(server, alice, [bob]);
       const path = `/chats/${chatId}/messages`;
       const first = await api(server, 'POST', path, {

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { unknownRoute } from './error-handler.js';
 
@@ -12,11 +12,15 @@ import { unknownRoute } from './error-handler.js';
  */
 export function adminGuard(adminToken: string | undefined) {
   const expected = adminToken === undefined ? undefined : digest(adminToken);
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest): Promise<void> => {
     if (expected === undefined) throw unknownRoute(request);
-    const header = request.headers.authorization;
-    const presented = typeof header === 'string' ? /^\s*bearer\s+(.+?)\s*$/i.exec(header)?.[1] : undefined;
-    if (presented === undefined || !timingSafeEqual(digest(presented), expected)) throw new AppError('UNAUTHORIZED');
+    const [scheme, presented, ...rest] = (request.headers.authorization ?? '').trim().split(/\s+/);
+    const valid =
+      scheme?.toLowerCase() === 'bearer' &&
+      presented !== undefined &&
+      rest.length === 0 &&
+      timingSafeEqual(digest(presented), expected);
+    if (!valid) throw new AppError('UNAUTHORIZED');
   };
 }
 

@@ -8,16 +8,7 @@ import { adminGuard } from '../../src/http/admin-guard.js';
 import { installErrorHandling } from '../../src/http/error-handler.js';
 import type { Message } from '../../src/protocol/types.js';
 import { expectError } from '../helpers/http-envelope.js';
-import {
-  api,
-  ask,
-  collect,
-  connect,
-  createChat,
-  registerUser,
-  useServer,
-  type ClientSocket,
-} from '../helpers/server.js';
+import { api, ask, collect, connect, createChat, registerUser, useServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/socket-fixtures.js';
 
 const ADMIN_TOKEN = `admin-${randomUUID()}`;
@@ -141,7 +132,7 @@ describe('bots', () => {
       const added = await api(server, 'POST', `/admin/bots/${bot.user.id}/keys`, { headers: admin });
       expect(added.status).toBe(201);
       expect((await api(server, 'GET', '/users/me', { token: added.body.apiKey })).status).toBe(200);
-      expect(((await connect(server, added.body.apiKey)) as ClientSocket).connected).toBe(true);
+      expect((await connect(server, added.body.apiKey)).connected).toBe(true);
     });
 
     it('keys of unknown bots, of users and malformed ids answer 404; a made-up key 401', async () => {

@@ -80,24 +80,21 @@ export class ModerationStore {
       id: string;
       reason: string;
       created_at: string;
-      reporter_id: string;
-      reporter_email: string;
-      reporter_username: string;
+      reporter: PublicUser;
       message: string;
     }>(
       `SELECT r.id::text, r.reason, ${isoUtc('r.created_at')} AS created_at,
-              ru.id AS reporter_id, ru.email AS reporter_email, ru.username AS reporter_username,
+              ${publicUser('ru')} AS reporter,
               (SELECT json_agg(${messageTuple('p')})::text
                  FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = r.message_id) p) AS message
          FROM message_reports r JOIN users ru ON ru.id = r.reporter_id
-        WHERE $1::bigint IS NULL OR r.id < $1::bigint
-        ORDER BY r.id DESC LIMIT $2`,
+        ${newestFirst('r')}`,
       [range.before ?? null, range.limit + 1],
     );
     return page(rows, range.limit, (row) => ({
       id: row.id,
       message: parseMessageTuples(row.message)[0]!,
-      reporter: user(row.reporter_id, row.reporter_email, row.reporter_username),
+      reporter: row.reporter,
       reason: row.reason,
       createdAt: row.created_at,
     }));
@@ -112,21 +109,18 @@ export class ModerationStore {
       target_message_id: string | null;
       reason: string | null;
       created_at: string;
-      moderator_id: string;
-      moderator_email: string;
-      moderator_username: string;
+      moderator: PublicUser;
     }>(
       `SELECT a.id::text, a.action, a.target_user_id, a.target_message_id, a.reason,
               ${isoUtc('a.created_at')} AS created_at,
-              mu.id AS moderator_id, mu.email AS moderator_email, mu.username AS moderator_username
+              ${publicUser('mu')} AS moderator
          FROM moderation_audit a JOIN users mu ON mu.id = a.moderator_id
-        WHERE $1::bigint IS NULL OR a.id < $1::bigint
-        ORDER BY a.id DESC LIMIT $2`,
+        ${newestFirst('a')}`,
       [range.before ?? null, range.limit + 1],
     );
     return page(rows, range.limit, (row) => ({
       id: row.id,
-      moderator: user(row.moderator_id, row.moderator_email, row.moderator_username),
+      moderator: row.moderator,
       action: row.action,
       targetUserId: row.target_user_id,
       targetMessageId: row.target_message_id,
@@ -150,7 +144,11 @@ async function audit(executor: SqlExecutor, record: AuditRecord): Promise<void> 
   );
 }
 
-const user = (id: string, email: string, username: string): PublicUser => ({ id, email, username });
+/** The user row `u` as a PublicUser (JSON, which both drivers parse). */
+const publicUser = (u: string) => `json_build_object('id', ${u}.id, 'email', ${u}.email, 'username', ${u}.username)`;
+
+/** A page of the table `t` by its identity: `$1` the cursor (an id, or null), `$2` the rows to read. */
+const newestFirst = (t: string) => `WHERE $1::bigint IS NULL OR ${t}.id < $1::bigint ORDER BY ${t}.id DESC LIMIT $2`;
 
 /** `limit + 1` rows newest first → a page of `limit` and whether more follow. */
 function page<Row extends { id: string }, T>(rows: Row[], limit: number, toEntry: (row: Row) => T): ModerationPage<T> {

@@ -214,7 +214,7 @@ describe('loadConfig', () => {
     });
   });
 
-  it('reads the operators\' token and the moderators, by id and by a claim of the provider', () => {
+  it("reads the operators' token and the moderators, by id and by a claim of the provider", () => {
     const [one, two] = [randomUUID(), randomUUID()];
     const config = loadConfig({
       ADMIN_TOKEN: SECRET,

@@ -9,6 +9,13 @@ import { registerAuthRoutes } from './http/auth-routes.js';
 import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
 import { registerMessageMarkRoutes } from './http/message-mark-routes.js';
+import { registerModerationRoutes } from './http/moderation-routes.js';
+import { adminGuard } from './http/admin-guard.js';
+import { registerBotAdminRoutes } from './http/admin-routes.js';
+import { BotAccounts } from './moderation/bot-accounts.js';
+import { registerUserControlRoutes } from './http/user-control-routes.js';
+import { BlockService } from './moderation/block-service.js';
+import { ModerationService } from './moderation/moderation-service.js';
 import { registerFileRoutes } from './http/file-routes.js';
 import { FileService } from './files/file-service.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './http/error-handler.js';
@@ -84,7 +91,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   const limits = new RateLimits(config.limits, metrics, redis && { client: redis, prefix: config.redisPrefix });
-  const auth = new AuthService(store, tokens, new PasswordHasher(config.passwords), limits);
+  const auth = new AuthService(
+    store,
+    tokens,
+    new PasswordHasher(config.passwords),
+    limits,
+    new Set(config.moderators.userIds),
+  );
+  const moderation = new ModerationService(store, chats);
   // One user's share of this node, taken by their sockets' events and HTTP requests alike.
   const concurrency = new UserConcurrency(
     config.limits.concurrentRequestsPerUser,
@@ -96,6 +110,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const gateway = createGateway(fastify.server, {
     auth,
     chats,
+    moderation,
     log,
     metrics,
     limits,
@@ -123,6 +138,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerAccountRoutes(fastify, auth, chats, guard, admit);
   registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, admit);
   registerMessageMarkRoutes(fastify, chats, guard, admit);
+  registerUserControlRoutes(fastify, new BlockService(store), moderation, guard, admit);
+  registerModerationRoutes(fastify, moderation, guard, admit);
+  registerBotAdminRoutes(fastify, new BotAccounts(store, chats.changes), adminGuard(config.adminToken));
   const files = new FileService(store, config.files);
   await registerFileRoutes(fastify, files, config.files, guard, admit, limits);
   const stopSweeping = files.startSweeping((error) => log.error({ err: error }, 'sweeping expired uploads failed'));

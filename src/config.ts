@@ -64,6 +64,25 @@ export interface Config {
    */
   trustProxy: boolean | number | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * The operators' bearer token for the `/admin/...` routes (`ADMIN_TOKEN`, at least 32
+   * characters). Undefined: those routes do not exist (404).
+   */
+  adminToken: string | undefined;
+  /** Who moderates (README "Operating"). */
+  moderators: Moderators;
+}
+
+/** The users allowed the `/moderation/...` routes: named by id, or by a claim of the external provider's tokens. */
+export interface Moderators {
+  /** `MODERATOR_IDS`: user ids (uuids). @default [] */
+  userIds: string[];
+  /**
+   * `MODERATOR_ROLE_CLAIM` and `MODERATOR_ROLE_VALUE`: a token of the external identity provider
+   * whose claim `name` (top-level, else a dotted path such as `realm_access.roles`) is `value`, or a
+   * list holding it, makes its user a moderator.
+   */
+  roleClaim: { name: string; value: string } | undefined;
 }
 
 export type ExternalProvider =
@@ -245,6 +264,7 @@ function wholeNumber(fallback: number, min: number, max: number) {
 }
 
 const MAX_RATE = 1_000_000;
+const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/;
 /** `JWT_AUDIENCE=*`: tokens of any audience are accepted (an operator's explicit choice). */
 const ANY_AUDIENCE = '*';
 
@@ -277,6 +297,23 @@ const envSchema = z.object({
       },
     ),
   JWKS_URL: urlWithProtocols(['http:', 'https:']),
+  ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters long',
+  }),
+  MODERATOR_IDS: optionalText
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((id) => id.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine((ids) => ids.every((id) => UUID.test(id)), {
+      message: 'must be a comma-separated list of user ids (uuids)',
+    }),
+  MODERATOR_ROLE_CLAIM: optionalText.refine((v) => v === undefined || v.length <= 200, {
+    message: 'must be a claim name (a dotted path into nested claims) of at most 200 characters',
+  }),
+  MODERATOR_ROLE_VALUE: optionalText,
   JWT_ISSUER: optionalText,
   JWT_AUDIENCE: optionalText,
   JWT_TTL: optionalText
@@ -366,7 +403,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     : parsed.error.issues.map((issue) => {
         const variable = String(issue.path[0] ?? 'environment');
         const value = env[variable];
-        const shown = value === undefined || /SECRET|KEY|URL/.test(variable) ? '' : ` (got "${value}")`;
+        const shown = value === undefined || /SECRET|KEY|URL|TOKEN/.test(variable) ? '' : ` (got "${value}")`;
         return `${variable} ${issue.message}${shown}`;
       });
   // Checked on the raw values, even when other variables are bad, so that one start-up reports
@@ -382,6 +419,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (external && !env.JWT_AUDIENCE?.trim()) {
     problems.push(
       'JWT_AUDIENCE is required with an external identity provider (JWT_PUBLIC_KEY or JWKS_URL), so that its tokens for other applications are refused: set the audience its tokens for Parley carry, or * to accept any audience',
+    );
+  }
+  if (Boolean(env.MODERATOR_ROLE_CLAIM?.trim()) !== Boolean(env.MODERATOR_ROLE_VALUE?.trim())) {
+    problems.push('MODERATOR_ROLE_CLAIM and MODERATOR_ROLE_VALUE go together: set both or neither');
+  } else if (env.MODERATOR_ROLE_CLAIM?.trim() && !external) {
+    problems.push(
+      'MODERATOR_ROLE_CLAIM needs an external identity provider (JWT_PUBLIC_KEY or JWKS_URL): only its tokens carry roles',
     );
   }
   if (env.JWT_PUBLIC_KEY?.trim() && env.JWKS_URL?.trim()) {
@@ -457,5 +501,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    adminToken: e.ADMIN_TOKEN,
+    moderators: {
+      userIds: e.MODERATOR_IDS,
+      roleClaim:
+        e.MODERATOR_ROLE_CLAIM && e.MODERATOR_ROLE_VALUE
+          ? { name: e.MODERATOR_ROLE_CLAIM, value: e.MODERATOR_ROLE_VALUE }
+          : undefined,
+    },
   };
 }

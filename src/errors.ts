@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'VALIDATION_ERROR'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
+  | 'BANNED'
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
@@ -17,6 +18,8 @@ export const ERRORS: Record<ErrorCode, { status: number; text: string }> = {
   VALIDATION_ERROR: { status: 400, text: 'Некорректные данные' },
   UNAUTHORIZED: { status: 401, text: 'Требуется авторизация' },
   FORBIDDEN: { status: 403, text: 'Доступ запрещён' },
+  /** The account was banned by a moderator: its tokens, connections and logins are refused until unbanned. */
+  BANNED: { status: 403, text: 'Учётная запись заблокирована модератором' },
   NOT_FOUND: { status: 404, text: 'Не найдено' },
   CONFLICT: { status: 409, text: 'Конфликт данных' },
   RATE_LIMITED: { status: 429, text: 'Слишком много запросов, попробуйте позже' },
@@ -56,6 +59,13 @@ export const TEXTS = {
   passwordLoginDisabled: 'Регистрация и вход по паролю отключены: войдите через внешнего провайдера',
   passwordRequired: 'Для удаления учётной записи введите пароль',
   wrongPassword: 'Неверный пароль',
+  blockedSender: 'Пользователь заблокировал вас: ваши сообщения в этот чат не принимаются',
+  blockedPair: 'Личный чат недоступен: один из вас заблокировал другого',
+  unknownBot: 'Бот не найден',
+  selfBan: 'Нельзя заблокировать собственную учётную запись',
+  notModerator: 'Доступно только модераторам',
+  selfBlock: 'Нельзя заблокировать самого себя',
+  tooManyBlocks: 'Заблокировано слишком много пользователей',
   staleToken: 'Для удаления учётной записи войдите заново: токен должен быть выдан не более 5 минут назад',
 } as const;
 

@@ -84,6 +84,8 @@ describe('loadConfig', () => {
       corsOrigins: undefined,
       trustProxy: false,
       logLevel: 'info',
+      adminToken: undefined,
+      moderators: { userIds: [], roleClaim: undefined },
     });
   });
 
@@ -212,6 +214,20 @@ describe('loadConfig', () => {
     });
   });
 
+  it("reads the operators' token and the moderators, by id and by a claim of the provider", () => {
+    const [one, two] = [randomUUID(), randomUUID()];
+    const config = loadConfig({
+      ADMIN_TOKEN: SECRET,
+      MODERATOR_IDS: ` ${one}, ${two.toUpperCase()} `,
+      JWKS_URL: 'https://id.example/jwks',
+      JWT_AUDIENCE: 'parley',
+      MODERATOR_ROLE_CLAIM: 'roles',
+      MODERATOR_ROLE_VALUE: 'chat-moderator',
+    });
+    expect(config.adminToken).toBe(SECRET);
+    expect(config.moderators).toEqual({ userIds: [one, two], roleClaim: { name: 'roles', value: 'chat-moderator' } });
+  });
+
   it('accepts PORT 0 (any free port) and 65535', () => {
     expect(loadConfig({ PORT: '0' }).port).toBe(0);
     expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
@@ -312,6 +328,20 @@ describe('loadConfig', () => {
     it('JWT_SECRET shorter than 32 characters, without echoing it', () => {
       const problem = expectOneProblem({ JWT_SECRET: 'short-secret' }, 'JWT_SECRET');
       expect(problem).not.toContain('short-secret');
+    });
+
+    it('ADMIN_TOKEN shorter than 32 characters, without echoing it', () => {
+      const problem = expectOneProblem({ ADMIN_TOKEN: 'short-admin-token' }, 'ADMIN_TOKEN');
+      expect(problem).not.toContain('short-admin-token');
+    });
+
+    it('MODERATOR_IDS that are not uuids', () => {
+      expectOneProblem({ MODERATOR_IDS: `${randomUUID()},alice` }, 'MODERATOR_IDS');
+    });
+
+    it('MODERATOR_ROLE_CLAIM without its value, or without an external provider', () => {
+      expectOneProblem({ MODERATOR_ROLE_CLAIM: 'roles' }, 'MODERATOR_ROLE_CLAIM');
+      expectOneProblem({ MODERATOR_ROLE_CLAIM: 'roles', MODERATOR_ROLE_VALUE: 'moderator' }, 'MODERATOR_ROLE_CLAIM');
     });
 
     it('LOG_LEVEL loud', () => {

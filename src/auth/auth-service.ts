@@ -3,7 +3,8 @@ import type { PublicUser } from '../protocol/types.js';
 import { AppError, TEXTS } from '../errors.js';
 import { failValidation } from '../validation.js';
 import type { Store } from '../store/store.js';
-import { UniqueViolation, type UserRecord } from '../store/users.js';
+import { UniqueViolation, type Account, type UserRecord } from '../store/users.js';
+import { botKeyHash, isBotKey } from './bot-keys.js';
 import type { PasswordHasher } from './passwords.js';
 import { bearerToken, type TokenService } from './tokens.js';
 
@@ -16,9 +17,14 @@ export interface Authenticated {
   user: PublicUser;
   /** When the token stops being valid, in ms since the epoch. */
   expiresAt: number;
-  /** When the token was issued, in ms since the epoch (undefined: it does not say). */
+  /** When the token was issued, in ms since the epoch (undefined: it does not say, or a bot's key). */
   issuedAt: number | undefined;
+  /** Allowed the `/moderation/...` routes (MODERATOR_IDS, or the provider's role claim). */
+  moderator: boolean;
 }
+
+/** When a bot's key stops being valid: never, unless revoked (far enough to never fire, small enough to serialise). */
+const BOT_KEY_EXPIRES_AT = Number.MAX_SAFE_INTEGER;
 
 /**
  * How recent a token must be to stand in for the password of an account that has none here (one
@@ -46,6 +52,8 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly passwords: PasswordHasher,
     private readonly failures: LoginFailureBudget,
+    /** MODERATOR_IDS. */
+    private readonly moderatorIds: ReadonlySet<string> = new Set(),
   ) {}
 
   async register(body: RegisterBody): Promise<Session> {
@@ -79,28 +87,44 @@ export class AuthService {
         ? `email:${body.email}`
         : `username:${body.username.toLowerCase()}`;
     const user = await this.checkPassword(account, body.password, record);
+    // Told only to whoever knows the password.
+    if (record!.banned) throw bannedAccount();
     return { user, accessToken: await this.tokens.issue(user.id) };
   }
 
   /**
-   * A raw token or `Bearer …` header → its (still existing) user. Throws UNAUTHORIZED. `admit`,
-   * when given, may refuse the user by throwing: it is called with the user's id as soon as it is
-   * known — for a token of this server before the database is asked, so that a refused user (one
-   * cut off, say, reconnecting in a loop) costs a signature check and no query.
+   * A raw token or `Bearer …` header — or a bot's API key — to its (still existing) user. Throws
+   * UNAUTHORIZED, or BANNED for an account a moderator has banned. `admit`, when given, may refuse
+   * the user by throwing: it is called with the user's id as soon as it is known — for a token of
+   * this server before the database is asked, so that a refused user (one cut off, say,
+   * reconnecting in a loop) costs a signature check and no query.
    */
   async authenticate(credential: unknown, admit?: (userId: string) => void): Promise<Authenticated> {
     const token = bearerToken(credential);
     if (!token) throw new AppError('UNAUTHORIZED');
+    if (isBotKey(token)) {
+      const bot = await this.store.bots.findByKey(botKeyHash(token));
+      if (!bot) throw new AppError('UNAUTHORIZED', TEXTS.invalidToken);
+      admit?.(bot.user.id);
+      return this.signedIn(bot, { expiresAt: BOT_KEY_EXPIRES_AT, issuedAt: undefined, moderator: false });
+    }
     const { userId, expiresAt, issuedAt, external } = await this.tokens.verify(token);
     if (!external) admit?.(userId);
     // The provider vouches for the user: the first token creates them, later ones find them (a
     // deleted account's subject finds nobody).
-    const user = external
+    const account = external
       ? await this.store.users.findOrCreateExternalUser({ externalId: userId, ...external })
-      : await this.store.users.findUserById(userId);
-    if (!user) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
-    if (external) admit?.(user.id);
-    return { user, expiresAt, issuedAt };
+      : await this.store.users.findAccount(userId);
+    if (external && account) admit?.(account.user.id);
+    return this.signedIn(account, { expiresAt, issuedAt, moderator: external?.moderator ?? false });
+  }
+
+  /** An account found for a credential, refused when it is gone or banned. */
+  private signedIn(account: Account | undefined, grant: Omit<Authenticated, 'user'>): Authenticated {
+    if (!account) throw new AppError('UNAUTHORIZED', TEXTS.unknownUser);
+    if (account.banned) throw bannedAccount();
+    const { user } = account;
+    return { user, ...grant, moderator: grant.moderator || this.moderatorIds.has(user.id) };
   }
 
   /**
@@ -160,6 +184,8 @@ export class AuthService {
     if (!this.tokens.issuesTokens) throw new AppError('FORBIDDEN', TEXTS.passwordLoginDisabled);
   }
 }
+
+const bannedAccount = () => new AppError('BANNED');
 
 /** The failure budget's key of an account, whichever of its names was typed. */
 const accountOf = (userId: string) => `account:${userId}`;

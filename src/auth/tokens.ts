@@ -10,7 +10,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { EXTERNAL_ALGORITHMS, type Config, type ExternalAlgorithm } from '../config.js';
+import { EXTERNAL_ALGORITHMS, type Config, type ExternalAlgorithm, type Moderators } from '../config.js';
 import { AppError, TEXTS } from '../errors.js';
 import { isStorableText } from '../protocol/schemas.js';
 
@@ -33,7 +33,12 @@ export interface VerifiedToken {
   /** When it was issued (`iat`), in ms since the epoch; undefined when the token does not say. */
   issuedAt: number | undefined;
   /** Present for a token from the external identity provider: the claims a new user is made of. */
-  external?: { email: string | undefined; username: string | undefined };
+  external?: {
+    email: string | undefined;
+    username: string | undefined;
+    /** The token carries the moderators' role claim (MODERATOR_ROLE_CLAIM / MODERATOR_ROLE_VALUE). */
+    moderator: boolean;
+  };
 }
 
 /** The external provider's key: a fixed public key, or a JWKS fetched (and cached) by jose. */
@@ -48,6 +53,8 @@ export class TokenService {
     /** Undefined: this server issues no tokens (an external provider without JWT_SECRET). */
     private readonly key: Uint8Array | undefined,
     private readonly jwt: Config['jwt'],
+    /** The claim that makes an external token's user a moderator. */
+    private readonly roleClaim: Moderators['roleClaim'],
     private readonly external: ExternalKey | undefined = externalKey(jwt),
   ) {}
 
@@ -58,11 +65,12 @@ export class TokenService {
    * of identity: no token is issued here and password registration and login are refused.
    */
   static async create(config: Config, warn: (message: string) => void): Promise<TokenService> {
-    if (config.jwt.secret) return new TokenService(new TextEncoder().encode(config.jwt.secret), config.jwt);
-    if (config.jwt.external) return new TokenService(undefined, config.jwt);
+    if (config.jwt.secret)
+      return new TokenService(new TextEncoder().encode(config.jwt.secret), config.jwt, config.moderators.roleClaim);
+    if (config.jwt.external) return new TokenService(undefined, config.jwt, config.moderators.roleClaim);
     if (config.database.kind === 'memory') {
       warn('JWT_SECRET is not set: using a random secret for this process; tokens die with it');
-      return new TokenService(randomBytes(32), config.jwt);
+      return new TokenService(randomBytes(32), config.jwt, config.moderators.roleClaim);
     }
     const file = path.join(config.dataDir, 'jwt-secret');
     let secret: string;
@@ -76,7 +84,7 @@ export class TokenService {
       });
     }
     warn(`JWT_SECRET is not set: using the development secret kept in ${file}; set JWT_SECRET in production`);
-    return new TokenService(new TextEncoder().encode(secret), config.jwt);
+    return new TokenService(new TextEncoder().encode(secret), config.jwt, config.moderators.roleClaim);
   }
 
   /** Whether this server issues tokens (password registration and login). */
@@ -139,6 +147,8 @@ export class TokenService {
         verified.external = {
           email: text(payload.email),
           username: text(payload.preferred_username) ?? text(payload.username),
+          moderator:
+            this.roleClaim !== undefined && claimHolds(claimAt(payload, this.roleClaim.name), this.roleClaim.value),
         };
       }
       // Claims become database rows (a provider's user) or lookups: text PostgreSQL cannot store
@@ -174,6 +184,25 @@ function externalKey(jwt: Config['jwt']): ExternalKey | undefined {
     }
   };
   return { key, algorithms: [...EXTERNAL_ALGORITHMS] };
+}
+
+/**
+ * The claim `name`: a top-level claim of that name (Auth0's namespaced ones are URLs, dots and all),
+ * else the dotted path into nested claims (Keycloak's `realm_access.roles`).
+ */
+function claimAt(payload: JWTPayload, name: string): unknown {
+  if (name in payload) return payload[name];
+  let value: unknown = payload;
+  for (const key of name.split('.')) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** A role claim holds `value` when it is that string, or a list (as providers send roles) that holds it. */
+function claimHolds(claim: unknown, value: string): boolean {
+  return claim === value || (Array.isArray(claim) && claim.includes(value));
 }
 
 /** "Bearer abc", "bearer abc" or "abc" → "abc"; anything else → undefined. */

@@ -37,7 +37,9 @@ export type ChatChange =
   /** `userId` left or was removed; `remaining` are the members after it. */
   | { type: 'member_left'; chatId: string; userId: string; remaining: ChatMember[] }
   /** `userId`'s account was deleted: none of its sockets may stay open. */
-  | { type: 'account_deleted'; userId: string };
+  | { type: 'account_deleted'; userId: string }
+  /** `userId`'s sessions end now: a moderator banned the account, or an operator revoked a bot's keys. */
+  | { type: 'account_closed'; userId: string };
 
 export type ChatChangeListener = (change: ChatChange) => void;
 

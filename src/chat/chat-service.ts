@@ -34,7 +34,7 @@ import { MAX_DISTINCT_REACTIONS, MAX_PINS_PER_CHAT } from '../protocol/types.js'
 import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';
 import type { HistoryPage, InsertMessageResult, MessageRef, NewMessage } from '../store/messages.js';
-import { UnknownMembers } from '../store/chats.js';
+import { BlockedPair, UnknownMembers } from '../store/chats.js';
 import { asBroadcast, type MarkResult } from '../store/message-marks.js';
 import type { Store } from '../store/store.js';
 import { ChatChanges } from './chat-changes.js';
@@ -92,6 +92,7 @@ export class ChatService {
     };
     const result = await this.sends.submit(message);
     if (result.outcome === 'not_member') throw forbiddenChat();
+    if (result.outcome === 'blocked') throw new AppError('FORBIDDEN', TEXTS.blockedSender);
     if (result.outcome === 'reply_refused') return this.refusedReply(message);
     // A retry answers the original as it is now: it may have been reacted to meanwhile.
     if (result.outcome === 'duplicate') return (await this.store.marks.withReactions([result.message], sender.id))[0]!;
@@ -317,7 +318,9 @@ export class ChatService {
       .createChat({ name: body.name ?? null, memberIds: [caller.id, ...others], direct })
       .catch((error: unknown) => {
         // An account deleted since the check above.
-        throw error instanceof UnknownMembers ? new AppError('NOT_FOUND', TEXTS.unknownUser, 'userIds') : error;
+        if (error instanceof UnknownMembers) throw new AppError('NOT_FOUND', TEXTS.unknownUser, 'userIds');
+        if (error instanceof BlockedPair) throw new AppError('FORBIDDEN', TEXTS.blockedPair, 'userIds');
+        throw error;
       });
     const [chat] = await this.store.chats.listChats(caller.id, chatId);
     if (created) this.changes.publish({ type: 'chat_created', chat: chat! });
@@ -468,16 +471,26 @@ export class ChatService {
    */
   async deleteMessage(userId: string, { messageId }: MessageRefPayload): Promise<Message> {
     const { senderId } = await this.deletableMessage(userId, messageId);
+    const { message } = await this.deleteAnyMessage(messageId, senderId);
+    return message;
+  }
+
+  /**
+   * Turns `senderId`'s message into a tombstone (for its author, or a moderator: no access check)
+   * and publishes the deletion; `deleted` is false when it was a tombstone already, which is
+   * answered as it is.
+   */
+  async deleteAnyMessage(messageId: string, senderId: string): Promise<{ message: Message; deleted: boolean }> {
     const deleted = await this.store.messages.deleteMessage(messageId, senderId);
     if (deleted) {
       this.changes.publish({ type: 'message', kind: 'deleted', message: deleted });
       // Unreadable since the commit (FileStore.findReadable); their bytes go now.
       await this.store.files.deleteOfMessage(messageId);
-      return deleted;
+      return { message: deleted, deleted: true };
     }
     const tombstone = await this.store.messages.findMessage(messageId);
     if (!tombstone) throw forbiddenChat();
-    return tombstone;
+    return { message: tombstone, deleted: false };
   }
 
   /**

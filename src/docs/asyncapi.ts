@@ -9,6 +9,7 @@ import {
   markReadSchema,
   messageRefSchema,
   reactionSchema,
+  reportMessageSchema,
   searchMessagesSchema,
   sendMessageSchema,
   syncSchema,
@@ -149,6 +150,14 @@ export const clientEvents = {
       "page's `nextBefore`; NOT_FOUND if it is not a message of the searched chats). Deleted messages are never found.",
     payload: searchMessagesSchema,
     answer: searchPageFields,
+  },
+  report_message: {
+    summary:
+      'Report a live message of a chat you are a member of to the moderators, with a reason of 1–500 characters after ' +
+      'trimming. Reporting the same message again answers the same success and stores nothing. An unknown message and one ' +
+      'of a chat you are not in are FORBIDDEN alike; a deleted one NOT_FOUND.',
+    payload: reportMessageSchema,
+    answer: {},
   },
 } satisfies Record<keyof ClientToServerEvents, ClientEventDoc>;
 

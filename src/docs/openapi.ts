@@ -15,6 +15,12 @@ import {
   searchMessagesQuerySchema,
   setRoleSchema,
   updateChatSchema,
+  sendMessageBodySchema,
+  reportBodySchema,
+  banBodySchema,
+  moderationPageQuerySchema,
+  createBotSchema,
+  userIdParamsSchema,
   userSearchSchema,
   syncSchema,
 } from '../protocol/schemas.js';
@@ -22,6 +28,7 @@ import {
   chatListFields,
   chatPageFields,
   jsonSchemaOf,
+  moderationPageFields,
   ref,
   searchPageFields,
   success,
@@ -42,7 +49,10 @@ const failure = (description: string) => json(description, ref('Error'));
 const ERROR_RESPONSES: Record<string, ReturnType<typeof failure>> = {
   400: failure('VALIDATION_ERROR: the body, query or a parameter is invalid (`field` names it)'),
   401: failure('UNAUTHORIZED: no token, or an invalid or expired one'),
-  403: failure("FORBIDDEN: e.g. a chat that does not exist or that you are not a member of ('У вас нет доступа к этому чату')"),
+  403: failure(
+    "FORBIDDEN: e.g. a chat that does not exist or that you are not a member of ('У вас нет доступа к этому чату'); " +
+      'BANNED: a moderator has banned the account',
+  ),
   404: failure('NOT_FOUND'),
   409: failure('CONFLICT: the email or username is taken'),
   413: failure('VALIDATION_ERROR: the file is larger than FILE_MAX_BYTES (nothing is kept)'),
@@ -60,6 +70,11 @@ function parameters(where: 'path' | 'query', schema: z.ZodType): JsonSchema[] {
 
 const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: jsonSchemaOf(schema) } } });
 const bearer = [{ bearerAuth: [] }];
+const adminAuth = [{ adminToken: [] }];
+const userParam = parameters('path', userIdParamsSchema);
+const ADMIN_401 = failure('UNAUTHORIZED: no ADMIN_TOKEN given, or a wrong one');
+const ADMIN_404 = failure('NOT_FOUND: ADMIN_TOKEN is not set (every /admin route is then an unknown route), or the bot is unknown');
+const MODERATOR_403 = failure('FORBIDDEN: the caller is not a moderator (MODERATOR_IDS, MODERATOR_ROLE_CLAIM); BANNED');
 const session = success({ accessToken: { type: 'string', description: 'A JWT: `Authorization: Bearer …` or Socket.IO `auth: { token }`' }, user: ref('PublicUser') });
 const chatParam = parameters('path', chatIdParamsSchema);
 const memberParams = parameters('path', chatMemberParamsSchema);
@@ -91,7 +106,10 @@ export function openApiDocument(): JsonSchema {
     },
     servers: [{ url: '/' }],
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT, or a bot\'s API key (pk_bot_…)' },
+        adminToken: { type: 'http', scheme: 'bearer', description: 'The operators\' ADMIN_TOKEN' },
+      },
       schemas: wireSchemas,
     },
     paths: {
@@ -110,7 +128,11 @@ export function openApiDocument(): JsonSchema {
         },
       },
       '/users/me': {
-        get: { summary: 'The caller', security: bearer, responses: { 200: json('The caller', success({ user: ref('PublicUser') })), ...errors(401, 429) } },
+        get: {
+          summary: 'The caller (every route with a bearer token answers a banned account 403 BANNED)',
+          security: bearer,
+          responses: { 200: json('The caller', success({ user: ref('PublicUser') })), ...errors(401, 403, 429) },
+        },
         delete: {
           summary: 'Delete the caller’s account for good',
           description:
@@ -209,6 +231,13 @@ export function openApiDocument(): JsonSchema {
         },
       },
       '/chats/{id}/messages': {
+        post: {
+          summary: 'Send a message (as `send_message`: the same rules, limits and answer), for any user and for bots',
+          security: bearer,
+          parameters: chatParam,
+          requestBody: body(sendMessageBodySchema),
+          responses: { 201: messageAnswer('The message, once committed (a retry with the same clientMessageId: the original)'), ...errors(400, 401, 403, 404, 429) },
+        },
         get: {
           summary: 'A page of history, oldest first (as `get_chat_messages`)',
           security: bearer,
@@ -217,6 +246,108 @@ export function openApiDocument(): JsonSchema {
             200: json('The page', success({ messages: { type: 'array', items: ref('Message') }, hasMore: { type: 'boolean' } })),
             ...errors(400, 401, 403, 404, 429),
           },
+        },
+      },
+      '/users/{id}/block': {
+        post: {
+          summary: 'Block a user: no new direct chat between you (either asking), and their messages to your direct chat are refused (FORBIDDEN). Groups are unaffected. At most 1000 blocks; blocking again answers the same',
+          security: bearer,
+          parameters: userParam,
+          responses: { 200: json('Blocked', success({})), ...errors(400, 401, 404, 429) },
+        },
+        delete: {
+          summary: 'Unblock a user (success also when there was no block)',
+          security: bearer,
+          parameters: userParam,
+          responses: { 200: json('Not blocked', success({})), ...errors(400, 401, 429) },
+        },
+      },
+      '/users/me/blocks': {
+        get: {
+          summary: 'The users you have blocked, most recent first',
+          security: bearer,
+          responses: { 200: json('Your blocks', success({ users: { type: 'array', items: ref('BlockedUser') } })), ...errors(401, 429) },
+        },
+      },
+      '/messages/{id}/report': {
+        post: {
+          summary: 'Report a live message of one of your chats to the moderators (as `report_message`); reporting it again answers the same',
+          security: bearer,
+          parameters: messageParam,
+          requestBody: body(reportBodySchema),
+          responses: { 200: json('Reported', success({})), ...errors(400, 401, 403, 404, 429) },
+        },
+      },
+      '/moderation/users/{id}/ban': {
+        post: {
+          summary: 'Ban a user (moderators): their sockets close on every node at once; their tokens, connections and logins are refused (403 BANNED) until unbanned. Audited',
+          security: bearer,
+          parameters: userParam,
+          requestBody: body(banBodySchema),
+          responses: { 200: json('Banned', success({})), ...errors(400, 401), 403: MODERATOR_403, ...errors(404, 429) },
+        },
+        delete: {
+          summary: 'Unban a user (moderators). Audited',
+          security: bearer,
+          parameters: userParam,
+          responses: { 200: json('Not banned', success({})), ...errors(400, 401), 403: MODERATOR_403, ...errors(404, 429) },
+        },
+      },
+      '/moderation/messages/{id}': {
+        delete: {
+          summary: 'Delete any message (moderators), as its author would: a tombstone taking the chat\'s next version, `message_deleted` to the members, returned by `sync`. Audited',
+          security: bearer,
+          parameters: messageParam,
+          responses: { 200: messageAnswer('The tombstone'), ...errors(400, 401), 403: MODERATOR_403, ...errors(404, 429) },
+        },
+      },
+      '/moderation/reports': {
+        get: {
+          summary: 'Reports of messages, newest first (moderators): `limit` 1–100 (default 50), `before` the previous page\'s `nextBefore`',
+          security: bearer,
+          parameters: parameters('query', moderationPageQuerySchema),
+          responses: { 200: json('A page of reports', success(moderationPageFields('reports', ref('MessageReport')))), ...errors(400, 401), 403: MODERATOR_403, ...errors(429) },
+        },
+      },
+      '/moderation/audit': {
+        get: {
+          summary: 'Every moderation action, newest first (moderators); paged as the reports',
+          security: bearer,
+          parameters: parameters('query', moderationPageQuerySchema),
+          responses: { 200: json('A page of the audit log', success(moderationPageFields('entries', ref('ModerationAuditEntry')))), ...errors(400, 401), 403: MODERATOR_403, ...errors(429) },
+        },
+      },
+      '/admin/bots': {
+        post: {
+          summary: 'Create a bot (operators): its user and its first API key, answered this once (only a digest is kept)',
+          security: adminAuth,
+          requestBody: body(createBotSchema),
+          responses: {
+            201: json('Created', success({ bot: ref('PublicUser'), apiKey: { type: 'string', description: 'pk_bot_…: the bearer credential of the bot on HTTP and Socket.IO' } })),
+            400: ERROR_RESPONSES[400],
+            401: ADMIN_401,
+            404: ADMIN_404,
+            409: ERROR_RESPONSES[409],
+          },
+        },
+        get: {
+          summary: 'Every bot (operators)',
+          security: adminAuth,
+          responses: { 200: json('The bots', success({ bots: { type: 'array', items: ref('Bot') } })), 401: ADMIN_401, 404: ADMIN_404 },
+        },
+      },
+      '/admin/bots/{id}/keys': {
+        post: {
+          summary: 'One more API key for a bot (operators), answered this once; its other keys keep working',
+          security: adminAuth,
+          parameters: userParam,
+          responses: { 201: json('The new key', success({ apiKey: { type: 'string' } })), 400: ERROR_RESPONSES[400], 401: ADMIN_401, 404: ADMIN_404 },
+        },
+        delete: {
+          summary: 'Revoke every key of a bot (operators): refused at once, its sockets closed on every node',
+          security: adminAuth,
+          parameters: userParam,
+          responses: { 200: json('Revoked', success({})), 400: ERROR_RESPONSES[400], 401: ADMIN_401, 404: ADMIN_404 },
         },
       },
       '/messages/{id}/reactions/{emoji}': {

@@ -87,6 +87,7 @@ export const wireSchemas = {
         maxItems: 10,
         description: 'The files sent with the message, in the order given; absent when none, and on a tombstone',
       },
+      bot: { const: true, description: 'Set when a bot sent the message (README "Bots"); absent otherwise' },
     },
     required: ['id', 'text', 'sender', 'chatId', 'createdAt', 'user', 'seq', 'version'],
     additionalProperties: false,
@@ -257,13 +258,71 @@ export const wireSchemas = {
     required: ['text', 'highlights'],
     additionalProperties: false,
   },
+  BlockedUser: {
+    type: 'object',
+    description: 'A user the caller has blocked',
+    properties: {
+      id: { type: 'string' },
+      email: { type: 'string' },
+      username: { type: 'string' },
+      blockedAt: isoTime,
+    },
+    required: ['id', 'email', 'username', 'blockedAt'],
+    additionalProperties: false,
+  },
+  MessageReport: {
+    type: 'object',
+    description: 'A report of a message by a member of its chat',
+    properties: {
+      id: { type: 'string', description: 'Also the cursor of the next page (`before`)' },
+      message: { $ref: '#/components/schemas/Message', description: 'The message as it is now (a tombstone once deleted)' },
+      reporter: { $ref: '#/components/schemas/PublicUser' },
+      reason: { type: 'string' },
+      createdAt: isoTime,
+    },
+    required: ['id', 'message', 'reporter', 'reason', 'createdAt'],
+    additionalProperties: false,
+  },
+  ModerationAuditEntry: {
+    type: 'object',
+    description: 'One moderation action',
+    properties: {
+      id: { type: 'string', description: 'Also the cursor of the next page (`before`)' },
+      moderator: {
+        oneOf: [{ $ref: '#/components/schemas/PublicUser' }, { type: 'null' }],
+        description: 'Null once the moderator\'s account is deleted',
+      },
+      action: { enum: ['ban', 'unban', 'delete_message'] },
+      targetUserId: {
+        type: ['string', 'null'],
+        description: 'The user banned or unbanned, or the deleted message\'s author; null once their account is deleted',
+      },
+      targetMessageId: { type: ['string', 'null'], description: 'The deleted message' },
+      reason: { type: ['string', 'null'], description: "A ban's reason" },
+      createdAt: isoTime,
+    },
+    required: ['id', 'moderator', 'action', 'targetUserId', 'targetMessageId', 'reason', 'createdAt'],
+    additionalProperties: false,
+  },
+  Bot: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      email: { type: 'string', description: '`bot-<id>@bots.invalid`: every bot\'s, and only bots\'' },
+      username: { type: 'string' },
+      createdAt: isoTime,
+      keys: { type: 'integer', minimum: 0, description: 'API keys that work now' },
+    },
+    required: ['id', 'email', 'username', 'createdAt', 'keys'],
+    additionalProperties: false,
+  },
   Error: {
     type: 'object',
     properties: {
       success: { const: false },
       error: { type: 'string', description: 'What went wrong, in Russian (as in the seed)' },
       code: {
-        enum: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE'],
+        enum: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'BANNED', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE'],
       },
       field: { type: 'string', description: 'The invalid field, for VALIDATION_ERROR (and some NOT_FOUND)' },
     },
@@ -308,3 +367,13 @@ export const searchPageFields: Record<string, JsonSchema> = {
     description: "The next page's `before` (the last hit's message id) while hasMore; null at the end",
   },
 };
+
+/** The answer fields of a page of reports or audit entries (`GET /moderation/reports`, `/moderation/audit`) under `key`. */
+export const moderationPageFields = (key: string, item: JsonSchema): Record<string, JsonSchema> => ({
+  [key]: arrayOf(item),
+  hasMore: { type: 'boolean', description: 'Whether older entries follow this page' },
+  nextBefore: {
+    type: ['string', 'null'],
+    description: "The next page's `before` (the last entry's id) while hasMore; null at the end",
+  },
+});

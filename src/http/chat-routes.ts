@@ -9,6 +9,7 @@ import {
   createChatSchema,
   historyQuerySchema,
   searchMessagesQuerySchema,
+  sendMessageBodySchema,
   setRoleSchema,
   syncSchema,
   updateChatSchema,
@@ -68,6 +69,14 @@ export function registerChatRoutes(
   app.get('/chats', { preHandler: [guard, admit.read] }, async (request) => {
     const list = await chats.chatList(request.user.id, parseInput(chatPageQuerySchema, request.query));
     return { success: true, ...list, chats: await audience.withPresence(list.chats) };
+  });
+
+  // send_message over HTTP (bots, backends): the same rules, limits and answer.
+  app.post('/chats/:id/messages', { preHandler: [guard, admit.messageChange] }, async (request, reply) => {
+    const { id } = parseInput(chatIdParamsSchema, request.params);
+    const body = parseInput(sendMessageBodySchema, request.body);
+    const message = await chats.sendMessage(request.user, { chatId: id, ...body });
+    return reply.status(201).send({ success: true, message });
   });
 
   app.get('/chats/:id/messages', { preHandler: [guard, admit.read] }, async (request) => {

@@ -10,15 +10,12 @@ import { setSecurityHeaders } from './security-headers.js';
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(sendError);
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(
-        toErrorEnvelope(
-          new AppError('NOT_FOUND', `${TEXTS.unknownRoute}: ${request.method} ${request.url.split('?')[0]}`),
-        ),
-      ),
-  );
+  app.setNotFoundHandler((request, reply) => reply.status(404).send(toErrorEnvelope(unknownRoute(request))));
+}
+
+/** What a request to a route that does not exist is answered (404). */
+export function unknownRoute(request: FastifyRequest): AppError {
+  return new AppError('NOT_FOUND', `${TEXTS.unknownRoute}: ${request.method} ${request.url.split('?')[0]}`);
 }
 
 /**

@@ -6,6 +6,7 @@ import type {
   MarkReadPayload,
   MessageRefPayload,
   ReactionPayload,
+  ReportMessagePayload,
   SearchMessagesPayload,
   SendMessagePayload,
   SyncPayload,
@@ -68,6 +69,8 @@ export interface ClientToServerEvents {
   get_pinned_messages(payload: ChatRefPayload, ack: (answer: Answer<{ messages: Message[] }>) => void): void;
   /** Full-text search of the caller's chats' messages, newest first, paged (README "Search"). */
   search_messages(payload: SearchMessagesPayload, ack: (answer: Answer<SearchPage>) => void): void;
+  /** A member reports a live message of their chat to the moderators; reporting it again answers the same. */
+  report_message(payload: ReportMessagePayload, ack: (answer: Answer<object>) => void): void;
 }
 
 /**

@@ -175,7 +175,9 @@ export const emailSchema = clientString()
   .trim()
   .max(254)
   .pipe(z.email())
-  .transform((email) => email.toLowerCase());
+  .transform((email) => email.toLowerCase())
+  // RFC 2606 reserves `.invalid`: the server's placeholder addresses (bots', deleted accounts') are there.
+  .refine((email) => !email.endsWith('.invalid'), { message: 'Адрес в домене .invalid не принимается' });
 
 export const usernameSchema = clientString()
   .trim()
@@ -262,6 +264,41 @@ export const reactionParamsSchema = z.object({ id: idSchema, emoji: reactionSche
 export const fileIdParamsSchema = z.object({ id: idSchema });
 export const historyQuerySchema = z.object(historyQueryShape);
 
+/** `POST /chats/:id/messages`: send_message's payload, its chat named by the path. */
+export const sendMessageBodySchema = sendMessageSchema.omit({ chatId: true });
+
+/** Users one user may block (`POST /users/:id/block`). */
+export const MAX_BLOCKS_PER_USER = 1000;
+export const userIdParamsSchema = z.object({ id: idSchema });
+
+/** Why a message is reported, or a user banned: 1–500 characters after trimming. */
+export const REASON_MAX = 500;
+const reasonSchema = storableText({ max: 2000 })
+  .transform((reason) => reason.trim())
+  .pipe(z.string().min(1).max(REASON_MAX));
+
+/** `report_message` / `POST /messages/:id/report`. */
+export const reportMessageSchema = z.object({ messageId: idSchema, reason: reasonSchema });
+export const reportBodySchema = reportMessageSchema.omit({ messageId: true });
+
+/** `POST /moderation/users/:id/ban`. */
+export const banBodySchema = z.object({ reason: reasonSchema });
+
+/** A page of reports or of the audit log, newest first: entries per page, by default and at most. */
+export const MODERATION_PAGE_DEFAULT = 50;
+export const MODERATION_PAGE_MAX = 100;
+/** `GET /moderation/reports` and `/moderation/audit`: `before` is the previous page's `nextBefore`. */
+export const moderationPageQuerySchema = z.object({
+  before: z
+    .string()
+    .regex(/^\d{1,18}$/, 'Ожидается курсор предыдущей страницы')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(MODERATION_PAGE_MAX).optional(),
+});
+
+/** `POST /admin/bots`: a bot's username, as a user's. */
+export const createBotSchema = z.object({ username: usernameSchema });
+
 export type SendMessagePayload = z.infer<typeof sendMessageSchema>;
 export type ChatRefPayload = z.infer<typeof chatRefSchema>;
 export type GetChatMessagesPayload = z.infer<typeof getChatMessagesSchema>;
@@ -281,3 +318,6 @@ export type AddMembersBody = z.infer<typeof addMembersSchema>;
 export type UpdateChatBody = z.infer<typeof updateChatSchema>;
 export type SetRoleBody = z.infer<typeof setRoleSchema>;
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
+export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
+export type ReportMessagePayload = z.infer<typeof reportMessageSchema>;
+export type ModerationPageQuery = z.infer<typeof moderationPageQuerySchema>;

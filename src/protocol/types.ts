@@ -48,7 +48,16 @@ export interface Message {
   mentions?: string[];
   /** The files sent with the message, in the order given (absent when none, and on a tombstone). */
   attachments?: Attachment[];
+  /** `true` when a bot sent it (README "Bots"); absent otherwise. */
+  bot?: true;
 }
+
+/**
+ * Every bot account's email ends so (`bot-<id>@bots.invalid`), and only a bot's: `.invalid` is
+ * reserved (RFC 2606), registration refuses it and a provider's claim of it is not taken. Messages
+ * are marked `bot` by it, since every read of a message carries its sender's email already.
+ */
+export const BOT_EMAIL_SUFFIX = '@bots.invalid';
 
 /** One emoji's reactions to a message. */
 export interface Reaction {
@@ -281,6 +290,39 @@ export interface SearchHit {
  */
 export interface SearchPage {
   hits: SearchHit[];
+  hasMore: boolean;
+  nextBefore: string | null;
+}
+
+/** A report of a message, as moderators list it (`GET /moderation/reports`). */
+export interface MessageReport {
+  id: string;
+  /** The message as it is now (a tombstone once deleted). */
+  message: Message;
+  reporter: PublicUser;
+  reason: string;
+  createdAt: string;
+}
+
+/** What a moderator did (`GET /moderation/audit`). */
+export type ModerationAction = 'ban' | 'unban' | 'delete_message';
+
+export interface ModerationAuditEntry {
+  id: string;
+  /** Null once the moderator's account is deleted (as targetUserId once the target's is). */
+  moderator: PublicUser | null;
+  action: ModerationAction;
+  /** The user banned or unbanned, or the author of the deleted message. */
+  targetUserId: string | null;
+  /** The deleted message. */
+  targetMessageId: string | null;
+  reason: string | null;
+  createdAt: string;
+}
+
+/** A page of reports or audit entries, newest first; `nextBefore` is the next page's `before` (null: none). */
+export interface ModerationPage<T> {
+  entries: T[];
   hasMore: boolean;
   nextBefore: string | null;
 }

@@ -34,6 +34,7 @@ export function broadcastChatChanges(
   io.on('message_change', (delivery) => feed.deliver(delivery));
   io.on('member_left', ({ chatId, userId }) => feed.memberLeft(chatId, userId));
   io.on('account_deleted', ({ userId }) => closedAccounts.close(userId));
+  io.on('account_closed', ({ userId }) => closedAccounts.close(userId));
   chats.changes.subscribe((change) => {
     switch (change.type) {
       case 'message': {
@@ -127,6 +128,10 @@ export function broadcastChatChanges(
         // Each node closes its own sockets of the account, and those still connecting.
         closedAccounts.close(change.userId);
         if (clustered) io.serverSideEmit('account_deleted', { userId: change.userId });
+        return;
+      case 'account_closed':
+        closedAccounts.close(change.userId);
+        if (clustered) io.serverSideEmit('account_closed', { userId: change.userId });
         return;
     }
   });

@@ -2,25 +2,27 @@ import { userRoom } from './rooms.js';
 import type { ParleyServer, ParleySocket } from './socket-types.js';
 
 /**
- * How long a node remembers a deleted account: longer than a handshake can last (Socket.IO's
+ * How long a node remembers a closed account: longer than a handshake can last (Socket.IO's
  * connectTimeout, 45 s by default), so that every handshake in flight when the deletion was heard
  * of has connected, or given up, by the time it is forgotten.
  */
 const REMEMBER_MS = 60_000;
 
 /**
- * Deleted accounts, on one node: their sockets here are closed as the deletion is heard of (every
- * node hears of it, see chat-broadcasts.ts), and so is a socket of such an account that connects
- * afterwards — its handshake was authenticated just before the deletion committed, and it was not
- * in its user's room yet when the others were closed.
+ * Closed accounts, on one node — deleted, banned, or bots whose keys were revoked: their sockets
+ * here are closed as the closing is heard of (every node hears of it, see chat-broadcasts.ts), and
+ * so is a socket of such an account whose handshake began before that and connects afterwards — it
+ * was authenticated just before the closing committed, and it was not in its user's room yet when
+ * the others were closed. A handshake that began later was authenticated against the account as it
+ * is since (an unbanned account, a bot's new key): it is let in.
  */
 export class ClosedAccounts {
-  /** User id → when this node heard of the deletion (ms since the epoch), oldest first. */
+  /** User id → when this node heard of the closing (ms since the epoch), oldest first. */
   private readonly closedAt = new Map<string, number>();
 
   constructor(private readonly io: ParleyServer) {}
 
-  /** Closes every socket of `userId` on this node, and those that connect in the next REMEMBER_MS. */
+  /** Closes every socket of `userId` on this node, and those whose handshake began before now that connect in the next REMEMBER_MS. */
   close(userId: string): void {
     this.forgetOld();
     this.closedAt.delete(userId);
@@ -29,10 +31,11 @@ export class ClosedAccounts {
     this.io.local.in(userRoom(userId)).disconnectSockets(true);
   }
 
-  /** On connect: false (and the socket is closed) for a socket of an account deleted meanwhile. */
+  /** On connect: false (and the socket is closed) for a socket of an account closed after its handshake began. */
   admit(socket: ParleySocket): boolean {
     this.forgetOld();
-    if (!this.closedAt.has(socket.data.user.id)) return true;
+    const closedAt = this.closedAt.get(socket.data.user.id);
+    if (closedAt === undefined || socket.handshake.issued > closedAt) return true;
     socket.disconnect(true);
     return false;
   }

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Server } from 'socket.io';
 import type { AuthService } from '../auth/auth-service.js';
 import type { ChatService } from '../chat/chat-service.js';
+import type { ModerationService } from '../moderation/moderation-service.js';
 import { AppError, ERRORS, toErrorEnvelope } from '../errors.js';
 import { AbuseCooldown, CUT_OFF_TEXT } from '../limits/abuse-cooldown.js';
 import { ORIGIN_REFUSED_TEXT, originAllowed } from '../limits/origins.js';
@@ -16,6 +17,7 @@ import { ClosedAccounts } from './closed-accounts.js';
 import { ChatFeed } from './chat-feed.js';
 import { defineChatFeatureEvents } from './chat-feature-events.js';
 import { defineMessageMarkEvents } from './message-mark-events.js';
+import { defineReportEvents } from './report-events.js';
 import { limitConnectionsPerUser, TOO_MANY_CONNECTIONS_TEXT } from './connection-limit.js';
 import { serveEvents } from './event-gate.js';
 import { EventTable } from './event-table.js';
@@ -52,6 +54,7 @@ export function createGateway(
   deps: {
     auth: AuthService;
     chats: ChatService;
+    moderation: ModerationService;
     log: FastifyBaseLogger;
     metrics: Metrics;
     limits: RateLimits;
@@ -181,6 +184,7 @@ export function createGateway(
   defineChatEvents(events, { io, chats: deps.chats, feed });
   defineChatFeatureEvents(events, { io, chats: deps.chats });
   defineMessageMarkEvents(events, { chats: deps.chats });
+  defineReportEvents(events, { moderation: deps.moderation });
 
   io.on('connection', (socket) => {
     if (!closedAccounts.admit(socket)) return;

@@ -18,6 +18,8 @@ export interface InterServerEvents {
   member_left(left: { chatId: string; userId: string }): void;
   /** A user's account was deleted: every node closes its sockets. */
   account_deleted(deleted: { userId: string }): void;
+  /** A user's sessions end (a ban, a bot's keys revoked): every node closes its sockets. */
+  account_closed(closed: { userId: string }): void;
 }
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,3 +1,4 @@
+import { PAIR_BLOCKED } from './blocks.js';
 import { randomUUID } from 'node:crypto';
 import type { ChatMember, ChatSummary, MemberRole, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
@@ -75,6 +76,14 @@ export class UnknownMembers extends Error {
   }
 }
 
+/** A direct chat's pair has a block between them (BlockStore): it cannot be made. */
+export class BlockedPair extends Error {
+  constructor() {
+    super('one of the pair has blocked the other');
+    this.name = 'BlockedPair';
+  }
+}
+
 /**
  * The live accounts among `ids`, their rows locked FOR SHARE until commit: an account being
  * deleted (UserStore.deleteAccount) is waited for and then left out, and one not being deleted
@@ -90,7 +99,8 @@ export class ChatStore {
   /**
    * Creates a chat with its members, the first of them its creator (a group's owner). A direct chat is keyed by its pair of users: when that pair
    * already has one, nothing is written and the existing chat's id comes back with created=false.
-   * Throws UnknownMembers when a member is not a live account.
+   * Throws UnknownMembers when a member is not a live account, and BlockedPair for a new direct
+   * chat of a pair one of whom has blocked the other (an existing one is still returned).
    */
   async createChat(chat: {
     name: string | null;
@@ -111,6 +121,7 @@ export class ChatStore {
       }
       const memberIds = [...new Set(chat.memberIds)];
       if ((await tx.query(LIVE_ACCOUNTS, [memberIds])).length < memberIds.length) throw new UnknownMembers();
+      if (chat.direct && (await tx.query(PAIR_BLOCKED, memberIds)).length > 0) throw new BlockedPair();
       // A group's creator (the first member) owns it; a direct chat's pair has no roles.
       await tx.query(
         `INSERT INTO chat_members (chat_id, user_id, role)

@@ -1,4 +1,10 @@
-import { REPLY_QUOTE_LENGTH, type Attachment, type Message, type ReplyQuote } from '../protocol/types.js';
+import {
+  BOT_EMAIL_SUFFIX,
+  REPLY_QUOTE_LENGTH,
+  type Attachment,
+  type Message,
+  type ReplyQuote,
+} from '../protocol/types.js';
 
 /**
  * A message as the store hands it over, defined once: PostgreSQL builds its fields as one array
@@ -191,7 +197,7 @@ export function parseMessageTuples(json: string | null | undefined): Message[] {
  * The wire's Message: the seed's shape, then the fields added to it — `seq` and `version` always,
  * `editedAt` / `deletedAt` only once set, `replyTo` only for a reply (`reply`: its target now),
  * `pinnedAt` / `pinnedBy` only while pinned, `mentions` only for a live message that mentions
- * someone. `reactions` are read on their own (ReactionStore).
+ * someone, `bot` only for a bot's message (BOT_EMAIL_SUFFIX). `reactions` are read on their own (ReactionStore).
  */
 export function toMessage(
   [
@@ -234,6 +240,7 @@ export function toMessage(
   }
   if (mentionIds && !deletedAt) message.mentions = mentionIds.split(',');
   if (attachments && attachments.length > 0 && !deletedAt) message.attachments = attachments;
+  if (sender.email.endsWith(BOT_EMAIL_SUFFIX)) message.bot = true;
   return message;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Attachment, ChatEvent, Message } from '../protocol/types.js';
 import { eventsAfter, parseEvents } from './chat-events.js';
 import { isUniqueViolation, type Database, type SqlExecutor } from './database.js';
+import { blockedSends } from './blocks.js';
 import { attachFiles, lockAttachable } from './files.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
 import { isStoreId, isUnread, isUnreadMention, memberList, mentionIds, NOW_MS, unreadCounts } from './sql.js';
@@ -28,7 +29,9 @@ export type InsertMessageResult =
   /** A reply not stored: the sender is not a member, or its target is not a live message of the chat. */
   | { outcome: 'reply_refused' }
   /** Not stored: an attachment is not a complete, unattached file of the sender (checked before membership). */
-  | { outcome: 'attachments_refused' };
+  | { outcome: 'attachments_refused' }
+  /** Not stored: a direct chat whose other member has blocked the sender (BlockStore). */
+  | { outcome: 'blocked' };
 
 export interface HistoryPage {
   messages: Message[];
@@ -128,6 +131,7 @@ export class MessageStore {
     const ids = valid.map(() => randomUUID());
     const chatIds = valid.map((m) => m.chatId);
     let attachable = new Map<string, Attachment>();
+    const blocked = new Set<NewMessage>();
     const [batch] = await this.db.transaction(async (tx) => {
       // A reply's quote is read by the statement below, whose snapshot is taken when it starts:
       // the chats are locked first, in a statement of their own, so that an edit of the target
@@ -135,10 +139,14 @@ export class MessageStore {
       // rows in the same order).
       if (valid.some((m) => m.replyToId !== undefined))
         await tx.query('SELECT 1 FROM chats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [chatIds]);
+      // A send to a direct chat whose other member blocked the sender is passed on with a chat id
+      // that names no chat: nothing is stored for it.
+      const senderIds = valid.map((m) => m.senderId);
+      for (const i of await blockedSends(tx, chatIds, senderIds)) blocked.add(valid[i]!);
+      let sendable = blocked.size === 0 ? valid : valid.map((m) => (blocked.has(m) ? { ...m, chatId: NO_CHAT } : m));
       // Sends with attachments (only they pay for this): their files are checked and locked
       // first; a send naming a file that is not attachable, or one an earlier send of the batch
       // takes, is stored with no text in the batch — passed on with a chat id that names no chat.
-      let sendable = valid;
       if (attaching.length > 0) {
         attachable = await lockAttachable(
           tx,
@@ -151,7 +159,7 @@ export class MessageStore {
           if (!fileIds.every((id) => attachable.has(id) && !claimed.has(id))) refusedAttachments.add(message);
           for (const id of fileIds) claimed.add(id);
         }
-        sendable = valid.map((m) => (refusedAttachments.has(m) ? { ...m, chatId: NO_CHAT } : m));
+        sendable = sendable.map((m, i) => (refusedAttachments.has(valid[i]!) ? { ...m, chatId: NO_CHAT } : m));
       }
       const inserted = await tx.query<{ stored: string | null }>(
         `SELECT json_agg(${messageTuple('b', false)})::text AS stored
@@ -173,6 +181,7 @@ export class MessageStore {
     const stored = new Map(parseMessageTuples(batch?.stored).map((message) => [message.id, message]));
     const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
     return messages.map((message) => {
+      if (blocked.has(message)) return { outcome: 'blocked' };
       if (refusedAttachments.has(message)) return attachmentsRefused;
       const created = byInput.get(message);
       if (created && message.attachmentIds?.length)

@@ -370,4 +370,52 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 18,
+    name: 'blocks, reports, bans, moderation audit and bots',
+    sql: `
+      -- A user's blocks (BlockStore, blocks.ts): the blocker gets no new direct chat with the
+      -- blocked user, and the blocked user's sends to their direct chat are refused. The second
+      -- index serves the send's check, which knows the sender (the blocked one).
+      CREATE TABLE user_blocks (
+        blocker_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        blocked_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (blocker_id, blocked_id)
+      );
+      CREATE INDEX user_blocks_blocked ON user_blocks (blocked_id, blocker_id);
+      -- Reports of messages by members of their chats, one per reporter and message, for
+      -- moderators (ModerationStore, moderation.ts); listed newest first by id.
+      CREATE TABLE message_reports (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        message_id uuid NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        reporter_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        reason text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (message_id, reporter_id)
+      );
+      -- Every moderation action, newest first by id: who did what to whom, and why. An account
+      -- deleted since (the moderator's or the target's) leaves its entries with no id there.
+      CREATE TABLE moderation_audit (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        moderator_id uuid REFERENCES users(id) ON DELETE SET NULL,
+        action text NOT NULL,
+        target_user_id uuid REFERENCES users(id) ON DELETE SET NULL,
+        target_message_id uuid,
+        reason text,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- A banned account (banned_at set) is refused every token, connection and login until unbanned.
+      -- A bot account (bot) is an operator's: it has no password and signs in with API keys.
+      ALTER TABLE users ADD COLUMN banned_at timestamptz, ADD COLUMN ban_reason text,
+                        ADD COLUMN bot boolean NOT NULL DEFAULT false;
+      -- A bot's API keys, by the SHA-256 of the key (BotStore, bots.ts); a revoked key's row is gone.
+      CREATE TABLE bot_keys (
+        key_hash bytea PRIMARY KEY,
+        bot_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX bot_keys_bot ON bot_keys (bot_id);
+    `,
+  },
 ];

@@ -1,3 +1,5 @@
+import { BlockStore } from './blocks.js';
+import { BotStore } from './bots.js';
 import { ChatStore } from './chats.js';
 import type { Database } from './database.js';
 import { MessageMarkStore } from './message-marks.js';
@@ -5,10 +7,11 @@ import { FileStore } from './files.js';
 import { GroupStore } from './groups.js';
 import { MessageSearch } from './message-search.js';
 import { MessageStore } from './messages.js';
+import { ModerationStore } from './moderation.js';
 import { UserStore } from './users.js';
 
 /**
- * Everything Parley keeps, as PostgreSQL SQL written once for both connections, in four parts
+ * Everything Parley keeps, as PostgreSQL SQL written once for both connections, in parts
  * over one database. The store knows no access rules beyond what a query needs; the services
  * decide who may do what.
  */
@@ -22,6 +25,10 @@ export class Store {
   readonly marks: MessageMarkStore;
   readonly files: FileStore;
   readonly search: MessageSearch;
+  readonly blocks: BlockStore;
+  /** Bans, reports and the moderation audit log. */
+  readonly moderation: ModerationStore;
+  readonly bots: BotStore;
 
   constructor(db: Database) {
     this.users = new UserStore(db);
@@ -31,5 +38,8 @@ export class Store {
     this.marks = new MessageMarkStore(db);
     this.files = new FileStore(db);
     this.search = new MessageSearch(db);
+    this.blocks = new BlockStore(db);
+    this.moderation = new ModerationStore(db);
+    this.bots = new BotStore(db);
   }
 }

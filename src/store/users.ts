@@ -6,8 +6,10 @@ import { messageSummary, messageTuple, parseMessageTuples } from './message-form
 import { isStoreId, NOW_MS, unreadCounts } from './sql.js';
 
 export interface UserRecord extends PublicUser {
-  /** Null for users created from an external identity provider's token. */
+  /** Null for users created from an external identity provider's token, and for bots. */
   passwordHash: string | null;
+  /** Banned by a moderator: refused sign-in until unbanned. */
+  banned: boolean;
 }
 
 /** Raised when a unique column is taken; `field` is the column a client would fix. */
@@ -24,6 +26,12 @@ export class UniqueViolation extends Error {
  * accounts are outside the unique indexes (migration 10).
  */
 export const DELETED_USER = { email: 'deleted@deleted.invalid', username: '[deleted]' } as const;
+
+/** A live account as authentication reads it: the user, and whether a moderator has banned it. */
+export interface Account {
+  user: PublicUser;
+  banned: boolean;
+}
 
 /** What deleting an account changed, for the chat service to publish. */
 export interface DeletedAccount {
@@ -66,7 +74,8 @@ function externalUsername(claims: ExternalUserClaims): string {
 
 function externalEmail(email: string | undefined): string | undefined {
   const trimmed = email?.trim().toLowerCase();
-  return trimmed && trimmed.length <= 254 && EMAIL.test(trimmed) ? trimmed : undefined;
+  // `.invalid` addresses are the server's own placeholders (bots' among them: BOT_EMAIL_SUFFIX).
+  return trimmed && trimmed.length <= 254 && EMAIL.test(trimmed) && !trimmed.endsWith('.invalid') ? trimmed : undefined;
 }
 
 /** A unique, undeliverable address (RFC 2606 `.invalid`) for a subject without a usable email. */
@@ -103,6 +112,16 @@ export class UserStore {
     return rows[0];
   }
 
+  /** A live account (not deleted) by id, with its ban: who a token of this server names. */
+  async findAccount(id: string): Promise<Account | undefined> {
+    if (!isStoreId(id)) return undefined;
+    const [row] = await this.db.query<PublicUser & { banned: boolean }>(
+      'SELECT id, email, username, banned_at IS NOT NULL AS banned FROM users WHERE id = $1 AND deleted_at IS NULL',
+      [id],
+    );
+    return row && { user: { id: row.id, email: row.email, username: row.username }, banned: row.banned };
+  }
+
   /**
    * A live account with its password hash, for checking a password: by id, or case-insensitively
    * by email or username.
@@ -118,7 +137,8 @@ export class UserStore {
           ? ['lower(email) = lower($1)', by.email]
           : ['lower(username) = lower($1)', by.username];
     const rows = await this.db.query<UserRecord>(
-      `SELECT id, email, username, password_hash AS "passwordHash" FROM users WHERE ${condition} AND deleted_at IS NULL`,
+      `SELECT id, email, username, password_hash AS "passwordHash", banned_at IS NOT NULL AS banned
+         FROM users WHERE ${condition} AND deleted_at IS NULL`,
       [value],
     );
     return rows[0];
@@ -196,24 +216,27 @@ export class UserStore {
    * linked by email, which the provider may not have verified. Undefined when the subject's
    * account was deleted: a deleted account's subject stays retired.
    */
-  async findOrCreateExternalUser(claims: ExternalUserClaims): Promise<PublicUser | undefined> {
+  async findOrCreateExternalUser(claims: ExternalUserClaims): Promise<Account | undefined> {
     const base = externalUsername(claims);
     let email = externalEmail(claims.email) ?? placeholderEmail(claims.externalId);
     let username = base;
     for (let attempt = 0; attempt < 8; attempt++) {
-      const found = await this.db.query<PublicUser & { deleted: boolean }>(
-        'SELECT id, email, username, deleted_at IS NOT NULL AS deleted FROM users WHERE external_id = $1',
+      const [found] = await this.db.query<PublicUser & { deleted: boolean; banned: boolean }>(
+        `SELECT id, email, username, deleted_at IS NOT NULL AS deleted, banned_at IS NOT NULL AS banned
+           FROM users WHERE external_id = $1`,
         [claims.externalId],
       );
-      if (found[0])
-        return found[0].deleted ? undefined : { id: found[0].id, email: found[0].email, username: found[0].username };
+      if (found)
+        return found.deleted
+          ? undefined
+          : { user: { id: found.id, email: found.email, username: found.username }, banned: found.banned };
       try {
         const inserted = await this.db.query<PublicUser>(
           `INSERT INTO users (id, email, username, password_hash, external_id) VALUES ($1, $2, $3, NULL, $4)
            ON CONFLICT (external_id) DO NOTHING RETURNING id, email, username`,
           [randomUUID(), email, username, claims.externalId],
         );
-        if (inserted[0]) return inserted[0];
+        if (inserted[0]) return { user: inserted[0], banned: false };
         // Another connect of the same subject won: the next round finds its row.
       } catch (error) {
         const taken = asUniqueViolation(error);
@@ -228,7 +251,7 @@ export class UserStore {
   }
 }
 
-function asUniqueViolation(error: unknown): unknown {
+export function asUniqueViolation(error: unknown): unknown {
   if (isUniqueViolation(error, 'users_email_key')) return new UniqueViolation('email');
   if (isUniqueViolation(error, 'users_username_key')) return new UniqueViolation('username');
   return error;

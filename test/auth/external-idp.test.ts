@@ -104,6 +104,8 @@ describe.each(storeTargets)('external identity provider, JWT_PUBLIC_KEY (RS256) 
       JWT_PUBLIC_KEY: publicPem,
       JWT_ISSUER: ISSUER,
       JWT_AUDIENCE: AUDIENCE,
+      MODERATOR_ROLE_CLAIM: 'realm_access.roles',
+      MODERATOR_ROLE_VALUE: 'chat-moderator',
     });
     alice = await registerUser(server, 'alice');
   });
@@ -113,6 +115,22 @@ describe.each(storeTargets)('external identity provider, JWT_PUBLIC_KEY (RS256) 
   });
 
   const sign = (claims: JWTPayload & Record<string, unknown>) => providerSign(claims, rsa.privateKey, 'RS256');
+
+  it('a token carrying the moderators’ role (MODERATOR_ROLE_CLAIM, a dotted path) makes its user a moderator, per token', async () => {
+    const identity = newIdentity('mod');
+    const audit = async (roles: unknown) =>
+      (
+        await api(server, 'GET', '/moderation/audit', {
+          token: await sign(providerClaims(identity.sub, { ...identity, realm_access: { roles } })),
+        })
+      ).status;
+    expect(await audit(['user', 'chat-moderator'])).toBe(200);
+    expect(await audit('chat-moderator')).toBe(200);
+    expect(await audit(['user'])).toBe(403);
+    expect(await audit('chat-moderator-not')).toBe(403);
+    // The same user with a token of this server: not a moderator.
+    expect((await api(server, 'GET', '/moderation/audit', { token: alice.token })).status).toBe(403);
+  });
 
   it('an email claim is stored lower-cased, as registration stores it', async () => {
     const identity = newIdentity('mixed');

@@ -72,10 +72,13 @@ describe('AsyncAPI document', () => {
   });
 });
 
+const DOCS_ADMIN_TOKEN = `docs-admin-${'x'.repeat(32)}`;
+const DOCS_MODERATOR_ID = '00000000-0000-4000-8000-00000000d0c5';
+
 describe('API documentation against a running server', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ ADMIN_TOKEN: DOCS_ADMIN_TOKEN, MODERATOR_IDS: DOCS_MODERATOR_ID });
   });
   afterAll(async () => {
     closeSockets();
@@ -238,6 +241,66 @@ describe('API documentation against a running server', () => {
     const listed = await call('GET', '/chats', '/chats', { token });
     expect(JSON.stringify(listed.body)).toContain('[deleted]');
     await call('GET', '/chats/{id}/messages', `/chats/${group}/messages`, { token });
+    // Blocks, reports, moderation and bots.
+    const dan = await registerUser(server, 'docs_e');
+    await call('POST', '/users/{id}/block', `/users/${dan.user.id}/block`, { token });
+    await call('POST', '/users/{id}/block', `/users/${alice.user.id}/block`, { token });
+    await call('POST', '/users/{id}/block', '/users/00000000-0000-4000-8000-000000000000/block', { token });
+    await call('POST', '/users/{id}/block', `/users/${dan.user.id}/block`);
+    await call('GET', '/users/me/blocks', '/users/me/blocks', { token });
+    await call('GET', '/users/me/blocks', '/users/me/blocks');
+    await call('DELETE', '/users/{id}/block', `/users/${dan.user.id}/block`, { token });
+    await call('DELETE', '/users/{id}/block', `/users/${dan.user.id}/block`);
+    await call('POST', '/chats/{id}/messages', `/chats/${group}/messages`, { token, body: { text: 'sent over HTTP' } });
+    const removable = (await call('POST', '/chats/{id}/messages', `/chats/${group}/messages`, { token, body: { text: 'rude' } })).body.message.id;
+    const report = `/messages/${removable}/report`;
+    await call('POST', '/messages/{id}/report', report, { token: bob.token, body: { reason: 'docs report' } });
+    await call('POST', '/messages/{id}/report', report, { token: bob.token, body: {} });
+    await call('POST', '/messages/{id}/report', report, { token: dan.token, body: { reason: 'not my chat' } });
+    await call('POST', '/messages/{id}/report', report, { body: { reason: 'no token' } });
+    await call('POST', '/chats/{id}/messages', `/chats/${group}/messages`, { token, body: {} });
+    await call('POST', '/chats/{id}/messages', `/chats/${group}/messages`, { token: dan.token, body: { text: 'x' } });
+    await server.app.store.users['db'].query('INSERT INTO users (id, email, username) VALUES ($1, $2, $3)', [
+      DOCS_MODERATOR_ID,
+      `docs-mod-${tag}@example.com`,
+      `docs_mod_${tag}`,
+    ]);
+    const moderator = await server.app.tokens.issue(DOCS_MODERATOR_ID);
+    await call('POST', '/moderation/users/{id}/ban', `/moderation/users/${dan.user.id}/ban`, { token: moderator, body: { reason: 'docs' } });
+    await call('POST', '/moderation/users/{id}/ban', `/moderation/users/${dan.user.id}/ban`, { token: moderator, body: {} });
+    await call('POST', '/moderation/users/{id}/ban', '/moderation/users/00000000-0000-4000-8000-000000000000/ban', {
+      token: moderator,
+      body: { reason: 'docs' },
+    });
+    await call('GET', '/users/me', '/users/me', { token: dan.token });
+    await call('POST', '/moderation/users/{id}/ban', `/moderation/users/${dan.user.id}/ban`, { token, body: { reason: 'docs' } });
+    await call('POST', '/moderation/users/{id}/ban', `/moderation/users/${dan.user.id}/ban`, { body: { reason: 'docs' } });
+    await call('DELETE', '/moderation/users/{id}/ban', `/moderation/users/${dan.user.id}/ban`, { token: moderator });
+    await call('DELETE', '/moderation/users/{id}/ban', '/moderation/users/not-an-id/ban', { token: moderator });
+    await call('DELETE', '/moderation/users/{id}/ban', `/moderation/users/${dan.user.id}/ban`, { token });
+    await call('DELETE', '/moderation/messages/{id}', `/moderation/messages/${removable}`, { token: moderator });
+    await call('DELETE', '/moderation/messages/{id}', '/moderation/messages/00000000-0000-4000-8000-000000000000', { token: moderator });
+    await call('DELETE', '/moderation/messages/{id}', `/moderation/messages/${removable}`, { token });
+    await call('POST', '/messages/{id}/report', report, { token: bob.token, body: { reason: 'deleted meanwhile' } });
+    const reports = await call('GET', '/moderation/reports', '/moderation/reports?limit=1', { token: moderator });
+    expect(reports.body.reports).toHaveLength(1);
+    await call('GET', '/moderation/reports', '/moderation/reports?limit=0', { token: moderator });
+    await call('GET', '/moderation/reports', '/moderation/reports', { token });
+    await call('GET', '/moderation/audit', '/moderation/audit', { token: moderator });
+    await call('GET', '/moderation/audit', '/moderation/audit?before=x', { token: moderator });
+    await call('GET', '/moderation/audit', '/moderation/audit');
+    const admin = { authorization: `Bearer ${DOCS_ADMIN_TOKEN}` };
+    const bot = (await call('POST', '/admin/bots', '/admin/bots', { headers: admin, body: { username: `docs_bot_${tag}` } })).body;
+    await call('POST', '/admin/bots', '/admin/bots', { headers: admin, body: { username: `docs_bot_${tag}` } });
+    await call('POST', '/admin/bots', '/admin/bots', { headers: admin, body: {} });
+    await call('POST', '/admin/bots', '/admin/bots', { body: { username: 'no_token' } });
+    await call('GET', '/admin/bots', '/admin/bots', { headers: admin });
+    await call('GET', '/admin/bots', '/admin/bots', { headers: { authorization: 'Bearer wrong' } });
+    await call('POST', '/chats/{id}/messages', `/chats/${group}/messages`, { token: bot.apiKey, body: { text: 'not a member' } });
+    await call('POST', '/admin/bots/{id}/keys', `/admin/bots/${bot.bot.id}/keys`, { headers: admin });
+    await call('POST', '/admin/bots/{id}/keys', `/admin/bots/${alice.user.id}/keys`, { headers: admin });
+    await call('DELETE', '/admin/bots/{id}/keys', `/admin/bots/${bot.bot.id}/keys`, { headers: admin });
+    await call('DELETE', '/admin/bots/{id}/keys', `/admin/bots/${bot.bot.id}/keys`);
     await call('GET', '/health', '/health');
     await call('GET', '/ready', '/ready');
     await call('GET', '/metrics', '/metrics');
@@ -308,6 +371,8 @@ describe('API documentation against a running server', () => {
     const searched = await send(aliceSocket, 'search_messages', { query: 'reply', limit: 1 });
     expect(searched.hits).toHaveLength(1);
     await send(aliceSocket, 'search_messages', { query: '' });
+    await send(bobSocket, 'report_message', { messageId: message.id, reason: 'docs' });
+    await send(bobSocket, 'report_message', { messageId: message.id, reason: '' });
     await send(aliceSocket, 'delete_message', { messageId: message.id });
     // Catching up from version 0: the deleted message as its tombstone; a chat not the caller's is FORBIDDEN.
     const synced = await send(aliceSocket, 'sync', {

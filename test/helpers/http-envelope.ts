@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { ApiResponse } from './server.js';
 
-/** Every code the contract lets an error carry (§3 plus the HTTP-only UNAUTHORIZED and CONFLICT). */
+/** Every code the contract lets an error carry (§3 plus UNAUTHORIZED, CONFLICT and BANNED). */
 export const ERROR_CODES = [
   'VALIDATION_ERROR',
   'UNAUTHORIZED',
   'FORBIDDEN',
+  'BANNED',
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',

@@ -57,7 +57,7 @@ describe('cutting off a user whose requests keep being refused', () => {
 
     // Meanwhile a connection is refused with the time left, before the account is read (a user
     // reconnecting in a loop costs no query); it counts as a refusal of the limit.
-    const accountReads = vi.spyOn(server.app.store.users, 'findUserById');
+    const accountReads = vi.spyOn(server.app.store.users, 'findAccount');
     const refusal = await refusedConnection(server, abuser.token);
     expect(accountReads).not.toHaveBeenCalled();
     accountReads.mockRestore();

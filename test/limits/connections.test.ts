@@ -33,7 +33,7 @@ describe('connections per user', () => {
     const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
     const sockets = await Promise.all(Array.from({ length: MAX }, () => connect(server, alice.token)));
     // Refused before the account is read: a user opening sockets in a loop costs no query.
-    const accountReads = vi.spyOn(server.app.store.users, 'findUserById');
+    const accountReads = vi.spyOn(server.app.store.users, 'findAccount');
     const refused = await refusal(server, alice.token);
     expect(accountReads).not.toHaveBeenCalled();
     accountReads.mockRestore();

@@ -14,9 +14,9 @@ describe.each(storeTargets)('external users on $name', (target) => {
   };
   /** The subject's live user (found or created). */
   const findOrCreate = async (claims: ExternalUserClaims) => {
-    const user = await opened.store.users.findOrCreateExternalUser(claims);
-    if (!user) throw new Error(`no live user for ${claims.externalId}`);
-    return user;
+    const account = await opened.store.users.findOrCreateExternalUser(claims);
+    if (!account) throw new Error(`no live user for ${claims.externalId}`);
+    return account.user;
   };
   const rowsFor = (externalId: string) =>
     opened.db.query<{ id: string; password_hash: string | null }>(

@@ -36,7 +36,9 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await opened.store.users.findUserForLogin({ email: user.email.toUpperCase() })).toEqual({
         ...user,
         passwordHash: 'x',
+        banned: false,
       });
+      expect(await opened.store.users.findAccount(user.id)).toEqual({ user, banned: false });
       expect(await opened.store.users.findUserForLogin({ username: user.username.toLowerCase() })).toMatchObject({
         id: user.id,
       });

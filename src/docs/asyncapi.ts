@@ -8,6 +8,7 @@ import {
   getChatMessagesSchema,
   markReadSchema,
   messageRefSchema,
+  muteChatSchema,
   reactionSchema,
   searchMessagesSchema,
   sendMessageSchema,
@@ -142,6 +143,13 @@ export const clientEvents = {
       "page's `nextBefore`; NOT_FOUND if it is not a message of the searched chats). Deleted messages are never found.",
     payload: searchMessagesSchema,
     answer: searchPageFields,
+  },
+  mute_chat: {
+    summary:
+      'Mute (muted: true) or unmute a chat you are a member of, until you change it again: its mentions of you send no `mentioned` ' +
+      'alert and no push notification; unread messages are still counted. The chat list carries `muted`.',
+    payload: muteChatSchema,
+    answer: { chatId: { type: 'string' }, muted: { type: 'boolean' } },
   },
 } satisfies Record<keyof ClientToServerEvents, ClientEventDoc>;
 

@@ -8,6 +8,7 @@ import {
   deleteAccountSchema,
   historyQuerySchema,
   messageIdParamsSchema,
+  muteBodySchema,
   reactionParamsSchema,
   loginSchema,
   registerSchema,
@@ -167,6 +168,18 @@ export function openApiDocument(): JsonSchema {
           security: bearer,
           parameters: chatParam,
           responses: { 200: json('Left', success({})), ...errors(401, 403, 429) },
+        },
+      },
+      '/chats/{id}/mute': {
+        put: {
+          summary: 'Mute or unmute a chat for the caller (as `mute_chat`): no mention alerts, no push; unread still counted',
+          security: bearer,
+          parameters: chatParam,
+          requestBody: body(muteBodySchema),
+          responses: {
+            200: json('Done', success({ chatId: { type: 'string' }, muted: { type: 'boolean' } })),
+            ...errors(400, 401, 403, 429),
+          },
         },
       },
       '/chats/{id}/messages': {

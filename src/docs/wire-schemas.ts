@@ -147,8 +147,9 @@ export const wireSchemas = {
         items: { $ref: '#/components/schemas/ReadPosition' },
         description: "Each member's read position, in the order of `users`",
       },
+      muted: { type: 'boolean', description: 'The caller muted the chat (mute_chat): no mention alerts, no push' },
     },
-    required: ['id', 'name', 'users', 'messages', 'unreadCount', 'unreadMentionCount', 'version', 'readPositions'],
+    required: ['id', 'name', 'users', 'messages', 'unreadCount', 'unreadMentionCount', 'version', 'readPositions', 'muted'],
     additionalProperties: false,
   },
   ReadPosition: {

@@ -7,6 +7,7 @@ import {
   chatPageQuerySchema,
   createChatSchema,
   historyQuerySchema,
+  muteBodySchema,
   searchMessagesQuerySchema,
   syncSchema,
 } from '../protocol/schemas.js';
@@ -38,6 +39,12 @@ export function registerChatRoutes(
     const { id } = parseInput(chatIdParamsSchema, request.params);
     await chats.leaveChat(request.user.id, id);
     return { success: true };
+  });
+
+  app.put('/chats/:id/mute', { preHandler: [guard, admit.request] }, async (request) => {
+    const { id } = parseInput(chatIdParamsSchema, request.params);
+    const { muted } = parseInput(muteBodySchema, request.body);
+    return { success: true, ...(await chats.muteChat(request.user.id, { chatId: id, muted })) };
   });
 
   // Without `limit` and `before`, every chat (as get_my_chats without a payload); with either, one

@@ -80,6 +80,11 @@ export const editMessageSchema = z.object({
 
 export const messageRefSchema = z.object({ messageId: idSchema });
 
+/** `PUT /chats/:id/mute`: whether the caller mutes the chat (true) or unmutes it (false). */
+export const muteBodySchema = z.object({ muted: z.boolean() });
+/** `mute_chat`: as `PUT /chats/:id/mute`, with the chat in the payload. */
+export const muteChatSchema = muteBodySchema.extend({ chatId: idSchema });
+
 /**
  * `add_reaction` / `remove_reaction`: one emoji or a short name (the chat service checks which,
  * README "Reactions"); this bound only refuses absurd payloads before any work is done.
@@ -255,6 +260,7 @@ export type ChatPageQuery = z.infer<typeof chatPageSchema>;
 export type ChatPageRequest = ChatPageQuery & ({ limit: number } | { before: string });
 export type EditMessagePayload = z.infer<typeof editMessageSchema>;
 export type MessageRefPayload = z.infer<typeof messageRefSchema>;
+export type MuteChatPayload = z.infer<typeof muteChatSchema>;
 export type ReactionPayload = z.infer<typeof reactionSchema>;
 export type RegisterBody = z.infer<typeof registerSchema>;
 export type LoginBody = z.infer<typeof loginSchema>;

@@ -151,6 +151,8 @@ export interface ChatSummary {
   version: number;
   /** Each member's read position: the `seq` of the last message they have read (0: none yet). */
   readPositions: ReadPosition[];
+  /** The caller muted the chat (`mute_chat`): its mentions alert nothing and push nothing; unread still counts. */
+  muted: boolean;
 }
 
 /**

@@ -20,6 +20,7 @@ type ListedChat = [
   chat: [id: string, name: string | null, memberIds: string, version: number, readSeqs: number[]],
   lastMessage: MessageFields | null,
   unreadMentionCount: number,
+  muted: boolean,
 ];
 
 /**
@@ -44,7 +45,7 @@ const CHAT_LIST = `
   SELECT string_agg(chat, ',' ORDER BY position) AS chats
     FROM (SELECT '[' || cm.unread_count || ',["' || c.id || '",' || COALESCE(to_json(c.name)::text, 'null')
                  || ',"' || c.member_ids || '",' || c.version || ',[' || c.read_seqs || ']],'
-                 || COALESCE(c.last_message, 'null') || ',' || cm.unread_mention_count || ']' AS chat,
+                 || COALESCE(c.last_message, 'null') || ',' || cm.unread_mention_count || ',' || cm.muted || ']' AS chat,
                  row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
             FROM chat_members cm
             JOIN chats c ON c.id = cm.chat_id
@@ -184,7 +185,7 @@ export class ChatStore {
     const attachments = await new FileStore(this.db).attachmentsOf(
       chats.flatMap(([, , last]) => (last && !last[5] ? [last[0]] : [])),
     );
-    return chats.map(([unreadCount, [id, name, , version, readSeqs], last, unreadMentionCount], i) => {
+    return chats.map(([unreadCount, [id, name, , version, readSeqs], last, unreadMentionCount, muted], i) => {
       // A user deleted between the two queries took their memberships and messages along.
       const sender = last ? users.get(last[2]) : undefined;
       const ids = memberIds[i]!;
@@ -205,6 +206,7 @@ export class ChatStore {
         unreadMentionCount,
         version,
         readPositions,
+        muted,
       };
     });
   }
@@ -297,6 +299,26 @@ export class ChatStore {
       );
       return rows.map((row) => row.user_id);
     });
+  }
+
+  /** Mutes or unmutes the chat for one of its members; false when they are not one. */
+  async setMuted(chatId: string, userId: string, muted: boolean): Promise<boolean> {
+    if (!isStoreId(chatId)) return false;
+    const rows = await this.db.query('UPDATE chat_members SET muted = $3 WHERE chat_id = $1 AND user_id = $2 RETURNING 1', [
+      chatId,
+      userId,
+      muted,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** Those of `userIds` who muted the chat. */
+  async mutedMembers(chatId: string, userIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.db.query<{ user_id: string }>(
+      'SELECT user_id FROM chat_members WHERE chat_id = $1 AND user_id = ANY($2::uuid[]) AND muted',
+      [chatId, userIds],
+    );
+    return new Set(rows.map((row) => row.user_id));
   }
 
   /**

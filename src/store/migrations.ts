@@ -339,4 +339,61 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE file_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
     `,
   },
+  {
+    version: 19,
+    name: 'mute, outgoing webhooks and web push',
+    sql: `
+      -- A member who muted the chat gets no mention alerts and no push for it; unread is still counted.
+      ALTER TABLE chat_members ADD COLUMN muted boolean NOT NULL DEFAULT false;
+
+      -- Operators' webhook endpoints (WebhookStore, webhooks.ts): the events they want by type
+      -- (webhooks/webhook-events.ts) and the secret their deliveries are signed with.
+      CREATE TABLE webhook_endpoints (
+        id          uuid PRIMARY KEY,
+        url         text NOT NULL,
+        secret      text NOT NULL,
+        event_types text[] NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- A user's Web Push subscriptions (PushSubscriptionStore, push-subscriptions.ts): the push
+      -- service's endpoint and the browser's keys its payloads are encrypted to.
+      CREATE TABLE push_subscriptions (
+        id         uuid PRIMARY KEY,
+        user_id    uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        endpoint   text NOT NULL,
+        p256dh     text NOT NULL,
+        auth       text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (user_id, endpoint)
+      );
+
+      -- Everything to be sent to the outside (OutboxStore, outbox.ts), written by triggers
+      -- (routines.ts) in the transaction of the change it announces: a webhook delivery to one
+      -- endpoint, or a push to one subscription. Rows of one endpoint and chat are sent one at a
+      -- time in id order, which is the chat's version order (the triggers run under the chat's
+      -- row lock). lease_until / lease_token: a node is sending it; an expired lease is anyone's.
+      CREATE TABLE outbox (
+        id              bigserial PRIMARY KEY,
+        endpoint_id     uuid REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+        subscription_id uuid REFERENCES push_subscriptions (id) ON DELETE CASCADE,
+        chat_id         uuid,
+        event_type      text NOT NULL,
+        payload         jsonb NOT NULL,
+        state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'parked', 'skipped')),
+        attempts        integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        lease_until     timestamptz,
+        lease_token     uuid,
+        last_attempt_at timestamptz,
+        last_status     integer,
+        last_error      text,
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        CHECK ((endpoint_id IS NULL) <> (subscription_id IS NULL))
+      );
+      CREATE INDEX outbox_due ON outbox (id) WHERE state = 'pending';
+      CREATE INDEX outbox_queue ON outbox (endpoint_id, chat_id, id) WHERE state = 'pending';
+      CREATE INDEX outbox_history ON outbox (endpoint_id, id DESC) WHERE endpoint_id IS NOT NULL;
+    `,
+  },
 ];

@@ -76,6 +76,7 @@ describe('POST /chats', () => {
         unreadMentionCount: 0,
         version: 0,
         readPositions: nothingRead(response.body.chat),
+        muted: false,
       },
     });
     expect(response.body.chat.readPositions).toHaveLength(2);
@@ -120,6 +121,7 @@ describe('POST /chats', () => {
       unreadMentionCount: 0,
       version: 0,
       readPositions: nothingRead(response.body.chat),
+      muted: false,
     });
     expect(sortedIds(response.body.chat.users)).toEqual(sortedIds([alice.user, bob.user, carol.user]));
     expect(response.body.chat.readPositions).toHaveLength(3);
@@ -315,6 +317,7 @@ describe('GET /chats', () => {
       unreadMentionCount: 0,
       version: 1,
       readPositions: nothingRead(groupSummary),
+      muted: false,
     });
     expect(sortedIds(groupSummary!.users)).toEqual(sortedIds([alice.user, bob.user, carol.user]));
     expect(directSummary).toEqual({
@@ -326,6 +329,7 @@ describe('GET /chats', () => {
       unreadMentionCount: 0,
       version: 2,
       readPositions: nothingRead(directSummary),
+      muted: false,
     });
     expect(sortedIds(directSummary!.users)).toEqual(sortedIds([alice.user, bob.user]));
   });

@@ -57,6 +57,7 @@ describe('get_my_chats', () => {
           version: 3, // three sends
           // Every member, in the order of `users`; nobody has marked anything read.
           readPositions: users.map((user) => ({ userId: user.id, seq: 0 })),
+          muted: false,
         },
       ],
     });
@@ -101,6 +102,7 @@ describe('get_my_chats', () => {
           unreadMentionCount: 0,
           version: 0,
           readPositions: users.map((user) => ({ userId: user.id, seq: 0 })),
+          muted: false,
         },
       ],
     });

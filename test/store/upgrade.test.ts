@@ -100,9 +100,10 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       const store = new Store(db);
       const { alice, bob, erin } = expected.users;
       const { group } = expected.chats;
-      // Chat summaries gained unreadMentionCount since (migration 14): no message of then mentions anyone.
+      // Chat summaries gained unreadMentionCount since (migration 14): no message of then mentions
+      // anyone; and muted (migration 19): nobody had muted a chat.
       const withMentionCounts = (chats: unknown) =>
-        (chats as Record<string, unknown>[]).map((chat) => ({ ...chat, unreadMentionCount: 0 }));
+        (chats as Record<string, unknown>[]).map((chat) => ({ ...chat, unreadMentionCount: 0, muted: false }));
       for (const [name, id] of Object.entries(expected.users)) {
         expect({ name, chats: await store.chats.listChats(id) }).toEqual({
           name,

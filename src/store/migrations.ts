@@ -367,6 +367,14 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at timestamptz NOT NULL DEFAULT now(),
         UNIQUE (user_id, endpoint)
       );
+      -- The VAPID key pair generated when none is configured (push/vapid-keys.ts): one row, shared
+      -- by every node, since a subscription is bound to the public key it was made with.
+      CREATE TABLE push_vapid_keys (
+        only_row    boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        public_key  text NOT NULL,
+        private_key text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
 
       -- Everything to be sent to the outside (OutboxStore, outbox.ts), written by triggers
       -- (routines.ts) in the transaction of the change it announces: a webhook delivery to one

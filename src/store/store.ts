@@ -4,10 +4,13 @@ import { MessageMarkStore } from './message-marks.js';
 import { FileStore } from './files.js';
 import { MessageSearch } from './message-search.js';
 import { MessageStore } from './messages.js';
+import { OutboxStore } from './outbox.js';
+import { PushSubscriptionStore } from './push-subscriptions.js';
 import { UserStore } from './users.js';
+import { WebhookStore } from './webhooks.js';
 
 /**
- * Everything Parley keeps, as PostgreSQL SQL written once for both connections, in four parts
+ * Everything Parley keeps, as PostgreSQL SQL written once for both connections, in parts
  * over one database. The store knows no access rules beyond what a query needs; the services
  * decide who may do what.
  */
@@ -19,6 +22,9 @@ export class Store {
   readonly marks: MessageMarkStore;
   readonly files: FileStore;
   readonly search: MessageSearch;
+  readonly webhooks: WebhookStore;
+  readonly pushSubscriptions: PushSubscriptionStore;
+  readonly outbox: OutboxStore;
 
   constructor(db: Database) {
     this.users = new UserStore(db);
@@ -27,5 +33,8 @@ export class Store {
     this.marks = new MessageMarkStore(db);
     this.files = new FileStore(db);
     this.search = new MessageSearch(db);
+    this.webhooks = new WebhookStore(db);
+    this.pushSubscriptions = new PushSubscriptionStore(db);
+    this.outbox = new OutboxStore(db);
   }
 }

@@ -392,10 +392,12 @@ const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: wholeNumber(10_000, 100, 120_000),
   OUTBOX_POLL_MS: wholeNumber(1_000, 10, 600_000),
   VAPID_PUBLIC_KEY: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_-]{87}$/.test(v), {
-    message: 'must be an uncompressed P-256 public key in URL-safe base64 (87 characters), as `npx web-push generate-vapid-keys` prints',
+    message:
+      'must be an uncompressed P-256 public key in URL-safe base64 (87 characters), as `npx web-push generate-vapid-keys` prints',
   }),
   VAPID_PRIVATE_KEY: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_-]{43}$/.test(v), {
-    message: 'must be a P-256 private key in URL-safe base64 (43 characters), as `npx web-push generate-vapid-keys` prints',
+    message:
+      'must be a P-256 private key in URL-safe base64 (43 characters), as `npx web-push generate-vapid-keys` prints',
   }),
   VAPID_SUBJECT: optionalText
     .transform((v) => v ?? 'mailto:admin@localhost')
@@ -513,7 +515,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     adminToken: e.ADMIN_TOKEN,
     outbox: {
-      allowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE!,
+      allowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
       requestTimeoutMs: e.WEBHOOK_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { AppError, TEXTS } from '../errors.js';
 
 /**
@@ -10,7 +10,7 @@ import { AppError, TEXTS } from '../errors.js';
  */
 export function adminGuard(adminToken: string | undefined) {
   const expected = adminToken === undefined ? undefined : digest(adminToken);
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest): Promise<void> => {
     if (expected === undefined) {
       throw new AppError('NOT_FOUND', `${TEXTS.unknownRoute}: ${request.method} ${request.url.split('?')[0]}`);
     }

@@ -28,7 +28,11 @@ export async function deliverPush(
     { endpoint: delivery.endpoint, keys: { p256dh: delivery.p256dh, auth: delivery.auth } },
     JSON.stringify({ type: 'message', ...delivery.payload }),
     {
-      vapidDetails: { subject: options.subject, publicKey: options.keys.publicKey, privateKey: options.keys.privateKey },
+      vapidDetails: {
+        subject: options.subject,
+        publicKey: options.keys.publicKey,
+        privateKey: options.keys.privateKey,
+      },
       TTL: PUSH_TTL_SECONDS,
       contentEncoding: 'aes128gcm',
     },

@@ -13,7 +13,11 @@ export interface VapidKeys {
  * with it), which every node then shares — a subscription only accepts pushes signed by the key
  * it was made with — and a warning is logged, as for the development JWT secret.
  */
-export async function vapidKeys(settings: PushSettings, db: Database, warn: (message: string) => void): Promise<VapidKeys> {
+export async function vapidKeys(
+  settings: PushSettings,
+  db: Database,
+  warn: (message: string) => void,
+): Promise<VapidKeys> {
   if (settings.vapidKeys) return settings.vapidKeys;
   const generated = webpush.generateVAPIDKeys();
   await db.query(

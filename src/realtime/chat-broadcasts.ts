@@ -133,7 +133,9 @@ function announceMentions(io: ParleyServer, chats: ChatService, message: Message
   chats.mentionAlerts(message).then(
     (alerted) => {
       if (alerted.length === 0) return;
-      io.to(alerted.map(userRoom)).except(chatRoom(message.chatId)).emit('mentioned', { chatId: message.chatId, message });
+      io.to(alerted.map(userRoom))
+        .except(chatRoom(message.chatId))
+        .emit('mentioned', { chatId: message.chatId, message });
     },
     (error: unknown) => chats.changes.reportError(error),
   );

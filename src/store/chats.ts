@@ -304,11 +304,10 @@ export class ChatStore {
   /** Mutes or unmutes the chat for one of its members; false when they are not one. */
   async setMuted(chatId: string, userId: string, muted: boolean): Promise<boolean> {
     if (!isStoreId(chatId)) return false;
-    const rows = await this.db.query('UPDATE chat_members SET muted = $3 WHERE chat_id = $1 AND user_id = $2 RETURNING 1', [
-      chatId,
-      userId,
-      muted,
-    ]);
+    const rows = await this.db.query(
+      'UPDATE chat_members SET muted = $3 WHERE chat_id = $1 AND user_id = $2 RETURNING 1',
+      [chatId, userId, muted],
+    );
     return rows.length > 0;
   }
 

@@ -89,7 +89,8 @@ export class OutboxStore {
       };
       // Each row has one of the two (a CHECK); its endpoint or subscription is gone only if
       // deleted since the claim, and then so is the row.
-      if (row.url !== null && row.secret !== null) return [{ ...common, kind: 'webhook', url: row.url, secret: row.secret }];
+      if (row.url !== null && row.secret !== null)
+        return [{ ...common, kind: 'webhook', url: row.url, secret: row.secret }];
       if (row.subscription_id !== null && row.user_id !== null) {
         return [
           {

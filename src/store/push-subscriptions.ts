@@ -36,10 +36,10 @@ export class PushSubscriptionStore {
 
   /** Removes `userId`'s subscription of `endpoint`; false when they have none. */
   async remove(userId: string, endpoint: string): Promise<boolean> {
-    const rows = await this.db.query('DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2 RETURNING 1', [
-      userId,
-      endpoint,
-    ]);
+    const rows = await this.db.query(
+      'DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2 RETURNING 1',
+      [userId, endpoint],
+    );
     return rows.length > 0;
   }
 

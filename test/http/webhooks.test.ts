@@ -3,23 +3,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { api, ask, registerUser, sleep, useServer } from '../helpers/server.js';
 import { expectError } from '../helpers/http-envelope.js';
 import { chatPair, QUIET_MS, sendOk, UNKNOWN_CHAT_ID, waitFor } from '../helpers/socket-fixtures.js';
-import { serverEnvFor, storeTargets } from '../helpers/stores.js';
+import { ownDatabaseEnv } from '../helpers/stores.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const ADMIN_TOKEN = 'an-operator-token-of-at-least-32-characters';
 const MAX_ATTEMPTS = 5;
 
-// One server for the file (PostgreSQL when DATABASE_URL names one), with retries 20 ms apart at
+// One server for the file, with retries 20 ms apart at
 // first, so that the whole retry schedule (20+40+80+160 ms) runs well within a test.
-const server = useServer({
-  ...serverEnvFor(storeTargets.at(-1)!.name),
-  ADMIN_TOKEN,
-  WEBHOOK_ALLOW_PRIVATE: 'true',
-  WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-  WEBHOOK_RETRY_BASE_MS: '20',
-  WEBHOOK_TIMEOUT_MS: '1000',
-  OUTBOX_POLL_MS: '20',
-});
+// A database of its own: other files' servers would take part in sending its outbox.
+const server = useServer(
+  Object.assign(ownDatabaseEnv(), {
+    ADMIN_TOKEN,
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+    WEBHOOK_RETRY_BASE_MS: '20',
+    WEBHOOK_TIMEOUT_MS: '1000',
+    OUTBOX_POLL_MS: '20',
+  }),
+);
 
 const admin = (method: string, path: string, body?: unknown) =>
   api(server, method, path, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body });
@@ -72,12 +74,13 @@ async function removeRegistered() {
 describe('admin guard', () => {
   it('answers 401 without the operator token, with a wrong one, or a user token', async () => {
     const user = await registerUser(server, 'op');
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { authorization: `Bearer ${ADMIN_TOKEN}x` },
       { authorization: ADMIN_TOKEN },
       { authorization: `Bearer ${user.token}` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       expectError(await api(server, 'GET', '/admin/webhooks', { headers }), 401, 'UNAUTHORIZED');
     }
     expect((await admin('GET', '/admin/webhooks')).status).toBe(200);
@@ -92,7 +95,12 @@ describe('POST /admin/webhooks', () => {
     expect(created.secret).toMatch(/^whsec_/);
     const listed = await admin('GET', '/admin/webhooks');
     const found = listed.body.webhooks.find((w: { id: string }) => w.id === created.id);
-    expect(found).toStrictEqual({ id: created.id, url: created.url, eventTypes: ['message.created'], createdAt: expect.any(String) });
+    expect(found).toStrictEqual({
+      id: created.id,
+      url: created.url,
+      eventTypes: ['message.created'],
+      createdAt: expect.any(String),
+    });
     expect((await admin('DELETE', `/admin/webhooks/${created.id}`)).body).toStrictEqual({ success: true });
   });
 
@@ -118,7 +126,11 @@ describe('POST /admin/webhooks', () => {
     const before = (await admin('GET', '/admin/webhooks')).body.webhooks.length;
     const made: string[] = [];
     for (let i = before; i < 20; i++) made.push((await register('http://127.0.0.1:9/', ['chat.created'])).id);
-    expectError(await admin('POST', '/admin/webhooks', { url: 'http://127.0.0.1:9/', eventTypes: ['chat.created'] }), 409, 'CONFLICT');
+    expectError(
+      await admin('POST', '/admin/webhooks', { url: 'http://127.0.0.1:9/', eventTypes: ['chat.created'] }),
+      409,
+      'CONFLICT',
+    );
     for (const id of made) await admin('DELETE', `/admin/webhooks/${id}`);
   });
 });
@@ -212,8 +224,12 @@ describe('deliveries', () => {
 
     // Every request is signed with the endpoint's secret, and carries its id and type.
     for (const request of target.requests) {
-      expect(verifiedByReceiver(webhook.secret, request.body, request.headers['parley-signature'] as string)).toBe(true);
-      expect(verifiedByReceiver('another-secret-entirely', request.body, request.headers['parley-signature'] as string)).toBe(false);
+      expect(verifiedByReceiver(webhook.secret, request.body, request.headers['parley-signature'] as string)).toBe(
+        true,
+      );
+      expect(
+        verifiedByReceiver('another-secret-entirely', request.body, request.headers['parley-signature'] as string),
+      ).toBe(false);
       const body = JSON.parse(request.body.toString());
       expect(request.headers['parley-event-id']).toBe(body.id);
       expect(request.headers['parley-event-type']).toBe(body.type);
@@ -224,7 +240,12 @@ describe('deliveries', () => {
     const history = await admin('GET', `/admin/webhooks/${webhook.id}/deliveries?limit=100`);
     expect(history.status).toBe(200);
     expect(history.body.deliveries.length).toBeGreaterThanOrEqual(10);
-    expect(history.body.deliveries[0]).toMatchObject({ state: 'delivered', attempts: 1, lastStatus: 200, lastError: null });
+    expect(history.body.deliveries[0]).toMatchObject({
+      state: 'delivered',
+      attempts: 1,
+      lastStatus: 200,
+      lastError: null,
+    });
     await removeRegistered();
   });
 
@@ -326,7 +347,10 @@ describe('GET /admin/webhooks/:id/deliveries', () => {
     expectError(await admin('GET', `/admin/webhooks/${webhook.id}/deliveries?limit=0`), 400, 'VALIDATION_ERROR');
     expectError(await admin('GET', `/admin/webhooks/${webhook.id}/deliveries?limit=abc`), 400, 'VALIDATION_ERROR');
     expectError(await admin('GET', `/admin/webhooks/${UNKNOWN_CHAT_ID}/deliveries`), 404, 'NOT_FOUND');
-    expect((await admin('GET', `/admin/webhooks/${webhook.id}/deliveries`)).body).toStrictEqual({ success: true, deliveries: [] });
+    expect((await admin('GET', `/admin/webhooks/${webhook.id}/deliveries`)).body).toStrictEqual({
+      success: true,
+      deliveries: [],
+    });
     await removeRegistered();
   });
 });

@@ -47,7 +47,10 @@ describe('mute_chat', () => {
     expect(await mutedIn(bob.token, chatId)).toBe(false);
     const chats = await ask(aliceSocket, 'get_my_chats');
     expect(chats.chats.find((chat: ChatSummary) => chat.id === chatId).muted).toBe(true);
-    expect(await ask(aliceSocket, 'mute_chat', { chatId, muted: false })).toMatchObject({ success: true, muted: false });
+    expect(await ask(aliceSocket, 'mute_chat', { chatId, muted: false })).toMatchObject({
+      success: true,
+      muted: false,
+    });
     expect(await mutedIn(alice.token, chatId)).toBe(false);
   });
 

@@ -1,3 +1,4 @@
+import { pushToggle } from './push-toggle.js';
 import type { ChatMember, ChatSummary, Message } from '../../src/protocol/index.js';
 import { chatTitle, isGroupChat } from './chat-summary.js';
 import { connectSocket, request, type ParleySocket } from './connection.js';
@@ -54,6 +55,7 @@ export class ChatApp {
         {},
         el('strong', { text: session.user.username, attrs: { 'data-testid': 'me' } }),
         this.status,
+        ...[pushToggle(session.token)].filter((toggle) => toggle !== undefined),
         signOut,
       ),
       newChatPanel(session.token, (chat) => void this.chatCreated(chat, true)),

@@ -1,5 +1,5 @@
 import type { ClaimedDelivery } from '../store/outbox.js';
-import type { DeliveryOutcome } from './delivery-outcome.js';
+import { outcomeOf, type DeliveryOutcome } from './delivery-outcome.js';
 import { sendOutbound } from './outbound-request.js';
 import { SIGNATURE_HEADER, signatureHeader } from './webhook-signature.js';
 
@@ -31,7 +31,5 @@ export async function deliverWebhook(
     },
     options,
   );
-  if (result.status === null) return { state: 'failed', status: null, error: result.error };
-  if (result.status >= 200 && result.status < 300) return { state: 'delivered', status: result.status };
-  return { state: 'failed', status: result.status, error: result.body || `HTTP ${result.status}` };
+  return outcomeOf(result);
 }

@@ -1,5 +1,5 @@
 import webpush from 'web-push';
-import type { DeliveryOutcome } from '../outbox/delivery-outcome.js';
+import { outcomeOf, type DeliveryOutcome } from '../outbox/delivery-outcome.js';
 import { sendOutbound } from '../outbox/outbound-request.js';
 import type { ClaimedDelivery } from '../store/outbox.js';
 import type { VapidKeys } from './vapid-keys.js';
@@ -43,8 +43,6 @@ export async function deliverPush(
     { url: request.endpoint, headers, body: request.body ?? Buffer.alloc(0) },
     { timeoutMs: options.timeoutMs, allowPrivate: options.allowPrivate },
   );
-  if (result.status === null) return { state: 'failed', status: null, error: result.error };
   if (result.status === 404 || result.status === 410) return { state: 'gone' };
-  if (result.status >= 200 && result.status < 300) return { state: 'delivered', status: result.status };
-  return { state: 'failed', status: result.status, error: result.body || `HTTP ${result.status}` };
+  return outcomeOf(result);
 }

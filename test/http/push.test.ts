@@ -18,9 +18,10 @@ const server = useServer(
   }),
 );
 
-let pushService: WebhookReceiver;
+// The local push service; made up front, so that afterAll can stop it whatever failed before.
+const pushService = new WebhookReceiver();
 beforeAll(async () => {
-  pushService = await new WebhookReceiver().start();
+  await pushService.start();
 });
 afterAll(async () => {
   await pushService.stop();

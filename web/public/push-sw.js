@@ -1,8 +1,9 @@
+/* global self */
 // Parley's service worker: shows the server's Web Push notifications (README "Push notifications")
 // and opens the client when one is clicked. The payload is the server's
 // {type: 'message', chatId, messageId, direct, mention, chatName, sender, text}.
 self.addEventListener('push', (event) => {
-  let payload = {};
+  let payload;
   try {
     payload = event.data ? event.data.json() : {};
   } catch {

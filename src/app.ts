@@ -5,6 +5,9 @@ import { TokenService } from './auth/tokens.js';
 import { ChatService } from './chat/chat-service.js';
 import type { Config } from './config.js';
 import { registerAccountRoutes } from './http/account-routes.js';
+import { adminGuard } from './http/admin-guard.js';
+import { registerAdminWebhookRoutes } from './http/admin-webhook-routes.js';
+import { registerPushRoutes } from './http/push-routes.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
@@ -30,10 +33,17 @@ import { sendSecurityHeaders } from './http/security-headers.js';
 import { RateLimits } from './limits/rate-limits.js';
 import { UserConcurrency } from './limits/user-concurrency.js';
 import { Metrics } from './observability/metrics.js';
+import { OutboxWorker } from './outbox/outbox-worker.js';
+import { deliverWebhook } from './outbox/webhook-delivery.js';
+import { WebhookService } from './outbox/webhook-service.js';
+import { deliverPush } from './push/push-delivery.js';
+import { PushService } from './push/push-service.js';
+import { vapidKeys } from './push/vapid-keys.js';
 import { joinCluster } from './realtime/cluster.js';
 import { tuneEngine, type EngineTuning } from './realtime/engine-internals.js';
 import { createGateway, MAX_PAYLOAD_BYTES } from './realtime/gateway.js';
 import { withPresence } from './realtime/presence.js';
+import { userRoom } from './realtime/rooms.js';
 import type { ParleyServer } from './realtime/socket-types.js';
 import { connectRedis } from './redis.js';
 import { openDatabase } from './store/open-store.js';
@@ -48,6 +58,8 @@ export interface App {
   readonly store: Store;
   readonly tokens: TokenService;
   readonly log: FastifyBaseLogger;
+  /** This node's sender of webhooks and pushes. */
+  readonly outbox: OutboxWorker;
 }
 
 /** How long a closing node waits for running events before it closes their sockets anyway. */
@@ -144,6 +156,29 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const files = new FileService(store, config.files);
   await registerFileRoutes(fastify, files, config.files, guard, admit, limits);
   const stopSweeping = files.startSweeping((error) => log.error({ err: error }, 'sweeping expired uploads failed'));
+  const admin = adminGuard(config.adminToken);
+  const { allowPrivateAddresses: allowPrivate, requestTimeoutMs: timeoutMs } = config.outbox;
+  registerAdminWebhookRoutes(fastify, new WebhookService(store, allowPrivate), admin);
+  const keys = await vapidKeys(config.push, db, (message) => log.warn(message));
+  registerPushRoutes(fastify, new PushService(store, keys.publicKey, allowPrivate), guard, admit);
+  // Webhooks and pushes written to the outbox by the changes' transactions, sent by every node.
+  const outbox = new OutboxWorker(
+    store,
+    config.outbox,
+    (delivery) =>
+      delivery.kind === 'webhook'
+        ? deliverWebhook(delivery, { timeoutMs, allowPrivate })
+        : deliverPush(delivery, {
+            keys,
+            subject: config.push.vapidSubject,
+            // Any socket of the user on any node (the adapter asks the others).
+            isConnected: async (userId) => (await io.in(userRoom(userId)).fetchSockets()).length > 0,
+            timeoutMs,
+            allowPrivate,
+          }),
+    (error) => log.error({ err: error }, 'sending the outbox failed'),
+  );
+  outbox.start();
   registerHealthRoutes(fastify, checks, () => gateway.draining);
   registerMetricsRoute(fastify, metrics);
   // The browser client (web/, bundled by `npm run build`) at `/`; API routes and /socket.io are unaffected.
@@ -156,6 +191,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   fastify.addHook('onClose', async () => {
     stopSweeping();
+    await outbox.stop();
     await cluster?.close();
     await db.close();
   });
@@ -175,5 +211,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     store,
     tokens,
     log,
+    outbox,
   };
 }

@@ -71,6 +71,10 @@ export interface Config {
   adminToken: string | undefined;
   /** Who moderates (README "Operating"). */
   moderators: Moderators;
+  /** Outgoing webhooks and the outbox that sends them and the push notifications (README "Webhooks"). */
+  outbox: OutboxSettings;
+  /** Web Push (README "Push notifications"). */
+  push: PushSettings;
 }
 
 /** The users allowed the `/moderation/...` routes: named by id, or by a claim of the external provider's tokens. */
@@ -83,6 +87,32 @@ export interface Moderators {
    * list holding it, makes its user a moderator.
    */
   roleClaim: { name: string; value: string } | undefined;
+}
+
+export interface OutboxSettings {
+  /**
+   * Webhook and push endpoints on private, loopback, link-local or other non-public addresses are
+   * allowed (`WEBHOOK_ALLOW_PRIVATE=true`): for development and tests only. @default false
+   */
+  allowPrivateAddresses: boolean;
+  /** Failed attempts after which a delivery is parked (`WEBHOOK_MAX_ATTEMPTS`). @default 8 */
+  maxAttempts: number;
+  /**
+   * Wait before the first retry, in ms (`WEBHOOK_RETRY_BASE_MS`); each next one waits twice as long,
+   * at most an hour. @default 10000
+   */
+  retryBaseMs: number;
+  /** How long one webhook or push request may take, in ms (`WEBHOOK_TIMEOUT_MS`). @default 10000 */
+  requestTimeoutMs: number;
+  /** How often each node looks for deliveries due, in ms (`OUTBOX_POLL_MS`). @default 1000 */
+  pollIntervalMs: number;
+}
+
+export interface PushSettings {
+  /** VAPID key pair (URL-safe base64, as web-push makes them); unset: generated once and kept in DATA_DIR. */
+  vapidKeys: { publicKey: string; privateKey: string } | undefined;
+  /** The contact the push services see (`VAPID_SUBJECT`, mailto: or https:). @default 'mailto:admin@localhost' */
+  vapidSubject: string;
 }
 
 export type ExternalProvider =
@@ -386,6 +416,24 @@ const envSchema = z.object({
     .refine((v) => v !== undefined, {
       message: 'must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
     }),
+  WEBHOOK_ALLOW_PRIVATE: optionalText
+    .transform((v) => (v === undefined ? false : v === 'true' ? true : v === 'false' ? false : undefined))
+    .refine((v) => v !== undefined, { message: 'must be true or false' }),
+  WEBHOOK_MAX_ATTEMPTS: wholeNumber(8, 1, 100),
+  WEBHOOK_RETRY_BASE_MS: wholeNumber(10_000, 1, 3_600_000),
+  WEBHOOK_TIMEOUT_MS: wholeNumber(10_000, 100, 120_000),
+  OUTBOX_POLL_MS: wholeNumber(1_000, 10, 600_000),
+  VAPID_PUBLIC_KEY: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_-]{87}$/.test(v), {
+    message:
+      'must be an uncompressed P-256 public key in URL-safe base64 (87 characters), as `npx web-push generate-vapid-keys` prints',
+  }),
+  VAPID_PRIVATE_KEY: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_-]{43}$/.test(v), {
+    message:
+      'must be a P-256 private key in URL-safe base64 (43 characters), as `npx web-push generate-vapid-keys` prints',
+  }),
+  VAPID_SUBJECT: optionalText
+    .transform((v) => v ?? 'mailto:admin@localhost')
+    .refine((v) => /^(mailto:|https:\/\/)\S+$/.test(v), { message: 'must be a mailto: or https:// URL' }),
   LOG_LEVEL: optionalText
     .transform((v) => v ?? 'info')
     .pipe(
@@ -439,6 +487,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (parsed.success && parsed.data[burst] < parsed.data[rate]) {
       problems.push(`${burst} must be at least ${rate} (${parsed.data[rate]}) (got "${env[burst]}")`);
     }
+  }
+  if (Boolean(env.VAPID_PUBLIC_KEY?.trim()) !== Boolean(env.VAPID_PRIVATE_KEY?.trim())) {
+    problems.push('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together (or neither, to generate a pair)');
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
@@ -508,6 +559,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         e.MODERATOR_ROLE_CLAIM && e.MODERATOR_ROLE_VALUE
           ? { name: e.MODERATOR_ROLE_CLAIM, value: e.MODERATOR_ROLE_VALUE }
           : undefined,
+    },
+    outbox: {
+      allowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      requestTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      pollIntervalMs: e.OUTBOX_POLL_MS,
+    },
+    push: {
+      vapidKeys:
+        e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY
+          ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY }
+          : undefined,
+      vapidSubject: e.VAPID_SUBJECT,
     },
   };
 }

@@ -86,7 +86,40 @@ describe('loadConfig', () => {
       logLevel: 'info',
       adminToken: undefined,
       moderators: { userIds: [], roleClaim: undefined },
+      outbox: {
+        allowPrivateAddresses: false,
+        maxAttempts: 8,
+        retryBaseMs: 10_000,
+        requestTimeoutMs: 10_000,
+        pollIntervalMs: 1_000,
+      },
+      push: { vapidKeys: undefined, vapidSubject: 'mailto:admin@localhost' },
     });
+  });
+
+  it('reads the operator token, the outbox settings and configured VAPID keys', () => {
+    const publicKey = 'B'.repeat(87);
+    const privateKey = 'p'.repeat(43);
+    const config = loadConfig({
+      ADMIN_TOKEN: SECRET,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_MAX_ATTEMPTS: '3',
+      WEBHOOK_RETRY_BASE_MS: '20',
+      WEBHOOK_TIMEOUT_MS: '500',
+      OUTBOX_POLL_MS: '25',
+      VAPID_PUBLIC_KEY: publicKey,
+      VAPID_PRIVATE_KEY: privateKey,
+      VAPID_SUBJECT: 'https://chat.example.com',
+    });
+    expect(config.adminToken).toBe(SECRET);
+    expect(config.outbox).toEqual({
+      allowPrivateAddresses: true,
+      maxAttempts: 3,
+      retryBaseMs: 20,
+      requestTimeoutMs: 500,
+      pollIntervalMs: 25,
+    });
+    expect(config.push).toEqual({ vapidKeys: { publicKey, privateKey }, vapidSubject: 'https://chat.example.com' });
   });
 
   it('treats empty and blank values as unset', () => {
@@ -342,6 +375,17 @@ describe('loadConfig', () => {
     it('MODERATOR_ROLE_CLAIM without its value, or without an external provider', () => {
       expectOneProblem({ MODERATOR_ROLE_CLAIM: 'roles' }, 'MODERATOR_ROLE_CLAIM');
       expectOneProblem({ MODERATOR_ROLE_CLAIM: 'roles', MODERATOR_ROLE_VALUE: 'moderator' }, 'MODERATOR_ROLE_CLAIM');
+    });
+
+    it.each([
+      [{ WEBHOOK_ALLOW_PRIVATE: 'yes' }, 'WEBHOOK_ALLOW_PRIVATE'],
+      [{ WEBHOOK_MAX_ATTEMPTS: '0' }, 'WEBHOOK_MAX_ATTEMPTS'],
+      [{ WEBHOOK_RETRY_BASE_MS: 'soon' }, 'WEBHOOK_RETRY_BASE_MS'],
+      [{ VAPID_SUBJECT: 'admin@example.com' }, 'VAPID_SUBJECT'],
+      [{ VAPID_PUBLIC_KEY: 'B'.repeat(87) }, 'VAPID_PUBLIC_KEY'],
+      [{ VAPID_PUBLIC_KEY: 'short', VAPID_PRIVATE_KEY: 'p'.repeat(43) }, 'VAPID_PUBLIC_KEY'],
+    ])('%o', (env, variable) => {
+      expectOneProblem(env, variable);
     });
 
     it('LOG_LEVEL loud', () => {

@@ -56,6 +56,11 @@ export class ChatChanges {
     this.listeners.push(listener);
   }
 
+  /** Reports a failure of work a listener started (and could not await). */
+  reportError(error: unknown): void {
+    this.onListenerError(error);
+  }
+
   publish(change: ChatChange): void {
     for (const listener of this.listeners) {
       try {

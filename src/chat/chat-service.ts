@@ -7,6 +7,7 @@ import type {
   GetChatMessagesPayload,
   MarkReadPayload,
   MessageRefPayload,
+  MuteChatPayload,
   ReactionPayload,
   SearchMessagesPayload,
   SendMessagePayload,
@@ -349,6 +350,23 @@ export class ChatService {
     const previousIds = chat!.users.map((user) => user.id).filter((id) => !result.addedIds.includes(id));
     this.changes.publish({ type: 'members_added', chatId, users: chat!.users, added, previousIds });
     return chat!;
+  }
+
+  /**
+   * The caller mutes or unmutes a chat of theirs: a muted chat's mentions alert none of their
+   * sockets (mentionAlerts) and push nothing (the outbox triggers, routines.ts); unread still counts.
+   */
+  async muteChat(userId: string, { chatId, muted }: MuteChatPayload): Promise<{ chatId: string; muted: boolean }> {
+    if (!(await this.store.chats.setMuted(chatId, userId, muted))) throw forbiddenChat();
+    return { chatId, muted };
+  }
+
+  /** The members a new message mentions who are to be alerted: not its sender, nor who muted the chat. */
+  async mentionAlerts(message: Message): Promise<string[]> {
+    const mentioned = message.mentions?.filter((id) => id !== message.sender) ?? [];
+    if (mentioned.length === 0) return [];
+    const muted = await this.store.chats.mutedMembers(message.chatId, mentioned);
+    return mentioned.filter((id) => !muted.has(id));
   }
 
   /**

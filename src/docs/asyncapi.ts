@@ -8,6 +8,7 @@ import {
   getChatMessagesSchema,
   markReadSchema,
   messageRefSchema,
+  muteChatSchema,
   reactionSchema,
   reportMessageSchema,
   searchMessagesSchema,
@@ -158,6 +159,13 @@ export const clientEvents = {
       'of a chat you are not in are FORBIDDEN alike; a deleted one NOT_FOUND.',
     payload: reportMessageSchema,
     answer: {},
+  },
+  mute_chat: {
+    summary:
+      'Mute (muted: true) or unmute a chat you are a member of, until you change it again: its mentions of you send no `mentioned` ' +
+      'alert and no push notification; unread messages are still counted. The chat list carries `muted`.',
+    payload: muteChatSchema,
+    answer: { chatId: { type: 'string' }, muted: { type: 'boolean' } },
   },
 } satisfies Record<keyof ClientToServerEvents, ClientEventDoc>;
 

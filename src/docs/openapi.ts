@@ -9,6 +9,12 @@ import {
   deleteAccountSchema,
   historyQuerySchema,
   messageIdParamsSchema,
+  muteBodySchema,
+  createWebhookSchema,
+  pushSubscriptionSchema,
+  pushUnsubscribeSchema,
+  webhookDeliveriesQuerySchema,
+  webhookIdParamsSchema,
   reactionParamsSchema,
   loginSchema,
   registerSchema,
@@ -93,6 +99,34 @@ const DOWNLOAD_HEADERS = {
   'Content-Security-Policy': { description: "`default-src 'none'; sandbox`", schema: { type: 'string' } },
   'X-Content-Type-Options': { description: '`nosniff`', schema: { type: 'string' } },
 };
+
+const webhookParam = parameters('path', webhookIdParamsSchema);
+/** The operators' routes' refusals: the token wrong or missing (401); without ADMIN_TOKEN the routes do not exist (404). */
+const adminErrors = {
+  401: failure('UNAUTHORIZED: no operator token, or a wrong one'),
+  404: failure('NOT_FOUND: no such webhook, or no ADMIN_TOKEN configured (the route does not exist)'),
+};
+const webhookFields: Record<string, JsonSchema> = {
+  id: { type: 'string' },
+  url: { type: 'string' },
+  eventTypes: { type: 'array', items: { type: 'string' } },
+  createdAt: { type: 'string', format: 'date-time' },
+};
+const webhook: JsonSchema = { type: 'object', properties: webhookFields, required: Object.keys(webhookFields), additionalProperties: false };
+const nullable = (type: string): JsonSchema => ({ type: [type, 'null'] });
+const deliveryFields: Record<string, JsonSchema> = {
+  id: { type: 'string', description: 'The event id the receiver sees (body `id`, header Parley-Event-Id)' },
+  eventType: { type: 'string' },
+  chatId: nullable('string'),
+  state: { enum: ['pending', 'delivered', 'parked'] },
+  attempts: { type: 'integer', minimum: 0 },
+  createdAt: { type: 'string' },
+  lastAttemptAt: nullable('string'),
+  lastStatus: nullable('integer'),
+  lastError: nullable('string'),
+  nextAttemptAt: { ...nullable('string'), description: 'When a pending delivery is tried next' },
+};
+const delivery: JsonSchema = { type: 'object', properties: deliveryFields, required: Object.keys(deliveryFields), additionalProperties: false };
 
 export function openApiDocument(): JsonSchema {
   return {
@@ -228,6 +262,18 @@ export function openApiDocument(): JsonSchema {
           security: bearer,
           parameters: chatParam,
           responses: { 200: json('Left', success({})), ...errors(401, 403, 429) },
+        },
+      },
+      '/chats/{id}/mute': {
+        put: {
+          summary: 'Mute or unmute a chat for the caller (as `mute_chat`): no mention alerts, no push; unread still counted',
+          security: bearer,
+          parameters: chatParam,
+          requestBody: body(muteBodySchema),
+          responses: {
+            200: json('Done', success({ chatId: { type: 'string' }, muted: { type: 'boolean' } })),
+            ...errors(400, 401, 403, 429),
+          },
         },
       },
       '/chats/{id}/messages': {
@@ -456,6 +502,68 @@ export function openApiDocument(): JsonSchema {
             200: { description: 'The thumbnail', content: { 'image/webp': {} } },
             404: json('NOT_FOUND: as for the file, and for a file that is no image', ref('Error')),
             ...errors(400, 401, 429),
+          },
+        },
+      },
+      '/push/vapid-public-key': {
+        get: {
+          summary: 'The VAPID public key to subscribe with (PushManager.subscribe applicationServerKey)',
+          responses: { 200: json('The key, URL-safe base64', success({ publicKey: { type: 'string' } })) },
+        },
+      },
+      '/push/subscriptions': {
+        post: {
+          summary: "Keep the browser's push subscription (PushSubscription.toJSON()); the same endpoint again replaces its keys",
+          security: bearer,
+          requestBody: body(pushSubscriptionSchema),
+          responses: {
+            201: json('Kept', success({})),
+            ...errors(400, 401, 429),
+            409: failure('CONFLICT: the user has 10 subscriptions already'),
+          },
+        },
+        delete: {
+          summary: "Drop one of the caller's push subscriptions, by endpoint",
+          security: bearer,
+          requestBody: body(pushUnsubscribeSchema),
+          responses: { 200: json('Dropped', success({})), ...errors(400, 401, 404, 429) },
+        },
+      },
+      '/admin/webhooks': {
+        post: {
+          summary: 'Register a webhook endpoint (operators): answers its secret, generated when not given, this once',
+          security: adminAuth,
+          requestBody: body(createWebhookSchema),
+          responses: {
+            201: json('Registered', success({ webhook: { ...webhook, properties: { ...webhookFields, secret: { type: 'string' } }, required: [...Object.keys(webhookFields), 'secret'] } })),
+            400: ERROR_RESPONSES[400],
+            ...adminErrors,
+            409: failure('CONFLICT: 20 endpoints are registered already'),
+          },
+        },
+        get: {
+          summary: 'The webhook endpoints (operators), without their secrets',
+          security: adminAuth,
+          responses: { 200: json('The endpoints', success({ webhooks: { type: 'array', items: webhook } })), ...adminErrors },
+        },
+      },
+      '/admin/webhooks/{id}': {
+        delete: {
+          summary: 'Remove a webhook endpoint with its deliveries, sent or not (operators)',
+          security: adminAuth,
+          parameters: webhookParam,
+          responses: { 200: json('Removed', success({})), ...adminErrors },
+        },
+      },
+      '/admin/webhooks/{id}/deliveries': {
+        get: {
+          summary: "The endpoint's latest deliveries, newest first (operators)",
+          security: adminAuth,
+          parameters: [...webhookParam, ...parameters('query', webhookDeliveriesQuerySchema)],
+          responses: {
+            200: json('The deliveries', success({ deliveries: { type: 'array', items: delivery } })),
+            400: ERROR_RESPONSES[400],
+            ...adminErrors,
           },
         },
       },

@@ -156,8 +156,9 @@ export const wireSchemas = {
         type: 'boolean',
         description: 'In groups only: whether plain members may add people (admins and the owner always may); default true',
       },
+      muted: { type: 'boolean', description: 'The caller muted the chat (mute_chat): no mention alerts, no push' },
     },
-    required: ['id', 'name', 'users', 'messages', 'unreadCount', 'unreadMentionCount', 'version', 'readPositions'],
+    required: ['id', 'name', 'users', 'messages', 'unreadCount', 'unreadMentionCount', 'version', 'readPositions', 'muted'],
     additionalProperties: false,
   },
   ReadPosition: {

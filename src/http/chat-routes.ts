@@ -8,6 +8,7 @@ import {
   chatPageQuerySchema,
   createChatSchema,
   historyQuerySchema,
+  muteBodySchema,
   searchMessagesQuerySchema,
   sendMessageBodySchema,
   setRoleSchema,
@@ -62,6 +63,12 @@ export function registerChatRoutes(
     const { id } = parseInput(chatIdParamsSchema, request.params);
     const chat = await chats.updateChat(request.user, id, parseInput(updateChatSchema, request.body));
     return { success: true, chat };
+  });
+
+  app.put('/chats/:id/mute', { preHandler: [guard, admit.request] }, async (request) => {
+    const { id } = parseInput(chatIdParamsSchema, request.params);
+    const { muted } = parseInput(muteBodySchema, request.body);
+    return { success: true, ...(await chats.muteChat(request.user.id, { chatId: id, muted })) };
   });
 
   // Without `limit` and `before`, every chat (as get_my_chats without a payload); with either, one

@@ -5,6 +5,7 @@ import type {
   GetChatMessagesPayload,
   MarkReadPayload,
   MessageRefPayload,
+  MuteChatPayload,
   ReactionPayload,
   ReportMessagePayload,
   SearchMessagesPayload,
@@ -67,6 +68,8 @@ export interface ClientToServerEvents {
   unpin_message(payload: MessageRefPayload, ack: (answer: Answer<{ message: Message }>) => void): void;
   /** The chat's pinned messages in their current state, most recently pinned first. */
   get_pinned_messages(payload: ChatRefPayload, ack: (answer: Answer<{ messages: Message[] }>) => void): void;
+  /** Mutes or unmutes a chat for the caller (README "Mute"). */
+  mute_chat(payload: MuteChatPayload, ack: (answer: Answer<{ chatId: string; muted: boolean }>) => void): void;
   /** Full-text search of the caller's chats' messages, newest first, paged (README "Search"). */
   search_messages(payload: SearchMessagesPayload, ack: (answer: Answer<SearchPage>) => void): void;
   /** A member reports a live message of their chat to the moderators; reporting it again answers the same. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEBHOOK_EVENT_TYPES } from './webhook-events.js';
 
 /**
  * Payload schemas of every Socket.IO event and HTTP body, shared by the server (which validates
@@ -79,6 +80,50 @@ export const editMessageSchema = z.object({
 });
 
 export const messageRefSchema = z.object({ messageId: idSchema });
+
+/** `PUT /chats/:id/mute`: whether the caller mutes the chat (true) or unmutes it (false). */
+export const muteBodySchema = z.object({ muted: z.boolean() });
+/** `mute_chat`: as `PUT /chats/:id/mute`, with the chat in the payload. */
+export const muteChatSchema = muteBodySchema.extend({ chatId: idSchema });
+
+/** The longest URL Parley keeps to call (webhook endpoints, push services). */
+export const MAX_OUTBOUND_URL_LENGTH = 2048;
+
+/**
+ * `POST /admin/webhooks`: where to send which events, and the secret to sign them with (16–256
+ * characters; left out, one is generated and answered once).
+ */
+export const createWebhookSchema = z.object({
+  url: storableText({ min: 1, max: MAX_OUTBOUND_URL_LENGTH }),
+  secret: storableText({ min: 16, max: 256 }).optional(),
+  eventTypes: z
+    .array(z.enum(WEBHOOK_EVENT_TYPES))
+    .min(1)
+    .max(WEBHOOK_EVENT_TYPES.length)
+    .refine((types) => new Set(types).size === types.length, { message: 'Тип события указан дважды' }),
+});
+
+/** `/admin/webhooks/:id`. */
+export const webhookIdParamsSchema = z.object({ id: idSchema });
+
+/** `GET /admin/webhooks/:id/deliveries?limit=`: the latest deliveries, 1–100 (default 50). */
+export const webhookDeliveriesQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(100).optional() });
+
+/**
+ * `POST /push/subscriptions`: a browser's PushSubscription as its toJSON() gives it (extra fields
+ * such as expirationTime ignored). p256dh: the browser's P-256 public key, 65 bytes in URL-safe
+ * base64; auth: its 16-byte secret.
+ */
+export const pushSubscriptionSchema = z.object({
+  endpoint: storableText({ min: 1, max: MAX_OUTBOUND_URL_LENGTH }),
+  keys: z.object({
+    p256dh: z.string().regex(/^[A-Za-z0-9_-]{87}={0,1}$/, { message: 'Ожидается ключ P-256 в base64url' }),
+    auth: z.string().regex(/^[A-Za-z0-9_-]{22}(==)?$/, { message: 'Ожидается 16 байт в base64url' }),
+  }),
+});
+
+/** `DELETE /push/subscriptions`: the subscription's endpoint. */
+export const pushUnsubscribeSchema = z.object({ endpoint: storableText({ min: 1, max: MAX_OUTBOUND_URL_LENGTH }) });
 
 /**
  * `add_reaction` / `remove_reaction`: one emoji or a short name (the chat service checks which,
@@ -310,6 +355,9 @@ export type ChatPageQuery = z.infer<typeof chatPageSchema>;
 export type ChatPageRequest = ChatPageQuery & ({ limit: number } | { before: string });
 export type EditMessagePayload = z.infer<typeof editMessageSchema>;
 export type MessageRefPayload = z.infer<typeof messageRefSchema>;
+export type MuteChatPayload = z.infer<typeof muteChatSchema>;
+export type CreateWebhookBody = z.infer<typeof createWebhookSchema>;
+export type PushSubscriptionBody = z.infer<typeof pushSubscriptionSchema>;
 export type ReactionPayload = z.infer<typeof reactionSchema>;
 export type RegisterBody = z.infer<typeof registerSchema>;
 export type LoginBody = z.infer<typeof loginSchema>;

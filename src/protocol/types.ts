@@ -167,6 +167,8 @@ export interface ChatSummary {
   readPositions: ReadPosition[];
   /** In groups only: whether plain members may add people (admins and the owner always may). */
   membersCanAdd?: boolean;
+  /** The caller muted the chat (`mute_chat`): its mentions alert nothing and push nothing; unread still counts. */
+  muted: boolean;
 }
 
 /**

@@ -42,7 +42,7 @@ export function broadcastChatChanges(
         feed.deliver(delivery);
         // Without a cluster adapter there is no other node (and Socket.IO's own adapter warns).
         if (clustered) io.serverSideEmit('message_change', delivery);
-        if (change.kind === 'created') announceMentions(io, change.message);
+        if (change.kind === 'created' && change.message.mentions) announceMentions(io, chats, change.message);
         return;
       }
       case 'reaction': {
@@ -140,14 +140,19 @@ export function broadcastChatChanges(
 /**
  * `mentioned` for a new message that mentions members: to their user rooms on every node (the
  * adapter broadcasts), except the sockets in the chat's room, which get the message as
- * `new_message` from the feed — and never to the sender, who may mention themselves. An edit that
- * adds a mention changes the counters and reaches the chat's room as `message_updated`, but
- * announces nothing: a mention notifies once, when the message is new.
+ * `new_message` from the feed — and never to the sender, who may mention themselves, nor to who
+ * muted the chat (ChatService.mentionAlerts). An edit that adds a mention changes the counters and
+ * reaches the chat's room as `message_updated`, but announces nothing: a mention notifies once,
+ * when the message is new.
  */
-function announceMentions(io: ParleyServer, message: Message): void {
-  const mentioned = message.mentions?.filter((id) => id !== message.sender);
-  if (!mentioned || mentioned.length === 0) return;
-  io.to(mentioned.map(userRoom))
-    .except(chatRoom(message.chatId))
-    .emit('mentioned', { chatId: message.chatId, message });
+function announceMentions(io: ParleyServer, chats: ChatService, message: Message): void {
+  chats.mentionAlerts(message).then(
+    (alerted) => {
+      if (alerted.length === 0) return;
+      io.to(alerted.map(userRoom))
+        .except(chatRoom(message.chatId))
+        .emit('mentioned', { chatId: message.chatId, message });
+    },
+    (error: unknown) => chats.changes.reportError(error),
+  );
 }

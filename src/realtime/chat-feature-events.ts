@@ -4,6 +4,7 @@ import {
   editMessageSchema,
   markReadSchema,
   messageRefSchema,
+  muteChatSchema,
   searchMessagesSchema,
 } from '../protocol/schemas.js';
 import type { EventTable } from './event-table.js';
@@ -30,6 +31,8 @@ export function defineChatFeatureEvents(
   events.define('delete_message', messageRefSchema, async ({ user }, payload) => ({
     message: await chats.deleteMessage(user.id, payload),
   }));
+
+  events.define('mute_chat', muteChatSchema, async ({ user }, payload) => chats.muteChat(user.id, payload));
 
   // A read (event-gate.ts): the read budget and the user's one read at a time.
   events.define('search_messages', searchMessagesSchema, async ({ user }, payload) =>

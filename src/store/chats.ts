@@ -29,6 +29,7 @@ type ListedChat = [
   ],
   lastMessage: MessageFields | null,
   unreadMentionCount: number,
+  muted: boolean,
 ];
 
 /**
@@ -54,7 +55,7 @@ const CHAT_LIST = `
     FROM (SELECT '[' || cm.unread_count || ',["' || c.id || '",' || COALESCE(to_json(c.name)::text, 'null')
                  || ',"' || c.member_ids || '",' || c.version || ',[' || c.read_seqs || '],'
                  || CASE WHEN c.direct_key IS NULL THEN c.members_can_add::text ELSE 'null' END || '],'
-                 || COALESCE(c.last_message, 'null') || ',' || cm.unread_mention_count || ']' AS chat,
+                 || COALESCE(c.last_message, 'null') || ',' || cm.unread_mention_count || ',' || cm.muted || ']' AS chat,
                  row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
             FROM chat_members cm
             JOIN chats c ON c.id = cm.chat_id
@@ -211,7 +212,7 @@ export class ChatStore {
     const attachments = await new FileStore(this.db).attachmentsOf(
       chats.flatMap(([, , last]) => (last && !last[5] ? [last[0]] : [])),
     );
-    return chats.map(([unreadCount, [id, name, , version, readSeqs, membersCanAdd], last, unreadMentionCount], i) => {
+    return chats.map(([unreadCount, [id, name, , version, readSeqs, membersCanAdd], last, unreadMentionCount, muted], i) => {
       // A user deleted between the two queries took their memberships and messages along.
       const sender = last ? users.get(last[2]) : undefined;
       const ids = memberIds[i]!;
@@ -235,6 +236,7 @@ export class ChatStore {
         version,
         readPositions,
         ...(membersCanAdd === null ? {} : { membersCanAdd }),
+        muted,
       };
     });
   }
@@ -319,5 +321,24 @@ export class ChatStore {
       [userId, maxChatMembers],
     );
     return rows.map((row) => row.user_id);
+  }
+
+  /** Mutes or unmutes the chat for one of its members; false when they are not one. */
+  async setMuted(chatId: string, userId: string, muted: boolean): Promise<boolean> {
+    if (!isStoreId(chatId)) return false;
+    const rows = await this.db.query(
+      'UPDATE chat_members SET muted = $3 WHERE chat_id = $1 AND user_id = $2 RETURNING 1',
+      [chatId, userId, muted],
+    );
+    return rows.length > 0;
+  }
+
+  /** Those of `userIds` who muted the chat. */
+  async mutedMembers(chatId: string, userIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.db.query<{ user_id: string }>(
+      'SELECT user_id FROM chat_members WHERE chat_id = $1 AND user_id = ANY($2::uuid[]) AND muted',
+      [chatId, userIds],
+    );
+    return new Set(rows.map((row) => row.user_id));
   }
 }

@@ -418,4 +418,69 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bot_keys_bot ON bot_keys (bot_id);
     `,
   },
+  {
+    version: 19,
+    name: 'mute, outgoing webhooks and web push',
+    sql: `
+      -- A member who muted the chat gets no mention alerts and no push for it; unread is still counted.
+      ALTER TABLE chat_members ADD COLUMN muted boolean NOT NULL DEFAULT false;
+
+      -- Operators' webhook endpoints (WebhookStore, webhooks.ts): the events they want by type
+      -- (webhooks/webhook-events.ts) and the secret their deliveries are signed with.
+      CREATE TABLE webhook_endpoints (
+        id          uuid PRIMARY KEY,
+        url         text NOT NULL,
+        secret      text NOT NULL,
+        event_types text[] NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- A user's Web Push subscriptions (PushSubscriptionStore, push-subscriptions.ts): the push
+      -- service's endpoint and the browser's keys its payloads are encrypted to.
+      CREATE TABLE push_subscriptions (
+        id         uuid PRIMARY KEY,
+        user_id    uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        endpoint   text NOT NULL,
+        p256dh     text NOT NULL,
+        auth       text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (user_id, endpoint)
+      );
+      -- The VAPID key pair generated when none is configured (push/vapid-keys.ts): one row, shared
+      -- by every node, since a subscription is bound to the public key it was made with.
+      CREATE TABLE push_vapid_keys (
+        only_row    boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        public_key  text NOT NULL,
+        private_key text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- Everything to be sent to the outside (OutboxStore, outbox.ts), written by triggers
+      -- (routines.ts) in the transaction of the change it announces: a webhook delivery to one
+      -- endpoint, or a push to one subscription. Rows of one endpoint and chat are sent one at a
+      -- time in id order, which is the chat's version order (the triggers run under the chat's
+      -- row lock). lease_until / lease_token: a node is sending it; an expired lease is anyone's.
+      CREATE TABLE outbox (
+        id              bigserial PRIMARY KEY,
+        endpoint_id     uuid REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+        subscription_id uuid REFERENCES push_subscriptions (id) ON DELETE CASCADE,
+        chat_id         uuid,
+        event_type      text NOT NULL,
+        payload         jsonb NOT NULL,
+        state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'parked', 'skipped')),
+        attempts        integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        lease_until     timestamptz,
+        lease_token     uuid,
+        last_attempt_at timestamptz,
+        last_status     integer,
+        last_error      text,
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        CHECK ((endpoint_id IS NULL) <> (subscription_id IS NULL))
+      );
+      CREATE INDEX outbox_due ON outbox (id) WHERE state = 'pending';
+      CREATE INDEX outbox_queue ON outbox (endpoint_id, chat_id, id) WHERE state = 'pending';
+      CREATE INDEX outbox_history ON outbox (endpoint_id, id DESC) WHERE endpoint_id IS NOT NULL;
+    `,
+  },
 ];

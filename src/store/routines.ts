@@ -1,4 +1,5 @@
-import { MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
+import { isoUtc, MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
+import { ANY_WEBHOOK_ENDPOINT, enqueueWebhookEvents, messageData, PUSH_TEXT_LENGTH } from './outbox-sql.js';
 import { isUnread, memberCount, memberList, mentionIds } from './sql.js';
 
 /**
@@ -152,5 +153,136 @@ export const ROUTINES: readonly Routine[] = [
       CREATE OR REPLACE TRIGGER chat_members_removed AFTER DELETE ON chat_members
         REFERENCING OLD TABLE AS changed_members
         FOR EACH STATEMENT EXECUTE FUNCTION chats_recount_member_ids();`,
+  },
+  {
+    signature: 'outbox_messages_inserted()',
+    since: 19,
+    trigger: true,
+    sql: `
+      -- New messages (one call per send batch, insert_message_batch) into the outbox: a
+      -- message.created delivery per subscribed webhook endpoint, and a push per subscription of
+      -- each member a message is for (the other of a direct chat, or a member it mentions) who has
+      -- not muted the chat. Whether the member is connected is asked when it is sent
+      -- (outbox/outbox-worker.ts). Each part costs one probe of its empty table when unused.
+      CREATE OR REPLACE FUNCTION outbox_messages_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF ${ANY_WEBHOOK_ENDPOINT} THEN
+          ${enqueueWebhookEvents(
+            `SELECT i.chat_id, 'message.created'::text AS event_type, ${messageData('i')} AS payload, i.version AS ord
+               FROM inserted_messages i`,
+          )};
+        END IF;
+        IF EXISTS (SELECT 1 FROM push_subscriptions) THEN
+          INSERT INTO outbox (subscription_id, chat_id, event_type, payload)
+          SELECT s.id, i.chat_id, 'push.message',
+                 jsonb_build_object('chatId', i.chat_id, 'messageId', i.id, 'direct', c.direct_key IS NOT NULL,
+                                    'mention', COALESCE(r.user_id = ANY(i.mention_ids), false), 'chatName', c.name,
+                                    'sender', u.username, 'text', left(i.text, ${PUSH_TEXT_LENGTH}))
+            FROM inserted_messages i
+            JOIN chats c ON c.id = i.chat_id
+            CROSS JOIN LATERAL (SELECT cm.user_id FROM chat_members cm
+                                 WHERE c.direct_key IS NOT NULL AND cm.chat_id = i.chat_id
+                                UNION SELECT unnest(i.mention_ids)) r
+            JOIN chat_members cm ON cm.chat_id = i.chat_id AND cm.user_id = r.user_id AND NOT cm.muted
+            JOIN push_subscriptions s ON s.user_id = r.user_id
+            JOIN users u ON u.id = i.sender_id
+           WHERE r.user_id <> i.sender_id
+           ORDER BY i.chat_id, i.version, s.id;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE OR REPLACE TRIGGER messages_outbox_inserted AFTER INSERT ON messages
+        REFERENCING NEW TABLE AS inserted_messages
+        FOR EACH STATEMENT EXECUTE FUNCTION outbox_messages_inserted();`,
+  },
+  {
+    signature: 'outbox_messages_changed()',
+    since: 19,
+    trigger: true,
+    sql: `
+      -- Edited and deleted messages into the outbox (message.edited / message.deleted); other
+      -- updates of a message (the version a reaction or pin takes, a pin) announce nothing here.
+      CREATE OR REPLACE FUNCTION outbox_messages_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF ${ANY_WEBHOOK_ENDPOINT} THEN
+          ${enqueueWebhookEvents(
+            `SELECT n.chat_id,
+                    CASE WHEN n.deleted_at IS NOT NULL THEN 'message.deleted' ELSE 'message.edited' END AS event_type,
+                    ${messageData('n')} AS payload, n.version AS ord
+               FROM new_messages n JOIN old_messages o ON o.id = n.id
+              WHERE (o.deleted_at IS NULL AND n.deleted_at IS NOT NULL)
+                 OR (n.deleted_at IS NULL AND n.edited_at IS DISTINCT FROM o.edited_at)`,
+          )};
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE OR REPLACE TRIGGER messages_outbox_changed AFTER UPDATE ON messages
+        REFERENCING OLD TABLE AS old_messages NEW TABLE AS new_messages
+        FOR EACH STATEMENT EXECUTE FUNCTION outbox_messages_changed();`,
+  },
+  {
+    signature: 'outbox_reactions_changed()',
+    since: 19,
+    trigger: true,
+    sql: `
+      -- Reactions added and removed into the outbox; the message's version is the one the change
+      -- took (MessageMarkStore.react takes it first). Reactions that go with their chat go unannounced.
+      CREATE OR REPLACE FUNCTION outbox_reactions_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF ${ANY_WEBHOOK_ENDPOINT} THEN
+          ${enqueueWebhookEvents(
+            `SELECT m.chat_id,
+                    CASE TG_OP WHEN 'INSERT' THEN 'reaction.added' ELSE 'reaction.removed' END AS event_type,
+                    jsonb_build_object('chatId', m.chat_id, 'messageId', r.message_id, 'userId', r.user_id,
+                                       'emoji', r.emoji, 'version', m.version) AS payload,
+                    m.version AS ord
+               FROM changed_reactions r JOIN messages m ON m.id = r.message_id`,
+          )};
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE OR REPLACE TRIGGER message_reactions_outbox_added AFTER INSERT ON message_reactions
+        REFERENCING NEW TABLE AS changed_reactions
+        FOR EACH STATEMENT EXECUTE FUNCTION outbox_reactions_changed();
+      CREATE OR REPLACE TRIGGER message_reactions_outbox_removed AFTER DELETE ON message_reactions
+        REFERENCING OLD TABLE AS changed_reactions
+        FOR EACH STATEMENT EXECUTE FUNCTION outbox_reactions_changed();`,
+  },
+  {
+    signature: 'outbox_members_changed()',
+    since: 19,
+    trigger: true,
+    sql: `
+      -- Members added and removed into the outbox. A chat's first members are inserted by the
+      -- transaction that creates it (ChatStore.createChat), whose now() is the chat's created_at:
+      -- they make one chat.created with every member instead of a member.added each. Members that
+      -- go with their chat go unannounced.
+      CREATE OR REPLACE FUNCTION outbox_members_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF ${ANY_WEBHOOK_ENDPOINT} THEN
+          ${enqueueWebhookEvents(
+            `SELECT c.id AS chat_id, 'chat.created'::text AS event_type,
+                    jsonb_build_object('chatId', c.id, 'name', c.name, 'direct', c.direct_key IS NOT NULL,
+                                       'createdAt', ${isoUtc('c.created_at')},
+                                       'members', (SELECT jsonb_agg(m.user_id ORDER BY m.user_id) FROM changed_members m
+                                                    WHERE m.chat_id = c.id)) AS payload,
+                    0::bigint AS ord
+               FROM chats c
+              WHERE TG_OP = 'INSERT' AND c.created_at = now() AND c.id IN (SELECT chat_id FROM changed_members)
+             UNION ALL
+             SELECT c.id, CASE TG_OP WHEN 'INSERT' THEN 'member.added' ELSE 'member.removed' END,
+                    jsonb_build_object('chatId', c.id, 'userId', m.user_id, 'version', c.version), c.version
+               FROM changed_members m JOIN chats c ON c.id = m.chat_id
+              WHERE TG_OP = 'DELETE' OR c.created_at <> now()`,
+          )};
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE OR REPLACE TRIGGER chat_members_outbox_added AFTER INSERT ON chat_members
+        REFERENCING NEW TABLE AS changed_members
+        FOR EACH STATEMENT EXECUTE FUNCTION outbox_members_changed();
+      CREATE OR REPLACE TRIGGER chat_members_outbox_removed AFTER DELETE ON chat_members
+        REFERENCING OLD TABLE AS changed_members
+        FOR EACH STATEMENT EXECUTE FUNCTION outbox_members_changed();`,
   },
 ];

@@ -8,7 +8,10 @@ import { GroupStore } from './groups.js';
 import { MessageSearch } from './message-search.js';
 import { MessageStore } from './messages.js';
 import { ModerationStore } from './moderation.js';
+import { OutboxStore } from './outbox.js';
+import { PushSubscriptionStore } from './push-subscriptions.js';
 import { UserStore } from './users.js';
+import { WebhookStore } from './webhooks.js';
 
 /**
  * Everything Parley keeps, as PostgreSQL SQL written once for both connections, in parts
@@ -29,6 +32,9 @@ export class Store {
   /** Bans, reports and the moderation audit log. */
   readonly moderation: ModerationStore;
   readonly bots: BotStore;
+  readonly webhooks: WebhookStore;
+  readonly pushSubscriptions: PushSubscriptionStore;
+  readonly outbox: OutboxStore;
 
   constructor(db: Database) {
     this.users = new UserStore(db);
@@ -41,5 +47,8 @@ export class Store {
     this.blocks = new BlockStore(db);
     this.moderation = new ModerationStore(db);
     this.bots = new BotStore(db);
+    this.webhooks = new WebhookStore(db);
+    this.pushSubscriptions = new PushSubscriptionStore(db);
+    this.outbox = new OutboxStore(db);
   }
 }

@@ -78,7 +78,11 @@ const DOCS_MODERATOR_ID = '00000000-0000-4000-8000-00000000d0c5';
 describe('API documentation against a running server', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ ADMIN_TOKEN: DOCS_ADMIN_TOKEN, MODERATOR_IDS: DOCS_MODERATOR_ID });
+    server = await startServer({
+      ADMIN_TOKEN: DOCS_ADMIN_TOKEN,
+      MODERATOR_IDS: DOCS_MODERATOR_ID,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+    });
   });
   afterAll(async () => {
     closeSockets();
@@ -301,6 +305,34 @@ describe('API documentation against a running server', () => {
     await call('POST', '/admin/bots/{id}/keys', `/admin/bots/${alice.user.id}/keys`, { headers: admin });
     await call('DELETE', '/admin/bots/{id}/keys', `/admin/bots/${bot.bot.id}/keys`, { headers: admin });
     await call('DELETE', '/admin/bots/{id}/keys', `/admin/bots/${bot.bot.id}/keys`);
+    await call('PUT', '/chats/{id}/mute', `/chats/${direct}/mute`, { token, body: { muted: true } });
+    await call('PUT', '/chats/{id}/mute', `/chats/${direct}/mute`, { token, body: {} });
+    await call('PUT', '/chats/{id}/mute', `/chats/${group}/mute`, { token: carol.token, body: { muted: true } });
+    // Push: the key, a subscription kept and dropped, and refusals.
+    await call('GET', '/push/vapid-public-key', '/push/vapid-public-key');
+    const subscription = {
+      endpoint: 'http://127.0.0.1:9/push/docs',
+      keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'a'.repeat(22) },
+    };
+    await call('POST', '/push/subscriptions', '/push/subscriptions', { token, body: subscription });
+    await call('POST', '/push/subscriptions', '/push/subscriptions', { token, body: { endpoint: 'nope' } });
+    await call('POST', '/push/subscriptions', '/push/subscriptions', { body: subscription });
+    await call('DELETE', '/push/subscriptions', '/push/subscriptions', { token, body: { endpoint: subscription.endpoint } });
+    await call('DELETE', '/push/subscriptions', '/push/subscriptions', { token, body: { endpoint: subscription.endpoint } });
+    // Operators: a webhook registered (to a closed local port), listed, its history read, removed.
+    const operator = { authorization: `Bearer ${DOCS_ADMIN_TOKEN}` };
+    const hook = (await call('POST', '/admin/webhooks', '/admin/webhooks', {
+      headers: operator,
+      body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['message.created'] },
+    })).body.webhook;
+    await call('POST', '/admin/webhooks', '/admin/webhooks', { headers: operator, body: { url: 'http://127.0.0.1:9/' } });
+    await call('POST', '/admin/webhooks', '/admin/webhooks', { body: { url: 'http://127.0.0.1:9/', eventTypes: ['chat.created'] } });
+    await call('GET', '/admin/webhooks', '/admin/webhooks', { headers: operator });
+    await call('GET', '/admin/webhooks', '/admin/webhooks', { headers: { authorization: 'Bearer wrong' } });
+    await call('GET', '/admin/webhooks/{id}/deliveries', `/admin/webhooks/${hook.id}/deliveries?limit=5`, { headers: operator });
+    await call('GET', '/admin/webhooks/{id}/deliveries', `/admin/webhooks/${hook.id}/deliveries?limit=0`, { headers: operator });
+    await call('DELETE', '/admin/webhooks/{id}', `/admin/webhooks/${hook.id}`, { headers: operator });
+    await call('DELETE', '/admin/webhooks/{id}', `/admin/webhooks/${hook.id}`, { headers: operator });
     await call('GET', '/health', '/health');
     await call('GET', '/ready', '/ready');
     await call('GET', '/metrics', '/metrics');
@@ -367,6 +399,9 @@ describe('API documentation against a running server', () => {
     await send(aliceSocket, 'typing', { chatId });
     await send(aliceSocket, 'stop_typing', { chatId });
     await send(aliceSocket, 'edit_message', { messageId: message.id, text: 'hello, docs' });
+    await send(bobSocket, 'mute_chat', { chatId, muted: true });
+    await send(bobSocket, 'mute_chat', { chatId: 'not-a-chat', muted: true });
+    await send(bobSocket, 'mute_chat', { chatId, muted: false });
     // Search: a hit with its snippet (the reply, whose quote is the target's text), and an error.
     const searched = await send(aliceSocket, 'search_messages', { query: 'reply', limit: 1 });
     expect(searched.hits).toHaveLength(1);

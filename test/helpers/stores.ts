@@ -151,3 +151,29 @@ export function useStore(target: StoreTarget): OpenedStore {
   };
   return opened;
 }
+
+/**
+ * Environment for a server on a database of its own: a fresh PostgreSQL database created before
+ * the file's tests and dropped after them when DATABASE_URL names a server, else in-memory PGlite.
+ * For suites whose nodes work in the background on what is in the database (the outbox), which
+ * the servers of other files sharing the database would otherwise take part in. Call it before
+ * useServer, so that the database exists when the server starts.
+ */
+export function ownDatabaseEnv(): Record<string, string> {
+  const env: Record<string, string> = { DATABASE_URL: 'memory://' };
+  if (!postgresUrl) return env;
+  const name = `parley_own_${randomUUID().replaceAll('-', '')}`;
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  let admin: Database | undefined;
+  beforeAll(async () => {
+    admin = await openPostgresDatabase(postgresUrl, 1);
+    await admin.query(`CREATE DATABASE ${name}`);
+    env.DATABASE_URL = url.toString();
+  });
+  afterAll(async () => {
+    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin?.close();
+  });
+  return env;
+}

@@ -76,6 +76,7 @@ describe('POST /chats', () => {
         unreadMentionCount: 0,
         version: 0,
         readPositions: nothingRead(response.body.chat),
+        muted: false,
       },
     });
     expect(response.body.chat.readPositions).toHaveLength(2);
@@ -121,6 +122,7 @@ describe('POST /chats', () => {
       version: 0,
       readPositions: nothingRead(response.body.chat),
       membersCanAdd: true,
+      muted: false,
     });
     expect(sortedIds(response.body.chat.users)).toEqual(sortedIds([alice.user, bob.user, carol.user]));
     expect(response.body.chat.readPositions).toHaveLength(3);
@@ -317,6 +319,7 @@ describe('GET /chats', () => {
       version: 1,
       readPositions: nothingRead(groupSummary),
       membersCanAdd: true,
+      muted: false,
     });
     expect(sortedIds(groupSummary!.users)).toEqual(sortedIds([alice.user, bob.user, carol.user]));
     expect(directSummary).toEqual({
@@ -328,6 +331,7 @@ describe('GET /chats', () => {
       unreadMentionCount: 0,
       version: 2,
       readPositions: nothingRead(directSummary),
+      muted: false,
     });
     expect(sortedIds(directSummary!.users)).toEqual(sortedIds([alice.user, bob.user]));
   });

@@ -57,6 +57,7 @@ describe('get_my_chats', () => {
           version: 3, // three sends
           // Every member, in the order of `users`; nobody has marked anything read.
           readPositions: users.map((user) => ({ userId: user.id, seq: 0 })),
+          muted: false,
         },
       ],
     });
@@ -102,6 +103,7 @@ describe('get_my_chats', () => {
           version: 0,
           readPositions: users.map((user) => ({ userId: user.id, seq: 0 })),
           membersCanAdd: true,
+          muted: false,
         },
       ],
     });

@@ -86,13 +86,31 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       changes: Record<string, unknown>;
     };
     await upgrade(target, 'v10.sql', async (db, fresh, applied) => {
-      // A fresh database has every routine, and the member triggers with theirs.
+      // A fresh database has every routine, and the member and outbox triggers with theirs.
       expect(fresh.functions.map((f) => f.split(' ')[0]).sort()).toEqual(
         ROUTINES.map((r) => r.signature.split('(')[0]).sort(),
       );
       expect(fresh.triggers).toEqual([
         expect.stringMatching(/^CREATE TRIGGER chat_members_added AFTER INSERT ON .*chats_recount_member_ids/),
+        expect.stringMatching(
+          /^CREATE TRIGGER chat_members_outbox_added AFTER INSERT ON .*FOR EACH STATEMENT .*outbox_members_changed/,
+        ),
+        expect.stringMatching(
+          /^CREATE TRIGGER chat_members_outbox_removed AFTER DELETE ON .*FOR EACH STATEMENT .*outbox_members_changed/,
+        ),
         expect.stringMatching(/^CREATE TRIGGER chat_members_removed AFTER DELETE ON .*chats_recount_member_ids/),
+        expect.stringMatching(
+          /^CREATE TRIGGER message_reactions_outbox_added AFTER INSERT ON .*FOR EACH STATEMENT .*outbox_reactions_changed/,
+        ),
+        expect.stringMatching(
+          /^CREATE TRIGGER message_reactions_outbox_removed AFTER DELETE ON .*FOR EACH STATEMENT .*outbox_reactions_changed/,
+        ),
+        expect.stringMatching(
+          /^CREATE TRIGGER messages_outbox_changed AFTER UPDATE ON .*FOR EACH STATEMENT .*outbox_messages_changed/,
+        ),
+        expect.stringMatching(
+          /^CREATE TRIGGER messages_outbox_inserted AFTER INSERT ON .*FOR EACH STATEMENT .*outbox_messages_inserted/,
+        ),
       ]);
       expect(applied).toEqual(MIGRATIONS.filter((m) => m.version > 10).map((m) => m.version));
       expect(await schemaOf(db)).toEqual(fresh);
@@ -102,11 +120,12 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       const { group } = expected.chats;
       // Chat summaries gained unreadMentionCount since (migration 14): no message of then mentions
       // anyone; and roles and membersCanAdd in groups (migration 17): each group's earliest member
-      // (the first of `users`, in join order) owns it.
+      // (the first of `users`, in join order) owns it; and muted (migration 19): nobody had muted a chat.
       const withMentionCounts = (chats: unknown) =>
         (chats as { name: string | null; users: object[] }[]).map((chat) => ({
           ...chat,
           unreadMentionCount: 0,
+          muted: false,
           ...(chat.name !== null && {
             membersCanAdd: true,
             users: chat.users.map((user, i) => ({ ...user, role: i === 0 ? 'owner' : 'member' })),

@@ -1,3 +1,5 @@
+import { muteButton } from './mute-button.js';
+import { pushToggle } from './push-toggle.js';
 import type { ChatMember, ChatSummary, Message } from '../../src/protocol/index.js';
 import { chatTitle, isGroupChat } from './chat-summary.js';
 import { connectSocket, request, type ParleySocket } from './connection.js';
@@ -54,6 +56,7 @@ export class ChatApp {
         {},
         el('strong', { text: session.user.username, attrs: { 'data-testid': 'me' } }),
         this.status,
+        ...[pushToggle(session.token)].filter((toggle) => toggle !== undefined),
         signOut,
       ),
       newChatPanel(session.token, (chat) => void this.chatCreated(chat, true)),
@@ -222,12 +225,15 @@ export class ChatApp {
     this.closeConversation();
     // The list's entry is replaced on reconnect; the controls always ask for the current one.
     const current = () => this.chats.find((c) => c.id === chatId) ?? chat;
-    const tools = isGroupChat(chat)
-      ? groupControls(this.session.token, current, {
+    const tools = el('div', { class: 'chat-tools' }, muteButton(this.socket, current));
+    if (isGroupChat(chat)) {
+      tools.append(
+        groupControls(this.session.token, current, {
           membersAdded: (changed) => this.membersChanged(changed.id, changed.users),
           left: (id) => this.removeChat(id),
-        })
-      : undefined;
+        }),
+      );
+    }
     const onRead = (id: string, unreadCount: number, unreadMentionCount: number) => {
       const read = this.chats.find((c) => c.id === id);
       if (read && (read.unreadCount !== unreadCount || read.unreadMentionCount !== unreadMentionCount)) {

@@ -85,6 +85,13 @@ export const httpApi = {
   leaveChat: (token: string, chatId: string) =>
     call<object>('DELETE', `/chats/${encodeURIComponent(chatId)}/members/me`, token),
   uploadFile,
+  /** The key to subscribe to Web Push with (URL-safe base64). */
+  vapidPublicKey: () => call<{ publicKey: string }>('GET', '/push/vapid-public-key'),
+  /** Keeps the browser's push subscription (PushSubscription.toJSON()) for the caller. */
+  subscribePush: (token: string, subscription: PushSubscriptionJSON) =>
+    call<object>('POST', '/push/subscriptions', token, subscription),
+  unsubscribePush: (token: string, endpoint: string) =>
+    call<object>('DELETE', '/push/subscriptions', token, { endpoint }),
   /** A file's bytes; `thumbnail` for an image's small WebP. */
   fileBlob: (token: string, fileId: string, thumbnail = false) =>
     fetchBlob(token, `/files/${encodeURIComponent(fileId)}${thumbnail ? '/thumbnail' : ''}`),

@@ -13,12 +13,11 @@ import type {
   MessagesRead,
   PublicUser,
   ServerToClientEvents,
-  SyncEntry,
 } from '../src/protocol/index.js';
 import { SYNC_MAX_CHATS } from '../src/protocol/limits.js';
 import { ChatList } from './chat-list.js';
 import { ChatMessages } from './chat-messages.js';
-import { ChatVersions, type VersionedEvent } from './chat-versions.js';
+import { asVersioned, ChatVersions, syncChanges, type VersionedEvent } from './chat-versions.js';
 import { Observable } from './observable.js';
 import { defaultOutboxStore, type OutboxEntry, type OutboxStore } from './outbox.js';
 
@@ -534,54 +533,6 @@ export function connect(options: ClientOptions): ParleyClient {
 
 /** Work begun on a connection that another one replaced. */
 class Superseded extends Error {}
-
-/** A sync entry: today's `messages`, and the `events` (chat changes) a newer server adds, merged in version order. */
-function syncChanges(entry: Extract<SyncEntry, { success: true }>): VersionedEvent[] {
-  const withEvents = entry as typeof entry & { events?: { version: number }[] };
-  const changes: VersionedEvent[] = entry.messages.map((message) => ({
-    chatId: entry.chatId,
-    version: message.version,
-    name: 'sync_message',
-    payload: message,
-    message,
-  }));
-  for (const event of withEvents.events ?? [])
-    changes.push({ chatId: entry.chatId, version: event.version, name: 'chat_event', payload: event });
-  return changes.sort((a, b) => a.version - b.version);
-}
-
-/** The event as a chat's change, when it carries `{chatId, version}` or a message that does. */
-function asVersioned(name: string, payload: unknown): VersionedEvent | undefined {
-  if (!isRecord(payload)) return undefined;
-  if (typeof payload.chatId === 'string' && typeof payload.version === 'number') {
-    const message = isMessage(payload) ? payload : isMessage(payload.message) ? payload.message : undefined;
-    return { chatId: payload.chatId, version: payload.version, name, payload, ...(message ? { message } : {}) };
-  }
-  if (isMessage(payload.message))
-    return {
-      chatId: payload.message.chatId,
-      version: payload.message.version,
-      name,
-      payload,
-      message: payload.message,
-    };
-  return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
-function isMessage(value: unknown): value is Message {
-  return (
-    isRecord(value) &&
-    typeof value.id === 'string' &&
-    typeof value.chatId === 'string' &&
-    typeof value.seq === 'number' &&
-    typeof value.version === 'number' &&
-    typeof value.text === 'string'
-  );
-}
 
 function newClientMessageId(): string {
   return globalThis.crypto.randomUUID();

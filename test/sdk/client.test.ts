@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Message, VersionedEvent } from '../../sdk/index.js';
+import { MemoryOutboxStore, type Message, type VersionedEvent } from '../../sdk/index.js';
 import { CuttableProxy } from '../helpers/cuttable-proxy.js';
 import {
   ask,
@@ -149,6 +149,31 @@ describe('sending', () => {
     const history = await ask(bobSocket, 'get_chat_messages', { chatId });
     expect(history.messages.map((m: Message) => m.text)).toEqual(['exactly once']);
     await until(client.messages(chatId), (view) => view.items.length === 1 && view.items[0]!.state === 'sent');
+  });
+
+  it('sends on the next start what was still in the outbox when the app closed', async () => {
+    const { alice, client: running, chatId, bobSocket } = await aliceAndBob();
+    running.close();
+    const outbox = new MemoryOutboxStore(); // the app's own store, as a browser's IndexedDB outlives a page
+    // No server at this address: the message stays in the outbox.
+    const closed = sdkClient('http://127.0.0.1:9', alice.token, { outbox, user: alice.user });
+    const { clientMessageId } = await closed.send(chatId, 'written offline');
+    expect(
+      closed
+        .messages(chatId)
+        .get()
+        .items.map((item) => item.state),
+    ).toEqual(['sending']);
+    closed.close();
+    const arrived = nextEvent<Message>(bobSocket, 'new_message');
+    const next = sdkClient(proxyUrl, alice.token, { outbox });
+    expect((await arrived).text).toBe('written offline');
+    await until(next.messages(chatId), (view) => view.items.length === 1 && view.items[0]!.state === 'sent');
+    // Out of the outbox (deleted before the view drops the pending entry), and stored once.
+    expect(await outbox.list()).toEqual([]);
+    expect(next.messages(chatId).get().items[0]!.message!.id).not.toBe(clientMessageId);
+    const history = await ask(bobSocket, 'get_chat_messages', { chatId });
+    expect(history.messages.map((m: Message) => m.text)).toEqual(['written offline']);
   });
 
   it('marks a refused send failed with its code, does not retry it, and can discard it', async () => {

@@ -34,17 +34,22 @@ export class ChatList {
     this.list.set(this.get().filter((chat) => chat.id !== chatId));
   }
 
-  /** A message's change: the chat's last message, version and unread count follow it. */
-  onMessage(message: Message, isNew: boolean): void {
+  /**
+   * A message's change (live or from a sync): the chat's last message, version and unread count
+   * follow it. A message after the last one the list holds is new to it, so a sync that repairs a
+   * gap counts what it finds as a live event would.
+   */
+  onMessage(message: Message): void {
     this.update(message.chatId, (chat) => {
       const last = chat.messages[0];
       const me = this.myUserId();
       const myPosition = chat.readPositions.find((p) => p.userId === me)?.seq ?? 0;
+      const isNew = message.seq > (last?.seq ?? 0);
       const unread = isNew && !message.deletedAt && message.sender !== me && message.seq > myPosition;
       return {
         ...chat,
         version: Math.max(chat.version, message.version),
-        messages: !last || message.seq >= last.seq ? [message] : chat.messages,
+        messages: isNew || message.seq === last?.seq ? [message] : chat.messages,
         unreadCount: chat.unreadCount + (unread ? 1 : 0),
         unreadMentionCount: chat.unreadMentionCount + (unread && me && message.mentions?.includes(me) ? 1 : 0),
       };

@@ -315,9 +315,15 @@ export class ParleyClient {
   }
 
   private async join(chatId: string, generation: number): Promise<void> {
-    const joined = await this.paced(generation, () => this.ask('join_chat', { chatId }));
-    this.messages(chatId).upsert(joined.messages);
-    this.versions.start(chatId, joined.version);
+    try {
+      const joined = await this.paced(generation, () => this.ask('join_chat', { chatId }));
+      this.messages(chatId).upsert(joined.messages);
+      this.versions.start(chatId, joined.version);
+    } catch (error) {
+      // Left (or removed) since the list was read: the chat goes, the others carry on.
+      if (error instanceof ParleyError && error.code === 'FORBIDDEN') this.chatGone(chatId);
+      else throw error;
+    }
   }
 
   private async chatAdded(chat: ChatSummary, generation: number): Promise<void> {
@@ -426,7 +432,7 @@ export class ParleyClient {
     const cache = this.messages(event.chatId);
     if (event.message) {
       cache.upsert([event.message]);
-      this.chats.onMessage(event.message, event.name === 'new_message');
+      this.chats.onMessage(event.message);
     } else {
       if (event.name === 'message_reactions') cache.applyReactions(event.payload as MessageReactionsEvent);
       if (event.name === 'chat_pins') cache.applyPins(event.payload as ChatPinsEvent);

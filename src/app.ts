@@ -13,7 +13,6 @@ import { bearerGuard } from './http/bearer-guard.js';
 import { registerChatRoutes } from './http/chat-routes.js';
 import { registerMessageMarkRoutes } from './http/message-mark-routes.js';
 import { registerModerationRoutes } from './http/moderation-routes.js';
-import { adminGuard } from './http/admin-guard.js';
 import { registerBotAdminRoutes } from './http/admin-routes.js';
 import { BotAccounts } from './moderation/bot-accounts.js';
 import { registerUserControlRoutes } from './http/user-control-routes.js';

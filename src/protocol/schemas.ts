@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENT_TYPES } from './webhook-events.js';
+import { SYNC_MAX_CHATS, SYNC_PAGE_MAX } from './limits.js';
 
 /**
  * Payload schemas of every Socket.IO event and HTTP body, shared by the server (which validates
@@ -169,12 +170,7 @@ export const chatPageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(CHAT_PAGE_MAX).optional(),
 });
 
-/** `sync`: messages per chat per answer, by default and at most. */
-export const SYNC_PAGE_DEFAULT = 100;
-export const SYNC_PAGE_MAX = 100;
-/** `sync`: chats per request, and messages in one answer over all its chats. */
-export const SYNC_MAX_CHATS = 500;
-export const SYNC_ANSWER_MAX_MESSAGES = 200;
+export { SYNC_ANSWER_MAX_MESSAGES, SYNC_MAX_CHATS, SYNC_PAGE_DEFAULT, SYNC_PAGE_MAX } from './limits.js';
 
 /** `sync` (and `POST /sync`): the last version the client holds of each chat (0: none). */
 export const syncSchema = z.object({

@@ -212,33 +212,35 @@ export class ChatStore {
     const attachments = await new FileStore(this.db).attachmentsOf(
       chats.flatMap(([, , last]) => (last && !last[5] ? [last[0]] : [])),
     );
-    return chats.map(([unreadCount, [id, name, , version, readSeqs, membersCanAdd], last, unreadMentionCount, muted], i) => {
-      // A user deleted between the two queries took their memberships and messages along.
-      const sender = last ? users.get(last[2]) : undefined;
-      const ids = memberIds[i]!;
-      const members: ChatMember[] = [];
-      const readPositions: ChatSummary['readPositions'] = [];
-      for (let j = 0; j < ids.length; j++) {
-        const member = users.get(ids[j]!);
-        if (!member) continue;
-        members.push(
-          membersCanAdd === null ? member : { ...member, role: roles.get(`${id}:${member.id}`) ?? 'member' },
-        );
-        readPositions.push({ userId: member.id, seq: readSeqs[j] ?? 0 });
-      }
-      return {
-        id,
-        name,
-        users: members,
-        messages: last && sender ? [toMessage(last, id, sender, quotes.get(last[0]), attachments.get(last[0]))] : [],
-        unreadCount,
-        unreadMentionCount,
-        version,
-        readPositions,
-        ...(membersCanAdd === null ? {} : { membersCanAdd }),
-        muted,
-      };
-    });
+    return chats.map(
+      ([unreadCount, [id, name, , version, readSeqs, membersCanAdd], last, unreadMentionCount, muted], i) => {
+        // A user deleted between the two queries took their memberships and messages along.
+        const sender = last ? users.get(last[2]) : undefined;
+        const ids = memberIds[i]!;
+        const members: ChatMember[] = [];
+        const readPositions: ChatSummary['readPositions'] = [];
+        for (let j = 0; j < ids.length; j++) {
+          const member = users.get(ids[j]!);
+          if (!member) continue;
+          members.push(
+            membersCanAdd === null ? member : { ...member, role: roles.get(`${id}:${member.id}`) ?? 'member' },
+          );
+          readPositions.push({ userId: member.id, seq: readSeqs[j] ?? 0 });
+        }
+        return {
+          id,
+          name,
+          users: members,
+          messages: last && sender ? [toMessage(last, id, sender, quotes.get(last[0]), attachments.get(last[0]))] : [],
+          unreadCount,
+          unreadMentionCount,
+          version,
+          readPositions,
+          ...(membersCanAdd === null ? {} : { membersCanAdd }),
+          muted,
+        };
+      },
+    );
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { describe, expectTypeOf, it } from 'vitest';
+import { connect, type MessageItem, type MessageState, type VersionedEvent } from '../../sdk/index.js';
 import type {
   Answer,
   ChatPage,
@@ -46,5 +47,31 @@ describe('typed SDK (src/protocol/index.ts)', () => {
     expectTypeOf<EventPayload<'join_chat'>>().toEqualTypeOf<[{ chatId: string }]>();
     expectTypeOf<EventAnswer<'get_my_chats'>>().toEqualTypeOf<Answer<{ chats: ChatSummary[] }> | Answer<ChatPage>>();
     expectTypeOf<EventSuccess<'mark_read'>['unreadCount']>().toBeNumber();
+  });
+});
+
+describe('client SDK (sdk/index.ts)', () => {
+  it('types the README example: the chat list, a chat’s messages, a send and the chat events', () => {
+    // Never called: only its types are checked.
+    async function readmeExample(token: string, chatId: string) {
+      const client = connect({ url: 'https://chat.example.com', token, refreshToken: async () => token });
+      client.chats.subscribe((chats) => expectTypeOf(chats).toEqualTypeOf<ChatSummary[]>());
+      const chat = client.messages(chatId);
+      chat.subscribe(({ items, hasOlder }) => {
+        expectTypeOf(items).toEqualTypeOf<MessageItem[]>();
+        expectTypeOf(items[0]!.state).toEqualTypeOf<MessageState>();
+        expectTypeOf(items[0]!.message).toEqualTypeOf<Message | undefined>();
+        expectTypeOf(hasOlder).toBeBoolean();
+      });
+      expectTypeOf(await chat.loadOlder()).toBeBoolean();
+      const { sent } = await client.send(chatId, 'Привет');
+      expectTypeOf(await sent).toEqualTypeOf<Message>();
+      client.onChatEvent((event) => expectTypeOf(event).toEqualTypeOf<VersionedEvent>());
+      const page = await client.request('search_messages', { query: 'привет' });
+      expectTypeOf(page.hits[0]!.message).toEqualTypeOf<Message>();
+      // @ts-expect-error: a payload missing a required field is refused
+      await client.request('send_message', { chatId });
+    }
+    expectTypeOf(readmeExample).toBeFunction();
   });
 });

@@ -7,6 +7,7 @@ import { createConnection, createServer, type Server, type Socket as NetSocket }
 export class CuttableProxy {
   private server: Server | undefined;
   private readonly connections = new Set<NetSocket>();
+  private readonly replies = new Set<{ upstream: NetSocket; client: NetSocket }>();
   port = 0;
 
   constructor(
@@ -23,6 +24,9 @@ export class CuttableProxy {
         socket.on('error', () => {});
       }
       client.pipe(upstream).pipe(client);
+      const reply = { upstream, client };
+      this.replies.add(reply);
+      client.on('close', () => this.replies.delete(reply));
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -33,6 +37,14 @@ export class CuttableProxy {
     const address = server.address();
     if (typeof address === 'object' && address) this.port = address.port;
     this.server = server;
+  }
+
+  /**
+   * From now on the open connections carry nothing back from the target (what it sends waits
+   * unread), while what the clients send still reaches it: a request is carried out, its answer lost.
+   */
+  muteReplies(): void {
+    for (const { upstream, client } of this.replies) upstream.unpipe(client);
   }
 
   /** Stops listening and drops every open connection at once. */

@@ -210,7 +210,14 @@ describe.skipIf(!clusterEnv)('two nodes', () => {
       expect(sync).toStrictEqual({
         success: true,
         chats: [
-          { success: true, chatId, version: 6, messages: [three, edited.message, deleted.message], hasMore: false },
+          {
+            success: true,
+            chatId,
+            version: 6,
+            messages: [three, edited.message, deleted.message],
+            events: [],
+            hasMore: false,
+          },
         ],
       });
       expect(JSON.stringify(sync)).not.toContain('deleted while away');

@@ -204,7 +204,7 @@ describe.skipIf(!clusterEnv)('node failure', () => {
       const sync = await ask(aliceOnD, 'sync', { chats: [{ chatId, version: held }] });
       expect(sync).toStrictEqual({
         success: true,
-        chats: [{ success: true, chatId, version: 2, messages: [missed.message], hasMore: false }],
+        chats: [{ success: true, chatId, version: 2, messages: [missed.message], events: [], hasMore: false }],
       });
       expect(missed.message.version).toBe(2);
 

@@ -78,8 +78,11 @@ const body = (schema: z.ZodType) => ({ required: true, content: { 'application/j
 const bearer = [{ bearerAuth: [] }];
 const adminAuth = [{ adminToken: [] }];
 const userParam = parameters('path', userIdParamsSchema);
-const ADMIN_401 = failure('UNAUTHORIZED: no ADMIN_TOKEN given, or a wrong one');
-const ADMIN_404 = failure('NOT_FOUND: ADMIN_TOKEN is not set (every /admin route is then an unknown route), or the bot is unknown');
+/** The operators' routes' refusals: the token wrong or missing (401); without ADMIN_TOKEN the routes do not exist, or `what` is unknown (404). */
+const adminErrors = (what: string) => ({
+  401: failure('UNAUTHORIZED: no ADMIN_TOKEN given, or a wrong one'),
+  404: failure(`NOT_FOUND: ADMIN_TOKEN is not set (every /admin route is then an unknown route), or ${what} is unknown`),
+});
 const MODERATOR_403 = failure('FORBIDDEN: the caller is not a moderator (MODERATOR_IDS, MODERATOR_ROLE_CLAIM); BANNED');
 const session = success({ accessToken: { type: 'string', description: 'A JWT: `Authorization: Bearer …` or Socket.IO `auth: { token }`' }, user: ref('PublicUser') });
 const chatParam = parameters('path', chatIdParamsSchema);
@@ -101,11 +104,6 @@ const DOWNLOAD_HEADERS = {
 };
 
 const webhookParam = parameters('path', webhookIdParamsSchema);
-/** The operators' routes' refusals: the token wrong or missing (401); without ADMIN_TOKEN the routes do not exist (404). */
-const adminErrors = {
-  401: failure('UNAUTHORIZED: no operator token, or a wrong one'),
-  404: failure('NOT_FOUND: no such webhook, or no ADMIN_TOKEN configured (the route does not exist)'),
-};
 const webhookFields: Record<string, JsonSchema> = {
   id: { type: 'string' },
   url: { type: 'string' },
@@ -371,15 +369,14 @@ export function openApiDocument(): JsonSchema {
           responses: {
             201: json('Created', success({ bot: ref('PublicUser'), apiKey: { type: 'string', description: 'pk_bot_…: the bearer credential of the bot on HTTP and Socket.IO' } })),
             400: ERROR_RESPONSES[400],
-            401: ADMIN_401,
-            404: ADMIN_404,
+            ...adminErrors('the bot'),
             409: ERROR_RESPONSES[409],
           },
         },
         get: {
           summary: 'Every bot (operators)',
           security: adminAuth,
-          responses: { 200: json('The bots', success({ bots: { type: 'array', items: ref('Bot') } })), 401: ADMIN_401, 404: ADMIN_404 },
+          responses: { 200: json('The bots', success({ bots: { type: 'array', items: ref('Bot') } })), ...adminErrors('the bot') },
         },
       },
       '/admin/bots/{id}/keys': {
@@ -387,13 +384,13 @@ export function openApiDocument(): JsonSchema {
           summary: 'One more API key for a bot (operators), answered this once; its other keys keep working',
           security: adminAuth,
           parameters: userParam,
-          responses: { 201: json('The new key', success({ apiKey: { type: 'string' } })), 400: ERROR_RESPONSES[400], 401: ADMIN_401, 404: ADMIN_404 },
+          responses: { 201: json('The new key', success({ apiKey: { type: 'string' } })), 400: ERROR_RESPONSES[400], ...adminErrors('the bot') },
         },
         delete: {
           summary: 'Revoke every key of a bot (operators): refused at once, its sockets closed on every node',
           security: adminAuth,
           parameters: userParam,
-          responses: { 200: json('Revoked', success({})), 400: ERROR_RESPONSES[400], 401: ADMIN_401, 404: ADMIN_404 },
+          responses: { 200: json('Revoked', success({})), 400: ERROR_RESPONSES[400], ...adminErrors('the bot') },
         },
       },
       '/messages/{id}/reactions/{emoji}': {
@@ -537,14 +534,14 @@ export function openApiDocument(): JsonSchema {
           responses: {
             201: json('Registered', success({ webhook: { ...webhook, properties: { ...webhookFields, secret: { type: 'string' } }, required: [...Object.keys(webhookFields), 'secret'] } })),
             400: ERROR_RESPONSES[400],
-            ...adminErrors,
+            ...adminErrors('the webhook'),
             409: failure('CONFLICT: 20 endpoints are registered already'),
           },
         },
         get: {
           summary: 'The webhook endpoints (operators), without their secrets',
           security: adminAuth,
-          responses: { 200: json('The endpoints', success({ webhooks: { type: 'array', items: webhook } })), ...adminErrors },
+          responses: { 200: json('The endpoints', success({ webhooks: { type: 'array', items: webhook } })), ...adminErrors('the webhook') },
         },
       },
       '/admin/webhooks/{id}': {
@@ -552,7 +549,7 @@ export function openApiDocument(): JsonSchema {
           summary: 'Remove a webhook endpoint with its deliveries, sent or not (operators)',
           security: adminAuth,
           parameters: webhookParam,
-          responses: { 200: json('Removed', success({})), ...adminErrors },
+          responses: { 200: json('Removed', success({})), ...adminErrors('the webhook') },
         },
       },
       '/admin/webhooks/{id}/deliveries': {
@@ -563,7 +560,7 @@ export function openApiDocument(): JsonSchema {
           responses: {
             200: json('The deliveries', success({ deliveries: { type: 'array', items: delivery } })),
             400: ERROR_RESPONSES[400],
-            ...adminErrors,
+            ...adminErrors('the webhook'),
           },
         },
       },

@@ -1,6 +1,7 @@
 import type { ChatEvent, ChatEventChange, MemberRole } from '../protocol/types.js';
 import type { SqlExecutor } from './database.js';
 import { isoUtc } from './message-form.js';
+import { REWRITE_MEMBER_ROLES } from './sql.js';
 
 /**
  * Changes to a chat itself (members, name, roles, settings) as versioned chat events
@@ -76,6 +77,7 @@ export async function removeMembership(
     [chatId],
   );
   if (heir) {
+    await tx.query(REWRITE_MEMBER_ROLES, [chatId]);
     events.push(
       await recordChatEvent(tx, chatId, removedBy, {
         kind: 'owner_changed',

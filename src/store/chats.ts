@@ -26,6 +26,8 @@ type ListedChat = [
     readSeqs: number[],
     /** Null for a direct chat. */
     membersCanAdd: boolean | null,
+    /** The owner and admins, 'userId:o,userId:a' (member_roles, sql.ts memberRoles). */
+    roles: string,
   ],
   lastMessage: MessageFields | null,
   unreadMentionCount: number,
@@ -54,7 +56,8 @@ const CHAT_LIST = `
   SELECT string_agg(chat, ',' ORDER BY position) AS chats
     FROM (SELECT '[' || cm.unread_count || ',["' || c.id || '",' || COALESCE(to_json(c.name)::text, 'null')
                  || ',"' || c.member_ids || '",' || c.version || ',[' || c.read_seqs || '],'
-                 || CASE WHEN c.direct_key IS NULL THEN c.members_can_add::text ELSE 'null' END || '],'
+                 || CASE WHEN c.direct_key IS NULL THEN c.members_can_add::text ELSE 'null' END
+                 || ',"' || c.member_roles || '"],'
                  || COALESCE(c.last_message, 'null') || ',' || cm.unread_mention_count || ',' || cm.muted || ']' AS chat,
                  row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
             FROM chat_members cm
@@ -207,13 +210,16 @@ export class ChatStore {
     ))
       users.set(user.id, user);
     const quotes = await this.replyQuotes(chats);
-    const roles = await this.groupRoles(chats);
     // The copies of the last messages do not carry their attachments (read at read time).
     const attachments = await new FileStore(this.db).attachmentsOf(
       chats.flatMap(([, , last]) => (last && !last[5] ? [last[0]] : [])),
     );
     return chats.map(
-      ([unreadCount, [id, name, , version, readSeqs, membersCanAdd], last, unreadMentionCount, muted], i) => {
+      (
+        [unreadCount, [id, name, , version, readSeqs, membersCanAdd, memberRoles], last, unreadMentionCount, muted],
+        i,
+      ) => {
+        const roles = membersCanAdd === null ? undefined : rolesOf(memberRoles);
         // A user deleted between the two queries took their memberships and messages along.
         const sender = last ? users.get(last[2]) : undefined;
         const ids = memberIds[i]!;
@@ -222,9 +228,7 @@ export class ChatStore {
         for (let j = 0; j < ids.length; j++) {
           const member = users.get(ids[j]!);
           if (!member) continue;
-          members.push(
-            membersCanAdd === null ? member : { ...member, role: roles.get(`${id}:${member.id}`) ?? 'member' },
-          );
+          members.push(roles === undefined ? member : { ...member, role: roles.get(member.id) ?? 'member' });
           readPositions.push({ userId: member.id, seq: readSeqs[j] ?? 0 });
         }
         return {
@@ -241,20 +245,6 @@ export class ChatStore {
         };
       },
     );
-  }
-
-  /**
-   * The owners and admins of the listed groups, by `chatId:userId` (everyone else is a plain
-   * member): one more query, only when groups are listed, reading a few rows per group.
-   */
-  private async groupRoles(chats: readonly ListedChat[]): Promise<Map<string, MemberRole>> {
-    const groupIds = chats.flatMap(([, [id, , , , , membersCanAdd]]) => (membersCanAdd === null ? [] : [id]));
-    if (groupIds.length === 0) return new Map();
-    const rows = await this.db.query<{ chat_id: string; user_id: string; role: MemberRole }>(
-      "SELECT chat_id, user_id, role FROM chat_members WHERE chat_id = ANY($1::uuid[]) AND role <> 'member'",
-      [groupIds],
-    );
-    return new Map(rows.map((row) => [`${row.chat_id}:${row.user_id}`, row.role]));
   }
 
   /**
@@ -343,4 +333,17 @@ export class ChatStore {
     );
     return new Set(rows.map((row) => row.user_id));
   }
+}
+
+const ROLE_LETTERS: Record<string, MemberRole> = { o: 'owner', a: 'admin' };
+
+/** A group's owner and admins by user id, from its member_roles ('userId:o,userId:a'). */
+function rolesOf(memberRoles: string): Map<string, MemberRole> {
+  const roles = new Map<string, MemberRole>();
+  if (memberRoles === '') return roles;
+  for (const entry of memberRoles.split(',')) {
+    const [userId, letter] = entry.split(':');
+    roles.set(userId!, ROLE_LETTERS[letter!] ?? 'member');
+  }
+  return roles;
 }

@@ -2,7 +2,7 @@ import type { ChatEvent, ChatEventChange, MemberRole } from '../protocol/types.j
 import type { Database, SqlExecutor } from './database.js';
 import { recordChatEvent, removeMembership } from './chat-events.js';
 import { LIVE_ACCOUNTS } from './chats.js';
-import { isStoreId, unreadCounts } from './sql.js';
+import { isStoreId, REWRITE_MEMBER_ROLES, unreadCounts } from './sql.js';
 
 /**
  * What a change to a group is checked against, read under the chat row's lock: nothing about
@@ -151,6 +151,7 @@ export class GroupStore {
           actor.id,
         ]);
       }
+      await tx.query(REWRITE_MEMBER_ROLES, [chatId]);
       return [await recordChatEvent(tx, chatId, actor.id, change)];
     });
   }

@@ -483,4 +483,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_history ON outbox (endpoint_id, id DESC) WHERE endpoint_id IS NOT NULL;
     `,
   },
+  {
+    version: 22,
+    name: 'chat member roles kept on the chat',
+    sql: `
+      -- Each group's owner and admins as 'userId:o,userId:a,…' (the role's first letter), kept
+      -- with the chat like member_ids (routines.ts, chats_recount_member_ids, and every change of
+      -- a role), so that the chat list reads them from the chat row, not from its members.
+      ALTER TABLE chats ADD COLUMN member_roles text NOT NULL DEFAULT '';
+      UPDATE chats c
+         SET member_roles = r.roles
+        FROM (SELECT o.chat_id, string_agg(o.user_id::text || ':' || left(o.role, 1), ',' ORDER BY o.user_id) AS roles
+                FROM chat_members o WHERE o.role <> 'member' GROUP BY o.chat_id) r
+       WHERE c.id = r.chat_id;
+    `,
+  },
 ];

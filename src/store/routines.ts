@@ -1,6 +1,6 @@
 import { isoUtc, MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
 import { ANY_WEBHOOK_ENDPOINT, enqueueWebhookEvents, messageData, PUSH_TEXT_LENGTH } from './outbox-sql.js';
-import { isUnread, memberCount, memberList, mentionIds } from './sql.js';
+import { isUnread, memberCount, memberList, memberRoles, mentionIds } from './sql.js';
 
 /**
  * The database's functions and triggers, each defined only here, in its current form. Unlike
@@ -131,19 +131,20 @@ export const ROUTINES: readonly Routine[] = [
   },
   {
     signature: 'chats_recount_member_ids()',
-    since: 11,
+    since: 22,
     trigger: true,
     sql: `
       -- After members are added or removed (also by cascade: a deleted user or chat), rewrites
       -- the chat's member ids and their read positions (memberList, sql.ts), which the chat list
       -- reads instead of aggregating members per chat, and its member count, which presence reads
-      -- (ChatStore.chatPartnerIds). Writers that change a chat's members lock the chat row first
+      -- (ChatStore.chatPartnerIds), and its owner and admins (member_roles), which the chat list
+      -- reads too. Writers that change a chat's members lock the chat row first
       -- (ChatStore.addMembers, removeMember, UserStore.deleteAccount), so that each recount sees
       -- the others' committed changes.
       CREATE OR REPLACE FUNCTION chats_recount_member_ids() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         UPDATE chats c SET member_ids = ${memberList('user_id', 'c.id')}, read_seqs = ${memberList('last_read_seq', 'c.id')},
-                           member_count = ${memberCount('c.id')}
+                           member_count = ${memberCount('c.id')}, member_roles = ${memberRoles('c.id')}
          WHERE c.id IN (SELECT DISTINCT chat_id FROM changed_members);
         RETURN NULL;
       END $$;

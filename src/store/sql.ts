@@ -68,6 +68,19 @@ export const mentionIds = (text: string, chatId: string) =>
 export const memberList = (column: 'user_id' | 'last_read_seq', chat: string) =>
   `COALESCE((SELECT string_agg(o.${column}::text, ',' ORDER BY o.joined_at, o.user_id) FROM chat_members o WHERE o.chat_id = ${chat}), '')`;
 
+/**
+ * The chat `chat`'s owner and admins as 'userId:o,userId:a,…' (the role's first letter): the
+ * chat's member_roles, which the chat list reads; everyone not named is a plain member. Rewritten
+ * by the member-count trigger when members come and go, and by every change of a role
+ * (REWRITE_MEMBER_ROLES).
+ */
+export const memberRoles = (chat: string) =>
+  `COALESCE((SELECT string_agg(o.user_id::text || ':' || left(o.role, 1), ',' ORDER BY o.user_id)
+               FROM chat_members o WHERE o.chat_id = ${chat} AND o.role <> 'member'), '')`;
+
+/** After a change of roles in the chat $1, in the same transaction. */
+export const REWRITE_MEMBER_ROLES = `UPDATE chats c SET member_roles = ${memberRoles('c.id')} WHERE c.id = $1`;
+
 /** The number of members of the chat `chat`: the chat's member_count. */
 export const memberCount = (chat: string) => `(SELECT count(*)::int FROM chat_members o WHERE o.chat_id = ${chat})`;
 

@@ -4,17 +4,20 @@ import type { Database } from '../../src/store/database.js';
 import { storeTargets, useStore } from '../helpers/stores.js';
 
 /**
- * The member id list, read positions and member count kept on each chat (the member trigger,
- * markRead) against the definitions they replace: the chat's members in join order, each one's
- * last_read_seq in the same order, and how many they are — after every kind of membership change,
- * after changes that race each other, and as the chat list shows them.
+ * The member id list, read positions, member count and roles kept on each chat (the member
+ * trigger, markRead, role changes) against the definitions they replace: the chat's members in
+ * join order, each one's last_read_seq in the same order, how many they are, and its owner and
+ * admins — after every kind of membership and role change, after changes that race each other,
+ * and as the chat list shows them.
  */
-const COUNTED = `SELECT c.id, c.member_ids || ' ' || c.read_seqs || ' ' || c.member_count AS kept,
+const COUNTED = `SELECT c.id, c.member_ids || ' ' || c.read_seqs || ' ' || c.member_count || ' ' || c.member_roles AS kept,
         COALESCE((SELECT string_agg(o.user_id::text, ',' ORDER BY o.joined_at, o.user_id)
                     FROM chat_members o WHERE o.chat_id = c.id), '') || ' ' ||
         COALESCE((SELECT string_agg(o.last_read_seq::text, ',' ORDER BY o.joined_at, o.user_id)
                     FROM chat_members o WHERE o.chat_id = c.id), '') || ' ' ||
-        (SELECT count(*) FROM chat_members o WHERE o.chat_id = c.id) AS counted
+        (SELECT count(*) FROM chat_members o WHERE o.chat_id = c.id) || ' ' ||
+        COALESCE((SELECT string_agg(o.user_id::text || ':' || left(o.role, 1), ',' ORDER BY o.user_id)
+                    FROM chat_members o WHERE o.chat_id = c.id AND o.role <> 'member'), '') AS counted
    FROM chats c WHERE c.id = ANY($1::uuid[]) ORDER BY c.id`;
 
 async function expectMemberListsRight(db: Database, chatIds: string[]): Promise<void> {
@@ -58,6 +61,36 @@ describe.each(storeTargets)('Chat member lists on $name', (target) => {
     await check();
     expect(await listedIds(c.id, chatId)).toEqual([c.id, ...[a.id, d.id].sort()]);
     expect(await listedIds(d.id, other)).toEqual([d.id]);
+  });
+
+  it('follow roles granted, taken, handed over and inherited, as the chat list shows them', async () => {
+    const [a, b, c] = await Promise.all([newUser(), newUser(), newUser()]);
+    const chatId = await newChat([a.id, b.id, c.id]);
+    const roles = async () =>
+      Object.fromEntries(
+        (await opened.store.chats.listChats(c.id, chatId))[0]!.users.map((user) => [user.id, user.role]),
+      );
+    await expectMemberListsRight(opened.db, [chatId]);
+    expect(await roles()).toEqual({ [a.id]: 'owner', [b.id]: 'member', [c.id]: 'member' });
+
+    await opened.store.groups.setRole(chatId, b.id, 'admin', { id: a.id });
+    await expectMemberListsRight(opened.db, [chatId]);
+    expect(await roles()).toEqual({ [a.id]: 'owner', [b.id]: 'admin', [c.id]: 'member' });
+
+    await opened.store.groups.setRole(chatId, c.id, 'owner', { id: a.id });
+    await expectMemberListsRight(opened.db, [chatId]);
+    expect(await roles()).toEqual({ [a.id]: 'admin', [b.id]: 'admin', [c.id]: 'owner' });
+
+    await opened.store.groups.setRole(chatId, b.id, 'member', { id: c.id });
+    // The owner leaves: the longest-standing admin (a) inherits.
+    await opened.store.groups.removeMember(chatId, c.id);
+    await expectMemberListsRight(opened.db, [chatId]);
+    expect(
+      Object.fromEntries((await opened.store.chats.listChats(b.id, chatId))[0]!.users.map((u) => [u.id, u.role])),
+    ).toEqual({
+      [a.id]: 'owner',
+      [b.id]: 'member',
+    });
   });
 
   it('stay right when joins, leaves, sends, reads and a user deletion race', async () => {

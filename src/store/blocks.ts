@@ -11,17 +11,22 @@ export const PAIR_BLOCKED = `SELECT 1 FROM user_blocks
   WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)`;
 
 /**
- * Which of a send batch's messages (`$1` chat ids, `$2` sender ids) go to a direct chat whose other
- * member has blocked their sender: their 1-based positions `i`. A direct chat's key is its pair's
- * ids, sorted, joined by ':' (ChatStore.createChat).
+ * Whether the sender `sender` is blocked by the other member of the chat `chat` when it is a
+ * direct chat: a condition on a chat row `chat` and a sender id. A direct chat's key is its
+ * pair's ids, sorted, joined by ':' (ChatStore.createChat). insert_message_batch (routines.ts)
+ * stores no such send.
  */
+export const senderBlockedIn = (chat: string, sender: string) => `(${chat}.direct_key IS NOT NULL
+  AND EXISTS (SELECT 1 FROM user_blocks b
+               WHERE b.blocked_id = ${sender}
+                 AND ${chat}.direct_key IN (b.blocker_id::text || ':' || b.blocked_id::text,
+                                            b.blocked_id::text || ':' || b.blocker_id::text)))`;
+
+/** Which of a send batch's messages (`$1` chat ids, `$2` sender ids) senderBlockedIn refuses: their 1-based positions `i`. */
 const BLOCKED_SENDS = `SELECT s.i::int AS i
   FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS s(chat_id, sender_id, i)
-  JOIN chats c ON c.id = s.chat_id AND c.direct_key IS NOT NULL
- WHERE EXISTS (SELECT 1 FROM user_blocks b
-                WHERE b.blocked_id = s.sender_id
-                  AND c.direct_key IN (b.blocker_id::text || ':' || b.blocked_id::text,
-                                       b.blocked_id::text || ':' || b.blocker_id::text))`;
+  JOIN chats c ON c.id = s.chat_id
+ WHERE ${senderBlockedIn('c', 's.sender_id')}`;
 
 /** The 0-based positions of the sends (chat, sender) that BLOCKED_SENDS refuses, read in the send's transaction. */
 export async function blockedSends(

@@ -132,18 +132,14 @@ export class MessageStore {
     const chatIds = valid.map((m) => m.chatId);
     let attachable = new Map<string, Attachment>();
     const blocked = new Set<NewMessage>();
-    const [batch] = await this.db.transaction(async (tx) => {
+    const stored = await this.db.transaction(async (tx) => {
       // A reply's quote is read by the statement below, whose snapshot is taken when it starts:
       // the chats are locked first, in a statement of their own, so that an edit of the target
       // that held the lock is committed, and quoted, by then (insert_message_batch locks the same
       // rows in the same order).
       if (valid.some((m) => m.replyToId !== undefined))
         await tx.query('SELECT 1 FROM chats WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [chatIds]);
-      // A send to a direct chat whose other member blocked the sender is passed on with a chat id
-      // that names no chat: nothing is stored for it.
-      const senderIds = valid.map((m) => m.senderId);
-      for (const i of await blockedSends(tx, chatIds, senderIds)) blocked.add(valid[i]!);
-      let sendable = blocked.size === 0 ? valid : valid.map((m) => (blocked.has(m) ? { ...m, chatId: NO_CHAT } : m));
+      let sendable = valid;
       // Sends with attachments (only they pay for this): their files are checked and locked
       // first; a send naming a file that is not attachable, or one an earlier send of the batch
       // takes, is stored with no text in the batch — passed on with a chat id that names no chat.
@@ -175,10 +171,21 @@ export class MessageStore {
           sendable.map((m) => m.replyToId ?? null),
         ],
       );
-      if (attaching.length > 0) await this.attach(tx, valid, ids, refusedAttachments, inserted[0]?.stored);
-      return inserted;
+      const created = new Map(parseMessageTuples(inserted[0]?.stored).map((message) => [message.id, message]));
+      if (attaching.length > 0) await this.attach(tx, valid, ids, refusedAttachments, created);
+      // insert_message_batch stores nothing of a sender blocked in a direct chat; which of the
+      // sends not stored were blocked is asked only when some were not stored (a rare answer).
+      const unstored = valid.filter((m, i) => !created.has(ids[i]!) && !refusedAttachments.has(m));
+      if (unstored.length > 0) {
+        const positions = await blockedSends(
+          tx,
+          unstored.map((m) => m.chatId),
+          unstored.map((m) => m.senderId),
+        );
+        for (const i of positions) blocked.add(unstored[i]!);
+      }
+      return created;
     });
-    const stored = new Map(parseMessageTuples(batch?.stored).map((message) => [message.id, message]));
     const byInput = new Map(valid.map((message, i) => [message, stored.get(ids[i]!)]));
     return messages.map((message) => {
       if (blocked.has(message)) return { outcome: 'blocked' };
@@ -196,9 +203,8 @@ export class MessageStore {
     valid: readonly NewMessage[],
     ids: readonly string[],
     refusedAttachments: ReadonlySet<NewMessage>,
-    stored: string | null | undefined,
+    stored: ReadonlyMap<string, Message>,
   ): Promise<void> {
-    const storedIds = new Set(parseMessageTuples(stored).map((message) => message.id));
     const links = {
       fileIds: [] as string[],
       messageIds: [] as string[],
@@ -206,7 +212,7 @@ export class MessageStore {
       positions: [] as number[],
     };
     valid.forEach((message, i) => {
-      if (refusedAttachments.has(message) || !storedIds.has(ids[i]!)) return;
+      if (refusedAttachments.has(message) || !stored.has(ids[i]!)) return;
       message.attachmentIds?.forEach((fileId, position) => {
         links.fileIds.push(fileId);
         links.messageIds.push(ids[i]!);

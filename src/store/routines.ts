@@ -1,4 +1,5 @@
 import { isoUtc, MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
+import { senderBlockedIn } from './blocks.js';
 import { ANY_WEBHOOK_ENDPOINT, enqueueWebhookEvents, messageData, PUSH_TEXT_LENGTH } from './outbox-sql.js';
 import { isUnread, memberCount, memberList, memberRoles, mentionIds } from './sql.js';
 
@@ -43,7 +44,8 @@ export const ROUTINES: readonly Routine[] = [
     sql: `
       -- One batch of sends (MessageStore.insertMessages), as one call: lock the batch's chats in
       -- id order (two batches sharing chats cannot deadlock), then one statement that checks
-      -- membership (and that a reply's target is a live message of the same chat), stamps each
+      -- membership (that the sender is not blocked in a direct chat, and that a reply's target is
+      -- a live message of the same chat), stamps each
       -- message's created_at, seq and version, moves each chat's last message, seq and version,
       -- inserts the messages with the members they mention (mentionIds, sql.ts: a text without '@'
       -- costs one strpos) and adds them to the unread counters, and unread mention counters, of
@@ -79,6 +81,8 @@ export const ROUTINES: readonly Routine[] = [
                  count(*) OVER (PARTITION BY t.chat_id) AS n
             FROM input t
            WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
+             -- A direct chat whose other member blocked the sender takes nothing from them.
+             AND NOT EXISTS (SELECT 1 FROM chats d WHERE d.id = t.chat_id AND ${senderBlockedIn('d', 't.sender_id')})
              -- Under the chat's lock no deletion of the target commits before this send does.
              AND (t.reply_to_id IS NULL
                   OR EXISTS (SELECT 1 FROM messages r

@@ -167,7 +167,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await sendInPage(a, 'to be deleted');
     await waitForMessage(b, 'to be deleted');
 
-    // Controls only on one's own messages, and no group controls in a direct chat.
+    // Controls only on one's own messages (others' can be reported), and no group controls in a direct chat.
     await expect.poll(() => messageItem(a, 'first draft').getByTestId('edit-message').count()).toBe(1);
     expect(await messageItem(a, 'bob was here').getByTestId('edit-message').count()).toBe(0);
     expect(await messageItem(a, 'bob was here').getByTestId('delete-message').count()).toBe(0);
@@ -175,6 +175,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
       'reply',
       'react',
       'pin',
+      'report',
     ]);
     expect(await messageItem(b, 'bob was here').getByTestId('delete-message').count()).toBe(1);
     expect(await a.getByTestId('leave-chat').count()).toBe(0);

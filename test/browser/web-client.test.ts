@@ -485,6 +485,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await waitForMessage(c, 'before Carol came');
     const everyone = [alice, bob, carol].map((u) => u.user.username).sort();
     for (const page of [a, b, c]) await expect.poll(() => memberNames(page)).toEqual(everyone);
+    // The members who had the chat open see it said among the messages.
+    for (const page of [a, b])
+      await page.getByTestId('chat-notice').getByText(`${alice.user.username} added ${carol.user.username}`).waitFor();
     // Carol is in the chat's room now: live both ways.
     await sendInPage(c, 'hi, I am Carol');
     await waitForMessage(a, 'hi, I am Carol');

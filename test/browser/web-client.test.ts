@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ask,
@@ -13,108 +12,31 @@ import {
   registerUser,
   startServer,
   type TestServer,
-  type TestUser,
 } from '../helpers/server.js';
 import { buildWebClient, launchChromium, SKIP_BROWSER_TESTS } from './browser.js';
 import { SAMPLES } from '../helpers/files.js';
+import {
+  acceptDialogs,
+  cspViolations,
+  memberNames,
+  messageItem,
+  messageTexts,
+  openChat,
+  openPage,
+  registerInPage,
+  secondWindow,
+  sendInPage,
+  signedInPages,
+  signIn,
+  VIEWPORT,
+  waitForMessage,
+} from './pages.js';
 
 // The README's picture is refreshed on demand (UPDATE_SCREENSHOT=1 npm test); other runs still take
 // it, into the temp folder, so that a plain `npm test` leaves the work tree clean.
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
   ? fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url))
   : path.join(tmpdir(), `parley-screenshot-${process.pid}.png`);
-const VIEWPORT = { width: 760, height: 560 };
-
-/** Content-Security-Policy violations on any page of the running test: Chromium logs each as a console error. */
-const cspViolations: string[] = [];
-
-function watchForCspViolations(page: Page): void {
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-  });
-}
-
-/** The page at `/` in a browser context of its own (its own localStorage: its own signed-in user). */
-async function openPage(browser: Browser, server: { url: string }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: VIEWPORT });
-  const page = await context.newPage();
-  watchForCspViolations(page);
-  await page.goto(`${server.url}/`);
-  return { context, page };
-}
-
-async function registerInPage(
-  page: Page,
-  prefix: string,
-): Promise<{ username: string; email: string; password: string }> {
-  const tag = randomUUID().slice(0, 6);
-  const account = { username: `${prefix}_${tag}`, email: `${prefix}-${tag}@example.com`, password: `pw-${tag}-secret` };
-  await page.fill('[data-testid=email]', account.email);
-  await page.fill('[data-testid=username]', account.username);
-  await page.fill('[data-testid=new-password]', account.password);
-  await page.click('[data-testid=register]');
-  await page.waitForSelector('[data-testid=connection][data-state=online]');
-  return account;
-}
-
-async function signIn(page: Page, login: string, password: string): Promise<void> {
-  await page.fill('[data-testid=login]', login);
-  await page.fill('[data-testid=password]', password);
-  await page.click('[data-testid=sign-in]');
-  await page.waitForSelector('[data-testid=connection][data-state=online]');
-}
-
-async function sendInPage(page: Page, text: string): Promise<void> {
-  await page.fill('[data-testid=composer]', text);
-  await page.press('[data-testid=composer]', 'Enter');
-}
-
-/** The texts of the open conversation, oldest first. */
-const messageTexts = (page: Page) =>
-  page.$$eval('[data-testid=message-text]', (nodes) => nodes.map((n) => n.textContent));
-
-async function waitForMessage(page: Page, text: string, timeout = 10_000): Promise<void> {
-  await page.locator('[data-testid=message-text]').getByText(text, { exact: true }).first().waitFor({ timeout });
-}
-
-/** The open conversation's message whose text is exactly `text`. */
-const messageItem = (page: Page, text: string) =>
-  page.locator('li.message').filter({ has: page.getByTestId('message-text').getByText(text, { exact: true }) });
-
-/** The open group's members as its header lists them, sorted (the server's order is not specified). */
-const memberNames = async (page: Page) => ((await page.textContent('[data-testid=members]')) ?? '').split(', ').sort();
-
-/** A second window of the same browser context: same localStorage, so the same signed-in user. */
-async function secondWindow(context: BrowserContext, server: { url: string }): Promise<Page> {
-  const page = await context.newPage();
-  watchForCspViolations(page);
-  await page.goto(`${server.url}/`);
-  await page.waitForSelector('[data-testid=connection][data-state=online]');
-  return page;
-}
-
-/** Each user signed in (through the form) on a page of a browser context of their own. */
-async function signedInPages(
-  browser: Browser,
-  server: { url: string },
-  users: TestUser[],
-): Promise<{ context: BrowserContext; page: Page }[]> {
-  const opened = [];
-  for (const user of users) {
-    const one = await openPage(browser, server);
-    await signIn(one.page, user.user.username, user.password);
-    opened.push(one);
-  }
-  return opened;
-}
-
-/** Says yes to every confirm() of the page (delete a message, leave a chat). */
-const acceptDialogs = (page: Page) => page.on('dialog', (dialog) => void dialog.accept());
-
-async function openChat(page: Page, title: string): Promise<void> {
-  await page.locator('[data-testid=chat-item]').filter({ hasText: title }).click();
-  await page.locator('[data-testid=conversation-title]', { hasText: title }).waitFor();
-}
 
 describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
   let browser: Browser;
@@ -245,7 +167,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await sendInPage(a, 'to be deleted');
     await waitForMessage(b, 'to be deleted');
 
-    // Controls only on one's own messages, and no group controls in a direct chat.
+    // Controls only on one's own messages (others' can be reported), and no group controls in a direct chat.
     await expect.poll(() => messageItem(a, 'first draft').getByTestId('edit-message').count()).toBe(1);
     expect(await messageItem(a, 'bob was here').getByTestId('edit-message').count()).toBe(0);
     expect(await messageItem(a, 'bob was here').getByTestId('delete-message').count()).toBe(0);
@@ -253,6 +175,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
       'reply',
       'react',
       'pin',
+      'report',
     ]);
     expect(await messageItem(b, 'bob was here').getByTestId('delete-message').count()).toBe(1);
     expect(await a.getByTestId('leave-chat').count()).toBe(0);
@@ -562,6 +485,9 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await waitForMessage(c, 'before Carol came');
     const everyone = [alice, bob, carol].map((u) => u.user.username).sort();
     for (const page of [a, b, c]) await expect.poll(() => memberNames(page)).toEqual(everyone);
+    // The members who had the chat open see it said among the messages.
+    for (const page of [a, b])
+      await page.getByTestId('chat-notice').getByText(`${alice.user.username} added ${carol.user.username}`).waitFor();
     // Carol is in the chat's room now: live both ways.
     await sendInPage(c, 'hi, I am Carol');
     await waitForMessage(a, 'hi, I am Carol');

@@ -1,7 +1,9 @@
 import { muteButton } from './mute-button.js';
 import { pushToggle } from './push-toggle.js';
-import type { ChatMember, ChatSummary, Message } from '../../src/protocol/index.js';
-import { chatTitle, isGroupChat } from './chat-summary.js';
+import type { ChatEvent, ChatMember, ChatSummary, Message } from '../../src/protocol/index.js';
+import { blockButton } from './block-button.js';
+import { ChatNotices } from './chat-notices.js';
+import { applyChatEvent, chatTitle, isGroupChat } from './chat-summary.js';
 import { connectSocket, request, type ParleySocket } from './connection.js';
 import { Conversation } from './conversation.js';
 import { el } from './dom.js';
@@ -26,6 +28,10 @@ export class ChatApp {
   /** Most recent activity first, as `get_my_chats` orders them. */
   private chats: ChatSummary[] = [];
   private conversation: Conversation | undefined;
+  /** Shows the open chat's header controls as the list holds the chat now (a group's panel). */
+  private refreshTools: (() => void) | undefined;
+  /** The chat events this page received, shown as notices when their chat is open. */
+  private readonly notices = new ChatNotices();
   private signedOut = false;
   /** Users with a connected socket (presence), from the chat list and user_online / user_offline. */
   private readonly online = new Set<string>();
@@ -112,6 +118,7 @@ export class ChatApp {
     socket.on('user_online', ({ userId }) => this.presence(userId, true));
     socket.on('user_offline', ({ userId }) => this.presence(userId, false));
     socket.on('chat_members_changed', ({ chatId, users }) => this.membersChanged(chatId, users));
+    socket.on('chat_event', (event) => this.chatEvent(event));
     // Left in this tab or another one: every tab of the leaver gets it.
     socket.on('chat_left', ({ chatId }) => this.removeChat(chatId));
   }
@@ -124,6 +131,7 @@ export class ChatApp {
     this.setStatus('loading chats…');
     const { chats } = await request(this.socket, 'get_my_chats');
     this.chats = chats;
+    this.notices.learn(chats.flatMap((chat) => chat.users));
     this.online.clear();
     this.notePresence(chats);
     this.renderList();
@@ -132,6 +140,7 @@ export class ChatApp {
       const open = chats.find((c) => c.id === this.conversation?.chatId);
       if (open) {
         this.conversation.updateChat(open);
+        this.refreshTools?.();
         await this.conversation.catchUp();
       } else this.closeConversation();
     }
@@ -192,6 +201,7 @@ export class ChatApp {
 
   private async chatCreated(chat: ChatSummary, open: boolean): Promise<void> {
     if (!this.chats.some((c) => c.id === chat.id)) {
+      this.notices.learn(chat.users);
       this.chats = [chat, ...this.chats];
       this.renderList();
       if (this.socket.connected) {
@@ -209,12 +219,44 @@ export class ChatApp {
     const chat = this.chats.find((c) => c.id === chatId);
     if (!chat) return;
     chat.users = users;
-    if (this.conversation?.chatId === chatId) this.conversation.updateChat(chat);
+    this.chatChanged(chat);
+  }
+
+  /** The caller's own change answered with the group as it is after it (rename, role, added members). */
+  private chatAnswered(answer: ChatSummary): void {
+    const chat = this.chats.find((c) => c.id === answer.id);
+    if (!chat) return;
+    chat.name = answer.name;
+    chat.users = answer.users;
+    if (answer.membersCanAdd !== undefined) chat.membersCanAdd = answer.membersCanAdd;
+    this.chatChanged(chat);
+  }
+
+  /**
+   * A `chat_event`: kept as a notice, applied to the chat's summary (name, roles, settings), and
+   * shown in the open conversation. A member's own removal is followed by `chat_left`.
+   */
+  private chatEvent(event: ChatEvent): void {
+    const chat = this.chats.find((c) => c.id === event.chatId);
+    if (!chat || !this.notices.add(event)) return;
+    applyChatEvent(chat, event);
+    this.chatChanged(chat);
+    if (this.conversation?.chatId === chat.id) this.conversation.chatEvent(event);
+  }
+
+  /** The list, and the open conversation with its header, show `chat` as it is now. */
+  private chatChanged(chat: ChatSummary): void {
+    this.notices.learn(chat.users);
+    if (this.conversation?.chatId === chat.id) {
+      this.conversation.updateChat(chat);
+      this.refreshTools?.();
+    }
     this.renderList();
   }
 
   private removeChat(chatId: string): void {
     this.chats = this.chats.filter((c) => c.id !== chatId);
+    this.notices.forget(chatId);
     if (this.conversation?.chatId === chatId) this.closeConversation();
     this.renderList();
   }
@@ -226,13 +268,17 @@ export class ChatApp {
     // The list's entry is replaced on reconnect; the controls always ask for the current one.
     const current = () => this.chats.find((c) => c.id === chatId) ?? chat;
     const tools = el('div', { class: 'chat-tools' }, muteButton(this.socket, current));
+    const me = this.session.user;
     if (isGroupChat(chat)) {
-      tools.append(
-        groupControls(this.session.token, current, {
-          membersAdded: (changed) => this.membersChanged(changed.id, changed.users),
-          left: (id) => this.removeChat(id),
-        }),
-      );
+      const controls = groupControls(this.session.token, me.id, current, {
+        changed: (answer) => this.chatAnswered(answer),
+        left: (id) => this.removeChat(id),
+      });
+      tools.append(controls.element);
+      this.refreshTools = controls.refresh;
+    } else {
+      const other = chat.users.find((u) => u.id !== me.id);
+      if (other) tools.append(blockButton(this.session.token, other));
     }
     const onRead = (id: string, unreadCount: number, unreadMentionCount: number) => {
       const read = this.chats.find((c) => c.id === id);
@@ -242,7 +288,15 @@ export class ChatApp {
         this.renderList();
       }
     };
-    const conversation = new Conversation(chat, this.session.user, this.socket, onRead, tools, this.session.token);
+    const conversation = new Conversation(
+      chat,
+      this.session.user,
+      this.socket,
+      onRead,
+      this.notices,
+      tools,
+      this.session.token,
+    );
     this.conversation = conversation;
     this.pane.replaceChildren(conversation.element);
     this.renderList();
@@ -253,6 +307,7 @@ export class ChatApp {
   private closeConversation(): void {
     this.conversation?.close();
     this.conversation = undefined;
+    this.refreshTools = undefined;
     this.pane.replaceChildren(el('p', { class: 'hint', text: 'Pick a chat or start a new one.' }));
   }
 

@@ -1,11 +1,14 @@
 import type {
+  ChatEvent,
   ChatPinsEvent,
   ChatSummary,
   Message,
   MessageReactionsEvent,
   PublicUser,
 } from '../../src/protocol/index.js';
+import type { ChatNotices } from './chat-notices.js';
 import { chatTitle, isGroupChat } from './chat-summary.js';
+import { mayManageGroup } from './group-rights.js';
 import { ignoreAnswer, request, type ParleySocket } from './connection.js';
 import { renderAttachments } from './attachments-view.js';
 import { el } from './dom.js';
@@ -19,9 +22,12 @@ import {
   type OwnMessageActions,
   type ReplyAction,
 } from './message-view.js';
+import { reportMessage } from './report-action.js';
 
 /** Page size of history requests (the server allows 1..100). */
 const PAGE = 30;
+/** On opening, the chat events among this many latest changes are shown (sync's largest page). */
+const RECENT_CHANGES = 100;
 /** While the user types, `typing` is repeated this often (the server expires it after 5 s). */
 const TYPING_REPEAT_MS = 2_000;
 /** This long after the last keystroke the page sends `stop_typing`. */
@@ -40,6 +46,8 @@ export class Conversation {
   private readonly typingLine: HTMLElement;
   /** Failed sends, edits and deletes, with the server's text; cleared by the next attempt. */
   private readonly errorLine: HTMLElement;
+  /** What an action achieved that shows nowhere else (a report sent); cleared by the next one. */
+  private readonly statusLine: HTMLElement;
   private readonly input: HTMLInputElement;
   private readonly submit: HTMLButtonElement;
   /** The attach button's file input (hidden: the button opens it). */
@@ -61,10 +69,9 @@ export class Conversation {
     edit: (message) => this.startEdit(message),
     delete: (message) => void this.deleteMessage(message),
   };
-  private readonly markActions: MarkActions = {
-    react: (message, emoji, add) => void this.react(message, emoji, add),
-    pin: (message, pinned) => void this.pin(message, pinned),
-  };
+  /** What the caller may do to messages, by their role now (marksFor); rendered messages follow it. */
+  private markActions: MarkActions | undefined;
+  private marksKey = '';
   /** The pinned messages above the list, most recently pinned first (get_pinned_messages). */
   private readonly pinnedBar: HTMLElement;
   private pins: Message[] = [];
@@ -88,7 +95,9 @@ export class Conversation {
     private readonly me: PublicUser,
     private readonly socket: ParleySocket,
     private readonly onRead: (chatId: string, unreadCount: number, unreadMentionCount: number) => void,
-    /** Controls the chat app puts in the header (a group's "Add people" and "Leave"). */
+    /** The chat events the page holds, shown as notices among the messages. */
+    private readonly notices: ChatNotices,
+    /** Controls the chat app puts in the header (a group's members panel, "Block" in a direct chat). */
     tools?: HTMLElement,
     /** The bearer token, for uploads and for fetching files. */
     private readonly token = '',
@@ -108,7 +117,14 @@ export class Conversation {
     });
     this.pinnedBar.hidden = true;
     this.typingLine = el('div', { class: 'typing', attrs: { 'data-testid': 'typing' } });
-    this.errorLine = el('p', { class: 'error conversation-error', attrs: { 'data-testid': 'conversation-error' } });
+    this.errorLine = el('p', {
+      class: 'error conversation-error',
+      attrs: { 'data-testid': 'conversation-error', role: 'alert' },
+    });
+    this.statusLine = el('p', {
+      class: 'conversation-status',
+      attrs: { 'data-testid': 'conversation-status', role: 'status' },
+    });
     this.input = el('input', {
       attrs: {
         type: 'text',
@@ -161,6 +177,7 @@ export class Conversation {
       this.list,
       this.typingLine,
       this.errorLine,
+      this.statusLine,
       this.editBar,
       this.replyBar,
       form,
@@ -182,6 +199,8 @@ export class Conversation {
     }
     this.title.textContent = chatTitle(chat, this.me);
     this.membersLine.textContent = isGroupChat(chat) ? chat.users.map((u) => u.username).join(', ') : '';
+    // The caller's role decides the messages' actions; the notices name members as known now.
+    this.render();
   }
 
   /** The first page (the latest messages); `hasMore` tells whether older ones exist. */
@@ -192,6 +211,7 @@ export class Conversation {
     this.scrollToBottom();
     this.markRead();
     await this.loadPins();
+    await this.loadRecentEvents();
     // A short first page may not fill the list: there is nothing to scroll, so load on.
     while (this.hasOlder && this.list.scrollHeight <= this.list.clientHeight) await this.loadOlder();
   }
@@ -209,10 +229,12 @@ export class Conversation {
       const entry = chats[0];
       if (!entry?.success) return;
       for (const message of entry.messages) this.apply(message, newestShown);
+      for (const event of entry.events) this.notices.add(event);
       this.version = Math.max(this.version, entry.version);
       if (!entry.hasMore) break;
     }
     this.catchingUp = false;
+    this.render();
     this.scrollToBottom();
     this.markRead();
     await this.loadPins();
@@ -260,7 +282,7 @@ export class Conversation {
    * version held: they arrive in version order, an answer may overtake an earlier change.
    */
   receive(message: Message, live = true): void {
-    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 60;
+    const atBottom = this.isAtBottom();
     if (live && !this.catchingUp) this.version = Math.max(this.version, message.version);
     this.merge([message]);
     if (atBottom || message.sender === this.me.id) this.scrollToBottom();
@@ -303,6 +325,17 @@ export class Conversation {
     const { reactions: _, ...rest } = held;
     const reactions = change.reactions.map((r) => ({ ...r, me: mine.has(r.emoji) }));
     this.merge([{ ...rest, version: change.version, ...(reactions.length > 0 ? { reactions } : {}) }]);
+  }
+
+  /**
+   * A live `chat_event` of this chat, already held by the notices (and applied to the summary by
+   * the chat app): its notice is shown where it happened.
+   */
+  chatEvent(event: ChatEvent): void {
+    const atBottom = this.isAtBottom();
+    if (!this.catchingUp) this.version = Math.max(this.version, event.version);
+    this.render();
+    if (atBottom) this.scrollToBottom();
   }
 
   /** A `chat_pins`: the message's pin changes, and the pinned bar is read again. */
@@ -467,6 +500,30 @@ export class Conversation {
     }
   }
 
+  /**
+   * The chat events among the latest changes before the version this view started from (later
+   * ones arrive live), read with `sync`; only the events are taken, the page holds the messages.
+   */
+  private async loadRecentEvents(): Promise<void> {
+    const from = Math.max(0, this.version - RECENT_CHANGES);
+    try {
+      const { chats } = await request(this.socket, 'sync', {
+        chats: [{ chatId: this.chatId, version: from }],
+        limit: RECENT_CHANGES,
+      });
+      const entry = chats[0];
+      if (!entry?.success) return;
+      let added = false;
+      for (const event of entry.events) added = this.notices.add(event) || added;
+      if (!added) return;
+      const atBottom = this.isAtBottom();
+      this.render();
+      if (atBottom) this.scrollToBottom();
+    } catch {
+      // Only notices are missing; live ones still come.
+    }
+  }
+
   /** The chat's pinned messages, read again (a change may concern a message this page does not hold). */
   private async loadPins(): Promise<void> {
     try {
@@ -511,6 +568,18 @@ export class Conversation {
 
   private showError(text: string): void {
     this.errorLine.textContent = text;
+    if (text) this.statusLine.textContent = '';
+  }
+
+  private async report(message: Message): Promise<void> {
+    this.showError('');
+    this.statusLine.textContent = '';
+    try {
+      if (await reportMessage(this.socket, message))
+        this.statusLine.textContent = `Reported ${message.user.username}'s message to the moderators.`;
+    } catch (error) {
+      this.showError(`Not reported: ${(error as Error).message}`);
+    }
   }
 
   private typed(): void {
@@ -585,8 +654,29 @@ export class Conversation {
     return { names, me: this.me.username.toLowerCase() };
   }
 
+  /**
+   * The message actions the caller's role allows (README "Group roles": in a group only admins and
+   * the owner pin and delete others' messages); when they change, every message is rendered again.
+   */
+  private marksFor(): MarkActions {
+    const moderator = mayManageGroup(this.chat, this.me.id);
+    const mayPin = !isGroupChat(this.chat) || moderator;
+    const key = `${mayPin}:${moderator}`;
+    if (this.markActions && key === this.marksKey) return this.markActions;
+    this.marksKey = key;
+    this.rendered.clear();
+    this.markActions = {
+      react: (message, emoji, add) => void this.react(message, emoji, add),
+      report: (message) => void this.report(message),
+      ...(mayPin ? { pin: (message: Message, pinned: boolean) => void this.pin(message, pinned) } : {}),
+      ...(moderator ? { deleteOthers: (message: Message) => void this.deleteMessage(message) } : {}),
+    };
+    return this.markActions;
+  }
+
   private render(): void {
     const readUpTo = Math.max(0, ...this.readBy.values());
+    const marks = this.marksFor();
     const items = this.messages.map((message) => {
       let item = this.rendered.get(message.id);
       if (!item) {
@@ -594,7 +684,7 @@ export class Conversation {
           message,
           this.startReply,
           message.sender === this.me.id ? this.ownActions : undefined,
-          this.markActions,
+          marks,
           this.mentionedNames(message),
         );
         if (message.attachments && !message.deletedAt)
@@ -609,7 +699,34 @@ export class Conversation {
       }
       return item;
     });
-    this.list.replaceChildren(...items);
+    this.list.replaceChildren(...this.withNotices(items));
+  }
+
+  /**
+   * The message items with the chat's notices among them, each before the first message created
+   * after it. While older history is not loaded, notices older than the oldest message shown
+   * wait for it (they would otherwise sit above history they came after).
+   */
+  private withNotices(items: HTMLElement[]): HTMLElement[] {
+    const first = this.messages[0];
+    const at = (iso: string) => Date.parse(iso);
+    const notices = this.notices
+      .of(this.chatId)
+      .filter((event) => !this.hasOlder || !first || at(event.createdAt) >= at(first.createdAt));
+    if (notices.length === 0) return items;
+    const merged: HTMLElement[] = [];
+    let next = 0;
+    this.messages.forEach((message, i) => {
+      while (next < notices.length && at(notices[next]!.createdAt) < at(message.createdAt))
+        merged.push(this.notices.render(notices[next++]!));
+      merged.push(items[i]!);
+    });
+    while (next < notices.length) merged.push(this.notices.render(notices[next++]!));
+    return merged;
+  }
+
+  private isAtBottom(): boolean {
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 60;
   }
 
   private scrollToBottom(): void {

@@ -1,24 +1,60 @@
 import type { ChatSummary } from '../../src/protocol/index.js';
 import { el } from './dom.js';
+import { groupPanel } from './group-panel.js';
+import { mayAddMembers } from './group-rights.js';
 import { httpApi } from './http-api.js';
 import { userPicker } from './user-picker.js';
 
+/** Numbers the panels, for the toggle's aria-controls. */
+let panelCount = 0;
+
 export interface GroupChanges {
-  /** The chat as the caller sees it after members were added (POST answer). */
-  membersAdded(chat: ChatSummary): void;
+  /** The chat as the caller sees it after their own change (an answer that carries the chat). */
+  changed(chat: ChatSummary): void;
   left(chatId: string): void;
 }
 
+export interface GroupControls {
+  readonly element: HTMLElement;
+  /** Shows the group as the chat list holds it now (roles, name, settings, members). */
+  refresh: () => void;
+}
+
 /**
- * A group chat's controls for the conversation header: "Add people" (pick users, then
- * POST /chats/:id/members) and "Leave" (DELETE /chats/:id/members/me). The server also announces
- * both (`chat_members_changed`, `chat_left` to every tab of the leaver); the answers are applied
- * as well so that this tab does not depend on the event, and applying one twice changes nothing.
+ * A group chat's controls for the conversation header: "Members" (the members panel with roles
+ * and the controls the caller's role allows), "Add people" (pick users, then
+ * POST /chats/:id/members; offered while the caller may add) and "Leave"
+ * (DELETE /chats/:id/members/me). The server also announces every change (`chat_event`,
+ * `chat_members_changed`, `chat_left` to every tab of the leaver); the answers are applied as well
+ * so that this tab does not depend on the events, and applying one twice changes nothing.
  */
-export function groupControls(token: string, chat: () => ChatSummary, changes: GroupChanges): HTMLElement {
-  const error = el('p', { class: 'error', attrs: { 'data-testid': 'group-error' } });
+export function groupControls(
+  token: string,
+  meId: string,
+  chat: () => ChatSummary,
+  changes: GroupChanges,
+): GroupControls {
+  const error = el('p', { class: 'error', attrs: { 'data-testid': 'group-error', role: 'alert' } });
   const showError = (message: string) => (error.textContent = message);
   const picker = userPicker(token, showError, () => new Set(chat().users.map((u) => u.id)));
+
+  const panel = groupPanel({ token, meId, chat, changed: (answer) => changes.changed(answer), showError });
+  panel.element.id = `group-panel-${++panelCount}`;
+  panel.element.hidden = true;
+  const membersToggle = el('button', {
+    class: 'link',
+    text: 'Members',
+    attrs: {
+      type: 'button',
+      'data-testid': 'members-toggle',
+      'aria-expanded': 'false',
+      'aria-controls': panel.element.id,
+    },
+  });
+  membersToggle.addEventListener('click', () => {
+    panel.element.hidden = !panel.element.hidden;
+    membersToggle.setAttribute('aria-expanded', String(!panel.element.hidden));
+  });
 
   const add = el('button', { text: 'Add', attrs: { type: 'submit', 'data-testid': 'add-members-submit' } });
   const addForm = el(
@@ -44,7 +80,7 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
       const answer = await httpApi.addMembers(token, chat().id, { userIds });
       picker.reset();
       addForm.hidden = true;
-      changes.membersAdded(answer.chat);
+      changes.changed(answer.chat);
     } catch (e) {
       showError((e as Error).message);
     }
@@ -76,5 +112,24 @@ export function groupControls(token: string, chat: () => ChatSummary, changes: G
     }
   }
 
-  return el('div', { class: 'group-controls' }, el('div', { class: 'group-buttons' }, toggle, leave), addForm, error);
+  function refresh(): void {
+    const mayAdd = mayAddMembers(chat(), meId);
+    toggle.hidden = !mayAdd;
+    if (!mayAdd && !addForm.hidden) {
+      addForm.hidden = true;
+      picker.reset();
+    }
+    panel.refresh();
+  }
+  refresh();
+
+  const element = el(
+    'div',
+    { class: 'group-controls' },
+    el('div', { class: 'group-buttons' }, membersToggle, toggle, leave),
+    addForm,
+    panel.element,
+    error,
+  );
+  return { element, refresh };
 }

@@ -6,6 +6,8 @@ import type {
   ErrorAnswer,
   PublicUser,
   RegisterBody,
+  SetRoleBody,
+  UpdateChatBody,
 } from '../../src/protocol/index.js';
 
 /** A failed request: the envelope's Russian `error` text and `code`. */
@@ -84,6 +86,26 @@ export const httpApi = {
   /** Group chats only; the server then sends `chat_left` to all of the caller's sockets. */
   leaveChat: (token: string, chatId: string) =>
     call<object>('DELETE', `/chats/${encodeURIComponent(chatId)}/members/me`, token),
+  /** Admins and the owner rename a group or change its settings; answers the group after the change. */
+  updateChat: (token: string, chatId: string, body: UpdateChatBody) =>
+    call<{ chat: ChatSummary }>('PATCH', `/chats/${encodeURIComponent(chatId)}`, token, body),
+  /** Admins and the owner remove a member (README "Group roles"). */
+  removeMember: (token: string, chatId: string, userId: string) =>
+    call<object>('DELETE', `/chats/${encodeURIComponent(chatId)}/members/${encodeURIComponent(userId)}`, token),
+  /** The owner sets a member's role or hands ownership over; answers the group after the change. */
+  setRole: (token: string, chatId: string, userId: string, body: SetRoleBody) =>
+    call<{ chat: ChatSummary }>(
+      'PUT',
+      `/chats/${encodeURIComponent(chatId)}/members/${encodeURIComponent(userId)}/role`,
+      token,
+      body,
+    ),
+  /** The users the caller has blocked, most recent first. */
+  blockedUsers: (token: string) =>
+    call<{ users: (PublicUser & { blockedAt: string })[] }>('GET', '/users/me/blocks', token),
+  block: (token: string, userId: string) => call<object>('POST', `/users/${encodeURIComponent(userId)}/block`, token),
+  unblock: (token: string, userId: string) =>
+    call<object>('DELETE', `/users/${encodeURIComponent(userId)}/block`, token),
   uploadFile,
   /** The key to subscribe to Web Push with (URL-safe base64). */
   vapidPublicKey: () => call<{ publicKey: string }>('GET', '/push/vapid-public-key'),

@@ -10,10 +10,16 @@ export interface OwnMessageActions {
 /** Starts a reply to a message (anyone's, while it is not deleted). */
 export type ReplyAction = (message: Message) => void;
 
-/** What any member can do to a live message: react (adding or taking back an emoji), pin or unpin. */
+/**
+ * What a member can do to a live message: react (adding or taking back an emoji) and report
+ * someone else's message to the moderators; pin or unpin, and delete someone else's message, only
+ * when given (README "Group roles": in a group, its admins and owner).
+ */
 export interface MarkActions {
   react(message: Message, emoji: string, add: boolean): void;
-  pin(message: Message, pinned: boolean): void;
+  report(message: Message): void;
+  pin?: (message: Message, pinned: boolean) => void;
+  deleteOthers?: (message: Message) => void;
 }
 
 /** The emoji the "react" palette offers (any other one a member reacted with shows as a chip too). */
@@ -24,8 +30,9 @@ const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-d
 /**
  * One message of the conversation. `own` is given for the signed-in user's messages: they get the
  * read status and, while not deleted, "edit" and "delete" (the server refuses both on anyone
- * else's message, so they are never offered there). Every live message offers "reply". A reply
- * shows its quote above its text. A tombstone keeps its place, without its text.
+ * else's message, so they are never offered there). Every live message offers "reply", and
+ * someone else's "report" (with `marks`). A reply shows its quote above its text. A tombstone
+ * keeps its place, without its text.
  */
 export function renderMessage(
   message: Message,
@@ -57,11 +64,15 @@ export function renderMessage(
     });
     react.setAttribute('aria-expanded', 'false');
     react.setAttribute('aria-label', 'add a reaction');
+    meta.append(react);
     const pinned = Boolean(message.pinnedAt);
-    meta.append(
-      react,
-      actionButton(pinned ? 'unpin' : 'pin', () => marks.pin(message, !pinned)),
-    );
+    if (marks.pin) meta.append(actionButton(pinned ? 'unpin' : 'pin', () => marks.pin?.(message, !pinned)));
+  }
+  if (marks && !own && !message.deletedAt) {
+    const report = actionButton('report', () => marks.report(message));
+    report.setAttribute('aria-label', `report this message from ${message.user.username}`);
+    meta.append(report);
+    if (marks.deleteOthers) meta.append(actionButton('delete', () => marks.deleteOthers?.(message)));
   }
   if (own && !message.deletedAt)
     meta.append(
@@ -199,7 +210,10 @@ export function quoteOf(target: Message): ReplyQuote {
   return quote;
 }
 
-function actionButton(action: 'reply' | 'edit' | 'delete' | 'react' | 'pin' | 'unpin', run: () => void): HTMLElement {
+function actionButton(
+  action: 'reply' | 'edit' | 'delete' | 'react' | 'pin' | 'unpin' | 'report',
+  run: () => void,
+): HTMLElement {
   const button = el('button', {
     class: 'link',
     text: action,

@@ -1,0 +1,146 @@
+import type { ChatMember, ChatSummary, MemberRole } from '../../src/protocol/index.js';
+import { el } from './dom.js';
+import { mayManageGroup, mayRemoveMember, maySetRoles } from './group-rights.js';
+import { httpApi } from './http-api.js';
+
+/** How the panel reaches the rest of the page. */
+export interface GroupPanelContext {
+  token: string;
+  meId: string;
+  /** The group as the chat list holds it now. */
+  chat: () => ChatSummary;
+  /** The group as a PATCH / PUT role answer has it after the caller's change. */
+  changed: (chat: ChatSummary) => void;
+  showError: (message: string) => void;
+}
+
+export interface GroupPanel {
+  readonly element: HTMLElement;
+  /** Shows the group as `chat()` has it now: after a chat event, a member change or an answer. */
+  refresh: () => void;
+}
+
+const ROLE_ORDER: Record<MemberRole, number> = { owner: 0, admin: 1, member: 2 };
+
+/**
+ * A group's members panel: each member with their role, and the controls the caller's role allows
+ * (group-rights.ts): renaming and "members can add people" for admins and the owner, removing
+ * members, and for the owner making and unmaking admins and handing ownership over. Others' changes
+ * arrive as chat events, which the chat app applies before calling refresh().
+ */
+export function groupPanel(context: GroupPanelContext): GroupPanel {
+  const { token, meId, chat, showError } = context;
+
+  /** Runs one change; its answer (when it has the group) is applied at once, the refusal shown. */
+  async function change(run: () => Promise<{ chat?: ChatSummary }>): Promise<void> {
+    showError('');
+    try {
+      const answer = await run();
+      if (answer.chat) context.changed(answer.chat);
+    } catch (error) {
+      showError((error as Error).message);
+    }
+  }
+
+  const nameInput = el('input', {
+    attrs: { type: 'text', maxlength: '100', required: '', 'data-testid': 'group-name-input' },
+  });
+  const renameForm = el(
+    'form',
+    { class: 'group-rename', attrs: { 'data-testid': 'group-rename' } },
+    el('label', {}, el('span', { text: 'Group name ' }), nameInput),
+    el('button', { text: 'Rename', attrs: { type: 'submit', 'data-testid': 'group-rename-submit' } }),
+  );
+  renameForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const name = nameInput.value.trim();
+    if (name && name !== chat().name) void change(() => httpApi.updateChat(token, chat().id, { name }));
+  });
+
+  const membersCanAdd = el('input', { attrs: { type: 'checkbox', 'data-testid': 'members-can-add' } });
+  const settings = el(
+    'label',
+    { class: 'group-setting' },
+    membersCanAdd,
+    el('span', { text: ' Members can add people' }),
+  );
+  membersCanAdd.addEventListener('change', () => {
+    const wanted = membersCanAdd.checked;
+    void change(() => httpApi.updateChat(token, chat().id, { membersCanAdd: wanted })).finally(refresh);
+  });
+
+  const list = el('ul', { class: 'member-list', attrs: { 'data-testid': 'member-list', 'aria-label': 'members' } });
+
+  function memberItem(member: ChatMember): HTMLElement {
+    const role = member.role ?? 'member';
+    const item = el(
+      'li',
+      { class: 'member', attrs: { 'data-testid': 'member', 'data-user-id': member.id, 'data-role': role } },
+      el('span', { class: 'member-name', text: member.username }),
+      el('span', { class: `role ${role}`, text: role, attrs: { 'data-testid': 'member-role' } }),
+    );
+    const group = chat();
+    const button = (text: string, label: string, testId: string, run: () => void) => {
+      const control = el('button', {
+        class: 'link',
+        text,
+        attrs: { type: 'button', 'aria-label': label, 'data-testid': testId },
+      });
+      control.addEventListener('click', run);
+      item.append(control);
+    };
+    const setRole = (wanted: MemberRole) => () =>
+      void change(() => httpApi.setRole(token, group.id, member.id, { role: wanted }));
+    if (maySetRoles(group, meId) && role !== 'owner') {
+      if (role === 'admin')
+        button('Remove admin', `Make ${member.username} a plain member`, 'unmake-admin', setRole('member'));
+      else button('Make admin', `Make ${member.username} an admin`, 'make-admin', setRole('admin'));
+      button('Make owner', `Hand ownership over to ${member.username}`, 'make-owner', () => {
+        if (confirm(`Hand the group over to ${member.username}? You will be an admin.`)) setRole('owner')();
+      });
+    }
+    if (mayRemoveMember(group, meId, member.id))
+      button('Remove', `Remove ${member.username} from the group`, 'remove-member', () => {
+        if (confirm(`Remove ${member.username} from the group?`))
+          void change(async () => {
+            await httpApi.removeMember(token, group.id, member.id);
+            return {};
+          });
+      });
+    return item;
+  }
+
+  function refresh(): void {
+    const group = chat();
+    const manage = mayManageGroup(group, meId);
+    renameForm.hidden = !manage;
+    settings.hidden = !manage;
+    // Not while the user is typing a new name.
+    if (document.activeElement !== nameInput) nameInput.value = group.name ?? '';
+    membersCanAdd.checked = group.membersCanAdd === true;
+    const members = [...group.users].sort(
+      (a, b) => ROLE_ORDER[a.role ?? 'member'] - ROLE_ORDER[b.role ?? 'member'] || a.username.localeCompare(b.username),
+    );
+    // Keyboard users keep their place: focus goes back to the same member's controls.
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const focusedUser = focused?.closest('li')?.dataset.userId;
+    const focusedControl = focused?.getAttribute('data-testid');
+    list.replaceChildren(...members.map(memberItem));
+    if (focusedUser) {
+      const item = list.querySelector<HTMLElement>(`li[data-user-id="${CSS.escape(focusedUser)}"]`);
+      const control =
+        item?.querySelector<HTMLElement>(`[data-testid="${focusedControl ?? ''}"]`) ?? item?.querySelector('button');
+      control?.focus();
+    }
+  }
+
+  const element = el(
+    'div',
+    { class: 'group-panel', attrs: { 'data-testid': 'group-panel' } },
+    renameForm,
+    settings,
+    list,
+  );
+  refresh();
+  return { element, refresh };
+}

@@ -573,6 +573,7 @@ export function openApiDocument(): JsonSchema {
           parameters: parameters('path', webhookDeliveryParamsSchema),
           responses: {
             200: json('Queued again (state `pending`, attempts 0)', success({ delivery })),
+            400: ERROR_RESPONSES[400],
             ...adminErrors('the webhook, or the delivery among its own'),
             409: failure('CONFLICT: the delivery is not parked (pending: it is tried anyway; delivered: done)'),
           },
@@ -585,6 +586,7 @@ export function openApiDocument(): JsonSchema {
           parameters: webhookParam,
           responses: {
             200: json('How many were queued again (0 when none was parked)', success({ retried: { type: 'integer', minimum: 0 } })),
+            400: ERROR_RESPONSES[400],
             ...adminErrors('the webhook'),
           },
         },

@@ -18,14 +18,7 @@ import {
   SYNC_ANSWER_MAX_MESSAGES,
   SYNC_PAGE_DEFAULT,
 } from '../protocol/schemas.js';
-import type {
-  ChatPage,
-  ChatSummary,
-  Message,
-  PublicUser,
-  SearchPage,
-  SyncEntry,
-} from '../protocol/types.js';
+import type { ChatPage, ChatSummary, Message, PublicUser, SearchPage, SyncEntry } from '../protocol/types.js';
 import { MAX_DISTINCT_REACTIONS, MAX_PINS_PER_CHAT } from '../protocol/types.js';
 import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';

@@ -69,7 +69,8 @@ export class GroupAdminService {
   /** An admin or the owner renames a group and/or changes its settings; answers the chat as the caller sees it. */
   async updateChat(caller: PublicUser, chatId: string, body: UpdateChatBody): Promise<ChatSummary> {
     const actor = { id: caller.id, check: mayManageGroup };
-    if (body.name !== undefined) this.chats.changes.publishEvents(await this.store.groups.rename(chatId, body.name, actor));
+    if (body.name !== undefined)
+      this.chats.changes.publishEvents(await this.store.groups.rename(chatId, body.name, actor));
     if (body.membersCanAdd !== undefined)
       this.chats.changes.publishEvents(await this.store.groups.setMembersCanAdd(chatId, body.membersCanAdd, actor));
     return this.chats.chatOf(caller.id, chatId);

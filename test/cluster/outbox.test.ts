@@ -77,7 +77,7 @@ describe.skipIf(!clusterEnv)('the outbox on two nodes', () => {
     type Body = { id: string; type: string; data: { chatId: string; version: number } };
     const bodies = () => receiver.bodies<Body>().filter((body) => acknowledged.has(body.data.chatId));
     const total = [...acknowledged.values()].reduce((sum, versions) => sum + versions.length, 0);
-    await waitFor(() => bodies().length >= total, 15_000, `${total} deliveries`);
+    await waitFor(() => bodies().length >= total, 30_000, `${total} deliveries`);
     await sleep(QUIET_MS);
     const received = bodies();
     // Exactly once: no id twice, and as many as there were changes.
@@ -87,7 +87,7 @@ describe.skipIf(!clusterEnv)('the outbox on two nodes', () => {
     for (const [chatId, versions] of acknowledged) {
       expect(received.filter((body) => body.data.chatId === chatId).map((body) => body.data.version)).toEqual(versions);
     }
-  });
+  }, 60_000);
 
   describe('push', () => {
     async function subscribed(node: ClusterNode, token: string): Promise<PushBrowser> {
@@ -157,6 +157,6 @@ describe.skipIf(!clusterEnv)('the outbox on two nodes', () => {
         text: 'away 0',
       });
       expect([await pushState(whileHere.id), await pushState(stillHere.id)]).toEqual(['skipped', 'skipped']);
-    });
+    }, 40_000);
   });
 });

@@ -120,5 +120,5 @@ describe('a webhook receiver that fails, dies and comes back mid-stream', () => 
     expect(deliveries.some((d) => d.attempts > 1 && seenBy(d.id) > 1)).toBe(true);
     expect(deliveries.some((d) => d.attempts > seenBy(d.id))).toBe(true);
     expect(answered(500)).toBeGreaterThanOrEqual(4);
-  });
+  }, 60_000);
 });

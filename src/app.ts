@@ -3,6 +3,7 @@ import { AuthService } from './auth/auth-service.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { TokenService } from './auth/tokens.js';
 import { ChatService } from './chat/chat-service.js';
+import { GroupAdminService } from './chat/group-admin-service.js';
 import type { Config } from './config.js';
 import { registerAccountRoutes } from './http/account-routes.js';
 import { adminGuard } from './http/admin-guard.js';
@@ -147,7 +148,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerAuthRoutes(fastify, auth, limits);
   registerUserRoutes(fastify, store, guard, admit);
   registerAccountRoutes(fastify, auth, chats, guard, admit);
-  registerChatRoutes(fastify, chats, guard, { withPresence: (list) => withPresence(io, list) }, admit);
+  const groups = new GroupAdminService(store, chats);
+  registerChatRoutes(fastify, chats, groups, guard, { withPresence: (list) => withPresence(io, list) }, admit);
   registerMessageMarkRoutes(fastify, chats, guard, admit);
   registerUserControlRoutes(fastify, new BlockService(store), moderation, guard, admit);
   registerModerationRoutes(fastify, moderation, guard, admit);

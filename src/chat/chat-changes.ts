@@ -70,4 +70,9 @@ export class ChatChanges {
       }
     }
   }
+
+  /** Publishes chat events as a store change made them: in order, which is their version order. */
+  publishEvents(events: readonly ChatEvent[]): void {
+    for (const event of events) this.publish({ type: 'chat_event', event });
+  }
 }

@@ -1,6 +1,4 @@
-import { MAX_CHAT_MEMBERS } from '../protocol/schemas.js';
 import type {
-  AddMembersBody,
   ChatPageQuery,
   CreateChatBody,
   EditMessagePayload,
@@ -11,9 +9,7 @@ import type {
   ReactionPayload,
   SearchMessagesPayload,
   SendMessagePayload,
-  SetRoleBody,
   SyncPayload,
-  UpdateChatBody,
 } from '../protocol/schemas.js';
 import {
   CHAT_PAGE_DEFAULT,
@@ -22,15 +18,7 @@ import {
   SYNC_ANSWER_MAX_MESSAGES,
   SYNC_PAGE_DEFAULT,
 } from '../protocol/schemas.js';
-import type {
-  ChatEvent,
-  ChatPage,
-  ChatSummary,
-  Message,
-  PublicUser,
-  SearchPage,
-  SyncEntry,
-} from '../protocol/types.js';
+import type { ChatPage, ChatSummary, Message, PublicUser, SearchPage, SyncEntry } from '../protocol/types.js';
 import { MAX_DISTINCT_REACTIONS, MAX_PINS_PER_CHAT } from '../protocol/types.js';
 import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';
@@ -41,12 +29,12 @@ import type { Store } from '../store/store.js';
 import { ChatChanges } from './chat-changes.js';
 import { reactionEmoji } from './emoji.js';
 import { GroupCommit } from './group-commit.js';
-import { mayAddMembers, mayLeave, mayManageGroup, mayRemoveMember, maySetRole } from './group-rules.js';
 
 /**
  * The chat rules of the seed and contract §3, independent of any transport: only members see or
  * write a chat, and an unknown chat looks exactly like someone else's. Every change is published
  * on `changes` after its commit; the transports answer, and the realtime side delivers the changes.
+ * Running a group (members, name, settings, roles) is GroupAdminService's.
  */
 export class ChatService {
   readonly changes: ChatChanges;
@@ -329,30 +317,6 @@ export class ChatService {
   }
 
   /**
-   * Adds users to a group the caller belongs to, if the caller may (mayAddMembers); returns the
-   * chat as the caller sees it. The new members hear of it as `chat_created`, the others as
-   * `chat_members_changed`, and the chat's sockets as the `members_added` chat event.
-   */
-  async addMembers(caller: PublicUser, chatId: string, body: AddMembersBody): Promise<ChatSummary> {
-    const result = await this.store.groups.addMembers(chatId, body.userIds, MAX_CHAT_MEMBERS, {
-      id: caller.id,
-      check: mayAddMembers,
-    });
-    if (result.outcome === 'unknown_user')
-      throw new AppError('NOT_FOUND', `${TEXTS.unknownUser}: ${result.userId}`, 'userIds');
-    if (result.outcome === 'too_many') failValidation(TEXTS.tooManyMembers, 'userIds');
-    const [chat] = await this.store.chats.listChats(caller.id, chatId);
-    if (result.addedIds.length === 0) return chat!;
-    this.publishEvents(result.events);
-    const added = await Promise.all(
-      result.addedIds.map(async (userId) => ({ userId, chat: (await this.store.chats.listChats(userId, chatId))[0]! })),
-    );
-    const previousIds = chat!.users.map((user) => user.id).filter((id) => !result.addedIds.includes(id));
-    this.changes.publish({ type: 'members_added', chatId, users: chat!.users, added, previousIds });
-    return chat!;
-  }
-
-  /**
    * The caller mutes or unmutes a chat of theirs: a muted chat's mentions alert none of their
    * sockets (mentionAlerts) and push nothing (the outbox triggers, routines.ts); unread still counts.
    */
@@ -369,67 +333,11 @@ export class ChatService {
     return mentioned.filter((id) => !muted.has(id));
   }
 
-  /**
-   * The caller leaves a group chat: from now on every event for it is refused to them. A direct
-   * chat cannot be left (its pair would have no chat). An owner who leaves hands the group over
-   * (GroupStore.removeMember).
-   */
-  async leaveChat(userId: string, chatId: string): Promise<void> {
-    const events = await this.store.groups.removeMember(chatId, userId, { id: userId, check: mayLeave });
-    if (!events) throw forbiddenChat();
-    await this.publishDeparture(chatId, userId, events);
-  }
-
-  /**
-   * An admin or the owner removes `userId` from a group (mayRemoveMember); the caller naming
-   * themselves leaves. The removed member's sockets get the event of their removal and
-   * `chat_left`, and leave the chat's room on every node.
-   */
-  async removeMember(caller: PublicUser, chatId: string, userId: string): Promise<void> {
-    if (userId === caller.id) return this.leaveChat(caller.id, chatId);
-    const events = await this.store.groups.removeMember(chatId, userId, { id: caller.id, check: mayRemoveMember });
-    if (!events) throw new AppError('NOT_FOUND', TEXTS.notChatMember, 'userId');
-    await this.publishDeparture(chatId, userId, events);
-  }
-
-  /** An admin or the owner renames a group and/or changes its settings; answers the chat as the caller sees it. */
-  async updateChat(caller: PublicUser, chatId: string, body: UpdateChatBody): Promise<ChatSummary> {
-    const actor = { id: caller.id, check: mayManageGroup };
-    if (body.name !== undefined) this.publishEvents(await this.store.groups.rename(chatId, body.name, actor));
-    if (body.membersCanAdd !== undefined)
-      this.publishEvents(await this.store.groups.setMembersCanAdd(chatId, body.membersCanAdd, actor));
-    return this.chatOf(caller.id, chatId);
-  }
-
-  /**
-   * The owner makes a member an admin or a plain member, or hands ownership over ('owner': the
-   * caller becomes an admin); answers the chat as the caller sees it.
-   */
-  async setRole(caller: PublicUser, chatId: string, userId: string, { role }: SetRoleBody): Promise<ChatSummary> {
-    this.publishEvents(await this.store.groups.setRole(chatId, userId, role, { id: caller.id, check: maySetRole }));
-    return this.chatOf(caller.id, chatId);
-  }
-
   /** The chat as `userId` sees it in their list; FORBIDDEN when they are not (or no longer) a member. */
-  private async chatOf(userId: string, chatId: string): Promise<ChatSummary> {
+  async chatOf(userId: string, chatId: string): Promise<ChatSummary> {
     const [chat] = await this.store.chats.listChats(userId, chatId);
     if (!chat) throw forbiddenChat();
     return (await this.withLastReactions([chat], userId))[0]!;
-  }
-
-  private publishEvents(events: readonly ChatEvent[]): void {
-    for (const event of events) this.changes.publish({ type: 'chat_event', event });
-  }
-
-  /** `userId` left (or was removed from) `chatId` with `events`: the events, then the members' notifications. */
-  private async publishDeparture(chatId: string, userId: string, events: readonly ChatEvent[]): Promise<void> {
-    this.publishEvents(events);
-    this.changes.publish({
-      type: 'member_left',
-      chatId,
-      userId,
-      remaining: await this.store.chats.chatMembers(chatId),
-    });
   }
 
   /**
@@ -444,7 +352,7 @@ export class ChatService {
     this.changes.publish({ type: 'account_deleted', userId });
     for (const message of deleted.tombstones) this.changes.publish({ type: 'message', kind: 'deleted', message });
     for (const { chatId, remaining, events } of deleted.left) {
-      this.publishEvents(events);
+      this.changes.publishEvents(events);
       this.changes.publish({ type: 'member_left', chatId, userId, remaining });
     }
   }

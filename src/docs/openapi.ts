@@ -14,6 +14,7 @@ import {
   pushSubscriptionSchema,
   pushUnsubscribeSchema,
   webhookDeliveriesQuerySchema,
+  webhookDeliveryParamsSchema,
   webhookIdParamsSchema,
   reactionParamsSchema,
   loginSchema,
@@ -559,6 +560,32 @@ export function openApiDocument(): JsonSchema {
           parameters: [...webhookParam, ...parameters('query', webhookDeliveriesQuerySchema)],
           responses: {
             200: json('The deliveries', success({ deliveries: { type: 'array', items: delivery } })),
+            400: ERROR_RESPONSES[400],
+            ...adminErrors('the webhook'),
+          },
+        },
+      },
+      '/admin/webhooks/{id}/deliveries/{deliveryId}/retry': {
+        post: {
+          summary:
+            'Send a parked delivery again (operators): due at once, with a fresh round of WEBHOOK_MAX_ATTEMPTS attempts; it reaches the receiver after the events of its chat sent meanwhile',
+          security: adminAuth,
+          parameters: parameters('path', webhookDeliveryParamsSchema),
+          responses: {
+            200: json('Queued again (state `pending`, attempts 0)', success({ delivery })),
+            400: ERROR_RESPONSES[400],
+            ...adminErrors('the webhook, or the delivery among its own'),
+            409: failure('CONFLICT: the delivery is not parked (pending: it is tried anyway; delivered: done)'),
+          },
+        },
+      },
+      '/admin/webhooks/{id}/deliveries/retry': {
+        post: {
+          summary: "Send every parked delivery of the endpoint again (operators), as the single retry does",
+          security: adminAuth,
+          parameters: webhookParam,
+          responses: {
+            200: json('How many were queued again (0 when none was parked)', success({ retried: { type: 'integer', minimum: 0 } })),
             400: ERROR_RESPONSES[400],
             ...adminErrors('the webhook'),
           },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { ChatAudience } from '../chat/chat-audience.js';
 import type { ChatService } from '../chat/chat-service.js';
+import type { GroupAdminService } from '../chat/group-admin-service.js';
 import {
   addMembersSchema,
   chatIdParamsSchema,
@@ -21,6 +22,7 @@ import type { Admission } from './user-admission.js';
 export function registerChatRoutes(
   app: FastifyInstance,
   chats: ChatService,
+  groups: GroupAdminService,
   guard: preHandlerAsyncHookHandler,
   /** The members' presence in the chat list. */
   audience: ChatAudience,
@@ -35,13 +37,13 @@ export function registerChatRoutes(
 
   app.post('/chats/:id/members', { preHandler: [guard, admit.chatChange] }, async (request) => {
     const { id } = parseInput(chatIdParamsSchema, request.params);
-    const chat = await chats.addMembers(request.user, id, parseInput(addMembersSchema, request.body));
+    const chat = await groups.addMembers(request.user, id, parseInput(addMembersSchema, request.body));
     return { success: true, chat };
   });
 
   app.delete('/chats/:id/members/me', { preHandler: [guard, admit.request] }, async (request) => {
     const { id } = parseInput(chatIdParamsSchema, request.params);
-    await chats.leaveChat(request.user.id, id);
+    await groups.leaveChat(request.user.id, id);
     return { success: true };
   });
 
@@ -49,19 +51,19 @@ export function registerChatRoutes(
   // sockets receive, limited as member additions are.
   app.delete('/chats/:id/members/:userId', { preHandler: [guard, admit.chatChange] }, async (request) => {
     const { id, userId } = parseInput(chatMemberParamsSchema, request.params);
-    await chats.removeMember(request.user, id, userId);
+    await groups.removeMember(request.user, id, userId);
     return { success: true };
   });
 
   app.put('/chats/:id/members/:userId/role', { preHandler: [guard, admit.chatChange] }, async (request) => {
     const { id, userId } = parseInput(chatMemberParamsSchema, request.params);
-    const chat = await chats.setRole(request.user, id, userId, parseInput(setRoleSchema, request.body));
+    const chat = await groups.setRole(request.user, id, userId, parseInput(setRoleSchema, request.body));
     return { success: true, chat };
   });
 
   app.patch('/chats/:id', { preHandler: [guard, admit.chatChange] }, async (request) => {
     const { id } = parseInput(chatIdParamsSchema, request.params);
-    const chat = await chats.updateChat(request.user, id, parseInput(updateChatSchema, request.body));
+    const chat = await groups.updateChat(request.user, id, parseInput(updateChatSchema, request.body));
     return { success: true, chat };
   });
 

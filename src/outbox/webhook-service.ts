@@ -43,6 +43,32 @@ export class WebhookService {
     if (!found) throw unknownWebhook();
     return found;
   }
+
+  /**
+   * Sends a parked delivery again, with a fresh round of attempts (WebhookStore.retryParked).
+   * NOT_FOUND for an unknown endpoint, or a delivery that is not one of its own; CONFLICT for one
+   * that is not parked (pending: tried anyway; delivered: done).
+   */
+  async retryParked(webhookId: string, deliveryId: string): Promise<WebhookDelivery> {
+    const outcome = await this.store.webhooks.retryParked(webhookId, deliveryId);
+    switch (outcome.found) {
+      case 'requeued':
+        return outcome.delivery;
+      case 'no-endpoint':
+        throw unknownWebhook();
+      case 'no-delivery':
+        throw new AppError('NOT_FOUND', 'Доставка не найдена');
+      case 'not-parked':
+        throw new AppError('CONFLICT', 'Повторить можно только отложенную доставку');
+    }
+  }
+
+  /** Sends every parked delivery of the endpoint again; answers how many. */
+  async retryAllParked(webhookId: string): Promise<number> {
+    const count = await this.store.webhooks.retryAllParked(webhookId);
+    if (count === undefined) throw unknownWebhook();
+    return count;
+  }
 }
 
 const unknownWebhook = () => new AppError('NOT_FOUND', 'Вебхук не найден');

@@ -107,6 +107,12 @@ export const createWebhookSchema = z.object({
 /** `/admin/webhooks/:id`. */
 export const webhookIdParamsSchema = z.object({ id: idSchema });
 
+/**
+ * `/admin/webhooks/:id/deliveries/:deliveryId`. A delivery id is the outbox's (decimal digits);
+ * a malformed one names no delivery (404), as a malformed endpoint id names no endpoint.
+ */
+export const webhookDeliveryParamsSchema = webhookIdParamsSchema.extend({ deliveryId: idSchema });
+
 /** `GET /admin/webhooks/:id/deliveries?limit=`: the latest deliveries, 1–100 (default 50). */
 export const webhookDeliveriesQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(100).optional() });
 

@@ -331,6 +331,10 @@ describe('API documentation against a running server', () => {
     await call('GET', '/admin/webhooks', '/admin/webhooks', { headers: { authorization: 'Bearer wrong' } });
     await call('GET', '/admin/webhooks/{id}/deliveries', `/admin/webhooks/${hook.id}/deliveries?limit=5`, { headers: operator });
     await call('GET', '/admin/webhooks/{id}/deliveries', `/admin/webhooks/${hook.id}/deliveries?limit=0`, { headers: operator });
+    await call('POST', '/admin/webhooks/{id}/deliveries/retry', `/admin/webhooks/${hook.id}/deliveries/retry`, { headers: operator });
+    await call('POST', '/admin/webhooks/{id}/deliveries/{deliveryId}/retry', `/admin/webhooks/${hook.id}/deliveries/1/retry`, {
+      headers: operator,
+    });
     await call('DELETE', '/admin/webhooks/{id}', `/admin/webhooks/${hook.id}`, { headers: operator });
     await call('DELETE', '/admin/webhooks/{id}', `/admin/webhooks/${hook.id}`, { headers: operator });
     await call('GET', '/health', '/health');

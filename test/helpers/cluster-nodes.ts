@@ -323,10 +323,21 @@ export function untilEvent(socket: ClientSocket, event: string, predicate: () =>
  * dropped. The returned object is filled in by the time the tests (and later beforeAlls) run.
  */
 export function useClusterNodes<const Name extends string>(...names: Name[]): Record<Name, ClusterNode> {
+  return useClusterNodesWith({}, ...names);
+}
+
+/**
+ * As useClusterNodes, every node started with `env` added to its environment. The object is read
+ * when the nodes start, so a beforeAll registered earlier can still fill it in (ownDatabaseEnv).
+ */
+export function useClusterNodesWith<const Name extends string>(
+  env: Record<string, string>,
+  ...names: Name[]
+): Record<Name, ClusterNode> {
   const prefix = uniqueRedisPrefix();
   const nodes = {} as Record<Name, ClusterNode>;
   beforeAll(async () => {
-    const started = await Promise.all(names.map((name) => startNode({ name, redisPrefix: prefix })));
+    const started = await Promise.all(names.map((name) => startNode({ name, redisPrefix: prefix, env: { ...env } })));
     names.forEach((name, i) => (nodes[name] = started[i]!));
   });
   afterAll(async () => {

@@ -6,16 +6,20 @@ export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The status it was answered with. */
+  status: number;
 }
 
 /**
  * A local HTTP server standing for a webhook receiver or a push service: records every request and
- * answers each with the next of `statuses` (then 200 for ever). It can be stopped and started
- * again on the same port, as a receiver that dies and comes back.
+ * answers each with the next of `statuses` (then 200 for ever), after `answerDelayMs`. It can be
+ * stopped and started again on the same port, as a receiver that dies and comes back.
  */
 export class WebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
   statuses: number[] = [];
+  /** How long it takes to answer each request, in ms: a slow receiver keeps deliveries in flight. */
+  answerDelayMs = 0;
   private server: Server | undefined;
   private port = 0;
 
@@ -28,14 +32,18 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
+        const status = this.statuses.shift() ?? 200;
         this.requests.push({
           method: request.method ?? '',
           path: request.url ?? '',
           headers: request.headers,
           body: Buffer.concat(chunks),
+          status,
         });
-        response.writeHead(this.statuses.shift() ?? 200, { 'content-type': 'text/plain' });
-        response.end('ok');
+        setTimeout(() => {
+          response.writeHead(status, { 'content-type': 'text/plain' });
+          response.end('ok');
+        }, this.answerDelayMs);
       });
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));

@@ -1,10 +1,9 @@
-import { createECDH, randomBytes, type ECDH } from 'node:crypto';
-import ece from 'http_ece';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, ask, connect, createChat, registerUser, sleep, useServer, type TestUser } from '../helpers/server.js';
 import { expectError } from '../helpers/http-envelope.js';
 import { QUIET_MS, sendOk, waitFor } from '../helpers/socket-fixtures.js';
 import { ownDatabaseEnv } from '../helpers/stores.js';
+import { decryptedPush, pushBrowser, pushesTo as pushesOf, type PushBrowser } from '../helpers/push-browser.js';
 import { WebhookReceiver, type ReceivedRequest } from '../helpers/webhook-receiver.js';
 
 // No ADMIN_TOKEN here: the operators' routes do not exist. Private addresses are allowed, so that
@@ -27,40 +26,14 @@ afterAll(async () => {
   await pushService.stop();
 });
 
-/** A browser's side of a subscription: its own P-256 key pair and auth secret, at a path of the local push service. */
-interface Browser {
-  ecdh: ECDH;
-  auth: string;
-  endpoint: string;
-  body: { endpoint: string; keys: { p256dh: string; auth: string } };
-}
+const browser = (): PushBrowser => pushBrowser(pushService);
 
-function browser(): Browser {
-  const ecdh = createECDH('prime256v1');
-  ecdh.generateKeys();
-  const auth = randomBytes(16).toString('base64url');
-  const endpoint = `${pushService.url}/push/${randomBytes(8).toString('hex')}`;
-  return {
-    ecdh,
-    auth,
-    endpoint,
-    body: { endpoint, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth } },
-  };
-}
-
-async function subscribe(user: TestUser, device: Browser) {
+async function subscribe(user: TestUser, device: PushBrowser) {
   const answer = await api(server, 'POST', '/push/subscriptions', { token: user.token, body: device.body });
   expect(answer).toStrictEqual({ status: 201, body: { success: true } });
 }
 
-const pushesTo = (device: Browser): ReceivedRequest[] =>
-  pushService.requests.filter((request) => `${pushService.url}${request.path}` === device.endpoint);
-
-/** The push's payload, decrypted as the browser does (RFC 8291, aes128gcm) with its own keys. */
-function decrypted(device: Browser, request: ReceivedRequest): Record<string, unknown> {
-  const plain = ece.decrypt(request.body, { version: 'aes128gcm', privateKey: device.ecdh, authSecret: device.auth });
-  return JSON.parse(plain.toString('utf8')) as Record<string, unknown>;
-}
+const pushesTo = (device: PushBrowser): ReceivedRequest[] => pushesOf(pushService, device);
 
 describe('GET /push/vapid-public-key', () => {
   it('answers the same P-256 public key every time, without a token', async () => {
@@ -74,17 +47,17 @@ describe('GET /push/vapid-public-key', () => {
 
 describe('POST /push/subscriptions', () => {
   it.each([
-    ['no endpoint', (b: Browser) => ({ keys: b.body.keys }), 'endpoint'],
-    ['an endpoint of the wrong type', (b: Browser) => ({ ...b.body, endpoint: 7 }), 'endpoint'],
+    ['no endpoint', (b: PushBrowser) => ({ keys: b.body.keys }), 'endpoint'],
+    ['an endpoint of the wrong type', (b: PushBrowser) => ({ ...b.body, endpoint: 7 }), 'endpoint'],
     [
       'an oversize endpoint',
-      (b: Browser) => ({ ...b.body, endpoint: `${b.endpoint}/${'x'.repeat(3000)}` }),
+      (b: PushBrowser) => ({ ...b.body, endpoint: `${b.endpoint}/${'x'.repeat(3000)}` }),
       'endpoint',
     ],
-    ['not a url', (b: Browser) => ({ ...b.body, endpoint: 'push me' }), 'endpoint'],
-    ['no keys', (b: Browser) => ({ endpoint: b.endpoint }), 'keys'],
-    ['a bad p256dh', (b: Browser) => ({ ...b.body, keys: { ...b.body.keys, p256dh: 'abc' } }), 'keys.p256dh'],
-    ['a bad auth', (b: Browser) => ({ ...b.body, keys: { ...b.body.keys, auth: 42 } }), 'keys.auth'],
+    ['not a url', (b: PushBrowser) => ({ ...b.body, endpoint: 'push me' }), 'endpoint'],
+    ['no keys', (b: PushBrowser) => ({ endpoint: b.endpoint }), 'keys'],
+    ['a bad p256dh', (b: PushBrowser) => ({ ...b.body, keys: { ...b.body.keys, p256dh: 'abc' } }), 'keys.p256dh'],
+    ['a bad auth', (b: PushBrowser) => ({ ...b.body, keys: { ...b.body.keys, auth: 42 } }), 'keys.auth'],
   ])('refuses %s', async (_, make, field) => {
     const user = await registerUser(server, 'sub');
     const answer = await api(server, 'POST', '/push/subscriptions', { token: user.token, body: make(browser()) });
@@ -140,7 +113,7 @@ describe('push notifications', () => {
     expect(Number(push!.headers.ttl)).toBeGreaterThan(0);
     const { publicKey } = (await api(server, 'GET', '/push/vapid-public-key')).body;
     expect(push!.headers.authorization).toMatch(new RegExp(`^vapid t=[\\w-]+\\.[\\w-]+\\.[\\w-]+, k=${publicKey}$`));
-    expect(decrypted(device, push!)).toStrictEqual({
+    expect(decryptedPush(device, push!)).toStrictEqual({
       type: 'message',
       chatId,
       messageId: message.id,
@@ -171,7 +144,7 @@ describe('push notifications', () => {
     await api(server, 'PUT', `/chats/${chatId}/mute`, { token: bob.token, body: { muted: false } });
     await sendOk(aliceSocket, chatId, 'unmuted');
     await waitFor(() => pushesTo(device).length === 1, 3_000, 'the push once unmuted');
-    expect(decrypted(device, pushesTo(device)[0]!)).toMatchObject({ text: 'unmuted' });
+    expect(decryptedPush(device, pushesTo(device)[0]!)).toMatchObject({ text: 'unmuted' });
   });
 
   it('pushes a group message only to whom it mentions', async () => {
@@ -186,7 +159,7 @@ describe('push notifications', () => {
     await waitFor(() => pushesTo(carolDevice).length === 1, 3_000, 'the mention push');
     await sleep(QUIET_MS);
     expect(pushesTo(bobDevice)).toHaveLength(0);
-    expect(decrypted(carolDevice, pushesTo(carolDevice)[0]!)).toMatchObject({
+    expect(decryptedPush(carolDevice, pushesTo(carolDevice)[0]!)).toMatchObject({
       chatId,
       direct: false,
       mention: true,

@@ -290,22 +290,6 @@ describe('deliveries', () => {
     await removeRegistered();
   });
 
-  it('a receiver that dies and comes back gets every event in order, none lost', async () => {
-    const target = await receiver();
-    await registerForTest(target.url, ['message.created']);
-    const { chatId, aliceSocket } = await chatPair(server);
-    await sendOk(aliceSocket, chatId, 'm0');
-    await waitFor(() => ofChat(target, chatId).length === 1, 3_000, 'the first');
-    await target.stop();
-    for (let i = 1; i <= 4; i++) await sendOk(aliceSocket, chatId, `m${i}`);
-    await sleep(50);
-    await target.start();
-    await waitFor(() => new Set(ofChat(target, chatId).map((b) => b.id)).size === 5, 5_000, 'all five');
-    const seen = new Map(ofChat(target, chatId).map((body) => [body.id, body.data.text]));
-    expect([...seen.values()]).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
-    await removeRegistered();
-  });
-
   it('a delivery claimed by a node that died is sent by another once the lease runs out', async () => {
     const target = await receiver();
     const webhook = await registerForTest(target.url, ['message.created']);
@@ -351,6 +335,142 @@ describe('GET /admin/webhooks/:id/deliveries', () => {
       success: true,
       deliveries: [],
     });
+    await removeRegistered();
+  });
+});
+
+describe('retrying parked deliveries', () => {
+  type Delivery = { id: string; chatId: string; state: string; attempts: number; lastStatus: number | null };
+  const deliveriesOf = async (webhookId: string): Promise<Delivery[]> =>
+    (await admin('GET', `/admin/webhooks/${webhookId}/deliveries?limit=100`)).body.deliveries;
+  /** Waits until the chat's deliveries to the endpoint are `count` and all in `state`; answers them. */
+  async function settled(webhookId: string, chatIds: string[], state: string, count = chatIds.length) {
+    let found: Delivery[] = [];
+    await waitFor(
+      async () => {
+        found = (await deliveriesOf(webhookId)).filter((d) => chatIds.includes(d.chatId));
+        return found.length === count && found.every((d) => d.state === state);
+      },
+      5_000,
+      `${count} deliveries ${state}`,
+    );
+    return found;
+  }
+
+  it('sends one parked delivery again, with a fresh round of attempts; a delivered one is a conflict', async () => {
+    const target = await receiver();
+    const webhook = await registerForTest(target.url, ['message.created']);
+    const { chatId, aliceSocket } = await chatPair(server);
+    target.statuses = Array(MAX_ATTEMPTS).fill(500);
+    await sendOk(aliceSocket, chatId, 'parked for now');
+    const [parked] = await settled(webhook.id, [chatId], 'parked');
+    expect(parked).toMatchObject({ attempts: MAX_ATTEMPTS, lastStatus: 500 });
+
+    const retried = await admin('POST', `/admin/webhooks/${webhook.id}/deliveries/${parked!.id}/retry`);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toStrictEqual({
+      success: true,
+      delivery: { ...parked, state: 'pending', attempts: 0, nextAttemptAt: expect.any(String) },
+    });
+    const [delivered] = await settled(webhook.id, [chatId], 'delivered');
+    expect(delivered).toMatchObject({ id: parked!.id, attempts: 1, lastStatus: 200, lastError: null });
+    const sent = ofChat(target, chatId);
+    expect(sent).toHaveLength(MAX_ATTEMPTS + 1);
+    expect(new Set(sent.map((body) => body.id))).toStrictEqual(new Set([parked!.id]));
+
+    const again = await admin('POST', `/admin/webhooks/${webhook.id}/deliveries/${parked!.id}/retry`);
+    expectError(again, 409, 'CONFLICT');
+    await removeRegistered();
+  });
+
+  it('answers CONFLICT for a pending delivery, and leaves it to be sent once', async () => {
+    const target = await receiver();
+    const webhook = await registerForTest(target.url, ['message.created']);
+    const { chatId, aliceSocket } = await chatPair(server);
+    await server.app.outbox.stop();
+    let pending: Delivery | undefined;
+    try {
+      await sendOk(aliceSocket, chatId, 'waiting');
+      [pending] = await settled(webhook.id, [chatId], 'pending');
+      expectError(
+        await admin('POST', `/admin/webhooks/${webhook.id}/deliveries/${pending!.id}/retry`),
+        409,
+        'CONFLICT',
+      );
+    } finally {
+      server.app.outbox.start();
+    }
+    await settled(webhook.id, [chatId], 'delivered');
+    await sleep(QUIET_MS);
+    expect(ofChat(target, chatId).map((body) => body.id)).toEqual([pending!.id]);
+    await removeRegistered();
+  });
+
+  it('refuses unknown, malformed and oversize ids, and another endpoint’s delivery', async () => {
+    const target = await receiver();
+    const webhook = await registerForTest(target.url, ['message.created']);
+    const other = await registerForTest('http://127.0.0.1:9/', ['chat.created']);
+    const { chatId, aliceSocket } = await chatPair(server);
+    target.statuses = Array(MAX_ATTEMPTS).fill(500);
+    await sendOk(aliceSocket, chatId, 'parked');
+    const [parked] = await settled(webhook.id, [chatId], 'parked');
+    const retry = (webhookId: string, deliveryId: string) =>
+      admin('POST', `/admin/webhooks/${webhookId}/deliveries/${deliveryId}/retry`);
+
+    expectError(await retry(other.id, parked!.id), 404, 'NOT_FOUND', 'Доставка не найдена');
+    expectError(await retry(UNKNOWN_CHAT_ID, parked!.id), 404, 'NOT_FOUND', 'Вебхук не найден');
+    expectError(await retry('nope', parked!.id), 404, 'NOT_FOUND', 'Вебхук не найден');
+    for (const deliveryId of ['nope', '0', '-1', '1.5', '99999999999999999999', '999999999999', UNKNOWN_CHAT_ID]) {
+      expectError(await retry(webhook.id, deliveryId), 404, 'NOT_FOUND', 'Доставка не найдена');
+    }
+    // Past 100 characters a path parameter is refused before any route, as everywhere.
+    expectError(await retry(webhook.id, '1'.repeat(101)), 414, 'VALIDATION_ERROR');
+    const unprintable = await retry(webhook.id, '1%00');
+    expectError(unprintable, 400, 'VALIDATION_ERROR');
+    expect(unprintable.body.field).toBe('deliveryId');
+    expectError(
+      await api(server, 'POST', `/admin/webhooks/${webhook.id}/deliveries/${parked!.id}/retry`),
+      401,
+      'UNAUTHORIZED',
+    );
+    const user = await registerUser(server, 'notop');
+    expectError(
+      await api(server, 'POST', `/admin/webhooks/${webhook.id}/deliveries/retry`, { token: user.token }),
+      401,
+      'UNAUTHORIZED',
+    );
+    // None of these touched it.
+    expect((await deliveriesOf(webhook.id)).find((d) => d.id === parked!.id)).toMatchObject({ state: 'parked' });
+    await removeRegistered();
+  });
+
+  it('sends every parked delivery of an endpoint again, and only that endpoint’s', async () => {
+    const target = await receiver();
+    const webhook = await registerForTest(target.url, ['message.created']);
+    const [first, second] = [await chatPair(server), await chatPair(server)];
+    target.statuses = Array(2 * MAX_ATTEMPTS).fill(500);
+    await sendOk(first.aliceSocket, first.chatId, 'first parked');
+    await sendOk(second.aliceSocket, second.chatId, 'second parked');
+    await settled(webhook.id, [first.chatId, second.chatId], 'parked');
+    const bystander = await registerForTest('http://127.0.0.1:9/', ['chat.created']);
+    expect((await admin('POST', `/admin/webhooks/${bystander.id}/deliveries/retry`)).body).toStrictEqual({
+      success: true,
+      retried: 0,
+    });
+
+    expect((await admin('POST', `/admin/webhooks/${webhook.id}/deliveries/retry`)).body).toStrictEqual({
+      success: true,
+      retried: 2,
+    });
+    await settled(webhook.id, [first.chatId, second.chatId], 'delivered');
+    expect(ofChat(target, first.chatId).at(-1)!.data.text).toBe('first parked');
+    expect(ofChat(target, second.chatId).at(-1)!.data.text).toBe('second parked');
+    expect((await admin('POST', `/admin/webhooks/${webhook.id}/deliveries/retry`)).body).toStrictEqual({
+      success: true,
+      retried: 0,
+    });
+    expectError(await admin('POST', `/admin/webhooks/${UNKNOWN_CHAT_ID}/deliveries/retry`), 404, 'NOT_FOUND');
+    expectError(await admin('POST', '/admin/webhooks/nope/deliveries/retry'), 404, 'NOT_FOUND');
     await removeRegistered();
   });
 });

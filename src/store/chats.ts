@@ -201,11 +201,14 @@ export class ChatStore {
       if (last) named.add(last[2]);
     }
     const users = new Map<string, PublicUser>();
-    for (const user of await this.db.query<PublicUser>(
-      'SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])',
+    const bots = new Set<string>();
+    for (const { bot, ...user } of await this.db.query<PublicUser & { bot: boolean }>(
+      'SELECT id, email, username, bot FROM users WHERE id = ANY($1::uuid[])',
       [[...named]],
-    ))
+    )) {
       users.set(user.id, user);
+      if (bot) bots.add(user.id);
+    }
     const quotes = await this.replyQuotes(chats);
     const roles = await this.groupRoles(chats);
     // The copies of the last messages do not carry their attachments (read at read time).
@@ -231,7 +234,18 @@ export class ChatStore {
           id,
           name,
           users: members,
-          messages: last && sender ? [toMessage(last, id, sender, quotes.get(last[0]), attachments.get(last[0]))] : [],
+          messages:
+            last && sender
+              ? [
+                  toMessage(
+                    last,
+                    id,
+                    { ...sender, bot: bots.has(sender.id) },
+                    quotes.get(last[0]),
+                    attachments.get(last[0]),
+                  ),
+                ]
+              : [],
           unreadCount,
           unreadMentionCount,
           version,

@@ -1,10 +1,4 @@
-import {
-  BOT_EMAIL_SUFFIX,
-  REPLY_QUOTE_LENGTH,
-  type Attachment,
-  type Message,
-  type ReplyQuote,
-} from '../protocol/types.js';
+import { REPLY_QUOTE_LENGTH, type Attachment, type Message, type ReplyQuote } from '../protocol/types.js';
 
 /**
  * A message as the store hands it over, defined once: PostgreSQL builds its fields as one array
@@ -130,8 +124,11 @@ export const MESSAGE_SUMMARY = {
 export const messageSummary = (m: string) =>
   `message_summary(${FIELD_COLUMNS.map(([column]) => `${m}.${column}`).join(', ')})`;
 
-/** A message's columns and its sender's email and username, for a row that messageTuple reads. */
-export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, m.pinned_at, m.pinned_by, m.mention_ids, u.email, u.username`;
+/** The sender's columns a message is read with (users `u`): the name it shows and whether it is a bot's. */
+export const SENDER_COLUMNS = 'u.email, u.username, u.bot';
+
+/** A message's columns and its sender's (SENDER_COLUMNS), for a row that messageTuple reads. */
+export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, m.pinned_at, m.pinned_by, m.mention_ids, ${SENDER_COLUMNS}`;
 export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
 
 /**
@@ -153,20 +150,21 @@ type AttachmentTuple = [
 ];
 
 /**
- * A message and its sender as one text array: its fields, then chat id, email and username, its
+ * A message and its sender as one text array: its fields, then chat id, email, username and bot, its
  * attachments (attachmentList; NULL without `withAttachments`, for the sends that attach none),
  * then for a reply its quote (ReplyTuple). For lists aggregated into one JSON value (`json_agg`),
  * which PGlite hands over far more cheaply than rows it decodes field by field. `m` names a row
  * with MESSAGE_COLUMNS.
  */
 export const messageTuple = (m: string, withAttachments = true) =>
-  `ARRAY[${fieldTexts(`${m}.`)}, ${m}.chat_id::text, ${m}.email, ${m}.username, ${withAttachments ? attachmentList(m) : 'NULL'}] || ${replyQuote(m)}`;
+  `ARRAY[${fieldTexts(`${m}.`)}, ${m}.chat_id::text, ${m}.email, ${m}.username, ${m}.bot::text, ${withAttachments ? attachmentList(m) : 'NULL'}] || ${replyQuote(m)}`;
 
 type MessageTuple = [
   ...Required<MessageFields>,
   chatId: string,
   email: string,
   username: string,
+  bot: 'true' | 'false',
   attachments: string | null,
   ...(ReplyTuple | []),
 ];
@@ -175,10 +173,11 @@ type MessageTuple = [
 export function parseMessageTuples(json: string | null | undefined): Message[] {
   if (!json) return [];
   return (JSON.parse(json) as MessageTuple[]).map((tuple) => {
-    const [chatId, email, username, attachments, ...reply] = tuple.slice(FIELD_COLUMNS.length) as [
+    const [chatId, email, username, bot, attachments, ...reply] = tuple.slice(FIELD_COLUMNS.length) as [
       string,
       string,
       string,
+      'true' | 'false',
       string | null,
       ...string[],
     ];
@@ -186,7 +185,7 @@ export function parseMessageTuples(json: string | null | undefined): Message[] {
     return toMessage(
       fields,
       chatId,
-      { email, username },
+      { email, username, bot: bot === 'true' },
       reply.length > 0 ? (reply as ReplyTuple) : undefined,
       attachments ? (JSON.parse(attachments) as AttachmentTuple[]).map(toAttachment) : undefined,
     );
@@ -197,7 +196,7 @@ export function parseMessageTuples(json: string | null | undefined): Message[] {
  * The wire's Message: the seed's shape, then the fields added to it — `seq` and `version` always,
  * `editedAt` / `deletedAt` only once set, `replyTo` only for a reply (`reply`: its target now),
  * `pinnedAt` / `pinnedBy` only while pinned, `mentions` only for a live message that mentions
- * someone, `bot` only for a bot's message (BOT_EMAIL_SUFFIX). `reactions` are read on their own (ReactionStore).
+ * someone, `bot` only for a bot's message (the sender's users.bot). `reactions` are read on their own (ReactionStore).
  */
 export function toMessage(
   [
@@ -215,7 +214,7 @@ export function toMessage(
     mentionIds,
   ]: MessageFields,
   chatId: string,
-  sender: { email: string; username: string },
+  sender: { email: string; username: string; bot: boolean },
   reply?: ReplyTuple | null,
   attachments?: Attachment[],
 ): Message {
@@ -240,7 +239,7 @@ export function toMessage(
   }
   if (mentionIds && !deletedAt) message.mentions = mentionIds.split(',');
   if (attachments && attachments.length > 0 && !deletedAt) message.attachments = attachments;
-  if (sender.email.endsWith(BOT_EMAIL_SUFFIX)) message.bot = true;
+  if (sender.bot) message.bot = true;
   return message;
 }
 

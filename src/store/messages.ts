@@ -4,7 +4,14 @@ import { eventsAfter, parseEvents } from './chat-events.js';
 import { isUniqueViolation, type Database, type SqlExecutor } from './database.js';
 import { blockedSends } from './blocks.js';
 import { attachFiles, lockAttachable } from './files.js';
-import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
+import {
+  MESSAGE_COLUMNS,
+  MESSAGE_FROM,
+  messageSummary,
+  messageTuple,
+  parseMessageTuples,
+  SENDER_COLUMNS,
+} from './message-form.js';
 import { isStoreId, isUnread, isUnreadMention, memberList, mentionIds, NOW_MS, unreadCounts } from './sql.js';
 
 export interface NewMessage {
@@ -519,7 +526,7 @@ export class MessageStore {
               AND (${isUnread('c', 'cm')} <> ${isUnread('t', 'cm')} OR ${isUnreadMention('c', 'cm')} <> ${isUnreadMention('t', 'cm')})
          )
          SELECT json_agg(${messageTuple('r')})::text AS changed
-           FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) r`,
+           FROM (SELECT changed.*, ${SENDER_COLUMNS} FROM changed JOIN users u ON u.id = changed.sender_id) r`,
         [messageId, senderId, ...params],
       );
       const [changed] = parseMessageTuples(result?.changed);

@@ -483,4 +483,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_history ON outbox (endpoint_id, id DESC) WHERE endpoint_id IS NOT NULL;
     `,
   },
+  {
+    version: 20,
+    name: 'bots marked by their account alone',
+    sql: `
+      -- A message's \`bot\` is read from its sender's users.bot (message-form.ts), no longer from a
+      -- bot's placeholder email (bot-<id>@bots.invalid), which BotStore.createBot gives every bot
+      -- it marks and registration refuses to anyone else. Every account there is a bot's, so the
+      -- switch changes no message's mark: an account marked otherwise (by hand) is marked here.
+      UPDATE users SET bot = true WHERE email LIKE 'bot-%@bots.invalid' AND NOT bot;
+    `,
+  },
 ];

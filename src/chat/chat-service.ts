@@ -83,8 +83,8 @@ export class ChatService {
     if (result.outcome === 'not_member') throw forbiddenChat();
     if (result.outcome === 'blocked') throw new AppError('FORBIDDEN', TEXTS.blockedSender);
     if (result.outcome === 'reply_refused') return this.refusedReply(message);
-    // A retry answers the original as it is now: it may have been reacted to meanwhile.
-    if (result.outcome === 'duplicate') return (await this.store.marks.withReactions([result.message], sender.id))[0]!;
+    // A retry answers the original as it is now (findByClientId): it may have been reacted to meanwhile.
+    if (result.outcome === 'duplicate') return result.message;
     if (result.outcome === 'attachments_refused') return this.refusedAttachments(message);
     return result.message;
   }
@@ -133,7 +133,7 @@ export class ChatService {
     });
     if ('badCursor' in page || page.messages.length === 0) await this.assertMember(userId, query.chatId);
     if ('badCursor' in page) throw new AppError('NOT_FOUND', TEXTS.unknownMessage, page.badCursor);
-    return { ...page, messages: await this.store.marks.withReactions(page.messages, userId) };
+    return page;
   }
 
   /**
@@ -158,7 +158,7 @@ export class ChatService {
     // mean the caller left meanwhile, as for history.
     if (!('messages' in page) || page.messages.length === 0) await this.assertMember(userId, chatId);
     if (!('messages' in page)) return { messages: [], version: 0 };
-    return { messages: await this.store.marks.withReactions(page.messages, userId), version: page.version };
+    return { messages: page.messages, version: page.version };
   }
 
   /**
@@ -183,17 +183,7 @@ export class ChatService {
       budget -= take;
       return [{ chatId, afterVersion: version, limit: take }];
     });
-    const pages = await this.store.messages.listChangesOf(wanted);
-    // Every page's reactions in one read.
-    const reacted = new Map(
-      (
-        await this.store.marks.withReactions(
-          [...pages.values()].flatMap((page) => page.messages),
-          userId,
-        )
-      ).map((message) => [message.id, message]),
-    );
-    for (const page of pages.values()) page.messages = page.messages.map((message) => reacted.get(message.id)!);
+    const pages = await this.store.messages.listChangesOf(wanted, userId);
     return chats.map(({ chatId, version }): SyncEntry => {
       const latest = current.get(chatId);
       if (latest === undefined) return { chatId, ...toErrorEnvelope(forbiddenChat()) };
@@ -221,21 +211,15 @@ export class ChatService {
       if (result.refused === 'chat') throw forbiddenChat();
       throw new AppError('NOT_FOUND', TEXTS.unknownSearchCursor, 'before');
     }
-    // Each hit's message as every answer gives it: with its reactions from the caller's view.
-    const messages = await this.store.marks.withReactions(
-      result.hits.map((hit) => hit.message),
-      userId,
-    );
-    return { ...result, hits: result.hits.map((hit, i) => ({ ...hit, message: messages[i]! })) };
+    return result;
   }
 
   /**
    * A chat's changes after `afterVersion`, for delivering changes a node has missed (no access
    * check): with their reactions as broadcast (no `me`).
    */
-  async changesSince(chatId: string, afterVersion: number, limit: number) {
-    const page = await this.store.messages.listChanges(chatId, afterVersion, limit);
-    return page && { ...page, messages: await this.store.marks.withReactions(page.messages) };
+  changesSince(chatId: string, afterVersion: number, limit: number) {
+    return this.store.messages.listChanges(chatId, afterVersion, limit);
   }
 
   /** The latest version of each chat that exists. */
@@ -251,24 +235,9 @@ export class ChatService {
     userId: string,
     query: ChatPageQuery | null | undefined,
   ): Promise<{ chats: ChatSummary[] } | ChatPage> {
-    const list =
-      query?.limit === undefined && query?.before === undefined
-        ? { chats: await this.store.chats.listChats(userId) }
-        : await this.listChatPage(userId, query);
-    return { ...list, chats: await this.withLastReactions(list.chats, userId) };
-  }
-
-  /** The chats' last messages with their reactions as `userId` sees them: one read for all. */
-  private async withLastReactions(chats: ChatSummary[], userId: string): Promise<ChatSummary[]> {
-    const reacted = new Map(
-      (
-        await this.store.marks.withReactions(
-          chats.flatMap((chat) => chat.messages),
-          userId,
-        )
-      ).map((message) => [message.id, message]),
-    );
-    return chats.map((chat) => ({ ...chat, messages: chat.messages.map((message) => reacted.get(message.id)!) }));
+    return query?.limit === undefined && query?.before === undefined
+      ? { chats: await this.store.chats.listChats(userId) }
+      : this.listChatPage(userId, query);
   }
 
   /**
@@ -337,7 +306,7 @@ export class ChatService {
   async chatOf(userId: string, chatId: string): Promise<ChatSummary> {
     const [chat] = await this.store.chats.listChats(userId, chatId);
     if (!chat) throw forbiddenChat();
-    return (await this.withLastReactions([chat], userId))[0]!;
+    return chat;
   }
 
   /**
@@ -384,10 +353,8 @@ export class ChatService {
     const ref = await this.ownMessage(userId, messageId);
     const stored = ref.deleted ? undefined : await this.store.messages.editMessage(messageId, userId, checked);
     if (!stored) throw new AppError('NOT_FOUND', TEXTS.messageDeleted, 'messageId');
-    // Read after the commit: a reaction made meanwhile has a later version and its own event.
-    const [edited] = await this.store.marks.withReactions([stored], userId);
-    this.changes.publish({ type: 'message', kind: 'edited', message: asBroadcast(edited!) });
-    return edited!;
+    this.changes.publish({ type: 'message', kind: 'edited', message: asBroadcast(stored) });
+    return stored;
   }
 
   /**

@@ -52,13 +52,6 @@ export interface Message {
   bot?: true;
 }
 
-/**
- * Every bot account's email ends so (`bot-<id>@bots.invalid`), and only a bot's: `.invalid` is
- * reserved (RFC 2606), registration refuses it and a provider's claim of it is not taken. Messages
- * are marked `bot` by it, since every read of a message carries its sender's email already.
- */
-export const BOT_EMAIL_SUFFIX = '@bots.invalid';
-
 /** One emoji's reactions to a message. */
 export interface Reaction {
   /** The emoji (one grapheme cluster; short names are stored as their emoji). */

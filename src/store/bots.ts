@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BOT_EMAIL_SUFFIX, type PublicUser } from '../protocol/types.js';
+import type { PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
 import { isoUtc } from './message-form.js';
 import { isStoreId } from './sql.js';
@@ -13,9 +13,15 @@ export interface BotSummary extends PublicUser {
 }
 
 /**
+ * A bot's email (`bot-<id>@bots.invalid`): a placeholder no one can receive mail at, unique by the
+ * bot's id. `.invalid` is reserved (RFC 2606): registration refuses it and a provider's claim of it
+ * is not taken. A bot is marked by its account's `bot`, never by this address.
+ */
+const BOT_EMAIL_DOMAIN = '@bots.invalid';
+
+/**
  * Bot accounts (README "Bots"): users with `bot` set, no password, and API keys kept as their
- * SHA-256 digests (auth/bot-keys.ts). A bot's email is a placeholder no one can receive mail at or
- * register (BOT_EMAIL_SUFFIX), unique by the bot's id.
+ * SHA-256 digests (auth/bot-keys.ts).
  */
 export class BotStore {
   constructor(private readonly db: Database) {}
@@ -23,7 +29,7 @@ export class BotStore {
   /** Creates a bot with one key. Throws UniqueViolation('username') when the name is taken. */
   async createBot(username: string, keyHash: Buffer): Promise<PublicUser> {
     const id = randomUUID();
-    const email = `bot-${id}${BOT_EMAIL_SUFFIX}`;
+    const email = `bot-${id}${BOT_EMAIL_DOMAIN}`;
     try {
       await this.db.transaction(async (tx) => {
         await tx.query('INSERT INTO users (id, email, username, password_hash, bot) VALUES ($1, $2, $3, NULL, true)', [

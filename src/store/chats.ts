@@ -2,8 +2,13 @@ import { PAIR_BLOCKED } from './blocks.js';
 import { randomUUID } from 'node:crypto';
 import type { ChatMember, ChatSummary, MemberRole, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
-import { FileStore } from './files.js';
-import { REPLY_QUOTES, toMessage, type MessageFields, type ReplyTuple } from './message-form.js';
+import {
+  LAST_MESSAGE_EXTRAS,
+  parseLastMessageExtras,
+  toMessage,
+  type MessageExtras,
+  type MessageFields,
+} from './message-form.js';
 import { isStoreId } from './sql.js';
 
 /** Chats per row of the chat list's query: 20–40 KB of text for chats of a few members. */
@@ -12,9 +17,10 @@ const CHATS_PER_PART = 64;
 /**
  * A chat of the chat list as CHAT_LIST reads it: the unread count is the member's counter, the
  * members the chat's id list and the read positions aligned with it (kept by the member trigger
- * and markRead), the last message the chat's copy of it (kept by the send path). The copy of a
- * reply keeps only the target's id: the quote is read as it is now (ChatStore.replyQuotes), so
- * that an edit or deletion of the target need not find every chat whose last message quotes it.
+ * and markRead), the last message the chat's copy of its fields (kept by the send path). What is
+ * read with a message besides them — a reply's quote, the attachments, the reactions — is read as
+ * it is now (ChatStore.lastMessageExtras), so that a change to any of them need not find every
+ * chat whose last message it touches.
  */
 type ListedChat = [
   unreadCount: number,
@@ -147,12 +153,14 @@ export class ChatStore {
 
   /**
    * Every chat `userId` belongs to (or only `onlyChatId`, when they belong to it), most recent
-   * activity first, each with its members, last message, unread count, version and members' read
-   * positions — in two queries whatever the number of chats (CHAT_LIST), and a third only when some
-   * last messages are replies (their quotes, replyQuotes).
+   * activity first, each with its members, last message (its reactions as `userId` sees them),
+   * unread count, version, members' read positions and a group's roles (member_roles) — in two
+   * queries whatever the number of chats (CHAT_LIST), and a third when some last messages are live
+   * (lastMessageExtras).
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     return this.summaries(
+      userId,
       await this.listedChats(userId, { onlyChatId: onlyChatId ?? null, before: null, limit: null }),
     );
   }
@@ -176,7 +184,7 @@ export class ChatStore {
       limit: page.limit + 1,
     });
     const hasMore = listed.length > page.limit;
-    return { chats: await this.summaries(hasMore ? listed.slice(0, page.limit) : listed), hasMore };
+    return { chats: await this.summaries(userId, hasMore ? listed.slice(0, page.limit) : listed), hasMore };
   }
 
   private async listedChats(
@@ -192,8 +200,8 @@ export class ChatStore {
     return parts.flatMap((part) => JSON.parse(`[${part.chats}]`) as ListedChat[]);
   }
 
-  /** The listed chats as the chat list sends them, with every user they name read in one query. */
-  private async summaries(chats: ListedChat[]): Promise<ChatSummary[]> {
+  /** The listed chats as `userId`'s chat list sends them, with every user they name read in one query. */
+  private async summaries(userId: string, chats: ListedChat[]): Promise<ChatSummary[]> {
     if (chats.length === 0) return [];
     const memberIds: string[][] = [];
     const named = new Set<string>();
@@ -204,16 +212,15 @@ export class ChatStore {
       if (last) named.add(last[2]);
     }
     const users = new Map<string, PublicUser>();
-    for (const user of await this.db.query<PublicUser>(
-      'SELECT id, email, username FROM users WHERE id = ANY($1::uuid[])',
+    const bots = new Set<string>();
+    for (const { bot, ...user } of await this.db.query<PublicUser & { bot: boolean }>(
+      'SELECT id, email, username, bot FROM users WHERE id = ANY($1::uuid[])',
       [[...named]],
-    ))
+    )) {
       users.set(user.id, user);
-    const quotes = await this.replyQuotes(chats);
-    // The copies of the last messages do not carry their attachments (read at read time).
-    const attachments = await new FileStore(this.db).attachmentsOf(
-      chats.flatMap(([, , last]) => (last && !last[5] ? [last[0]] : [])),
-    );
+      if (bot) bots.add(user.id);
+    }
+    const extras = await this.lastMessageExtras(userId, chats);
     return chats.map(
       (
         [unreadCount, [id, name, , version, readSeqs, membersCanAdd, memberRoles], last, unreadMentionCount, muted],
@@ -235,7 +242,8 @@ export class ChatStore {
           id,
           name,
           users: members,
-          messages: last && sender ? [toMessage(last, id, sender, quotes.get(last[0]), attachments.get(last[0]))] : [],
+          messages:
+            last && sender ? [toMessage(last, id, { ...sender, bot: bots.has(sender.id) }, extras.get(last[0]))] : [],
           unreadCount,
           unreadMentionCount,
           version,
@@ -248,21 +256,23 @@ export class ChatStore {
   }
 
   /**
-   * The current quotes of the live replies among the chats' last messages, by reply id: one more
-   * query, only when some last messages are replies.
+   * What the copies of the chats' live last messages do not hold, as it is now: their replies'
+   * quotes, attachments and reactions (`me` as `userId` sees them), by message id. One more query,
+   * only when some last messages are live, whatever their number.
    */
-  private async replyQuotes(chats: readonly ListedChat[]): Promise<Map<string, ReplyTuple | null>> {
-    const replies = chats.flatMap(([, [chatId], last]) => {
+  private async lastMessageExtras(userId: string, chats: readonly ListedChat[]): Promise<Map<string, MessageExtras>> {
+    const live = chats.flatMap(([, [chatId], last]) => {
       const [id, , , , , deletedAt, , , replyToId] = last ?? [];
-      return id && replyToId && !deletedAt ? [{ id, replyToId, chatId }] : [];
+      return id && !deletedAt ? [{ id, replyToId: replyToId ?? null, chatId }] : [];
     });
-    if (replies.length === 0) return new Map();
-    const rows = await this.db.query<{ id: string; reply: string | null }>(REPLY_QUOTES, [
-      replies.map((reply) => reply.id),
-      replies.map((reply) => reply.replyToId),
-      replies.map((reply) => reply.chatId),
+    if (live.length === 0) return new Map();
+    const [row] = await this.db.query<{ extras: string | null }>(LAST_MESSAGE_EXTRAS, [
+      live.map((message) => message.id),
+      live.map((message) => message.replyToId),
+      live.map((message) => message.chatId),
+      userId,
     ]);
-    return new Map(rows.map((row) => [row.id, row.reply === null ? null : (JSON.parse(row.reply) as ReplyTuple)]));
+    return parseLastMessageExtras(row?.extras);
   }
 
   /** Whether the chat is direct (a pair) or a group; undefined when there is no such chat. */

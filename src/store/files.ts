@@ -118,27 +118,6 @@ export class FileStore {
     if (!isStoreId(messageId)) return;
     await this.db.query('DELETE FROM files WHERE message_id = $1', [messageId]);
   }
-
-  /**
-   * The attachments of messages, by message id, in their order: for the chat list, whose copy of
-   * each chat's last message does not carry them.
-   */
-  async attachmentsOf(messageIds: readonly string[]): Promise<Map<string, Attachment[]>> {
-    const valid = messageIds.filter(isStoreId);
-    const found = new Map<string, Attachment[]>();
-    if (valid.length === 0) return found;
-    const rows = await this.db.query<FileRow & { message_id: string }>(
-      `SELECT f.message_id, f.id, f.name, f.type, f.size::text AS size, f.width, f.height
-         FROM files f WHERE f.message_id = ANY($1::uuid[]) ORDER BY f.message_id, f.position`,
-      [valid],
-    );
-    for (const row of rows) {
-      const list = found.get(row.message_id) ?? [];
-      list.push(toAttachment(row));
-      found.set(row.message_id, list);
-    }
-    return found;
-  }
 }
 
 interface FileRow {

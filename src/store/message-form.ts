@@ -1,8 +1,8 @@
 import {
-  BOT_EMAIL_SUFFIX,
   REPLY_QUOTE_LENGTH,
   type Attachment,
   type Message,
+  type Reaction,
   type ReplyQuote,
 } from '../protocol/types.js';
 
@@ -16,10 +16,15 @@ import {
  * A reply's quote (`replyTo`) is the replied-to message as it is when read, never a copy made at
  * sending: its edits show their new text, and its deletion the tombstone. A message's fields hold
  * only the target's id; the quote is appended where messages are read (replyQuote), and the chat
- * list, whose copy of the last message is written once, reads its quotes on its own (REPLY_QUOTES).
+ * list, whose copy of the last message is written once, reads its quotes on its own
+ * (LAST_MESSAGE_EXTRAS).
  *
  * Mentions (`mentions`, migration 14) are a field like the others: the ids the send or the edit
  * resolved (mentionIds, sql.ts), kept on the message, so its copies carry them too.
+ *
+ * Attachments and reactions are read with the message as they are now (messageExtras), as the
+ * quote is. A message's reactions say `me` from one reader's point of view: a read names its
+ * reader, or reads them as they are broadcast, without `me` (Reader).
  */
 
 /**
@@ -102,15 +107,6 @@ const replyQuote = (m: string) =>
 
 export type ReplyTuple = [text: string, senderId: string, deletedAt: string | null, email: string, username: string];
 
-/**
- * The quotes of chats' last messages that are live replies, for the chat list, whose copies of
- * them hold only the target's id: one row (id, reply) per message given as `$1` ids, `$2` target
- * ids and `$3` chat ids, reply being JSON text of a ReplyTuple or null.
- */
-export const REPLY_QUOTES = `SELECT t.id::text AS id, array_to_json(${replyQuote('t')})::text AS reply
-  FROM (SELECT *, NULL::timestamptz AS deleted_at
-          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS u(id, reply_to_id, chat_id)) t`;
-
 /** A quote from a ReplyTuple (null or undefined: no reply). */
 function toReplyQuote(replyToId: string, reply: ReplyTuple | null | undefined): ReplyQuote | undefined {
   if (!reply) return undefined;
@@ -130,9 +126,20 @@ export const MESSAGE_SUMMARY = {
 export const messageSummary = (m: string) =>
   `message_summary(${FIELD_COLUMNS.map(([column]) => `${m}.${column}`).join(', ')})`;
 
-/** A message's columns and its sender's email and username, for a row that messageTuple reads. */
-export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, m.pinned_at, m.pinned_by, m.mention_ids, u.email, u.username`;
+/** The sender's columns a message is read with (users `u`): the name it shows and whether it is a bot's. */
+export const SENDER_COLUMNS = 'u.email, u.username, u.bot';
+
+/** A message's columns and its sender's (SENDER_COLUMNS), for a row that messageTuple reads. */
+export const MESSAGE_COLUMNS = `m.id, m.text, m.sender_id, m.chat_id, m.created_at, m.edited_at, m.deleted_at, m.seq, m.version, m.reply_to_id, m.pinned_at, m.pinned_by, m.mention_ids, ${SENDER_COLUMNS}`;
 export const MESSAGE_FROM = `messages m JOIN users u ON u.id = m.sender_id`;
+
+/**
+ * Who reads the messages, as SQL of a uuid: the reader's id (a parameter, such as '$2::uuid'),
+ * whose own reactions say `me: true`; or NO_READER — a broadcast to a chat, or an operator's
+ * view — for reactions without `me`.
+ */
+export type Reader = string;
+export const NO_READER = 'NULL::uuid';
 
 /**
  * The attachments of the message `m` (files.ts), as JSON text of AttachmentTuple[] in their order,
@@ -153,43 +160,106 @@ type AttachmentTuple = [
 ];
 
 /**
- * A message and its sender as one text array: its fields, then chat id, email and username, its
- * attachments (attachmentList; NULL without `withAttachments`, for the sends that attach none),
- * then for a reply its quote (ReplyTuple). For lists aggregated into one JSON value (`json_agg`),
- * which PGlite hands over far more cheaply than rows it decodes field by field. `m` names a row
- * with MESSAGE_COLUMNS.
+ * The reactions to the message `m`, one per emoji in the order of its first reaction, as JSON text
+ * of ReactionTuple[] with `me` from `reader`'s point of view (null for NO_READER), or NULL — for
+ * none, and for a tombstone, whose rows are left but never read. One aggregate per message over
+ * the reactions' primary key (message_id first): no read of other messages' reactions.
  */
-export const messageTuple = (m: string, withAttachments = true) =>
-  `ARRAY[${fieldTexts(`${m}.`)}, ${m}.chat_id::text, ${m}.email, ${m}.username, ${withAttachments ? attachmentList(m) : 'NULL'}] || ${replyQuote(m)}`;
+const reactionList = (m: string, reader: Reader) =>
+  `CASE WHEN ${m}.deleted_at IS NULL THEN
+     (SELECT json_agg(json_build_array(reacted.emoji, reacted.count, reacted.me) ORDER BY reacted.first)::text
+        FROM (SELECT reaction.emoji, count(*) AS count, bool_or(reaction.user_id = ${reader}) AS me,
+                     min(reaction.version) AS first
+                FROM message_reactions reaction WHERE reaction.message_id = ${m}.id
+               GROUP BY reaction.emoji) reacted) END`;
+
+type ReactionTuple = [emoji: string, count: number, me: boolean | null];
+
+/**
+ * What is read with the message `m` besides its row, as it is now, as a text array: its
+ * attachments (attachmentList), its reactions as `reader` sees them (reactionList), then for a
+ * reply its quote (ReplyTuple). The chat list reads these of its copies of last messages
+ * (LAST_MESSAGE_EXTRAS); every other read, with the message (messageTuple).
+ */
+const messageExtras = (m: string, reader: Reader) =>
+  `ARRAY[${attachmentList(m)}, ${reactionList(m, reader)}] || ${replyQuote(m)}`;
+
+type ExtrasTuple = [attachments: string | null, reactions: string | null, ...([] | ReplyTuple)];
+
+/** What messageExtras reads, as toMessage takes it. */
+export interface MessageExtras {
+  reply?: ReplyTuple | undefined;
+  attachments?: Attachment[] | undefined;
+  reactions?: Reaction[] | undefined;
+}
+
+function toExtras([attachments, reactions, ...reply]: ExtrasTuple): MessageExtras {
+  return {
+    reply: reply.length > 0 ? (reply as ReplyTuple) : undefined,
+    attachments: attachments ? (JSON.parse(attachments) as AttachmentTuple[]).map(toAttachment) : undefined,
+    reactions: reactions ? (JSON.parse(reactions) as ReactionTuple[]).map(toReaction) : undefined,
+  };
+}
+
+/**
+ * The extras (messageExtras) of chats' last messages, for the chat list, whose copies of them hold
+ * none: for the live messages given as `$1` ids, `$2` reply target ids (or nulls) and `$3` chat
+ * ids, with `$4` the reader, one JSON object text from message id to ExtrasTuple, holding only
+ * the messages that have some (NULL: none has): a list's thousand chats whose last messages have
+ * none make no text. OFFSET 0 keeps the extras a subquery of their own, read once per message:
+ * pulled up, they would be read again for the filter.
+ */
+export const LAST_MESSAGE_EXTRAS = `SELECT json_object_agg(t.id, x.extras)::text AS extras
+  FROM (SELECT *, NULL::timestamptz AS deleted_at
+          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS u(id, reply_to_id, chat_id)) t
+ CROSS JOIN LATERAL (SELECT ${messageExtras('t', '$4::uuid')} AS extras OFFSET 0) x
+ WHERE cardinality(array_remove(x.extras, NULL)) > 0`;
+
+/** The extras of LAST_MESSAGE_EXTRAS' object, by message id. */
+export function parseLastMessageExtras(json: string | null | undefined): Map<string, MessageExtras> {
+  if (!json) return new Map();
+  return new Map(
+    Object.entries(JSON.parse(json) as Record<string, ExtrasTuple>).map(([id, extras]) => [id, toExtras(extras)]),
+  );
+}
+
+/**
+ * A message and its sender as one text array: its fields, then chat id, email, username and bot,
+ * then its extras (messageExtras) as `reader` sees them. A message `justSent` has no extras but
+ * its quote: nothing is attached to it yet (MessageStore attaches files after) nor reacted to.
+ * For lists aggregated into one JSON value (`json_agg`), which PGlite hands over far more cheaply
+ * than rows it decodes field by field. `m` names a row with MESSAGE_COLUMNS.
+ */
+export const messageTuple = (
+  m: string,
+  { reader = NO_READER, justSent = false }: { reader?: Reader; justSent?: boolean } = {},
+) =>
+  `ARRAY[${fieldTexts(`${m}.`)}, ${m}.chat_id::text, ${m}.email, ${m}.username, ${m}.bot::text] || ${
+    justSent ? `ARRAY[NULL, NULL]::text[] || ${replyQuote(m)}` : messageExtras(m, reader)
+  }`;
 
 type MessageTuple = [
   ...Required<MessageFields>,
   chatId: string,
   email: string,
   username: string,
-  attachments: string | null,
-  ...(ReplyTuple | []),
+  bot: 'true' | 'false',
+  ...ExtrasTuple,
 ];
 
 /** The messages of a JSON array of messageTuple (null: no rows were aggregated). */
 export function parseMessageTuples(json: string | null | undefined): Message[] {
   if (!json) return [];
   return (JSON.parse(json) as MessageTuple[]).map((tuple) => {
-    const [chatId, email, username, attachments, ...reply] = tuple.slice(FIELD_COLUMNS.length) as [
-      string,
-      string,
-      string,
-      string | null,
-      ...string[],
-    ];
     const fields = tuple.slice(0, FIELD_COLUMNS.length) as MessageFields;
-    return toMessage(
-      fields,
-      chatId,
-      { email, username },
-      reply.length > 0 ? (reply as ReplyTuple) : undefined,
-      attachments ? (JSON.parse(attachments) as AttachmentTuple[]).map(toAttachment) : undefined,
-    );
+    const [chatId, email, username, bot, ...extras] = tuple.slice(FIELD_COLUMNS.length) as [
+      string,
+      string,
+      string,
+      'true' | 'false',
+      ...ExtrasTuple,
+    ];
+    return toMessage(fields, chatId, { email, username, bot: bot === 'true' }, toExtras(extras));
   });
 }
 
@@ -197,7 +267,9 @@ export function parseMessageTuples(json: string | null | undefined): Message[] {
  * The wire's Message: the seed's shape, then the fields added to it — `seq` and `version` always,
  * `editedAt` / `deletedAt` only once set, `replyTo` only for a reply (`reply`: its target now),
  * `pinnedAt` / `pinnedBy` only while pinned, `mentions` only for a live message that mentions
- * someone, `bot` only for a bot's message (BOT_EMAIL_SUFFIX). `reactions` are read on their own (ReactionStore).
+ * someone, `attachments` only when it has some, `bot` only for a bot's message (the sender's
+ * users.bot), and last `reactions` only when it has some. A tombstone shows no quote, pin,
+ * mention, attachment or reaction: nothing of what it was.
  */
 export function toMessage(
   [
@@ -215,9 +287,8 @@ export function toMessage(
     mentionIds,
   ]: MessageFields,
   chatId: string,
-  sender: { email: string; username: string },
-  reply?: ReplyTuple | null,
-  attachments?: Attachment[],
+  sender: { email: string; username: string; bot: boolean },
+  { reply, attachments, reactions }: MessageExtras = {},
 ): Message {
   const message: Message = {
     id,
@@ -240,7 +311,8 @@ export function toMessage(
   }
   if (mentionIds && !deletedAt) message.mentions = mentionIds.split(',');
   if (attachments && attachments.length > 0 && !deletedAt) message.attachments = attachments;
-  if (sender.email.endsWith(BOT_EMAIL_SUFFIX)) message.bot = true;
+  if (sender.bot) message.bot = true;
+  if (reactions && reactions.length > 0 && !deletedAt) message.reactions = reactions;
   return message;
 }
 
@@ -251,4 +323,8 @@ function toAttachment([id, name, type, size, width, height]: AttachmentTuple): A
     attachment.height = height;
   }
   return attachment;
+}
+
+function toReaction([emoji, count, me]: ReactionTuple): Reaction {
+  return me === null ? { emoji, count } : { emoji, count, me };
 }

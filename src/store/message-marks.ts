@@ -1,4 +1,4 @@
-import type { Message, Reaction } from '../protocol/types.js';
+import type { Message } from '../protocol/types.js';
 import type { Database, SqlExecutor } from './database.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
 import { isStoreId, NOW_MS } from './sql.js';
@@ -22,52 +22,6 @@ export type MarkResult =
   /** `changed`: whether it took a version; `message` is its current state (reactions from the user's point of view). */
   | { outcome: 'done'; changed: boolean; message: Message };
 
-/**
- * The reactions of each of `messageIds` that has some, in the order of each emoji's first
- * reaction; `me` from `viewerId`'s point of view when given, absent otherwise (a broadcast).
- */
-export async function readReactions(
-  db: SqlExecutor,
-  messageIds: readonly string[],
-  viewerId?: string,
-): Promise<Map<string, Reaction[]>> {
-  const reactions = new Map<string, Reaction[]>();
-  if (messageIds.length === 0) return reactions;
-  const rows = await db.query<{ message_id: string; emoji: string; count: number; me: boolean }>(
-    `SELECT message_id::text AS message_id, emoji, count(*)::int AS count, bool_or(user_id = $2) AS me
-       FROM message_reactions WHERE message_id = ANY($1::uuid[])
-      GROUP BY message_id, emoji
-      ORDER BY message_id, min(version)`,
-    [messageIds, viewerId ?? null],
-  );
-  for (const row of rows) {
-    const reaction: Reaction = { emoji: row.emoji, count: row.count };
-    if (viewerId !== undefined) reaction.me = row.me;
-    const list = reactions.get(row.message_id);
-    if (list) list.push(reaction);
-    else reactions.set(row.message_id, [reaction]);
-  }
-  return reactions;
-}
-
-/**
- * Sets each live message's `reactions` (left absent for none, and always on a tombstone: a deleted
- * message shows nothing of what it was). One query for all, none when no message is live.
- */
-export async function withReactions<M extends Message>(
-  db: SqlExecutor,
-  messages: readonly M[],
-  viewerId?: string,
-): Promise<M[]> {
-  const live = messages.filter((message) => !message.deletedAt).map((message) => message.id);
-  const reactions = await readReactions(db, live, viewerId);
-  if (reactions.size === 0) return [...messages];
-  return messages.map((message) => {
-    const found = message.deletedAt ? undefined : reactions.get(message.id);
-    return found ? { ...message, reactions: found } : message;
-  });
-}
-
 /** A message with its reactions without `me`: as it is broadcast to a chat. */
 export function asBroadcast(message: Message): Message {
   if (!message.reactions) return message;
@@ -76,11 +30,6 @@ export function asBroadcast(message: Message): Message {
 
 export class MessageMarkStore {
   constructor(private readonly db: Database) {}
-
-  /** withReactions over the store's database: for messages read elsewhere (pages, changes, sends). */
-  withReactions<M extends Message>(messages: readonly M[], viewerId?: string): Promise<M[]> {
-    return withReactions(this.db, messages, viewerId);
-  }
 
   /**
    * `userId` adds (or removes) a reaction with `emoji` to a message of a chat they are a member
@@ -146,14 +95,14 @@ export class MessageMarkStore {
     if (!isStoreId(chatId) || !isStoreId(userId)) return undefined;
     const [result] = await this.db.read<{ member: boolean; pins: string | null }>(
       `SELECT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2) AS member,
-              (SELECT json_agg(${messageTuple('p')} ORDER BY p.pinned_at DESC, p.id DESC)::text
+              (SELECT json_agg(${messageTuple('p', { reader: '$2::uuid' })} ORDER BY p.pinned_at DESC, p.id DESC)::text
                  FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
                         WHERE m.chat_id = $1 AND m.pinned_at IS NOT NULL
                         ORDER BY m.pinned_at DESC, m.id DESC LIMIT $3) p) AS pins`,
       [chatId, userId, limit],
     );
     if (!result?.member) return undefined;
-    return withReactions(this.db, parseMessageTuples(result.pins), userId);
+    return parseMessageTuples(result.pins);
   }
 
   /**
@@ -187,11 +136,11 @@ export class MessageMarkStore {
       const done = await work(tx, target.chat_id, target.pinned);
       if (done === 'too_many' || done === 'not_admin') return { outcome: done };
       const [found] = await tx.query<{ message: string | null }>(
-        `SELECT json_agg(${messageTuple('p')})::text AS message
+        `SELECT json_agg(${messageTuple('p', { reader: '$2::uuid' })})::text AS message
            FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = $1) p`,
-        [messageId],
+        [messageId, userId],
       );
-      const [message] = await withReactions(tx, parseMessageTuples(found?.message), userId);
+      const [message] = parseMessageTuples(found?.message);
       return { outcome: 'done', changed: done === 'changed', message: message! };
     });
   }

@@ -117,7 +117,8 @@ export class MessageSearch {
   /**
    * The messages of `userId`'s chats (or of `chatId`, one of them) whose current text matches the
    * query, newest first (created_at, then id, descending), at most `limit`, with their chat's name
-   * and a snippet. Deleted messages are never found: their text, and so their vector, is empty.
+   * and a snippet, and their reactions as the user sees them. Deleted messages are never found:
+   * their text, and so their vector, is empty.
    */
   async search(userId: string, request: SearchRequest): Promise<SearchResult> {
     if (!isStoreId(userId)) return { hits: [], hasMore: false, nextBefore: null };
@@ -149,7 +150,7 @@ export class MessageSearch {
     }
     if (!access?.chats) return { hits: [], hasMore: false, nextBefore: null };
 
-    const hits = await this.readHits(scope, windowScope, request, cursor?.at ?? access.now, cursor);
+    const hits = await this.readHits(userId, scope, windowScope, request, cursor?.at ?? access.now, cursor);
     const hasMore = hits.length > request.limit;
     const page = hits.slice(0, request.limit);
     return { hits: page, hasMore, nextBefore: hasMore ? page.at(-1)!.message.id : null };
@@ -165,9 +166,10 @@ export class MessageSearch {
    * looking for a word it thinks common, which for a rare word is a walk through every message.
    * `from` is the time the windows count back from: the cursor's when there is one, else now.
    * `windowScope` names a caller's few chats by id (FEW_CHATS): then there is no walk, and the
-   * windows read those chats one by one.
+   * windows read those chats one by one. `readerId` is the user whose reactions are `me`.
    */
   private async readHits(
+    readerId: string,
     scope: ChatScope,
     windowScope: Scope,
     request: SearchRequest,
@@ -197,6 +199,8 @@ export class MessageSearch {
     const afterCursor = (h: string) => (cursor ? `(${h}.created_at, ${h}.id) < ($6::timestamptz, $7::uuid)` : 'true');
     if (!few) params.push(this.tuning.walk);
     const walk = `$${params.length}`;
+    params.push(readerId);
+    const reader = `$${params.length}::uuid`;
     // First, for a caller in many chats, the newest WALK messages after the cursor, whatever their
     // chat (or the chat's, for one chat), each checked by ts_match_vq (@@'s function, which no index
     // serves): a common word fills the page here.
@@ -242,7 +246,7 @@ export class MessageSearch {
     const markers = (headline: string) => `(length(${headline}) - length(replace(${headline}, '${START}', '')))`;
     const [result] = await this.readSerially<{ messages: string | null; extras: string | null }>(
       `${boundary}
-       SELECT json_agg(${messageTuple('p')} ORDER BY ${order})::text AS messages,
+       SELECT json_agg(${messageTuple('p', { reader })} ORDER BY ${order})::text AS messages,
               json_agg(json_build_array(p.chat_name, p.snippet) ORDER BY ${order})::text AS extras
          FROM (SELECT ${MESSAGE_COLUMNS}, c.name AS chat_name,
                       CASE WHEN ${markers('s.simple')} > ${markers('s.stemmed')} THEN s.simple ELSE s.stemmed END AS snippet

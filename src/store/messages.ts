@@ -4,7 +4,15 @@ import { eventsAfter, parseEvents } from './chat-events.js';
 import { isUniqueViolation, type Database, type SqlExecutor } from './database.js';
 import { blockedSends } from './blocks.js';
 import { attachFiles, lockAttachable } from './files.js';
-import { MESSAGE_COLUMNS, MESSAGE_FROM, messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
+import {
+  MESSAGE_COLUMNS,
+  MESSAGE_FROM,
+  messageSummary,
+  messageTuple,
+  parseMessageTuples,
+  SENDER_COLUMNS,
+  type Reader,
+} from './message-form.js';
 import { isStoreId, isUnread, isUnreadMention, memberList, mentionIds, NOW_MS, unreadCounts } from './sql.js';
 
 export interface NewMessage {
@@ -158,7 +166,7 @@ export class MessageStore {
         sendable = sendable.map((m, i) => (refusedAttachments.has(valid[i]!) ? { ...m, chatId: NO_CHAT } : m));
       }
       const inserted = await tx.query<{ stored: string | null }>(
-        `SELECT json_agg(${messageTuple('b', false)})::text AS stored
+        `SELECT json_agg(${messageTuple('b', { justSent: true })})::text AS stored
            FROM (SELECT *, NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
                         NULL::timestamptz AS pinned_at, NULL::uuid AS pinned_by
                    FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])) b`,
@@ -223,22 +231,28 @@ export class MessageStore {
     if (links.fileIds.length > 0) await attachFiles(tx, links);
   }
 
-  /** The message stored earlier for `message`'s clientMessageId (from the same sender in the same chat). */
+  /**
+   * The message stored earlier for `message`'s clientMessageId (from the same sender in the same
+   * chat), as it is now: its reactions as the sender sees them.
+   */
   async findByClientId(message: NewMessage): Promise<Message | undefined> {
     if (message.clientMessageId === undefined || !isStoreId(message.chatId)) return undefined;
     return (
-      await this.findMessages('m.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3', [
-        message.chatId,
-        message.senderId,
-        message.clientMessageId,
-      ])
+      await this.findMessages(
+        'm.chat_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3',
+        [message.chatId, message.senderId, message.clientMessageId],
+        '$2::uuid',
+      )
     )[0];
   }
 
-  /** The messages that `condition` (over MESSAGE_COLUMNS' `m`, with `params`) picks, in no order. */
-  private async findMessages(condition: string, params: unknown[]): Promise<Message[]> {
+  /**
+   * The messages that `condition` (over MESSAGE_COLUMNS' `m`, with `params`) picks, in no order,
+   * read by `reader` (a parameter of `params`; none: reactions without `me`).
+   */
+  private async findMessages(condition: string, params: unknown[], reader?: Reader): Promise<Message[]> {
     const [found] = await this.db.query<{ messages: string | null }>(
-      `SELECT json_agg(${messageTuple('p')})::text AS messages FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE ${condition}) p`,
+      `SELECT json_agg(${messageTuple('p', { reader })})::text AS messages FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE ${condition}) p`,
       params,
     );
     return parseMessageTuples(found?.messages);
@@ -257,7 +271,7 @@ export class MessageStore {
    * once, before the keyset scan (InitPlans, so the row comparison stays an index condition). A
    * cursor that is not in the chat compares as NULL and empties the page, so only an empty page
    * pays for telling "nothing there" from "no such cursor". The page comes back as one JSON
-   * array (messageTuple), not as rows.
+   * array (messageTuple), not as rows, with the reactions as the member sees them.
    */
   async listMessages(
     chatId: string,
@@ -278,7 +292,7 @@ export class MessageStore {
     params.push(range.limit + 1);
     const order = ascending ? 'ASC' : 'DESC';
     const [result] = await this.db.read<{ page: string | null; version?: string }>(
-      `SELECT json_agg(${messageTuple('p')} ORDER BY p.created_at ${order}, p.id ${order})::text AS page
+      `SELECT json_agg(${messageTuple('p', { reader: '$2::uuid' })} ORDER BY p.created_at ${order}, p.id ${order})::text AS page
               ${options.withVersion ? ', (SELECT version FROM chats WHERE id = $1) AS version' : ''}
          FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
                 WHERE m.chat_id = $1 AND EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = $2)
@@ -302,7 +316,10 @@ export class MessageStore {
     return { messages: ascending ? page : page.reverse(), hasMore, version: Number(result?.version ?? 0) };
   }
 
-  /** One chat's changes (listChangesOf); undefined when there is no such chat. No access check. */
+  /**
+   * One chat's changes (listChangesOf) as they are broadcast: reactions without `me`. Undefined
+   * when there is no such chat. No access check.
+   */
   async listChanges(chatId: string, afterVersion: number, limit: number): Promise<ChangesPage | undefined> {
     return (await this.listChangesOf([{ chatId, afterVersion, limit }])).get(chatId);
   }
@@ -314,9 +331,11 @@ export class MessageStore {
    * access check). A chat that does not exist has no page. Each chat's version is read in the same
    * statement as its changes, so a page that is the last one (no `hasMore`) brings the reader
    * exactly to that version; an empty page that has more (limit 0) leaves it where it was.
+   * Reactions say `me` as `readerId` sees them (none: as broadcast).
    */
   async listChangesOf(
     requests: readonly { chatId: string; afterVersion: number; limit: number }[],
+    readerId?: string,
   ): Promise<Map<string, ChangesPage>> {
     const valid = requests.filter((request) => isStoreId(request.chatId));
     if (valid.length === 0) return new Map();
@@ -329,14 +348,14 @@ export class MessageStore {
       after: string;
     }>(
       `SELECT r.chat_id, c.version, r.wanted, r.after, ${eventsAfter('r.chat_id', 'r.after', 'r.wanted + 1')} AS events,
-              (SELECT json_agg(${messageTuple('p')} ORDER BY p.version, p.seq)::text
+              (SELECT json_agg(${messageTuple('p', { reader: '$4::uuid' })} ORDER BY p.version, p.seq)::text
                  FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
                         WHERE m.chat_id = r.chat_id AND m.version > r.after
                         ORDER BY m.version, m.seq
                         LIMIT r.wanted + 1) p) AS page
          FROM unnest($1::uuid[], $2::bigint[], $3::int[]) AS r(chat_id, after, wanted)
          JOIN chats c ON c.id = r.chat_id`,
-      [valid.map((r) => r.chatId), valid.map((r) => r.afterVersion), valid.map((r) => r.limit)],
+      [valid.map((r) => r.chatId), valid.map((r) => r.afterVersion), valid.map((r) => r.limit), readerId ?? null],
     );
     return new Map(
       rows.map((row) => {
@@ -449,6 +468,7 @@ export class MessageStore {
     return row && { chatId: row.chat_id, senderId: row.sender_id, deleted: row.deleted };
   }
 
+  /** The message as it is now, its reactions without `me`. */
   async findMessage(messageId: string): Promise<Message | undefined> {
     if (!isStoreId(messageId)) return undefined;
     return (await this.findMessages('m.id = $1', [messageId]))[0];
@@ -457,7 +477,9 @@ export class MessageStore {
   /**
    * Replaces the text of `senderId`'s own message and stamps `edited_at`, and resolves its
    * mentions again from the new text. Undefined when there is no such message of that sender or
-   * it is deleted. created_at, and so the order, is unchanged.
+   * it is deleted. created_at, and so the order, is unchanged. The edited message comes back with
+   * its reactions as the sender sees them: those of the edit's version, as every reaction change
+   * takes the chat's row lock that the edit holds.
    */
   editMessage(messageId: string, senderId: string, text: string): Promise<Message | undefined> {
     return this.changeOwnMessage(
@@ -471,7 +493,7 @@ export class MessageStore {
   /**
    * Turns `senderId`'s own message into a tombstone: text and mentions erased, `deleted_at`
    * stamped (and so the message taken off the unread counters of the members who had not read
-   * it), unpinned. Its reactions are left to go with it, never read again (ReactionStore).
+   * it), unpinned. Its reactions are left to go with it, never read again (message-form.ts).
    */
   deleteMessage(messageId: string, senderId: string): Promise<Message | undefined> {
     return this.changeOwnMessage(
@@ -524,8 +546,8 @@ export class MessageStore {
             WHERE cm.chat_id = t.chat_id
               AND (${isUnread('c', 'cm')} <> ${isUnread('t', 'cm')} OR ${isUnreadMention('c', 'cm')} <> ${isUnreadMention('t', 'cm')})
          )
-         SELECT json_agg(${messageTuple('r')})::text AS changed
-           FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) r`,
+         SELECT json_agg(${messageTuple('r', { reader: '$2::uuid' })})::text AS changed
+           FROM (SELECT changed.*, ${SENDER_COLUMNS} FROM changed JOIN users u ON u.id = changed.sender_id) r`,
         [messageId, senderId, ...params],
       );
       const [changed] = parseMessageTuples(result?.changed);

@@ -484,7 +484,18 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 22,
+    version: 20,
+    name: 'bots marked by their account alone',
+    sql: `
+      -- A message's \`bot\` is read from its sender's users.bot (message-form.ts), no longer from a
+      -- bot's placeholder email (bot-<id>@bots.invalid), which BotStore.createBot gives every bot
+      -- it marks and registration refuses to anyone else. Every account there is a bot's, so the
+      -- switch changes no message's mark: an account marked otherwise (by hand) is marked here.
+      UPDATE users SET bot = true WHERE email LIKE 'bot-%@bots.invalid' AND NOT bot;
+    `,
+  },
+  {
+    version: 21,
     name: 'chat member roles kept on the chat',
     sql: `
       -- Each group's owner and admins as 'userId:o,userId:a,…' (the role's first letter), kept

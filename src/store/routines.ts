@@ -1,4 +1,4 @@
-import { isoUtc, MESSAGE_SUMMARY, messageFieldsJson, messageSummary } from './message-form.js';
+import { isoUtc, MESSAGE_SUMMARY, messageFieldsJson, messageSummary, SENDER_COLUMNS } from './message-form.js';
 import { senderBlockedIn } from './blocks.js';
 import { ANY_WEBHOOK_ENDPOINT, enqueueWebhookEvents, messageData, PUSH_TEXT_LENGTH } from './outbox-sql.js';
 import { isUnread, memberCount, memberList, memberRoles, mentionIds } from './sql.js';
@@ -40,7 +40,7 @@ export const ROUTINES: readonly Routine[] = [
   },
   {
     signature: 'insert_message_batch(uuid[], uuid[], uuid[], text[], text[], uuid[])',
-    since: 14,
+    since: 18,
     sql: `
       -- One batch of sends (MessageStore.insertMessages), as one call: lock the batch's chats in
       -- id order (two batches sharing chats cannot deadlock), then one statement that checks
@@ -65,7 +65,8 @@ export const ROUTINES: readonly Routine[] = [
         p_ids uuid[], p_chat_ids uuid[], p_sender_ids uuid[], p_texts text[], p_client_message_ids text[],
         p_reply_to_ids uuid[]
       ) RETURNS TABLE (id uuid, text text, sender_id uuid, chat_id uuid, created_at timestamptz,
-                       seq bigint, version bigint, reply_to_id uuid, mention_ids uuid[], email text, username text)
+                       seq bigint, version bigint, reply_to_id uuid, mention_ids uuid[], email text, username text,
+                       bot boolean)
       VOLATILE LANGUAGE plpgsql AS $$
       #variable_conflict use_column
       BEGIN
@@ -129,13 +130,13 @@ export const ROUTINES: readonly Routine[] = [
            WHERE cm.chat_id = b.chat_id AND cm.user_id = b.user_id
         )
         SELECT ins.id, ins.text, ins.sender_id, ins.chat_id, ins.created_at, ins.seq, ins.version, ins.reply_to_id,
-               ins.mention_ids, u.email, u.username
+               ins.mention_ids, ${SENDER_COLUMNS}
           FROM ins JOIN users u ON u.id = ins.sender_id;
       END $$`,
   },
   {
     signature: 'chats_recount_member_ids()',
-    since: 22,
+    since: 21,
     trigger: true,
     sql: `
       -- After members are added or removed (also by cascade: a deleted user or chat), rewrites

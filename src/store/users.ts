@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { ChatEvent, Message, PublicUser } from '../protocol/types.js';
 import { removeMembership } from './chat-events.js';
 import { isUniqueViolation, type Database, type SqlExecutor } from './database.js';
-import { messageSummary, messageTuple, parseMessageTuples } from './message-form.js';
+import { messageSummary, messageTuple, parseMessageTuples, SENDER_COLUMNS } from './message-form.js';
 import { isStoreId, NOW_MS, unreadCounts } from './sql.js';
 
 export interface UserRecord extends PublicUser {
@@ -74,7 +74,7 @@ function externalUsername(claims: ExternalUserClaims): string {
 
 function externalEmail(email: string | undefined): string | undefined {
   const trimmed = email?.trim().toLowerCase();
-  // `.invalid` addresses are the server's own placeholders (bots' among them: BOT_EMAIL_SUFFIX).
+  // `.invalid` addresses are the server's own placeholders (bots', deleted and external accounts').
   return trimmed && trimmed.length <= 254 && EMAIL.test(trimmed) && !trimmed.endsWith('.invalid') ? trimmed : undefined;
 }
 
@@ -295,7 +295,7 @@ async function closeAccount(tx: SqlExecutor, id: string): Promise<DeletedAccount
                  m.reply_to_id, m.pinned_at, m.pinned_by, m.mention_ids
      )
      SELECT json_agg(${messageTuple('t')} ORDER BY t.chat_id, t.version)::text AS tombstones
-       FROM (SELECT changed.*, u.email, u.username FROM changed JOIN users u ON u.id = changed.sender_id) t`,
+       FROM (SELECT changed.*, ${SENDER_COLUMNS} FROM changed JOIN users u ON u.id = changed.sender_id) t`,
     [id],
   );
   const tombstones = parseMessageTuples(made?.tombstones);

@@ -6,7 +6,7 @@ import { BOT_KEY_PREFIX } from '../../src/auth/bot-keys.js';
 import { TEXTS } from '../../src/errors.js';
 import { adminGuard } from '../../src/http/admin-guard.js';
 import { installErrorHandling } from '../../src/http/error-handler.js';
-import type { Message } from '../../src/protocol/types.js';
+import type { ChatSummary, Message } from '../../src/protocol/types.js';
 import { expectError } from '../helpers/http-envelope.js';
 import { api, ask, collect, connect, createChat, registerUser, useServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/socket-fixtures.js';
@@ -114,8 +114,37 @@ describe('bots', () => {
         ['beep', true],
         ['boop', true],
       ]);
+      // The chat list's copy of the last message, and a sync, say so too.
+      const listed = (await ask(aliceSocket, 'get_my_chats')).chats as ChatSummary[];
+      expect(listed.find((chat) => chat.id === chatId)!.messages[0]).toMatchObject({ text: 'boop', bot: true });
+      const synced = await ask(aliceSocket, 'sync', { chats: [{ chatId, version: 0 }] });
+      expect(synced.chats[0].messages.map((m: Message) => m.bot)).toEqual([true, true]);
       // A person's message carries no mark.
       expect((await ask(aliceSocket, 'send_message', { chatId, text: 'hi' })).message).not.toHaveProperty('bot');
+    });
+
+    it('is marked by its account, never by an email that looks like a bot’s, which no one can register', async () => {
+      for (const email of [`bot-${randomUUID()}@bots.invalid`, `bot-${randomUUID()}@BOTS.INVALID`]) {
+        const refused = await api(server, 'POST', '/auth/register', {
+          body: { email, username: `u_${randomUUID().slice(0, 8)}`, password: `pw-${randomUUID()}` },
+        });
+        expectError(refused, 400, 'VALIDATION_ERROR');
+        expect(refused.body.field).toBe('email');
+      }
+      // An account the store made with such an address anyway (no route makes one) is a person's.
+      const lookalike = await server.app.store.users.createUser({
+        email: `bot-${randomUUID()}@bots.invalid`,
+        username: `look_${randomUUID().slice(0, 8)}`,
+        passwordHash: null,
+      });
+      const alice = await registerUser(server, 'alice');
+      const chatId = await createChat(server, alice, [{ user: lookalike } as never]);
+      const sent = await server.app.store.messages.insertMessage({ chatId, senderId: lookalike.id, text: 'human' });
+      expect(sent).toMatchObject({ outcome: 'created', message: { text: 'human' } });
+      expect(sent.outcome === 'created' && sent.message).not.toHaveProperty('bot');
+      const history = await api(server, 'GET', `/chats/${chatId}/messages`, { token: alice.token });
+      expect(history.body.messages).toHaveLength(1);
+      expect(history.body.messages[0]).not.toHaveProperty('bot');
     });
 
     it('is refused at once when its keys are revoked, live sockets included; a new key works', async () => {

@@ -364,6 +364,32 @@ describe.each(storeTargets.map((t) => t.name))('reactions on %s', (target) => {
       ]);
     });
 
+    it('give every chat summary’s last message its reactions as its reader sees them, chat_created too', async () => {
+      const [alice, bob, carol] = await Promise.all([
+        registerUser(server, 'alice'),
+        registerUser(server, 'bob'),
+        registerUser(server, 'carol'),
+      ]);
+      const chatId = await createChat(server, alice, [bob], 'reacted');
+      const [aliceSocket, bobSocket, carolSocket] = await Promise.all([
+        connect(server, alice.token),
+        connect(server, bob.token),
+        connect(server, carol.token),
+      ]);
+      const last = await sendOk(aliceSocket, chatId, 'last');
+      await react(bobSocket, last.id, '👍');
+      const created = collect<{ chat: ChatSummary }>(carolSocket, 'chat_created');
+      const added = await api(server, 'POST', `/chats/${chatId}/members`, {
+        token: bob.token,
+        body: { userIds: [carol.user.id] },
+      });
+      expect(added.body.chat.messages[0].reactions).toStrictEqual([{ emoji: '👍', count: 1, me: true }]);
+      await waitFor(() => created.length >= 1, 3_000, 'chat_created');
+      expect(created[0]!.chat.messages[0]!.reactions).toStrictEqual([{ emoji: '👍', count: 1, me: false }]);
+      const renamed = await api(server, 'PATCH', `/chats/${chatId}`, { token: alice.token, body: { name: 'renamed' } });
+      expect(renamed.body.chat.messages[0].reactions).toStrictEqual([{ emoji: '👍', count: 1, me: false }]);
+    });
+
     it('keep a deleted account’s reactions counted', async () => {
       const { bob, chatId, aliceSocket, bobSocket } = await chatPair(server);
       const message = await sendOk(aliceSocket, chatId, 'liked');

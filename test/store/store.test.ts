@@ -530,19 +530,29 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await marks.react(message.id, c.id, '👍', true, 2)).toEqual({ outcome: 'unknown' });
       expect(await marks.react(randomUUID(), a.id, '👍', true, 2)).toEqual({ outcome: 'unknown' });
       expect(await marks.react('junk', a.id, '👍', true, 2)).toEqual({ outcome: 'unknown' });
-      const [broadcast] = await marks.withReactions([more.outcome === 'done' ? more.message : message]);
-      expect(broadcast!.reactions).toStrictEqual([
+      // The chat's version moved once per real change (3), and the changes read it back in their
+      // current state: as broadcast, without `me`; as a reader's, with theirs.
+      const changes = await opened.store.messages.listChanges(chatId, message.version, 10);
+      expect(changes).toMatchObject({ version: message.version + 3, messages: [{ id: message.id }] });
+      expect(changes!.messages[0]!.reactions).toStrictEqual([
         { emoji: '👍', count: 2 },
         { emoji: '🔥', count: 1 },
       ]);
-      // The chat's version moved once per real change (3), and the changes read it back in their current state.
-      const changes = await opened.store.messages.listChanges(chatId, message.version, 10);
-      expect(changes).toMatchObject({ version: message.version + 3, messages: [{ id: message.id }] });
+      const read = await opened.store.messages.listChangesOf(
+        [{ chatId, afterVersion: message.version, limit: 10 }],
+        b.id,
+      );
+      expect(read.get(chatId)!.messages[0]!.reactions).toStrictEqual([
+        { emoji: '👍', count: 2, me: true },
+        { emoji: '🔥', count: 1, me: false },
+      ]);
       await opened.store.messages.deleteMessage(message.id, a.id);
       expect(await marks.react(message.id, b.id, '👍', false, 2)).toEqual({ outcome: 'deleted' });
-      expect(
-        (await marks.withReactions([(await opened.store.messages.findMessage(message.id))!], a.id))[0],
-      ).not.toHaveProperty('reactions');
+      expect(await opened.store.messages.findMessage(message.id)).not.toHaveProperty('reactions');
+      const [tombstone] = (
+        await opened.store.messages.listChangesOf([{ chatId, afterVersion: 0, limit: 10 }], a.id)
+      ).get(chatId)!.messages;
+      expect(tombstone).not.toHaveProperty('reactions');
     });
 
     it('pins up to the cap, lists pins newest first, and a deletion unpins', async () => {

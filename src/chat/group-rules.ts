@@ -1,4 +1,5 @@
 import { AppError, TEXTS, forbiddenChat } from '../errors.js';
+import { canAddMembers, canManageGroup, canRemoveMember, canSetRoles, isGroupAdmin } from '../protocol/group-rights.js';
 import type { MemberRole } from '../protocol/types.js';
 import type { GroupCheck, GroupState } from '../store/groups.js';
 
@@ -8,8 +9,6 @@ import type { GroupCheck, GroupState } from '../store/groups.js';
  * (or that does not exist) first, exactly as for every other event; then a direct chat, whose pair
  * is fixed; then the caller's role; then the member acted on.
  */
-
-const isAdmin = (role: MemberRole | null | undefined) => role === 'owner' || role === 'admin';
 
 /** The caller's role in a group; `directText` refuses a direct chat. */
 function groupMember(state: GroupState, directText: string = TEXTS.directChatMembers): MemberRole {
@@ -25,20 +24,19 @@ function targetMember(state: GroupState): MemberRole {
 
 /** Adding people: admins and the owner; plain members while the group lets them (membersCanAdd). */
 export const mayAddMembers: GroupCheck = (state) => {
-  if (!isAdmin(groupMember(state)) && !state.membersCanAdd) throw new AppError('FORBIDDEN', TEXTS.adminsOnly);
+  if (!canAddMembers(groupMember(state), state.membersCanAdd)) throw new AppError('FORBIDDEN', TEXTS.adminsOnly);
 };
 
 /** Renaming and settings: admins and the owner. */
 export const mayManageGroup: GroupCheck = (state) => {
-  if (!isAdmin(groupMember(state, TEXTS.directChatFixed))) throw new AppError('FORBIDDEN', TEXTS.adminsOnly);
+  if (!canManageGroup(groupMember(state, TEXTS.directChatFixed))) throw new AppError('FORBIDDEN', TEXTS.adminsOnly);
 };
 
 /** Removing someone else: the owner removes anyone; an admin, plain members only. */
 export const mayRemoveMember: GroupCheck = (state) => {
   const actor = groupMember(state);
-  if (!isAdmin(actor)) throw new AppError('FORBIDDEN', TEXTS.adminsOnly);
-  const target = targetMember(state);
-  if (target === 'owner' || (target === 'admin' && actor !== 'owner')) throw new AppError('FORBIDDEN', TEXTS.outranked);
+  if (!isGroupAdmin(actor)) throw new AppError('FORBIDDEN', TEXTS.adminsOnly);
+  if (!canRemoveMember(actor, targetMember(state))) throw new AppError('FORBIDDEN', TEXTS.outranked);
 };
 
 /** Leaving: any member of a group. */
@@ -46,6 +44,6 @@ export const mayLeave: GroupCheck = (state) => void groupMember(state);
 
 /** Setting someone's role (handing ownership over included): the owner only, for another member. */
 export const maySetRole: GroupCheck = (state) => {
-  if (groupMember(state, TEXTS.directChatFixed) !== 'owner') throw new AppError('FORBIDDEN', TEXTS.ownerOnly);
+  if (!canSetRoles(groupMember(state, TEXTS.directChatFixed))) throw new AppError('FORBIDDEN', TEXTS.ownerOnly);
   if (targetMember(state) === 'owner') throw new AppError('FORBIDDEN', TEXTS.ownRole);
 };

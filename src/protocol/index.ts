@@ -12,5 +12,6 @@
  */
 export * from './event-types.js';
 export * from './events.js';
+export * from './group-rights.js';
 export * from './schemas.js';
 export * from './types.js';

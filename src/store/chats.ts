@@ -261,17 +261,16 @@ export class ChatStore {
    * only when some last messages are live, whatever their number.
    */
   private async lastMessageExtras(userId: string, chats: readonly ListedChat[]): Promise<Map<string, MessageExtras>> {
-    const live = chats.flatMap(([, [chatId], last]) => {
+    const live: string[] = [];
+    const replies: string[] = [];
+    for (const [, , last] of chats) {
       const [id, , , , , deletedAt, , , replyToId] = last ?? [];
-      return id && !deletedAt ? [{ id, replyToId: replyToId ?? null, chatId }] : [];
-    });
+      if (!id || deletedAt) continue;
+      live.push(id);
+      if (replyToId) replies.push(id);
+    }
     if (live.length === 0) return new Map();
-    const [row] = await this.db.query<{ extras: string | null }>(LAST_MESSAGE_EXTRAS, [
-      live.map((message) => message.id),
-      live.map((message) => message.replyToId),
-      live.map((message) => message.chatId),
-      userId,
-    ]);
+    const [row] = await this.db.query<{ extras: string | null }>(LAST_MESSAGE_EXTRAS, [live, replies, userId]);
     return parseLastMessageExtras(row?.extras);
   }
 

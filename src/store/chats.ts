@@ -212,13 +212,14 @@ export class ChatStore {
       if (last) named.add(last[2]);
     }
     const users = new Map<string, PublicUser>();
-    const bots = new Set<string>();
+    // Each user as a last message's sender (toMessage's), made once rather than once per chat.
+    const senders = new Map<string, PublicUser & { bot: boolean }>();
     for (const { bot, ...user } of await this.db.query<PublicUser & { bot: boolean }>(
       'SELECT id, email, username, bot FROM users WHERE id = ANY($1::uuid[])',
       [[...named]],
     )) {
       users.set(user.id, user);
-      if (bot) bots.add(user.id);
+      senders.set(user.id, { ...user, bot });
     }
     const extras = await this.lastMessageExtras(userId, chats);
     return chats.map(
@@ -228,7 +229,7 @@ export class ChatStore {
       ) => {
         const roles = membersCanAdd === null ? undefined : rolesOf(memberRoles);
         // A user deleted between the two queries took their memberships and messages along.
-        const sender = last ? users.get(last[2]) : undefined;
+        const sender = last ? senders.get(last[2]) : undefined;
         const ids = memberIds[i]!;
         const members: ChatMember[] = [];
         const readPositions: ChatSummary['readPositions'] = [];
@@ -238,19 +239,22 @@ export class ChatStore {
           members.push(roles === undefined ? member : { ...member, role: roles.get(member.id) ?? 'member' });
           readPositions.push({ userId: member.id, seq: readSeqs[j] ?? 0 });
         }
-        return {
-          id,
-          name,
-          users: members,
-          messages:
-            last && sender ? [toMessage(last, id, { ...sender, bot: bots.has(sender.id) }, extras.get(last[0]))] : [],
-          unreadCount,
-          unreadMentionCount,
-          version,
-          readPositions,
-          ...(membersCanAdd === null ? {} : { membersCanAdd }),
-          muted,
-        };
+        const messages = last && sender ? [toMessage(last, id, sender, extras.get(last[0]))] : [];
+        // Two literals rather than a spread: each keeps one shape (and the wire's key order).
+        return membersCanAdd === null
+          ? { id, name, users: members, messages, unreadCount, unreadMentionCount, version, readPositions, muted }
+          : {
+              id,
+              name,
+              users: members,
+              messages,
+              unreadCount,
+              unreadMentionCount,
+              version,
+              readPositions,
+              membersCanAdd,
+              muted,
+            };
       },
     );
   }

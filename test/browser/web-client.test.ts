@@ -528,7 +528,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     const chatId = await createChat(server, alice, [bob]);
     const socket = await connect(server, bob.token);
     const total = 75;
-    for (let i = 0; i < total; i++) await ask(socket, 'send_message', { chatId, text: `history ${i}` });
+    let last = '';
+    for (let i = 0; i < total; i++)
+      last = (await ask(socket, 'send_message', { chatId, text: `history ${i}` })).message.id;
+    // Read already: the chat opens at the bottom (an unread one opens at its first unread message).
+    await ask(await connect(server, alice.token), 'mark_read', { chatId, messageId: last });
 
     const { context, page } = await openPage(browser, server);
     await signIn(page, alice.user.email, alice.password);

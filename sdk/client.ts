@@ -102,6 +102,8 @@ export class ParleyClient {
   private readonly waiters = new Map<string, { resolve: (m: Message) => void; reject: (e: ParleyError) => void }>();
   private readonly answerTimeoutMs: number;
   private syncQueue = new Set<string>();
+  /** Per chat, the read position this client's own last markRead answered (its messages_read echo is no news). */
+  private readonly markedHere = new Map<string, number>();
   private syncRunning: Promise<void> | undefined;
 
   constructor(private readonly options: ClientOptions) {
@@ -214,6 +216,7 @@ export class ParleyClient {
   /** Moves the user's read position; the chat list's unread counts follow the answer. */
   async markRead(chatId: string, messageId: string): Promise<void> {
     const answer = await this.request('mark_read', { chatId, messageId });
+    this.markedHere.set(chatId, answer.seq);
     this.chats.setUnread(chatId, answer.unreadCount, answer.unreadMentionCount);
   }
 
@@ -440,7 +443,13 @@ export class ParleyClient {
   private onRead(read: MessagesRead): void {
     this.chats.onRead(read);
     const chat = this.chats.find(read.chatId);
-    if (chat) this.messageCaches.get(read.chatId)?.setReadPositions(chat.readPositions);
+    if (!chat) return;
+    this.messageCaches.get(read.chatId)?.setReadPositions(chat.readPositions);
+    // The user read part of the chat elsewhere (another tab or device): the unread counts after it
+    // are the server's to tell, and mark_read at that position (never moving it back) answers them.
+    const readHere = this.markedHere.get(read.chatId) === read.seq;
+    if (read.userId === this.user?.id && !readHere && chat.unreadCount > 0)
+      void this.markRead(read.chatId, read.messageId).catch(() => {});
   }
 
   // ---- the outbox ----

@@ -263,4 +263,17 @@ describe('the caches follow every change', () => {
     await cache.loadOlder();
     expect(cache.get().items.map((item) => item.message?.text)).toEqual(['old, edited', 'recent 1', 'recent 2']);
   });
+
+  it('follows the user’s reading elsewhere: a partial read in one client sets the unread count in another', async () => {
+    const { alice, chatId, say, client } = await aliceAndBob();
+    const elsewhere = sdkClient(proxyUrl, alice.token);
+    await elsewhere.ready();
+    const first = await say('one');
+    await say('two');
+    await say('three');
+    await until(elsewhere.chats, ([chat]) => chat?.unreadCount === 3);
+    await client.markRead(chatId, first.id);
+    await until(elsewhere.chats, ([chat]) => chat?.unreadCount === 2);
+    expect(client.chats.get()[0]!.unreadCount).toBe(2);
+  });
 });

@@ -561,6 +561,16 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
       { context: BrowserContext; page: Page },
     ];
     const path = () => new URL(a.url()).pathname;
+    // The browser's notifications, recorded (from the next load on): asked for only from the button.
+    await a.addInitScript({
+      content: `window.alerts = { asked: 0, shown: [] };
+        window.Notification = class {
+          static permission = 'default';
+          static async requestPermission() { alerts.asked += 1; this.permission = 'granted'; return 'granted'; }
+          constructor(title, options) { alerts.shown.push({ title, body: options.body }); }
+          addEventListener() {}
+        };`,
+    });
     const focused = (attribute = 'data-testid') =>
       a.evaluate<string | null>(`document.activeElement?.getAttribute('${attribute}') ?? null`);
 
@@ -595,11 +605,22 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
     expect(await a.inputValue('[data-testid=composer]')).toBe('');
 
-    // The title counts unread messages of the other chats.
+    // The title counts unread messages of the other chats, and a notification says who wrote
+    // (once allowed from the button: nothing asked on load).
     await openChat(a, 'Carol and me');
+    expect(await a.evaluate('alerts.asked')).toBe(0);
+    await a.getByRole('button', { name: 'Notify me' }).click();
+    await a.getByRole('button', { name: 'Notify me' }).waitFor({ state: 'hidden' });
     const bobSocket = await connect(server, bob!.token);
     await ask(bobSocket, 'send_message', { chatId: bobChat, text: 'are you there?' });
     await expect.poll(() => a.title()).toBe('(1) Parley');
+    await expect
+      .poll(() => a.evaluate('alerts.shown'))
+      .toEqual([{ title: bob!.user.username, body: `${bob!.user.username}: are you there?` }]);
+    // A new message in the open chat is read out politely.
+    const carolSocket = await connect(server, carol!.token);
+    await ask(carolSocket, 'send_message', { chatId: carolChat, text: 'hello from Carol' });
+    await a.locator('.app > [aria-live=polite]', { hasText: `${carol!.user.username}: hello from Carol` }).waitFor();
 
     // A link to a chat that is not the user's: a notice, the list, no crash.
     await a.goto(`${server.url}/chats/00000000-0000-4000-8000-000000000000`);
@@ -625,6 +646,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await a.unroute('**/users/me');
     await a.getByTestId('startup-retry').click();
     await a.waitForSelector('[data-testid=connection][data-state=online]');
+    // A token the server refuses (401) is what signs out.
+    await a.evaluate(`localStorage.setItem('parley.session',
+      JSON.stringify({ ...JSON.parse(localStorage.getItem('parley.session')), token: 'refused' }))`);
+    await a.reload();
+    await a.getByTestId('sign-in').waitFor();
     await context.close();
   }, 60_000);
 

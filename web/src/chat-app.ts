@@ -78,9 +78,10 @@ export class ChatApp {
         el('strong', { text: session.user.username, attrs: { 'data-testid': 'me' } }),
         this.status,
         ...[pushToggle(session.token)].filter((toggle) => toggle !== undefined),
-        this.alerts.button,
         signOut,
       ),
+      // A row of its own: the header is full at the sidebar's width.
+      el('div', { class: 'sidebar-tools' }, this.alerts.button),
       newChatPanel(session.token, (chat) => this.chatCreated(chat)),
       // Hits are titled as the chat list titles their chats (a direct chat by the other member).
       messageSearchPanel(

@@ -165,7 +165,7 @@ export class Conversation {
     this.stops.push(() => document.removeEventListener('visibilitychange', visibility));
     this.element = el(
       'section',
-      { class: 'conversation', attrs: { 'aria-labelledby': '' } },
+      { class: 'conversation' },
       header,
       this.pinnedBar,
       el(

@@ -646,6 +646,12 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await a.unroute('**/users/me');
     await a.getByTestId('startup-retry').click();
     await a.waitForSelector('[data-testid=connection][data-state=online]');
+    // In Russian, the chat's own words are Russian too.
+    await a.evaluate(`localStorage.setItem('parley.language', 'ru')`);
+    await a.reload();
+    await a.getByRole('listbox', { name: 'Чаты' }).waitFor();
+    await openChat(a, 'Carol and me');
+    await a.getByRole('textbox', { name: 'Сообщение' }).waitFor();
     // A token the server refuses (401) is what signs out.
     await a.evaluate(`localStorage.setItem('parley.session',
       JSON.stringify({ ...JSON.parse(localStorage.getItem('parley.session')), token: 'refused' }))`);
@@ -701,6 +707,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await expect.poll(() => inView(`unread ${total - 1}`)).toBe(true);
     for (const page of [a, other]) await badge(page).waitFor({ state: 'detached' });
     await expect.poll(() => a.title()).toBe('Parley');
+    // The divider is above the view now: "New messages ↑" goes back to it.
+    await a.getByTestId('jump-unread').click();
+    await expect.poll(() => inView('unread 0')).toBe(true);
+    await a.getByTestId('jump-unread').waitFor({ state: 'hidden' });
     await context.close();
   }, 60_000);
 

@@ -88,7 +88,7 @@ export class Conversation {
   private readonly divider = el('li', {
     class: 'unread-divider',
     text: t('conversation.newMessages'),
-    attrs: { 'data-testid': 'unread-divider', role: 'separator' },
+    attrs: { 'data-testid': 'unread-divider' },
   });
   private readonly jumpUnread: HTMLButtonElement;
   private readonly jumpBottom: HTMLButtonElement;

@@ -18,7 +18,7 @@ export function dayLabel(day: Date, now = new Date()): string {
 export function daySeparator(day: Date): HTMLElement {
   return el(
     'li',
-    { class: 'day-separator', attrs: { 'data-testid': 'day-separator', role: 'separator' } },
+    { class: 'day-separator', attrs: { 'data-testid': 'day-separator' } },
     el('time', { text: dayLabel(day), attrs: { datetime: localDate(day) } }),
   );
 }

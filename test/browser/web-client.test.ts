@@ -622,6 +622,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await ask(carolSocket, 'send_message', { chatId: carolChat, text: 'hello from Carol' });
     await a.locator('.app > [aria-live=polite]', { hasText: `${carol!.user.username}: hello from Carol` }).waitFor();
 
+    // The server serves the page at a chat's path (and nothing deeper).
+    const served = await a.request.get(`${server.url}/chats/${bobChat}`);
+    expect(served.headers()['content-type']).toContain('text/html');
+    expect((await a.request.get(`${server.url}/chats/${bobChat}/nothing`)).status()).toBe(404);
     // A link to a chat that is not the user's: a notice, the list, no crash.
     await a.goto(`${server.url}/chats/00000000-0000-4000-8000-000000000000`);
     await a.getByTestId('list-notice').getByText('not a member').waitFor();
@@ -711,6 +715,10 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await a.getByTestId('jump-unread').click();
     await expect.poll(() => inView('unread 0')).toBe(true);
     await a.getByTestId('jump-unread').waitFor({ state: 'hidden' });
+    // Tomorrow, today's messages are "Yesterday's" (the heading is drawn again with the next message).
+    await a.clock.setFixedTime(Date.now() + 86_400_000);
+    await ask(bobSocket, 'send_message', { chatId, text: 'one more' });
+    await a.getByTestId('day-separator').first().getByText('Yesterday').waitFor();
     await context.close();
   }, 60_000);
 

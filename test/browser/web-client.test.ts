@@ -661,6 +661,13 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
       JSON.stringify({ ...JSON.parse(localStorage.getItem('parley.session')), token: 'refused' }))`);
     await a.reload();
     await a.getByTestId('sign-in').waitFor();
+    // Signing in with the server unreachable says so in the page's language (Russian by now).
+    await a.route('**/auth/login', (route) => route.abort('failed'));
+    await a.fill('[data-testid=login]', alice!.user.username);
+    await a.fill('[data-testid=password]', alice!.password);
+    await a.click('[data-testid=sign-in]');
+    await a.getByText('Нет связи с сервером').waitFor();
+    expect(await a.content()).not.toContain('Failed to fetch');
     await context.close();
   }, 60_000);
 

@@ -9,6 +9,7 @@ import type {
   SetRoleBody,
   UpdateChatBody,
 } from '../../src/protocol/index.js';
+import { errorText } from './i18n/index.js';
 
 /**
  * A failed request: the envelope's Russian `error` text and `code`; a server that could not be
@@ -24,12 +25,15 @@ export class ApiError extends Error {
   }
 }
 
-/** fetch, with a network failure turned into ApiError `OFFLINE`. */
+/**
+ * fetch, with a network failure turned into ApiError `OFFLINE`, whose message is already the
+ * page's words for it (a caller that shows `message` never shows the browser's "Failed to fetch").
+ */
 async function reach(path: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(path, init);
-  } catch (error) {
-    throw new ApiError((error as Error).message, 'OFFLINE', 0);
+  } catch {
+    throw new ApiError(errorText({ code: 'OFFLINE' }), 'OFFLINE', 0);
   }
 }
 

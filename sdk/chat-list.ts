@@ -1,4 +1,4 @@
-import type { ChatSummary, Message, MessagesRead, PublicUser } from '../src/protocol/index.js';
+import type { ChatEvent, ChatSummary, MemberRole, Message, MessagesRead, PublicUser } from '../src/protocol/index.js';
 import { Observable } from './observable.js';
 
 /**
@@ -80,7 +80,15 @@ export class ChatList {
     }));
   }
 
-  /** Any other versioned change (a chat event): the chat's version follows it. */
+  /** A `chat_event` (live or from a sync): the chat's name, settings and roles follow it, and its version. */
+  onChatEvent(event: ChatEvent): void {
+    this.update(event.chatId, (chat) => ({
+      ...withChatEvent(chat, event),
+      version: Math.max(chat.version, event.version),
+    }));
+  }
+
+  /** Any other versioned change: the chat's version follows it. */
   onVersion(chatId: string, version: number): void {
     this.update(chatId, (chat) => (chat.version >= version ? chat : { ...chat, version }));
   }
@@ -99,4 +107,33 @@ function sortByActivity(chats: ChatSummary[]): ChatSummary[] {
     .map((chat, index) => ({ chat, index }))
     .sort((a, b) => activity(b.chat).localeCompare(activity(a.chat)) || a.index - b.index)
     .map(({ chat }) => chat);
+}
+
+/**
+ * The summary after a `chat_event`: name, settings and roles change here. Members come and go
+ * through `chat_members_changed` / `chat_left`, which carry their details (the event names them by
+ * id only); a departure is applied here too, so that the order in which the two arrive does not matter.
+ */
+export function withChatEvent(chat: ChatSummary, event: ChatEvent): ChatSummary {
+  const setRole = (users: ChatSummary['users'], userId: string, role: MemberRole) =>
+    users.map((u) => (u.id === userId ? { ...u, role } : u));
+  switch (event.kind) {
+    case 'chat_renamed':
+      return { ...chat, name: event.name };
+    case 'settings_changed':
+      return { ...chat, membersCanAdd: event.membersCanAdd };
+    case 'role_changed':
+      return { ...chat, users: setRole(chat.users, event.userId, event.role) };
+    case 'owner_changed':
+      // The previous owner is an admin since, or has left (then no longer listed).
+      return {
+        ...chat,
+        users: setRole(setRole(chat.users, event.previousOwnerId, 'admin'), event.userId, 'owner'),
+      };
+    case 'member_left':
+    case 'member_removed':
+      return { ...chat, users: chat.users.filter((u) => u.id !== event.userId) };
+    case 'members_added':
+      return chat;
+  }
 }

@@ -32,6 +32,12 @@ export type PageReader = (chatId: string, before: string) => Promise<{ messages:
  */
 export class ChatMessages {
   private readonly byId = new Map<string, Message>();
+  /**
+   * Changed messages older than the oldest one held (a sync or an event about old history): not in
+   * the view, whose oldest message is the cursor of the next older page and must leave no hole
+   * before it, but known to `find` (a reply's quote shows its target's edit or deletion).
+   */
+  private readonly older = new Map<string, Message>();
   private pending: OutboxEntry[] = [];
   private readPositions: ReadPosition[] = [];
   private olderExhausted = false;
@@ -59,21 +65,39 @@ export class ChatMessages {
     this.loading ??= this.readPage(this.chatId, oldest.id)
       .then(({ messages, hasMore }) => {
         this.olderExhausted = !hasMore;
-        this.upsert(messages);
+        this.upsert(messages, true);
         return hasMore;
       })
       .finally(() => (this.loading = undefined));
     return this.loading;
   }
 
-  /** Messages from any source: each keeps its newest state (the highest `version`). */
-  upsert(messages: Message[]): void {
+  /**
+   * Messages from any source: each keeps its newest state (the highest `version`). A `page` (of
+   * history, or the latest one) joins the view as it is; a single change older than the oldest
+   * message held is kept aside until its page is read.
+   */
+  upsert(messages: Message[], page = false): void {
+    const oldest = this.sorted()[0];
     for (const message of messages) {
-      const held = this.byId.get(message.id);
-      if (held && held.version > message.version) continue;
-      this.byId.set(message.id, { ...message, ...withReactions(held?.reactions, message.reactions) });
+      const held = this.byId.get(message.id) ?? this.older.get(message.id);
+      const next =
+        held && held.version > message.version
+          ? held
+          : { ...message, ...withReactions(held?.reactions, message.reactions) };
+      if (!page && !this.byId.has(message.id) && oldest && message.seq < oldest.seq) {
+        this.older.set(message.id, next);
+        continue;
+      }
+      this.older.delete(message.id);
+      this.byId.set(message.id, next);
     }
     this.publish();
+  }
+
+  /** A message the cache knows, in the view or older than it. */
+  find(messageId: string): Message | undefined {
+    return this.byId.get(messageId) ?? this.older.get(messageId);
   }
 
   /** `message_reactions`: the new summary; `me` kept from what the client knew, or set by its own user's change. */

@@ -1,6 +1,7 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type {
   Answer,
+  ChatEvent,
   ChatPinsEvent,
   ChatSummary,
   ClientEventName,
@@ -101,6 +102,8 @@ export class ParleyClient {
   private readonly waiters = new Map<string, { resolve: (m: Message) => void; reject: (e: ParleyError) => void }>();
   private readonly answerTimeoutMs: number;
   private syncQueue = new Set<string>();
+  /** Per chat, the read position this client's own last markRead answered (its messages_read echo is no news). */
+  private readonly markedHere = new Map<string, number>();
   private syncRunning: Promise<void> | undefined;
 
   constructor(private readonly options: ClientOptions) {
@@ -213,6 +216,7 @@ export class ParleyClient {
   /** Moves the user's read position; the chat list's unread counts follow the answer. */
   async markRead(chatId: string, messageId: string): Promise<void> {
     const answer = await this.request('mark_read', { chatId, messageId });
+    this.markedHere.set(chatId, answer.seq);
     this.chats.setUnread(chatId, answer.unreadCount, answer.unreadMentionCount);
   }
 
@@ -220,10 +224,8 @@ export class ParleyClient {
    * Any event of the API with its answer typed (`search_messages`, `add_reaction`, `edit_message`, …):
    * resolves with the success answer, rejects with a ParleyError (its `code`) or on timeout.
    */
-  async request<E extends ClientEventName>(event: E, ...payload: EventPayload<E>): Promise<EventSuccess<E>> {
-    const answer = (await this.ask(event, ...payload)) as Answer<object>;
-    if (!answer.success) throw new ParleyError(answer.code, answer.error, answer.field);
-    return answer as EventSuccess<E>;
+  request<E extends ClientEventName>(event: E, ...payload: EventPayload<E>): Promise<EventSuccess<E>> {
+    return requestOn(this.socket, this.answerTimeoutMs, event, ...payload);
   }
 
   close(): void {
@@ -317,7 +319,7 @@ export class ParleyClient {
   private async join(chatId: string, generation: number): Promise<void> {
     try {
       const joined = await this.paced(generation, () => this.ask('join_chat', { chatId }));
-      this.messages(chatId).upsert(joined.messages);
+      this.messages(chatId).upsert(joined.messages, true);
       this.versions.start(chatId, joined.version);
     } catch (error) {
       // Left (or removed) since the list was read: the chat goes, the others carry on.
@@ -398,12 +400,8 @@ export class ParleyClient {
     }
   }
 
-  /** Emits with a timeout; rejects when the answer does not come (or the connection drops first). */
   private ask<E extends ClientEventName>(event: E, ...payload: EventPayload<E>): Promise<EventAnswer<E>> {
-    const timed = this.socket.timeout(this.answerTimeoutMs);
-    // socket.timeout() loses the answer's type in socket.io-client's typings; EventAnswer restores it.
-    const emit = timed.emitWithAck.bind(timed) as (event: E, ...args: EventPayload<E>) => Promise<EventAnswer<E>>;
-    return emit(event, ...payload);
+    return askOn(this.socket, this.answerTimeoutMs, event, ...payload);
   }
 
   private async signedIn(): Promise<PublicUser> {
@@ -436,7 +434,8 @@ export class ParleyClient {
     } else {
       if (event.name === 'message_reactions') cache.applyReactions(event.payload as MessageReactionsEvent);
       if (event.name === 'chat_pins') cache.applyPins(event.payload as ChatPinsEvent);
-      this.chats.onVersion(event.chatId, event.version);
+      if (event.name === 'chat_event') this.chats.onChatEvent(event.payload as ChatEvent);
+      else this.chats.onVersion(event.chatId, event.version);
     }
     for (const listener of [...this.eventListeners]) listener(event);
   }
@@ -444,7 +443,13 @@ export class ParleyClient {
   private onRead(read: MessagesRead): void {
     this.chats.onRead(read);
     const chat = this.chats.find(read.chatId);
-    if (chat) this.messageCaches.get(read.chatId)?.setReadPositions(chat.readPositions);
+    if (!chat) return;
+    this.messageCaches.get(read.chatId)?.setReadPositions(chat.readPositions);
+    // The user read part of the chat elsewhere (another tab or device): the unread counts after it
+    // are the server's to tell, and mark_read at that position (never moving it back) answers them.
+    const readHere = this.markedHere.get(read.chatId) === read.seq;
+    if (read.userId === this.user?.id && !readHere && chat.unreadCount > 0)
+      void this.markRead(read.chatId, read.messageId).catch(() => {});
   }
 
   // ---- the outbox ----
@@ -501,9 +506,10 @@ export class ParleyClient {
       return false; // no answer: sent again, with the same clientMessageId, once connected
     }
     if (answer.success) {
+      // The stored message replaces its pending entry in one step: no view shows both.
       this.messages(entry.chatId).upsert([answer.message]);
-      await this.outboxStore.delete(entry.clientMessageId);
       this.setOutbox(this.outbox.filter((e) => e.clientMessageId !== entry.clientMessageId));
+      await this.outboxStore.delete(entry.clientMessageId);
       this.settle(entry.clientMessageId, answer.message);
       return true;
     }
@@ -535,6 +541,34 @@ export class ParleyClient {
 /** Connects to a Parley server (README "Client SDK"). */
 export function connect(options: ClientOptions): ParleyClient {
   return new ParleyClient(options);
+}
+
+/** Emits with a timeout; rejects when the answer does not come (or the connection drops first). */
+function askOn<E extends ClientEventName>(
+  socket: ParleySocket,
+  timeoutMs: number,
+  event: E,
+  ...payload: EventPayload<E>
+): Promise<EventAnswer<E>> {
+  const timed = socket.timeout(timeoutMs);
+  // socket.timeout() loses the answer's type in socket.io-client's typings; EventAnswer restores it.
+  const emit = timed.emitWithAck.bind(timed) as (event: E, ...args: EventPayload<E>) => Promise<EventAnswer<E>>;
+  return emit(event, ...payload);
+}
+
+/**
+ * `ParleyClient.request` on any typed socket: resolves with the success answer, rejects with a
+ * ParleyError (its `code`) or when no answer comes within `timeoutMs`.
+ */
+export async function requestOn<E extends ClientEventName>(
+  socket: ParleySocket,
+  timeoutMs: number,
+  event: E,
+  ...payload: EventPayload<E>
+): Promise<EventSuccess<E>> {
+  const answer = (await askOn(socket, timeoutMs, event, ...payload)) as Answer<object>;
+  if (!answer.success) throw new ParleyError(answer.code, answer.error, answer.field);
+  return answer as EventSuccess<E>;
 }
 
 /** Work begun on a connection that another one replaced. */

@@ -3,9 +3,9 @@
  * browser and in Node 20. Its wire types are src/protocol's, re-exported here as types only, so
  * that no schema (zod) reaches a browser bundle.
  */
-export { connect, ParleyClient, ParleyError } from './client.js';
+export { connect, ParleyClient, ParleyError, requestOn } from './client.js';
 export type { ClientOptions, ConnectionStatus, ParleySocket } from './client.js';
-export { ChatList } from './chat-list.js';
+export { ChatList, withChatEvent } from './chat-list.js';
 export { ChatMessages } from './chat-messages.js';
 export type { MessageItem, MessageState, MessagesView } from './chat-messages.js';
 export type { VersionedEvent } from './chat-versions.js';

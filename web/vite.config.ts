@@ -7,7 +7,8 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
-  base: './',
+  // Absolute: the page is also served at /chats/:id, where relative asset paths would miss.
+  base: '/',
   logLevel: 'warn',
   build: {
     outDir: 'dist',

@@ -10,9 +10,11 @@ import type { FastifyInstance } from 'fastify';
 export const WEB_CLIENT_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 /**
- * Serves the bundled web client at `/`: index.html and its hashed assets, nothing else. Only the
- * files that exist at start-up get routes (`wildcard: false`), so every other path still reaches the
- * API routes or the envelope's 404, and /socket.io is untouched (engine.io answers it before Fastify).
+ * Serves the bundled web client at `/`: index.html and its hashed assets, and index.html again at
+ * `/chats/:id` (the page's deep link to a chat: a reload or a pasted link opens it; the API has no
+ * GET there). Only the files that exist at start-up get routes (`wildcard: false`), so every other
+ * path still reaches the API routes or the envelope's 404, and /socket.io is untouched (engine.io
+ * answers it before Fastify).
  */
 export function serveWebClient(app: FastifyInstance, dir = WEB_CLIENT_DIR): void {
   if (!existsSync(`${dir}/index.html`)) {
@@ -32,4 +34,5 @@ export function serveWebClient(app: FastifyInstance, dir = WEB_CLIENT_DIR): void
       );
     },
   });
+  app.get('/chats/:id', (_request, reply) => reply.sendFile('index.html'));
 }

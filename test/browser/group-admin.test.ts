@@ -1,6 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEXTS } from '../../src/errors.js';
 import {
   api,
   closeSockets,
@@ -168,9 +167,19 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: group roles, blocking and repor
     const blocks = await api(server, 'GET', '/users/me/blocks', { token: alice.token });
     expect(blocks.body.users.map((u: { id: string }) => u.id)).toEqual([bob.user.id]);
 
+    // Refused: the message stays on Bob's page as failed, with the reason and Retry.
     await sendInPage(b, 'are you there?');
-    await b.getByTestId('conversation-error').filter({ hasText: TEXTS.blockedSender }).waitFor();
-    expect(await b.inputValue('[data-testid=composer]')).toBe('are you there?');
+    const failed = b.locator('[data-testid=pending-message][data-state=failed]', { hasText: 'are you there?' });
+    await failed
+      .getByTestId('pending-state')
+      .filter({ hasText: 'Not sent: You do not have access to this.' })
+      .waitFor();
+    // A second refused one is discarded: it goes, the first stays.
+    await sendInPage(b, 'never mind');
+    const discarded = b.locator('[data-testid=pending-message][data-state=failed]', { hasText: 'never mind' });
+    await discarded.getByTestId('discard-message').click();
+    await discarded.waitFor({ state: 'detached' });
+    expect(await failed.count()).toBe(1);
 
     // After a reload the header still knows; unblocking lets Bob's retry through.
     await a.reload();
@@ -180,7 +189,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: group roles, blocking and repor
     await expect.poll(() => unblockBob.isEnabled()).toBe(true);
     await unblockBob.click();
     await blockBob.waitFor();
-    await b.press('[data-testid=composer]', 'Enter');
+    await failed.getByTestId('retry-message').click();
     await waitForMessage(a, 'are you there?');
 
     // Reporting: only on others' messages; a dismissed question sends nothing.

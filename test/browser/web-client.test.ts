@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ask,
@@ -520,6 +520,215 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await b!.context.close();
   }, 60_000);
 
+  it('composer: Shift+Enter is a new line, 30 quick Enters send 30 messages in order, a text past the limit is kept with a counter and a reason', async () => {
+    const { pages, a, b } = await aliceAndBobInTheirChat();
+    const composer = a.getByRole('textbox', { name: 'Message' });
+    await composer.fill('line one');
+    await composer.press('Shift+Enter');
+    await composer.pressSequentially('line two');
+    await composer.press('Enter');
+    await expect.poll(() => messageTexts(b)).toEqual(['line one\nline two']);
+
+    const quick = Array.from({ length: 30 }, (_, i) => `quick ${i}`);
+    for (const text of quick) {
+      await composer.fill(text);
+      await composer.press('Enter');
+    }
+    await expect.poll(() => messageTexts(b), { timeout: 20_000 }).toEqual(['line one\nline two', ...quick]);
+    expect(await messageTexts(a)).toEqual(await messageTexts(b));
+
+    // One character too many: the counter says so, Enter refuses with the reason, the text stays.
+    const long = 'x'.repeat(4001);
+    await composer.fill(long);
+    expect(await a.getByTestId('composer-counter').textContent()).toBe('4001 / 4000');
+    await composer.press('Enter');
+    await a
+      .getByTestId('conversation-error')
+      .getByText(/^Too long to send: 4001 characters, at most 4000/)
+      .waitFor();
+    expect(await composer.inputValue()).toBe(long);
+    expect(await a.getByTestId('pending-message').count()).toBe(0);
+    await Promise.all(pages.map((p) => p.context.close()));
+  }, 60_000);
+
+  it('the open chat is in the URL (back, forward, reload, a foreign link); drafts per chat; arrow keys in the list; the title counts unread; phone screens; start-up without a server', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((p) => registerUser(server, p)));
+    const bobChat = await createChat(server, alice!, [bob!]);
+    const carolChat = await createChat(server, alice!, [carol!], 'Carol and me');
+    const [{ context, page: a }] = (await signedInPages(browser, server, [alice!])) as [
+      { context: BrowserContext; page: Page },
+    ];
+    const path = () => new URL(a.url()).pathname;
+    // The browser's notifications, recorded (from the next load on): asked for only from the button.
+    await a.addInitScript({
+      content: `window.alerts = { asked: 0, shown: [] };
+        window.Notification = class {
+          static permission = 'default';
+          static async requestPermission() { alerts.asked += 1; this.permission = 'granted'; return 'granted'; }
+          constructor(title, options) { alerts.shown.push({ title, body: options.body }); }
+          addEventListener() {}
+        };`,
+    });
+    const focused = (attribute = 'data-testid') =>
+      a.evaluate<string | null>(`document.activeElement?.getAttribute('${attribute}') ?? null`);
+
+    // The list by keyboard: the newest chat first; Down moves, Enter opens; the composer takes the focus.
+    const items = a.getByTestId('chat-item');
+    await items.first().focus();
+    expect(await items.first().getAttribute('data-chat-id')).toBe(carolChat);
+    await a.keyboard.press('ArrowDown');
+    expect(await focused('data-chat-id')).toBe(bobChat);
+    await a.keyboard.press('Enter');
+    await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
+    expect(path()).toBe(`/chats/${bobChat}`);
+    await expect.poll(focused).toBe('composer');
+
+    // A draft stays with its chat across switching, back/forward and a reload.
+    await a.getByTestId('composer').fill('half-written\nsecond line');
+    await openChat(a, 'Carol and me');
+    expect(path()).toBe(`/chats/${carolChat}`);
+    expect(await a.inputValue('[data-testid=composer]')).toBe('');
+    await a.goBack();
+    await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
+    expect(await a.inputValue('[data-testid=composer]')).toBe('half-written\nsecond line');
+    await a.goForward();
+    await a.locator('[data-testid=conversation-title]', { hasText: 'Carol and me' }).waitFor();
+    await a.goBack();
+    await a.reload();
+    await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
+    expect(await a.inputValue('[data-testid=composer]')).toBe('half-written\nsecond line');
+    await a.press('[data-testid=composer]', 'Enter');
+    await expect.poll(() => messageTexts(a)).toEqual(['half-written\nsecond line']);
+    await a.reload();
+    await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
+    expect(await a.inputValue('[data-testid=composer]')).toBe('');
+
+    // The title counts unread messages of the other chats, and a notification says who wrote
+    // (once allowed from the button: nothing asked on load).
+    await openChat(a, 'Carol and me');
+    expect(await a.evaluate('alerts.asked')).toBe(0);
+    await a.getByRole('button', { name: 'Notify me' }).click();
+    await a.getByRole('button', { name: 'Notify me' }).waitFor({ state: 'hidden' });
+    const bobSocket = await connect(server, bob!.token);
+    await ask(bobSocket, 'send_message', { chatId: bobChat, text: 'are you there?' });
+    await expect.poll(() => a.title()).toBe('(1) Parley');
+    await expect
+      .poll(() => a.evaluate('alerts.shown'))
+      .toEqual([{ title: bob!.user.username, body: `${bob!.user.username}: are you there?` }]);
+    // A new message in the open chat is read out politely.
+    const carolSocket = await connect(server, carol!.token);
+    await ask(carolSocket, 'send_message', { chatId: carolChat, text: 'hello from Carol' });
+    await a.locator('.app > [aria-live=polite]', { hasText: `${carol!.user.username}: hello from Carol` }).waitFor();
+
+    // The server serves the page at a chat's path (and nothing deeper).
+    const served = await a.request.get(`${server.url}/chats/${bobChat}`);
+    expect(served.headers()['content-type']).toContain('text/html');
+    expect((await a.request.get(`${server.url}/chats/${bobChat}/nothing`)).status()).toBe(404);
+    // A link to a chat that is not the user's: a notice, the list, no crash.
+    await a.goto(`${server.url}/chats/00000000-0000-4000-8000-000000000000`);
+    await a.getByTestId('list-notice').getByText('not a member').waitFor();
+    expect(path()).toBe('/');
+
+    // A phone: the list and the conversation are two screens, Back returns.
+    await a.setViewportSize({ width: 375, height: 700 });
+    const app = a.locator('.app');
+    expect(await app.getAttribute('data-screen')).toBe('list');
+    await openChat(a, 'Carol and me');
+    expect(await app.getAttribute('data-screen')).toBe('chat');
+    await a.getByRole('button', { name: 'Back to chats' }).click();
+    expect(await app.getAttribute('data-screen')).toBe('list');
+    expect(path()).toBe('/');
+    expect(await a.getByTestId('chat-list').isVisible()).toBe(true);
+
+    // Start-up with the server unreachable: said so (not "Failed to fetch"), still signed in, and back by Retry.
+    await a.route('**/users/me', (route) => route.abort('failed'));
+    await a.reload();
+    await a.getByTestId('startup-error').getByText('Cannot reach the server').waitFor();
+    expect(await a.content()).not.toContain('Failed to fetch');
+    await a.unroute('**/users/me');
+    await a.getByTestId('startup-retry').click();
+    await a.waitForSelector('[data-testid=connection][data-state=online]');
+    // In Russian, the chat's own words are Russian too.
+    await a.evaluate(`localStorage.setItem('parley.language', 'ru')`);
+    await a.reload();
+    await a.getByRole('listbox', { name: 'Чаты' }).waitFor();
+    await openChat(a, 'Carol and me');
+    await a.getByRole('textbox', { name: 'Сообщение' }).waitFor();
+    // A token the server refuses (401) is what signs out.
+    await a.evaluate(`localStorage.setItem('parley.session',
+      JSON.stringify({ ...JSON.parse(localStorage.getItem('parley.session')), token: 'refused' }))`);
+    await a.reload();
+    await a.getByTestId('sign-in').waitFor();
+    // Signing in with the server unreachable says so in the page's language (Russian by now).
+    await a.route('**/auth/login', (route) => route.abort('failed'));
+    await a.fill('[data-testid=login]', alice!.user.username);
+    await a.fill('[data-testid=password]', alice!.password);
+    await a.click('[data-testid=sign-in]');
+    await a.getByText('Нет связи с сервером').waitFor();
+    expect(await a.content()).not.toContain('Failed to fetch');
+    await context.close();
+  }, 60_000);
+
+  it('unread: the chat opens at the first unread under a divider, only what was shown is read; jump to the bottom; badges in sync across tabs; day separators', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
+    const chatId = await createChat(server, alice, [bob]);
+    const bobSocket = await connect(server, bob.token);
+    await ask(bobSocket, 'send_message', { chatId, text: 'already read' });
+    const read = await ask(bobSocket, 'send_message', { chatId, text: 'read too' });
+    await ask(await connect(server, alice.token), 'mark_read', { chatId, messageId: read.message.id });
+    const total = 60;
+    for (let i = 0; i < total; i++) await ask(bobSocket, 'send_message', { chatId, text: `unread ${i}` });
+    const [{ context, page: a }] = (await signedInPages(browser, server, [alice])) as [
+      { context: BrowserContext; page: Page },
+    ];
+    const other = await secondWindow(context, server);
+    const badge = (page: Page) => page.getByTestId('unread');
+    expect(await badge(a).textContent()).toBe(String(total));
+    expect(await a.title()).toBe(`(${total}) Parley`);
+
+    await openChat(a, bob.user.username);
+    const divider = a.getByTestId('unread-divider');
+    await divider.waitFor();
+    // Under the divider, in view: the first unread message; the newest one is not.
+    expect(await divider.evaluate((node) => node.nextElementSibling?.textContent)).toContain('unread 0');
+    await expect.poll(() => messageItem(a, 'unread 0').isVisible()).toBe(true);
+    const inView = (text: string) =>
+      messageItem(a, text).evaluate((node) => {
+        const list = node.closest('ol')!.getBoundingClientRect();
+        const box = node.getBoundingClientRect();
+        return box.bottom > list.top && box.top < list.bottom;
+      });
+    expect(await inView('unread 0')).toBe(true);
+    expect(await inView(`unread ${total - 1}`)).toBe(false);
+    // What was shown is read, not the rest: the badge goes down, not away, on both tabs.
+    await expect.poll(async () => Number(await badge(a).textContent())).toBeLessThan(total);
+    const left = Number(await badge(a).textContent());
+    expect(left).toBeGreaterThan(0);
+    await expect.poll(async () => Number(await badge(other).textContent())).toBe(left);
+    expect(await a.getByTestId('day-separator').first().textContent()).toBe('Today');
+
+    // "Jump to the bottom" counts what is below; using it reads the rest, in this tab and the other.
+    const jump = a.getByTestId('jump-bottom');
+    expect(await jump.getAttribute('aria-label')).toMatch(/^Jump to the latest message \(\d+ new\)$/);
+    await jump.click();
+    await expect.poll(() => inView(`unread ${total - 1}`)).toBe(true);
+    for (const page of [a, other]) await badge(page).waitFor({ state: 'detached' });
+    await expect.poll(() => a.title()).toBe('Parley');
+    // The divider is above the view now: "New messages ↑" goes back to it.
+    await a.getByTestId('jump-unread').click();
+    await expect.poll(() => inView('unread 0')).toBe(true);
+    await a.getByTestId('jump-unread').waitFor({ state: 'hidden' });
+    // Tomorrow, today's messages are "Yesterday's" (the heading is drawn again with the next message).
+    await a.clock.setFixedTime(Date.now() + 86_400_000);
+    await ask(bobSocket, 'send_message', { chatId, text: 'one more' });
+    await a.getByTestId('day-separator').first().getByText('Yesterday').waitFor();
+    await context.close();
+  }, 60_000);
+
   it('loads older history when the conversation is scrolled to the top', async () => {
     const server = await startServer();
     servers.push(server);
@@ -528,7 +737,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     const chatId = await createChat(server, alice, [bob]);
     const socket = await connect(server, bob.token);
     const total = 75;
-    for (let i = 0; i < total; i++) await ask(socket, 'send_message', { chatId, text: `history ${i}` });
+    let last = '';
+    for (let i = 0; i < total; i++)
+      last = (await ask(socket, 'send_message', { chatId, text: `history ${i}` })).message.id;
+    // Read already: the chat opens at the bottom (an unread one opens at its first unread message).
+    await ask(await connect(server, alice.token), 'mark_read', { chatId, messageId: last });
 
     const { context, page } = await openPage(browser, server);
     await signIn(page, alice.user.email, alice.password);
@@ -565,6 +778,11 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
 
     await first.close();
     await page.waitForSelector('[data-testid=connection][data-state=offline]');
+    // Written while the server is away: it shows at once as pending and goes out once back.
+    await sendInPage(page, 'written while away');
+    await page
+      .locator('[data-testid=pending-message][data-state=sending]', { hasText: 'written while away' })
+      .waitFor();
 
     // Same port, same data: the page was never reloaded. While it is away, Bob edits, deletes,
     // sends and reads.
@@ -587,11 +805,13 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await page.waitForSelector('[data-testid=connection][data-state=online]', { timeout: 15_000 });
     await waitForMessage(page, 'sent while you were away');
     await waitForMessage(page, 'bob edited this while you were away');
+    await waitForMessage(page, 'written while away');
     const caughtUp = [
       'bob edited this while you were away',
       'message deleted',
       'before the restart',
       'sent while you were away',
+      'written while away',
     ];
     expect(await messageTexts(page)).toEqual(caughtUp);
     expect(await page.content()).not.toContain('bob will take this back');

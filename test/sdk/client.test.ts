@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MemoryOutboxStore, type Message, type VersionedEvent } from '../../sdk/index.js';
+import { ChatMessages, MemoryOutboxStore, type Message, type VersionedEvent } from '../../sdk/index.js';
 import { CuttableProxy } from '../helpers/cuttable-proxy.js';
 import {
+  api,
   ask,
   closeSockets,
   connect,
@@ -225,5 +226,54 @@ describe('tokens', () => {
   it('stops as unauthorized when the hook gives no token the server accepts', async () => {
     const client = sdkClient(proxyUrl, 'not-a-token', { refreshToken: async () => 'still-not-a-token' });
     await until(client.status, (status) => status === 'unauthorized', 10_000);
+  });
+});
+
+describe('the caches follow every change', () => {
+  it('applies chat events to the chat list: a rename and a role change reach client.chats', async () => {
+    const [alice, bob] = await Promise.all([registerUser(server, 'alice'), registerUser(server, 'bob')]);
+    const chatId = await createChat(server, alice, [bob], 'Before');
+    const client = sdkClient(proxyUrl, bob.token);
+    await client.ready();
+    await api(server, 'PATCH', `/chats/${chatId}`, { token: alice.token, body: { name: 'After' } });
+    await api(server, 'PUT', `/chats/${chatId}/members/${bob.user.id}/role`, {
+      token: alice.token,
+      body: { role: 'admin' },
+    });
+    const chat = await until(client.chats, ([held]) => held?.users.find((u) => u.id === bob.user.id)?.role === 'admin');
+    expect(chat[0]).toMatchObject({ id: chatId, name: 'After' });
+  });
+
+  it('keeps a change to a message older than its pages out of the view (no hole), known to find()', async () => {
+    const { chatId, say, bobSocket } = await aliceAndBob();
+    const old = await say('old');
+    const recent = [await say('recent 1'), await say('recent 2')];
+    const cache = new ChatMessages(
+      chatId,
+      () => undefined,
+      async () => ({ messages: [old], hasMore: false }),
+    );
+    cache.upsert(recent, true); // the latest page only
+    const edited = (await ask(bobSocket, 'edit_message', { messageId: old.id, text: 'old, edited' })).message;
+    cache.upsert([edited]); // as a live event or a sync brings it
+    expect(cache.get().items.map((item) => item.message?.text)).toEqual(['recent 1', 'recent 2']);
+    expect(cache.get().hasOlder).toBe(true);
+    expect(cache.find(old.id)?.text).toBe('old, edited');
+    // Its page, when read, brings it into the view in its newest state.
+    await cache.loadOlder();
+    expect(cache.get().items.map((item) => item.message?.text)).toEqual(['old, edited', 'recent 1', 'recent 2']);
+  });
+
+  it('follows the user’s reading elsewhere: a partial read in one client sets the unread count in another', async () => {
+    const { alice, chatId, say, client } = await aliceAndBob();
+    const elsewhere = sdkClient(proxyUrl, alice.token);
+    await elsewhere.ready();
+    const first = await say('one');
+    await say('two');
+    await say('three');
+    await until(elsewhere.chats, ([chat]) => chat?.unreadCount === 3);
+    await client.markRead(chatId, first.id);
+    await until(elsewhere.chats, ([chat]) => chat?.unreadCount === 2);
+    expect(client.chats.get()[0]!.unreadCount).toBe(2);
   });
 });

@@ -1,122 +1,135 @@
-import type {
-  ChatEvent,
-  ChatPinsEvent,
-  ChatSummary,
-  Message,
-  MessageReactionsEvent,
-  PublicUser,
-} from '../../src/protocol/index.js';
+import type { ChatMessages, MessageItem, MessagesView, ParleyClient, VersionedEvent } from '../../sdk/index.js';
+import type { ChatSummary, Message, PublicUser } from '../../src/protocol/index.js';
+import { renderAttachments } from './attachments-view.js';
 import type { ChatNotices } from './chat-notices.js';
 import { chatTitle, isGroupChat } from './chat-summary.js';
-import { mayManageGroup } from './group-rights.js';
-import { ignoreAnswer, request, type ParleySocket } from './connection.js';
-import { renderAttachments } from './attachments-view.js';
+import { Composer } from './composer.js';
 import { el } from './dom.js';
-import { httpApi } from './http-api.js';
+import { failureText } from './failure.js';
+import { mayManageGroup } from './group-rights.js';
+import { t } from './i18n/index.js';
+import { renderPendingMessage, showDelivery } from './message-state.js';
 import {
   quoteOf,
   renderMessage,
-  renderQuote,
-  type MentionedNames,
   type MarkActions,
+  type MentionedNames,
   type OwnMessageActions,
   type ReplyAction,
 } from './message-view.js';
 import { reportMessage } from './report-action.js';
+import { daySeparator, sameDay } from './timeline.js';
 
-/** Page size of history requests (the server allows 1..100). */
-const PAGE = 30;
 /** On opening, the chat events among this many latest changes are shown (sync's largest page). */
 const RECENT_CHANGES = 100;
-/** While the user types, `typing` is repeated this often (the server expires it after 5 s). */
-const TYPING_REPEAT_MS = 2_000;
-/** This long after the last keystroke the page sends `stop_typing`. */
-const TYPING_IDLE_MS = 3_000;
+/** Opening a chat reads older pages until its first unread message, at most this many. */
+const PAGES_TO_FIRST_UNREAD = 20;
+/** Within this many pixels of the bottom the list counts as at the bottom (and follows new messages). */
+const BOTTOM_SLACK_PX = 60;
+
+/** What the chat app gives the open conversation. */
+export interface ConversationContext {
+  client: ParleyClient;
+  me: PublicUser;
+  /** The bearer token, for uploads and for fetching files. */
+  token: string;
+  /** The chat events the page holds, shown as notices among the messages. */
+  notices: ChatNotices;
+  /** Controls for the header (a group's members panel, "Block" in a direct chat). */
+  tools: HTMLElement;
+  /** Back to the chat list (a narrow screen's Back button). */
+  back: () => void;
+  /** Read out politely by screen readers. */
+  announce: (text: string) => void;
+}
 
 /**
- * The open chat: its messages in commit order, older pages loaded when the list is scrolled to the
- * top, live messages, edits and deletes, who is typing, and how far the others have read. The
- * author edits a message in the composer (which then saves instead of sending) and deletes it
- * after a confirmation. "Reply" on a message makes the next send a reply to it, shown above the
- * composer with a cancel button until then.
+ * The open chat, drawn from the SDK's cache of its messages (client.messages): stored messages in
+ * commit order with day separators and the chat's notices among them, then the outbox's (sending,
+ * or failed with Retry / Discard). Older pages load when the list is scrolled to the top. A chat
+ * opened with unread messages shows the first of them under a "New messages" divider; a message
+ * counts as read only once it was in view while the tab was visible. The composer is composer.ts.
  */
 export class Conversation {
   readonly element: HTMLElement;
+  private readonly cache: ChatMessages;
+  private view: MessagesView = { items: [], hasOlder: false };
   private readonly list: HTMLElement;
   private readonly typingLine: HTMLElement;
-  /** Failed sends, edits and deletes, with the server's text; cleared by the next attempt. */
+  /** Failed actions, with the reason; cleared by the next attempt (an assertive live region). */
   private readonly errorLine: HTMLElement;
   /** What an action achieved that shows nowhere else (a report sent); cleared by the next one. */
   private readonly statusLine: HTMLElement;
-  private readonly input: HTMLInputElement;
-  private readonly submit: HTMLButtonElement;
-  /** The attach button's file input (hidden: the button opens it). */
-  private readonly fileInput: HTMLInputElement;
-  /** Shown while the composer edits a message instead of writing a new one. */
-  private readonly editBar: HTMLElement;
   private readonly title: HTMLElement;
   /** A group's members (a direct chat's title already names the other one). */
   private readonly membersLine: HTMLElement;
-  /** The message the composer is editing, if any. */
-  private editing: Message | undefined;
-  /** Shown while the next send is a reply: the quote and a cancel button. */
-  private readonly replyBar: HTMLElement;
-  private readonly replyQuote: HTMLElement;
-  /** The message the next send replies to, if any. */
-  private replyingTo: Message | undefined;
-  private readonly startReply: ReplyAction = (message) => this.replyTo(message);
+  private readonly composer: Composer;
+  private readonly pinnedBar: HTMLElement;
+  private pins: Message[] = [];
+  /** Each item's element, with what it was drawn from (redrawn when that changes). */
+  private readonly rendered = new Map<string, { drawn: string; element: HTMLElement }>();
   private readonly ownActions: OwnMessageActions = {
-    edit: (message) => this.startEdit(message),
+    edit: (message) => this.composer.edit(message),
     delete: (message) => void this.deleteMessage(message),
   };
+  private readonly startReply: ReplyAction = (message) => this.composer.replyTo(message);
   /** What the caller may do to messages, by their role now (marksFor); rendered messages follow it. */
   private markActions: MarkActions | undefined;
   private marksKey = '';
-  /** The pinned messages above the list, most recently pinned first (get_pinned_messages). */
-  private readonly pinnedBar: HTMLElement;
-  private pins: Message[] = [];
-  /** Oldest first; `(createdAt, id)` increases along it, as the server guarantees. */
-  private messages: Message[] = [];
-  private readonly rendered = new Map<string, HTMLElement>();
-  private hasOlder = false;
-  private loadingOlder = false;
-  /** Each other member's read position: the seq of the last message they have read. */
-  private readonly readBy = new Map<string, number>();
-  /** The chat version this view holds: every change up to it is shown (sync asks from it). */
-  private version: number;
-  /** Between a lost connection and the end of its catch-up, live changes do not move `version`. */
-  private catchingUp = false;
   private readonly typingUsers = new Set<string>();
-  private lastTypingSent = 0;
-  private typingIdle: ReturnType<typeof setTimeout> | undefined;
+  /** The user's read position when the chat was opened: later messages of others are "new". */
+  private readonly readAtOpen: number;
+  private readonly unreadAtOpen: number;
+  /** Messages in view (seq → id) while the tab is visible: what "read" may cover. */
+  private readonly inView = new Map<number, string>();
+  /** The read position this page has told the server (or found). */
+  private readSent: number;
+  private readonly observer: IntersectionObserver;
+  private readonly divider = el('li', {
+    class: 'unread-divider',
+    text: t('conversation.newMessages'),
+    attrs: { 'data-testid': 'unread-divider' },
+  });
+  private readonly jumpUnread: HTMLButtonElement;
+  private readonly jumpBottom: HTMLButtonElement;
+  private loadingOlder = false;
+  private opened = false;
+  private readonly stops: (() => void)[] = [];
 
   constructor(
     private chat: ChatSummary,
-    private readonly me: PublicUser,
-    private readonly socket: ParleySocket,
-    private readonly onRead: (chatId: string, unreadCount: number, unreadMentionCount: number) => void,
-    /** The chat events the page holds, shown as notices among the messages. */
-    private readonly notices: ChatNotices,
-    /** Controls the chat app puts in the header (a group's members panel, "Block" in a direct chat). */
-    tools?: HTMLElement,
-    /** The bearer token, for uploads and for fetching files. */
-    private readonly token = '',
+    private readonly context: ConversationContext,
   ) {
-    this.title = el('span', { class: 'conversation-name', attrs: { 'data-testid': 'conversation-title' } });
+    const { client, me } = context;
+    this.cache = client.messages(chat.id);
+    this.readAtOpen = chat.readPositions.find((p) => p.userId === me.id)?.seq ?? 0;
+    this.unreadAtOpen = chat.unreadCount;
+    this.readSent = this.readAtOpen;
+    this.title = el('h2', { class: 'conversation-name', attrs: { 'data-testid': 'conversation-title' } });
     this.membersLine = el('span', { class: 'members', attrs: { 'data-testid': 'members' } });
+    const back = el('button', {
+      class: 'back',
+      text: '←',
+      attrs: { type: 'button', 'data-testid': 'back', 'aria-label': t('conversation.back') },
+    });
+    back.addEventListener('click', () => context.back());
     const header = el(
       'header',
       { class: 'conversation-title' },
+      back,
       el('div', { class: 'title-row' }, this.title, this.membersLine),
+      context.tools,
     );
-    if (tools) header.append(tools);
-    this.list = el('ol', { class: 'messages', attrs: { 'data-testid': 'messages' } });
+    this.list = el('ol', {
+      class: 'messages',
+      attrs: { 'data-testid': 'messages', 'aria-label': t('conversation.messages'), tabindex: '0' },
+    });
     this.pinnedBar = el('nav', {
       class: 'pinned-bar',
-      attrs: { 'data-testid': 'pinned-bar', 'aria-label': 'pinned messages' },
+      attrs: { 'data-testid': 'pinned-bar', 'aria-label': t('pins.label') },
     });
     this.pinnedBar.hidden = true;
-    this.typingLine = el('div', { class: 'typing', attrs: { 'data-testid': 'typing' } });
+    this.typingLine = el('div', { class: 'typing', attrs: { 'data-testid': 'typing', 'aria-live': 'polite' } });
     this.errorLine = el('p', {
       class: 'error conversation-error',
       attrs: { 'data-testid': 'conversation-error', role: 'alert' },
@@ -125,65 +138,49 @@ export class Conversation {
       class: 'conversation-status',
       attrs: { 'data-testid': 'conversation-status', role: 'status' },
     });
-    this.input = el('input', {
-      attrs: {
-        type: 'text',
-        placeholder: 'Message',
-        autocomplete: 'off',
-        maxlength: '4000',
-        'data-testid': 'composer',
-      },
+    this.composer = new Composer(chat.id, {
+      client,
+      me,
+      token: context.token,
+      showError: (text) => this.showError(text),
     });
-    this.submit = el('button', { text: 'Send', attrs: { type: 'submit', 'data-testid': 'composer-submit' } });
-    this.editBar = composerBar('edit', () => this.stopEditing(), el('span', { text: 'Editing your message' }));
-    this.replyQuote = el('div', { class: 'reply-target' });
-    this.replyBar = composerBar(
-      'reply',
-      () => this.stopReplying(),
-      el('span', { text: 'Replying to' }),
-      this.replyQuote,
-    );
-    // Attach: the chosen files are uploaded, then sent in one message with the composer's text.
-    this.fileInput = el('input', {
-      attrs: { type: 'file', multiple: '', 'data-testid': 'attach-input', 'aria-label': 'Files to send' },
+    this.jumpUnread = el('button', {
+      class: 'jump jump-unread',
+      text: t('conversation.jumpUnread'),
+      attrs: { type: 'button', 'data-testid': 'jump-unread' },
     });
-    this.fileInput.hidden = true;
-    this.fileInput.addEventListener('change', () => void this.sendFiles());
-    const attach = el('button', {
-      text: '📎',
-      class: 'attach',
-      attrs: { type: 'button', 'aria-label': 'Attach files', title: 'Attach files', 'data-testid': 'attach-file' },
+    this.jumpUnread.addEventListener('click', () => this.divider.scrollIntoView({ block: 'start' }));
+    this.jumpBottom = el('button', {
+      class: 'jump jump-bottom',
+      attrs: { type: 'button', 'data-testid': 'jump-bottom' },
     });
-    attach.addEventListener('click', () => this.fileInput.click());
-    const form = el('form', { class: 'composer' }, attach, this.fileInput, this.input, this.submit);
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      void (this.editing ? this.saveEdit(this.editing) : this.send());
-    });
-    this.input.addEventListener('input', () => this.typed());
-    this.input.addEventListener('keydown', (event) => {
-      if (event.key !== 'Escape') return;
-      if (this.editing) this.stopEditing();
-      else if (this.replyingTo) this.stopReplying();
-    });
+    this.jumpBottom.addEventListener('click', () => this.scrollToBottom());
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop < 40) void this.loadOlder();
+      this.updateJumps();
     });
+    this.observer = new IntersectionObserver((entries) => this.seen(entries), { root: this.list, threshold: 0.5 });
+    const visibility = () => this.markRead();
+    document.addEventListener('visibilitychange', visibility);
+    this.stops.push(() => document.removeEventListener('visibilitychange', visibility));
     this.element = el(
       'section',
       { class: 'conversation' },
       header,
       this.pinnedBar,
-      this.list,
+      el(
+        'div',
+        { class: 'messages-frame' },
+        this.list,
+        el('div', { class: 'jumps' }, this.jumpUnread, this.jumpBottom),
+      ),
       this.typingLine,
       this.errorLine,
       this.statusLine,
-      this.editBar,
-      this.replyBar,
-      form,
+      this.composer.element,
     );
-    // The chat list was read before the first page: nothing after its version is missed.
-    this.version = chat.version;
+    this.title.id = `conversation-title-${chat.id}`;
+    this.element.setAttribute('aria-labelledby', this.title.id);
     this.updateChat(chat);
   }
 
@@ -191,334 +188,224 @@ export class Conversation {
     return this.chat.id;
   }
 
-  /** The chat as the chat list has it now: name, members and how far each has read. */
+  /**
+   * Shows the chat: the cache's messages (live from now on), older pages down to the first unread
+   * one, the pins and recent notices; then the first unread message (under its divider) or the
+   * bottom, and the focus in the composer.
+   */
+  async open(): Promise<void> {
+    this.stops.push(this.cache.subscribe((view) => this.viewChanged(view)));
+    this.stops.push(this.context.client.onChatEvent((event) => this.chatChange(event)));
+    this.composer.focus();
+    if (this.unreadAtOpen > 0)
+      for (let page = 0; page < PAGES_TO_FIRST_UNREAD && this.oldestSeq() > this.readAtOpen + 1; page++)
+        if (!(await this.loadOlder(false))) break;
+    // A short first page may not fill the list: there is nothing to scroll, so load on.
+    while (this.view.hasOlder && this.list.scrollHeight <= this.list.clientHeight) if (!(await this.loadOlder())) break;
+    this.opened = true;
+    if (this.divider.isConnected) this.divider.scrollIntoView({ block: 'start' });
+    else this.scrollToBottom();
+    this.updateJumps();
+    await Promise.all([this.loadPins(), this.loadRecentEvents()]);
+  }
+
+  /** The chat as the chat list has it now: name, members, roles. */
   updateChat(chat: ChatSummary): void {
     this.chat = chat;
-    for (const { userId, seq } of chat.readPositions) {
-      if (userId !== this.me.id && seq > (this.readBy.get(userId) ?? 0)) this.readBy.set(userId, seq);
-    }
-    this.title.textContent = chatTitle(chat, this.me);
+    this.title.textContent = chatTitle(chat, this.context.me);
     this.membersLine.textContent = isGroupChat(chat) ? chat.users.map((u) => u.username).join(', ') : '';
-    // The caller's role decides the messages' actions; the notices name members as known now.
     this.render();
   }
 
-  /** The first page (the latest messages); `hasMore` tells whether older ones exist. */
-  async load(): Promise<void> {
-    const page = await request(this.socket, 'get_chat_messages', { chatId: this.chatId, limit: PAGE });
-    this.hasOlder = page.hasMore;
-    this.merge(page.messages);
-    this.scrollToBottom();
-    this.markRead();
-    await this.loadPins();
-    await this.loadRecentEvents();
-    // A short first page may not fill the list: there is nothing to scroll, so load on.
-    while (this.hasOlder && this.list.scrollHeight <= this.list.clientHeight) await this.loadOlder();
+  /** The notices the page holds for this chat changed (a live chat_event). */
+  noticesChanged(): void {
+    this.followingBottom(() => this.render());
   }
 
-  /**
-   * After a reconnect: every change after the version this view holds, in its current state, page
-   * by page (contract §5: `sync`). New messages are added; changed ones that are shown are replaced.
-   */
-  async catchUp(): Promise<void> {
-    this.catchingUp = true;
-    // Messages past the newest one shown are new; sync answers them in version order, not seq order.
-    const newestShown = this.messages.at(-1)?.seq ?? 0;
-    for (;;) {
-      const { chats } = await request(this.socket, 'sync', { chats: [{ chatId: this.chatId, version: this.version }] });
-      const entry = chats[0];
-      if (!entry?.success) return;
-      for (const message of entry.messages) this.apply(message, newestShown);
-      for (const event of entry.events) this.notices.add(event);
-      this.version = Math.max(this.version, entry.version);
-      if (!entry.hasMore) break;
-    }
-    this.catchingUp = false;
-    this.render();
-    this.scrollToBottom();
-    this.markRead();
-    await this.loadPins();
-  }
-
-  /** Older history when the list is scrolled to the top; the visible messages stay where they are. */
-  async loadOlder(): Promise<void> {
-    const first = this.messages[0];
-    if (!this.hasOlder || this.loadingOlder || !first) return;
-    this.loadingOlder = true;
-    try {
-      const page = await request(this.socket, 'get_chat_messages', {
-        chatId: this.chatId,
-        before: first.id,
-        limit: PAGE,
-      });
-      const fromBottom = this.list.scrollHeight - this.list.scrollTop;
-      this.hasOlder = page.hasMore;
-      this.merge(page.messages);
-      this.list.scrollTop = this.list.scrollHeight - fromBottom;
-    } finally {
-      this.loadingOlder = false;
-    }
-  }
-
-  /** The connection was lost: what arrives from now on may follow a gap, until catchUp() has run. */
-  connectionLost(): void {
-    this.catchingUp = true;
-  }
-
-  /**
-   * A change from sync: replaced when shown, added when newer than what was shown (`newestShown`);
-   * an older message is not shown until its page is loaded, in its current state then (its
-   * replies shown meanwhile quote it as it is now).
-   */
-  private apply(message: Message, newestShown: number): void {
-    if (this.messages.some((m) => m.id === message.id)) this.replace(message);
-    else if (message.seq > newestShown) this.merge([message]);
-    // Not shown, but its replies may be.
-    else if (this.requote(message)) this.render();
-  }
-
-  /**
-   * A `new_message` of this chat, or the answer to this page's own send. Only live events move the
-   * version held: they arrive in version order, an answer may overtake an earlier change.
-   */
-  receive(message: Message, live = true): void {
-    const atBottom = this.isAtBottom();
-    if (live && !this.catchingUp) this.version = Math.max(this.version, message.version);
-    this.merge([message]);
-    if (atBottom || message.sender === this.me.id) this.scrollToBottom();
-    if (message.sender !== this.me.id) this.markRead();
-  }
-
-  /**
-   * A `message_updated` / `message_deleted`, or the answer to this page's own edit or delete. Only a
-   * message the page already has is replaced: an older one comes with its current state when its
-   * page is loaded, and merging it now would leave a hole before it (the oldest message is the
-   * cursor for the next older page).
-   */
-  replace(message: Message, live = true): void {
-    if (live && !this.catchingUp) this.version = Math.max(this.version, message.version);
-    if (!this.messages.some((m) => m.id === message.id)) {
-      // Not shown, but its replies may be.
-      if (this.requote(message)) this.render();
-      return;
-    }
-    // Deleted in another tab while this one edits it: there is nothing left to edit.
-    if (message.deletedAt && this.editing?.id === message.id) this.stopEditing();
-    // Deleted while the composer replies to it: the server would refuse the reply.
-    if (message.deletedAt && this.replyingTo?.id === message.id) this.stopReplying();
-    this.merge([message]);
-  }
-
-  /**
-   * A `message_reactions`: the message's new summary (without `me`, as every broadcast), with `me`
-   * kept from what the page knew and set from the change when it is this user's own.
-   */
-  reactionsChanged(change: MessageReactionsEvent): void {
-    if (!this.catchingUp) this.version = Math.max(this.version, change.version);
-    const held = this.messages.find((m) => m.id === change.messageId);
-    if (!held || held.version >= change.version) return;
-    const mine = new Set(held.reactions?.filter((r) => r.me).map((r) => r.emoji));
-    if (change.userId === this.me.id) {
-      if (change.added) mine.add(change.emoji);
-      else mine.delete(change.emoji);
-    }
-    const { reactions: _, ...rest } = held;
-    const reactions = change.reactions.map((r) => ({ ...r, me: mine.has(r.emoji) }));
-    this.merge([{ ...rest, version: change.version, ...(reactions.length > 0 ? { reactions } : {}) }]);
-  }
-
-  /**
-   * A live `chat_event` of this chat, already held by the notices (and applied to the summary by
-   * the chat app): its notice is shown where it happened.
-   */
-  chatEvent(event: ChatEvent): void {
-    const atBottom = this.isAtBottom();
-    if (!this.catchingUp) this.version = Math.max(this.version, event.version);
-    this.render();
-    if (atBottom) this.scrollToBottom();
-  }
-
-  /** A `chat_pins`: the message's pin changes, and the pinned bar is read again. */
-  pinsChanged(change: ChatPinsEvent): void {
-    if (!this.catchingUp) this.version = Math.max(this.version, change.version);
-    const held = this.messages.find((m) => m.id === change.messageId);
-    if (held && held.version < change.version) {
-      const { pinnedAt: _at, pinnedBy: _by, ...rest } = held;
-      const pin =
-        change.pinned && change.pinnedAt && change.pinnedBy
-          ? { pinnedAt: change.pinnedAt, pinnedBy: change.pinnedBy }
-          : {};
-      this.merge([{ ...rest, version: change.version, ...pin }]);
-    }
+  /** Back online: the pins may have changed meanwhile; what is in view may be read now. */
+  connectionChanged(online: boolean): void {
+    if (!online) return;
     void this.loadPins();
-  }
-
-  messagesRead(userId: string, seq: number): void {
-    if (userId === this.me.id || seq <= (this.readBy.get(userId) ?? 0)) return;
-    this.readBy.set(userId, seq);
-    this.render();
+    this.markRead();
   }
 
   userTyping(userId: string, typing: boolean): void {
     if (typing) this.typingUsers.add(userId);
     else this.typingUsers.delete(userId);
-    const names = [...this.typingUsers].map((id) => this.chat.users.find((u) => u.id === id)?.username ?? 'someone');
+    const names = [...this.typingUsers].map(
+      (id) => this.chat.users.find((u) => u.id === id)?.username ?? t('conversation.someone'),
+    );
     this.typingLine.textContent =
-      names.length === 0 ? '' : `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} typing…`;
+      names.length === 0 ? '' : t('conversation.typing', { names: names.join(', '), count: names.length });
   }
 
   /** Called when the page leaves this chat. */
   close(): void {
-    this.stopTyping();
+    this.composer.close();
+    this.observer.disconnect();
+    for (const stop of this.stops.splice(0)) stop();
   }
 
   focus(): void {
-    this.input.focus();
+    this.composer.focus();
   }
 
-  /** Uploads the files chosen with the attach button (at most 10), then sends them with the composer's text. */
-  private async sendFiles(): Promise<void> {
-    const chosen = [...(this.fileInput.files ?? [])].slice(0, 10);
-    this.fileInput.value = '';
-    if (chosen.length === 0 || this.editing) return;
-    this.showError(`Uploading ${chosen.map((f) => f.name).join(', ')}…`);
-    try {
-      const files = [];
-      for (const file of chosen) files.push(await httpApi.uploadFile(this.token, file));
-      await this.send(files.map((file) => file.id));
-    } catch (error) {
-      this.showError(`Not sent: ${(error as Error).message}`);
+  private viewChanged(view: MessagesView): void {
+    const before = this.view.items.at(-1);
+    this.view = view;
+    const last = view.items.at(-1);
+    const mineNew = last?.pending && last.key !== before?.key;
+    this.followingBottom(() => this.render(), Boolean(mineNew));
+    // A new message of someone else in the open chat is read out.
+    const message = last?.message;
+    if (this.opened && message && last.key !== before?.key && message.sender !== this.context.me.id)
+      this.context.announce(t('conversation.announce', { name: message.user.username, text: message.text }));
+  }
+
+  /** A change of this chat: the pinned bar follows pins and the pinned messages' edits. */
+  private chatChange(event: VersionedEvent): void {
+    if (event.chatId !== this.chatId) return;
+    if (event.name === 'chat_pins') void this.loadPins();
+    if (event.message) {
+      this.repin(event.message);
+      this.composer.messageChanged(event.message);
     }
   }
 
-  private async send(attachments: string[] = []): Promise<void> {
-    const text = this.input.value.trim();
-    if (!text && attachments.length === 0) return;
-    this.input.value = '';
-    this.showError('');
-    this.stopTyping();
-    // A retry after a dropped answer must not store the message twice.
-    const clientMessageId = crypto.randomUUID();
-    const replyTo = this.replyingTo?.id;
+  /** Older history when the list is scrolled to the top; the visible messages stay where they are. */
+  private async loadOlder(keepPosition = true): Promise<boolean> {
+    if (!this.view.hasOlder || this.loadingOlder) return false;
+    this.loadingOlder = true;
     try {
-      const { message } = await request(this.socket, 'send_message', {
-        chatId: this.chatId,
-        text,
-        clientMessageId,
-        ...(replyTo ? { replyTo } : {}),
-        ...(attachments.length > 0 ? { attachments } : {}),
-      });
-      if (this.replyingTo?.id === replyTo) this.stopReplying();
-      this.receive(message, false);
+      const fromBottom = this.list.scrollHeight - this.list.scrollTop;
+      await this.cache.loadOlder();
+      if (keepPosition) this.list.scrollTop = this.list.scrollHeight - fromBottom;
+      return true;
     } catch (error) {
-      this.input.value = text;
-      this.showError(`Not sent: ${(error as Error).message}`);
+      this.showError(failureText(error));
+      return false;
+    } finally {
+      this.loadingOlder = false;
     }
   }
 
-  private replyTo(message: Message): void {
-    if (this.editing) this.stopEditing();
-    this.replyingTo = message;
-    this.replyQuote.replaceChildren(renderQuote(quoteOf(message)));
-    this.replyBar.hidden = false;
-    this.input.focus();
+  private oldestSeq(): number {
+    return this.view.items.find((item) => item.message)?.message?.seq ?? 0;
   }
 
-  private stopReplying(): void {
-    this.replyingTo = undefined;
-    this.replyBar.hidden = true;
-    this.replyQuote.replaceChildren();
-  }
-
-  private startEdit(message: Message): void {
-    this.stopReplying();
-    this.stopTyping();
-    this.editing = message;
-    this.input.value = message.text;
-    this.submit.textContent = 'Save';
-    this.editBar.hidden = false;
-    this.showError('');
-    this.input.focus();
-  }
-
-  private stopEditing(): void {
-    this.editing = undefined;
-    this.input.value = '';
-    this.submit.textContent = 'Send';
-    this.editBar.hidden = true;
-  }
-
-  /**
-   * Sends the composer's text as the message's new text. An empty text is sent too: the server's
-   * answer (text must not be empty) tells the user why, rather than a rule copied here.
-   */
-  private async saveEdit(message: Message): Promise<void> {
-    const text = this.input.value.trim();
-    this.showError('');
-    if (text === message.text) return this.stopEditing();
-    try {
-      const answer = await request(this.socket, 'edit_message', { messageId: message.id, text });
-      if (this.editing?.id === message.id) this.stopEditing();
-      this.replace(answer.message, false);
-    } catch (error) {
-      this.showError(`Not edited: ${(error as Error).message}`);
+  /** The IntersectionObserver's news: which messages are in view now. */
+  private seen(entries: IntersectionObserverEntry[]): void {
+    for (const entry of entries) {
+      const target = entry.target as HTMLElement;
+      const seq = Number(target.dataset.seq);
+      if (entry.isIntersecting) this.inView.set(seq, target.dataset.id ?? '');
+      else this.inView.delete(seq);
     }
+    this.markRead();
+    this.updateJumps();
+  }
+
+  /** Moves the read position to the newest message in view, while the tab is visible. */
+  private markRead(): void {
+    if (document.visibilityState !== 'visible' || !this.opened) return;
+    const newest = Math.max(0, ...this.inView.keys());
+    const id = this.inView.get(newest);
+    if (newest <= this.readSent || !id) return;
+    this.readSent = newest;
+    this.context.client.markRead(this.chatId, id).catch(() => {
+      // Not read on the server: the next message in view, or the next visit, tries again.
+      this.readSent = Math.min(this.readSent, newest - 1);
+    });
+  }
+
+  /** "New messages ↑" while the divider is above the view; "↓ N" while scrolled up from the bottom. */
+  private updateJumps(): void {
+    this.jumpUnread.hidden = !this.divider.isConnected || this.divider.offsetTop >= this.list.scrollTop;
+    const atBottom = this.isAtBottom();
+    const below = this.view.items.filter(
+      (item) => item.message && item.message.sender !== this.context.me.id && item.message.seq > this.readSent,
+    ).length;
+    this.jumpBottom.hidden = atBottom;
+    this.jumpBottom.textContent = below > 0 ? `↓ ${below}` : '↓';
+    this.jumpBottom.setAttribute(
+      'aria-label',
+      below > 0 ? t('conversation.jumpBottomNew', { count: below }) : t('conversation.jumpBottom'),
+    );
+  }
+
+  /** Runs `change`; a list that was at the bottom (or `always`) is at the bottom after it. */
+  private followingBottom(change: () => void, always = false): void {
+    const atBottom = this.isAtBottom();
+    change();
+    if (this.opened && (atBottom || always)) this.scrollToBottom();
+    this.updateJumps();
   }
 
   private async deleteMessage(message: Message): Promise<void> {
-    if (!confirm('Delete this message for everyone?')) return;
+    if (!confirm(t('conversation.confirmDelete'))) return;
     this.showError('');
     try {
-      const answer = await request(this.socket, 'delete_message', { messageId: message.id });
-      this.replace(answer.message, false);
+      const answer = await this.context.client.request('delete_message', { messageId: message.id });
+      this.cache.upsert([answer.message]);
     } catch (error) {
-      this.showError(`Not deleted: ${(error as Error).message}`);
+      this.showError(t('conversation.notDeleted', { reason: failureText(error) }));
     }
   }
 
   private async react(message: Message, emoji: string, add: boolean): Promise<void> {
     this.showError('');
     try {
-      const answer = await request(this.socket, add ? 'add_reaction' : 'remove_reaction', {
+      const answer = await this.context.client.request(add ? 'add_reaction' : 'remove_reaction', {
         messageId: message.id,
         emoji,
       });
-      this.replace(answer.message, false);
+      // The answer carries `me` (the events do not): the cache keeps it.
+      this.cache.upsert([answer.message]);
     } catch (error) {
-      this.showError(`Reaction not ${add ? 'added' : 'removed'}: ${(error as Error).message}`);
+      this.showError(t('conversation.reactionFailed', { reason: failureText(error) }));
     }
   }
 
   private async pin(message: Message, pinned: boolean): Promise<void> {
     this.showError('');
     try {
-      const answer = await request(this.socket, pinned ? 'pin_message' : 'unpin_message', { messageId: message.id });
-      this.replace(answer.message, false);
+      const answer = await this.context.client.request(pinned ? 'pin_message' : 'unpin_message', {
+        messageId: message.id,
+      });
+      this.cache.upsert([answer.message]);
       await this.loadPins();
     } catch (error) {
-      this.showError(`Not ${pinned ? 'pinned' : 'unpinned'}: ${(error as Error).message}`);
+      this.showError(t(pinned ? 'conversation.notPinned' : 'conversation.notUnpinned', { reason: failureText(error) }));
+    }
+  }
+
+  private async report(message: Message): Promise<void> {
+    this.showError('');
+    this.statusLine.textContent = '';
+    try {
+      if (await reportMessage(this.context.client.socket, message))
+        this.statusLine.textContent = t('conversation.reported', { name: message.user.username });
+    } catch (error) {
+      this.showError(t('conversation.notReported', { reason: failureText(error) }));
     }
   }
 
   /**
    * The chat events among the latest changes before the version this view started from (later
-   * ones arrive live), read with `sync`; only the events are taken, the page holds the messages.
+   * ones arrive live), read with `sync`; only the events are taken, the cache holds the messages.
    */
   private async loadRecentEvents(): Promise<void> {
-    const from = Math.max(0, this.version - RECENT_CHANGES);
+    const from = Math.max(0, this.chat.version - RECENT_CHANGES);
     try {
-      const { chats } = await request(this.socket, 'sync', {
+      const { chats } = await this.context.client.request('sync', {
         chats: [{ chatId: this.chatId, version: from }],
         limit: RECENT_CHANGES,
       });
       const entry = chats[0];
       if (!entry?.success) return;
       let added = false;
-      for (const event of entry.events) added = this.notices.add(event) || added;
-      if (!added) return;
-      const atBottom = this.isAtBottom();
-      this.render();
-      if (atBottom) this.scrollToBottom();
+      for (const event of entry.events) added = this.context.notices.add(event) || added;
+      if (added) this.noticesChanged();
     } catch {
       // Only notices are missing; live ones still come.
     }
@@ -527,7 +414,7 @@ export class Conversation {
   /** The chat's pinned messages, read again (a change may concern a message this page does not hold). */
   private async loadPins(): Promise<void> {
     try {
-      const { messages } = await request(this.socket, 'get_pinned_messages', { chatId: this.chatId });
+      const { messages } = await this.context.client.request('get_pinned_messages', { chatId: this.chatId });
       this.pins = messages;
       this.renderPins();
     } catch {
@@ -535,14 +422,12 @@ export class Conversation {
     }
   }
 
-  /** The pinned bar follows the pinned messages' edits, and drops those unpinned or deleted (a deletion unpins). */
-  private repin(changed: Message[]): void {
-    const byId = new Map(changed.map((m) => [m.id, m]));
-    if (!this.pins.some((pin) => byId.has(pin.id))) return;
+  /** The pinned bar follows a pinned message's edit, and drops it when unpinned or deleted (a deletion unpins). */
+  private repin(changed: Message): void {
+    if (!this.pins.some((pin) => pin.id === changed.id)) return;
     this.pins = this.pins.flatMap((pin) => {
-      const now = byId.get(pin.id);
-      if (!now) return [pin];
-      return now.pinnedAt && !now.deletedAt ? [now] : [];
+      if (pin.id !== changed.id) return [pin];
+      return changed.pinnedAt && !changed.deletedAt ? [changed] : [];
     });
     this.renderPins();
   }
@@ -556,13 +441,18 @@ export class Conversation {
         attrs: {
           type: 'button',
           'data-testid': 'pinned-item',
-          'aria-label': `pinned message from ${message.user.username}`,
+          'aria-label': t('pins.item', { name: message.user.username }),
         },
       });
-      button.addEventListener('click', () => this.rendered.get(message.id)?.scrollIntoView({ block: 'center' }));
+      button.addEventListener('click', () =>
+        this.rendered.get(message.id)?.element.scrollIntoView({ block: 'center' }),
+      );
       return el('li', {}, button);
     });
-    this.pinnedBar.replaceChildren(el('span', { class: 'pinned-label', text: '📌 Pinned' }), el('ul', {}, ...items));
+    this.pinnedBar.replaceChildren(
+      el('span', { class: 'pinned-label', text: t('pins.title') }),
+      el('ul', {}, ...items),
+    );
     this.pinnedBar.hidden = items.length === 0;
   }
 
@@ -571,100 +461,24 @@ export class Conversation {
     if (text) this.statusLine.textContent = '';
   }
 
-  private async report(message: Message): Promise<void> {
-    this.showError('');
-    this.statusLine.textContent = '';
-    try {
-      if (await reportMessage(this.socket, message))
-        this.statusLine.textContent = `Reported ${message.user.username}'s message to the moderators.`;
-    } catch (error) {
-      this.showError(`Not reported: ${(error as Error).message}`);
-    }
-  }
-
-  private typed(): void {
-    // Editing an old message is not writing a new one: the others are not told.
-    if (this.editing) return;
-    const now = Date.now();
-    if (now - this.lastTypingSent > TYPING_REPEAT_MS && this.input.value.trim()) {
-      this.lastTypingSent = now;
-      this.socket.emit('typing', { chatId: this.chatId }, ignoreAnswer);
-    }
-    clearTimeout(this.typingIdle);
-    this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
-  }
-
-  private stopTyping(): void {
-    clearTimeout(this.typingIdle);
-    if (this.lastTypingSent === 0) return;
-    this.lastTypingSent = 0;
-    if (this.socket.connected) this.socket.emit('stop_typing', { chatId: this.chatId }, ignoreAnswer);
-  }
-
-  /** Moves the read position to the newest message while the page is visible. */
-  private markRead(): void {
-    const last = this.messages.at(-1);
-    if (!last || document.visibilityState === 'hidden') return;
-    this.socket.emit('mark_read', { chatId: this.chatId, messageId: last.id }, (answer) => {
-      if (answer.success) this.onRead(this.chatId, answer.unreadCount, answer.unreadMentionCount);
-    });
-  }
-
-  /**
-   * Adds or replaces messages (by id) and keeps commit order. A state older than the one shown
-   * (an answer or a page read before a live change arrived) is ignored: versions only go forward.
-   */
-  private merge(incoming: Message[]): void {
-    const byId = new Map(this.messages.map((m) => [m.id, m]));
-    const newer = incoming
-      .filter((message) => (byId.get(message.id)?.version ?? 0) <= message.version)
-      .map((message) => withMe(message, byId.get(message.id)));
-    if (newer.length === 0) return;
-    for (const message of newer) byId.set(message.id, message);
-    this.messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
-    for (const message of newer) {
-      this.rendered.delete(message.id);
-      this.requote(message);
-    }
-    this.repin(newer);
-    this.render();
-  }
-
-  /**
-   * Shows `target`'s edit or deletion in the quotes of the replies to it that the page holds (the
-   * server sends no event for them); whether there were any.
-   */
-  private requote(target: Message): boolean {
-    if (!target.editedAt && !target.deletedAt) return false;
-    let changed = false;
-    this.messages = this.messages.map((held) => {
-      if (held.replyTo?.id !== target.id) return held;
-      changed = true;
-      this.rendered.delete(held.id);
-      return { ...held, replyTo: quoteOf(target) };
-    });
-    return changed;
-  }
-
   /** The usernames of the members `message` mentions, as the chat's member list has them now. */
   private mentionedNames(message: Message): MentionedNames | undefined {
     if (!message.mentions) return undefined;
     const ids = new Set(message.mentions);
     const names = new Set(this.chat.users.filter((u) => ids.has(u.id)).map((u) => u.username.toLowerCase()));
-    return { names, me: this.me.username.toLowerCase() };
+    return { names, me: this.context.me.username.toLowerCase() };
   }
 
   /**
    * The message actions the caller's role allows (README "Group roles": in a group only admins and
-   * the owner pin and delete others' messages); when they change, every message is rendered again.
+   * the owner pin and delete others' messages); when they change, every message is drawn again.
    */
   private marksFor(): MarkActions {
-    const moderator = mayManageGroup(this.chat, this.me.id);
+    const moderator = mayManageGroup(this.chat, this.context.me.id);
     const mayPin = !isGroupChat(this.chat) || moderator;
     const key = `${mayPin}:${moderator}`;
     if (this.markActions && key === this.marksKey) return this.markActions;
     this.marksKey = key;
-    this.rendered.clear();
     this.markActions = {
       react: (message, emoji, add) => void this.react(message, emoji, add),
       report: (message) => void this.report(message),
@@ -674,90 +488,120 @@ export class Conversation {
     return this.markActions;
   }
 
-  private render(): void {
-    const readUpTo = Math.max(0, ...this.readBy.values());
-    const marks = this.marksFor();
-    const items = this.messages.map((message) => {
-      let item = this.rendered.get(message.id);
-      if (!item) {
-        item = renderMessage(
-          message,
-          this.startReply,
-          message.sender === this.me.id ? this.ownActions : undefined,
-          marks,
-          this.mentionedNames(message),
-        );
-        if (message.attachments && !message.deletedAt)
-          item.querySelector('.meta')?.before(renderAttachments(message.attachments, this.token));
-        this.rendered.set(message.id, item);
-      }
-      if (message.sender === this.me.id) {
-        const read = message.seq <= readUpTo;
-        item.classList.toggle('read', read);
-        const status = item.querySelector('.status');
-        if (status) status.textContent = read ? '✓✓' : '✓';
-      }
-      return item;
+  /**
+   * A reply shows its target as the cache knows it now (the server sends no event for the quotes
+   * when the target is edited or deleted).
+   */
+  private withCurrentQuote(message: Message): Message {
+    const target = message.replyTo && this.cache.find(message.replyTo.id);
+    if (!target || (!target.editedAt && !target.deletedAt)) return message;
+    return { ...message, replyTo: quoteOf(target) };
+  }
+
+  private drawMessage(item: MessageItem & { message: Message }): HTMLElement {
+    const message = this.withCurrentQuote(item.message);
+    const mine = message.sender === this.context.me.id;
+    const drawn = `${message.version}:${this.marksKey}:${JSON.stringify(message.replyTo ?? null)}`;
+    const held = this.rendered.get(item.key);
+    let element = held?.element;
+    if (!element || held?.drawn !== drawn) {
+      if (element) this.observer.unobserve(element);
+      element = renderMessage(
+        message,
+        this.startReply,
+        mine ? this.ownActions : undefined,
+        this.markActions,
+        this.mentionedNames(message),
+      );
+      if (message.attachments && !message.deletedAt)
+        element.querySelector('.meta')?.before(renderAttachments(message.attachments, this.context.token));
+      element.dataset.seq = String(message.seq);
+      this.observer.observe(element);
+      this.rendered.set(item.key, { drawn, element });
+    }
+    if (mine) showDelivery(element, item.state);
+    return element;
+  }
+
+  private drawPending(item: MessageItem): HTMLElement {
+    const drawn = `${item.state}:${item.error?.code ?? ''}`;
+    const held = this.rendered.get(item.key);
+    if (held?.drawn === drawn) return held.element;
+    const element = renderPendingMessage(item, {
+      retry: (key) => void this.context.client.retry(key).catch(() => {}),
+      discard: (key) => void this.context.client.discard(key),
     });
-    this.list.replaceChildren(...this.withNotices(items));
+    this.rendered.set(item.key, { drawn, element });
+    return element;
   }
 
   /**
-   * The message items with the chat's notices among them, each before the first message created
-   * after it. While older history is not loaded, notices older than the oldest message shown
-   * wait for it (they would otherwise sit above history they came after).
+   * The list: a day separator where the day changes, the "New messages" divider before the first
+   * unread message of someone else (as it was when the chat was opened), the notices among the
+   * messages by time, and the outbox's messages last.
    */
-  private withNotices(items: HTMLElement[]): HTMLElement[] {
-    const first = this.messages[0];
-    const at = (iso: string) => Date.parse(iso);
-    const notices = this.notices
-      .of(this.chatId)
-      .filter((event) => !this.hasOlder || !first || at(event.createdAt) >= at(first.createdAt));
-    if (notices.length === 0) return items;
-    const merged: HTMLElement[] = [];
+  private render(): void {
+    this.marksFor();
+    const notices = this.noticesInView();
+    const rows: HTMLElement[] = [];
+    let lastDay: Date | undefined;
+    let divided = false;
     let next = 0;
-    this.messages.forEach((message, i) => {
-      while (next < notices.length && at(notices[next]!.createdAt) < at(message.createdAt))
-        merged.push(this.notices.render(notices[next++]!));
-      merged.push(items[i]!);
-    });
-    while (next < notices.length) merged.push(this.notices.render(notices[next++]!));
-    return merged;
+    const keys = new Set<string>();
+    const placeDay = (iso: string) => {
+      const day = new Date(iso);
+      if (!lastDay || !sameDay(lastDay, day)) rows.push(daySeparator(day));
+      lastDay = day;
+    };
+    for (const item of this.view.items) {
+      keys.add(item.key);
+      const message = item.message;
+      const at = message?.createdAt ?? item.pending?.createdAt ?? '';
+      while (next < notices.length && Date.parse(notices[next]!.createdAt) < Date.parse(at)) {
+        placeDay(notices[next]!.createdAt);
+        rows.push(this.context.notices.render(notices[next++]!));
+      }
+      placeDay(at);
+      if (
+        message &&
+        !divided &&
+        this.unreadAtOpen > 0 &&
+        message.seq > this.readAtOpen &&
+        message.sender !== this.context.me.id
+      ) {
+        rows.push(this.divider);
+        divided = true;
+      }
+      rows.push(message ? this.drawMessage({ ...item, message }) : this.drawPending(item));
+    }
+    for (; next < notices.length; next++) {
+      placeDay(notices[next]!.createdAt);
+      rows.push(this.context.notices.render(notices[next]!));
+    }
+    for (const [key, { element }] of this.rendered)
+      if (!keys.has(key)) {
+        this.observer.unobserve(element);
+        this.rendered.delete(key);
+      }
+    this.list.replaceChildren(...rows);
+  }
+
+  /**
+   * The chat's notices the page holds. While older history is not loaded, notices older than the
+   * oldest message shown wait for it (they would otherwise sit above history they came after).
+   */
+  private noticesInView() {
+    const first = this.view.items[0]?.message;
+    return this.context.notices
+      .of(this.chatId)
+      .filter((event) => !this.view.hasOlder || !first || Date.parse(event.createdAt) >= Date.parse(first.createdAt));
   }
 
   private isAtBottom(): boolean {
-    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 60;
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < BOTTOM_SLACK_PX;
   }
 
   private scrollToBottom(): void {
     this.list.scrollTop = this.list.scrollHeight;
   }
-}
-
-/**
- * A message as broadcast (its reactions without `me`) with `me` taken from the state the page held:
- * events go to the whole chat, so only answers and the user's own reaction events tell `me`.
- */
-function withMe(message: Message, held: Message | undefined): Message {
-  if (!message.reactions || message.reactions.every((r) => r.me !== undefined)) return message;
-  const mine = new Set(held?.reactions?.filter((r) => r.me).map((r) => r.emoji));
-  return { ...message, reactions: message.reactions.map((r) => ({ ...r, me: r.me ?? mine.has(r.emoji) })) };
-}
-
-/** A bar above the composer saying what its next submit does, with a cancel button; hidden until shown. */
-function composerBar(name: 'edit' | 'reply', cancel: () => void, ...content: Node[]): HTMLElement {
-  const cancelButton = el('button', {
-    class: 'link',
-    text: 'cancel',
-    attrs: { type: 'button', 'data-testid': `cancel-${name}`, 'aria-label': `cancel the ${name}` },
-  });
-  cancelButton.addEventListener('click', cancel);
-  const bar = el(
-    'div',
-    { class: `composer-bar ${name}-bar`, attrs: { 'data-testid': `${name}-bar` } },
-    ...content,
-    cancelButton,
-  );
-  bar.hidden = true;
-  return bar;
 }

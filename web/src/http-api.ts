@@ -9,8 +9,12 @@ import type {
   SetRoleBody,
   UpdateChatBody,
 } from '../../src/protocol/index.js';
+import { errorText } from './i18n/index.js';
 
-/** A failed request: the envelope's Russian `error` text and `code`. */
+/**
+ * A failed request: the envelope's Russian `error` text and `code`; a server that could not be
+ * reached is `OFFLINE` with status 0 (the browser's own "Failed to fetch" never reaches the user).
+ */
 export class ApiError extends Error {
   constructor(
     message: string,
@@ -21,12 +25,24 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * fetch, with a network failure turned into ApiError `OFFLINE`, whose message is already the
+ * page's words for it (a caller that shows `message` never shows the browser's "Failed to fetch").
+ */
+async function reach(path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(path, init);
+  } catch {
+    throw new ApiError(errorText({ code: 'OFFLINE' }), 'OFFLINE', 0);
+  }
+}
+
 /** One call of the HTTP API (same origin); resolves with the success body or throws ApiError. */
 async function call<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await reach(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const answer = (await response.json().catch(() => ({}))) as ({ success: true } & T) | Partial<ErrorAnswer>;
   if (!response.ok || answer.success !== true) {
     const failure = answer as Partial<ErrorAnswer>;
@@ -42,7 +58,7 @@ interface SessionAnswer {
 
 /** A file's bytes (`path`: /files/:id or its thumbnail), fetched with the bearer header. */
 async function fetchBlob(token: string, path: string): Promise<Blob> {
-  const response = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
+  const response = await reach(path, { headers: { authorization: `Bearer ${token}` } });
   if (!response.ok) {
     const failure = (await response.json().catch(() => ({}))) as Partial<ErrorAnswer>;
     throw new ApiError(failure.error ?? `HTTP ${response.status}`, failure.code ?? 'INTERNAL', response.status);
@@ -54,7 +70,7 @@ async function fetchBlob(token: string, path: string): Promise<Blob> {
 async function uploadFile(token: string, file: File): Promise<Attachment> {
   const form = new FormData();
   form.append('file', file, file.name);
-  const response = await fetch('/files', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const response = await reach('/files', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
   const answer = (await response.json().catch(() => ({}))) as {
     success?: boolean;
     file?: Attachment;

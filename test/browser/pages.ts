@@ -101,3 +101,23 @@ export async function openChat(page: Page, title: string): Promise<void> {
   await page.locator('[data-testid=chat-item]').filter({ hasText: title }).click();
   await page.locator('[data-testid=conversation-title]', { hasText: title }).waitFor();
 }
+
+/** A phone's window (the size issue 21 was tried at). */
+export const PHONE_VIEWPORT = { width: 375, height: 700 };
+
+/**
+ * The page at `/` as openPage opens it, in a window of `viewport` (a phone's, a narrow one) and, when
+ * given, the colour scheme the page sees as the system's.
+ */
+export async function openPageAt(
+  browser: Browser,
+  server: { url: string },
+  viewport: { width: number; height: number },
+  colorScheme: 'light' | 'dark' = 'light',
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, colorScheme });
+  const page = await context.newPage();
+  watchForCspViolations(page);
+  await page.goto(`${server.url}/`);
+  return { context, page };
+}

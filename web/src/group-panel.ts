@@ -86,11 +86,12 @@ export function groupPanel(context: GroupPanelContext): GroupPanel {
     );
     const group = chat();
     const names = { name: member.username };
-    const button = (text: string, label: string, testId: string, run: () => void) => {
+    // The name says whom it is for, after the visible text (which voice control users speak).
+    const button = (text: string, testId: string, run: () => void) => {
       const control = el('button', {
         class: 'link',
         text,
-        attrs: { type: 'button', 'aria-label': label, 'data-testid': testId },
+        attrs: { type: 'button', 'aria-label': `${text}: ${member.username}`, 'data-testid': testId },
       });
       control.addEventListener('click', run);
       item.append(control);
@@ -98,15 +99,14 @@ export function groupPanel(context: GroupPanelContext): GroupPanel {
     const setRole = (wanted: MemberRole) => () =>
       void change(() => httpApi.setRole(token, group.id, member.id, { role: wanted }));
     if (maySetRoles(group, meId) && role !== 'owner') {
-      if (role === 'admin')
-        button(t('group.unmakeAdmin'), t('group.unmakeAdminLabel', names), 'unmake-admin', setRole('member'));
-      else button(t('group.makeAdmin'), t('group.makeAdminLabel', names), 'make-admin', setRole('admin'));
-      button(t('group.makeOwner'), t('group.makeOwnerLabel', names), 'make-owner', () => {
+      if (role === 'admin') button(t('group.unmakeAdmin'), 'unmake-admin', setRole('member'));
+      else button(t('group.makeAdmin'), 'make-admin', setRole('admin'));
+      button(t('group.makeOwner'), 'make-owner', () => {
         if (confirm(t('group.makeOwnerConfirm', names))) setRole('owner')();
       });
     }
     if (mayRemoveMember(group, meId, member.id))
-      button(t('group.remove'), t('group.removeLabel', names), 'remove-member', () => {
+      button(t('group.remove'), 'remove-member', () => {
         if (confirm(t('group.removeConfirm', names)))
           void change(async () => {
             await httpApi.removeMember(token, group.id, member.id);

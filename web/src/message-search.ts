@@ -103,13 +103,7 @@ export function messageSearchPanel(
     return el('li', {}, open);
   }
 
-  const form = el(
-    'form',
-    { class: 'message-search', attrs: { role: 'search', 'aria-label': t('search.label') } },
-    label,
-    input,
-    submit,
-  );
+  const form = el('form', { class: 'message-search', attrs: { role: 'search' } }, label, input, submit);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void run(true);

@@ -97,7 +97,6 @@ export function renderMessage(
       if (!palette.hidden) palette.querySelector('button')?.focus();
     });
     react.setAttribute('aria-expanded', 'false');
-    react.setAttribute('aria-label', t('message.addReaction'));
     meta.append(react);
     const pinned = Boolean(message.pinnedAt);
     if (marks.pin) meta.append(actionButton(pinned ? 'unpin' : 'pin', () => marks.pin?.(message, !pinned)));

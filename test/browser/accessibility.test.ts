@@ -2,24 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TEXTS } from '../../src/errors.js';
-import {
-  ask,
-  closeSockets,
-  connect,
-  createChat,
-  registerUser,
-  startServer,
-  type TestServer,
-  type TestUser,
-} from '../helpers/server.js';
+import { startServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { seriousViolations } from './axe.js';
 import { buildWebClient, launchChromium, SKIP_BROWSER_TESTS } from './browser.js';
 import {
+  aliceBobAndCrew,
   cspViolations,
   messageItem,
   openChat,
   openPageAt,
   PHONE_VIEWPORT,
+  sendAll,
   signIn,
   VIEWPORT,
   waitForMessage,
@@ -27,6 +20,7 @@ import {
 
 const SCHEMES = ['light', 'dark'] as const;
 const LINK_MESSAGE = 'see https://example.com/x, not javascript:alert(1)';
+const MORE_LINKS = 'read www.example.org/path. (or https://example.com/a_(b)) mailto:x@example.com';
 
 /**
  * The web client for keyboard and screen-reader users and in both colour schemes (issue 21): an
@@ -42,20 +36,14 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: accessibility, links and langua
 
   beforeAll(async () => {
     [, browser, server] = await Promise.all([buildWebClient(), launchChromium(), startServer()]);
-    let carol: TestUser;
-    [alice, bob, carol] = await Promise.all([
-      registerUser(server, 'alice'),
-      registerUser(server, 'bob'),
-      registerUser(server, 'carol'),
+    let group: string;
+    ({ alice, bob, direct, group } = await aliceBobAndCrew(server));
+    await sendAll(server, [
+      [bob, direct, LINK_MESSAGE],
+      [bob, group, 'the searchable plan for Friday'],
+      [alice, direct, 'searchable reply from alice'],
+      [alice, direct, MORE_LINKS],
     ]);
-    direct = await createChat(server, alice, [bob]);
-    const group = await createChat(server, alice, [bob, carol], 'Crew');
-    const bobSocket = await connect(server, bob.token);
-    await ask(bobSocket, 'send_message', { chatId: direct, text: LINK_MESSAGE });
-    await ask(bobSocket, 'send_message', { chatId: group, text: 'the searchable plan for Friday' });
-    const aliceSocket = await connect(server, alice.token);
-    await ask(aliceSocket, 'send_message', { chatId: direct, text: 'searchable reply from alice' });
-    closeSockets();
   }, 120_000);
 
   afterEach(() => {
@@ -63,7 +51,6 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: accessibility, links and langua
   });
 
   afterAll(async () => {
-    closeSockets();
     await browser?.close();
     await server?.close();
   });
@@ -136,6 +123,12 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: accessibility, links and langua
     // javascript: is text, and the comma after the address is the sentence's.
     expect(await message.getByTestId('message-text').textContent()).toBe(LINK_MESSAGE);
     expect(await page.locator('a[href^="javascript"]').count()).toBe(0);
+    // A www. name links to https; a sentence's full stop and parenthesis are not part of an address.
+    const more = messageItem(page, MORE_LINKS).locator('a');
+    expect(await more.evaluateAll((links) => links.map((a) => [a.textContent, a.getAttribute('href')]))).toEqual([
+      ['www.example.org/path', 'https://www.example.org/path'],
+      ['https://example.com/a_(b)', 'https://example.com/a_(b)'],
+    ]);
 
     // Bob's message has his avatar (hidden from screen readers, his name is beside it); Alice's own has none.
     const avatar = message.getByTestId('avatar');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { TestUser } from '../helpers/server.js';
+import { ask, connect, createChat, registerUser, type TestUser } from '../helpers/server.js';
 
 // The web client's pages as the browser tests drive them: opening, signing in, chatting.
 
@@ -120,4 +120,25 @@ export async function openPageAt(
   watchForCspViolations(page);
   await page.goto(`${server.url}/`);
   return { context, page };
+}
+
+/** alice, bob and carol; alice and bob's direct chat (`direct`); alice's group "Crew" of the three. */
+export async function aliceBobAndCrew(server: { url: string }) {
+  const [alice, bob, carol] = await Promise.all([
+    registerUser(server, 'alice'),
+    registerUser(server, 'bob'),
+    registerUser(server, 'carol'),
+  ]);
+  const direct = await createChat(server, alice, [bob]);
+  const group = await createChat(server, alice, [bob, carol], 'Crew');
+  return { alice, bob, carol, direct, group };
+}
+
+/** Sends each `[author, chatId, text]` over a socket of the author's, one after the other. */
+export async function sendAll(server: { url: string }, messages: [TestUser, string, string][]): Promise<void> {
+  for (const [author, chatId, text] of messages) {
+    const socket = await connect(server, author.token);
+    await ask(socket, 'send_message', { chatId, text });
+    socket.close();
+  }
 }

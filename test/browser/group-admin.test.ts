@@ -93,8 +93,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: group roles, blocking and repor
     expect(await c.getByTestId('add-members-toggle').isVisible()).toBe(true);
 
     // The owner renames the group from the keyboard: the title, the list and a notice follow live.
-    await a.getByLabel('Group name').fill('Crew 2');
-    await a.getByLabel('Group name').press('Enter');
+    await a.getByLabel('Group name', { exact: true }).fill('Crew 2');
+    await a.getByLabel('Group name', { exact: true }).press('Enter');
     for (const page of [a, b, c]) {
       await page.locator('[data-testid=conversation-title]', { hasText: 'Crew 2' }).waitFor();
       await page.locator('[data-testid=chat-item]', { hasText: 'Crew 2' }).waitFor();
@@ -102,7 +102,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: group roles, blocking and repor
     }
 
     // The owner makes Bob an admin (a labelled button, by keyboard): Bob's tab gains the admin's controls.
-    await a.getByRole('button', { name: `Make ${bobName} an admin` }).focus();
+    await a.getByRole('button', { name: `Make admin: ${bobName}` }).focus();
     await a.keyboard.press('Enter');
     for (const page of [a, b, c]) {
       await roleShown(page, bob, 'admin');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { TestUser } from '../helpers/server.js';
+import { ask, connect, createChat, registerUser, type TestUser } from '../helpers/server.js';
 
 // The web client's pages as the browser tests drive them: opening, signing in, chatting.
 
@@ -100,4 +100,45 @@ export const acceptDialogs = (page: Page) => page.on('dialog', (dialog) => void 
 export async function openChat(page: Page, title: string): Promise<void> {
   await page.locator('[data-testid=chat-item]').filter({ hasText: title }).click();
   await page.locator('[data-testid=conversation-title]', { hasText: title }).waitFor();
+}
+
+/** A phone's window (the size issue 21 was tried at). */
+export const PHONE_VIEWPORT = { width: 375, height: 700 };
+
+/**
+ * The page at `/` as openPage opens it, in a window of `viewport` (a phone's, a narrow one) and, when
+ * given, the colour scheme the page sees as the system's.
+ */
+export async function openPageAt(
+  browser: Browser,
+  server: { url: string },
+  viewport: { width: number; height: number },
+  colorScheme: 'light' | 'dark' = 'light',
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, colorScheme });
+  const page = await context.newPage();
+  watchForCspViolations(page);
+  await page.goto(`${server.url}/`);
+  return { context, page };
+}
+
+/** alice, bob and carol; alice and bob's direct chat (`direct`); alice's group "Crew" of the three. */
+export async function aliceBobAndCrew(server: { url: string }) {
+  const [alice, bob, carol] = await Promise.all([
+    registerUser(server, 'alice'),
+    registerUser(server, 'bob'),
+    registerUser(server, 'carol'),
+  ]);
+  const direct = await createChat(server, alice, [bob]);
+  const group = await createChat(server, alice, [bob, carol], 'Crew');
+  return { alice, bob, carol, direct, group };
+}
+
+/** Sends each `[author, chatId, text]` over a socket of the author's, one after the other. */
+export async function sendAll(server: { url: string }, messages: [TestUser, string, string][]): Promise<void> {
+  for (const [author, chatId, text] of messages) {
+    const socket = await connect(server, author.token);
+    await ask(socket, 'send_message', { chatId, text });
+    socket.close();
+  }
 }

@@ -1,6 +1,7 @@
 import type { Attachment } from '../../src/protocol/index.js';
 import { el } from './dom.js';
 import { httpApi } from './http-api.js';
+import { t } from './i18n/index.js';
 
 /** Object URLs of the files and thumbnails this page has fetched, by file id (and `:thumb`): fetched once. */
 const objectUrls = new Map<string, Promise<string>>();
@@ -19,9 +20,9 @@ function objectUrl(token: string, fileId: string, thumbnail: boolean): Promise<s
 
 /** A size as people read it: 512 B, 12.3 KB, 4.5 MB. */
 export function readableSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (bytes < 1024) return t('size.bytes', { size: bytes });
+  if (bytes < 1024 * 1024) return t('size.kb', { size: (bytes / 1024).toFixed(1) });
+  return t('size.mb', { size: (bytes / 1024 / 1024).toFixed(1) });
 }
 
 /**
@@ -45,8 +46,12 @@ function imagePreview(file: Attachment, token: string): HTMLElement {
   });
   void objectUrl(token, file.id, true)
     .then((url) => (image.src = url))
-    .catch(() => (image.alt = `${file.name} (preview unavailable)`));
-  const open = el('button', { class: 'attachment-open', attrs: { type: 'button', title: `Open ${file.name}` } }, image);
+    .catch(() => (image.alt = t('attachment.noPreview', { name: file.name })));
+  const open = el(
+    'button',
+    { class: 'attachment-open', attrs: { type: 'button', title: t('attachment.open', { name: file.name }) } },
+    image,
+  );
   open.addEventListener('click', () => void openFile(file, token, false));
   return open;
 }
@@ -55,7 +60,7 @@ function fileLink(file: Attachment, token: string): HTMLElement {
   const button = el('button', {
     class: 'link attachment-file',
     text: `${file.name} (${readableSize(file.size)})`,
-    attrs: { type: 'button', 'data-testid': 'attachment-file', title: `Download ${file.name}` },
+    attrs: { type: 'button', 'data-testid': 'attachment-file', title: t('attachment.download', { name: file.name }) },
   });
   button.addEventListener('click', () => void openFile(file, token, true));
   return button;

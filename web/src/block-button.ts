@@ -1,6 +1,8 @@
 import type { PublicUser } from '../../src/protocol/index.js';
 import { el } from './dom.js';
+import { failureText } from './failure-text.js';
 import { httpApi } from './http-api.js';
+import { t } from './i18n/index.js';
 
 /**
  * A direct chat's "Block" / "Unblock" button for the conversation header (README "Blocking and
@@ -10,11 +12,15 @@ import { httpApi } from './http-api.js';
  */
 export function blockButton(token: string, other: PublicUser): HTMLElement {
   let blocked = false;
-  const button = el('button', { class: 'link', text: 'Block', attrs: { type: 'button', 'data-testid': 'block-user' } });
+  const button = el('button', {
+    class: 'link',
+    text: t('block.block'),
+    attrs: { type: 'button', 'data-testid': 'block-user' },
+  });
   const note = el('span', { class: 'error', attrs: { 'data-testid': 'block-error', role: 'alert' } });
   const render = () => {
-    button.textContent = blocked ? 'Unblock' : 'Block';
-    button.setAttribute('aria-label', `${blocked ? 'Unblock' : 'Block'} ${other.username}`);
+    button.textContent = t(blocked ? 'block.unblock' : 'block.block');
+    button.setAttribute('aria-label', t(blocked ? 'block.unblockLabel' : 'block.blockLabel', { name: other.username }));
     button.dataset.blocked = String(blocked);
   };
   render();
@@ -26,11 +32,11 @@ export function blockButton(token: string, other: PublicUser): HTMLElement {
       render();
       button.disabled = false;
     })
-    .catch((error: Error) => (note.textContent = error.message));
+    .catch((error: Error) => (note.textContent = failureText(error)));
 
   button.addEventListener('click', () => {
     const wanted = !blocked;
-    if (wanted && !confirm(`Block ${other.username}? Their messages to you here will be refused.`)) return;
+    if (wanted && !confirm(t('block.confirm', { name: other.username }))) return;
     button.disabled = true;
     note.textContent = '';
     (wanted ? httpApi.block(token, other.id) : httpApi.unblock(token, other.id))
@@ -38,7 +44,7 @@ export function blockButton(token: string, other: PublicUser): HTMLElement {
         blocked = wanted;
         render();
       })
-      .catch((error: Error) => (note.textContent = error.message))
+      .catch((error: Error) => (note.textContent = failureText(error)))
       .finally(() => (button.disabled = false));
   });
   return el('span', { class: 'block-control' }, button, note);

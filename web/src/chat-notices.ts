@@ -1,5 +1,6 @@
 import type { ChatEvent, PublicUser } from '../../src/protocol/index.js';
 import { el } from './dom.js';
+import { t } from './i18n/index.js';
 
 /** Notices kept per chat: the most recent ones (a page open for days must not grow without end). */
 const NOTICES_PER_CHAT = 100;
@@ -39,25 +40,24 @@ export class ChatNotices {
   /** The event as a sentence: "alice added bob", "bob renamed the group to X", "carol is now an admin". */
   text(event: ChatEvent): string {
     // A member removed before the page loaded is known by id only.
-    const name = (id: string | null) => (id === null ? 'someone' : (this.names.get(id) ?? 'a former member'));
+    const name = (id: string | null) =>
+      id === null ? t('notice.someone') : (this.names.get(id) ?? t('notice.former'));
     const actor = name(event.actorId);
     switch (event.kind) {
       case 'members_added':
-        return `${actor} added ${event.userIds.map(name).join(', ')}`;
+        return t('notice.added', { actor, names: event.userIds.map(name).join(', ') });
       case 'member_left':
-        return `${name(event.userId)} left`;
+        return t('notice.left', { name: name(event.userId) });
       case 'member_removed':
-        return `${actor} removed ${name(event.userId)}`;
+        return t('notice.removed', { actor, name: name(event.userId) });
       case 'chat_renamed':
-        return `${actor} renamed the group to ${event.name}`;
+        return t('notice.renamed', { actor, title: event.name });
       case 'role_changed':
-        return event.role === 'admin'
-          ? `${name(event.userId)} is now an admin`
-          : `${name(event.userId)} is no longer an admin`;
+        return t(event.role === 'admin' ? 'notice.admin' : 'notice.notAdmin', { name: name(event.userId) });
       case 'owner_changed':
-        return `${name(event.userId)} is now the owner`;
+        return t('notice.owner', { name: name(event.userId) });
       case 'settings_changed':
-        return event.membersCanAdd ? `${actor} let every member add people` : `${actor} let only admins add people`;
+        return t(event.membersCanAdd ? 'notice.everyoneAdds' : 'notice.adminsAdd', { actor });
     }
   }
 

@@ -2,7 +2,9 @@ import type { ChatSummary } from '../../src/protocol/index.js';
 import { el } from './dom.js';
 import { groupPanel } from './group-panel.js';
 import { mayAddMembers } from './group-rights.js';
+import { failureText } from './failure-text.js';
 import { httpApi } from './http-api.js';
+import { t } from './i18n/index.js';
 import { userPicker } from './user-picker.js';
 
 /** Numbers the panels, for the toggle's aria-controls. */
@@ -43,7 +45,7 @@ export function groupControls(
   panel.element.hidden = true;
   const membersToggle = el('button', {
     class: 'link',
-    text: 'Members',
+    text: t('group.membersToggle'),
     attrs: {
       type: 'button',
       'data-testid': 'members-toggle',
@@ -56,10 +58,10 @@ export function groupControls(
     membersToggle.setAttribute('aria-expanded', String(!panel.element.hidden));
   });
 
-  const add = el('button', { text: 'Add', attrs: { type: 'submit', 'data-testid': 'add-members-submit' } });
+  const add = el('button', { text: t('group.add'), attrs: { type: 'submit', 'data-testid': 'add-members-submit' } });
   const addForm = el(
     'form',
-    { class: 'add-members', attrs: { 'data-testid': 'add-members' } },
+    { class: 'add-members', attrs: { 'data-testid': 'add-members', 'aria-label': t('group.addPeople') } },
     ...picker.elements,
     add,
   );
@@ -73,42 +75,48 @@ export function groupControls(
     showError('');
     const userIds = picker.pickedIds();
     if (userIds.length === 0) {
-      showError('Pick at least one person');
+      showError(t('picker.pickSomeone'));
       return;
     }
     try {
       const answer = await httpApi.addMembers(token, chat().id, { userIds });
       picker.reset();
       addForm.hidden = true;
+      toggle.setAttribute('aria-expanded', 'false');
       changes.changed(answer.chat);
     } catch (e) {
-      showError((e as Error).message);
+      showError(failureText(e));
     }
   }
 
   const toggle = el('button', {
     class: 'link',
-    text: 'Add people',
-    attrs: { type: 'button', 'data-testid': 'add-members-toggle' },
+    text: t('group.addPeople'),
+    attrs: { type: 'button', 'data-testid': 'add-members-toggle', 'aria-expanded': 'false' },
   });
   toggle.addEventListener('click', () => {
     addForm.hidden = !addForm.hidden;
+    toggle.setAttribute('aria-expanded', String(!addForm.hidden));
     showError('');
     if (addForm.hidden) picker.reset();
   });
 
-  const leave = el('button', { class: 'link', text: 'Leave', attrs: { type: 'button', 'data-testid': 'leave-chat' } });
+  const leave = el('button', {
+    class: 'link',
+    text: t('group.leave'),
+    attrs: { type: 'button', 'data-testid': 'leave-chat' },
+  });
   leave.addEventListener('click', () => void leaveChat());
 
   async function leaveChat(): Promise<void> {
     const { id } = chat();
-    if (!confirm('Leave this chat? You will no longer see its messages.')) return;
+    if (!confirm(t('group.leaveConfirm'))) return;
     showError('');
     try {
       await httpApi.leaveChat(token, id);
       changes.left(id);
     } catch (e) {
-      showError((e as Error).message);
+      showError(failureText(e));
     }
   }
 
@@ -117,6 +125,7 @@ export function groupControls(
     toggle.hidden = !mayAdd;
     if (!mayAdd && !addForm.hidden) {
       addForm.hidden = true;
+      toggle.setAttribute('aria-expanded', 'false');
       picker.reset();
     }
     panel.refresh();

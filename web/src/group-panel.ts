@@ -1,7 +1,9 @@
 import type { ChatMember, ChatSummary, MemberRole } from '../../src/protocol/index.js';
 import { el } from './dom.js';
 import { mayManageGroup, mayRemoveMember, maySetRoles } from './group-rights.js';
+import { failureText } from './failure-text.js';
 import { httpApi } from './http-api.js';
+import { t } from './i18n/index.js';
 
 /** How the panel reaches the rest of the page. */
 export interface GroupPanelContext {
@@ -38,7 +40,7 @@ export function groupPanel(context: GroupPanelContext): GroupPanel {
       const answer = await run();
       if (answer.chat) context.changed(answer.chat);
     } catch (error) {
-      showError((error as Error).message);
+      showError(failureText(error));
     }
   }
 
@@ -48,8 +50,8 @@ export function groupPanel(context: GroupPanelContext): GroupPanel {
   const renameForm = el(
     'form',
     { class: 'group-rename', attrs: { 'data-testid': 'group-rename' } },
-    el('label', {}, el('span', { text: 'Group name ' }), nameInput),
-    el('button', { text: 'Rename', attrs: { type: 'submit', 'data-testid': 'group-rename-submit' } }),
+    el('label', {}, el('span', { text: t('group.name') }), nameInput),
+    el('button', { text: t('group.rename'), attrs: { type: 'submit', 'data-testid': 'group-rename-submit' } }),
   );
   renameForm.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -62,14 +64,17 @@ export function groupPanel(context: GroupPanelContext): GroupPanel {
     'label',
     { class: 'group-setting' },
     membersCanAdd,
-    el('span', { text: ' Members can add people' }),
+    el('span', { text: t('group.membersCanAdd') }),
   );
   membersCanAdd.addEventListener('change', () => {
     const wanted = membersCanAdd.checked;
     void change(() => httpApi.updateChat(token, chat().id, { membersCanAdd: wanted })).finally(refresh);
   });
 
-  const list = el('ul', { class: 'member-list', attrs: { 'data-testid': 'member-list', 'aria-label': 'members' } });
+  const list = el('ul', {
+    class: 'member-list',
+    attrs: { 'data-testid': 'member-list', 'aria-label': t('group.members') },
+  });
 
   function memberItem(member: ChatMember): HTMLElement {
     const role = member.role ?? 'member';
@@ -77,14 +82,16 @@ export function groupPanel(context: GroupPanelContext): GroupPanel {
       'li',
       { class: 'member', attrs: { 'data-testid': 'member', 'data-user-id': member.id, 'data-role': role } },
       el('span', { class: 'member-name', text: member.username }),
-      el('span', { class: `role ${role}`, text: role, attrs: { 'data-testid': 'member-role' } }),
+      el('span', { class: `role ${role}`, text: t(`role.${role}`), attrs: { 'data-testid': 'member-role' } }),
     );
     const group = chat();
-    const button = (text: string, label: string, testId: string, run: () => void) => {
+    const names = { name: member.username };
+    // The name says whom it is for, after the visible text (which voice control users speak).
+    const button = (text: string, testId: string, run: () => void) => {
       const control = el('button', {
         class: 'link',
         text,
-        attrs: { type: 'button', 'aria-label': label, 'data-testid': testId },
+        attrs: { type: 'button', 'aria-label': `${text}: ${member.username}`, 'data-testid': testId },
       });
       control.addEventListener('click', run);
       item.append(control);
@@ -92,16 +99,15 @@ export function groupPanel(context: GroupPanelContext): GroupPanel {
     const setRole = (wanted: MemberRole) => () =>
       void change(() => httpApi.setRole(token, group.id, member.id, { role: wanted }));
     if (maySetRoles(group, meId) && role !== 'owner') {
-      if (role === 'admin')
-        button('Remove admin', `Make ${member.username} a plain member`, 'unmake-admin', setRole('member'));
-      else button('Make admin', `Make ${member.username} an admin`, 'make-admin', setRole('admin'));
-      button('Make owner', `Hand ownership over to ${member.username}`, 'make-owner', () => {
-        if (confirm(`Hand the group over to ${member.username}? You will be an admin.`)) setRole('owner')();
+      if (role === 'admin') button(t('group.unmakeAdmin'), 'unmake-admin', setRole('member'));
+      else button(t('group.makeAdmin'), 'make-admin', setRole('admin'));
+      button(t('group.makeOwner'), 'make-owner', () => {
+        if (confirm(t('group.makeOwnerConfirm', names))) setRole('owner')();
       });
     }
     if (mayRemoveMember(group, meId, member.id))
-      button('Remove', `Remove ${member.username} from the group`, 'remove-member', () => {
-        if (confirm(`Remove ${member.username} from the group?`))
+      button(t('group.remove'), 'remove-member', () => {
+        if (confirm(t('group.removeConfirm', names)))
           void change(async () => {
             await httpApi.removeMember(token, group.id, member.id);
             return {};

@@ -1,6 +1,8 @@
 import type { SearchHit, SearchPage, SearchSnippet } from '../../src/protocol/index.js';
 import { request, type ParleySocket } from './connection.js';
 import { el } from './dom.js';
+import { failureText } from './failure-text.js';
+import { language, t } from './i18n/index.js';
 
 /**
  * The snippet as DOM: its text as text nodes, each highlighted range (UTF-16 indices, as the
@@ -33,16 +35,19 @@ export function messageSearchPanel(
     attrs: {
       id: 'message-search',
       type: 'search',
-      placeholder: 'Words, "a phrase", -without',
+      placeholder: t('search.placeholder'),
       maxlength: '200',
       'data-testid': 'search-input',
     },
   });
-  const label = el('label', { text: 'Search messages', attrs: { for: 'message-search' } });
-  const submit = el('button', { text: 'Search', attrs: { type: 'submit', 'data-testid': 'search-submit' } });
+  const label = el('label', { text: t('search.label'), attrs: { for: 'message-search' } });
+  const submit = el('button', { text: t('search.submit'), attrs: { type: 'submit', 'data-testid': 'search-submit' } });
   const status = el('p', { class: 'hint', attrs: { 'data-testid': 'search-status', 'aria-live': 'polite' } });
-  const results = el('ul', { class: 'message-hits', attrs: { 'data-testid': 'message-hits' } });
-  const more = el('button', { text: 'More results', attrs: { type: 'button', 'data-testid': 'search-more' } });
+  const results = el('ul', {
+    class: 'message-hits',
+    attrs: { 'data-testid': 'message-hits', 'aria-label': t('search.results') },
+  });
+  const more = el('button', { text: t('search.more'), attrs: { type: 'button', 'data-testid': 'search-more' } });
   more.hidden = true;
 
   let query = '';
@@ -62,7 +67,7 @@ export function messageSearchPanel(
       }
     }
     const mine = ++generation;
-    status.textContent = 'Searching…';
+    status.textContent = t('search.searching');
     try {
       const page: SearchPage = await request(socket, 'search_messages', {
         query,
@@ -73,9 +78,10 @@ export function messageSearchPanel(
       nextBefore = page.nextBefore;
       more.hidden = !page.hasMore;
       const shown = results.childElementCount;
-      status.textContent = shown === 0 ? 'Nothing found' : `${shown} found${page.hasMore ? ', more below' : ''}`;
+      status.textContent =
+        shown === 0 ? t('search.nothing') : t(page.hasMore ? 'search.foundMore' : 'search.found', { count: shown });
     } catch (error) {
-      if (mine === generation) status.textContent = (error as Error).message;
+      if (mine === generation) status.textContent = failureText(error);
     }
   }
 
@@ -89,7 +95,7 @@ export function messageSearchPanel(
       el('span', { class: 'chat-title', text: titleOf(hit) }),
       el('span', {
         class: 'search-meta',
-        text: `${hit.message.user.username} · ${hit.message.createdAt.slice(0, 10)}`,
+        text: `${hit.message.user.username} · ${new Date(hit.message.createdAt).toLocaleDateString(language(), { dateStyle: 'medium' })}`,
       }),
       el('span', { class: 'snippet', attrs: { 'data-testid': 'search-snippet' } }, ...snippetNodes(hit.snippet)),
     );

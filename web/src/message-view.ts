@@ -1,5 +1,8 @@
 import { REPLY_QUOTE_LENGTH, type Message, type ReplyQuote } from '../../src/protocol/types.js';
+import { renderAvatar } from './avatar.js';
 import { el } from './dom.js';
+import { formatFull, formatTime, t } from './i18n/index.js';
+import { linkNodes } from './linkify.js';
 
 /** What the author can do to their own message; the conversation carries it out. */
 export interface OwnMessageActions {
@@ -25,14 +28,36 @@ export interface MarkActions {
 /** The emoji the "react" palette offers (any other one a member reacted with shows as a chip too). */
 export const REACTION_PALETTE = ['👍', '❤️', '😂', '😮', '😢', '🎉'] as const;
 
-const clock = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** How a message sits among its neighbours; the conversation decides. */
+export interface MessageLayout {
+  /**
+   * The same sender's message just before it, moments earlier: the name and avatar are not
+   * repeated (the name stays for screen readers, which read each message on its own).
+   */
+  continued?: boolean;
+}
+
+/**
+ * When: the time of day, with the full date as the tooltip and, in place of the short time, for
+ * screen readers (a `title` alone is not read by all of them).
+ */
+function timeOf(iso: string): HTMLElement {
+  const date = new Date(iso);
+  return el(
+    'time',
+    { attrs: { datetime: iso, title: formatFull(date) } },
+    el('span', { text: formatTime(date), attrs: { 'aria-hidden': 'true' } }),
+    el('span', { class: 'visually-hidden', text: formatFull(date) }),
+  );
+}
 
 /**
  * One message of the conversation. `own` is given for the signed-in user's messages: they get the
  * read status and, while not deleted, "edit" and "delete" (the server refuses both on anyone
  * else's message, so they are never offered there). Every live message offers "reply", and
  * someone else's "report" (with `marks`). A reply shows its quote above its text. A tombstone
- * keeps its place, without its text.
+ * keeps its place, without its text. Others' messages show the sender's avatar and name; one's
+ * own show neither (the name is kept for screen readers).
  */
 export function renderMessage(
   message: Message,
@@ -40,19 +65,28 @@ export function renderMessage(
   own?: OwnMessageActions,
   marks?: MarkActions,
   mentioned?: MentionedNames,
+  layout: MessageLayout = {},
 ): HTMLElement {
-  const meta = el('span', { class: 'meta' }, el('span', { text: clock(message.createdAt) }));
+  const meta = el('span', { class: 'meta' }, timeOf(message.createdAt));
   if (message.editedAt && !message.deletedAt) {
     meta.append(
       el('span', {
-        text: '· edited',
-        attrs: { 'data-testid': 'edited', title: `edited at ${clock(message.editedAt)}` },
+        text: `· ${t('message.edited')}`,
+        attrs: {
+          'data-testid': 'edited',
+          title: t('message.editedAt', { time: formatFull(new Date(message.editedAt)) }),
+        },
       }),
     );
   }
   if (message.pinnedAt && !message.deletedAt)
     meta.append(
-      el('span', { class: 'pinned-mark', text: '📌', attrs: { 'data-testid': 'pinned-mark', title: 'pinned' } }),
+      el(
+        'span',
+        { class: 'pinned-mark', attrs: { 'data-testid': 'pinned-mark', title: t('message.pinned') } },
+        el('span', { text: '📌', attrs: { 'aria-hidden': 'true' } }),
+        el('span', { class: 'visually-hidden', text: t('message.pinned') }),
+      ),
     );
   if (!message.deletedAt) meta.append(actionButton('reply', () => reply(message)));
   const palette = marks && !message.deletedAt ? renderPalette(message, marks) : undefined;
@@ -63,14 +97,13 @@ export function renderMessage(
       if (!palette.hidden) palette.querySelector('button')?.focus();
     });
     react.setAttribute('aria-expanded', 'false');
-    react.setAttribute('aria-label', 'add a reaction');
     meta.append(react);
     const pinned = Boolean(message.pinnedAt);
     if (marks.pin) meta.append(actionButton(pinned ? 'unpin' : 'pin', () => marks.pin?.(message, !pinned)));
   }
   if (marks && !own && !message.deletedAt) {
     const report = actionButton('report', () => marks.report(message));
-    report.setAttribute('aria-label', `report this message from ${message.user.username}`);
+    report.setAttribute('aria-label', t('message.reportLabel', { name: message.user.username }));
     meta.append(report);
     if (marks.deleteOthers) meta.append(actionButton('delete', () => marks.deleteOthers?.(message)));
   }
@@ -80,10 +113,15 @@ export function renderMessage(
       actionButton('delete', () => own.delete(message)),
     );
   if (own) meta.append(el('span', { class: 'status', text: '✓' }));
-  const item = el(
-    'li',
-    { class: `message${own ? ' mine' : ''}${message.deletedAt ? ' deleted' : ''}`, attrs: { 'data-id': message.id } },
-    el('span', { class: 'author', text: message.user.username }),
+  const classes = ['message', own && 'mine', message.deletedAt && 'deleted', layout.continued && 'continued'];
+  const item = el('li', { class: classes.filter(Boolean).join(' '), attrs: { 'data-id': message.id } });
+  if (!own && !layout.continued) item.append(renderAvatar(message.user));
+  item.append(
+    el('span', {
+      class: own || layout.continued ? 'author visually-hidden' : 'author',
+      text: message.user.username,
+      attrs: { 'data-testid': 'author' },
+    }),
   );
   if (message.replyTo) item.append(renderQuote(message.replyTo));
   item.append(
@@ -91,7 +129,9 @@ export function renderMessage(
     el(
       'span',
       { class: 'text', attrs: { 'data-testid': 'message-text' } },
-      ...(message.deletedAt ? [document.createTextNode('message deleted')] : textWithMentions(message.text, mentioned)),
+      ...(message.deletedAt
+        ? [document.createTextNode(t('message.deleted'))]
+        : linkNodes(message.text, (text) => textWithMentions(text, mentioned))),
     ),
     meta,
   );
@@ -153,7 +193,7 @@ function renderReactions(message: Message, marks: MarkActions): HTMLElement {
         'data-testid': 'reaction',
         'data-emoji': emoji,
         'aria-pressed': String(Boolean(me)),
-        'aria-label': `${emoji}: ${count} ${count === 1 ? 'reaction' : 'reactions'}${me ? ', yours' : ''}`,
+        'aria-label': t(me ? 'message.reactionsYours' : 'message.reactions', { emoji, count }),
       },
     });
     chip.addEventListener('click', () => marks.react(message, emoji, !me));
@@ -169,7 +209,7 @@ function renderPalette(message: Message, marks: MarkActions): HTMLElement {
     const button = el('button', {
       class: 'link palette-emoji',
       text: emoji,
-      attrs: { type: 'button', 'data-testid': 'palette-emoji', 'aria-label': `react with ${emoji}` },
+      attrs: { type: 'button', 'data-testid': 'palette-emoji', 'aria-label': t('message.reactWith', { emoji }) },
     });
     button.addEventListener('click', () => {
       palette.hidden = true;
@@ -179,7 +219,10 @@ function renderPalette(message: Message, marks: MarkActions): HTMLElement {
   });
   const palette = el(
     'div',
-    { class: 'palette', attrs: { 'data-testid': 'reaction-palette', role: 'group', 'aria-label': 'reactions' } },
+    {
+      class: 'palette',
+      attrs: { 'data-testid': 'reaction-palette', role: 'group', 'aria-label': t('message.palette') },
+    },
     ...buttons,
   );
   palette.hidden = true;
@@ -192,7 +235,7 @@ export function renderQuote(quote: ReplyQuote): HTMLElement {
     'blockquote',
     { class: `reply-quote${quote.deletedAt ? ' deleted' : ''}`, attrs: { 'data-testid': 'reply-quote' } },
     el('span', { class: 'author', text: quote.user.username }),
-    el('span', { class: 'text', text: quote.deletedAt ? 'message deleted' : quote.text }),
+    el('span', { class: 'text', text: quote.deletedAt ? t('message.deleted') : quote.text }),
   );
 }
 
@@ -216,7 +259,7 @@ function actionButton(
 ): HTMLElement {
   const button = el('button', {
     class: 'link',
-    text: action,
+    text: t(`action.${action}`),
     attrs: { type: 'button', 'data-testid': `${action}-message` },
   });
   button.addEventListener('click', run);

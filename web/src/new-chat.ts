@@ -1,6 +1,8 @@
 import type { ChatSummary } from '../../src/protocol/index.js';
 import { el } from './dom.js';
+import { failureText } from './failure-text.js';
 import { httpApi } from './http-api.js';
+import { t } from './i18n/index.js';
 import { userPicker } from './user-picker.js';
 
 /**
@@ -8,13 +10,25 @@ import { userPicker } from './user-picker.js';
  */
 export function newChatPanel(token: string, onCreated: (chat: ChatSummary) => void): HTMLElement {
   const name = el('input', {
-    attrs: { type: 'text', placeholder: 'Group name (optional)', 'data-testid': 'chat-name' },
+    attrs: {
+      type: 'text',
+      placeholder: t('newChat.groupName'),
+      'aria-label': t('newChat.groupName'),
+      'data-testid': 'chat-name',
+    },
   });
-  const start = el('button', { text: 'Start chat', attrs: { type: 'submit', 'data-testid': 'start-chat' } });
-  const error = el('p', { class: 'error' });
+  const start = el('button', { text: t('newChat.start'), attrs: { type: 'submit', 'data-testid': 'start-chat' } });
+  const error = el('p', { class: 'error', attrs: { role: 'alert' } });
   const picker = userPicker(token, (message) => (error.textContent = message));
 
-  const form = el('form', { class: 'new-chat' }, ...picker.elements, name, start, error);
+  const form = el(
+    'form',
+    { class: 'new-chat', attrs: { 'aria-label': t('newChat.title') } },
+    ...picker.elements,
+    name,
+    start,
+    error,
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void create();
@@ -24,7 +38,7 @@ export function newChatPanel(token: string, onCreated: (chat: ChatSummary) => vo
     error.textContent = '';
     const userIds = picker.pickedIds();
     if (userIds.length === 0) {
-      error.textContent = 'Pick at least one person';
+      error.textContent = t('picker.pickSomeone');
       return;
     }
     try {
@@ -34,7 +48,7 @@ export function newChatPanel(token: string, onCreated: (chat: ChatSummary) => vo
       name.value = '';
       onCreated(chat);
     } catch (e) {
-      error.textContent = (e as Error).message;
+      error.textContent = failureText(e);
     }
   }
   return form;

@@ -1,5 +1,7 @@
 import { el } from './dom.js';
+import { failureText } from './failure-text.js';
 import { httpApi } from './http-api.js';
+import { t } from './i18n/index.js';
 
 /** The service worker that shows the pushes (web/public/push-sw.js, served at the client's root). */
 const SERVICE_WORKER = './push-sw.js';
@@ -21,8 +23,8 @@ function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
 export function pushToggle(token: string): HTMLElement | undefined {
   if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) return undefined;
   const box = el('input', { attrs: { type: 'checkbox', 'data-testid': 'push-toggle' } });
-  const note = el('span', { class: 'hint', attrs: { 'data-testid': 'push-status' } });
-  const label = el('label', { class: 'push-toggle' }, box, el('span', { text: ' Notifications ' }), note);
+  const note = el('span', { class: 'hint', attrs: { 'data-testid': 'push-status', role: 'status' } });
+  const label = el('label', { class: 'push-toggle' }, box, el('span', { text: t('push.label') }), note);
 
   const current = async () =>
     (await navigator.serviceWorker.getRegistration(SERVICE_WORKER))?.pushManager.getSubscription();
@@ -36,17 +38,20 @@ export function pushToggle(token: string): HTMLElement | undefined {
     note.textContent = '';
     const change = box.checked ? enable(token) : disable(token, current);
     change
-      .catch((error: Error) => {
+      .catch((error: unknown) => {
         box.checked = !box.checked;
-        note.textContent = error.message;
+        note.textContent = error instanceof PushRefused ? t('push.refused') : failureText(error);
       })
       .finally(() => (box.disabled = false));
   });
   return label;
 }
 
+/** The browser (or the user, when asked) did not allow notifications. */
+class PushRefused extends Error {}
+
 async function enable(token: string): Promise<void> {
-  if ((await Notification.requestPermission()) !== 'granted') throw new Error('not allowed by the browser');
+  if ((await Notification.requestPermission()) !== 'granted') throw new PushRefused();
   const registration = await navigator.serviceWorker.register(SERVICE_WORKER);
   await navigator.serviceWorker.ready;
   const { publicKey } = await httpApi.vapidPublicKey();

@@ -1,5 +1,6 @@
 import type { Message } from '../../src/protocol/index.js';
 import { request, type ParleySocket } from './connection.js';
+import { t } from './i18n/index.js';
 
 /**
  * "Report" on someone else's message (README "Blocking and reporting"): asks for the reason and
@@ -8,7 +9,7 @@ import { request, type ParleySocket } from './connection.js';
  * Reporting the same message again answers success and stores nothing.
  */
 export async function reportMessage(socket: ParleySocket, message: Message): Promise<boolean> {
-  const reason = prompt(`Why are you reporting this message from ${message.user.username}?`);
+  const reason = prompt(t('report.reason', { name: message.user.username }));
   if (!reason?.trim()) return false;
   await request(socket, 'report_message', { messageId: message.id, reason: reason.trim() });
   return true;

@@ -1,6 +1,8 @@
 import type { PublicUser } from '../../src/protocol/index.js';
 import { el } from './dom.js';
+import { failureText } from './failure-text.js';
 import { httpApi } from './http-api.js';
+import { t } from './i18n/index.js';
 
 const SEARCH_DELAY_MS = 250;
 
@@ -24,8 +26,18 @@ export function userPicker(
   showError: (message: string) => void,
   excluded: () => ReadonlySet<string> = () => new Set(),
 ): UserPicker {
-  const search = el('input', { attrs: { type: 'search', placeholder: 'Find people…', 'data-testid': 'user-search' } });
-  const results = el('ul', { class: 'search-results', attrs: { 'data-testid': 'search-results' } });
+  const search = el('input', {
+    attrs: {
+      type: 'search',
+      placeholder: t('picker.placeholder'),
+      'aria-label': t('picker.search'),
+      'data-testid': 'user-search',
+    },
+  });
+  const results = el('ul', {
+    class: 'search-results',
+    attrs: { 'data-testid': 'search-results', 'aria-label': t('picker.results') },
+  });
   const picked = new Map<string, PublicUser>();
 
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -43,7 +55,7 @@ export function userPicker(
       const found = users.filter((u) => !picked.has(u.id) && !skip.has(u.id));
       results.replaceChildren(...pickedItems(), ...found.map((u) => userItem(u, false)));
     } catch (e) {
-      showError((e as Error).message);
+      showError(failureText(e));
     }
   }
 
@@ -59,7 +71,7 @@ export function userPicker(
     return el(
       'li',
       {},
-      el('label', { attrs: { 'data-username': user.username } }, box, el('span', { text: ` ${user.username}` })),
+      el('label', { attrs: { 'data-username': user.username } }, box, el('span', { text: user.username })),
     );
   }
 

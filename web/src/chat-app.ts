@@ -6,6 +6,7 @@ import { ChatNotices } from './chat-notices.js';
 import { chatTitle, isGroupChat } from './chat-summary.js';
 import { Conversation } from './conversation.js';
 import { el } from './dom.js';
+import { languageSwitch } from './language-switch.js';
 import { groupControls } from './group-controls.js';
 import { t } from './i18n/index.js';
 import { messageSearchPanel } from './message-search.js';
@@ -81,7 +82,7 @@ export class ChatApp {
         signOut,
       ),
       // A row of its own: the header is full at the sidebar's width.
-      el('div', { class: 'sidebar-tools' }, this.alerts.button),
+      el('div', { class: 'sidebar-tools' }, this.alerts.button, languageSwitch()),
       newChatPanel(session.token, (chat) => this.chatCreated(chat)),
       // Hits are titled as the chat list titles their chats (a direct chat by the other member).
       messageSearchPanel(

@@ -18,7 +18,7 @@ import {
   type ReplyAction,
 } from './message-view.js';
 import { reportMessage } from './report-action.js';
-import { daySeparator, sameDay } from './timeline.js';
+import { continuesGroup, daySeparator, sameDay } from './timeline.js';
 
 /** On opening, the chat events among this many latest changes are shown (sync's largest page). */
 const RECENT_CHANGES = 100;
@@ -498,10 +498,10 @@ export class Conversation {
     return { ...message, replyTo: quoteOf(target) };
   }
 
-  private drawMessage(item: MessageItem & { message: Message }): HTMLElement {
+  private drawMessage(item: MessageItem & { message: Message }, continued: boolean): HTMLElement {
     const message = this.withCurrentQuote(item.message);
     const mine = message.sender === this.context.me.id;
-    const drawn = `${message.version}:${this.marksKey}:${JSON.stringify(message.replyTo ?? null)}`;
+    const drawn = `${message.version}:${this.marksKey}:${continued}:${JSON.stringify(message.replyTo ?? null)}`;
     const held = this.rendered.get(item.key);
     let element = held?.element;
     if (!element || held?.drawn !== drawn) {
@@ -512,6 +512,7 @@ export class Conversation {
         mine ? this.ownActions : undefined,
         this.markActions,
         this.mentionedNames(message),
+        { continued },
       );
       if (message.attachments && !message.deletedAt)
         element.querySelector('.meta')?.before(renderAttachments(message.attachments, this.context.token));
@@ -538,7 +539,8 @@ export class Conversation {
   /**
    * The list: a day separator where the day changes, the "New messages" divider before the first
    * unread message of someone else (as it was when the chat was opened), the notices among the
-   * messages by time, and the outbox's messages last.
+   * messages by time, and the outbox's messages last; a message continuing its sender's group
+   * (timeline.ts) without its name and avatar.
    */
   private render(): void {
     this.marksFor();
@@ -546,11 +548,16 @@ export class Conversation {
     const rows: HTMLElement[] = [];
     let lastDay: Date | undefined;
     let divided = false;
+    /** The message in the row just above, while it can head a group of the same sender's. */
+    let above: Message | undefined;
     let next = 0;
     const keys = new Set<string>();
     const placeDay = (iso: string) => {
       const day = new Date(iso);
-      if (!lastDay || !sameDay(lastDay, day)) rows.push(daySeparator(day));
+      if (!lastDay || !sameDay(lastDay, day)) {
+        rows.push(daySeparator(day));
+        above = undefined;
+      }
       lastDay = day;
     };
     for (const item of this.view.items) {
@@ -560,6 +567,7 @@ export class Conversation {
       while (next < notices.length && Date.parse(notices[next]!.createdAt) < Date.parse(at)) {
         placeDay(notices[next]!.createdAt);
         rows.push(this.context.notices.render(notices[next++]!));
+        above = undefined;
       }
       placeDay(at);
       if (
@@ -571,8 +579,15 @@ export class Conversation {
       ) {
         rows.push(this.divider);
         divided = true;
+        above = undefined;
       }
-      rows.push(message ? this.drawMessage({ ...item, message }) : this.drawPending(item));
+      if (message) {
+        rows.push(this.drawMessage({ ...item, message }, !message.deletedAt && continuesGroup(above, message)));
+        above = message.deletedAt ? undefined : message;
+      } else {
+        rows.push(this.drawPending(item));
+        above = undefined;
+      }
     }
     for (; next < notices.length; next++) {
       placeDay(notices[next]!.createdAt);

@@ -2,7 +2,7 @@ import type { ChatSummary } from '../../src/protocol/index.js';
 import { el } from './dom.js';
 import { groupPanel } from './group-panel.js';
 import { mayAddMembers } from './group-rights.js';
-import { failureText } from './failure-text.js';
+import { failureText } from './failure.js';
 import { httpApi } from './http-api.js';
 import { t } from './i18n/index.js';
 import { userPicker } from './user-picker.js';

@@ -1,7 +1,7 @@
 import type { ChatMember, ChatSummary, MemberRole } from '../../src/protocol/index.js';
 import { el } from './dom.js';
 import { mayManageGroup, mayRemoveMember, maySetRoles } from './group-rights.js';
-import { failureText } from './failure-text.js';
+import { failureText } from './failure.js';
 import { httpApi } from './http-api.js';
 import { t } from './i18n/index.js';
 

@@ -1,7 +1,7 @@
 import type { SearchHit, SearchPage, SearchSnippet } from '../../src/protocol/index.js';
 import { request, type ParleySocket } from './connection.js';
 import { el } from './dom.js';
-import { failureText } from './failure-text.js';
+import { failureText } from './failure.js';
 import { language, t } from './i18n/index.js';
 
 /**

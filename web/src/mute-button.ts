@@ -1,7 +1,7 @@
 import type { ChatSummary } from '../../src/protocol/index.js';
 import { request, type ParleySocket } from './connection.js';
 import { el } from './dom.js';
-import { failureText } from './failure-text.js';
+import { failureText } from './failure.js';
 import { t } from './i18n/index.js';
 
 /**

@@ -1,5 +1,5 @@
 import { el } from './dom.js';
-import { failureText } from './failure-text.js';
+import { failureText } from './failure.js';
 import { httpApi } from './http-api.js';
 import { t } from './i18n/index.js';
 

@@ -40,6 +40,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: accessibility, links and langua
     ({ alice, bob, direct, group } = await aliceBobAndCrew(server));
     await sendAll(server, [
       [bob, direct, LINK_MESSAGE],
+      [bob, direct, 'and a second thought from bob'],
       [bob, group, 'the searchable plan for Friday'],
       [alice, direct, 'searchable reply from alice'],
       [alice, direct, MORE_LINKS],
@@ -108,7 +109,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: accessibility, links and langua
     expect(found).toEqual([]);
   }, 120_000);
 
-  it('links in a message open in a new tab without the opener; other schemes stay text; avatars and full dates', async () => {
+  it('links in a message open in a new tab without the opener; other schemes stay text; avatars, grouping and full dates', async () => {
     const { context, page } = await openPageAt(browser, server, VIEWPORT);
     await signIn(page, alice.user.username, alice.password);
     await openDirect(page);
@@ -136,6 +137,13 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: accessibility, links and langua
     const initials = bob.user.username.split('_').map((word) => word[0]);
     expect(await avatar.textContent()).toBe(initials.join('').toUpperCase());
     expect(await messageItem(page, 'searchable reply from alice').getByTestId('avatar').count()).toBe(0);
+    // Bob's next message moments later continues his group: no second avatar, the name only for screen readers.
+    const second = messageItem(page, 'and a second thought from bob');
+    expect(await message.getAttribute('class')).not.toContain('continued');
+    expect(await second.getAttribute('class')).toContain('continued');
+    expect(await second.getByTestId('avatar').count()).toBe(0);
+    expect(await second.locator('.author').getAttribute('class')).toContain('visually-hidden');
+    expect(await message.locator('.author').getAttribute('class')).not.toContain('visually-hidden');
 
     // The time carries the full date: machine-readable, as a tooltip, and as text for screen readers.
     const time = message.locator('time');

@@ -5,7 +5,13 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * for largest first, so without this a fresh clone (CI) ran these last, one of the two workers
  * alone with them for minutes at the end of the run.
  */
-const LONGEST = ['test/bench-smoke.test.ts', 'test/browser/web-client.test.ts', 'test/cluster/chaos.test.ts'];
+const LONGEST = [
+  'test/browser/web-client.test.ts',
+  'test/bench-smoke.test.ts',
+  'test/browser/accessibility.test.ts',
+  'test/cluster/chaos.test.ts',
+  'test/browser/phone.test.ts',
+];
 
 /** Vitest's order (by earlier timings, else size), with the LONGEST files first. */
 export default class LongestFirstSequencer extends BaseSequencer {

@@ -28,6 +28,7 @@ import {
   sendInPage,
   signedInPages,
   signIn,
+  PHONE_VIEWPORT,
   VIEWPORT,
   waitForMessage,
 } from './pages.js';
@@ -152,7 +153,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await waitForMessage(alice.page, 'Отлично, пишу из второго окна');
     expect(await messageTexts(alice.page)).toEqual(await messageTexts(bob.page));
 
-    await saveSideBySide(browser, alice.page, bob.page);
+    await saveScreenshot(browser, alice.page, bob.page);
     await alice.context.close();
     await bob.context.close();
   }, 60_000);
@@ -837,16 +838,27 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
   }, 60_000);
 });
 
-/** docs/screenshot.png (README): the two chat windows side by side, as one image. */
-async function saveSideBySide(browser: Browser, left: Page, right: Page): Promise<void> {
-  const [a, b] = await Promise.all([left.screenshot(), right.screenshot()]);
+/**
+ * docs/screenshot.png (README), one image: the two chat windows at desktop size, alice's light and
+ * bob's dark, and below them the same two at phone size in the other colour scheme.
+ */
+async function saveScreenshot(browser: Browser, left: Page, right: Page): Promise<void> {
+  const shoot = async (scheme: ['light' | 'dark', 'light' | 'dark']) => {
+    await left.emulateMedia({ colorScheme: scheme[0] });
+    await right.emulateMedia({ colorScheme: scheme[1] });
+    return Promise.all([left.screenshot(), right.screenshot()]);
+  };
+  const desktop = await shoot(['light', 'dark']);
+  await Promise.all([left.setViewportSize(PHONE_VIEWPORT), right.setViewportSize(PHONE_VIEWPORT)]);
+  const phone = await shoot(['dark', 'light']);
   const context = await browser.newContext({
-    viewport: { width: VIEWPORT.width * 2 + 24, height: VIEWPORT.height + 16 },
+    viewport: { width: VIEWPORT.width * 2 + 24, height: VIEWPORT.height + PHONE_VIEWPORT.height + 24 },
   });
   const page = await context.newPage();
   const img = (png: Buffer) => `<img src="data:image/png;base64,${png.toString('base64')}">`;
   await page.setContent(
-    `<body style="margin:0;padding:8px;display:flex;gap:8px;background:#9aa3b5">${img(a)}${img(b)}</body>`,
+    '<body style="margin:0;padding:8px;display:flex;flex-wrap:wrap;gap:8px;align-content:start;background:#9aa3b5">' +
+      `${[...desktop, ...phone].map(img).join('')}</body>`,
   );
   await page.screenshot({ path: SCREENSHOT });
   await context.close();

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
+import { unknownRoute } from './error-handler.js';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -11,8 +12,8 @@ export const WEB_CLIENT_DIR = fileURLToPath(new URL('../../web/dist/', import.me
 
 /**
  * Serves the bundled web client at `/`: index.html and its hashed assets, and index.html again at
- * `/chats/:id` (the page's deep link to a chat: a reload or a pasted link opens it; the API has no
- * GET there). Only the files that exist at start-up get routes (`wildcard: false`), so every other
+ * `/chats/:id` to a browser's navigation (the page's deep link to a chat: a reload or a pasted link
+ * opens it; the API has no GET there, and an API client asking for JSON gets its 404). Only the files that exist at start-up get routes (`wildcard: false`), so every other
  * path still reaches the API routes or the envelope's 404, and /socket.io is untouched (engine.io
  * answers it before Fastify).
  */
@@ -34,5 +35,9 @@ export function serveWebClient(app: FastifyInstance, dir = WEB_CLIENT_DIR): void
       );
     },
   });
-  app.get('/chats/:id', (_request, reply) => reply.sendFile('index.html'));
+  app.get('/chats/:id', (request, reply) => {
+    // A browser navigating there asks for HTML; an API client gets the envelope's 404 as on any path the API lacks.
+    if (!request.headers.accept?.includes('text/html')) throw unknownRoute(request);
+    return reply.sendFile('index.html');
+  });
 }

@@ -623,10 +623,16 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await ask(carolSocket, 'send_message', { chatId: carolChat, text: 'hello from Carol' });
     await a.locator('.app > [aria-live=polite]', { hasText: `${carol!.user.username}: hello from Carol` }).waitFor();
 
-    // The server serves the page at a chat's path (and nothing deeper).
-    const served = await a.request.get(`${server.url}/chats/${bobChat}`);
+    // The server serves the page at a chat's path to a browser (and nothing deeper); an API client gets the 404 envelope.
+    const html = { accept: 'text/html,application/xhtml+xml' };
+    const served = await a.request.get(`${server.url}/chats/${bobChat}`, { headers: html });
     expect(served.headers()['content-type']).toContain('text/html');
-    expect((await a.request.get(`${server.url}/chats/${bobChat}/nothing`)).status()).toBe(404);
+    expect((await a.request.get(`${server.url}/chats/${bobChat}/nothing`, { headers: html })).status()).toBe(404);
+    const asApi = await a.request.get(`${server.url}/chats/${bobChat}`, { headers: { accept: 'application/json' } });
+    expect([asApi.status(), (await asApi.json()) as unknown]).toEqual([
+      404,
+      { success: false, error: `Маршрут не найден: GET /chats/${bobChat}`, code: 'NOT_FOUND' },
+    ]);
     // A link to a chat that is not the user's: a notice, the list, no crash.
     await a.goto(`${server.url}/chats/00000000-0000-4000-8000-000000000000`);
     await a.getByTestId('list-notice').getByText('not a member').waitFor();

@@ -552,7 +552,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 
-  it('the open chat is in the URL (back, forward, reload, a foreign link); drafts per chat; arrow keys in the list; the title counts unread; phone screens; start-up without a server', async () => {
+  it('the open chat is in the URL (back, forward, reload, a foreign link); drafts per chat; the list by keyboard alone; the title counts unread; a muted chat notifies nothing; phone screens; start-up without a server', async () => {
     const server = await startServer();
     servers.push(server);
     const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((p) => registerUser(server, p)));
@@ -575,16 +575,30 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     const focused = (attribute = 'data-testid') =>
       a.evaluate<string | null>(`document.activeElement?.getAttribute('${attribute}') ?? null`);
 
-    // The list by keyboard: the newest chat first; Down moves, Enter opens; the composer takes the focus.
-    const items = a.getByTestId('chat-item');
-    await items.first().focus();
-    expect(await items.first().getAttribute('data-chat-id')).toBe(carolChat);
-    await a.keyboard.press('ArrowDown');
-    expect(await focused('data-chat-id')).toBe(bobChat);
+    // The list by keyboard alone: Tab reaches it at the newest chat; Down/Up/Home/End move (and
+    // stop at the ends), Enter opens; the composer takes the focus, and Enter sends.
+    expect(await a.getByTestId('chat-item').first().getAttribute('data-chat-id')).toBe(carolChat);
+    await a.getByTestId('search-submit').focus();
+    for (const [key, chatId] of [
+      ['Tab', carolChat],
+      ['End', bobChat],
+      ['Home', carolChat],
+      ['ArrowUp', carolChat],
+      ['ArrowDown', bobChat],
+      ['ArrowDown', bobChat],
+      ['ArrowUp', carolChat],
+      ['ArrowDown', bobChat],
+    ]) {
+      await a.keyboard.press(key!);
+      expect(await focused('data-chat-id')).toBe(chatId);
+    }
     await a.keyboard.press('Enter');
     await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
     expect(path()).toBe(`/chats/${bobChat}`);
     await expect.poll(focused).toBe('composer');
+    await a.keyboard.type('opened by keyboard');
+    await a.keyboard.press('Enter');
+    await waitForMessage(a, 'opened by keyboard');
 
     // A draft stays with its chat across switching, back/forward and a reload.
     await a.getByTestId('composer').fill('half-written\nsecond line');
@@ -601,7 +615,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
     expect(await a.inputValue('[data-testid=composer]')).toBe('half-written\nsecond line');
     await a.press('[data-testid=composer]', 'Enter');
-    await expect.poll(() => messageTexts(a)).toEqual(['half-written\nsecond line']);
+    await expect.poll(() => messageTexts(a)).toEqual(['opened by keyboard', 'half-written\nsecond line']);
     await a.reload();
     await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
     expect(await a.inputValue('[data-testid=composer]')).toBe('');
@@ -612,6 +626,15 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     expect(await a.evaluate('alerts.asked')).toBe(0);
     await a.getByRole('button', { name: 'Notify me' }).click();
     await a.getByRole('button', { name: 'Notify me' }).waitFor({ state: 'hidden' });
+    // Muted from its header, the chat with Carol stays quiet (its message arrives, out of view);
+    // Bob's unmuted chat still notifies.
+    await a.getByTestId('mute-chat').click();
+    await a.getByTestId('mute-chat').getByText('Unmute').waitFor();
+    await openChat(a, bob!.user.username);
+    const carolSocket = await connect(server, carol!.token);
+    await ask(carolSocket, 'send_message', { chatId: carolChat, text: 'muted, so quiet' });
+    await a.getByTestId('chat-item').filter({ hasText: 'muted, so quiet' }).waitFor();
+    await openChat(a, 'Carol and me');
     const bobSocket = await connect(server, bob!.token);
     await ask(bobSocket, 'send_message', { chatId: bobChat, text: 'are you there?' });
     await expect.poll(() => a.title()).toBe('(1) Parley');
@@ -619,7 +642,6 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
       .poll(() => a.evaluate('alerts.shown'))
       .toEqual([{ title: bob!.user.username, body: `${bob!.user.username}: are you there?` }]);
     // A new message in the open chat is read out politely.
-    const carolSocket = await connect(server, carol!.token);
     await ask(carolSocket, 'send_message', { chatId: carolChat, text: 'hello from Carol' });
     await a.locator('.app > [aria-live=polite]', { hasText: `${carol!.user.username}: hello from Carol` }).waitFor();
 

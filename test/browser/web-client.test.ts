@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ask,
@@ -780,7 +780,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await context.close();
   }, 60_000);
 
-  it('reconnects by itself after the server restarts and syncs what changed meanwhile; read ticks survive a reload', async () => {
+  it('reconnects by itself after the server restarts and syncs what changed meanwhile; read ticks and a message written offline survive a reload', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-browser-'));
     dirs.push(dataDir);
     const env = { DATABASE_URL: undefined, DATA_DIR: dataDir };
@@ -856,6 +856,41 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await waitForMessage(page, 'welcome back');
     await messageItem(page, 'before the restart').locator('.status', { hasText: '✓✓' }).waitFor();
     expect(await messageItem(page, 'after the restart').locator('.status').textContent()).toBe('✓');
+
+    // Written while the server is away, kept across a reload that fails for want of a server (the
+    // SDK's outbox is in IndexedDB): pending once the chat shows again, then stored exactly once.
+    // From here the page's socket goes through a route that, while `holdSends`, drops every send,
+    // so that the message is seen pending after the reload before it goes out.
+    let holdSends = true;
+    let socketRoute: WebSocketRoute | undefined;
+    await page.routeWebSocket(/\/socket\.io\//, (route) => {
+      socketRoute = route;
+      const server = route.connectToServer();
+      route.onMessage((frame) => {
+        if (!holdSends || !String(frame).includes('"send_message"')) server.send(frame);
+      });
+    });
+    await second.close();
+    await page.waitForSelector('[data-testid=connection][data-state=offline]');
+    await sendInPage(page, 'written before a reload');
+    const pending = page.locator('li.message[data-state=sending]', { hasText: 'written before a reload' });
+    await pending.waitFor();
+    await expect(page.reload()).rejects.toThrow();
+    const third = await startServer({ ...env, PORT: String(first.port) });
+    servers.push(third);
+    // The tab's next load (the reload failed) once the server is back, at the chat's address.
+    await page.goto(`${third.url}/chats/${chatId}`);
+    await page.waitForSelector('[data-testid=connection][data-state=online]');
+    await pending.waitFor();
+    expect(await messageTexts(page)).not.toContain('written before a reload');
+    // Sends let through, the connection dropped: the page's next connection sends it.
+    holdSends = false;
+    await socketRoute!.close();
+    await waitForMessage(page, 'written before a reload', 15_000);
+    await pending.waitFor({ state: 'detached' });
+    const bobAgain = await connect(third, bob.token);
+    const { messages } = await ask(bobAgain, 'get_chat_messages', { chatId, limit: 100 });
+    expect(messages.filter((m: { text: string }) => m.text === 'written before a reload')).toHaveLength(1);
     await context.close();
   }, 60_000);
 });

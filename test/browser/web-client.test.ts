@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ask,
@@ -552,7 +552,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await Promise.all(pages.map((p) => p.context.close()));
   }, 60_000);
 
-  it('the open chat is in the URL (back, forward, reload, a foreign link); drafts per chat; arrow keys in the list; the title counts unread; phone screens; start-up without a server', async () => {
+  it('the open chat is in the URL (back, forward, reload, a foreign link); drafts per chat; the list by keyboard alone; the title counts unread; a muted chat notifies nothing; phone screens; start-up without a server', async () => {
     const server = await startServer();
     servers.push(server);
     const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((p) => registerUser(server, p)));
@@ -575,16 +575,30 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     const focused = (attribute = 'data-testid') =>
       a.evaluate<string | null>(`document.activeElement?.getAttribute('${attribute}') ?? null`);
 
-    // The list by keyboard: the newest chat first; Down moves, Enter opens; the composer takes the focus.
-    const items = a.getByTestId('chat-item');
-    await items.first().focus();
-    expect(await items.first().getAttribute('data-chat-id')).toBe(carolChat);
-    await a.keyboard.press('ArrowDown');
-    expect(await focused('data-chat-id')).toBe(bobChat);
+    // The list by keyboard alone: Tab reaches it at the newest chat; Down/Up/Home/End move (and
+    // stop at the ends), Enter opens; the composer takes the focus, and Enter sends.
+    expect(await a.getByTestId('chat-item').first().getAttribute('data-chat-id')).toBe(carolChat);
+    await a.getByTestId('search-submit').focus();
+    for (const [key, chatId] of [
+      ['Tab', carolChat],
+      ['End', bobChat],
+      ['Home', carolChat],
+      ['ArrowUp', carolChat],
+      ['ArrowDown', bobChat],
+      ['ArrowDown', bobChat],
+      ['ArrowUp', carolChat],
+      ['ArrowDown', bobChat],
+    ]) {
+      await a.keyboard.press(key!);
+      expect(await focused('data-chat-id')).toBe(chatId);
+    }
     await a.keyboard.press('Enter');
     await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
     expect(path()).toBe(`/chats/${bobChat}`);
     await expect.poll(focused).toBe('composer');
+    await a.keyboard.type('opened by keyboard');
+    await a.keyboard.press('Enter');
+    await waitForMessage(a, 'opened by keyboard');
 
     // A draft stays with its chat across switching, back/forward and a reload.
     await a.getByTestId('composer').fill('half-written\nsecond line');
@@ -601,7 +615,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
     expect(await a.inputValue('[data-testid=composer]')).toBe('half-written\nsecond line');
     await a.press('[data-testid=composer]', 'Enter');
-    await expect.poll(() => messageTexts(a)).toEqual(['half-written\nsecond line']);
+    await expect.poll(() => messageTexts(a)).toEqual(['opened by keyboard', 'half-written\nsecond line']);
     await a.reload();
     await a.locator('[data-testid=conversation-title]', { hasText: bob!.user.username }).waitFor();
     expect(await a.inputValue('[data-testid=composer]')).toBe('');
@@ -612,6 +626,15 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     expect(await a.evaluate('alerts.asked')).toBe(0);
     await a.getByRole('button', { name: 'Notify me' }).click();
     await a.getByRole('button', { name: 'Notify me' }).waitFor({ state: 'hidden' });
+    // Muted from its header, the chat with Carol stays quiet (its message arrives, out of view);
+    // Bob's unmuted chat still notifies.
+    await a.getByTestId('mute-chat').click();
+    await a.getByTestId('mute-chat').getByText('Unmute').waitFor();
+    await openChat(a, bob!.user.username);
+    const carolSocket = await connect(server, carol!.token);
+    await ask(carolSocket, 'send_message', { chatId: carolChat, text: 'muted, so quiet' });
+    await a.getByTestId('chat-item').filter({ hasText: 'muted, so quiet' }).waitFor();
+    await openChat(a, 'Carol and me');
     const bobSocket = await connect(server, bob!.token);
     await ask(bobSocket, 'send_message', { chatId: bobChat, text: 'are you there?' });
     await expect.poll(() => a.title()).toBe('(1) Parley');
@@ -619,7 +642,6 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
       .poll(() => a.evaluate('alerts.shown'))
       .toEqual([{ title: bob!.user.username, body: `${bob!.user.username}: are you there?` }]);
     // A new message in the open chat is read out politely.
-    const carolSocket = await connect(server, carol!.token);
     await ask(carolSocket, 'send_message', { chatId: carolChat, text: 'hello from Carol' });
     await a.locator('.app > [aria-live=polite]', { hasText: `${carol!.user.username}: hello from Carol` }).waitFor();
 
@@ -764,7 +786,7 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await context.close();
   }, 60_000);
 
-  it('reconnects by itself after the server restarts and syncs what changed meanwhile; read ticks survive a reload', async () => {
+  it('reconnects by itself after the server restarts and syncs what changed meanwhile; read ticks and a message written offline survive a reload', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-browser-'));
     dirs.push(dataDir);
     const env = { DATABASE_URL: undefined, DATA_DIR: dataDir };
@@ -840,6 +862,41 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client in headless Chromium', () => {
     await waitForMessage(page, 'welcome back');
     await messageItem(page, 'before the restart').locator('.status', { hasText: '✓✓' }).waitFor();
     expect(await messageItem(page, 'after the restart').locator('.status').textContent()).toBe('✓');
+
+    // Written while the server is away, kept across a reload that fails for want of a server (the
+    // SDK's outbox is in IndexedDB): pending once the chat shows again, then stored exactly once.
+    // From here the page's socket goes through a route that, while `holdSends`, drops every send,
+    // so that the message is seen pending after the reload before it goes out.
+    let holdSends = true;
+    let socketRoute: WebSocketRoute | undefined;
+    await page.routeWebSocket(/\/socket\.io\//, (route) => {
+      socketRoute = route;
+      const server = route.connectToServer();
+      route.onMessage((frame) => {
+        if (!holdSends || !String(frame).includes('"send_message"')) server.send(frame);
+      });
+    });
+    await second.close();
+    await page.waitForSelector('[data-testid=connection][data-state=offline]');
+    await sendInPage(page, 'written before a reload');
+    const pending = page.locator('li.message[data-state=sending]', { hasText: 'written before a reload' });
+    await pending.waitFor();
+    await expect(page.reload()).rejects.toThrow();
+    const third = await startServer({ ...env, PORT: String(first.port) });
+    servers.push(third);
+    // The tab's next load (the reload failed) once the server is back, at the chat's address.
+    await page.goto(`${third.url}/chats/${chatId}`);
+    await page.waitForSelector('[data-testid=connection][data-state=online]');
+    await pending.waitFor();
+    expect(await messageTexts(page)).not.toContain('written before a reload');
+    // Sends let through, the connection dropped: the page's next connection sends it.
+    holdSends = false;
+    await socketRoute!.close();
+    await waitForMessage(page, 'written before a reload', 15_000);
+    await pending.waitFor({ state: 'detached' });
+    const bobAgain = await connect(third, bob.token);
+    const { messages } = await ask(bobAgain, 'get_chat_messages', { chatId, limit: 100 });
+    expect(messages.filter((m: { text: string }) => m.text === 'written before a reload')).toHaveLength(1);
     await context.close();
   }, 60_000);
 });

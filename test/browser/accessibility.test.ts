@@ -109,6 +109,37 @@ describe.skipIf(SKIP_BROWSER_TESTS)('web client: accessibility, links and langua
     expect(found).toEqual([]);
   }, 120_000);
 
+  it('follows the system’s colour scheme, and shows where the keyboard focus is', async () => {
+    const { context, page } = await openPageAt(browser, server, VIEWPORT);
+    await signIn(page, alice.user.username, alice.password);
+    await openDirect(page);
+    // Strings, evaluated in the page (the tests' TypeScript has no DOM types).
+    const colours = () =>
+      page.evaluate<{ page: string; text: string; bubble: string }>(`(() => {
+        const of = (selector) => getComputedStyle(document.querySelector(selector));
+        return { page: of('body').backgroundColor, text: of('body').color, bubble: of('li.message').backgroundColor };
+      })()`);
+    await page.emulateMedia({ colorScheme: 'light' });
+    const light = await colours();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const dark = await colours();
+    for (const part of ['page', 'text', 'bubble'] as const) expect(dark[part], part).not.toBe(light[part]);
+    // A dark page is dark: its background darker than its text.
+    const luminance = (rgb: string) => (rgb.match(/\d+/g) ?? []).slice(0, 3).reduce((sum, n) => sum + Number(n), 0);
+    expect(luminance(dark.page)).toBeLessThan(luminance(dark.text));
+
+    // Focus moved by the keyboard draws a ring; the composer has it when the chat opens.
+    await page.keyboard.press('Shift+Tab');
+    const ring = await page.evaluate<{ tag: string; outline: string; width: number }>(`(() => {
+      const style = getComputedStyle(document.activeElement);
+      return { tag: document.activeElement.tagName, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+    })()`);
+    expect(ring.tag).not.toBe('BODY');
+    expect(ring.outline).not.toBe('none');
+    expect(ring.width).toBeGreaterThanOrEqual(2);
+    await context.close();
+  });
+
   it('links in a message open in a new tab without the opener; other schemes stay text; avatars, grouping and full dates', async () => {
     const { context, page } = await openPageAt(browser, server, VIEWPORT);
     await signIn(page, alice.user.username, alice.password);

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { MAX_CHAT_MEMBERS } from './protocol/schemas.js';
+import { DEFAULT_MAX_MESSAGE_LENGTH, MAX_CHAT_MEMBERS } from './protocol/schemas.js';
 
 /**
  * Every setting of the process, read once from the environment (contract §1).
@@ -350,7 +350,7 @@ const envSchema = z.object({
     .transform((v) => (v === undefined ? 3600 : parseDuration(v)))
     .refine((v) => v !== undefined, { message: 'must be a duration such as 3600, 15m, 1h or 7d' }),
   MAX_MESSAGE_LENGTH: optionalText
-    .transform((v) => (v === undefined ? 4000 : Number(v)))
+    .transform((v) => (v === undefined ? DEFAULT_MAX_MESSAGE_LENGTH : Number(v)))
     .refine((n) => Number.isInteger(n) && n >= 1 && n <= 60_000, {
       message: 'must be a whole number from 1 to 60000',
     }),

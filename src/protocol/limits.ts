@@ -9,3 +9,12 @@ export const SYNC_PAGE_MAX = 100;
 /** `sync`: chats per request, and messages in one answer over all its chats. */
 export const SYNC_MAX_CHATS = 500;
 export const SYNC_ANSWER_MAX_MESSAGES = 200;
+
+/** Files one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+
+/**
+ * The longest message text, in characters after trimming, unless the server is configured otherwise
+ * (MAX_MESSAGE_LENGTH): a client checks against it before sending, and a server set lower still refuses.
+ */
+export const DEFAULT_MAX_MESSAGE_LENGTH = 4000;

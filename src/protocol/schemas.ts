@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENT_TYPES } from './webhook-events.js';
-import { SYNC_MAX_CHATS, SYNC_PAGE_MAX } from './limits.js';
+import { MAX_ATTACHMENTS, SYNC_MAX_CHATS, SYNC_PAGE_MAX } from './limits.js';
 
 /**
  * Payload schemas of every Socket.IO event and HTTP body, shared by the server (which validates
@@ -39,9 +39,6 @@ export const idSchema = clientString()
 
 export const HISTORY_PAGE_DEFAULT = 50;
 export const HISTORY_PAGE_MAX = 100;
-
-/** Files one message may carry. */
-export const MAX_ATTACHMENTS = 10;
 
 export const chatRefSchema = z.object({ chatId: idSchema });
 
@@ -176,7 +173,14 @@ export const chatPageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(CHAT_PAGE_MAX).optional(),
 });
 
-export { SYNC_ANSWER_MAX_MESSAGES, SYNC_MAX_CHATS, SYNC_PAGE_DEFAULT, SYNC_PAGE_MAX } from './limits.js';
+export {
+  DEFAULT_MAX_MESSAGE_LENGTH,
+  MAX_ATTACHMENTS,
+  SYNC_ANSWER_MAX_MESSAGES,
+  SYNC_MAX_CHATS,
+  SYNC_PAGE_DEFAULT,
+  SYNC_PAGE_MAX,
+} from './limits.js';
 
 /** `sync` (and `POST /sync`): the last version the client holds of each chat (0: none). */
 export const syncSchema = z.object({

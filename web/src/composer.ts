@@ -6,21 +6,15 @@ import { failureText } from './failure.js';
 import { httpApi } from './http-api.js';
 import { t } from './i18n/index.js';
 import { quoteOf, renderQuote } from './message-view.js';
+// The limit is counted in characters (code points) after trimming, as the server counts.
+import { DEFAULT_MAX_MESSAGE_LENGTH, MAX_ATTACHMENTS } from '../../src/protocol/limits.js';
 
-/**
- * The server's default MAX_MESSAGE_LENGTH (src/config.ts), counted in characters (code points)
- * after trimming as the server counts. A server configured lower refuses the send: the message then
- * shows as failed with that reason, its text kept.
- */
-export const MESSAGE_LENGTH_LIMIT = 4000;
 /** The counter shows from this many characters before the limit. */
 const COUNTER_FROM = 200;
 /** While the user types, `typing` is repeated this often (the server expires it after 5 s). */
 const TYPING_REPEAT_MS = 2_000;
 /** This long after the last keystroke the page sends `stop_typing`. */
 const TYPING_IDLE_MS = 3_000;
-/** Files one message carries at most (the server's limit). */
-const FILES_PER_MESSAGE = 10;
 
 export interface ComposerContext {
   client: ParleyClient;
@@ -157,8 +151,8 @@ export class Composer {
   private checkedText(): string | undefined {
     const text = this.input.value.trim();
     const length = Array.from(text).length;
-    if (length <= MESSAGE_LENGTH_LIMIT) return text;
-    this.context.showError(t('composer.tooLong', { count: length, max: MESSAGE_LENGTH_LIMIT }));
+    if (length <= DEFAULT_MAX_MESSAGE_LENGTH) return text;
+    this.context.showError(t('composer.tooLong', { count: length, max: DEFAULT_MAX_MESSAGE_LENGTH }));
     return undefined;
   }
 
@@ -187,7 +181,7 @@ export class Composer {
 
   /** Uploads the files chosen with the attach button, then sends them with the composer's text. */
   private async sendFiles(): Promise<void> {
-    const chosen = [...(this.fileInput.files ?? [])].slice(0, FILES_PER_MESSAGE);
+    const chosen = [...(this.fileInput.files ?? [])].slice(0, MAX_ATTACHMENTS);
     this.fileInput.value = '';
     if (chosen.length === 0 || this.editing) return;
     this.context.showError(t('composer.uploading', { names: chosen.map((f) => f.name).join(', ') }));
@@ -235,9 +229,9 @@ export class Composer {
   /** "3990 / 4000" near the limit, marked when past it. */
   private showCount(): void {
     const length = Array.from(this.input.value.trim()).length;
-    this.counter.hidden = length < MESSAGE_LENGTH_LIMIT - COUNTER_FROM;
-    this.counter.textContent = `${length} / ${MESSAGE_LENGTH_LIMIT}`;
-    this.counter.classList.toggle('over', length > MESSAGE_LENGTH_LIMIT);
+    this.counter.hidden = length < DEFAULT_MAX_MESSAGE_LENGTH - COUNTER_FROM;
+    this.counter.textContent = `${length} / ${DEFAULT_MAX_MESSAGE_LENGTH}`;
+    this.counter.classList.toggle('over', length > DEFAULT_MAX_MESSAGE_LENGTH);
   }
 
   private typed(): void {

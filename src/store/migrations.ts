@@ -509,4 +509,20 @@ export const MIGRATIONS: readonly Migration[] = [
        WHERE c.id = r.chat_id;
     `,
   },
+  {
+    version: 22,
+    name: 'messages without foreign keys',
+    sql: `
+      -- A message's chat and sender were foreign keys, which PostgreSQL checks with one query per
+      -- key for every stored message: a ninth of a 200-message send batch on PGlite. They held
+      -- nothing the send does not: insert_message_batch (routines.ts), the only writer of
+      -- messages, stores a message only when its sender is a member of its chat, under the chat's
+      -- lock, and chat_members' own keys hold that both exist; Parley deletes neither chats nor
+      -- users (an account is closed, its messages kept as tombstones). What the keys did on
+      -- delete, taking a deleted chat's or user's messages with it, triggers do
+      -- (delete_messages_of_deleted, routines.ts), for a row deleted by hand.
+      ALTER TABLE messages DROP CONSTRAINT IF EXISTS messages_chat_id_fkey,
+                           DROP CONSTRAINT IF EXISTS messages_sender_id_fkey;
+    `,
+  },
 ];

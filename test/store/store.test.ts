@@ -276,6 +276,27 @@ describe.each(storeTargets)('Store on $name', (target) => {
       });
     });
 
+    it('loses a chat’s or a user’s messages with the chat or the user deleted by hand (migration 22)', async () => {
+      const [a, b, c] = await Promise.all([newUser(), newUser(), newUser()]);
+      const gone = await newChat([a.id, b.id]);
+      const kept = await newChat([a.id, b.id, c.id]);
+      await opened.send(gone, a.id);
+      await opened.send(kept, b.id);
+      const fromC = await opened.send(kept, c.id);
+      const fromA = await opened.send(kept, a.id);
+      const messageIds = async (chatId: string) =>
+        (
+          await opened.db.query<{ id: string }>('SELECT id FROM messages WHERE chat_id = $1 ORDER BY seq', [chatId])
+        ).map((row) => row.id);
+
+      await opened.db.query('DELETE FROM chats WHERE id = $1', [gone]);
+      expect(await messageIds(gone)).toEqual([]);
+      expect(await messageIds(kept)).toHaveLength(3);
+
+      await opened.db.query('DELETE FROM users WHERE id = $1', [b.id]);
+      expect(await messageIds(kept)).toEqual([fromC.id, fromA.id]);
+    });
+
     it('shows times in UTC with three-digit milliseconds', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);
@@ -371,7 +392,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
             sender: batch[i]!.senderId,
           });
       });
-      const texts = async (chatId: string) => {
+      const messageIds = async (chatId: string) => {
         const page = await opened.store.messages.listMessages(chatId, b.id, { limit: 100 });
         if (!('messages' in page)) throw new Error('bad cursor');
         const stamps = page.messages.map((m) => m.createdAt);
@@ -379,8 +400,8 @@ describe.each(storeTargets)('Store on $name', (target) => {
         expect(new Set(stamps).size).toBe(stamps.length);
         return page.messages.map((m) => m.text);
       };
-      expect(await texts(first)).toEqual(['earlier', 'f1', 'f2', 'f3']);
-      expect(await texts(second)).toEqual(['s1', 's2']);
+      expect(await messageIds(first)).toEqual(['earlier', 'f1', 'f2', 'f3']);
+      expect(await messageIds(second)).toEqual(['s1', 's2']);
       expect(earlier.outcome).toBe('created');
       const [chat] = await opened.store.chats.listChats(b.id, first);
       expect(chat!.messages[0]!.text).toBe('f3');

@@ -86,7 +86,7 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       changes: Record<string, unknown>;
     };
     await upgrade(target, 'v10.sql', async (db, fresh, applied) => {
-      // A fresh database has every routine, and the member and outbox triggers with theirs.
+      // A fresh database has every routine, and the member, outbox and deletion triggers with theirs.
       expect(fresh.functions.map((f) => f.split(' ')[0]).sort()).toEqual(
         ROUTINES.map((r) => r.signature.split('(')[0]).sort(),
       );
@@ -100,6 +100,9 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
         ),
         expect.stringMatching(/^CREATE TRIGGER chat_members_removed AFTER DELETE ON .*chats_recount_member_ids/),
         expect.stringMatching(
+          /^CREATE TRIGGER chats_deleted_messages AFTER DELETE ON chats .*FOR EACH STATEMENT .*delete_messages_of_deleted/,
+        ),
+        expect.stringMatching(
           /^CREATE TRIGGER message_reactions_outbox_added AFTER INSERT ON .*FOR EACH STATEMENT .*outbox_reactions_changed/,
         ),
         expect.stringMatching(
@@ -110,6 +113,9 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
         ),
         expect.stringMatching(
           /^CREATE TRIGGER messages_outbox_inserted AFTER INSERT ON .*FOR EACH STATEMENT .*outbox_messages_inserted/,
+        ),
+        expect.stringMatching(
+          /^CREATE TRIGGER users_deleted_messages AFTER DELETE ON users .*FOR EACH STATEMENT .*delete_messages_of_deleted/,
         ),
       ]);
       expect(applied).toEqual(MIGRATIONS.filter((m) => m.version > 10).map((m) => m.version));

@@ -148,12 +148,7 @@ export class ChatService {
   ): Promise<{ messages: Message[]; version: number }> {
     await this.assertMember(userId, chatId);
     beforeRead();
-    const page = await this.store.messages.listMessages(
-      chatId,
-      userId,
-      { limit: HISTORY_PAGE_DEFAULT },
-      { withVersion: true },
-    );
+    const page = await this.store.messages.listMessages(chatId, userId, { limit: HISTORY_PAGE_DEFAULT });
     // Without a cursor there is no bad one. The page is read for members only: an empty one may
     // mean the caller left meanwhile, as for history.
     if (!('messages' in page) || page.messages.length === 0) await this.assertMember(userId, chatId);

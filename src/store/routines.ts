@@ -1,6 +1,7 @@
 import { isoUtc, MESSAGE_SUMMARY, messageFieldsJson, messageSummary, SENDER_COLUMNS } from './message-form.js';
 import { senderBlockedIn } from './blocks.js';
 import { ANY_WEBHOOK_ENDPOINT, enqueueWebhookEvents, messageData, PUSH_TEXT_LENGTH } from './outbox-sql.js';
+import { HISTORY_CURSORS, historyPageRoutine, historyPageStatement } from './messages.js';
 import { memberCount, memberList, memberRoles, mentionIds } from './sql.js';
 
 /**
@@ -24,6 +25,27 @@ export interface Routine {
   sql: string;
   /** A trigger function with its triggers (see sql). */
   trigger?: true;
+}
+
+/**
+ * A read statement (with `$1…$n` parameters of `parameterTypes`) as a PL/pgSQL function that
+ * returns its rows (`returns`: the result columns with their types): PL/pgSQL keeps a statement's
+ * plan for the connection's life, where a statement sent as such is planned on every call — and
+ * planning asks PGlite's file system for the size of every table and index the statement names.
+ * For reads that are called often and whose plan does not depend on their parameters' values.
+ */
+function keptPlan(name: string, parameterTypes: readonly string[], returns: string, statement: string): Routine {
+  return {
+    signature: `${name}(${parameterTypes.join(', ')})`,
+    since: 22,
+    sql: `
+      CREATE FUNCTION ${name}(${parameterTypes.join(', ')}) RETURNS TABLE (${returns})
+      STABLE LANGUAGE plpgsql AS $$
+      #variable_conflict use_column
+      BEGIN
+        RETURN QUERY ${statement};
+      END $$`,
+  };
 }
 
 export const ROUTINES: readonly Routine[] = [
@@ -326,4 +348,13 @@ export const ROUTINES: readonly Routine[] = [
         REFERENCING OLD TABLE AS changed_members
         FOR EACH STATEMENT EXECUTE FUNCTION outbox_members_changed();`,
   },
+  // A history page, for each set of cursors (MessageStore.listMessages).
+  ...HISTORY_CURSORS.map((cursors) =>
+    keptPlan(
+      historyPageRoutine(cursors),
+      ['uuid', 'uuid', ...cursors.map(() => 'uuid'), 'integer'],
+      'page text, version bigint',
+      historyPageStatement(cursors),
+    ),
+  ),
 ];

@@ -510,9 +510,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
         version: 0,
       });
       // With the chat's version, for join_chat (25 sends).
-      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 1 }, { withVersion: true })).toMatchObject(
-        { version: 25 },
-      );
+      expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 1 })).toMatchObject({ version: 25 });
       expect(await opened.store.messages.listMessages(chatId, a.id, { limit: 10, after: 'junk' })).toEqual({
         badCursor: 'after',
       });

@@ -5,6 +5,7 @@ import {
   type Reaction,
   type ReplyQuote,
 } from '../protocol/types.js';
+import { idList } from './sql.js';
 
 /**
  * A message as the store hands it over, defined once: PostgreSQL builds its fields as one array
@@ -220,17 +221,18 @@ function toExtras([attachments, reactions, ...reply]: ExtrasTuple): MessageExtra
  * whole id list: a thousand chats whose last messages have none make no text and read no message.
  * Set-wise, not per message: a probe per message (an EXISTS each) starts a scan per message, and
  * on PGlite a scan of a small table (one that the planner reads whole) asks the file system for the
- * table's size each time — 2,000 such scans cost 12 ms of a 1,000-chat list. The id list goes
- * through ARRAY(SELECT unnest(…)) so that the planner does not estimate each of its thousand
- * elements against the tables' statistics. The copy says the message is live: it is read as such
+ * table's size each time — 2,000 such scans cost 12 ms of a 1,000-chat list. The id lists come as
+ * comma-separated text (idList, sql.ts) and go through ARRAY(SELECT unnest(…)) so that the planner
+ * does not estimate each of a thousand elements against the tables' statistics. Run as the
+ * routine last_message_extras (routines.ts), whose plan is kept. The copy says the message is live: it is read as such
  * (deleted_at NULL), as the copy was listed. OFFSET 0 keeps the extras a subquery of their own,
  * read once per message: pulled up, they would be read again for the filter.
  */
 export const LAST_MESSAGE_EXTRAS = `SELECT json_object_agg(t.id, x.extras)::text AS extras
   FROM (SELECT m.id, m.chat_id, m.reply_to_id, NULL::timestamptz AS deleted_at FROM messages m
-         WHERE m.id = ANY($2::uuid[]
-           || ARRAY(SELECT f.message_id FROM files f WHERE f.message_id = ANY(ARRAY(SELECT unnest($1::uuid[]))))
-           || ARRAY(SELECT r.message_id FROM message_reactions r WHERE r.message_id = ANY(ARRAY(SELECT unnest($1::uuid[])))))) t
+         WHERE m.id = ANY(${idList('$2')}
+           || ARRAY(SELECT f.message_id FROM files f WHERE f.message_id = ANY(ARRAY(SELECT unnest(${idList('$1')}))))
+           || ARRAY(SELECT r.message_id FROM message_reactions r WHERE r.message_id = ANY(ARRAY(SELECT unnest(${idList('$1')})))))) t
  CROSS JOIN LATERAL (SELECT ${messageExtras('t', '$3::uuid')} AS extras OFFSET 0) x
  WHERE cardinality(array_remove(x.extras, NULL)) > 0`;
 

@@ -1,6 +1,14 @@
-import { isoUtc, MESSAGE_SUMMARY, messageFieldsJson, messageSummary, SENDER_COLUMNS } from './message-form.js';
+import {
+  isoUtc,
+  LAST_MESSAGE_EXTRAS,
+  MESSAGE_SUMMARY,
+  messageFieldsJson,
+  messageSummary,
+  SENDER_COLUMNS,
+} from './message-form.js';
 import { senderBlockedIn } from './blocks.js';
 import { ANY_WEBHOOK_ENDPOINT, enqueueWebhookEvents, messageData, PUSH_TEXT_LENGTH } from './outbox-sql.js';
+import { CHAT_LIST, CHAT_LIST_USERS } from './chats.js';
 import { HISTORY_CURSORS, historyPageRoutine, historyPageStatement } from './messages.js';
 import { memberCount, memberList, memberRoles, mentionIds } from './sql.js';
 
@@ -357,4 +365,8 @@ export const ROUTINES: readonly Routine[] = [
       historyPageStatement(cursors),
     ),
   ),
+  // The chat list's three reads (ChatStore.listChats, listChatPage).
+  keptPlan('chat_list', ['uuid', 'uuid', 'uuid', 'integer'], 'chats text', CHAT_LIST),
+  keptPlan('chat_list_users', ['text'], 'users text', CHAT_LIST_USERS),
+  keptPlan('last_message_extras', ['text', 'text', 'uuid'], 'extras text', LAST_MESSAGE_EXTRAS),
 ];

@@ -118,6 +118,20 @@ export function historyPageStatement(cursors: readonly HistoryCursor[]): string 
                 LIMIT $${cursors.length + 3}) p`;
 }
 
+/**
+ * The changes statement of MessageStore.listChangesOf ($1 chat ids, $2 the version after which
+ * each is read, $3 how many of each, $4 the reader or NULL), run as the routine chat_changes
+ * (routines.ts), whose plan is kept.
+ */
+export const CHAT_CHANGES = `SELECT r.chat_id, c.version, r.wanted, r.after, ${eventsAfter('r.chat_id', 'r.after', 'r.wanted + 1')} AS events,
+       (SELECT json_agg(${messageTuple('p', { reader: '$4::uuid' })} ORDER BY p.version, p.seq)::text
+          FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+                 WHERE m.chat_id = r.chat_id AND m.version > r.after
+                 ORDER BY m.version, m.seq
+                 LIMIT r.wanted + 1) p) AS page
+  FROM unnest($1::uuid[], $2::bigint[], $3::int[]) AS r(chat_id, after, wanted)
+  JOIN chats c ON c.id = r.chat_id`;
+
 /** Messages: group-committed sends, history pages, read positions, edits and tombstones. */
 export class MessageStore {
   constructor(private readonly db: Database) {}
@@ -367,17 +381,12 @@ export class MessageStore {
       events: string | null;
       wanted: number;
       after: string;
-    }>(
-      `SELECT r.chat_id, c.version, r.wanted, r.after, ${eventsAfter('r.chat_id', 'r.after', 'r.wanted + 1')} AS events,
-              (SELECT json_agg(${messageTuple('p', { reader: '$4::uuid' })} ORDER BY p.version, p.seq)::text
-                 FROM (SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-                        WHERE m.chat_id = r.chat_id AND m.version > r.after
-                        ORDER BY m.version, m.seq
-                        LIMIT r.wanted + 1) p) AS page
-         FROM unnest($1::uuid[], $2::bigint[], $3::int[]) AS r(chat_id, after, wanted)
-         JOIN chats c ON c.id = r.chat_id`,
-      [valid.map((r) => r.chatId), valid.map((r) => r.afterVersion), valid.map((r) => r.limit), readerId ?? null],
-    );
+    }>('SELECT chat_id, version, wanted, after, events, page FROM chat_changes($1, $2, $3, $4)', [
+      valid.map((r) => r.chatId),
+      valid.map((r) => r.afterVersion),
+      valid.map((r) => r.limit),
+      readerId ?? null,
+    ]);
     return new Map(
       rows.map((row) => {
         // Both lists hold the first wanted + 1 of their kind: the first `wanted` changes of the two

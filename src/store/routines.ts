@@ -9,7 +9,7 @@ import {
 import { senderBlockedIn } from './blocks.js';
 import { ANY_WEBHOOK_ENDPOINT, enqueueWebhookEvents, messageData, PUSH_TEXT_LENGTH } from './outbox-sql.js';
 import { CHAT_LIST, CHAT_LIST_USERS } from './chats.js';
-import { HISTORY_CURSORS, historyPageRoutine, historyPageStatement } from './messages.js';
+import { CHAT_CHANGES, HISTORY_CURSORS, historyPageRoutine, historyPageStatement } from './messages.js';
 import { memberCount, memberList, memberRoles, mentionIds } from './sql.js';
 
 /**
@@ -369,4 +369,11 @@ export const ROUTINES: readonly Routine[] = [
   keptPlan('chat_list', ['uuid', 'uuid', 'uuid', 'integer'], 'chats text', CHAT_LIST),
   keptPlan('chat_list_users', ['text'], 'users text', CHAT_LIST_USERS),
   keptPlan('last_message_extras', ['text', 'text', 'uuid'], 'extras text', LAST_MESSAGE_EXTRAS),
+  // A sync page, a gap's fill (MessageStore.listChangesOf).
+  keptPlan(
+    'chat_changes',
+    ['uuid[]', 'bigint[]', 'integer[]', 'uuid'],
+    'chat_id uuid, version bigint, wanted integer, after bigint, events text, page text',
+    CHAT_CHANGES,
+  ),
 ];

@@ -9,6 +9,7 @@ import {
 import { senderBlockedIn } from './blocks.js';
 import { ANY_WEBHOOK_ENDPOINT, enqueueWebhookEvents, messageData, PUSH_TEXT_LENGTH } from './outbox-sql.js';
 import { CHAT_LIST, CHAT_LIST_USERS } from './chats.js';
+import { LIVE_ACCOUNT } from './users.js';
 import { CHAT_CHANGES, HISTORY_CURSORS, historyPageRoutine, historyPageStatement } from './messages.js';
 import { memberCount, memberList, memberRoles, mentionIds } from './sql.js';
 
@@ -376,4 +377,6 @@ export const ROUTINES: readonly Routine[] = [
     'chat_id uuid, version bigint, wanted integer, after bigint, events text, page text',
     CHAT_CHANGES,
   ),
+  // Who a token names, on every handshake and request (UserStore.findAccount).
+  keptPlan('live_account', ['uuid'], 'id uuid, email text, username text, banned boolean', LIVE_ACCOUNT),
 ];

@@ -83,6 +83,10 @@ function placeholderEmail(externalId: string): string {
   return `${createHash('sha256').update(externalId).digest('hex').slice(0, 24)}@external.invalid`;
 }
 
+/** A live account by id ($1) with its ban, run as the routine live_account (routines.ts), whose plan is kept. */
+export const LIVE_ACCOUNT =
+  'SELECT id, email, username, banned_at IS NOT NULL AS banned FROM users WHERE id = $1 AND deleted_at IS NULL';
+
 /** Users: accounts, login lookups, search, and users created from an external provider's token. */
 export class UserStore {
   constructor(private readonly db: Database) {}
@@ -112,11 +116,14 @@ export class UserStore {
     return rows[0];
   }
 
-  /** A live account (not deleted) by id, with its ban: who a token of this server names. */
+  /**
+   * A live account (not deleted) by id, with its ban: who a token of this server names, read on
+   * every handshake and request (LIVE_ACCOUNT).
+   */
   async findAccount(id: string): Promise<Account | undefined> {
     if (!isStoreId(id)) return undefined;
     const [row] = await this.db.query<PublicUser & { banned: boolean }>(
-      'SELECT id, email, username, banned_at IS NOT NULL AS banned FROM users WHERE id = $1 AND deleted_at IS NULL',
+      'SELECT id, email, username, banned FROM live_account($1)',
       [id],
     );
     return row && { user: { id: row.id, email: row.email, username: row.username }, banned: row.banned };

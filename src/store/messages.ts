@@ -132,6 +132,16 @@ export const CHAT_CHANGES = `SELECT r.chat_id, c.version, r.wanted, r.after, ${e
   FROM unnest($1::uuid[], $2::bigint[], $3::int[]) AS r(chat_id, after, wanted)
   JOIN chats c ON c.id = r.chat_id`;
 
+/**
+ * A send batch (insert_message_batch, routines.ts: $1 ids, $2 chat ids, $3 sender ids, $4 texts,
+ * $5 client message ids, $6 reply targets) with the stored messages as one JSON array
+ * (messageTuple), run as the routine store_message_batch, whose plan is kept.
+ */
+export const STORE_MESSAGE_BATCH = `SELECT json_agg(${messageTuple('b', { justSent: true })})::text AS stored
+  FROM (SELECT *, NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
+               NULL::timestamptz AS pinned_at, NULL::uuid AS pinned_by
+          FROM insert_message_batch($1, $2, $3, $4, $5, $6)) b`;
+
 /** Messages: group-committed sends, history pages, read positions, edits and tombstones. */
 export class MessageStore {
   constructor(private readonly db: Database) {}
@@ -216,10 +226,7 @@ export class MessageStore {
         sendable = sendable.map((m, i) => (refusedAttachments.has(valid[i]!) ? { ...m, chatId: NO_CHAT } : m));
       }
       const inserted = await tx.query<{ stored: string | null }>(
-        `SELECT json_agg(${messageTuple('b', { justSent: true })})::text AS stored
-           FROM (SELECT *, NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
-                        NULL::timestamptz AS pinned_at, NULL::uuid AS pinned_by
-                   FROM insert_message_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[])) b`,
+        'SELECT stored FROM store_message_batch($1, $2, $3, $4, $5, $6)',
         [
           ids,
           sendable.map((m) => m.chatId),

@@ -10,7 +10,13 @@ import { senderBlockedIn } from './blocks.js';
 import { ANY_WEBHOOK_ENDPOINT, enqueueWebhookEvents, messageData, PUSH_TEXT_LENGTH } from './outbox-sql.js';
 import { CHAT_LIST, CHAT_LIST_USERS } from './chats.js';
 import { LIVE_ACCOUNT } from './users.js';
-import { CHAT_CHANGES, HISTORY_CURSORS, historyPageRoutine, historyPageStatement } from './messages.js';
+import {
+  CHAT_CHANGES,
+  HISTORY_CURSORS,
+  STORE_MESSAGE_BATCH,
+  historyPageRoutine,
+  historyPageStatement,
+} from './messages.js';
 import { memberCount, memberList, memberRoles, mentionIds } from './sql.js';
 
 /**
@@ -41,15 +47,22 @@ export interface Routine {
  * returns its rows (`returns`: the result columns with their types): PL/pgSQL keeps a statement's
  * plan for the connection's life, where a statement sent as such is planned on every call — and
  * planning asks PGlite's file system for the size of every table and index the statement names.
- * For reads that are called often and whose plan does not depend on their parameters' values.
+ * For statements that are run often and whose plan does not depend on their parameters' values;
+ * VOLATILE for one that writes.
  */
-function keptPlan(name: string, parameterTypes: readonly string[], returns: string, statement: string): Routine {
+function keptPlan(
+  name: string,
+  parameterTypes: readonly string[],
+  returns: string,
+  statement: string,
+  volatility: 'STABLE' | 'VOLATILE' = 'STABLE',
+): Routine {
   return {
     signature: `${name}(${parameterTypes.join(', ')})`,
     since: 22,
     sql: `
       CREATE FUNCTION ${name}(${parameterTypes.join(', ')}) RETURNS TABLE (${returns})
-      STABLE LANGUAGE plpgsql AS $$
+      ${volatility} LANGUAGE plpgsql AS $$
       #variable_conflict use_column
       BEGIN
         RETURN QUERY ${statement};
@@ -379,4 +392,12 @@ export const ROUTINES: readonly Routine[] = [
   ),
   // Who a token names, on every handshake and request (UserStore.findAccount).
   keptPlan('live_account', ['uuid'], 'id uuid, email text, username text, banned boolean', LIVE_ACCOUNT),
+  // A send batch with its stored messages as one JSON text (MessageStore.insertMessages).
+  keptPlan(
+    'store_message_batch',
+    ['uuid[]', 'uuid[]', 'uuid[]', 'text[]', 'text[]', 'uuid[]'],
+    'stored text',
+    STORE_MESSAGE_BATCH,
+    'VOLATILE',
+  ),
 ];

@@ -83,6 +83,16 @@ export const CHAT_LIST_USERS = `SELECT json_agg(json_build_array(u.id, u.email, 
 
 type ChatListUser = [id: string, email: string, username: string, bot: boolean];
 
+/**
+ * Who shares with user $1 a chat of at most $2 members (ChatStore.chatPartnerIds), run as the
+ * routine chat_partners (routines.ts), whose plan is kept. The members read are those of such
+ * chats only: a bigger chat costs its row (member_count), whatever its size.
+ */
+export const CHAT_PARTNERS = `SELECT DISTINCT other.user_id FROM chat_members mine
+  JOIN chats c ON c.id = mine.chat_id AND c.member_count <= $2
+  JOIN chat_members other ON other.chat_id = c.id
+ WHERE mine.user_id = $1 AND other.user_id <> $1`;
+
 /** A chat's creation named a user that is no longer a live account (deleted meanwhile). */
 export class UnknownMembers extends Error {
   constructor() {
@@ -323,18 +333,14 @@ export class ChatStore {
 
   /**
    * Everyone who shares with `userId` at least one chat of at most `maxChatMembers` members (not
-   * the user themselves), each once. The members read are those of such chats only: a bigger chat
-   * costs its row (member_count), whatever its size.
+   * the user themselves), each once (CHAT_PARTNERS): read on every connection, for presence.
    */
   async chatPartnerIds(userId: string, maxChatMembers: number): Promise<string[]> {
     if (!isStoreId(userId)) return [];
-    const rows = await this.db.query<{ user_id: string }>(
-      `SELECT DISTINCT other.user_id FROM chat_members mine
-         JOIN chats c ON c.id = mine.chat_id AND c.member_count <= $2
-         JOIN chat_members other ON other.chat_id = c.id
-        WHERE mine.user_id = $1 AND other.user_id <> $1`,
-      [userId, maxChatMembers],
-    );
+    const rows = await this.db.query<{ user_id: string }>('SELECT user_id FROM chat_partners($1, $2)', [
+      userId,
+      maxChatMembers,
+    ]);
     return rows.map((row) => row.user_id);
   }
 

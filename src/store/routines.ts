@@ -8,7 +8,7 @@ import {
 } from './message-form.js';
 import { senderBlockedIn } from './blocks.js';
 import { ANY_WEBHOOK_ENDPOINT, enqueueWebhookEvents, messageData, PUSH_TEXT_LENGTH } from './outbox-sql.js';
-import { CHAT_LIST, CHAT_LIST_USERS } from './chats.js';
+import { CHAT_LIST, CHAT_LIST_USERS, CHAT_PARTNERS } from './chats.js';
 import { LIVE_ACCOUNT } from './users.js';
 import {
   CHAT_CHANGES,
@@ -47,7 +47,10 @@ export interface Routine {
  * returns its rows (`returns`: the result columns with their types): PL/pgSQL keeps a statement's
  * plan for the connection's life, where a statement sent as such is planned on every call — and
  * planning asks PGlite's file system for the size of every table and index the statement names.
- * For statements that are run often and whose plan does not depend on their parameters' values;
+ * For statements that are run often and whose plan does not depend on their parameters' values:
+ * the plan is the generic one from the first call (plan_cache_mode), as PostgreSQL would otherwise
+ * weigh it against plans made for each call's values, and keep making those when it guesses the
+ * generic one dearer — as for a history page on a million messages, whose LIMIT it cannot see.
  * VOLATILE for one that writes.
  */
 function keptPlan(
@@ -62,7 +65,7 @@ function keptPlan(
     since: 22,
     sql: `
       CREATE FUNCTION ${name}(${parameterTypes.join(', ')}) RETURNS TABLE (${returns})
-      ${volatility} LANGUAGE plpgsql AS $$
+      ${volatility} LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
       #variable_conflict use_column
       BEGIN
         RETURN QUERY ${statement};
@@ -120,46 +123,45 @@ export const ROUTINES: readonly Routine[] = [
           SELECT * FROM unnest(p_ids, p_chat_ids, p_sender_ids, p_texts, p_client_message_ids, p_reply_to_ids)
                    WITH ORDINALITY AS t(id, chat_id, sender_id, text, client_message_id, reply_to_id, ord)
         ), allowed AS (
-          -- Read twice below, so computed once (a CTE read twice is materialized).
+          -- Each message its chat takes, with the chat's position before the batch (its row is
+          -- locked, and read once per message here: the direct chat's block check needs it too).
           SELECT t.*, ${mentionIds('t.text', 't.chat_id')} AS mention_ids,
                  row_number() OVER (PARTITION BY t.chat_id ORDER BY t.ord) AS rn,
-                 count(*) OVER (PARTITION BY t.chat_id) AS n
-            FROM input t
+                 count(*) OVER (PARTITION BY t.chat_id) AS n,
+                 l.last_message_at AS previous_at, l.last_seq AS previous_seq, l.version AS previous_version
+            FROM input t JOIN chats l ON l.id = t.chat_id
            WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.chat_id = t.chat_id AND m.user_id = t.sender_id)
              -- A direct chat whose other member blocked the sender takes nothing from them.
-             AND NOT EXISTS (SELECT 1 FROM chats d WHERE d.id = t.chat_id AND ${senderBlockedIn('d', 't.sender_id')})
+             AND NOT ${senderBlockedIn('l', 't.sender_id')}
              -- Under the chat's lock no deletion of the target commits before this send does.
              AND (t.reply_to_id IS NULL
                   OR EXISTS (SELECT 1 FROM messages r
                               WHERE r.id = t.reply_to_id AND r.chat_id = t.chat_id AND r.deleted_at IS NULL))
-        ), stamped AS MATERIALIZED (
-          -- One row per chat: its last message of the batch as the message it will be, stamped
-          -- n-1 ms after the first, with the chat's n-th next seq and version. Materialized, so
-          -- that clock_timestamp() is read once per chat for both copies below.
-          SELECT a.chat_id, a.id, a.text, a.sender_id,
-                 GREATEST(date_trunc('milliseconds', clock_timestamp()), l.last_message_at + interval '1 millisecond')
-                   + interval '1 millisecond' * (a.n - 1) AS created_at,
+        ), stamped AS (
+          -- Each message as it will be: its chat's next seq and version, and a time 1 ms after its
+          -- chat's previous message, from a clock read once for the batch (an InitPlan). Read twice
+          -- below, so computed once (a CTE read twice is materialized). Each message's own stamps,
+          -- not a chat's stamps joined back to its messages: that join compared every message with
+          -- every chat of the batch.
+          SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id, a.reply_to_id, a.mention_ids, a.rn, a.n,
+                 GREATEST((SELECT date_trunc('milliseconds', clock_timestamp())),
+                          a.previous_at + interval '1 millisecond') + interval '1 millisecond' * (a.rn - 1) AS created_at,
+                 a.previous_seq + a.rn AS seq, a.previous_version + a.rn AS version,
                  NULL::timestamptz AS edited_at, NULL::timestamptz AS deleted_at,
-                 l.last_seq + a.n AS seq, l.version + a.n AS version, a.reply_to_id,
-                 NULL::timestamptz AS pinned_at, NULL::uuid AS pinned_by, a.mention_ids
-            FROM allowed a JOIN chats l ON l.id = a.chat_id
-           WHERE a.rn = a.n
+                 NULL::timestamptz AS pinned_at, NULL::uuid AS pinned_by
+            FROM allowed a
         ), stamp AS (
+          -- Each chat's last message of the batch becomes the chat's last message, seq and version.
           UPDATE chats c
              SET last_message_at = t.created_at, last_message_id = t.id, last_seq = t.seq, version = t.version,
                  last_message = ${messageSummary('t')}
             FROM stamped t
-           WHERE c.id = t.chat_id
-          RETURNING c.id AS chat_id, c.last_message_at, c.last_seq, c.version
+           WHERE c.id = t.chat_id AND t.rn = t.n
         ), ins AS (
-          -- The chat's last message of the batch has the last stamp, seq and version; the others
-          -- count back from it.
           INSERT INTO messages (id, chat_id, sender_id, text, client_message_id, created_at, seq, version, reply_to_id,
                                 mention_ids)
-          SELECT a.id, a.chat_id, a.sender_id, a.text, a.client_message_id,
-                 s.last_message_at - interval '1 millisecond' * (a.n - a.rn),
-                 s.last_seq - (a.n - a.rn), s.version - (a.n - a.rn), a.reply_to_id, a.mention_ids
-            FROM allowed a JOIN stamp s ON s.chat_id = a.chat_id
+          SELECT id, chat_id, sender_id, text, client_message_id, created_at, seq, version, reply_to_id, mention_ids
+            FROM stamped
           RETURNING id, text, sender_id, chat_id, created_at, deleted_at, seq, version, reply_to_id, mention_ids
         ), unread AS (
           -- Each new message on the counters of the members it is unread for (isUnread, sql.ts):
@@ -400,4 +402,6 @@ export const ROUTINES: readonly Routine[] = [
     STORE_MESSAGE_BATCH,
     'VOLATILE',
   ),
+  // Whom a connection's presence is told to (ChatStore.chatPartnerIds).
+  keptPlan('chat_partners', ['uuid', 'integer'], 'user_id uuid', CHAT_PARTNERS),
 ];

@@ -47,25 +47,27 @@ export interface Routine {
  * returns its rows (`returns`: the result columns with their types): PL/pgSQL keeps a statement's
  * plan for the connection's life, where a statement sent as such is planned on every call — and
  * planning asks PGlite's file system for the size of every table and index the statement names.
- * For statements that are run often and whose plan does not depend on their parameters' values:
- * the plan is the generic one from the first call (plan_cache_mode), as PostgreSQL would otherwise
- * weigh it against plans made for each call's values, and keep making those when it guesses the
- * generic one dearer — as for a history page on a million messages, whose LIMIT it cannot see.
- * VOLATILE for one that writes.
+ * For statements that are run often. PostgreSQL plans the first five calls for their values and
+ * then keeps the generic plan unless it guesses that one dearer, in which case it goes on planning
+ * every call; `generic` makes it keep the generic plan from the first call (plan_cache_mode), for
+ * a statement whose best plan is the same whatever the values — as for a history page on a
+ * million messages, whose LIMIT the generic plan cannot see (it was planned on every call). A
+ * statement whose plan does depend on them must not be `generic`: a sync page's generic plan on
+ * PostgreSQL 15 took 40 times as long. VOLATILE for one that writes.
  */
 function keptPlan(
   name: string,
   parameterTypes: readonly string[],
   returns: string,
   statement: string,
-  volatility: 'STABLE' | 'VOLATILE' = 'STABLE',
+  { volatility = 'STABLE', generic = false }: { volatility?: 'STABLE' | 'VOLATILE'; generic?: boolean } = {},
 ): Routine {
   return {
     signature: `${name}(${parameterTypes.join(', ')})`,
     since: 22,
     sql: `
       CREATE FUNCTION ${name}(${parameterTypes.join(', ')}) RETURNS TABLE (${returns})
-      ${volatility} LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+      ${volatility} LANGUAGE plpgsql${generic ? ' SET plan_cache_mode = force_generic_plan' : ''} AS $$
       #variable_conflict use_column
       BEGIN
         RETURN QUERY ${statement};
@@ -379,6 +381,7 @@ export const ROUTINES: readonly Routine[] = [
       ['uuid', 'uuid', ...cursors.map(() => 'uuid'), 'integer'],
       'page text, version bigint',
       historyPageStatement(cursors),
+      { generic: true },
     ),
   ),
   // The chat list's three reads (ChatStore.listChats, listChatPage).
@@ -400,7 +403,7 @@ export const ROUTINES: readonly Routine[] = [
     ['uuid[]', 'uuid[]', 'uuid[]', 'text[]', 'text[]', 'uuid[]'],
     'stored text',
     STORE_MESSAGE_BATCH,
-    'VOLATILE',
+    { volatility: 'VOLATILE' },
   ),
   // Whom a connection's presence is told to (ChatStore.chatPartnerIds).
   keptPlan('chat_partners', ['uuid', 'integer'], 'user_id uuid', CHAT_PARTNERS),

@@ -75,15 +75,15 @@ export function trackPresence(
  * the list is answered without `online` rather than not at all.
  */
 export async function withPresence(io: ParleyServer, chats: ChatSummary[]): Promise<ChatSummary[]> {
-  // A user's entry differs between chats only by their role in each (groups): keyed by both.
-  const entryKey = (user: ChatMember) => (user.role === undefined ? user.id : `${user.id}:${user.role}`);
-  const users = new Map<string, ChatMember>();
-  for (const chat of chats) for (const user of chat.users) users.set(entryKey(user), user);
+  // By object: the store shares each user's entry (and each group member's, per role) across
+  // chats (ChatStore.summaries), so each is marked once; an entry not shared is marked on its own.
+  const users = new Set<ChatMember>();
+  for (const chat of chats) for (const user of chat.users) users.add(user);
   if (users.size === 0) return chats;
   const localRooms = io.of('/').adapter.rooms;
   const online = new Set<string>();
   const elsewhere: string[] = [];
-  for (const id of new Set([...users.values()].map((user) => user.id))) {
+  for (const id of new Set([...users].map((user) => user.id))) {
     if (localRooms.get(userRoom(id))?.size) online.add(id);
     else elsewhere.push(userRoom(id));
   }
@@ -94,7 +94,7 @@ export async function withPresence(io: ParleyServer, chats: ChatSummary[]): Prom
       return chats;
     }
   }
-  // One object per user (and role), shared by every chat they are in (so).
-  const withState = new Map([...users].map(([key, user]) => [key, { ...user, online: online.has(user.id) }]));
-  return chats.map((chat) => ({ ...chat, users: chat.users.map((user) => withState.get(entryKey(user))!) }));
+  // One object per entry, shared by every chat it is in (so).
+  const withState = new Map([...users].map((user) => [user, { ...user, online: online.has(user.id) }]));
+  return chats.map((chat) => ({ ...chat, users: chat.users.map((user) => withState.get(user)!) }));
 }

@@ -238,6 +238,15 @@ export class ChatStore {
       senders.set(id, { ...user, bot });
     }
     const extras = await this.lastMessageExtras(userId, chats);
+    // Each group member once per role, shared by every chat they have it in, as `users` shares
+    // each user across direct chats: fewer objects to make, and presence (withPresence) marks
+    // each of them once.
+    const withRole = new Map<string, Partial<Record<MemberRole, ChatMember>>>();
+    const memberAs = (user: PublicUser, role: MemberRole): ChatMember => {
+      let roles = withRole.get(user.id);
+      if (!roles) withRole.set(user.id, (roles = {}));
+      return (roles[role] ??= { ...user, role });
+    };
     return chats.map(
       (
         [unreadCount, [id, name, , version, readSeqs, membersCanAdd, memberRoles], last, unreadMentionCount, muted],
@@ -252,7 +261,7 @@ export class ChatStore {
         for (let j = 0; j < ids.length; j++) {
           const member = users.get(ids[j]!);
           if (!member) continue;
-          members.push(roles === undefined ? member : { ...member, role: roles.get(member.id) ?? 'member' });
+          members.push(roles === undefined ? member : memberAs(member, roles.get(member.id) ?? 'member'));
           readPositions.push({ userId: member.id, seq: readSeqs[j] ?? 0 });
         }
         const messages = last && sender ? [toMessage(last, id, sender, extras.get(last[0]))] : [];

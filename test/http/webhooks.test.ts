@@ -282,7 +282,10 @@ describe('deliveries', () => {
     await sendOk(aliceSocket, chatId, 'after');
     await waitFor(() => ofChat(target, chatId).some((body) => body.data.text === 'after'), 5_000, 'the next event');
     expect(ofChat(target, chatId).filter((body) => body.data.text === 'doomed')).toHaveLength(MAX_ATTEMPTS);
-    const deliveries = (await admin('GET', `/admin/webhooks/${webhook.id}/deliveries`)).body.deliveries;
+    // The receiver has the last body before the sending node has its answer and records the outcome.
+    const listed = async () => (await admin('GET', `/admin/webhooks/${webhook.id}/deliveries`)).body.deliveries;
+    await waitFor(async () => (await listed()).at(-1)?.state !== 'pending', 3_000, 'the last outcome recorded');
+    const deliveries = await listed();
     const doomed = deliveries.find((d: { state: string }) => d.state === 'parked');
     expect(doomed).toMatchObject({ attempts: MAX_ATTEMPTS, lastStatus: 500, lastError: 'ok', nextAttemptAt: null });
     const retried = deliveries.at(-1);
@@ -305,8 +308,10 @@ describe('deliveries', () => {
     }
     await waitFor(() => ofChat(target, chatId).length === 1, 3_000, 'the orphaned delivery');
     expect(ofChat(target, chatId)[0].data.text).toBe('orphaned');
-    const [delivery] = (await admin('GET', `/admin/webhooks/${webhook.id}/deliveries`)).body.deliveries;
-    expect(delivery).toMatchObject({ state: 'delivered', attempts: 2 });
+    // The receiver has the body before the sending node has its answer and records the outcome.
+    const deliveries = async () => (await admin('GET', `/admin/webhooks/${webhook.id}/deliveries`)).body.deliveries;
+    await waitFor(async () => (await deliveries())[0]?.state !== 'pending', 3_000, 'the outcome recorded');
+    expect((await deliveries())[0]).toMatchObject({ state: 'delivered', attempts: 2 });
     await removeRegistered();
   });
 

@@ -84,7 +84,7 @@ export type MarkReadResult =
 
 type HistoryCursor = 'before' | 'after';
 const HISTORY_CURSOR_FIELDS: readonly HistoryCursor[] = ['before', 'after'];
-/** The cursors a history page can have, each set a statement (and routine) of its own. */
+/** The cursors a history page can have, in HISTORY_CURSOR_FIELDS' order: each set a statement (and routine) of its own. */
 export const HISTORY_CURSORS: readonly (readonly HistoryCursor[])[] = [[], ['before'], ['after'], ['before', 'after']];
 
 /** The routine (routines.ts) that reads a history page with `cursors`. */
@@ -332,9 +332,8 @@ export class MessageStore {
     range: HistoryRange,
   ): Promise<HistoryPage | { badCursor: 'before' | 'after' }> {
     if (!isStoreId(chatId) || !isStoreId(memberId)) return { messages: [], hasMore: false, version: 0 };
-    const cursors = HISTORY_CURSORS.find((set) =>
-      HISTORY_CURSOR_FIELDS.every((field) => set.includes(field) === (range[field] !== undefined)),
-    )!;
+    // One of HISTORY_CURSORS, each of which has its routine.
+    const cursors = HISTORY_CURSOR_FIELDS.filter((field) => range[field] !== undefined);
     for (const field of cursors) if (!isStoreId(range[field]!)) return { badCursor: field };
     const params = [chatId, memberId, ...cursors.map((field) => range[field]), range.limit + 1];
     const placeholders = params.map((_, i) => `$${i + 1}`).join(', ');

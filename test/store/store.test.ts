@@ -297,6 +297,13 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await messageIds(kept)).toEqual([fromC.id, fromA.id]);
     });
 
+    it('puts a message’s search entries straight into the index, with no pending list for a send to merge (migration 23)', async () => {
+      const [index] = await opened.db.query<{ options: string[] | null }>(
+        `SELECT reloptions AS options FROM pg_class WHERE relname = 'messages_search'`,
+      );
+      expect(index?.options).toContain('fastupdate=off');
+    });
+
     it('shows times in UTC with three-digit milliseconds', async () => {
       const [a, b] = await Promise.all([newUser(), newUser()]);
       const chatId = await newChat([a.id, b.id]);

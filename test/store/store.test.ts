@@ -297,7 +297,7 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await messageIds(kept)).toEqual([fromC.id, fromA.id]);
     });
 
-    it('puts a message’s search entries straight into the index, with no pending list for a send to merge (migration 23)', async () => {
+    it('builds the message search index without a pending list (fastupdate off, migration 23)', async () => {
       const [index] = await opened.db.query<{ options: string[] | null }>(
         `SELECT reloptions AS options FROM pg_class WHERE relname = 'messages_search'`,
       );

@@ -134,13 +134,14 @@ export async function seedChatList(
 }
 
 /**
- * What the send path maintains: each chat's newest message (and its copy), position and version,
- * and its members' unread counters. The seeded messages are numbered 1, 2, 3… in seq and version.
+ * What the send path maintains: each chat's newest message (its copy, and that it has no file or
+ * reaction: last_message_plain), position and version, and its members' unread counters. The
+ * seeded messages are numbered 1, 2, 3… in seq and version.
  */
 export async function markLastMessages(db: Database, chatIds: string[]): Promise<void> {
   await db.query(
     `UPDATE chats c SET last_message_id = m.id, last_message_at = m.created_at, last_seq = m.seq, version = m.version,
-                        last_message = ${messageSummary('m')}
+                        last_message = ${messageSummary('m')}, last_message_plain = true
        FROM (SELECT DISTINCT ON (chat_id) * FROM messages
               WHERE chat_id = ANY($1::uuid[]) ORDER BY chat_id, created_at DESC, id DESC) m
       WHERE c.id = m.chat_id`,

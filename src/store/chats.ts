@@ -14,7 +14,8 @@ const CHATS_PER_PART = 64;
  * and markRead), the last message the chat's copy of its fields (kept by the send path). What is
  * read with a message besides them — a reply's quote, the attachments, the reactions — is read as
  * it is now (ChatStore.lastMessageExtras), so that a change to any of them need not find every
- * chat whose last message it touches.
+ * chat whose last message it touches; the chat row says only whether its last message may have
+ * files or reactions at all (last_message_plain, migration 24).
  */
 type ListedChat = [
   unreadCount: number,
@@ -32,6 +33,8 @@ type ListedChat = [
   lastMessage: MessageFields | null,
   unreadMentionCount: number,
   muted: boolean,
+  /** The last message has no file and no reaction (false: it may have). */
+  lastMessagePlain: boolean,
 ];
 
 /**
@@ -59,7 +62,8 @@ export const CHAT_LIST = `
                  || ',"' || c.member_ids || '",' || c.version || ',[' || c.read_seqs || '],'
                  || CASE WHEN c.direct_key IS NULL THEN c.members_can_add::text ELSE 'null' END
                  || ',"' || c.member_roles || '"],'
-                 || COALESCE(c.last_message, 'null') || ',' || cm.unread_mention_count || ',' || cm.muted || ']' AS chat,
+                 || COALESCE(c.last_message, 'null') || ',' || cm.unread_mention_count || ',' || cm.muted
+                 || ',' || c.last_message_plain || ']' AS chat,
                  row_number() OVER (ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC) - 1 AS position
             FROM chat_members cm
             JOIN chats c ON c.id = cm.chat_id
@@ -170,8 +174,8 @@ export class ChatStore {
    * Every chat `userId` belongs to (or only `onlyChatId`, when they belong to it), most recent
    * activity first, each with its members, last message (its reactions as `userId` sees them),
    * unread count, version, members' read positions and a group's roles (member_roles) — in two
-   * queries whatever the number of chats (CHAT_LIST), and a third when some last messages are live
-   * (lastMessageExtras).
+   * queries whatever the number of chats (CHAT_LIST), and a third when some live last messages are
+   * replies or may have files or reactions (lastMessageExtras).
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
     return this.summaries(
@@ -287,20 +291,20 @@ export class ChatStore {
   /**
    * What the copies of the chats' live last messages do not hold, as it is now: their replies'
    * quotes, attachments and reactions (`me` as `userId` sees them), by message id. One more query,
-   * only when some last messages are live, whatever their number.
+   * whatever their number, only when some of them are replies or may have files or reactions.
    */
   private async lastMessageExtras(userId: string, chats: readonly ListedChat[]): Promise<Map<string, MessageExtras>> {
-    const live: string[] = [];
+    const decorated: string[] = [];
     const replies: string[] = [];
-    for (const [, , last] of chats) {
+    for (const [, , last, , , plain] of chats) {
       const [id, , , , , deletedAt, , , replyToId] = last ?? [];
       if (!id || deletedAt) continue;
-      live.push(id);
+      if (!plain) decorated.push(id);
       if (replyToId) replies.push(id);
     }
-    if (live.length === 0) return new Map();
+    if (decorated.length === 0 && replies.length === 0) return new Map();
     const [row] = await this.db.query<{ extras: string | null }>('SELECT extras FROM last_message_extras($1, $2, $3)', [
-      joinIds(live),
+      joinIds(decorated),
       joinIds(replies),
       userId,
     ]);

@@ -214,11 +214,11 @@ function toExtras([attachments, reactions, ...reply]: ExtrasTuple): MessageExtra
 
 /**
  * The extras (messageExtras) of chats' last messages, for the chat list, whose copies of them hold
- * none: for the live messages given as `$1` ids, of which `$2` are replies (the copies say which),
- * with `$3` the reader, one JSON object text from message id to ExtrasTuple, holding only the
- * messages that have some (NULL: none has). Only the replies and the messages that have a file or
- * a reaction are read at all, found by one index scan each of files and of reactions over the
- * whole id list: a thousand chats whose last messages have none make no text and read no message.
+ * none: for the live messages given as `$1` ids (those whose chats say they may have files or
+ * reactions, last_message_plain) and `$2` (the replies, which the copies name), with `$3` the
+ * reader, one JSON object text from message id to ExtrasTuple, holding only the messages that have
+ * some (NULL: none has). Only the replies and the messages that have a file or a reaction are read
+ * at all, found by one index scan each of files and of reactions over the `$1` list.
  * Set-wise, not per message: a probe per message (an EXISTS each) starts a scan per message, and
  * on PGlite a scan of a small table (one that the planner reads whole) asks the file system for the
  * table's size each time — 2,000 such scans cost 12 ms of a 1,000-chat list. The id lists come as

@@ -540,4 +540,17 @@ export const MIGRATIONS: readonly Migration[] = [
       SELECT gin_clean_pending_list('messages_search'::regclass);
     `,
   },
+  {
+    version: 24,
+    name: 'chats know when their last message has no files or reactions',
+    sql: `
+      -- True when the chat's last message has no file and no reaction, which its copy
+      -- (last_message) does not hold: the chat list then reads none for it (ChatStore.listChats),
+      -- where it read them for every live last message, a thousand chats' worth per list. Set by
+      -- the send that makes a message the chat's last (insert_message_batch, routines.ts), cleared
+      -- when files are attached to it (attachFiles) or its reactions change (MessageMarkStore);
+      -- false only ever means "look", which is what the chats of today say until their next message.
+      ALTER TABLE chats ADD COLUMN last_message_plain boolean NOT NULL DEFAULT false;
+    `,
+  },
 ];

@@ -61,11 +61,15 @@ function keptPlan(
   parameterTypes: readonly string[],
   returns: string,
   statement: string,
-  { volatility = 'STABLE', generic = false }: { volatility?: 'STABLE' | 'VOLATILE'; generic?: boolean } = {},
+  {
+    volatility = 'STABLE',
+    generic = false,
+    since = 22,
+  }: { volatility?: 'STABLE' | 'VOLATILE'; generic?: boolean; since?: number } = {},
 ): Routine {
   return {
     signature: `${name}(${parameterTypes.join(', ')})`,
-    since: 22,
+    since,
     sql: `
       CREATE FUNCTION ${name}(${parameterTypes.join(', ')}) RETURNS TABLE (${returns})
       ${volatility} LANGUAGE plpgsql${generic ? ' SET plan_cache_mode = force_generic_plan' : ''} AS $$
@@ -90,7 +94,7 @@ export const ROUTINES: readonly Routine[] = [
   },
   {
     signature: 'insert_message_batch(uuid[], uuid[], uuid[], text[], text[], uuid[])',
-    since: 18,
+    since: 24,
     sql: `
       -- One batch of sends (MessageStore.insertMessages), as one call: lock the batch's chats in
       -- id order (two batches sharing chats cannot deadlock), then one statement that checks
@@ -154,10 +158,11 @@ export const ROUTINES: readonly Routine[] = [
                  NULL::timestamptz AS pinned_at, NULL::uuid AS pinned_by
             FROM allowed a
         ), stamp AS (
-          -- Each chat's last message of the batch becomes the chat's last message, seq and version.
+          -- Each chat's last message of the batch becomes the chat's last message, seq and version;
+          -- it has no file (attachFiles comes after) and no reaction yet (migration 24).
           UPDATE chats c
              SET last_message_at = t.created_at, last_message_id = t.id, last_seq = t.seq, version = t.version,
-                 last_message = ${messageSummary('t')}
+                 last_message = ${messageSummary('t')}, last_message_plain = true
             FROM stamped t
            WHERE c.id = t.chat_id AND t.rn = t.n
         ), ins AS (
@@ -386,7 +391,7 @@ export const ROUTINES: readonly Routine[] = [
     ),
   ),
   // The chat list's three reads (ChatStore.listChats, listChatPage).
-  keptPlan('chat_list', ['uuid', 'uuid', 'uuid', 'integer'], 'chats text', CHAT_LIST),
+  keptPlan('chat_list', ['uuid', 'uuid', 'uuid', 'integer'], 'chats text', CHAT_LIST, { since: 24 }),
   keptPlan('chat_list_users', ['text'], 'users text', CHAT_LIST_USERS),
   keptPlan('last_message_extras', ['text', 'text', 'uuid'], 'extras text', LAST_MESSAGE_EXTRAS),
   // A sync page, a gap's fill (MessageStore.listChangesOf).

@@ -1,4 +1,4 @@
-import type { ChatSummary } from '../protocol/types.js';
+import type { ChatMember } from '../protocol/types.js';
 
 /**
  * Who is connected, as the HTTP chat list needs it. The realtime gateway knows (presence.ts); as
@@ -7,5 +7,5 @@ import type { ChatSummary } from '../protocol/types.js';
  */
 export interface ChatAudience {
   /** The chat list with `online` on every member. */
-  withPresence(chats: ChatSummary[]): Promise<ChatSummary[]>;
+  withPresence<Chat extends { users: ChatMember[] }>(chats: Chat[]): Promise<Chat[]>;
 }

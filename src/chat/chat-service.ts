@@ -20,6 +20,7 @@ import {
 } from '../protocol/schemas.js';
 import type { ChatPage, ChatSummary, Message, PublicUser, SearchPage, SyncEntry } from '../protocol/types.js';
 import { MAX_DISTINCT_REACTIONS, MAX_PINS_PER_CHAT } from '../protocol/types.js';
+import type { ChatSummaryText } from '../protocol/chat-summary-text.js';
 import { AppError, TEXTS, forbiddenChat, toErrorEnvelope } from '../errors.js';
 import { failValidation } from '../validation.js';
 import type { HistoryPage, InsertMessageResult, MessageRef, NewMessage } from '../store/messages.js';
@@ -29,6 +30,9 @@ import type { Store } from '../store/store.js';
 import { ChatChanges } from './chat-changes.js';
 import { reactionEmoji } from './emoji.js';
 import { GroupCommit } from './group-commit.js';
+
+/** The chat list, or a page of it (ChatPage), with each chat as JSON text but for its members (ChatSummaryText). */
+export type ChatList = { chats: ChatSummaryText[] } | (Omit<ChatPage, 'chats'> & { chats: ChatSummaryText[] });
 
 /**
  * The chat rules of the seed and contract §3, independent of any transport: only members see or
@@ -226,12 +230,9 @@ export class ChatService {
    * The caller's chat list (get_my_chats, GET /chats): without `limit` and `before` every chat, the
    * seed's answer; with either, one page of it (listChatPage).
    */
-  async chatList(
-    userId: string,
-    query: ChatPageQuery | null | undefined,
-  ): Promise<{ chats: ChatSummary[] } | ChatPage> {
+  async chatList(userId: string, query: ChatPageQuery | null | undefined): Promise<ChatList> {
     return query?.limit === undefined && query?.before === undefined
-      ? { chats: await this.store.chats.listChats(userId) }
+      ? { chats: await this.store.chats.listChatTexts(userId) }
       : this.listChatPage(userId, query);
   }
 
@@ -242,7 +243,7 @@ export class ChatService {
    * NOT_FOUND (a client starts again from the first page). As for history, the cursor is checked on
    * its own only when the page is empty, which is also how an unknown cursor's page comes back.
    */
-  private async listChatPage(userId: string, query: ChatPageQuery): Promise<ChatPage> {
+  private async listChatPage(userId: string, query: ChatPageQuery): Promise<ChatList> {
     const page = await this.store.chats.listChatPage(userId, {
       before: query.before,
       limit: query.limit ?? CHAT_PAGE_DEFAULT,

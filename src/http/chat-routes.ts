@@ -16,6 +16,7 @@ import {
   syncSchema,
   updateChatSchema,
 } from '../protocol/schemas.js';
+import { chatListJson } from '../protocol/chat-summary-text.js';
 import { parseInput } from '../validation.js';
 import type { Admission } from './user-admission.js';
 
@@ -75,9 +76,11 @@ export function registerChatRoutes(
 
   // Without `limit` and `before`, every chat (as get_my_chats without a payload); with either, one
   // page (as get_my_chats with one). A query string cannot tell an empty object from none.
-  app.get('/chats', { preHandler: [guard, admit.read] }, async (request) => {
+  // Written as the chats' JSON text (ChatSummaryText), not stringified from objects.
+  app.get('/chats', { preHandler: [guard, admit.read] }, async (request, reply) => {
     const list = await chats.chatList(request.user.id, parseInput(chatPageQuerySchema, request.query));
-    return { success: true, ...list, chats: await audience.withPresence(list.chats) };
+    const answer = chatListJson({ success: true, ...list, chats: await audience.withPresence(list.chats) });
+    return reply.type('application/json; charset=utf-8').send(answer);
   });
 
   // send_message over HTTP (bots, backends): the same rules, limits and answer.

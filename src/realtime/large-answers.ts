@@ -1,4 +1,5 @@
 import { PacketType } from 'socket.io-parser';
+import { writesJson, type WritesJson } from '../protocol/chat-summary-text.js';
 import type { EngineTuning } from './engine-internals.js';
 import { PayloadBuffers } from './payload-buffers.js';
 import type { ParleySocket } from './socket-types.js';
@@ -14,6 +15,7 @@ import type { ParleySocket } from './socket-types.js';
  * Here the answer's large array is stringified a few dozen elements at a time (each piece a small
  * string), the pieces are written once into one buffer (reused, see payload-buffers.ts), and
  * Engine.IO sends that buffer as a pre-encoded frame, the path Socket.IO's own broadcasts take.
+ * A chat list's chats come written already (ChatSummaryText): their texts are joined as they are.
  * The text is the same, byte for byte, as the encoder's (see the tests).
  *
  * An answer goes through the event's acknowledgement, whose packet id Socket.IO keeps in a
@@ -29,7 +31,13 @@ const PIECE_CHARS = 32 * 1024;
 /** The first piece's size in elements; later pieces are sized from the characters per element seen. */
 const FIRST_PIECE_ELEMENTS = 16;
 
-const isLargeArray = (value: unknown): value is unknown[] => Array.isArray(value) && value.length > LARGE_ARRAY_LENGTH;
+/**
+ * Arrays written here: large ones, and any of values that write their own JSON (a chat list, of
+ * any length: Socket.IO's encoder would have each of them parsed to be stringified, toJSON).
+ */
+const isLargeArray = (value: unknown): value is unknown[] =>
+  Array.isArray(value) &&
+  (value.length > LARGE_ARRAY_LENGTH || (value.length > 0 && value.every((element) => writesJson(element))));
 
 const payloadBuffers = new PayloadBuffers();
 
@@ -102,6 +110,7 @@ export function encodeLargeAnswer(
 
 /** `array` as JSON, in pieces of about PIECE_CHARS characters. */
 function pushArrayPieces(pieces: string[], array: unknown[]): void {
+  if (array.every(writesJson)) return pushWrittenPieces(pieces, array);
   pieces.push('[');
   let size = FIRST_PIECE_ELEMENTS;
   for (let start = 0; start < array.length;) {
@@ -113,4 +122,23 @@ function pushArrayPieces(pieces: string[], array: unknown[]): void {
     start = end;
   }
   pieces.push(']');
+}
+
+/**
+ * An array of values that write their own JSON (a chat list: ChatSummaryText), in pieces of about
+ * PIECE_CHARS characters: their texts joined, with no object made or stringified but the ones
+ * they share (each written once).
+ */
+function pushWrittenPieces(pieces: string[], array: WritesJson[]): void {
+  const written = new Map<object, string>();
+  let piece = '[';
+  for (let i = 0; i < array.length; i++) {
+    const json = array[i]!.writeJson(written);
+    piece = i === 0 ? piece + json : `${piece},${json}`;
+    if (piece.length >= PIECE_CHARS) {
+      pieces.push(piece);
+      piece = '';
+    }
+  }
+  pieces.push(`${piece}]`);
 }

@@ -1,4 +1,4 @@
-import type { ChatMember, ChatSummary } from '../protocol/types.js';
+import type { ChatMember } from '../protocol/types.js';
 import type { InFlight } from './in-flight.js';
 import { userRoom } from './rooms.js';
 import type { ParleyServer, ParleySocket } from './socket-types.js';
@@ -72,9 +72,13 @@ export function trackPresence(
  * The chat list with `online` on every member. Users with a socket on this node are online
  * without asking anyone (the adapter's local rooms); only the others are counted cluster-wide, in
  * one fetchSockets — which a single node answers from the same local rooms. If the count fails,
- * the list is answered without `online` rather than not at all.
+ * the list is answered without `online` rather than not at all. The members are marked in place:
+ * the store made them for this list alone.
  */
-export async function withPresence(io: ParleyServer, chats: ChatSummary[]): Promise<ChatSummary[]> {
+export async function withPresence<Chat extends { users: ChatMember[] }>(
+  io: ParleyServer,
+  chats: Chat[],
+): Promise<Chat[]> {
   // By object: the store shares each user's entry (and each group member's, per role) across
   // chats (ChatStore.summaries), so each is marked once; an entry not shared is marked on its own.
   const users = new Set<ChatMember>();
@@ -94,7 +98,6 @@ export async function withPresence(io: ParleyServer, chats: ChatSummary[]): Prom
       return chats;
     }
   }
-  // One object per entry, shared by every chat it is in (so).
-  const withState = new Map([...users].map((user) => [user, { ...user, online: online.has(user.id) }]));
-  return chats.map((chat) => ({ ...chat, users: chat.users.map((user) => withState.get(user)!) }));
+  for (const user of users) user.online = online.has(user.id);
+  return chats;
 }

@@ -1,5 +1,6 @@
 import { PAIR_BLOCKED } from './blocks.js';
 import { randomUUID } from 'node:crypto';
+import { ChatSummaryText } from '../protocol/chat-summary-text.js';
 import type { ChatMember, ChatSummary, MemberRole, PublicUser } from '../protocol/types.js';
 import type { Database } from './database.js';
 import { parseLastMessageExtras, toMessage, type MessageExtras, type MessageFields } from './message-form.js';
@@ -178,6 +179,11 @@ export class ChatStore {
    * replies or may have files or reactions (lastMessageExtras).
    */
   async listChats(userId: string, onlyChatId?: string): Promise<ChatSummary[]> {
+    return (await this.listChatTexts(userId, onlyChatId)).map((chat) => chat.toJSON());
+  }
+
+  /** listChats as the chat list answers it: each chat as JSON text but for its members (ChatSummaryText). */
+  async listChatTexts(userId: string, onlyChatId?: string): Promise<ChatSummaryText[]> {
     return this.summaries(
       userId,
       await this.listedChats(userId, { onlyChatId: onlyChatId ?? null, before: null, limit: null }),
@@ -194,7 +200,7 @@ export class ChatStore {
   async listChatPage(
     userId: string,
     page: { before: string | undefined; limit: number },
-  ): Promise<{ chats: ChatSummary[]; hasMore: boolean }> {
+  ): Promise<{ chats: ChatSummaryText[]; hasMore: boolean }> {
     if (page.before !== undefined && !isStoreId(page.before)) return { chats: [], hasMore: false };
     // One chat beyond the page says whether more follow; it is dropped before its users are read.
     const listed = await this.listedChats(userId, {
@@ -219,8 +225,12 @@ export class ChatStore {
     return parts.flatMap((part) => JSON.parse(`[${part.chats}]`) as ListedChat[]);
   }
 
-  /** The listed chats as `userId`'s chat list sends them, with every user they name read in one query. */
-  private async summaries(userId: string, chats: ListedChat[]): Promise<ChatSummary[]> {
+  /**
+   * The listed chats as `userId`'s chat list sends them, with every user they name read in one
+   * query: written as JSON here, from the database's fields, rather than built as objects that
+   * are stringified when sent (ChatSummaryText), in ChatSummary's key order.
+   */
+  private async summaries(userId: string, chats: ListedChat[]): Promise<ChatSummaryText[]> {
     if (chats.length === 0) return [];
     const memberIds: string[][] = [];
     const named = new Set<string>();
@@ -243,8 +253,8 @@ export class ChatStore {
     }
     const extras = await this.lastMessageExtras(userId, chats);
     // Each group member once per role, shared by every chat they have it in, as `users` shares
-    // each user across direct chats: fewer objects to make, and presence (withPresence) marks
-    // each of them once.
+    // each user across direct chats: fewer objects to make, presence (withPresence) marks each
+    // of them once, and the answer writes each once (ChatSummaryText).
     const withRole = new Map<string, Partial<Record<MemberRole, ChatMember>>>();
     const memberAs = (user: PublicUser, role: MemberRole): ChatMember => {
       let roles = withRole.get(user.id);
@@ -261,29 +271,24 @@ export class ChatStore {
         const sender = last ? senders.get(last[2]) : undefined;
         const ids = memberIds[i]!;
         const members: ChatMember[] = [];
-        const readPositions: ChatSummary['readPositions'] = [];
+        // ReadPosition's JSON: a uuid and a number need no escaping.
+        let readPositions = '';
         for (let j = 0; j < ids.length; j++) {
           const member = users.get(ids[j]!);
           if (!member) continue;
           members.push(roles === undefined ? member : memberAs(member, roles.get(member.id) ?? 'member'));
-          readPositions.push({ userId: member.id, seq: readSeqs[j] ?? 0 });
+          const position = `{"userId":"${member.id}","seq":${readSeqs[j] ?? 0}}`;
+          readPositions = readPositions === '' ? position : `${readPositions},${position}`;
         }
-        const messages = last && sender ? [toMessage(last, id, sender, extras.get(last[0]))] : [];
-        // Two literals rather than a spread: each keeps one shape (and the wire's key order).
-        return membersCanAdd === null
-          ? { id, name, users: members, messages, unreadCount, unreadMentionCount, version, readPositions, muted }
-          : {
-              id,
-              name,
-              users: members,
-              messages,
-              unreadCount,
-              unreadMentionCount,
-              version,
-              readPositions,
-              membersCanAdd,
-              muted,
-            };
+        const message = last && sender ? JSON.stringify(toMessage(last, id, sender, extras.get(last[0]))) : '';
+        return new ChatSummaryText(
+          id,
+          `{"id":"${id}","name":${JSON.stringify(name)},"users":`,
+          members,
+          `,"messages":[${message}],"unreadCount":${unreadCount},"unreadMentionCount":${unreadMentionCount}` +
+            `,"version":${version},"readPositions":[${readPositions}]` +
+            `${membersCanAdd === null ? '' : `,"membersCanAdd":${membersCanAdd}`},"muted":${muted}}`,
+        );
       },
     );
   }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { Encoder, PacketType } from 'socket.io-parser';
 import { io as connectClient } from 'socket.io-client';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ChatSummaryText } from '../../src/protocol/chat-summary-text.js';
 import { encodeLargeAnswer, LARGE_ARRAY_LENGTH } from '../../src/realtime/large-answers.js';
 import { PayloadBuffers } from '../../src/realtime/payload-buffers.js';
 import {
@@ -56,6 +57,46 @@ describe('large answers', () => {
         chats: Array.from({ length: 300 }, (_, i) => (i === 150 ? { huge } : { i, name: 'чат' })),
       };
       expect(encodeLargeAnswer(7, answer)?.payload.toString()).toBe(socketIoFrame(7, answer));
+    });
+
+    it('writes values that write their own JSON (chat lists, of any length) as socket.io-parser writes them', () => {
+      // Chats as the store writes them: JSON around members that several chats share, which the
+      // encoder writes once each; socket.io-parser stringifies each chat's toJSON.
+      const member = fc.record({
+        id: fc.uuid(),
+        email: fc.string({ unit: 'binary' }),
+        username: fc.string(),
+        online: fc.boolean(),
+      });
+      fc.assert(
+        fc.property(
+          fc.nat(),
+          fc.array(member, { minLength: 1, maxLength: 8 }),
+          fc.array(fc.tuple(fc.uuid(), fc.option(fc.string({ unit: 'binary' })), fc.jsonValue(), fc.nat()), {
+            minLength: 1,
+            maxLength: 300,
+          }),
+          (id, members, chats) => {
+            const answer = {
+              success: true,
+              chats: chats.map(
+                ([chatId, name, rest, pick]) =>
+                  new ChatSummaryText(
+                    chatId,
+                    `{"id":${JSON.stringify(chatId)},"name":${JSON.stringify(name)},"users":`,
+                    members.filter((_, i) => (pick >> i) % 2 === 1),
+                    `,"rest":${JSON.stringify(rest)}}`,
+                  ),
+              ),
+              hasMore: false,
+            };
+            const encoded = encodeLargeAnswer(id, answer);
+            expect(encoded?.payload.toString()).toBe(socketIoFrame(id, answer));
+            expect(`4${encoded?.text}`).toBe(socketIoFrame(id, answer));
+          },
+        ),
+        { numRuns: 40 },
+      );
     });
 
     it('leaves answers without a large array to Socket.IO', () => {

@@ -162,6 +162,62 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect(await opened.store.chats.listChats(a.id, second)).toHaveLength(1);
     });
 
+    it('writes each chat as the JSON of its summary, byte for byte, in every shape a chat has', async () => {
+      const [a, b, c] = await Promise.all([newUser(), newUser(), newUser()]);
+      const group = await newChat([a.id, b.id, c.id], 'quote " back \\ slash, ü and 🎉');
+      const { chatId: direct } = await opened.store.chats.createChat({
+        name: null,
+        memberIds: [a.id, b.id],
+        direct: true,
+      });
+      await newChat([a.id, c.id], 'empty');
+      await opened.store.groups.setRole(group, b.id, 'admin', { id: a.id });
+      const first = await opened.send(group, b.id, 'first');
+      await opened.store.messages.markRead(group, a.id, first.id);
+      const last = await opened.store.messages.insertMessage({
+        chatId: group,
+        senderId: c.id,
+        text: `@${a.username} "quoted"\n`,
+        replyToId: first.id,
+      });
+      if (last.outcome !== 'created') throw new Error(last.outcome);
+      await opened.store.marks.react(last.message.id, b.id, '👍', true, 5);
+      await opened.store.chats.setMuted(group, a.id, true);
+      await opened.send(direct, b.id, 'hi');
+
+      const texts = await opened.store.chats.listChatTexts(a.id);
+      expect(texts).toHaveLength(3);
+      for (const chat of texts) expect(chat.writeJson(new Map())).toBe(JSON.stringify(chat.toJSON()));
+      const [groupChat] = await opened.store.chats.listChats(a.id, group);
+      expect(groupChat).toMatchObject({
+        name: 'quote " back \\ slash, ü and 🎉',
+        unreadCount: 1,
+        unreadMentionCount: 1,
+        membersCanAdd: true,
+        muted: true,
+        readPositions: expect.arrayContaining([{ userId: a.id, seq: 1 }]),
+        messages: [
+          { id: last.message.id, replyTo: { id: first.id }, reactions: [{ emoji: '👍', count: 1, me: false }] },
+        ],
+      });
+      expect(groupChat!.users.find((user) => user.id === b.id)).toMatchObject({ role: 'admin' });
+      // Every field of ChatSummary is written: one added to the type fails to compile here until it is listed.
+      const everyField: Record<keyof ChatSummary, true> = {
+        id: true,
+        name: true,
+        users: true,
+        messages: true,
+        unreadCount: true,
+        unreadMentionCount: true,
+        version: true,
+        readPositions: true,
+        membersCanAdd: true,
+        muted: true,
+      };
+      expect(Object.keys(groupChat!).sort()).toEqual(Object.keys(everyField).sort());
+      expect((await opened.store.chats.listChats(a.id, direct))[0]).not.toHaveProperty('membersCanAdd');
+    });
+
     it('names the partners of a user in chats of at most a number of members, each once', async () => {
       const [a, b, c, d, e] = await Promise.all([newUser(), newUser(), newUser(), newUser(), newUser()]);
       await newChat([a.id, b.id], 'small');
@@ -221,7 +277,8 @@ describe.each(storeTargets)('Store on $name', (target) => {
         const pages: Array<{ chats: ChatSummary[]; hasMore: boolean }> = [];
         let before: string | undefined;
         do {
-          pages.push(await opened.store.chats.listChatPage(a.id, { before, limit }));
+          const page = await opened.store.chats.listChatPage(a.id, { before, limit });
+          pages.push({ ...page, chats: page.chats.map((chat) => chat.toJSON()) });
           before = pages.at(-1)!.chats.at(-1)?.id;
         } while (pages.at(-1)!.hasMore && pages.length <= all.length);
         expect(

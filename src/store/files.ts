@@ -146,23 +146,16 @@ function toBuffer(data: Uint8Array): Buffer {
 /**
  * Attaches the files of messages just inserted in the transaction `tx` (MessageStore.writeBatch):
  * `fileIds[i]` to `messageIds[i]` of `chatIds[i]` at `positions[i]`, each only if it is a complete,
- * unattached file of `ownerIds[i]` (checked and locked beforehand by lockAttachable). A chat whose
- * last message got files is marked so for the chat list (last_message_plain, migration 24).
+ * unattached file of `ownerIds[i]` (checked and locked beforehand by lockAttachable).
  */
 export async function attachFiles(
   tx: SqlExecutor,
   links: { fileIds: string[]; messageIds: string[]; chatIds: string[]; positions: number[] },
 ): Promise<void> {
   await tx.query(
-    `WITH attached AS (
-       UPDATE files f SET message_id = l.message_id, chat_id = l.chat_id, position = l.position
-         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::smallint[]) AS l(file_id, message_id, chat_id, position)
-        WHERE f.id = l.file_id
-       RETURNING f.chat_id, f.message_id
-     )
-     UPDATE chats c SET last_message_plain = false
-       FROM (SELECT DISTINCT chat_id, message_id FROM attached) a
-      WHERE c.id = a.chat_id AND c.last_message_id = a.message_id`,
+    `UPDATE files f SET message_id = l.message_id, chat_id = l.chat_id, position = l.position
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::smallint[]) AS l(file_id, message_id, chat_id, position)
+      WHERE f.id = l.file_id`,
     [links.fileIds, links.messageIds, links.chatIds, links.positions],
   );
 }

@@ -45,8 +45,7 @@ export class MessageMarkStore {
       );
       if (added === Boolean(state?.mine)) return 'unchanged';
       if (added && !state?.present && (state?.distinct ?? 0) >= maxDistinct) return 'too_many';
-      // A reaction changes what the chat list reads with the chat's last message (migration 24).
-      const version = await takeVersion(tx, chatId, messageId, '', [], 'last_message_plain = false');
+      const version = await takeVersion(tx, chatId, messageId, '', []);
       await tx.query(
         added
           ? 'INSERT INTO message_reactions (message_id, user_id, emoji, version) VALUES ($1, $2, $3, $4)'
@@ -150,8 +149,7 @@ export class MessageMarkStore {
 /**
  * Takes the chat's next version for a change of one of its messages (`assignments` to the
  * message's row, with `params` from $3): sets the message's version to it and rewrites the chat's
- * copy of the message when it is the chat's last, with `lastMessageAssignments` to the chat's row
- * then. The chat row must be locked already.
+ * copy of the message when it is the chat's last. The chat row must be locked already.
  */
 async function takeVersion(
   tx: SqlExecutor,
@@ -159,7 +157,6 @@ async function takeVersion(
   messageId: string,
   assignments: string,
   params: unknown[],
-  lastMessageAssignments = '',
 ): Promise<number> {
   const [row] = await tx.query<{ version: string }>(
     `WITH versioned AS (
@@ -170,7 +167,7 @@ async function takeVersion(
     [chatId, messageId, ...params],
   );
   await tx.query(
-    `UPDATE chats c SET last_message = ${messageSummary('m')}${lastMessageAssignments ? `, ${lastMessageAssignments}` : ''}
+    `UPDATE chats c SET last_message = ${messageSummary('m')}
        FROM messages m WHERE m.id = $1 AND c.id = m.chat_id AND c.last_message_id = m.id`,
     [messageId],
   );

@@ -548,7 +548,7 @@ export const MIGRATIONS: readonly Migration[] = [
       -- (last_message) does not hold: the chat list then reads none for it (ChatStore.listChats),
       -- where it read them for every live last message, a thousand chats' worth per list. Set by
       -- the send that makes a message the chat's last (insert_message_batch, routines.ts), cleared
-      -- when files are attached to it (attachFiles) or its reactions change (MessageMarkStore);
+      -- when a file is attached to it or a reaction added (chats_last_message_decorated, routines.ts);
       -- false only ever means "look", which is what the chats of today say until their next message.
       ALTER TABLE chats ADD COLUMN last_message_plain boolean NOT NULL DEFAULT false;
     `,

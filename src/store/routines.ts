@@ -226,6 +226,29 @@ export const ROUTINES: readonly Routine[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION chats_recount_member_ids();`,
   },
   {
+    signature: 'chats_last_message_decorated()',
+    since: 24,
+    trigger: true,
+    sql: `
+      -- A chat's last message that gets a file or a reaction is no longer plain
+      -- (last_message_plain, migration 24), which the chat list reads to skip the last messages
+      -- that have neither. Kept here, beside the rows, rather than by the code that writes them:
+      -- during a rolling upgrade a node of before the migration attaches files and adds
+      -- reactions too. A file is attached in its message's send, after insert_message_batch
+      -- made that message the chat's last (and plain).
+      CREATE OR REPLACE FUNCTION chats_last_message_decorated() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE chats c SET last_message_plain = false
+          FROM messages m
+         WHERE m.id = NEW.message_id AND c.id = m.chat_id AND c.last_message_id = m.id AND c.last_message_plain;
+        RETURN NULL;
+      END $$;
+      CREATE OR REPLACE TRIGGER message_reactions_last_message AFTER INSERT ON message_reactions
+        FOR EACH ROW EXECUTE FUNCTION chats_last_message_decorated();
+      CREATE OR REPLACE TRIGGER files_last_message AFTER UPDATE OF message_id ON files
+        FOR EACH ROW WHEN (NEW.message_id IS NOT NULL) EXECUTE FUNCTION chats_last_message_decorated();`,
+  },
+  {
     signature: 'delete_messages_of_deleted()',
     since: 22,
     trigger: true,

@@ -218,6 +218,33 @@ describe.each(storeTargets)('Store on $name', (target) => {
       expect((await opened.store.chats.listChats(a.id, direct))[0]).not.toHaveProperty('membersCanAdd');
     });
 
+    it("reads a last message's file and reactions however they were written (the chat's flag is the database's)", async () => {
+      // As a node of before migration 24 would write them during a rolling upgrade: straight into
+      // the tables, without the code of today.
+      const [a, b] = await Promise.all([newUser(), newUser()]);
+      const chatId = await newChat([a.id, b.id]);
+      const last = await opened.send(chatId, a.id, 'last');
+      await opened.db.query(
+        'INSERT INTO message_reactions (message_id, user_id, emoji, version) VALUES ($1, $2, $3, $4)',
+        [last.id, b.id, '🔥', last.version],
+      );
+      expect((await opened.store.chats.listChats(a.id, chatId))[0]!.messages[0]!.reactions).toStrictEqual([
+        { emoji: '🔥', count: 1, me: false },
+      ]);
+      const filed = await opened.send(chatId, a.id, 'with a file');
+      const fileId = randomUUID();
+      await opened.store.files.createFile(fileId, a.id, 'a.txt');
+      await opened.store.files.completeFile(fileId, { type: 'text/plain', size: 1 });
+      await opened.db.query('UPDATE files SET message_id = $1, chat_id = $2, position = 0 WHERE id = $3', [
+        filed.id,
+        chatId,
+        fileId,
+      ]);
+      expect((await opened.store.chats.listChats(a.id, chatId))[0]!.messages[0]!.attachments).toMatchObject([
+        { id: fileId, name: 'a.txt' },
+      ]);
+    });
+
     it('names the partners of a user in chats of at most a number of members, each once', async () => {
       const [a, b, c, d, e] = await Promise.all([newUser(), newUser(), newUser(), newUser(), newUser()]);
       await newChat([a.id, b.id], 'small');

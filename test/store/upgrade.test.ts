@@ -86,7 +86,7 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
       changes: Record<string, unknown>;
     };
     await upgrade(target, 'v10.sql', async (db, fresh, applied) => {
-      // A fresh database has every routine, and the member, outbox and deletion triggers with theirs.
+      // A fresh database has every routine, and the member, outbox, deletion and last-message triggers with theirs.
       expect(fresh.functions.map((f) => f.split(' ')[0]).sort()).toEqual(
         ROUTINES.map((r) => r.signature.split('(')[0]).sort(),
       );
@@ -101,6 +101,12 @@ describe.each(storeTargets)('Upgrading an older database on $name', (target) => 
         expect.stringMatching(/^CREATE TRIGGER chat_members_removed AFTER DELETE ON .*chats_recount_member_ids/),
         expect.stringMatching(
           /^CREATE TRIGGER chats_deleted_messages AFTER DELETE ON chats .*FOR EACH STATEMENT .*delete_messages_of_deleted/,
+        ),
+        expect.stringMatching(
+          /^CREATE TRIGGER files_last_message AFTER UPDATE OF message_id ON .*chats_last_message_decorated/,
+        ),
+        expect.stringMatching(
+          /^CREATE TRIGGER message_reactions_last_message AFTER INSERT ON .*FOR EACH ROW .*chats_last_message_decorated/,
         ),
         expect.stringMatching(
           /^CREATE TRIGGER message_reactions_outbox_added AFTER INSERT ON .*FOR EACH STATEMENT .*outbox_reactions_changed/,

@@ -35,7 +35,7 @@ const FIRST_PIECE_ELEMENTS = 16;
  * Arrays written here: large ones, and any of values that write their own JSON (a chat list, of
  * any length: Socket.IO's encoder would have each of them parsed to be stringified, toJSON).
  */
-const isLargeArray = (value: unknown): value is unknown[] =>
+const isWrittenHere = (value: unknown): value is unknown[] =>
   Array.isArray(value) &&
   (value.length > LARGE_ARRAY_LENGTH || (value.length > 0 && value.every((element) => writesJson(element))));
 
@@ -76,12 +76,12 @@ export function encodeLargeAnswer(
   allocate: (bytes: number) => Buffer = (bytes) => Buffer.allocUnsafeSlow(bytes),
 ): { text: string; payload: Buffer } | undefined {
   const entries = Object.entries(answer);
-  if (!entries.some(([, value]) => isLargeArray(value))) return undefined;
+  if (!entries.some(([, value]) => isWrittenHere(value))) return undefined;
   // The packet: type ACK, the id, then the arguments array [answer] (namespace "/" is implied).
   const pieces = [`${PacketType.ACK}${id}[{`];
   const pushKey = (key: string) => pieces.push(`${pieces.length > 1 ? ',' : ''}${JSON.stringify(key)}:`);
   for (const [key, value] of entries) {
-    if (isLargeArray(value)) {
+    if (isWrittenHere(value)) {
       pushKey(key);
       pushArrayPieces(pieces, value);
       continue;

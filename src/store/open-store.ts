@@ -10,7 +10,9 @@ export async function openDatabase(database: Config['database'], options = { mig
   const db =
     database.kind === 'postgres'
       ? await openPostgresDatabase(database.url)
-      : await openPgliteDatabase(database.kind === 'pglite' ? path.join(database.dataDir, 'pgdata') : undefined);
+      : database.kind === 'pglite'
+        ? await openPgliteDatabase(path.join(database.dataDir, 'pgdata'))
+        : await openPgliteDatabase(undefined, database.template);
   if (!options.migrate) return db;
   try {
     await migrate(db);

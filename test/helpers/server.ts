@@ -5,6 +5,7 @@ import { buildApp, type App, type BuildOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/protocol/events.js';
 import type { PublicUser } from '../../src/protocol/types.js';
+import { pgliteTemplate } from './pglite-template.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!!';
 
@@ -52,8 +53,8 @@ export const GENEROUS_LIMITS: Readonly<Record<string, string>> = {
 export const TEST_SCRYPT_LOG2_N = 10;
 
 /**
- * Starts the real server on a free port. Defaults: in-memory PGlite, silent logs, a fixed secret,
- * GENEROUS_LIMITS, TEST_SCRYPT_LOG2_N. `env` overrides any variable (e.g. DATABASE_URL for
+ * Starts the real server on a free port. Defaults: in-memory PGlite (from pgliteTemplate), silent
+ * logs, a fixed secret, GENEROUS_LIMITS, TEST_SCRYPT_LOG2_N. `env` overrides any variable (e.g. DATABASE_URL for
  * PostgreSQL, DATA_DIR for a restart test, a RATE_LIMIT_* under test); `options` go to buildApp.
  */
 export async function startServer(
@@ -70,6 +71,7 @@ export async function startServer(
     ...env,
   });
   if (env.PASSWORD_SCRYPT_LOG2_N === undefined) config.passwords.log2N = TEST_SCRYPT_LOG2_N;
+  if (config.database.kind === 'memory') config.database.template = await pgliteTemplate();
   const app = await buildApp(config, options);
   const port = await app.listen();
   return { url: `http://127.0.0.1:${port}`, port, app, close: () => app.close() };

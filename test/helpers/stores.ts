@@ -7,6 +7,7 @@ import type { Database } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { isUnreadMention, unreadCount } from '../../src/store/sql.js';
 import { Store } from '../../src/store/store.js';
+import { pgliteTemplate } from './pglite-template.js';
 
 /**
  * The stores every store test runs against: embedded PGlite always, and the PostgreSQL server
@@ -29,7 +30,7 @@ if (!postgresUrl) {
 }
 
 export const storeTargets: StoreTarget[] = [
-  { name: 'pglite', open: () => openPgliteDatabase(undefined) },
+  { name: 'pglite', open: async () => openPgliteDatabase(undefined, await pgliteTemplate()) },
   ...(postgresUrl ? [{ name: 'postgres' as const, open: () => openPostgresDatabase(postgresUrl) }] : []),
 ];
 
@@ -39,7 +40,7 @@ export const storeTargets: StoreTarget[] = [
  */
 export async function emptyDatabase(target: StoreTarget): Promise<{ db: Database; close: () => Promise<void> }> {
   if (target.name === 'pglite') {
-    const db = await openPgliteDatabase(undefined);
+    const db = await openPgliteDatabase(undefined, await pgliteTemplate());
     return { db, close: () => db.close() };
   }
   const admin = await target.open();

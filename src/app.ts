@@ -71,6 +71,11 @@ export interface BuildOptions {
    * pass one probed with broken internals to run the fallbacks).
    */
   engineTuning?: EngineTuning;
+  /**
+   * A fresh PGlite cluster (freshCluster) that an in-memory database starts from instead of
+   * running initdb: tests open hundreds. Never set by main.ts.
+   */
+  pgliteTemplate?: Blob;
 }
 
 /** The only place where the concrete pieces are built and wired together. */
@@ -94,7 +99,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const log = fastify.log;
 
   const metrics = new Metrics();
-  const db = metrics.instrumentDatabase(await openDatabase(config.database));
+  const db = metrics.instrumentDatabase(
+    await openDatabase(config.database, { pgliteTemplate: options.pgliteTemplate }),
+  );
   const store = new Store(db);
   const tokens = await TokenService.create(config, (message) => log.warn(message));
   const chats = new ChatService(store, config.maxMessageLength, (error) =>

@@ -12,14 +12,7 @@ export interface Config {
   /** Bind address. @default '0.0.0.0' */
   host: string;
   /** Where the store lives: embedded PGlite in a folder, in memory, or a PostgreSQL server. */
-  database:
-    | { kind: 'pglite'; dataDir: string }
-    /**
-     * `template`, set in code only (tests, which open hundreds): a fresh cluster's data directory
-     * (PGlite's dumpDataDir) to start from instead of running initdb again.
-     */
-    | { kind: 'memory'; template?: Blob }
-    | { kind: 'postgres'; url: string };
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'memory' } | { kind: 'postgres'; url: string };
   /** Folder for the embedded database and the generated development secret. @default './data' */
   dataDir: string;
   /** Redis for the Socket.IO cluster adapter; unset means a single node. */

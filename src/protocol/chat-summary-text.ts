@@ -43,11 +43,30 @@ export class ChatSummaryText implements WritesJson {
   }
 }
 
+/**
+ * The JSON array of `values`, in pieces of about `pieceChars` characters (one piece when
+ * unbounded): their texts joined, each object they share written once.
+ */
+export function writeJsonArray(values: readonly WritesJson[], pieceChars = Infinity): string[] {
+  const written = new Map<object, string>();
+  const pieces: string[] = [];
+  let piece = '[';
+  for (let i = 0; i < values.length; i++) {
+    const json = values[i]!.writeJson(written);
+    piece = i === 0 ? piece + json : `${piece},${json}`;
+    if (piece.length >= pieceChars) {
+      pieces.push(piece);
+      piece = '';
+    }
+  }
+  pieces.push(`${piece}]`);
+  return pieces;
+}
+
 /** The JSON of an answer carrying a chat list (GET /chats), its chats written as text. */
 export function chatListJson(answer: { chats: readonly ChatSummaryText[]; [other: string]: unknown }): string {
   const { chats, ...others } = answer;
-  const written = new Map<object, string>();
-  const list = chats.map((chat) => chat.writeJson(written)).join(',');
+  const list = writeJsonArray(chats).join('');
   const rest = JSON.stringify(others);
-  return rest === '{}' ? `{"chats":[${list}]}` : `${rest.slice(0, -1)},"chats":[${list}]}`;
+  return rest === '{}' ? `{"chats":${list}}` : `${rest.slice(0, -1)},"chats":${list}}`;
 }

@@ -1,5 +1,5 @@
 import { PacketType } from 'socket.io-parser';
-import { writesJson, type WritesJson } from '../protocol/chat-summary-text.js';
+import { writeJsonArray, writesJson, type WritesJson } from '../protocol/chat-summary-text.js';
 import type { EngineTuning } from './engine-internals.js';
 import { PayloadBuffers } from './payload-buffers.js';
 import type { ParleySocket } from './socket-types.js';
@@ -32,12 +32,15 @@ const PIECE_CHARS = 32 * 1024;
 const FIRST_PIECE_ELEMENTS = 16;
 
 /**
- * Arrays written here: large ones, and any of values that write their own JSON (a chat list, of
- * any length: Socket.IO's encoder would have each of them parsed to be stringified, toJSON).
+ * How an answer's value is written here: an array of values that write their own JSON (a chat
+ * list, of any length: Socket.IO's encoder would have each of them parsed to be stringified,
+ * toJSON) as their texts joined, a large array in pieces, anything else not here (undefined).
  */
-const isWrittenHere = (value: unknown): value is unknown[] =>
-  Array.isArray(value) &&
-  (value.length > LARGE_ARRAY_LENGTH || (value.length > 0 && value.every((element) => writesJson(element))));
+function writtenHere(value: unknown): 'texts' | 'pieces' | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  if (value.every(writesJson)) return 'texts';
+  return value.length > LARGE_ARRAY_LENGTH ? 'pieces' : undefined;
+}
 
 const payloadBuffers = new PayloadBuffers();
 
@@ -68,22 +71,32 @@ export function sendLargeAnswer(
  * The acknowledgement packet of `answer` for event id `id`: `text` as socket.io-parser encodes it
  * (a string of parts, never flattened on the WebSocket path) and `payload`, the Engine.IO message
  * ("4" + text) in UTF-8, written into the start of a buffer from `allocate`. Undefined when the
- * answer has no large array.
+ * answer has no array written here (writtenHere).
  */
 export function encodeLargeAnswer(
   id: number,
   answer: object,
   allocate: (bytes: number) => Buffer = (bytes) => Buffer.allocUnsafeSlow(bytes),
 ): { text: string; payload: Buffer } | undefined {
-  const entries = Object.entries(answer);
-  if (!entries.some(([, value]) => isWrittenHere(value))) return undefined;
+  const entries = Object.entries(answer).map(([key, value]: [string, unknown]) => ({
+    key,
+    value,
+    written: writtenHere(value),
+  }));
+  if (!entries.some(({ written }) => written)) return undefined;
   // The packet: type ACK, the id, then the arguments array [answer] (namespace "/" is implied).
   const pieces = [`${PacketType.ACK}${id}[{`];
   const pushKey = (key: string) => pieces.push(`${pieces.length > 1 ? ',' : ''}${JSON.stringify(key)}:`);
-  for (const [key, value] of entries) {
-    if (isWrittenHere(value)) {
+  for (const { key, value, written } of entries) {
+    if (written === 'texts') {
       pushKey(key);
-      pushArrayPieces(pieces, value);
+      // writtenHere checked each element.
+      pieces.push(...writeJsonArray(value as WritesJson[], PIECE_CHARS));
+      continue;
+    }
+    if (written === 'pieces') {
+      pushKey(key);
+      pushArrayPieces(pieces, value as unknown[]);
       continue;
     }
     const json = JSON.stringify(value);
@@ -110,7 +123,6 @@ export function encodeLargeAnswer(
 
 /** `array` as JSON, in pieces of about PIECE_CHARS characters. */
 function pushArrayPieces(pieces: string[], array: unknown[]): void {
-  if (array.every(writesJson)) return pushWrittenPieces(pieces, array);
   pieces.push('[');
   let size = FIRST_PIECE_ELEMENTS;
   for (let start = 0; start < array.length;) {
@@ -122,23 +134,4 @@ function pushArrayPieces(pieces: string[], array: unknown[]): void {
     start = end;
   }
   pieces.push(']');
-}
-
-/**
- * An array of values that write their own JSON (a chat list: ChatSummaryText), in pieces of about
- * PIECE_CHARS characters: their texts joined, with no object made or stringified but the ones
- * they share (each written once).
- */
-function pushWrittenPieces(pieces: string[], array: WritesJson[]): void {
-  const written = new Map<object, string>();
-  let piece = '[';
-  for (let i = 0; i < array.length; i++) {
-    const json = array[i]!.writeJson(written);
-    piece = i === 0 ? piece + json : `${piece},${json}`;
-    if (piece.length >= PIECE_CHARS) {
-      pieces.push(piece);
-      piece = '';
-    }
-  }
-  pieces.push(`${piece}]`);
 }

@@ -5,15 +5,22 @@ import { migrate } from './migrate.js';
 import { openPgliteDatabase } from './pglite-database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 
-/** Opens the configured database and (unless told not to) brings its schema up to date. */
-export async function openDatabase(database: Config['database'], options = { migrate: true }): Promise<Database> {
+/**
+ * Opens the configured database and (unless told not to) brings its schema up to date. An
+ * in-memory one starts from `pgliteTemplate` when given (openPgliteDatabase).
+ */
+export async function openDatabase(
+  database: Config['database'],
+  { migrate: migrates = true, pgliteTemplate }: { migrate?: boolean; pgliteTemplate?: Blob } = {},
+): Promise<Database> {
   const db =
     database.kind === 'postgres'
       ? await openPostgresDatabase(database.url)
-      : database.kind === 'pglite'
-        ? await openPgliteDatabase(path.join(database.dataDir, 'pgdata'))
-        : await openPgliteDatabase(undefined, database.template);
-  if (!options.migrate) return db;
+      : await openPgliteDatabase(
+          database.kind === 'pglite' ? path.join(database.dataDir, 'pgdata') : undefined,
+          pgliteTemplate,
+        );
+  if (!migrates) return db;
   try {
     await migrate(db);
   } catch (error) {

@@ -10,7 +10,8 @@ import type { Database, SqlExecutor } from './database.js';
  * (ConnectionTurns: writes before big reads). A transaction's statements run within its turn.
  * @param dataDir folder of the database files, or undefined for an in-memory database.
  * @param template for an in-memory database: a fresh cluster's data directory (freshCluster) to
- *   load instead of running initdb, which takes most of the time to open one (~2.6 of ~2.8 s here).
+ *   load instead of running initdb, which takes most of the time to open one (~2.6 of ~2.8 s here);
+ *   a database in a folder has its own files and ignores it.
  */
 export async function openPgliteDatabase(dataDir: string | undefined, template?: Blob): Promise<Database> {
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });

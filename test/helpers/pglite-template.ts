@@ -9,6 +9,10 @@ let template: Promise<Blob> | undefined;
  * per worker.
  */
 export function pgliteTemplate(): Promise<Blob> {
-  template ??= freshCluster();
+  // A failure is not kept: the next database asks again.
+  template ??= freshCluster().catch((error: unknown) => {
+    template = undefined;
+    throw error;
+  });
   return template;
 }

@@ -71,8 +71,8 @@ export async function startServer(
     ...env,
   });
   if (env.PASSWORD_SCRYPT_LOG2_N === undefined) config.passwords.log2N = TEST_SCRYPT_LOG2_N;
-  if (config.database.kind === 'memory') config.database.template = await pgliteTemplate();
-  const app = await buildApp(config, options);
+  const template = config.database.kind === 'memory' ? await pgliteTemplate() : undefined;
+  const app = await buildApp(config, { pgliteTemplate: template, ...options });
   const port = await app.listen();
   return { url: `http://127.0.0.1:${port}`, port, app, close: () => app.close() };
 }
